@@ -1,0 +1,37 @@
+"""Annotated dependencies shared by every router."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from sqlalchemy.orm import Session
+
+from hetao.audit.service import Actor
+from hetao.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from hetao.profiles import ZoneProfile
+
+
+def _session(request: Request) -> Session:
+    session: Session = request.state.session
+    return session
+
+
+def _profile(request: Request) -> ZoneProfile:
+    profile: ZoneProfile = request.app.state.profile
+    return profile
+
+
+def _actor() -> Actor:
+    # Authentication is not built yet: every API caller acts as one anonymous user.
+    return Actor("user", "anonymous")
+
+
+SessionDep = Annotated[Session, Depends(_session)]
+ProfileDep = Annotated[ZoneProfile, Depends(_profile)]
+ActorDep = Annotated[Actor, Depends(_actor)]
+CursorQuery = Annotated[
+    str | None, Query(description="Opaque cursor from the previous page's next_cursor")
+]
+LimitQuery = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, 1-{MAX_LIMIT}")]
+DEFAULT_PAGE_SIZE = DEFAULT_LIMIT

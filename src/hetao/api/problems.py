@@ -1,0 +1,148 @@
+"""Errors as RFC 9457 problem+json, translated once at the API edge."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hetao.audit.service import current_request_id
+from hetao.errors import (
+    Conflict,
+    FieldProblem,
+    HetaoError,
+    NotFound,
+    RuleViolation,
+    TransitionForbidden,
+    ValidationFailed,
+)
+
+MEDIA_TYPE = "application/problem+json"
+log = logging.getLogger("hetao.api")
+
+# The only place that knows HTTP status codes for domain errors.
+STATUS_OF: dict[type[HetaoError], int] = {
+    ValidationFailed: 422,
+    RuleViolation: 422,
+    NotFound: 404,
+    Conflict: 409,
+    TransitionForbidden: 409,
+}
+
+
+def problem_response(
+    request: Request,
+    *,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    problems: Sequence[FieldProblem] = (),
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """Build one problem document; ``errors`` lists each field and the rule it broke."""
+    body: dict[str, Any] = {
+        "type": f"urn:hetao:problem:{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    if problems:
+        body["errors"] = [p.as_dict() for p in problems]
+    request_id = current_request_id.get()
+    if request_id:
+        body["request_id"] = request_id
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def _field_of(loc: Sequence[int | str]) -> str:
+    """('body', 'documents', 0, 'number') -> 'documents[0].number'."""
+    parts = list(loc)
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:] or parts
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "body"
+
+
+def pydantic_problems(errors: Sequence[Any]) -> list[FieldProblem]:
+    """Pydantic's errors as field problems; its error type is the rule."""
+    problems = []
+    for error in errors:
+        loc = error.get("loc", ())
+        # A model-level validator reports at the model; name the model, not an empty path.
+        problems.append(
+            FieldProblem(
+                field=_field_of(loc), rule=str(error.get("type")), message=str(error.get("msg"))
+            )
+        )
+    return problems
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every error into problem+json."""
+
+    @app.exception_handler(HetaoError)
+    async def _domain(request: Request, exc: HetaoError) -> JSONResponse:
+        status = next((s for t, s in STATUS_OF.items() if isinstance(exc, t)), 500)
+        return problem_response(
+            request,
+            status=status,
+            code=exc.code,
+            title=exc.title,
+            detail=exc.detail,
+            problems=exc.problems,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = pydantic_problems(exc.errors())
+        return problem_response(
+            request,
+            status=422,
+            code=ValidationFailed.code,
+            title=ValidationFailed.title,
+            detail="; ".join(f"{p.field}: {p.message}" for p in problems),
+            problems=problems,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return problem_response(
+            request,
+            status=exc.status_code,
+            code=f"http-{exc.status_code}",
+            title=str(exc.detail),
+            detail=str(exc.detail),
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, _exc: IntegrityError) -> JSONResponse:
+        # Services check uniqueness first; this is the race two concurrent writers can still hit.
+        return problem_response(
+            request,
+            status=409,
+            code=Conflict.code,
+            title=Conflict.title,
+            detail="the change clashed with a concurrent change; read the current state and retry",
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, _exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(
+            request,
+            status=500,
+            code="internal-error",
+            title="Internal error",
+            detail="the server failed; the request id identifies it in the log",
+        )

@@ -1,0 +1,24 @@
+"""Shapes shared by every API resource."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, Field
+
+from hetao.pagination import PageOf
+
+T = TypeVar("T", bound=BaseModel)
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of results; pass ``next_cursor`` as ``cursor`` to get the next page."""
+
+    items: list[T]
+    next_cursor: str | None = Field(description="Null on the last page")
+
+    @classmethod
+    def of(cls, page: PageOf[Any], out: type[T]) -> Page[T]:
+        return cls(
+            items=[out.model_validate(row) for row in page.items], next_cursor=page.next_cursor
+        )

@@ -1,0 +1,97 @@
+"""create_app(): the HTTP face of the platform."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import fastapi_offline
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+
+from hetao import __version__
+from hetao.api import problems
+from hetao.api.deps import ProfileDep
+from hetao.api.reference import router as reference_router
+from hetao.api.routing import UnitOfWorkRoute
+from hetao.config import Settings
+from hetao.db import make_engine, session_factory
+from hetao.profiles import ZoneProfile, load_profile
+from hetao.registry.api import router as registry_router
+
+# Swagger UI's assets come from an installed package, never a CDN: zones run on closed networks.
+SWAGGER_ASSETS = Path(fastapi_offline.__file__).parent / "static"
+
+DESCRIPTION = """
+Split-line management for the Shenzhen Park of the Hetao Shenzhen-Hong Kong Science and
+Technology Innovation Cooperation Zone (and other zones, by profile).
+
+* **Errors** are RFC 9457 `application/problem+json`; `errors[]` names each field and the rule
+  it broke.
+* **Retries**: send an `Idempotency-Key` header with any POST. The same key with the same
+  request returns the first response again (header `Idempotent-Replayed: true`); the same key
+  with a different request is `409`.
+* **Lists** are cursor-paginated: pass `next_cursor` back as `cursor`.
+* **Times** are UTC (ISO 8601); validity windows are dates at the zone.
+"""
+
+system_router = APIRouter(route_class=UnitOfWorkRoute)
+
+
+@system_router.get("/health", tags=["system"], summary="Liveness and the zone served")
+def health(profile: ProfileDep) -> dict[str, str]:
+    """Returns ok with the version and the zone profile in force."""
+    return {"status": "ok", "version": __version__, "zone": profile.zone.code}
+
+
+@system_router.get("/profile", tags=["system"], summary="The zone profile in force")
+def zone_profile(profile: ProfileDep) -> ZoneProfile:
+    """The whole regime configuration the platform runs under."""
+    return profile
+
+
+def create_app(
+    *,
+    settings: Settings | None = None,
+    engine: Engine | None = None,
+    profile: ZoneProfile | None = None,
+) -> FastAPI:
+    """Build the application; the profile is loaded and validated before anything is served."""
+    settings = settings or Settings.from_env()
+    profile = profile or load_profile(settings.profile)
+    engine = engine or make_engine(settings.database_url)
+    app = FastAPI(
+        title="hetao",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
+    app.state.profile = profile
+    app.state.engine = engine
+    app.state.session_factory = session_factory(engine)
+    problems.install(app)
+    app.include_router(system_router, prefix="/api/v1")
+    app.include_router(registry_router, prefix="/api/v1")
+    app.include_router(reference_router, prefix="/api/v1")
+    app.mount("/static/api-docs", StaticFiles(directory=SWAGGER_ASSETS), name="api-docs-assets")
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{app.openapi_url}",
+            title="hetao API",
+            swagger_js_url=f"{root}/static/api-docs/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}/static/api-docs/swagger-ui.css",
+            swagger_favicon_url=f"{root}/static/api-docs/favicon.png",
+        )
+
+    @app.get("/", include_in_schema=False)
+    def index() -> RedirectResponse:
+        return RedirectResponse("/api/docs")
+
+    return app

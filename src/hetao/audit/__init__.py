@@ -1,0 +1,1 @@
+"""Audit events: every state change, who made it, and why."""

@@ -1,0 +1,310 @@
+"""The operator's command line. Each command runs its services inside one unit of work.
+
+Exit codes: 0 success; 2 bad input (invalid data, a rule of the regime, a conflict with what is
+registered, an unknown id, a bad profile); 1 failure (database unreachable, unexpected error).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from hetao import __version__
+from hetao.audit.service import Actor
+from hetao.config import Settings
+from hetao.db import make_engine, session_factory, unit_of_work
+from hetao.errors import ConfigurationError, HetaoError
+from hetao.profiles import ZoneProfile, available_profiles, load_profile
+
+EXIT_FAILURE = 1
+EXIT_BAD_INPUT = 2
+
+app = typer.Typer(
+    help="hetao: split-line management for a cross-boundary innovation zone.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+demo_app = typer.Typer(help="The demo zone.", no_args_is_help=True)
+registry_app = typer.Typer(help="The whitelist registry.", no_args_is_help=True)
+profile_app = typer.Typer(help="Zone profiles.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+app.add_typer(registry_app, name="registry")
+app.add_typer(profile_app, name="profile")
+
+
+def _actor() -> Actor:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return Actor("cli", user)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+def _report(error: HetaoError) -> NoReturn:
+    lines = [f"error: {error.detail}"]
+    for p in error.problems:
+        where = f"row {p.row}, column {p.field}" if p.row is not None else p.field
+        lines.append(f"  {where}: {p.message} [{p.rule}]")
+    _fail("\n".join(lines), EXIT_BAD_INPUT)
+
+
+@contextmanager
+def _translated_errors() -> Iterator[None]:
+    """The CLI's one translation of errors into messages and exit codes."""
+    try:
+        yield
+    except HetaoError as error:
+        _report(error)
+    except OperationalError as error:
+        _fail(f"failure: the database is unreachable or refused: {error.orig}", EXIT_FAILURE)
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+def _profile(settings: Settings) -> ZoneProfile:
+    try:
+        return load_profile(settings.profile)
+    except ConfigurationError as error:
+        _report(error)
+
+
+def _run(work: Callable[[Session, ZoneProfile], Any]) -> Any:
+    """Run ``work`` in one unit of work against the configured database and profile."""
+    settings = _settings()
+    profile = _profile(settings)
+    engine = make_engine(settings.database_url)
+    try:
+        with _translated_errors(), unit_of_work(session_factory(engine)) as session:
+            return work(session, profile)
+    finally:
+        engine.dispose()
+
+
+def _print_json(value: Any) -> None:
+    if isinstance(value, BaseModel):
+        typer.echo(value.model_dump_json(indent=2))
+    else:
+        typer.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+@app.callback(invoke_without_command=True)
+def _main(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if version:
+        typer.echo(__version__)
+        raise typer.Exit(0)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve the API and the API docs page (HETAO_DATABASE_URL, HETAO_PROFILE select what)."""
+    import uvicorn
+
+    settings = _settings()
+    _profile(settings)  # refuse a bad profile before binding the port
+    uvicorn.run(
+        "hetao.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Migrate the database (SQLite file by default, or HETAO_DATABASE_URL) to the latest schema."""
+    from hetao import migrate
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with _translated_errors():
+            migrate.upgrade(engine, revision)
+            typer.echo(f"database at revision {migrate.current_revision(engine)}")
+    finally:
+        engine.dispose()
+
+
+@demo_app.command("load")
+def demo_load(
+    seed: Annotated[
+        int, typer.Option(help="Random seed: the same seed and date give the same zone.")
+    ] = 2026,
+    as_of: Annotated[
+        str | None, typer.Option(help="Reference date (YYYY-MM-DD); defaults to today at the zone.")
+    ] = None,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Do nothing when parties already exist.")
+    ] = False,
+) -> None:
+    """Load the demo zone: institutions, researchers, vehicles and their whitelist cases."""
+    from hetao import demo
+
+    day = None
+    if as_of is not None:
+        try:
+            day = dt.date.fromisoformat(as_of)
+        except ValueError:
+            _fail(f"error: --as-of {as_of!r} is not a date (YYYY-MM-DD)", EXIT_BAD_INPUT)
+
+    def work(session: Session, profile: ZoneProfile) -> Any:
+        if if_empty and not demo.is_empty(session):
+            return None
+        return demo.load(session, profile=profile, seed=seed, as_of=day, actor=_actor())
+
+    summary = _run(work)
+    if summary is None:
+        typer.echo("demo zone not loaded: the registry already has parties (--if-empty)")
+    else:
+        _print_json(summary)
+
+
+class ImportKind(StrEnum):
+    """What a CSV file holds."""
+
+    persons = "persons"
+    vehicles = "vehicles"
+
+
+@registry_app.command("import")
+def registry_import(
+    kind: Annotated[ImportKind, typer.Argument(help="persons or vehicles")],
+    file: Annotated[
+        Path, typer.Argument(help="CSV file (UTF-8), columns in docs/registry-import.md")
+    ],
+) -> None:
+    """Import persons or vehicles from CSV: all rows or none; each bad row named with its column."""
+    from hetao.registry import bulk
+
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        _fail(f"error: cannot read {file}: {error}", EXIT_BAD_INPUT)
+
+    def work(session: Session, profile: ZoneProfile) -> Any:
+        if kind is ImportKind.persons:
+            return bulk.import_persons(session, text, actor=_actor())
+        return bulk.import_vehicles(session, text, profile=profile, actor=_actor())
+
+    result = _run(work)
+    typer.echo(f"imported {result.imported} {kind.value}")
+
+
+class ShowKind(StrEnum):
+    """Kinds of registry object `registry show` can print."""
+
+    party = "party"
+    person = "person"
+    vehicle = "vehicle"
+    application = "application"
+    entry = "entry"
+
+
+@registry_app.command("show")
+def registry_show(
+    kind: Annotated[
+        ShowKind | None, typer.Argument(help="Object kind; omit for a summary.")
+    ] = None,
+    object_id: Annotated[int | None, typer.Argument(help="Object id.")] = None,
+) -> None:
+    """Print a summary of the registry, or one object as JSON."""
+    from hetao.registry import repository as repo
+    from hetao.registry import schemas
+    from hetao.registry.models import (
+        Party,
+        Person,
+        Vehicle,
+        WhitelistApplication,
+        WhitelistEntry,
+    )
+
+    shapes: dict[ShowKind, tuple[type[Any], type[BaseModel]]] = {
+        ShowKind.party: (Party, schemas.PartyOut),
+        ShowKind.person: (Person, schemas.PersonOut),
+        ShowKind.vehicle: (Vehicle, schemas.VehicleOut),
+        ShowKind.application: (WhitelistApplication, schemas.ApplicationOut),
+        ShowKind.entry: (WhitelistEntry, schemas.EntryOut),
+    }
+    if kind is not None and object_id is None:
+        _fail(f"error: give the id of the {kind.value} to show", EXIT_BAD_INPUT)
+
+    def work(session: Session, profile: ZoneProfile) -> Any:
+        if kind is None:
+            return {"zone": profile.zone.code, **repo.summary(session)}
+        model, out = shapes[kind]
+        assert object_id is not None  # noqa: S101 (checked above)
+        return out.model_validate(repo.get(session, model, object_id))
+
+    _print_json(_run(work))
+
+
+@registry_app.command("expire")
+def registry_expire(
+    today: Annotated[str | None, typer.Option(help="Date to expire as of (YYYY-MM-DD).")] = None,
+) -> None:
+    """Expire every whitelist entry whose validity window has closed (run daily)."""
+    from hetao.registry import service
+    from hetao.timeutil import zone_today
+
+    def work(session: Session, profile: ZoneProfile) -> Any:
+        day = dt.date.fromisoformat(today) if today else zone_today(profile.zone.timezone)
+        return service.expire_due(session, today=day, actor=_actor())
+
+    expired = _run(work)
+    typer.echo(f"expired {len(expired)} entries")
+
+
+@profile_app.command("check")
+def profile_check(
+    name_or_path: Annotated[str, typer.Argument(help="A built-in profile name or a TOML file.")],
+) -> None:
+    """Validate a zone profile; print its zone code or every problem with file, key and rule."""
+    with _translated_errors():
+        profile = load_profile(name_or_path)
+    typer.echo(f"ok: {name_or_path} describes zone {profile.zone.code}")
+
+
+@profile_app.command("list")
+def profile_list() -> None:
+    """List the built-in zone profiles."""
+    for name in available_profiles():
+        typer.echo(name)
+
+
+def main() -> None:
+    """Console entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

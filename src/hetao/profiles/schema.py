@@ -1,0 +1,626 @@
+"""The shape of a zone profile: every regime parameter, validated when the profile is loaded."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pycountry
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+# --- closed vocabularies ------------------------------------------------------------------
+
+
+class Line(StrEnum):
+    """One of the two lines of split-line management (R1)."""
+
+    FIRST = "first"
+    """Zone <-> Hong Kong (or Macao): port management."""
+    SECOND = "second"
+    """Zone <-> the rest of the mainland customs territory: channel management."""
+
+
+class Flow(StrEnum):
+    """What crosses a line."""
+
+    PEOPLE = "people"
+    """Researchers, staff and other travellers."""
+    GOODS = "goods"
+    """Research materials, samples, equipment, consumables and their products."""
+    VEHICLES = "vehicles"
+    """Cars, shuttle buses and goods vehicles."""
+    FUNDS = "funds"
+    """Cross-border research fund transfers."""
+    DATA = "data"
+    """Cross-border data transfers through the dedicated channel."""
+
+
+class CrossingKind(StrEnum):
+    """How a crossing point is managed."""
+
+    PORT = "port"
+    """A port of entry open to the public."""
+    CHANNEL = "channel"
+    """A second-line channel between the zone and the mainland."""
+    DEDICATED_CHANNEL = "dedicated_channel"
+    """A restricted channel for whitelisted subjects only (e.g. Channel No. 1)."""
+
+
+class Direction(StrEnum):
+    """Which way a crossing goes, seen from the zone."""
+
+    INBOUND = "inbound"
+    """Into the customs-supervised area."""
+    OUTBOUND = "outbound"
+    """Out of the customs-supervised area."""
+
+
+class SubjectKind(StrEnum):
+    """What a whitelist entry is about (R1: industries, institutions, individuals; vehicles)."""
+
+    INSTITUTION = "institution"
+    """A party: enterprise, institution, non-enterprise unit."""
+    INDIVIDUAL = "individual"
+    """A person, sponsored by the party they work for."""
+    VEHICLE = "vehicle"
+    """A vehicle, sponsored by its owner party."""
+    INDUSTRY = "industry"
+    """An industry field admitted to the zone."""
+
+
+class Exemption(StrEnum):
+    """A facilitation or exemption a whitelist entry can grant."""
+
+    DUTY_FREE_RESEARCH_GOODS = "duty_free_research_goods"
+    """Research goods imported for own use free of the three import taxes (R4)."""
+    CENTRALISED_DECLARATION = "centralised_declaration"
+    """Periodic summary declaration of research goods (R10)."""
+    HAND_CARRY_CHANNEL1 = "hand_carry_channel1"
+    """Hand-carrying research goods through Channel No. 1 (R13)."""
+    SPECIAL_ARTICLES_PRIORITY = "special_articles_priority"
+    """Priority quarantine approval of special articles (R11)."""
+    CHANNEL1_VEHICLE = "channel1_vehicle"
+    """A car permitted to use Channel No. 1 (R15)."""
+    HGR = "hgr"
+    """Human genetic resources activities (R41-R43)."""
+    DATA = "data"
+    """Cross-border research data through the dedicated channel (R17)."""
+    DUTY_FREE_SELF_USE_EQUIPMENT = "duty_free_self_use_equipment"
+    """Hengqin-style exemption of self-use machinery and equipment (R19)."""
+    VALUE_ADDED_DUTY_FREE = "value_added_duty_free"
+    """Duty-free entry to the mainland of goods passing the value-added test (R20, R25)."""
+
+
+class TaxKind(StrEnum):
+    """One of the three import taxes."""
+
+    DUTY = "duty"
+    """Customs duty."""
+    IMPORT_VAT = "import_vat"
+    """Import value-added tax."""
+    CONSUMPTION_TAX = "consumption_tax"
+    """Consumption tax, for the goods that bear it."""
+
+
+class TransferExemptReason(StrEnum):
+    """Why an in-zone transfer of exempt goods does not repay import taxes (R8)."""
+
+    BANKRUPTCY = "bankruptcy"
+    """The transferring enterprise is bankrupt."""
+    DEREGISTRATION = "deregistration"
+    """The transferring institution is deregistered."""
+
+
+class RoundingMode(StrEnum):
+    """A rounding mode of the ``decimal`` module, by its constant's name."""
+
+    ROUND_HALF_UP = "ROUND_HALF_UP"
+    """Halves away from zero: the customs rule for fractions of a fen."""
+    ROUND_HALF_EVEN = "ROUND_HALF_EVEN"
+    """Halves to the even neighbour (banker's rounding)."""
+    ROUND_DOWN = "ROUND_DOWN"
+    """Towards zero (truncation)."""
+    ROUND_UP = "ROUND_UP"
+    """Away from zero."""
+
+
+class SupervisionClass(StrEnum):
+    """Goods classes with their own supervision period (R5, S24)."""
+
+    SHIPS_AIRCRAFT = "ships_aircraft"
+    """Ships and aircraft."""
+    MOTOR_VEHICLES = "motor_vehicles"
+    """Motor vehicles."""
+    OTHER = "other"
+    """All other goods."""
+
+
+# --- value types --------------------------------------------------------------------------
+
+
+def _problem(rule: str, message: str, *at: str | int) -> PydanticCustomError:
+    """An error whose ``at`` path (relative to the validated object) the loader appends."""
+    return PydanticCustomError(rule, message, {"at": at} if at else None)
+
+
+def _decimal_string(value: Any) -> Decimal:
+    # TOML floats are binary: 0.13 parses to 0.13000000000000000444..., so money must be quoted.
+    if not isinstance(value, str):
+        raise _problem(
+            "decimal_string_required",
+            'write money amounts and rates as quoted decimal strings, e.g. "0.13"; '
+            "a TOML number is a binary float that loses cents",
+        )
+    try:
+        parsed = Decimal(value.strip())
+    except InvalidOperation:
+        raise _problem("decimal_format", f"{value!r} is not a decimal number") from None
+    if not parsed.is_finite():
+        raise _problem("decimal_format", f"{value!r} is not a finite decimal number")
+    return parsed
+
+
+def _not_negative(value: Decimal) -> Decimal:
+    if value < 0:
+        raise _problem("must_not_be_negative", f"{value} is negative")
+    return value
+
+
+def _unit_interval(value: Decimal) -> Decimal:
+    if not Decimal(0) <= value < Decimal(1):
+        raise _problem("must_be_between_0_and_1", f"{value} is not in [0, 1)")
+    return value
+
+
+def _positive(value: Decimal) -> Decimal:
+    if value <= 0:
+        raise _problem("must_be_positive", f"{value} is not greater than 0")
+    return value
+
+
+def _iana_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _problem("iana_timezone", f"{value!r} is not an IANA time zone") from None
+    return value
+
+
+def _iso4217(value: str) -> str:
+    code = value.upper()
+    if len(code) != 3 or pycountry.currencies.get(alpha_3=code) is None:
+        raise _problem("iso4217.code", f"{value!r} is not an ISO 4217 currency code")
+    return code
+
+
+def _unique(items: tuple[Any, ...]) -> tuple[Any, ...]:
+    seen: set[Any] = set()
+    for index, item in enumerate(items):
+        if item in seen:
+            raise _problem("must_be_unique", f"{item!s} is listed twice", index)
+        seen.add(item)
+    return items
+
+
+Money = Annotated[Decimal, BeforeValidator(_decimal_string), AfterValidator(_not_negative)]
+"""A non-negative amount, written as a quoted decimal string."""
+Rate = Annotated[Decimal, BeforeValidator(_decimal_string), AfterValidator(_unit_interval)]
+"""A ratio in [0, 1), written as a quoted decimal string."""
+Quantum = Annotated[Decimal, BeforeValidator(_decimal_string), AfterValidator(_positive)]
+"""A rounding step such as 0.01, written as a quoted decimal string."""
+Count = Annotated[int, Field(strict=True, ge=0)]
+"""A whole number from TOML; booleans and floats are refused."""
+Positive = Annotated[int, Field(strict=True, gt=0)]
+"""A whole number greater than zero."""
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
+"""A lower-case identifier; 40 characters fit the registry's columns."""
+UpperSlug = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]*$", max_length=40)]
+"""An upper-case identifier such as a crossing point code."""
+TimeZoneName = Annotated[str, AfterValidator(_iana_timezone)]
+CurrencyCode = Annotated[str, AfterValidator(_iso4217)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LocalizedText(_Section):
+    """A name in the platform's three languages."""
+
+    en: Text
+    zh_hant: Text
+    zh_hans: Text
+
+
+# --- sections -----------------------------------------------------------------------------
+
+
+class ZoneSection(_Section):
+    """Which zone this is, its clock and its money."""
+
+    code: Slug
+    name: LocalizedText
+    timezone: TimeZoneName
+    currency: CurrencyCode
+
+
+class LineSection(_Section):
+    """One line: its names and the flows it controls."""
+
+    name: LocalizedText
+    controls: Annotated[tuple[Flow, ...], AfterValidator(_unique)]
+
+
+class LinesSection(_Section):
+    """The first and second line (R1), and whether the second line checks people."""
+
+    first: LineSection
+    second: LineSection
+    #: Hetao: true; Hengqin and Hainan: false ("goods not people", R21, R24).
+    second_line_controls_people: StrictBool
+
+    @model_validator(mode="after")
+    def _people_flag_matches_controls(self) -> LinesSection:
+        if self.second_line_controls_people != (Flow.PEOPLE in self.second.controls):
+            raise _problem(
+                "inconsistent_with_controls",
+                "must be true exactly when lines.second.controls lists people",
+                "second_line_controls_people",
+            )
+        return self
+
+    def controls(self, line: Line, flow: Flow) -> bool:
+        """Whether ``line`` controls ``flow``."""
+        section = self.first if line is Line.FIRST else self.second
+        return flow in section.controls
+
+
+class CrossingPoint(_Section):
+    """A port or channel on one line."""
+
+    code: UpperSlug
+    name: LocalizedText
+    line: Line
+    kind: CrossingKind
+    flows: Annotated[tuple[Flow, ...], Field(min_length=1), AfterValidator(_unique)]
+    directions: Annotated[tuple[Direction, ...], Field(min_length=1), AfterValidator(_unique)]
+    hand_carry_allowed: StrictBool
+    whitelist_only: StrictBool
+    #: Unset while the opening date is unconfirmed (new Huanggang port, REGIME (d)11).
+    opens_on: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _flows_fit_the_point(self) -> CrossingPoint:
+        for index, flow in enumerate(self.flows):
+            if flow not in _PHYSICAL_FLOWS:
+                raise _problem(
+                    "not_a_physical_flow",
+                    f"{flow} does not pass through a gate; use people, goods or vehicles",
+                    "flows",
+                    index,
+                )
+        if self.hand_carry_allowed and Flow.GOODS not in self.flows:
+            raise _problem(
+                "hand_carry_requires_goods_flow",
+                "hand-carried goods need goods among the flows",
+                "hand_carry_allowed",
+            )
+        return self
+
+
+_PHYSICAL_FLOWS = frozenset({Flow.PEOPLE, Flow.GOODS, Flow.VEHICLES})
+
+
+class WhitelistValidity(_Section):
+    """Default validity of a whitelist entry, in months, per subject kind."""
+
+    institution: Positive
+    individual: Positive
+    vehicle: Positive
+    industry: Positive
+
+    def months_for(self, kind: SubjectKind) -> int:
+        """Default validity in months for ``kind``."""
+        return int(getattr(self, kind.value))
+
+
+class WhitelistScopes(_Section):
+    """The scopes a whitelist entry may grant in this zone."""
+
+    flows: Annotated[tuple[Flow, ...], Field(min_length=1), AfterValidator(_unique)]
+    lines: Annotated[tuple[Line, ...], Field(min_length=1), AfterValidator(_unique)]
+    exemptions: Annotated[tuple[Exemption, ...], AfterValidator(_unique)]
+
+
+class WhitelistSection(_Section):
+    """Whitelist validity, renewal, waiver lockout and scopes (R1-R3, R6)."""
+
+    validity_months: WhitelistValidity
+    renewal_reminder_days: Positive
+    waiver_lockout_months: Positive
+    scopes: WhitelistScopes
+    waiver_goods_kinds: Annotated[tuple[Slug, ...], Field(min_length=1), AfterValidator(_unique)]
+
+    @model_validator(mode="after")
+    def _reminder_within_validity(self) -> WhitelistSection:
+        shortest = min(self.validity_months.months_for(kind) for kind in SubjectKind)
+        # 28 days is the shortest month, so the reminder always falls inside the window.
+        if self.renewal_reminder_days >= shortest * 28:
+            raise _problem(
+                "must_be_shorter_than_validity",
+                f"must be shorter than the shortest validity ({shortest} months)",
+                "renewal_reminder_days",
+            )
+        return self
+
+
+class SupervisionPeriods(_Section):
+    """Supervision period in years by goods class, counted from release (R5, S24)."""
+
+    ships_aircraft: Positive
+    motor_vehicles: Positive
+    other: Positive
+
+    def years_for(self, goods_class: SupervisionClass) -> int:
+        """Supervision period in years for ``goods_class``."""
+        return int(getattr(self, goods_class.value))
+
+
+class ValueAddedRule(_Section):
+    """The processing value-added test (R20, R25): goods above the threshold skip some taxes."""
+
+    enabled: StrictBool
+    threshold: Rate
+    exempt_taxes: Annotated[tuple[TaxKind, ...], Field(min_length=1), AfterValidator(_unique)]
+
+
+class TaxSection(_Section):
+    """Import tax parameters (REGIME (e)); every amount is a Decimal."""
+
+    vat_standard_rate: Rate
+    vat_reduced_rate: Rate
+    de_minimis_cny: Money
+    rounding: RoundingMode
+    rounding_quantum: Quantum
+    value_added_rule: ValueAddedRule
+    research_goods_exemption: StrictBool
+    in_zone_transfer_taxed: StrictBool
+    in_zone_transfer_exempt_reasons: Annotated[
+        tuple[TransferExemptReason, ...], AfterValidator(_unique)
+    ]
+    consumables_release_on_application: StrictBool
+    exchange_rate_rule: Text
+
+    @model_validator(mode="after")
+    def _reduced_not_above_standard(self) -> TaxSection:
+        if self.vat_reduced_rate > self.vat_standard_rate:
+            raise _problem(
+                "must_not_exceed_standard_rate",
+                f"{self.vat_reduced_rate} is above the standard rate {self.vat_standard_rate}",
+                "vat_reduced_rate",
+            )
+        return self
+
+    def round_money(self, amount: Decimal) -> Decimal:
+        """Round ``amount`` to the profile's quantum with its rounding mode."""
+        return amount.quantize(self.rounding_quantum, rounding=self.rounding.value)
+
+
+class StocktakeDiscrepancy(_Section):
+    """A stocktake shortage is reported when both limits are reached (R31 analogue)."""
+
+    ratio: Rate
+    duty_cny: Money
+
+
+class GoodsSection(_Section):
+    """Goods policy flags."""
+
+    mainland_to_zone_treated_as_export: StrictBool
+    bonded_hand_carry_allowed: StrictBool
+    centralised_declaration_allowed: StrictBool
+    stocktake_discrepancy: StocktakeDiscrepancy
+
+
+class PeopleSection(_Section):
+    """Travellers' parameters."""
+
+    passenger_allowance_cny: Money
+
+
+class FundsSection(_Section):
+    """Cross-border research fund parameters (R39, R40)."""
+
+    #: A single payment of more than this (strictly greater) needs a tax filing (R40).
+    tax_filing_threshold_usd: Money
+    tax_filing_first_payment_only: StrictBool
+    hk_payee_rmb_account_required: StrictBool
+
+
+class DataSection(_Section):
+    """Cross-border data thresholds (R33-R37) and the working-day calendar."""
+
+    #: People whose PI left since 1 January; thresholds are inclusive (以上).
+    security_assessment_pi_min: Positive
+    security_assessment_sensitive_pi_min: Positive
+    standard_contract_pi_min: Positive
+    standard_contract_sensitive_pi_min: Positive
+    assessment_validity_years: Positive
+    renewal_window_working_days: Positive
+    renewal_growth_limit: Rate
+    gba_cities: Annotated[tuple[Slug, ...], Field(min_length=1), AfterValidator(_unique)]
+    holidays: Annotated[tuple[dt.date, ...], AfterValidator(_unique)]
+    #: Weekend days worked in exchange for a longer holiday (调休).
+    adjusted_working_days: Annotated[tuple[dt.date, ...], AfterValidator(_unique)]
+
+    @model_validator(mode="after")
+    def _thresholds_ordered(self) -> DataSection:
+        pairs = (
+            ("standard_contract_pi_min", "security_assessment_pi_min"),
+            ("standard_contract_sensitive_pi_min", "security_assessment_sensitive_pi_min"),
+        )
+        for lower, upper in pairs:
+            if getattr(self, lower) >= getattr(self, upper):
+                raise _problem("thresholds_out_of_order", f"must be below data.{upper}", lower)
+        for index, day in enumerate(self.adjusted_working_days):
+            if day in self.holidays:
+                raise _problem(
+                    "working_day_is_holiday",
+                    f"{day} is also listed as a holiday",
+                    "adjusted_working_days",
+                    index,
+                )
+            if day.weekday() < 5:
+                raise _problem(
+                    "adjusted_working_day_not_weekend",
+                    f"{day} is a weekday, which is a working day anyway",
+                    "adjusted_working_days",
+                    index,
+                )
+        return self
+
+    def is_working_day(self, day: dt.date) -> bool:
+        """Whether ``day`` is a working day in this zone's calendar."""
+        if day in self.adjusted_working_days:
+            return True
+        return day.weekday() < 5 and day not in self.holidays
+
+
+class ZoneProfile(_Section):
+    """A zone's whole regime: lines, crossing points, whitelist, tax, goods, people, funds, data."""
+
+    schema_version: Literal[1]
+    #: Date the regime this profile encodes took effect; assessments record it.
+    effective_from: dt.date
+    #: Dotted keys whose values are placeholders for unpublished rules (REGIME (d)).
+    provisional: Annotated[tuple[str, ...], AfterValidator(_unique)] = ()
+    zone: ZoneSection
+    lines: LinesSection
+    crossing_points: Annotated[tuple[CrossingPoint, ...], Field(min_length=1)]
+    whitelist: WhitelistSection
+    supervision_periods: SupervisionPeriods
+    tax: TaxSection
+    goods: GoodsSection
+    people: PeopleSection
+    funds: FundsSection
+    data: DataSection
+
+    @field_validator("crossing_points")
+    @classmethod
+    def _codes_unique(cls, points: tuple[CrossingPoint, ...]) -> tuple[CrossingPoint, ...]:
+        seen: set[str] = set()
+        for index, point in enumerate(points):
+            if point.code in seen:
+                raise _problem("must_be_unique", f"code {point.code} is used twice", index, "code")
+            seen.add(point.code)
+        return points
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> ZoneProfile:
+        for index, point in enumerate(self.crossing_points):
+            for flow_index, flow in enumerate(point.flows):
+                if not self.lines.controls(point.line, flow):
+                    raise _problem(
+                        "line_does_not_control_flow",
+                        f"the {point.line} line does not control {flow} in this profile",
+                        "crossing_points",
+                        index,
+                        "flows",
+                        flow_index,
+                    )
+        enabled = {
+            Exemption.DUTY_FREE_RESEARCH_GOODS: self.tax.research_goods_exemption,
+            Exemption.CENTRALISED_DECLARATION: self.goods.centralised_declaration_allowed,
+            Exemption.HAND_CARRY_CHANNEL1: any(p.hand_carry_allowed for p in self.crossing_points),
+            Exemption.VALUE_ADDED_DUTY_FREE: self.tax.value_added_rule.enabled,
+        }
+        for index, exemption in enumerate(self.whitelist.scopes.exemptions):
+            # A whitelist must not grant what the regime of this profile switched off.
+            if not enabled.get(exemption, True):
+                raise _problem(
+                    "exemption_not_enabled",
+                    f"{exemption} is offered but the profile disables it",
+                    "whitelist",
+                    "scopes",
+                    "exemptions",
+                    index,
+                )
+        for index, key in enumerate(self.provisional):
+            if resolve_key(self, key) is _MISSING:
+                raise _problem(
+                    "unknown_key", f"{key!r} names no key of the profile", "provisional", index
+                )
+        return self
+
+    def crossing_point(self, code: str) -> CrossingPoint | None:
+        """The crossing point with ``code``, if any."""
+        return next((p for p in self.crossing_points if p.code == code), None)
+
+    def is_provisional(self, key: str) -> bool:
+        """Whether ``key`` (or a section containing it) holds a placeholder value."""
+        return any(key == p or key.startswith(p + ".") for p in self.provisional)
+
+
+_MISSING = object()
+
+
+def resolve_key(root: BaseModel, key: str) -> object:
+    """The value at dotted ``key``; list items are addressed by their ``code``."""
+    current: object = root
+    for part in key.split("."):
+        if isinstance(current, BaseModel) and part in type(current).model_fields:
+            current = getattr(current, part)
+        elif isinstance(current, tuple):
+            current = next((i for i in current if getattr(i, "code", None) == part), _MISSING)
+        else:
+            return _MISSING
+        if current is _MISSING:
+            return _MISSING
+    return current
+
+
+__all__ = [
+    "CrossingKind",
+    "CrossingPoint",
+    "DataSection",
+    "Direction",
+    "Exemption",
+    "Flow",
+    "FundsSection",
+    "GoodsSection",
+    "Line",
+    "LineSection",
+    "LinesSection",
+    "LocalizedText",
+    "PeopleSection",
+    "RoundingMode",
+    "StocktakeDiscrepancy",
+    "SubjectKind",
+    "SupervisionClass",
+    "SupervisionPeriods",
+    "TaxKind",
+    "TaxSection",
+    "TransferExemptReason",
+    "ValueAddedRule",
+    "WhitelistScopes",
+    "WhitelistSection",
+    "WhitelistValidity",
+    "ZoneProfile",
+    "ZoneSection",
+    "resolve_key",
+]

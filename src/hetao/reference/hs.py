@@ -1,0 +1,135 @@
+"""The HS 2022 nomenclature: look codes up and check declared tariff codes against it."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import re
+from dataclasses import dataclass
+from importlib.resources import files
+
+from hetao.errors import ValidationFailed
+
+_SEPARATORS = re.compile(r"[.\s]")
+_DIGITS = re.compile(r"[0-9]+")
+_LENGTHS = (2, 4, 6, 8, 10)
+_LEVEL_NAMES = {2: "chapter", 4: "heading", 6: "subheading"}
+
+
+@dataclass(frozen=True, slots=True)
+class HsEntry:
+    """One chapter (2 digits), heading (4) or subheading (6) of HS 2022."""
+
+    code: str
+    description: str
+    parent: str | None
+    level: int
+    section: str
+
+
+@dataclass(frozen=True, slots=True)
+class HsSection:
+    """One of the 21 sections, by Roman numeral."""
+
+    numeral: str
+    name: str
+
+
+def _read(name: str) -> list[dict[str, str]]:
+    # utf-8-sig: the sections file starts with a byte-order mark.
+    text = files("hetao.reference").joinpath("data", name).read_text(encoding="utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+@functools.cache
+def _entries() -> dict[str, HsEntry]:
+    entries: dict[str, HsEntry] = {}
+    for row in _read("hs2022.csv"):
+        # TOTAL rows (and chapter 99) are UN Comtrade reporting codes, not the nomenclature.
+        if row["section"] == "TOTAL":
+            continue
+        parent = row["parent"] if row["parent"] != "TOTAL" else None
+        entries[row["hscode"]] = HsEntry(
+            code=row["hscode"],
+            description=row["description"].strip(),
+            parent=parent,
+            level=int(row["level"]),
+            section=row["section"],
+        )
+    return entries
+
+
+@functools.cache
+def _sections() -> dict[str, HsSection]:
+    return {
+        row["section"]: HsSection(row["section"], row["name"].strip())
+        for row in _read("hs2022_sections.csv")
+    }
+
+
+def _digits(code: str) -> str:
+    # Declarations often write 8471.30.00 or 8471 30 00; the stored form is digits only.
+    return _SEPARATORS.sub("", code) if isinstance(code, str) else ""
+
+
+def lookup(code: str) -> HsEntry | None:
+    """The chapter, heading or subheading with exactly this code, if HS 2022 has it."""
+    return _entries().get(_digits(code))
+
+
+def check_hs_code(code: str, *, field: str = "hs_code") -> str:
+    """Return ``code`` as digits if it is an HS 2022 code or a national line extending one."""
+    digits = _digits(code)
+    if not _DIGITS.fullmatch(digits) or len(digits) not in _LENGTHS:
+        raise ValidationFailed.single(
+            field, "hs2022.format", f"{code!r} must be 2, 4, 6, 8 or 10 digits"
+        )
+    known = _entries()
+    if len(digits) < 6:
+        level = _LEVEL_NAMES[len(digits)]
+        if digits not in known:
+            raise ValidationFailed.single(
+                field, f"hs2022.unknown_{level}", f"{level} {digits} is not in HS 2022"
+            )
+        return digits
+    subheading = digits[:6]
+    entry = known.get(subheading)
+    if entry is None or entry.level != 6:
+        raise ValidationFailed.single(
+            field,
+            "hs2022.unknown_subheading",
+            f"subheading {subheading} is not in HS 2022"
+            + (f" (from {digits})" if len(digits) > 6 else ""),
+        )
+    return digits
+
+
+def chapter_of(code: str, *, field: str = "hs_code") -> HsEntry:
+    """The chapter of a valid code (checked first)."""
+    return _entries()[check_hs_code(code, field=field)[:2]]
+
+
+def heading_of(code: str, *, field: str = "hs_code") -> HsEntry:
+    """The heading of a valid code of 4 digits or more (checked first)."""
+    digits = check_hs_code(code, field=field)
+    if len(digits) < 4:
+        raise ValidationFailed.single(
+            field, "hs2022.heading_required", f"{digits} is a chapter, not a heading"
+        )
+    return _entries()[digits[:4]]
+
+
+def subheading_of(code: str, *, field: str = "hs_code") -> HsEntry:
+    """The 6-digit subheading of a valid code of 6 digits or more (checked first)."""
+    digits = check_hs_code(code, field=field)
+    if len(digits) < 6:
+        raise ValidationFailed.single(
+            field, "hs2022.subheading_required", f"{digits} is not a subheading"
+        )
+    return _entries()[digits[:6]]
+
+
+def section_of(code: str, *, field: str = "hs_code") -> HsSection:
+    """The section (Roman numeral and name) of a valid code (checked first)."""
+    return _sections()[chapter_of(code, field=field).section]

@@ -1,0 +1,1 @@
+"""Whitelist registry: parties, persons, vehicles, applications and entries."""

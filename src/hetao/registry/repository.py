@@ -1,0 +1,224 @@
+"""Every query of the registry lives here; services read like the business process."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from typing import TypeVar
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from hetao.db import Base
+from hetao.errors import NotFound
+from hetao.pagination import PageOf, paginate
+from hetao.registry.models import (
+    Affiliation,
+    EntryStatus,
+    ExemptionWaiver,
+    IdentityDocument,
+    Party,
+    Person,
+    SubjectKind,
+    Vehicle,
+    VehiclePermit,
+    WhitelistApplication,
+    WhitelistEntry,
+)
+
+M = TypeVar("M", bound=Base)
+
+LIVE_ENTRY_STATUSES = (EntryStatus.ACTIVE, EntryStatus.SUSPENDED)
+
+
+def get(session: Session, model: type[M], object_id: int, *, for_update: bool = False) -> M:
+    """Load one object by id or raise NotFound naming its kind."""
+    obj = session.get(model, object_id, with_for_update=for_update)
+    if obj is None:
+        noun = re.sub(r"(?<!^)(?=[A-Z])", " ", model.__name__).lower()
+        raise NotFound(f"{noun} {object_id} does not exist")
+    return obj
+
+
+def party_by_registration(session: Session, *, uscc: str | None, hk_br: str | None) -> Party | None:
+    clauses = []
+    if uscc:
+        clauses.append(Party.uscc == uscc)
+    if hk_br:
+        clauses.append(Party.hk_br == hk_br)
+    if not clauses:
+        return None
+    return session.scalars(select(Party).where(or_(*clauses)).limit(1)).first()
+
+
+def existing_documents(
+    session: Session, keys: list[tuple[str, str, str]]
+) -> set[tuple[str, str, str]]:
+    """Which (kind, issuing country, number) triples are already registered."""
+    if not keys:
+        return set()
+    numbers = {number for _, _, number in keys}
+    rows = session.execute(
+        select(
+            IdentityDocument.kind, IdentityDocument.issuing_country, IdentityDocument.number
+        ).where(IdentityDocument.number.in_(numbers))
+    )
+    return {(str(k), c, n) for k, c, n in rows} & set(keys)
+
+
+def existing_plates(session: Session, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    if not keys:
+        return set()
+    plates = {plate for _, plate in keys}
+    rows = session.execute(
+        select(Vehicle.plate_region, Vehicle.plate).where(Vehicle.plate.in_(plates))
+    )
+    return {(str(r), p) for r, p in rows} & set(keys)
+
+
+def existing_permit_numbers(session: Session, numbers: list[str]) -> set[str]:
+    if not numbers:
+        return set()
+    return set(
+        session.scalars(select(VehiclePermit.number).where(VehiclePermit.number.in_(numbers)))
+    )
+
+
+def existing_party_ids(session: Session, ids: set[int]) -> set[int]:
+    if not ids:
+        return set()
+    return set(session.scalars(select(Party.id).where(Party.id.in_(ids))))
+
+
+def is_affiliated(session: Session, *, person_id: int, party_id: int) -> bool:
+    stmt = select(Affiliation.id).where(
+        Affiliation.person_id == person_id, Affiliation.party_id == party_id
+    )
+    return session.scalars(stmt.limit(1)).first() is not None
+
+
+def live_entries_for_subject(
+    session: Session, *, subject_kind: SubjectKind, subject_id: int | str
+) -> list[WhitelistEntry]:
+    column = {
+        SubjectKind.INSTITUTION: WhitelistEntry.party_id,
+        SubjectKind.INDIVIDUAL: WhitelistEntry.person_id,
+        SubjectKind.VEHICLE: WhitelistEntry.vehicle_id,
+        SubjectKind.INDUSTRY: WhitelistEntry.industry,
+    }[subject_kind]
+    stmt = select(WhitelistEntry).where(
+        WhitelistEntry.subject_kind == subject_kind,
+        column == subject_id,
+        WhitelistEntry.status.in_(LIVE_ENTRY_STATUSES),
+    )
+    return list(session.scalars(stmt.with_for_update()))
+
+
+def entries_due_to_expire(session: Session, *, today: dt.date) -> list[WhitelistEntry]:
+    """Live entries whose last valid day is before ``today``."""
+    stmt = select(WhitelistEntry).where(
+        WhitelistEntry.status.in_(LIVE_ENTRY_STATUSES), WhitelistEntry.valid_until < today
+    )
+    return list(session.scalars(stmt.order_by(WhitelistEntry.id).with_for_update()))
+
+
+def waiver_in_force(
+    session: Session, *, party_id: int, goods_kind: str, on: dt.date
+) -> ExemptionWaiver | None:
+    stmt = select(ExemptionWaiver).where(
+        ExemptionWaiver.party_id == party_id,
+        ExemptionWaiver.goods_kind == goods_kind,
+        ExemptionWaiver.waived_on <= on,
+        ExemptionWaiver.lockout_until > on,
+    )
+    return session.scalars(stmt.order_by(ExemptionWaiver.lockout_until.desc()).limit(1)).first()
+
+
+def list_waivers(session: Session, *, party_id: int) -> list[ExemptionWaiver]:
+    stmt = select(ExemptionWaiver).where(ExemptionWaiver.party_id == party_id)
+    return list(session.scalars(stmt.order_by(ExemptionWaiver.id)))
+
+
+# --- listing -------------------------------------------------------------------------------
+
+
+def page_parties(
+    session: Session, *, kind: str | None, cursor: str | None, limit: int
+) -> PageOf[Party]:
+    stmt = select(Party)
+    if kind:
+        stmt = stmt.where(Party.kind == kind)
+    return paginate(session, stmt, id_column=Party.id, cursor=cursor, limit=limit)
+
+
+def page_persons(
+    session: Session, *, party_id: int | None, cursor: str | None, limit: int
+) -> PageOf[Person]:
+    stmt = select(Person).options(selectinload(Person.documents), selectinload(Person.affiliations))
+    if party_id is not None:
+        stmt = stmt.where(
+            Person.id.in_(select(Affiliation.person_id).where(Affiliation.party_id == party_id))
+        )
+    return paginate(session, stmt, id_column=Person.id, cursor=cursor, limit=limit)
+
+
+def page_vehicles(
+    session: Session, *, owner_party_id: int | None, cursor: str | None, limit: int
+) -> PageOf[Vehicle]:
+    stmt = select(Vehicle).options(selectinload(Vehicle.permits))
+    if owner_party_id is not None:
+        stmt = stmt.where(Vehicle.owner_party_id == owner_party_id)
+    return paginate(session, stmt, id_column=Vehicle.id, cursor=cursor, limit=limit)
+
+
+def page_applications(
+    session: Session,
+    *,
+    status: str | None,
+    subject_kind: str | None,
+    cursor: str | None,
+    limit: int,
+) -> PageOf[WhitelistApplication]:
+    stmt = select(WhitelistApplication)
+    if status:
+        stmt = stmt.where(WhitelistApplication.status == status)
+    if subject_kind:
+        stmt = stmt.where(WhitelistApplication.subject_kind == subject_kind)
+    return paginate(session, stmt, id_column=WhitelistApplication.id, cursor=cursor, limit=limit)
+
+
+def page_entries(
+    session: Session,
+    *,
+    status: str | None,
+    subject_kind: str | None,
+    party_id: int | None,
+    cursor: str | None,
+    limit: int,
+) -> PageOf[WhitelistEntry]:
+    stmt = select(WhitelistEntry)
+    if status:
+        stmt = stmt.where(WhitelistEntry.status == status)
+    if subject_kind:
+        stmt = stmt.where(WhitelistEntry.subject_kind == subject_kind)
+    if party_id is not None:
+        stmt = stmt.where(WhitelistEntry.party_id == party_id)
+    return paginate(session, stmt, id_column=WhitelistEntry.id, cursor=cursor, limit=limit)
+
+
+def summary(session: Session) -> dict[str, dict[str, int]]:
+    """Counts by kind and status, for `hetao registry show` and the dashboard."""
+
+    def grouped(column: object) -> dict[str, int]:
+        rows = session.execute(select(column, func.count()).group_by(column))  # type: ignore[call-overload]
+        return dict(sorted(Counter({str(k): int(n) for k, n in rows}).items()))
+
+    return {
+        "parties_by_kind": grouped(Party.kind),
+        "persons": {"total": session.scalar(select(func.count()).select_from(Person)) or 0},
+        "vehicles_by_kind": grouped(Vehicle.kind),
+        "applications_by_status": grouped(WhitelistApplication.status),
+        "entries_by_status": grouped(WhitelistEntry.status),
+        "entries_by_subject": grouped(WhitelistEntry.subject_kind),
+    }

@@ -1,0 +1,604 @@
+"""Registry services: each workflow transition is one function named by its verb.
+
+Services never commit: the caller's unit of work does. Every change records an audit event in
+the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from hetao.audit.service import Actor, record_event
+from hetao.db import utcnow
+from hetao.errors import (
+    Conflict,
+    FieldProblem,
+    RuleViolation,
+    TransitionForbidden,
+    ValidationFailed,
+)
+from hetao.profiles import ZoneProfile
+from hetao.registry import repository as repo
+from hetao.registry.models import (
+    BENEFICIARY_KINDS,
+    Affiliation,
+    ApplicationStatus,
+    EntryStatus,
+    ExemptionWaiver,
+    IdentityDocument,
+    Party,
+    Person,
+    SubjectKind,
+    Vehicle,
+    VehiclePermit,
+    WhitelistApplication,
+    WhitelistEntry,
+)
+from hetao.registry.schemas import (
+    ApplicationCreate,
+    PartyCreate,
+    PersonCreate,
+    Resubmission,
+    VehicleCreate,
+    WaiverCreate,
+)
+from hetao.timeutil import add_months, zone_today
+
+#: The exemption of Cai Guan Shui [2026] No. 1 that only beneficiaries may hold (R2, R4).
+DUTY_FREE_RESEARCH_GOODS = "duty_free_research_goods"
+
+# --- workflow tables -----------------------------------------------------------------------
+# Each verb: the states it may start from and the state it leads to. One table, so the allowed
+# and forbidden transitions are data a test can walk exhaustively.
+
+A = ApplicationStatus
+APPLICATION_TRANSITIONS: dict[str, tuple[frozenset[ApplicationStatus], ApplicationStatus]] = {
+    "submit": (frozenset({A.DRAFT}), A.SUBMITTED),
+    "request_information": (frozenset({A.SUBMITTED, A.RESUBMITTED}), A.INFORMATION_REQUESTED),
+    "resubmit": (frozenset({A.INFORMATION_REQUESTED}), A.RESUBMITTED),
+    "approve": (frozenset({A.SUBMITTED, A.RESUBMITTED}), A.APPROVED),
+    "decline": (frozenset({A.SUBMITTED, A.RESUBMITTED}), A.DECLINED),
+}
+
+E = EntryStatus
+ENTRY_TRANSITIONS: dict[str, tuple[frozenset[EntryStatus], EntryStatus]] = {
+    "suspend": (frozenset({E.ACTIVE}), E.SUSPENDED),
+    "reinstate": (frozenset({E.SUSPENDED}), E.ACTIVE),
+    "revoke": (frozenset({E.ACTIVE, E.SUSPENDED}), E.REVOKED),
+    "expire": (frozenset({E.ACTIVE, E.SUSPENDED}), E.EXPIRED),
+}
+
+
+def _move_application(app: WhitelistApplication, verb: str) -> ApplicationStatus:
+    allowed, target = APPLICATION_TRANSITIONS[verb]
+    if app.status not in allowed:
+        raise TransitionForbidden(
+            subject="application",
+            current=app.status,
+            action=verb,
+            allowed_from=sorted(allowed),
+        )
+    before = app.status
+    app.status = target
+    app.updated_at = utcnow()
+    return before
+
+
+def _move_entry(entry: WhitelistEntry, verb: str) -> EntryStatus:
+    allowed, target = ENTRY_TRANSITIONS[verb]
+    if entry.status not in allowed:
+        raise TransitionForbidden(
+            subject="entry", current=entry.status, action=verb, allowed_from=sorted(allowed)
+        )
+    before = entry.status
+    entry.status = target
+    entry.updated_at = utcnow()
+    return before
+
+
+def _audit(session: Session, tag: str, obj: Any, actor: Actor, **data: Any) -> None:
+    record_event(
+        session,
+        tag,
+        subject_type=tag.split(":")[1],
+        subject_id=obj.id,
+        actor=actor,
+        data={k: (str(v) if isinstance(v, dt.date) else v) for k, v in data.items()},
+    )
+
+
+# --- parties, persons, vehicles ------------------------------------------------------------
+
+
+def create_party(session: Session, data: PartyCreate, *, actor: Actor) -> Party:
+    """Register a party; a registration number already known is a conflict."""
+    clash = repo.party_by_registration(session, uscc=data.uscc, hk_br=data.hk_br)
+    if clash is not None:
+        field = "uscc" if data.uscc and clash.uscc == data.uscc else "hk_br"
+        raise Conflict(
+            f"{field} is already registered to party {clash.id}",
+            problems=[FieldProblem(field, "party.unique_registration", "is already registered")],
+        )
+    party = Party(**data.model_dump())
+    session.add(party)
+    session.flush()  # the id is needed by the audit event
+    _audit(session, "registry:party:create", party, actor, kind=party.kind, name=party.name_en)
+    return party
+
+
+def _missing_parties(session: Session, wanted: Iterable[tuple[str, int]]) -> list[FieldProblem]:
+    pairs = list(wanted)
+    known = repo.existing_party_ids(session, {pid for _, pid in pairs})
+    return [
+        FieldProblem(field, "party.exists", f"party {pid} does not exist")
+        for field, pid in pairs
+        if pid not in known
+    ]
+
+
+_UNIQUENESS_RULES = frozenset({"document.unique", "vehicle.unique_plate", "permit.unique_number"})
+
+
+def _raise_if_any(problems: list[FieldProblem]) -> None:
+    """Clashes with what is registered are conflicts; anything else is invalid input."""
+    if not problems:
+        return
+    if all(p.rule in _UNIQUENESS_RULES for p in problems):
+        raise Conflict(problems[0].message, problems=problems)
+    raise ValidationFailed(problems[0].message, problems=problems)
+
+
+def person_problems(session: Session, people: Sequence[PersonCreate]) -> list[FieldProblem]:
+    """What stops these persons being registered: unknown parties, documents already known.
+
+    Fields are named ``[i].path`` by position, so a bulk import can point at the row.
+    """
+    problems = _missing_parties(
+        session,
+        (
+            (f"[{i}].affiliations[{j}].party_id", aff.party_id)
+            for i, p in enumerate(people)
+            for j, aff in enumerate(p.affiliations)
+        ),
+    )
+    keys = [(str(d.kind), d.issuing_country, d.number) for p in people for d in p.documents]
+    clashes = repo.existing_documents(session, keys)
+    seen: set[tuple[str, str, str]] = set()
+    for i, person in enumerate(people):
+        for j, doc in enumerate(person.documents):
+            key = (str(doc.kind), doc.issuing_country, doc.number)
+            if key in clashes or key in seen:
+                problems.append(
+                    FieldProblem(
+                        f"[{i}].documents[{j}].number",
+                        "document.unique",
+                        f"{doc.kind} {doc.number} is already registered",
+                    )
+                )
+            seen.add(key)
+    return problems
+
+
+def create_persons(
+    session: Session, people: Sequence[PersonCreate], *, actor: Actor
+) -> list[Person]:
+    """Register persons with their documents and affiliations, all or nothing."""
+    _raise_if_any(person_problems(session, people))
+    created = []
+    for data in people:
+        person = Person(
+            **data.model_dump(exclude={"documents", "affiliations"}),
+            documents=[IdentityDocument(**d.model_dump()) for d in data.documents],
+            affiliations=[Affiliation(**a.model_dump()) for a in data.affiliations],
+        )
+        session.add(person)
+        created.append(person)
+    session.flush()  # ids for the audit events
+    for person in created:
+        _audit(session, "registry:person:create", person, actor, residency=person.residency)
+    return created
+
+
+def create_person(session: Session, data: PersonCreate, *, actor: Actor) -> Person:
+    """Register one person."""
+    return create_persons(session, [data], actor=actor)[0]
+
+
+def vehicle_problems(
+    session: Session, vehicles: Sequence[VehicleCreate], *, profile: ZoneProfile
+) -> list[FieldProblem]:
+    """What stops these vehicles being registered: unknown owners or crossing points, clashes."""
+    problems = _missing_parties(
+        session, ((f"[{i}].owner_party_id", v.owner_party_id) for i, v in enumerate(vehicles))
+    )
+    known_points = {cp.code for cp in profile.crossing_points}
+    problems += [
+        FieldProblem(
+            f"[{i}].permits[{j}].crossing_points",
+            "profile.crossing_point",
+            f"{code} is not a crossing point of {profile.zone.code}",
+        )
+        for i, v in enumerate(vehicles)
+        for j, permit in enumerate(v.permits)
+        for code in permit.crossing_points
+        if code not in known_points
+    ]
+    plate_clashes = repo.existing_plates(
+        session, [(str(v.plate_region), v.plate) for v in vehicles]
+    )
+    number_clashes = repo.existing_permit_numbers(
+        session, [p.number for v in vehicles for p in v.permits]
+    )
+    seen_plates: set[tuple[str, str]] = set()
+    seen_numbers: set[str] = set()
+    for i, v in enumerate(vehicles):
+        key = (str(v.plate_region), v.plate)
+        if key in plate_clashes or key in seen_plates:
+            problems.append(
+                FieldProblem(
+                    f"[{i}].plate", "vehicle.unique_plate", f"{v.plate} is already registered"
+                )
+            )
+        seen_plates.add(key)
+        for j, permit in enumerate(v.permits):
+            if permit.number in number_clashes or permit.number in seen_numbers:
+                problems.append(
+                    FieldProblem(
+                        f"[{i}].permits[{j}].number",
+                        "permit.unique_number",
+                        f"permit {permit.number} is already registered",
+                    )
+                )
+            seen_numbers.add(permit.number)
+    return problems
+
+
+def create_vehicles(
+    session: Session, vehicles: Sequence[VehicleCreate], *, profile: ZoneProfile, actor: Actor
+) -> list[Vehicle]:
+    """Register vehicles with their permits, all or nothing."""
+    _raise_if_any(vehicle_problems(session, vehicles, profile=profile))
+    created = []
+    for data in vehicles:
+        vehicle = Vehicle(
+            **data.model_dump(exclude={"permits"}),
+            permits=[VehiclePermit(**p.model_dump()) for p in data.permits],
+        )
+        session.add(vehicle)
+        created.append(vehicle)
+    session.flush()  # ids for the audit events
+    for vehicle in created:
+        _audit(session, "registry:vehicle:create", vehicle, actor, plate=vehicle.plate)
+    return created
+
+
+def create_vehicle(
+    session: Session, data: VehicleCreate, *, profile: ZoneProfile, actor: Actor
+) -> Vehicle:
+    """Register one vehicle."""
+    return create_vehicles(session, [data], profile=profile, actor=actor)[0]
+
+
+# --- whitelist applications ----------------------------------------------------------------
+
+
+def _check_scopes(
+    profile: ZoneProfile, *, flows: Sequence[str], lines: Sequence[str], exemptions: Sequence[str]
+) -> None:
+    vocabulary = profile.whitelist.scopes
+    problems = []
+    for field, values, allowed in (
+        ("flows", flows, vocabulary.flows),
+        ("lines", lines, vocabulary.lines),
+        ("exemptions", exemptions, vocabulary.exemptions),
+    ):
+        known = {str(a) for a in allowed}
+        for i, value in enumerate(values):
+            if value not in known:
+                problems.append(
+                    FieldProblem(
+                        f"{field}[{i}]",
+                        f"profile.scope.{field}",
+                        f"{value!r} is not one of: {', '.join(sorted(known))}",
+                    )
+                )
+        if len(set(values)) != len(values):
+            problems.append(FieldProblem(field, "scope.no_duplicates", "lists a value twice"))
+    if problems:
+        raise ValidationFailed(problems[0].message, problems=problems)
+
+
+def create_application(
+    session: Session, data: ApplicationCreate, *, profile: ZoneProfile, actor: Actor
+) -> WhitelistApplication:
+    """Open a draft application after checking its subject exists and its scopes are known."""
+    _check_scopes(profile, flows=data.flows, lines=data.lines, exemptions=data.exemptions)
+    values = data.model_dump()
+    party = repo.get(session, Party, data.party_id) if data.party_id is not None else None
+    if DUTY_FREE_RESEARCH_GOODS in data.exemptions and (
+        data.subject_kind is not SubjectKind.INSTITUTION
+        or party is None
+        or party.kind not in BENEFICIARY_KINDS
+    ):
+        raise RuleViolation(
+            "the duty-free research goods exemption is for beneficiary institutions only (R2, R4)",
+            problems=[
+                FieldProblem(
+                    "exemptions",
+                    "R4.beneficiaries_only",
+                    "duty_free_research_goods needs a beneficiary institution as the subject",
+                )
+            ],
+        )
+    if data.subject_kind is SubjectKind.INDIVIDUAL:
+        assert data.person_id is not None  # noqa: S101 (guaranteed by the schema)
+        assert data.party_id is not None  # noqa: S101 (guaranteed by the schema)
+        repo.get(session, Person, data.person_id)
+        if not repo.is_affiliated(session, person_id=data.person_id, party_id=data.party_id):
+            raise ValidationFailed.single(
+                "party_id",
+                "application.sponsor_affiliated",
+                f"person {data.person_id} is not affiliated with party {data.party_id}",
+            )
+    if data.subject_kind is SubjectKind.VEHICLE:
+        assert data.vehicle_id is not None  # noqa: S101 (guaranteed by the schema)
+        vehicle = repo.get(session, Vehicle, data.vehicle_id)
+        if data.party_id is not None and data.party_id != vehicle.owner_party_id:
+            raise ValidationFailed.single(
+                "party_id", "application.vehicle_owner", "must be the vehicle's owner"
+            )
+        values["party_id"] = vehicle.owner_party_id
+    application = WhitelistApplication(**values)
+    session.add(application)
+    session.flush()  # the id is needed by the audit event
+    _audit(session, "registry:application:create", application, actor, subject=data.subject_kind)
+    return application
+
+
+def submit(session: Session, application: WhitelistApplication, *, actor: Actor) -> None:
+    """Send a draft to the zone reviewers."""
+    before = _move_application(application, "submit")
+    application.submitted_at = utcnow()
+    _audit(session, "registry:application:submit", application, actor, before=before)
+
+
+def request_information(
+    session: Session, application: WhitelistApplication, *, note: str, actor: Actor
+) -> None:
+    """Ask the applicant for more information, saying what is missing."""
+    before = _move_application(application, "request_information")
+    application.reviewer_note = note
+    _audit(
+        session,
+        "registry:application:request_information",
+        application,
+        actor,
+        before=before,
+        note=note,
+    )
+
+
+def resubmit(
+    session: Session,
+    application: WhitelistApplication,
+    answer: Resubmission,
+    *,
+    profile: ZoneProfile,
+    actor: Actor,
+) -> None:
+    """Answer a request for information, optionally amending the scopes."""
+    flows = answer.flows if answer.flows is not None else application.flows
+    lines = answer.lines if answer.lines is not None else application.lines
+    exemptions = answer.exemptions if answer.exemptions is not None else application.exemptions
+    _check_scopes(profile, flows=flows, lines=lines, exemptions=exemptions)
+    before = _move_application(application, "resubmit")
+    application.flows, application.lines, application.exemptions = (
+        list(flows),
+        list(lines),
+        list(exemptions),
+    )
+    application.justification = (application.justification + "\n\n" + answer.answer).strip()
+    _audit(
+        session,
+        "registry:application:resubmit",
+        application,
+        actor,
+        before=before,
+        answer=answer.answer,
+    )
+
+
+def _subject_id(obj: WhitelistApplication | WhitelistEntry) -> int | str:
+    subject: int | str | None = {
+        SubjectKind.INSTITUTION: obj.party_id,
+        SubjectKind.INDIVIDUAL: obj.person_id,
+        SubjectKind.VEHICLE: obj.vehicle_id,
+        SubjectKind.INDUSTRY: obj.industry,
+    }[obj.subject_kind]
+    assert subject is not None  # noqa: S101 (the schema requires it)
+    return subject
+
+
+def approve(
+    session: Session,
+    application: WhitelistApplication,
+    *,
+    profile: ZoneProfile,
+    actor: Actor,
+    note: str | None = None,
+    today: dt.date | None = None,
+) -> WhitelistEntry:
+    """Approve and make the entry; a live entry of the same subject is superseded (revoked)."""
+    before = _move_application(application, "approve")
+    today = today or zone_today(profile.zone.timezone)
+    valid_from = application.valid_from or today
+    months = profile.whitelist.validity_months.months_for(application.subject_kind)
+    valid_until = application.valid_until or add_months(valid_from, months) - dt.timedelta(days=1)
+    if valid_until < today:
+        raise RuleViolation(
+            f"the requested validity ended on {valid_until}",
+            problems=[FieldProblem("valid_until", "entry.window_in_future", "is in the past")],
+        )
+    application.reviewer_note = note
+    application.decided_at = utcnow()
+    superseded = repo.live_entries_for_subject(
+        session, subject_kind=application.subject_kind, subject_id=_subject_id(application)
+    )
+    entry = WhitelistEntry(
+        application_id=application.id,
+        subject_kind=application.subject_kind,
+        party_id=application.party_id,
+        person_id=application.person_id,
+        vehicle_id=application.vehicle_id,
+        industry=application.industry,
+        flows=list(application.flows),
+        lines=list(application.lines),
+        exemptions=list(application.exemptions),
+        valid_from=valid_from,
+        valid_until=valid_until,
+    )
+    session.add(entry)
+    session.flush()  # the entry id is named in the superseded entries and the audit events
+    for old in superseded:
+        revoke(session, old, note=f"superseded by entry {entry.id}", actor=actor)
+    _audit(
+        session, "registry:application:approve", application, actor, before=before, entry=entry.id
+    )
+    _audit(
+        session,
+        "registry:entry:create",
+        entry,
+        actor,
+        application=application.id,
+        valid_from=valid_from,
+        valid_until=valid_until,
+    )
+    return entry
+
+
+def decline(
+    session: Session, application: WhitelistApplication, *, note: str, actor: Actor
+) -> None:
+    """Decline with the reason the applicant will read."""
+    before = _move_application(application, "decline")
+    application.reviewer_note = note
+    application.decided_at = utcnow()
+    _audit(session, "registry:application:decline", application, actor, before=before, note=note)
+
+
+# --- whitelist entries ---------------------------------------------------------------------
+
+
+def suspend(session: Session, entry: WhitelistEntry, *, note: str, actor: Actor) -> None:
+    """Take an entry out of force until it is reinstated."""
+    before = _move_entry(entry, "suspend")
+    entry.status_reason = note
+    _audit(session, "registry:entry:suspend", entry, actor, before=before, note=note)
+
+
+def reinstate(
+    session: Session,
+    entry: WhitelistEntry,
+    *,
+    profile: ZoneProfile,
+    actor: Actor,
+    note: str | None = None,
+    today: dt.date | None = None,
+) -> None:
+    """Put a suspended entry back in force, unless its validity window has closed."""
+    today = today or zone_today(profile.zone.timezone)
+    if entry.status is EntryStatus.SUSPENDED and entry.valid_until < today:
+        raise RuleViolation(
+            f"entry {entry.id} ended on {entry.valid_until}; it expires instead",
+            problems=[FieldProblem("valid_until", "entry.reinstate_within_window", "has passed")],
+        )
+    before = _move_entry(entry, "reinstate")
+    entry.status_reason = note
+    _audit(session, "registry:entry:reinstate", entry, actor, before=before, note=note)
+
+
+def revoke(session: Session, entry: WhitelistEntry, *, note: str, actor: Actor) -> None:
+    """End an entry for good."""
+    before = _move_entry(entry, "revoke")
+    entry.status_reason = note
+    _audit(session, "registry:entry:revoke", entry, actor, before=before, note=note)
+
+
+def expire_due(session: Session, *, today: dt.date, actor: Actor) -> list[WhitelistEntry]:
+    """Expire every live entry whose validity window closed before ``today``."""
+    due = repo.entries_due_to_expire(session, today=today)
+    for entry in due:
+        before = _move_entry(entry, "expire")
+        entry.status_reason = f"validity ended on {entry.valid_until}"
+        _audit(session, "registry:entry:expire", entry, actor, before=before)
+    return due
+
+
+# --- exemption waivers (R6) ----------------------------------------------------------------
+
+
+def waive_exemption(
+    session: Session,
+    party: Party,
+    data: WaiverCreate,
+    *,
+    profile: ZoneProfile,
+    actor: Actor,
+) -> ExemptionWaiver:
+    """Record a beneficiary's election to pay import taxes; starts the 36-month lockout (R6)."""
+    if party.kind not in BENEFICIARY_KINDS:
+        raise RuleViolation(
+            f"party {party.id} is a {party.kind}, not a beneficiary; it has no exemption to waive",
+            problems=[FieldProblem("party_id", "R6.beneficiaries_only", "is not a beneficiary")],
+        )
+    kinds = {str(k) for k in profile.whitelist.waiver_goods_kinds}
+    if data.goods_kind not in kinds:
+        raise ValidationFailed.single(
+            "goods_kind", "profile.waiver_goods_kind", f"must be one of: {', '.join(sorted(kinds))}"
+        )
+    waived_on = data.waived_on or zone_today(profile.zone.timezone)
+    current = repo.waiver_in_force(
+        session, party_id=party.id, goods_kind=data.goods_kind, on=waived_on
+    )
+    if current is not None:
+        raise Conflict(
+            f"{data.goods_kind} is already waived until {current.lockout_until}"
+            f" (waiver {current.id})",
+            problems=[FieldProblem("goods_kind", "R6.already_waived", "lockout already in force")],
+        )
+    waiver = ExemptionWaiver(
+        party_id=party.id,
+        goods_kind=data.goods_kind,
+        waived_on=waived_on,
+        lockout_until=add_months(waived_on, profile.whitelist.waiver_lockout_months),
+        reason=data.reason,
+    )
+    session.add(waiver)
+    session.flush()  # the id is needed by the audit event
+    _audit(
+        session,
+        "registry:waiver:create",
+        waiver,
+        actor,
+        party=party.id,
+        goods_kind=data.goods_kind,
+        lockout_until=waiver.lockout_until,
+    )
+    return waiver
+
+
+def assert_exemption_claimable(
+    session: Session, *, party_id: int, goods_kind: str, on: dt.date
+) -> None:
+    """Refuse an exemption for goods of a kind the party waived within the lockout (R6)."""
+    waiver = repo.waiver_in_force(session, party_id=party_id, goods_kind=goods_kind, on=on)
+    if waiver is not None:
+        raise RuleViolation(
+            f"party {party_id} waived the exemption for {goods_kind} on {waiver.waived_on}; "
+            f"it may claim it again from {waiver.lockout_until} (R6)",
+            problems=[FieldProblem("goods_kind", "R6.waiver_lockout", "locked out after a waiver")],
+        )

@@ -1,0 +1,147 @@
+"""Fixtures: every database test runs on real SQLite and real PostgreSQL, rolled back per test.
+
+PostgreSQL: HETAO_TEST_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/postgres) names
+a server where the tests may create a scratch database. In CI (CI=true) an unreachable server
+fails the run; elsewhere the PostgreSQL half of the suite is skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from hetao import migrate
+from hetao.app import create_app
+from hetao.audit.service import Actor
+from hetao.db import make_engine
+from hetao.profiles import ZoneProfile, load_profile
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "HETAO_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+IN_CI = os.environ.get("CI", "").lower() == "true"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _postgres_unreachable() -> str | None:
+    try:
+        with psycopg.connect(POSTGRES_ADMIN_URL, connect_timeout=3):
+            return None
+    except psycopg.OperationalError as error:
+        return f"PostgreSQL at {POSTGRES_ADMIN_URL} is unreachable: {error}".strip()
+
+
+@contextmanager
+def scratch_postgres_database() -> Iterator[str]:
+    """Create an empty PostgreSQL database, yield its URL, drop it; fail or skip if no server."""
+    reason = _postgres_unreachable()
+    if reason is not None:
+        if IN_CI:
+            pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run)")
+        pytest.skip(f"{reason}; set HETAO_TEST_POSTGRES_URL or start PostgreSQL to run them")
+    name = f"hetao_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{POSTGRES_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_scratch_url() -> Iterator[str]:
+    """A fresh PostgreSQL database shared by the run's rolled-back tests."""
+    with scratch_postgres_database() as url:
+        yield url
+
+
+def make_test_engine(backend: str, tmp_dir: Path, request: pytest.FixtureRequest) -> Engine:
+    """An engine on an empty database of the given backend."""
+    if backend == "sqlite":
+        url = f"sqlite:///{(tmp_dir / 'hetao-test.sqlite3').as_posix()}"
+        # TestClient runs the app in other threads; the connection is still used one at a time.
+        return make_engine(url, connect_args={"check_same_thread": False})
+    scratch: str = request.getfixturevalue("postgres_scratch_url")
+    return make_engine(scratch)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """A migrated database per backend, shared by the whole run."""
+    backend: str = request.param
+    engine = make_test_engine(backend, tmp_path_factory.mktemp(backend), request)
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    """A connection inside a transaction that is rolled back after the test."""
+    with engine.connect() as conn:
+        outer = conn.begin()
+        try:
+            yield conn
+        finally:
+            outer.rollback()
+
+
+@pytest.fixture
+def session_maker(connection: Connection) -> sessionmaker[Session]:
+    """Sessions whose commits are savepoints inside the test's outer transaction."""
+    return sessionmaker(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+
+
+@pytest.fixture
+def session(session_maker: sessionmaker[Session]) -> Iterator[Session]:
+    with session_maker() as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def profile() -> ZoneProfile:
+    return load_profile("hetao")
+
+
+@pytest.fixture
+def actor() -> Actor:
+    return Actor("user", "test-reviewer")
+
+
+@pytest.fixture
+def client(
+    engine: Engine, session_maker: sessionmaker[Session], profile: ZoneProfile
+) -> Iterator[TestClient]:
+    """The API over the test's rolled-back transaction."""
+    app = create_app(engine=engine, profile=profile)
+    app.state.session_factory = session_maker
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture(params=BACKENDS)
+def committing_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated database of its own, for tests whose transactions must really commit."""
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{(tmp_path / 'commit.sqlite3').as_posix()}"
+        else:
+            url = stack.enter_context(scratch_postgres_database())
+        engine = make_engine(url)
+        stack.callback(engine.dispose)
+        migrate.upgrade(engine)
+        yield engine
