@@ -24,3 +24,16 @@ ensure_environment() {
         touch "$stamp"
     fi
 }
+
+# Page tests drive Debian's Chromium through Playwright (never Playwright's own download).
+ensure_browser() {
+    local chromium="${HETAO_CHROMIUM:-/usr/bin/chromium}"
+    [ -x "$chromium" ] && return 0
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+        echo "installing Debian's chromium for the page tests" >&2
+        apt-get update -qq >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+        echo "no Chromium at $chromium: page tests will be skipped (install the chromium package)" >&2
+    fi
+}

@@ -145,3 +145,59 @@ def committing_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterato
         stack.callback(engine.dispose)
         migrate.upgrade(engine)
         yield engine
+
+
+CHROMIUM = os.environ.get("HETAO_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Debian's Chromium (./check installs it); missing is a failure in CI, a skip elsewhere."""
+    if not Path(CHROMIUM).exists():
+        reason = f"no Chromium at {CHROMIUM} (apt-get install chromium, or set HETAO_CHROMIUM)"
+        if IN_CI:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return CHROMIUM
+
+
+@pytest.fixture
+def live_server(tmp_path: Path, profile: ZoneProfile) -> Iterator[str]:
+    """The real app served by uvicorn on a free loopback port, over its own SQLite file."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    engine = make_engine(f"sqlite:///{(tmp_path / 'live.sqlite3').as_posix()}")
+    migrate.upgrade(engine)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(
+        create_app(engine=engine, profile=profile), host="127.0.0.1", port=port, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:  # pragma: no cover - a broken start fails loudly
+            raise RuntimeError("uvicorn did not start in 20 s")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        engine.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import fastapi_offline
 from fastapi import APIRouter, FastAPI, Request
@@ -52,6 +53,45 @@ def zone_profile(profile: ProfileDep) -> ZoneProfile:
     return profile
 
 
+IDEMPOTENCY_PARAMETER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": (
+        "Makes a retry safe: the same key and request return the first response again; "
+        "the same key with another request is 409. 1-255 visible ASCII characters."
+    ),
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+}
+PROBLEM_RESPONSE = {
+    "description": "Problem details (RFC 9457) naming each field and the rule it broke",
+    "content": {"application/problem+json": {"schema": {"type": "object"}}},
+}
+
+
+def _document_conventions(app: FastAPI) -> None:
+    """Add what the route class does to every operation: the key header and problem answers."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        for operations in schema.get("paths", {}).values():
+            for method, operation in operations.items():
+                responses = operation.setdefault("responses", {})
+                # FastAPI's own 422 schema is not what the API sends: errors are problem+json.
+                responses["422"] = PROBLEM_RESPONSE
+                responses.setdefault("404", PROBLEM_RESPONSE)
+                if method == "post":
+                    responses.setdefault("409", PROBLEM_RESPONSE)
+                    operation.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(
     *,
     settings: Settings | None = None,
@@ -74,6 +114,7 @@ def create_app(
     app.state.engine = engine
     app.state.session_factory = session_factory(engine)
     problems.install(app)
+    _document_conventions(app)
     app.include_router(system_router, prefix="/api/v1")
     app.include_router(registry_router, prefix="/api/v1")
     app.include_router(reference_router, prefix="/api/v1")

@@ -245,6 +245,17 @@ class TestDocsAndSystem:
                 assert operation.get("summary"), f"{method} {path} has no summary"
                 assert operation.get("description"), f"{method} {path} has no description"
 
+    def test_every_post_documents_the_idempotency_key_and_problem_answers(
+        self, client: TestClient
+    ) -> None:
+        spec = client.get("/api/v1/openapi.json").json()
+        posts = [(p, ops["post"]) for p, ops in spec["paths"].items() if "post" in ops]
+        assert len(posts) >= 10
+        for path, operation in posts:
+            names = [p["name"] for p in operation.get("parameters", [])]
+            assert "Idempotency-Key" in names, path
+            assert "application/problem+json" in operation["responses"]["422"]["content"], path
+
     def test_health_names_the_zone(self, client: TestClient) -> None:
         assert client.get("/api/v1/health").json()["zone"] == "hetao"
 
