@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from factories import party_payload, resident_id
@@ -157,3 +158,24 @@ class TestProfileAtStart:
             code, out, _ = run("profile", "check", name)
             assert code == 0
             assert out.startswith("ok:")
+
+
+class TestPlatformDatabase:
+    def test_hetao_database_url_selects_the_database_the_cli_migrates_and_fills(
+        self, committing_engine: Engine, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        url = committing_engine.url.render_as_string(hide_password=False)
+        monkeypatch.setenv("HETAO_DATABASE_URL", url)
+        monkeypatch.setenv("HETAO_PROFILE", "hetao")
+        assert run("db", "upgrade")[0] == 0
+        code, out, err = run("demo", "load", "--seed", "11", "--as-of", "2026-11-23")
+        assert code == 0, err
+        assert json.loads(out)["zone"] == "hetao"
+        code, out, _ = run("demo", "load", "--seed", "11", "--if-empty")
+        assert (code, out.strip()) == (
+            0,
+            "demo zone not loaded: the registry already has parties (--if-empty)",
+        )
+        summary = json.loads(run("registry", "show")[1])
+        assert sum(summary["parties_by_kind"].values()) == 40
+        assert summary["entries_by_subject"]["individual"] >= 1500
