@@ -112,6 +112,15 @@ def session(session_maker: sessionmaker[Session]) -> Iterator[Session]:
         yield s
 
 
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's own data directory: signing key and exported checkpoints stay out of the tree."""
+    directory = tmp_path / "data"
+    monkeypatch.setenv("HETAO_DATA_DIR", str(directory))
+    monkeypatch.delenv("HETAO_AUDIT_SIGNING_KEY", raising=False)
+    return directory
+
+
 @pytest.fixture(scope="session")
 def profile() -> ZoneProfile:
     return load_profile("hetao")

@@ -7,11 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
 from factories import party_payload, resident_id
-from hetao.cli import EXIT_BAD_INPUT, EXIT_FAILURE, app
+from hetao.cli import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_TAMPERED, app
+from hetao.db import make_engine
 
 
 @pytest.fixture
@@ -19,6 +20,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A migrated SQLite database of its own (the CLI commits for real)."""
     db = tmp_path / "cli.sqlite3"
     monkeypatch.setenv("HETAO_DATABASE_URL", f"sqlite:///{db}")
+    monkeypatch.setenv("HETAO_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("HETAO_PROFILE", "hetao")
     result = CliRunner().invoke(app, ["db", "upgrade"])
     assert result.exit_code == 0, result.output
@@ -179,3 +181,45 @@ class TestPlatformDatabase:
         summary = json.loads(run("registry", "show")[1])
         assert sum(summary["parties_by_kind"].values()) == 40
         assert summary["entries_by_subject"]["individual"] >= 1500
+
+
+class TestAuditCommands:
+    def test_verify_passes_on_a_clean_log_then_names_the_first_altered_event(
+        self, env: Path
+    ) -> None:
+        register_party(env)
+        run("registry", "expire")
+        assert run("audit", "checkpoint")[0] == 0
+        code, out, _ = run("audit", "verify")
+        assert code == 0, out
+        assert out.startswith("ok: ")
+        from hetao.config import Settings
+
+        engine = make_engine(Settings.from_env().database_url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP TRIGGER audit_events_no_update"))
+            conn.execute(text("UPDATE audit_events SET actor = 'user:nobody' WHERE seq = 1"))
+        engine.dispose()
+        code, _, err = run("audit", "verify")
+        assert code == EXIT_TAMPERED
+        assert "first bad event: 1" in err
+
+    def test_a_proof_printed_by_prove_checks_without_the_database(
+        self, env: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        register_party(env)
+        assert run("audit", "checkpoint")[0] == 0
+        code, out, err = run("audit", "prove", "1")
+        assert code == 0, err
+        proof = env / "proof.json"
+        proof.write_text(out, encoding="utf-8")
+        key = env / "data" / "audit" / "checkpoints" / "public-key.pem"
+        monkeypatch.setenv("HETAO_DATABASE_URL", "postgresql://postgres@127.0.0.1:1/none")
+        code, out, _ = run("audit", "check-proof", str(proof), "--public-key", str(key))
+        assert code == 0, out
+        assert "FAIL" not in out
+        document = json.loads(proof.read_text(encoding="utf-8"))
+        document["audit_path"] = [*document["audit_path"], "00" * 32]  # an extended path
+        proof.write_text(json.dumps(document), encoding="utf-8")
+        code, out, _ = run("audit", "check-proof", str(proof), "--public-key", str(key))
+        assert code == EXIT_TAMPERED

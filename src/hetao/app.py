@@ -17,6 +17,7 @@ from hetao.api import problems
 from hetao.api.deps import ProfileDep
 from hetao.api.reference import router as reference_router
 from hetao.api.routing import UnitOfWorkRoute
+from hetao.audit.service import checkpoint_policy, enable_checkpoints
 from hetao.config import Settings
 from hetao.db import make_engine, session_factory
 from hetao.profiles import ZoneProfile, load_profile
@@ -113,6 +114,14 @@ def create_app(
     app.state.profile = profile
     app.state.engine = engine
     app.state.session_factory = session_factory(engine)
+    enable_checkpoints(
+        app.state.session_factory,
+        checkpoint_policy(
+            profile,
+            signing_key=settings.audit_signing_key,
+            store_dir=settings.resolve(profile.audit.checkpoint_store),
+        ),
+    )
     problems.install(app)
     _document_conventions(app)
     app.include_router(system_router, prefix="/api/v1")

@@ -1,7 +1,8 @@
 """The operator's command line. Each command runs its services inside one unit of work.
 
 Exit codes: 0 success; 2 bad input (invalid data, a rule of the regime, a conflict with what is
-registered, an unknown id, a bad profile); 1 failure (database unreachable, unexpected error).
+registered, an unknown id, a bad profile); 1 failure (database unreachable, unexpected error);
+3 the audit log or a proof does not verify.
 """
 
 from __future__ import annotations
@@ -17,12 +18,15 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import BaseModel
+from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from hetao import __version__
-from hetao.audit.service import Actor
+from hetao.audit.checkpoints import CheckpointStore, SignedCheckpoint, load_public_key
+from hetao.audit.service import Actor, checkpoint_policy, enable_checkpoints
 from hetao.config import Settings
 from hetao.db import make_engine, session_factory, unit_of_work
 from hetao.errors import ConfigurationError, HetaoError
@@ -30,6 +34,7 @@ from hetao.profiles import ZoneProfile, available_profiles, load_profile
 
 EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
+EXIT_TAMPERED = 3
 
 app = typer.Typer(
     help="hetao: split-line management for a cross-boundary innovation zone.",
@@ -45,6 +50,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(registry_app, name="registry")
 app.add_typer(profile_app, name="profile")
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 
 
 def _actor() -> Actor:
@@ -90,13 +97,26 @@ def _profile(settings: Settings) -> ZoneProfile:
         _report(error)
 
 
+def _factory(settings: Settings, profile: ZoneProfile, engine: Engine) -> sessionmaker[Session]:
+    factory = session_factory(engine)
+    enable_checkpoints(
+        factory,
+        checkpoint_policy(
+            profile,
+            signing_key=settings.audit_signing_key,
+            store_dir=settings.resolve(profile.audit.checkpoint_store),
+        ),
+    )
+    return factory
+
+
 def _run(work: Callable[[Session, ZoneProfile], Any]) -> Any:
     """Run ``work`` in one unit of work against the configured database and profile."""
     settings = _settings()
     profile = _profile(settings)
     engine = make_engine(settings.database_url)
     try:
-        with _translated_errors(), unit_of_work(session_factory(engine)) as session:
+        with _translated_errors(), unit_of_work(_factory(settings, profile, engine)) as session:
             return work(session, profile)
     finally:
         engine.dispose()
@@ -300,6 +320,159 @@ def profile_list() -> None:
     """List the built-in zone profiles."""
     for name in available_profiles():
         typer.echo(name)
+
+
+def _checkpoint_store(profile: ZoneProfile, directory: Path | None) -> CheckpointStore:
+    return CheckpointStore(directory or _settings().resolve(profile.audit.checkpoint_store))
+
+
+def _public_key(store: CheckpointStore, path: Path | None) -> Ed25519PublicKey | None:
+    if path is None:
+        return store.public_key()
+    try:
+        return load_public_key(path.read_bytes())
+    except (OSError, ValueError) as error:
+        _fail(f"error: cannot read the public key {path}: {error}", EXIT_BAD_INPUT)
+
+
+CheckpointsOption = Annotated[
+    Path | None,
+    typer.Option(help="Directory of exported checkpoints (default: the profile's store)."),
+]
+PublicKeyOption = Annotated[
+    Path | None,
+    typer.Option(help="PEM public key to trust (default: the one exported with the checkpoints)."),
+]
+
+
+@audit_app.command("verify")
+def audit_verify(checkpoints: CheckpointsOption = None, public_key: PublicKeyOption = None) -> None:
+    """Check every event against the hash chain, the Merkle tree and the signed checkpoints.
+
+    Exits 0 when the log holds; 3 naming the first bad event when it does not.
+    """
+    from hetao.audit.verify import verify_database
+
+    def work(session: Session, profile: ZoneProfile) -> Any:
+        store = _checkpoint_store(profile, checkpoints)
+        return verify_database(session, store.load(), _public_key(store, public_key))
+
+    report = _run(work)
+    for note in report.notes:
+        typer.echo(f"note: {note}")
+    if not report.ok:
+        bad = f"first bad event: {report.first_bad_seq}; " if report.first_bad_seq else ""
+        _fail(f"TAMPERED: {bad}{report.problem}", EXIT_TAMPERED)
+    typer.echo(
+        f"ok: {report.events} events chain and match {report.checkpoints} signed checkpoints"
+    )
+
+
+@audit_app.command("prove")
+def audit_prove(
+    seq: Annotated[int, typer.Argument(help="Sequence number of the event.")],
+    checkpoints: CheckpointsOption = None,
+) -> None:
+    """Print an inclusion proof of one event against the first exported checkpoint covering it."""
+    from hetao.audit.proofs import inclusion_document
+    from hetao.audit.verify import prove_inclusion
+
+    def work(session: Session, profile: ZoneProfile) -> Any:
+        store = _checkpoint_store(profile, checkpoints)
+        return inclusion_document(prove_inclusion(session, seq=seq, checkpoints=store.load()))
+
+    _print_json(_run(work))
+
+
+@audit_app.command("check-proof")
+def audit_check_proof(
+    file: Annotated[Path, typer.Argument(help="Proof document printed by `hetao audit prove`.")],
+    public_key: Annotated[Path, typer.Option(help="PEM public key of the platform.")],
+) -> None:
+    """Verify an inclusion proof without the database: only the proof and the public key."""
+    from hetao.audit.proofs import check_inclusion_document
+
+    try:
+        document = json.loads(file.read_text(encoding="utf-8"))
+        key = load_public_key(public_key.read_bytes())
+    except (OSError, ValueError) as error:
+        _fail(f"error: {error}", EXIT_BAD_INPUT)
+    verdict = check_inclusion_document(document, key)
+    for label, ok in verdict.checks:
+        typer.echo(f"{'ok  ' if ok else 'FAIL'} {label}")
+    if not verdict.ok:
+        raise typer.Exit(EXIT_TAMPERED)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign and export a checkpoint of the log now (run it from cron to bound the unsigned tail)."""
+    from hetao.audit.models import AuditCheckpoint
+    from hetao.audit.service import checkpoint_now
+
+    settings = _settings()
+    profile = _profile(settings)
+    engine = make_engine(settings.database_url)
+    policy = checkpoint_policy(
+        profile,
+        signing_key=settings.audit_signing_key,
+        store_dir=settings.resolve(profile.audit.checkpoint_store),
+    )
+    factory = session_factory(engine)
+    enable_checkpoints(factory, policy)
+    try:
+        with _translated_errors(), unit_of_work(factory) as session:
+            signed = checkpoint_now(session, policy)
+        # Re-export every committed checkpoint: heals an export that failed after a commit.
+        with _translated_errors(), unit_of_work(factory) as session:
+            from sqlalchemy import select
+
+            from hetao.audit.models import AuditCheckpoint
+
+            for row in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.tree_size)):
+                policy.store.export(
+                    SignedCheckpoint(body=row.body, signature=row.signature),
+                    policy.signer.public_key,
+                )
+    finally:
+        engine.dispose()
+    if signed is None:
+        typer.echo("no new events since the last checkpoint")
+    else:
+        typer.echo(f"signed checkpoint {signed.tree_size} into {policy.store.directory}")
+
+
+@audit_app.command("consistency")
+def audit_consistency(
+    old_size: Annotated[int, typer.Argument(help="Tree size of the older checkpoint.")],
+    new_size: Annotated[int, typer.Argument(help="Tree size of the newer checkpoint.")],
+    checkpoints: CheckpointsOption = None,
+    public_key: PublicKeyOption = None,
+) -> None:
+    """Prove that checkpoint NEW extends checkpoint OLD, and check the proof."""
+    from hetao.audit.proofs import check_consistency
+    from hetao.audit.verify import consistency_between
+
+    def work(session: Session, profile: ZoneProfile) -> Any:
+        store = _checkpoint_store(profile, checkpoints)
+        signed = {c.tree_size: c for c in store.load()}
+        if old_size not in signed or new_size not in signed:
+            _fail(
+                f"error: no exported checkpoint of size {old_size} and {new_size}", EXIT_BAD_INPUT
+            )
+        proof = consistency_between(session, old_size=old_size, new_size=new_size)
+        key = _public_key(store, public_key)
+        if key is None:
+            _fail("error: no public key to check the checkpoints with", EXIT_BAD_INPUT)
+        verdict = check_consistency(signed[old_size], signed[new_size], proof, key)
+        return proof, verdict
+
+    proof, verdict = _run(work)
+    _print_json({"old_size": old_size, "new_size": new_size, "proof": [h.hex() for h in proof]})
+    for label, ok in verdict.checks:
+        typer.echo(f"{'ok  ' if ok else 'FAIL'} {label}")
+    if not verdict.ok:
+        raise typer.Exit(EXIT_TAMPERED)
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ commits once at the end, so a failure anywhere leaves nothing half-written.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -84,8 +85,14 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _canonical_json(value: Any) -> str:
+    # Sorted and compact, so stored JSON (audit data above all) is byte-stable and hashable.
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets WAL, durable commits and foreign keys."""
+    kwargs.setdefault("json_serializer", _canonical_json)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":

@@ -1,7 +1,8 @@
 """Imports every model so that ``Base.metadata`` is complete (Alembic and the schema test)."""
 
 from hetao.api.models import IdempotencyRecord
-from hetao.audit.models import AuditEvent
+from hetao.audit.models import AuditCheckpoint, AuditEvent, AuditHead
+from hetao.auth.models import ApiToken, LoginAttempt, User, WebSession
 from hetao.db import Base
 from hetao.registry.models import (
     Affiliation,
@@ -19,14 +20,20 @@ metadata = Base.metadata
 
 __all__ = [
     "Affiliation",
+    "ApiToken",
+    "AuditCheckpoint",
     "AuditEvent",
+    "AuditHead",
     "ExemptionWaiver",
     "IdempotencyRecord",
     "IdentityDocument",
+    "LoginAttempt",
     "Party",
     "Person",
+    "User",
     "Vehicle",
     "VehiclePermit",
+    "WebSession",
     "WhitelistApplication",
     "WhitelistEntry",
     "metadata",

@@ -8,6 +8,7 @@ from hetao.profiles.loader import (
     load_profile,
 )
 from hetao.profiles.schema import (
+    AuditSection,
     CrossingKind,
     CrossingPoint,
     DataSection,
@@ -39,6 +40,7 @@ from hetao.profiles.schema import (
 )
 
 __all__ = [
+    "AuditSection",
     "CrossingKind",
     "CrossingPoint",
     "DataSection",

@@ -501,6 +501,18 @@ class DataSection(_Section):
         return day.weekday() < 5 and day not in self.holidays
 
 
+class AuditSection(_Section):
+    """Tamper evidence of the audit log: when checkpoints are signed and where they go."""
+
+    #: Sign a checkpoint after this many events ...
+    checkpoint_every_events: Positive
+    #: ... or when the last one is older than this, whichever comes first.
+    checkpoint_every_seconds: Positive
+    #: Directory the signed checkpoints are exported to, outside the database; a relative path
+    #: is inside the platform's data directory (HETAO_DATA_DIR).
+    checkpoint_store: Text
+
+
 class ZoneProfile(_Section):
     """A zone's whole regime: lines, crossing points, whitelist, tax, goods, people, funds, data."""
 
@@ -519,6 +531,7 @@ class ZoneProfile(_Section):
     people: PeopleSection
     funds: FundsSection
     data: DataSection
+    audit: AuditSection
 
     @field_validator("crossing_points")
     @classmethod
@@ -595,6 +608,7 @@ def resolve_key(root: BaseModel, key: str) -> object:
 
 
 __all__ = [
+    "AuditSection",
     "CrossingKind",
     "CrossingPoint",
     "DataSection",

@@ -1,0 +1,1 @@
+"""Users, roles, web sessions, API tokens, login throttling and rate limits."""

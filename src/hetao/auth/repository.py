@@ -1,0 +1,124 @@
+"""Every query of the auth domain lives here; services read like the business process."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import column, func, select, table
+from sqlalchemy.orm import Session
+
+from hetao.auth.models import ApiToken, LoginAttempt, User, WebSession
+from hetao.errors import NotFound
+from hetao.pagination import PageOf, paginate
+
+# The registry sits above auth (DESIGN.md section 3), so its Party model is not imported; a bare
+# table reference is enough to check that a party exists.
+_parties = table("parties", column("id"))
+
+
+def get_user(session: Session, user_id: int, *, for_update: bool = False) -> User:
+    """Load one user by id or raise NotFound."""
+    user = session.get(User, user_id, with_for_update=for_update)
+    if user is None:
+        raise NotFound(f"user {user_id} does not exist")
+    return user
+
+
+def get_token(session: Session, token_id: int, *, for_update: bool = False) -> ApiToken:
+    """Load one API token by id or raise NotFound."""
+    token = session.get(ApiToken, token_id, with_for_update=for_update)
+    if token is None:
+        raise NotFound(f"API token {token_id} does not exist")
+    return token
+
+
+def user_by_username(session: Session, username: str) -> User | None:
+    return session.scalars(select(User).where(User.username == username)).first()
+
+
+def party_exists(session: Session, party_id: int) -> bool:
+    found = session.execute(select(_parties.c.id).where(_parties.c.id == party_id)).first()
+    return found is not None
+
+
+def web_session_by_hash(session: Session, token_hash: str) -> tuple[WebSession, User] | None:
+    """The session with this secret hash and its user, in one query."""
+    row = session.execute(
+        select(WebSession, User)
+        .join(User, User.id == WebSession.user_id)
+        .where(WebSession.token_hash == token_hash)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def token_by_id(session: Session, token_id: int) -> ApiToken | None:
+    return session.get(ApiToken, token_id)
+
+
+def live_web_sessions(session: Session, user_id: int, *, now: dt.datetime) -> Sequence[WebSession]:
+    """Sessions of a user that are neither revoked nor past their absolute expiry."""
+    return session.scalars(
+        select(WebSession).where(
+            WebSession.user_id == user_id,
+            WebSession.revoked_at.is_(None),
+            WebSession.expires_at > now,
+        )
+    ).all()
+
+
+def live_tokens_of_user(session: Session, user_id: int, *, now: dt.datetime) -> Sequence[ApiToken]:
+    return session.scalars(
+        select(ApiToken).where(
+            ApiToken.user_id == user_id,
+            ApiToken.revoked_at.is_(None),
+            ApiToken.expires_at > now,
+        )
+    ).all()
+
+
+def last_success_at(session: Session, username: str) -> dt.datetime | None:
+    """When ``username`` last signed in successfully (None if never)."""
+    found: dt.datetime | None = session.scalar(
+        select(func.max(LoginAttempt.attempted_at)).where(
+            LoginAttempt.username == username, LoginAttempt.succeeded.is_(True)
+        )
+    )
+    return found
+
+
+def recent_failures(
+    session: Session,
+    *,
+    username: str | None = None,
+    remote_addr: str | None = None,
+    since: dt.datetime,
+    limit: int,
+) -> list[dt.datetime]:
+    """Times of the latest failed attempts for a username or an address, newest first."""
+    stmt = select(LoginAttempt.attempted_at).where(
+        LoginAttempt.succeeded.is_(False), LoginAttempt.attempted_at > since
+    )
+    if username is not None:
+        stmt = stmt.where(LoginAttempt.username == username)
+    if remote_addr is not None:
+        stmt = stmt.where(LoginAttempt.remote_addr == remote_addr)
+    return list(session.scalars(stmt.order_by(LoginAttempt.attempted_at.desc()).limit(limit)))
+
+
+def page_users(
+    session: Session, *, active: bool | None, cursor: str | None, limit: int
+) -> PageOf[User]:
+    stmt = select(User)
+    if active is not None:
+        stmt = stmt.where(User.active.is_(active))
+    return paginate(session, stmt, id_column=User.id, cursor=cursor, limit=limit)
+
+
+def page_tokens(
+    session: Session, *, user_id: int | None, cursor: str | None, limit: int
+) -> PageOf[ApiToken]:
+    stmt = select(ApiToken)
+    if user_id is not None:
+        stmt = stmt.where(ApiToken.user_id == user_id)
+    return paginate(session, stmt, id_column=ApiToken.id, cursor=cursor, limit=limit)
