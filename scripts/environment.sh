@@ -25,15 +25,18 @@ ensure_environment() {
     fi
 }
 
-# Page tests drive Debian's Chromium through Playwright (never Playwright's own download).
+# Page tests drive Debian's Chromium through Playwright (never Playwright's own download), with a
+# CJK font so that pages in Chinese render in screenshots.
 ensure_browser() {
-    local chromium="${HETAO_CHROMIUM:-/usr/bin/chromium}"
-    [ -x "$chromium" ] && return 0
+    local missing=()
+    [ -x "${HETAO_CHROMIUM:-/usr/bin/chromium}" ] || missing+=(chromium)
+    dpkg -s fonts-wqy-zenhei >/dev/null 2>&1 || missing+=(fonts-wqy-zenhei)
+    [ ${#missing[@]} -eq 0 ] && return 0
     if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
-        echo "installing Debian's chromium for the page tests" >&2
+        echo "installing ${missing[*]} for the page tests" >&2
         apt-get update -qq >/dev/null
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
     else
-        echo "no Chromium at $chromium: page tests will be skipped (install the chromium package)" >&2
+        echo "missing ${missing[*]}: page tests may be skipped (install the packages)" >&2
     fi
 }

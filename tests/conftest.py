@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -19,9 +19,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from factories import bearer, make_user_token
 from hetao import migrate
 from hetao.app import create_app
-from hetao.audit.service import Actor
+from hetao.audit.service import Actor, checkpoint_policy, enable_checkpoints
+from hetao.auth.principal import Role
+from hetao.config import Settings
 from hetao.db import make_engine
 from hetao.profiles import ZoneProfile, load_profile
 
@@ -132,14 +135,56 @@ def actor() -> Actor:
 
 
 @pytest.fixture
-def client(
+def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id at minimal cost: tests create many users; tests/auth checks the real cost."""
+    from argon2 import PasswordHasher, Type
+
+    from hetao.auth import passwords
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1, type=Type.ID)
+    monkeypatch.setattr(passwords, "_HASHER", cheap)
+
+
+@pytest.fixture
+def token_for(session_maker: sessionmaker[Session], cheap_hashing: None) -> Callable[..., str]:
+    """Make a user of a role (bound to a party for enterprise users) and return its token."""
+
+    def make(role: Role, *, party_id: int | None = None) -> str:
+        with session_maker() as s:
+            raw = make_user_token(s, role, party_id=party_id)
+            s.commit()
+        return raw
+
+    return make
+
+
+@pytest.fixture
+def anonymous_client(
     engine: Engine, session_maker: sessionmaker[Session], profile: ZoneProfile
 ) -> Iterator[TestClient]:
-    """The API over the test's rolled-back transaction."""
+    """The API over the test's rolled-back transaction, with no credentials."""
     app = create_app(engine=engine, profile=profile)
+    settings = Settings.from_env()
+    # The test's sessions sign and export checkpoints as the app's own would.
+    enable_checkpoints(
+        session_maker,
+        checkpoint_policy(
+            profile, signing_key=settings.audit_signing_key, store_dir=app.state.checkpoint_dir
+        ),
+    )
     app.state.session_factory = session_maker
-    with TestClient(app, raise_server_exceptions=False) as test_client:
+    # https, as in production: the session cookie is Secure.
+    with TestClient(
+        app, base_url="https://testserver", raise_server_exceptions=False
+    ) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def client(anonymous_client: TestClient, token_for: Callable[..., str]) -> TestClient:
+    """The API as an administrator (the role that may call every registry endpoint)."""
+    anonymous_client.headers.update(bearer(token_for(Role.ADMINISTRATOR)))
+    return anonymous_client
 
 
 @pytest.fixture(params=BACKENDS)

@@ -9,6 +9,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hetao.audit.service import Actor
+from hetao.auth import service as auth
+from hetao.auth.principal import Role
+from hetao.db import utcnow
 from hetao.profiles import ZoneProfile
 from hetao.registry import identifiers, service
 from hetao.registry.models import Party, Person, Vehicle, WhitelistApplication
@@ -126,3 +129,33 @@ def make_application(
     return service.create_application(
         session, ApplicationCreate(**values), profile=profile, actor=actor
     )
+
+
+def make_user_token(
+    session: Session, role: Role, *, party_id: int | None = None, name: str | None = None
+) -> str:
+    """A user of ``role`` and a bearer token for it (call with cheap password hashing)."""
+    n = next(_serial)
+    user = auth.create_user(
+        session,
+        username=name or f"{role.value.replace('_', '-')}-{n}",
+        display_name=f"Test {role.value} {n}",
+        password=f"correct horse battery {n}",
+        role=role,
+        party_id=party_id,
+        actor=Actor("test", "setup"),
+    )
+    session.flush()  # the user id names the token's subject
+    _, raw = auth.issue_token(
+        session,
+        name=f"test token {n}",
+        roles=[role],
+        user_id=user.id,
+        expires_at=utcnow() + dt.timedelta(days=1),
+        actor=Actor("test", "setup"),
+    )
+    return raw
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

@@ -223,3 +223,39 @@ class TestAuditCommands:
         proof.write_text(json.dumps(document), encoding="utf-8")
         code, out, _ = run("audit", "check-proof", str(proof), "--public-key", str(key))
         assert code == EXIT_TAMPERED
+
+
+class TestUsersAndTokens:
+    def test_creates_an_administrator_then_a_gate_token_that_authenticates(
+        self, env: Path, cheap_hashing: None
+    ) -> None:
+        result = CliRunner().invoke(
+            app,
+            ["users", "create", "admin-wang", "--role", "administrator", "--password-stdin"],
+            input="a long enough password\n",
+        )
+        assert result.exit_code == 0, result.stderr
+        assert "administrator" in result.stdout
+        code, out, err = run(
+            "tokens", "issue", "Channel 1 gate 3", "--device", "gate-3",
+            "--crossing-point", "FBZ_CHANNEL_1", "--days", "30",
+        )  # fmt: skip
+        assert code == 0, err
+        raw = out.strip().splitlines()[-1]
+        from hetao.auth import service as auth
+        from hetao.config import Settings
+        from hetao.db import session_factory
+
+        engine = make_engine(Settings.from_env().database_url)
+        with session_factory(engine)() as session:
+            principal = auth.authenticate_token(session, raw=raw)
+        engine.dispose()
+        assert principal is not None
+        assert principal.crossing_points == frozenset({"FBZ_CHANNEL_1"})
+
+    def test_a_gate_token_for_an_unknown_crossing_point_exits_2(self, env: Path) -> None:
+        code, _, err = run(
+            "tokens", "issue", "gate", "--device", "g", "--crossing-point", "NOWHERE"
+        )
+        assert code == EXIT_BAD_INPUT
+        assert "NOWHERE" in err

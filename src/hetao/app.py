@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import fastapi_offline
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -14,17 +14,24 @@ from sqlalchemy import Engine
 
 from hetao import __version__
 from hetao.api import problems
+from hetao.api.audit import router as audit_router
+from hetao.api.auth import router as auth_router
 from hetao.api.deps import ProfileDep
 from hetao.api.reference import router as reference_router
 from hetao.api.routing import UnitOfWorkRoute
+from hetao.api.security import current_principal
 from hetao.audit.service import checkpoint_policy, enable_checkpoints
+from hetao.auth.ratelimit import RateLimiter
 from hetao.config import Settings
 from hetao.db import make_engine, session_factory
 from hetao.profiles import ZoneProfile, load_profile
 from hetao.registry.api import router as registry_router
+from hetao.web import router as web_router
 
 # Swagger UI's assets come from an installed package, never a CDN: zones run on closed networks.
 SWAGGER_ASSETS = Path(fastapi_offline.__file__).parent / "static"
+#: The web console's own hand-written stylesheet.
+CONSOLE_ASSETS = Path(__file__).parent / "static"
 
 DESCRIPTION = """
 Split-line management for the Shenzhen Park of the Hetao Shenzhen-Hong Kong Science and
@@ -48,7 +55,12 @@ def health(profile: ProfileDep) -> dict[str, str]:
     return {"status": "ok", "version": __version__, "zone": profile.zone.code}
 
 
-@system_router.get("/profile", tags=["system"], summary="The zone profile in force")
+@system_router.get(
+    "/profile",
+    tags=["system"],
+    summary="The zone profile in force",
+    dependencies=[Depends(current_principal)],
+)
 def zone_profile(profile: ProfileDep) -> ZoneProfile:
     """The whole regime configuration the platform runs under."""
     return profile
@@ -114,20 +126,25 @@ def create_app(
     app.state.profile = profile
     app.state.engine = engine
     app.state.session_factory = session_factory(engine)
+    app.state.checkpoint_dir = settings.resolve(profile.audit.checkpoint_store)
     enable_checkpoints(
         app.state.session_factory,
         checkpoint_policy(
-            profile,
-            signing_key=settings.audit_signing_key,
-            store_dir=settings.resolve(profile.audit.checkpoint_store),
+            profile, signing_key=settings.audit_signing_key, store_dir=app.state.checkpoint_dir
         ),
     )
+    app.state.cookies_secure = settings.cookies_secure
+    app.state.rate_limiter = RateLimiter(settings.rate_per_second, settings.rate_burst)
     problems.install(app)
     _document_conventions(app)
     app.include_router(system_router, prefix="/api/v1")
     app.include_router(registry_router, prefix="/api/v1")
     app.include_router(reference_router, prefix="/api/v1")
+    app.include_router(auth_router, prefix="/api/v1")
+    app.include_router(audit_router, prefix="/api/v1")
+    app.include_router(web_router)
     app.mount("/static/api-docs", StaticFiles(directory=SWAGGER_ASSETS), name="api-docs-assets")
+    app.mount("/static/console", StaticFiles(directory=CONSOLE_ASSETS), name="console-assets")
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs(request: Request) -> HTMLResponse:
@@ -142,6 +159,6 @@ def create_app(
 
     @app.get("/", include_in_schema=False)
     def index() -> RedirectResponse:
-        return RedirectResponse("/api/docs")
+        return RedirectResponse("/login")
 
     return app

@@ -17,6 +17,11 @@ class Settings:
     data_dir: Path = Path("var")
     #: Ed25519 key that signs audit checkpoints; created on first use (mode 0600).
     audit_signing_key: Path = Path("var/audit/signing-key.pem")
+    #: Mark the session cookie Secure (HTTPS only). Off only for plain-HTTP loopback demos.
+    cookies_secure: bool = True
+    #: Requests per second each principal (or anonymous address) may make, and its burst.
+    rate_per_second: float = 200.0
+    rate_burst: int = 400
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -29,6 +34,9 @@ class Settings:
             audit_signing_key=Path(
                 os.environ.get("HETAO_AUDIT_SIGNING_KEY", data_dir / "audit" / "signing-key.pem")
             ),
+            cookies_secure=os.environ.get("HETAO_COOKIES_SECURE", "true").lower() != "false",
+            rate_per_second=float(os.environ.get("HETAO_RATE_PER_SECOND", "200")),
+            rate_burst=int(os.environ.get("HETAO_RATE_BURST", "400")),
         )
 
     def resolve(self, path: str | Path) -> Path:

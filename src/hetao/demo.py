@@ -14,10 +14,12 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from hetao.audit.service import Actor
+from hetao.auth import service as auth
+from hetao.auth.principal import Role
 from hetao.profiles import CrossingKind, CrossingPoint, Flow, Line, ZoneProfile
 from hetao.registry import repository as repo
 from hetao.registry import service
@@ -55,6 +57,9 @@ from hetao.registry.schemas import (
 )
 from hetao.timeutil import add_months, zone_today
 
+#: The demo's one password, printed in the README: a demo zone is not for real data.
+DEMO_PASSWORD = "hetao-demo-2026"  # noqa: S105 (published on purpose)
+
 
 class DemoSummary(BaseModel):
     """What one demo load created, with the seed and reference date it used."""
@@ -69,11 +74,14 @@ class DemoSummary(BaseModel):
     entries_by_status: dict[str, int]
     entries_by_subject: dict[str, int]
     waivers: int
+    users: list[str] = Field(
+        default_factory=list, description=f"Demo sign-ins, all with password {DEMO_PASSWORD!r}"
+    )
 
 
 def is_empty(session: Session) -> bool:
     """Whether the registry holds no party yet."""
-    return not repo.page_parties(session, kind=None, cursor=None, limit=1).items
+    return not repo.has_parties(session)
 
 
 def load(
@@ -89,7 +97,30 @@ def load(
     rng = random.Random(seed)  # noqa: S311 (reproducible demo data, not a secret)
     builder = _Builder(session, profile=profile, rng=rng, today=day, actor=actor)
     builder.build()
-    return builder.summary(seed)
+    summary = builder.summary(seed)
+    enterprise = next(p for p in builder.parties if p.kind is PartyKind.CSA_ENTERPRISE)
+    summary.users = demo_users(session, enterprise_party_id=enterprise.id, actor=actor)
+    return summary
+
+
+def demo_users(session: Session, *, enterprise_party_id: int, actor: Actor) -> list[str]:
+    """One sign-in per role that people hold, named after the role."""
+    names = []
+    for role in Role:
+        if role is Role.GATE_DEVICE:
+            continue  # devices get tokens, never passwords
+        username = f"demo-{role.value.replace('_', '-')}"
+        auth.create_user(
+            session,
+            username=username,
+            display_name=f"Demo {role.value.replace('_', ' ')}",
+            password=DEMO_PASSWORD,
+            role=role,
+            party_id=enterprise_party_id if role is Role.ENTERPRISE_USER else None,
+            actor=actor,
+        )
+        names.append(username)
+    return names
 
 
 # --- the zone's shape ----------------------------------------------------------------------

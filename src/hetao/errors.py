@@ -98,3 +98,35 @@ class ConfigurationError(HetaoError):
 
     code = "configuration-error"
     title = "Configuration is not valid"
+
+
+class NotAuthenticated(HetaoError):
+    """No valid credentials came with a request that needs them."""
+
+    code = "not-authenticated"
+    title = "Authentication required"
+
+
+class PermissionDenied(HetaoError):
+    """The caller may not do this; ``hidden`` objects are reported as not found instead.
+
+    Hiding keeps a party's users from learning which ids other parties' objects have.
+    """
+
+    code = "permission-denied"
+    title = "Permission denied"
+
+    def __init__(self, detail: str, *, hidden: bool = False) -> None:
+        super().__init__(detail)
+        self.hidden = hidden
+
+
+class RateLimited(HetaoError):
+    """The caller sent more requests than its budget; retry after ``retry_after`` seconds."""
+
+    code = "rate-limited"
+    title = "Too many requests"
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"too many requests; retry after {retry_after:.1f} s")
+        self.retry_after = retry_after

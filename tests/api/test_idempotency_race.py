@@ -8,8 +8,10 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
-from factories import party_payload
+from factories import bearer, make_user_token, party_payload
 from hetao.app import create_app
+from hetao.auth.principal import Role
+from hetao.db import unit_of_work
 from hetao.profiles import ZoneProfile
 from hetao.registry.models import Party
 
@@ -18,9 +20,14 @@ RETRIES = 6
 
 class TestIdempotencyUnderConcurrency:
     def test_simultaneous_retries_create_one_party_and_all_get_the_same_answer(
-        self, committing_engine: Engine, profile: ZoneProfile
+        self, committing_engine: Engine, profile: ZoneProfile, cheap_hashing: None
     ) -> None:
         app = create_app(engine=committing_engine, profile=profile)
+        with unit_of_work(app.state.session_factory) as session:
+            headers = {
+                **bearer(make_user_token(session, Role.ADMINISTRATOR)),
+                "Idempotency-Key": "burst-1",
+            }
         body = party_payload()
         start = threading.Barrier(RETRIES)
         answers: list[Any] = [None] * RETRIES
@@ -28,9 +35,7 @@ class TestIdempotencyUnderConcurrency:
         def send(i: int) -> None:
             with TestClient(app) as client:
                 start.wait()
-                response = client.post(
-                    "/api/v1/parties", json=body, headers={"Idempotency-Key": "burst-1"}
-                )
+                response = client.post("/api/v1/parties", json=body, headers=headers)
                 answers[i] = (response.status_code, response.json())
 
         threads = [threading.Thread(target=send, args=(i,)) for i in range(RETRIES)]

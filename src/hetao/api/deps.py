@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
+from hetao.api.security import CurrentPrincipal
 from hetao.audit.service import Actor
 from hetao.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from hetao.profiles import ZoneProfile
@@ -22,9 +23,8 @@ def _profile(request: Request) -> ZoneProfile:
     return profile
 
 
-def _actor() -> Actor:
-    # Authentication is not built yet: every API caller acts as one anonymous user.
-    return Actor("user", "anonymous")
+def _actor(principal: CurrentPrincipal) -> Actor:
+    return principal.actor
 
 
 SessionDep = Annotated[Session, Depends(_session)]

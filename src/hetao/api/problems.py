@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,11 +14,15 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hetao.audit.service import current_request_id
+from hetao.auth.errors import LoginRefused, TooManyAttempts
 from hetao.errors import (
     Conflict,
     FieldProblem,
     HetaoError,
+    NotAuthenticated,
     NotFound,
+    PermissionDenied,
+    RateLimited,
     RuleViolation,
     TransitionForbidden,
     ValidationFailed,
@@ -28,6 +33,11 @@ log = logging.getLogger("hetao.api")
 
 # The only place that knows HTTP status codes for domain errors.
 STATUS_OF: dict[type[HetaoError], int] = {
+    NotAuthenticated: 401,
+    LoginRefused: 401,
+    PermissionDenied: 403,
+    RateLimited: 429,
+    TooManyAttempts: 429,
     ValidationFailed: 422,
     RuleViolation: 422,
     NotFound: 404,
@@ -93,13 +103,24 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(HetaoError)
     async def _domain(request: Request, exc: HetaoError) -> JSONResponse:
         status = next((s for t, s in STATUS_OF.items() if isinstance(exc, t)), 500)
+        code, title, headers = exc.code, exc.title, None
+        if isinstance(exc, PermissionDenied) and exc.hidden:
+            # Another party's object: answer exactly as for an id that does not exist.
+            status, code, title = 404, NotFound.code, NotFound.title
+        elif isinstance(exc, NotAuthenticated | LoginRefused):
+            headers = {"WWW-Authenticate": 'Bearer realm="hetao"'}
+        elif isinstance(exc, RateLimited):
+            headers = {"Retry-After": str(max(1, math.ceil(exc.retry_after)))}
+        elif isinstance(exc, TooManyAttempts):
+            headers = {"Retry-After": str(exc.retry_after_seconds)}
         return problem_response(
             request,
             status=status,
-            code=exc.code,
-            title=exc.title,
+            code=code,
+            title=title,
             detail=exc.detail,
             problems=exc.problems,
+            headers=headers,
         )
 
     @app.exception_handler(RequestValidationError)

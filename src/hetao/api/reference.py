@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel
 
 from hetao.api.routing import UnitOfWorkRoute
+from hetao.api.security import current_principal
 from hetao.reference import hs
 from hetao.reference.industries import INDUSTRIES
 
-router = APIRouter(route_class=UnitOfWorkRoute, tags=["reference"])
+#: Reference data is for any authenticated caller, devices included.
+router = APIRouter(
+    route_class=UnitOfWorkRoute,
+    tags=["reference"],
+    dependencies=[Depends(current_principal)],
+)
 
 
 class HsOut(BaseModel):

@@ -13,11 +13,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from hetao.api import idempotency
-from hetao.audit.service import current_request_id
-from hetao.errors import HetaoError
+from hetao.api.security import resolve_principal
+from hetao.audit.service import Actor, current_request_id, record_event
+from hetao.auth.principal import Principal
+from hetao.auth.ratelimit import RateLimiter
+from hetao.db import unit_of_work
+from hetao.errors import HetaoError, NotAuthenticated, PermissionDenied, RateLimited
 
 REQUEST_ID_HEADER = "X-Request-ID"
-ANONYMOUS = "anonymous"  # until authentication lands, every caller shares one key space
 
 
 def _replay(record_status: int, media_type: str, body: bytes, request_id: str) -> Response:
@@ -46,6 +49,9 @@ class UnitOfWorkRoute(APIRoute):
             session = factory()
             request.state.session = session
             try:
+                principal = await run_in_threadpool(resolve_principal, request, session)
+                request.state.principal = principal
+                _limit_rate(request, principal)
                 key = request.headers.get(idempotency.HEADER)
                 if request.method != "POST" or key is None:
                     response = await handler(request)
@@ -56,6 +62,10 @@ class UnitOfWorkRoute(APIRoute):
                     response = await _idempotent(request, handler, session, key, request_id)
                 response.headers[REQUEST_ID_HEADER] = request_id
                 return response
+            except (PermissionDenied, NotAuthenticated) as denied:
+                await run_in_threadpool(session.rollback)
+                await run_in_threadpool(_record_denial, factory, request, denied)
+                raise
             except BaseException:
                 await run_in_threadpool(session.rollback)
                 raise
@@ -64,6 +74,43 @@ class UnitOfWorkRoute(APIRoute):
                 current_request_id.reset(token)
 
         return route
+
+
+def _principal_key(principal: Principal | None) -> str:
+    """Whose idempotency keys and rate budget these are."""
+    return "anonymous" if principal is None else f"{principal.kind}:{principal.id}"
+
+
+def _limit_rate(request: Request, principal: Principal | None) -> None:
+    limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
+    if limiter is None:
+        return
+    client = request.client.host if request.client else "unknown"
+    key = _principal_key(principal) if principal else f"address:{client}"
+    wait = limiter.check(key)
+    if wait is not None:
+        raise RateLimited(wait)
+
+
+def _record_denial(
+    factory: sessionmaker[Session], request: Request, denied: PermissionDenied | NotAuthenticated
+) -> None:
+    """Audit a refused request in a transaction of its own (the request's was rolled back)."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    actor = principal.actor if principal else Actor("anonymous", _client(request))
+    with unit_of_work(factory) as session:
+        record_event(
+            session,
+            "auth:access:deny",
+            subject_type="route",
+            subject_id=f"{request.method} {request.url.path}"[:64],
+            actor=actor,
+            data={"reason": denied.detail, "code": denied.code},
+        )
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 async def _idempotent(
@@ -83,7 +130,7 @@ async def _idempotent(
         record = await run_in_threadpool(
             idempotency.find_replay,
             session,
-            principal=ANONYMOUS,
+            principal=_principal_key(request.state.principal),
             key=key,
             request_fingerprint=fingerprint,
         )
@@ -91,7 +138,8 @@ async def _idempotent(
             return None
         return _replay(record.status_code, record.media_type, record.body, request_id)
 
-    await run_in_threadpool(idempotency.lock_key, session, principal=ANONYMOUS, key=key)
+    owner = _principal_key(request.state.principal)
+    await run_in_threadpool(idempotency.lock_key, session, principal=owner, key=key)
     if (replay := await stored()) is not None:
         return replay
     try:
@@ -99,7 +147,7 @@ async def _idempotent(
         if 200 <= response.status_code < 300:
             idempotency.remember(
                 session,
-                principal=ANONYMOUS,
+                principal=owner,
                 key=key,
                 request_fingerprint=fingerprint,
                 status_code=response.status_code,

@@ -1,4 +1,8 @@
-"""Registry endpoints under /api/v1: parties, persons, vehicles, whitelist, bulk import."""
+"""Registry endpoints under /api/v1: parties, persons, vehicles, whitelist, bulk import.
+
+Each endpoint admits roles (`access.Readers`, ...) and checks objects with `access`; an
+enterprise user works within its own party.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +10,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, status
 
-from hetao.api.deps import (
-    DEFAULT_PAGE_SIZE,
-    ActorDep,
-    CursorQuery,
-    LimitQuery,
-    ProfileDep,
-    SessionDep,
-)
+from hetao.api.deps import DEFAULT_PAGE_SIZE, CursorQuery, LimitQuery, ProfileDep, SessionDep
 from hetao.api.routing import UnitOfWorkRoute
 from hetao.api.schemas import Page
-from hetao.registry import bulk, service
+from hetao.registry import access, bulk, service
 from hetao.registry import repository as repo
+from hetao.registry.access import Applicants, Readers, Registrars, Reviewers
 from hetao.registry.models import (
     ApplicationStatus,
     EntryStatus,
@@ -55,38 +53,53 @@ CSV_BODY = Body(
 )
 
 
+def _scoped(principal: Readers, requested: int | None) -> int | None:
+    """A list filter: an enterprise user's own party, whatever it asked for."""
+    own = access.party_scope(principal)
+    if own is None:
+        return requested
+    if requested is not None and requested != own:
+        return -1  # another party's objects: an empty page, as if there were none
+    return own
+
+
 # --- parties -------------------------------------------------------------------------------
 
 
 @router.get("/parties", tags=["parties"], summary="List parties")
 def list_parties(
     session: SessionDep,
+    principal: Readers,
     kind: Annotated[PartyKind | None, Query(description="Only parties of this kind")] = None,
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_PAGE_SIZE,
 ) -> Page[PartyOut]:
-    """Parties in registration order, a page at a time."""
-    return Page.of(repo.page_parties(session, kind=kind, cursor=cursor, limit=limit), PartyOut)
+    """Parties in registration order, a page at a time (an enterprise user sees its own)."""
+    page = repo.page_parties(
+        session, kind=kind, only_id=_scoped(principal, None), cursor=cursor, limit=limit
+    )
+    return Page.of(page, PartyOut)
 
 
 @router.post(
     "/parties", tags=["parties"], status_code=status.HTTP_201_CREATED, summary="Register a party"
 )
-def create_party(body: PartyCreate, session: SessionDep, actor: ActorDep) -> PartyOut:
+def create_party(body: PartyCreate, session: SessionDep, principal: Reviewers) -> PartyOut:
     """Register an enterprise, institution, broker or carrier; identifiers are checked."""
-    return PartyOut.model_validate(service.create_party(session, body, actor=actor))
+    return PartyOut.model_validate(service.create_party(session, body, actor=principal.actor))
 
 
 @router.get("/parties/{party_id}", tags=["parties"], summary="Show a party")
-def get_party(party_id: IdPath, session: SessionDep) -> PartyOut:
+def get_party(party_id: IdPath, session: SessionDep, principal: Readers) -> PartyOut:
     """One party by id."""
-    return PartyOut.model_validate(repo.get(session, Party, party_id))
+    party = access.check_party(principal, repo.get(session, Party, party_id))
+    return PartyOut.model_validate(party)
 
 
 @router.get("/parties/{party_id}/waivers", tags=["parties"], summary="List exemption waivers")
-def list_waivers(party_id: IdPath, session: SessionDep) -> list[WaiverOut]:
+def list_waivers(party_id: IdPath, session: SessionDep, principal: Readers) -> list[WaiverOut]:
     """The party's elections to pay import taxes, with each lockout's end (R6)."""
-    repo.get(session, Party, party_id)
+    access.check_party(principal, repo.get(session, Party, party_id))
     return [WaiverOut.model_validate(w) for w in repo.list_waivers(session, party_id=party_id)]
 
 
@@ -97,11 +110,15 @@ def list_waivers(party_id: IdPath, session: SessionDep) -> list[WaiverOut]:
     summary="Waive an exemption (starts the 36-month lockout, R6)",
 )
 def waive_exemption(
-    party_id: IdPath, body: WaiverCreate, session: SessionDep, profile: ProfileDep, actor: ActorDep
+    party_id: IdPath,
+    body: WaiverCreate,
+    session: SessionDep,
+    profile: ProfileDep,
+    principal: Applicants,
 ) -> WaiverOut:
     """Record that a beneficiary elects to pay import taxes on a kind of goods (R6)."""
-    party = repo.get(session, Party, party_id, for_update=True)
-    waiver = service.waive_exemption(session, party, body, profile=profile, actor=actor)
+    party = access.check_party(principal, repo.get(session, Party, party_id, for_update=True))
+    waiver = service.waive_exemption(session, party, body, profile=profile, actor=principal.actor)
     return WaiverOut.model_validate(waiver)
 
 
@@ -111,38 +128,46 @@ def waive_exemption(
 @router.get("/persons", tags=["persons"], summary="List persons")
 def list_persons(
     session: SessionDep,
+    principal: Readers,
     party_id: Annotated[int | None, Query(ge=1, description="Only persons affiliated")] = None,
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_PAGE_SIZE,
 ) -> Page[PersonOut]:
     """Persons with their documents and affiliations."""
-    page = repo.page_persons(session, party_id=party_id, cursor=cursor, limit=limit)
+    page = repo.page_persons(
+        session, party_id=_scoped(principal, party_id), cursor=cursor, limit=limit
+    )
     return Page.of(page, PersonOut)
 
 
 @router.post(
     "/persons", tags=["persons"], status_code=status.HTTP_201_CREATED, summary="Register a person"
 )
-def create_person(body: PersonCreate, session: SessionDep, actor: ActorDep) -> PersonOut:
+def create_person(body: PersonCreate, session: SessionDep, principal: Registrars) -> PersonOut:
     """Register a person with identity documents (check digits verified) and affiliations."""
-    return PersonOut.model_validate(service.create_person(session, body, actor=actor))
+    access.check_new_person(principal, body)
+    return PersonOut.model_validate(service.create_person(session, body, actor=principal.actor))
 
 
 @router.get("/persons/{person_id}", tags=["persons"], summary="Show a person")
-def get_person(person_id: IdPath, session: SessionDep) -> PersonOut:
+def get_person(person_id: IdPath, session: SessionDep, principal: Readers) -> PersonOut:
     """One person by id."""
-    return PersonOut.model_validate(repo.get(session, Person, person_id))
+    person = access.check_person(session, principal, repo.get(session, Person, person_id))
+    return PersonOut.model_validate(person)
 
 
 @router.get("/vehicles", tags=["vehicles"], summary="List vehicles")
 def list_vehicles(
     session: SessionDep,
+    principal: Readers,
     owner_party_id: Annotated[int | None, Query(ge=1)] = None,
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_PAGE_SIZE,
 ) -> Page[VehicleOut]:
     """Vehicles with their permits."""
-    page = repo.page_vehicles(session, owner_party_id=owner_party_id, cursor=cursor, limit=limit)
+    page = repo.page_vehicles(
+        session, owner_party_id=_scoped(principal, owner_party_id), cursor=cursor, limit=limit
+    )
     return Page.of(page, VehicleOut)
 
 
@@ -153,17 +178,19 @@ def list_vehicles(
     summary="Register a vehicle",
 )
 def create_vehicle(
-    body: VehicleCreate, session: SessionDep, profile: ProfileDep, actor: ActorDep
+    body: VehicleCreate, session: SessionDep, profile: ProfileDep, principal: Registrars
 ) -> VehicleOut:
     """Register a vehicle with its plates and permits at the profile's crossing points."""
-    vehicle = service.create_vehicle(session, body, profile=profile, actor=actor)
+    access.check_new_vehicle(principal, body)
+    vehicle = service.create_vehicle(session, body, profile=profile, actor=principal.actor)
     return VehicleOut.model_validate(vehicle)
 
 
 @router.get("/vehicles/{vehicle_id}", tags=["vehicles"], summary="Show a vehicle")
-def get_vehicle(vehicle_id: IdPath, session: SessionDep) -> VehicleOut:
+def get_vehicle(vehicle_id: IdPath, session: SessionDep, principal: Readers) -> VehicleOut:
     """One vehicle by id."""
-    return VehicleOut.model_validate(repo.get(session, Vehicle, vehicle_id))
+    vehicle = access.check_vehicle(principal, repo.get(session, Vehicle, vehicle_id))
+    return VehicleOut.model_validate(vehicle)
 
 
 @router.post(
@@ -173,10 +200,15 @@ def get_vehicle(vehicle_id: IdPath, session: SessionDep) -> VehicleOut:
     summary="Bulk import persons from CSV (all or nothing)",
 )
 def import_persons(
-    session: SessionDep, actor: ActorDep, csv_text: Annotated[str, CSV_BODY]
+    session: SessionDep, principal: Registrars, csv_text: Annotated[str, CSV_BODY]
 ) -> bulk.ImportResult:
     """Every bad row is reported with its row, column and rule; nothing is applied if any is bad."""
-    return bulk.import_persons(session, csv_text, actor=actor)
+    return bulk.import_persons(
+        session,
+        csv_text,
+        actor=principal.actor,
+        authorize=lambda person: access.check_new_person(principal, person),
+    )
 
 
 @router.post(
@@ -186,10 +218,19 @@ def import_persons(
     summary="Bulk import vehicles from CSV (all or nothing)",
 )
 def import_vehicles(
-    session: SessionDep, profile: ProfileDep, actor: ActorDep, csv_text: Annotated[str, CSV_BODY]
+    session: SessionDep,
+    profile: ProfileDep,
+    principal: Registrars,
+    csv_text: Annotated[str, CSV_BODY],
 ) -> bulk.ImportResult:
     """Every bad row is reported with its row, column and rule; nothing is applied if any is bad."""
-    return bulk.import_vehicles(session, csv_text, profile=profile, actor=actor)
+    return bulk.import_vehicles(
+        session,
+        csv_text,
+        profile=profile,
+        actor=principal.actor,
+        authorize=lambda vehicle: access.check_new_vehicle(principal, vehicle),
+    )
 
 
 # --- whitelist applications ----------------------------------------------------------------
@@ -198,14 +239,21 @@ def import_vehicles(
 @router.get("/applications", tags=["whitelist"], summary="List whitelist applications")
 def list_applications(
     session: SessionDep,
+    principal: Readers,
     status_: Annotated[ApplicationStatus | None, Query(alias="status")] = None,
     subject_kind: SubjectKind | None = None,
+    party_id: Annotated[int | None, Query(ge=1)] = None,
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_PAGE_SIZE,
 ) -> Page[ApplicationOut]:
     """The review queue: filter by status (e.g. submitted) and subject kind."""
     page = repo.page_applications(
-        session, status=status_, subject_kind=subject_kind, cursor=cursor, limit=limit
+        session,
+        status=status_,
+        subject_kind=subject_kind,
+        party_id=_scoped(principal, party_id),
+        cursor=cursor,
+        limit=limit,
     )
     return Page.of(page, ApplicationOut)
 
@@ -217,30 +265,38 @@ def list_applications(
     summary="Open a whitelist application (draft)",
 )
 def create_application(
-    body: ApplicationCreate, session: SessionDep, profile: ProfileDep, actor: ActorDep
+    body: ApplicationCreate, session: SessionDep, profile: ProfileDep, principal: Registrars
 ) -> ApplicationOut:
     """A draft application for an institution, individual, vehicle or industry, with its scopes."""
-    application = service.create_application(session, body, profile=profile, actor=actor)
+    access.check_new_application(session, principal, body)
+    application = service.create_application(session, body, profile=profile, actor=principal.actor)
     return ApplicationOut.model_validate(application)
 
 
+def _application(
+    session: SessionDep, principal: Readers, application_id: int, *, lock: bool = True
+) -> WhitelistApplication:
+    application = repo.get(session, WhitelistApplication, application_id, for_update=lock)
+    access.check_application(principal, application)
+    return application
+
+
 @router.get("/applications/{application_id}", tags=["whitelist"], summary="Show an application")
-def get_application(application_id: IdPath, session: SessionDep) -> ApplicationOut:
+def get_application(
+    application_id: IdPath, session: SessionDep, principal: Readers
+) -> ApplicationOut:
     """One application by id."""
-    return ApplicationOut.model_validate(repo.get(session, WhitelistApplication, application_id))
-
-
-def _application(session: SessionDep, application_id: int) -> WhitelistApplication:
-    return repo.get(session, WhitelistApplication, application_id, for_update=True)
+    application = _application(session, principal, application_id, lock=False)
+    return ApplicationOut.model_validate(application)
 
 
 @router.post("/applications/{application_id}/submit", tags=["whitelist"], summary="Submit")
 def submit_application(
-    application_id: IdPath, session: SessionDep, actor: ActorDep
+    application_id: IdPath, session: SessionDep, principal: Applicants
 ) -> ApplicationOut:
     """draft -> submitted."""
-    application = _application(session, application_id)
-    service.submit(session, application, actor=actor)
+    application = _application(session, principal, application_id)
+    service.submit(session, application, actor=principal.actor)
     return ApplicationOut.model_validate(application)
 
 
@@ -250,11 +306,11 @@ def submit_application(
     summary="Ask the applicant for more information",
 )
 def request_information(
-    application_id: IdPath, body: ReviewNote, session: SessionDep, actor: ActorDep
+    application_id: IdPath, body: ReviewNote, session: SessionDep, principal: Reviewers
 ) -> ApplicationOut:
     """submitted | resubmitted -> information_requested; the note says what is missing."""
-    application = _application(session, application_id)
-    service.request_information(session, application, note=body.note, actor=actor)
+    application = _application(session, principal, application_id)
+    service.request_information(session, application, note=body.note, actor=principal.actor)
     return ApplicationOut.model_validate(application)
 
 
@@ -264,11 +320,11 @@ def resubmit_application(
     body: Resubmission,
     session: SessionDep,
     profile: ProfileDep,
-    actor: ActorDep,
+    principal: Applicants,
 ) -> ApplicationOut:
     """information_requested -> resubmitted, with the answer and optionally amended scopes."""
-    application = _application(session, application_id)
-    service.resubmit(session, application, body, profile=profile, actor=actor)
+    application = _application(session, principal, application_id)
+    service.resubmit(session, application, body, profile=profile, actor=principal.actor)
     return ApplicationOut.model_validate(application)
 
 
@@ -277,24 +333,28 @@ def approve_application(
     application_id: IdPath,
     session: SessionDep,
     profile: ProfileDep,
-    actor: ActorDep,
+    principal: Reviewers,
     body: OptionalNote | None = None,
 ) -> EntryOut:
     """submitted | resubmitted -> approved; returns the new whitelist entry."""
-    application = _application(session, application_id)
+    application = _application(session, principal, application_id)
     entry = service.approve(
-        session, application, profile=profile, actor=actor, note=body.note if body else None
+        session,
+        application,
+        profile=profile,
+        actor=principal.actor,
+        note=body.note if body else None,
     )
     return EntryOut.model_validate(entry)
 
 
 @router.post("/applications/{application_id}/decline", tags=["whitelist"], summary="Decline")
 def decline_application(
-    application_id: IdPath, body: ReviewNote, session: SessionDep, actor: ActorDep
+    application_id: IdPath, body: ReviewNote, session: SessionDep, principal: Reviewers
 ) -> ApplicationOut:
     """submitted | resubmitted -> declined, with the reason the applicant reads."""
-    application = _application(session, application_id)
-    service.decline(session, application, note=body.note, actor=actor)
+    application = _application(session, principal, application_id)
+    service.decline(session, application, note=body.note, actor=principal.actor)
     return ApplicationOut.model_validate(application)
 
 
@@ -304,6 +364,7 @@ def decline_application(
 @router.get("/entries", tags=["whitelist"], summary="List whitelist entries")
 def list_entries(
     session: SessionDep,
+    principal: Readers,
     status_: Annotated[EntryStatus | None, Query(alias="status")] = None,
     subject_kind: SubjectKind | None = None,
     party_id: Annotated[int | None, Query(ge=1)] = None,
@@ -315,30 +376,34 @@ def list_entries(
         session,
         status=status_,
         subject_kind=subject_kind,
-        party_id=party_id,
+        party_id=_scoped(principal, party_id),
         cursor=cursor,
         limit=limit,
     )
     return Page.of(page, EntryOut)
 
 
+def _entry(
+    session: SessionDep, principal: Readers, entry_id: int, *, lock: bool = True
+) -> WhitelistEntry:
+    entry = repo.get(session, WhitelistEntry, entry_id, for_update=lock)
+    access.check_entry(principal, entry)
+    return entry
+
+
 @router.get("/entries/{entry_id}", tags=["whitelist"], summary="Show an entry")
-def get_entry(entry_id: IdPath, session: SessionDep) -> EntryOut:
+def get_entry(entry_id: IdPath, session: SessionDep, principal: Readers) -> EntryOut:
     """One entry by id."""
-    return EntryOut.model_validate(repo.get(session, WhitelistEntry, entry_id))
-
-
-def _entry(session: SessionDep, entry_id: int) -> WhitelistEntry:
-    return repo.get(session, WhitelistEntry, entry_id, for_update=True)
+    return EntryOut.model_validate(_entry(session, principal, entry_id, lock=False))
 
 
 @router.post("/entries/{entry_id}/suspend", tags=["whitelist"], summary="Suspend an entry")
 def suspend_entry(
-    entry_id: IdPath, body: ReviewNote, session: SessionDep, actor: ActorDep
+    entry_id: IdPath, body: ReviewNote, session: SessionDep, principal: Reviewers
 ) -> EntryOut:
     """active -> suspended, with the reason."""
-    entry = _entry(session, entry_id)
-    service.suspend(session, entry, note=body.note, actor=actor)
+    entry = _entry(session, principal, entry_id)
+    service.suspend(session, entry, note=body.note, actor=principal.actor)
     return EntryOut.model_validate(entry)
 
 
@@ -347,22 +412,22 @@ def reinstate_entry(
     entry_id: IdPath,
     session: SessionDep,
     profile: ProfileDep,
-    actor: ActorDep,
+    principal: Reviewers,
     body: OptionalNote | None = None,
 ) -> EntryOut:
     """suspended -> active, while the validity window is open."""
-    entry = _entry(session, entry_id)
+    entry = _entry(session, principal, entry_id)
     service.reinstate(
-        session, entry, profile=profile, actor=actor, note=body.note if body else None
+        session, entry, profile=profile, actor=principal.actor, note=body.note if body else None
     )
     return EntryOut.model_validate(entry)
 
 
 @router.post("/entries/{entry_id}/revoke", tags=["whitelist"], summary="Revoke an entry")
 def revoke_entry(
-    entry_id: IdPath, body: ReviewNote, session: SessionDep, actor: ActorDep
+    entry_id: IdPath, body: ReviewNote, session: SessionDep, principal: Reviewers
 ) -> EntryOut:
     """active | suspended -> revoked, for good."""
-    entry = _entry(session, entry_id)
-    service.revoke(session, entry, note=body.note, actor=actor)
+    entry = _entry(session, principal, entry_id)
+    service.revoke(session, entry, note=body.note, actor=principal.actor)
     return EntryOut.model_validate(entry)

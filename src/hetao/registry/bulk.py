@@ -214,8 +214,17 @@ def _finish(
         )
 
 
-def import_persons(session: Session, text: str, *, actor: Actor) -> ImportResult:
-    """Validate every row, then register all persons in the caller's transaction, or none."""
+def import_persons(
+    session: Session,
+    text: str,
+    *,
+    actor: Actor,
+    authorize: Callable[[PersonCreate], None] | None = None,
+) -> ImportResult:
+    """Validate every row, then register all persons in the caller's transaction, or none.
+
+    ``authorize`` sees each valid row first and raises to refuse the whole import.
+    """
     rows = _read(text, PERSON_COLUMNS)
     parties = _party_ids_by_registration(
         session, {r["affiliation_party"] for r in rows if r.get("affiliation_party")}
@@ -249,15 +258,26 @@ def import_persons(session: Session, text: str, *, actor: Actor) -> ImportResult
         rows, build=build, schema=PersonCreate, mapping=_PERSON_FIELD_TO_COLUMN
     )
     people = [p for _, p in valid]
+    if authorize is not None:
+        for person in people:
+            authorize(person)
     _finish(valid, problems, service.person_problems(session, people), _PERSON_FIELD_TO_COLUMN)
     created = service.create_persons(session, people, actor=actor)
     return ImportResult(imported=len(created), ids=[p.id for p in created])
 
 
 def import_vehicles(
-    session: Session, text: str, *, profile: ZoneProfile, actor: Actor
+    session: Session,
+    text: str,
+    *,
+    profile: ZoneProfile,
+    actor: Actor,
+    authorize: Callable[[VehicleCreate], None] | None = None,
 ) -> ImportResult:
-    """Validate every row, then register all vehicles in the caller's transaction, or none."""
+    """Validate every row, then register all vehicles in the caller's transaction, or none.
+
+    ``authorize`` sees each valid row first and raises to refuse the whole import.
+    """
     rows = _read(text, VEHICLE_COLUMNS)
     parties = _party_ids_by_registration(
         session, {r["owner_party"] for r in rows if r.get("owner_party")}
@@ -297,6 +317,9 @@ def import_vehicles(
         rows, build=build, schema=VehicleCreate, mapping=_VEHICLE_FIELD_TO_COLUMN
     )
     vehicles = [v for _, v in valid]
+    if authorize is not None:
+        for vehicle in vehicles:
+            authorize(vehicle)
     later = service.vehicle_problems(session, vehicles, profile=profile)
     _finish(valid, problems, later, _VEHICLE_FIELD_TO_COLUMN)
     created = service.create_vehicles(session, vehicles, profile=profile, actor=actor)

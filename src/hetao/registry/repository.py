@@ -52,6 +52,10 @@ def party_by_registration(session: Session, *, uscc: str | None, hk_br: str | No
     return session.scalars(select(Party).where(or_(*clauses)).limit(1)).first()
 
 
+def has_parties(session: Session) -> bool:
+    return session.scalars(select(Party.id).limit(1)).first() is not None
+
+
 def existing_documents(
     session: Session, keys: list[tuple[str, str, str]]
 ) -> set[tuple[str, str, str]]:
@@ -144,11 +148,13 @@ def list_waivers(session: Session, *, party_id: int) -> list[ExemptionWaiver]:
 
 
 def page_parties(
-    session: Session, *, kind: str | None, cursor: str | None, limit: int
+    session: Session, *, kind: str | None, only_id: int | None, cursor: str | None, limit: int
 ) -> PageOf[Party]:
     stmt = select(Party)
     if kind:
         stmt = stmt.where(Party.kind == kind)
+    if only_id is not None:
+        stmt = stmt.where(Party.id == only_id)
     return paginate(session, stmt, id_column=Party.id, cursor=cursor, limit=limit)
 
 
@@ -177,10 +183,13 @@ def page_applications(
     *,
     status: str | None,
     subject_kind: str | None,
+    party_id: int | None,
     cursor: str | None,
     limit: int,
 ) -> PageOf[WhitelistApplication]:
     stmt = select(WhitelistApplication)
+    if party_id is not None:
+        stmt = stmt.where(WhitelistApplication.party_id == party_id)
     if status:
         stmt = stmt.where(WhitelistApplication.status == status)
     if subject_kind:

@@ -1,0 +1,124 @@
+"""The audit log for auditors: events, signed checkpoints and inclusion proofs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path as FilePath
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hetao.api.deps import DEFAULT_PAGE_SIZE, CursorQuery, LimitQuery, SessionDep
+from hetao.api.routing import UnitOfWorkRoute
+from hetao.api.schemas import Page
+from hetao.api.security import Allow
+from hetao.audit.checkpoints import CheckpointStore, SignedCheckpoint
+from hetao.audit.models import AuditEvent
+from hetao.audit.proofs import check_inclusion_document, inclusion_document
+from hetao.audit.verify import prove_inclusion
+from hetao.auth.principal import Role
+from hetao.pagination import paginate
+
+router = APIRouter(route_class=UnitOfWorkRoute, tags=["audit"])
+#: The audit log is for auditors and administrators only.
+AUDITORS = Depends(Allow(Role.AUDITOR, Role.ADMINISTRATOR))
+
+
+class EventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    seq: int
+    tag: str
+    subject_type: str
+    subject_id: str
+    actor: str
+    request_id: str | None
+    occurred_at: dt.datetime
+    data: dict[str, Any]
+    leaf_hash: str
+    chain_hash: str
+
+    @classmethod
+    def of(cls, row: AuditEvent) -> EventOut:
+        return cls(
+            id=row.id,
+            seq=row.seq,
+            tag=row.tag,
+            subject_type=row.subject_type,
+            subject_id=row.subject_id,
+            actor=row.actor,
+            request_id=row.request_id,
+            occurred_at=row.occurred_at,
+            data=row.data,
+            leaf_hash=bytes(row.leaf_hash).hex(),
+            chain_hash=bytes(row.chain_hash).hex(),
+        )
+
+
+class ProofOut(BaseModel):
+    """An inclusion proof with the server's own check of it; auditors re-check it offline."""
+
+    proof: dict[str, Any]
+    checks: list[tuple[str, bool]]
+    ok: bool
+
+
+def checkpoint_store(request: Request) -> CheckpointStore:
+    directory: FilePath = request.app.state.checkpoint_dir
+    return CheckpointStore(directory)
+
+
+StoreDep = Annotated[CheckpointStore, Depends(checkpoint_store)]
+
+
+@router.get("/audit/events", summary="List audit events", dependencies=[AUDITORS])
+def list_events(
+    session: SessionDep,
+    tag: Annotated[str | None, Query(description="e.g. registry:entry:suspend")] = None,
+    subject_type: str | None = None,
+    subject_id: str | None = None,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_PAGE_SIZE,
+) -> Page[EventOut]:
+    """The log in order, filtered by tag or subject."""
+    stmt = select(AuditEvent)
+    if tag:
+        stmt = stmt.where(AuditEvent.tag == tag)
+    if subject_type:
+        stmt = stmt.where(AuditEvent.subject_type == subject_type)
+    if subject_id:
+        stmt = stmt.where(AuditEvent.subject_id == subject_id)
+    page = paginate(session, stmt, id_column=AuditEvent.id, cursor=cursor, limit=limit)
+    return Page(items=[EventOut.of(row) for row in page.items], next_cursor=page.next_cursor)
+
+
+def event_with_proof(session: Session, store: CheckpointStore, seq: int) -> ProofOut:
+    """The proof document of one event and the verdict of checking it with the exported key."""
+    document = inclusion_document(prove_inclusion(session, seq=seq, checkpoints=store.load()))
+    key = store.public_key()
+    if key is None:
+        return ProofOut(proof=document, checks=[("a public key was exported", False)], ok=False)
+    verdict = check_inclusion_document(document, key)
+    return ProofOut(proof=document, checks=verdict.checks, ok=verdict.ok)
+
+
+@router.get(
+    "/audit/events/{seq}/proof", summary="Inclusion proof of an event", dependencies=[AUDITORS]
+)
+def event_proof(seq: Annotated[int, Path(ge=1)], session: SessionDep, store: StoreDep) -> ProofOut:
+    """Proof against the first exported checkpoint covering the event (checkable offline)."""
+    return event_with_proof(session, store, seq)
+
+
+@router.get("/audit/checkpoints", summary="Exported signed checkpoints", dependencies=[AUDITORS])
+def checkpoints(store: StoreDep) -> list[dict[str, Any]]:
+    """Every exported checkpoint, smallest first, with its signature."""
+    return [_checkpoint(c) for c in store.load()]
+
+
+def _checkpoint(signed: SignedCheckpoint) -> dict[str, Any]:
+    return {"body": signed.fields, "signature": signed.signature}

@@ -1,0 +1,113 @@
+"""The audit log for auditors: the latest events, one event and its inclusion proof."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hetao.api.audit import StoreDep, event_with_proof
+from hetao.api.deps import CursorQuery, SessionDep
+from hetao.api.security import Allow
+from hetao.audit.checkpoints import SignedCheckpoint
+from hetao.audit.models import AuditEvent
+from hetao.errors import NotFound
+from hetao.pagination import decode_cursor, encode_cursor
+from hetao.web.rendering import AUDIT_ROLES, render
+from hetao.web.routing import PageRoute
+
+router = APIRouter(route_class=PageRoute)
+AUDITORS = Depends(Allow(*AUDIT_ROLES))
+#: Sequence numbers are 64-bit; anything larger is no event (and would overflow the driver).
+SeqPath = Annotated[int, Path(ge=1, le=2**63 - 1)]
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+TAG_MAX = 80  # the column's width
+
+
+def latest_events(
+    session: Session, *, tag: str | None, before: int | None, limit: int
+) -> tuple[Sequence[AuditEvent], int | None]:
+    """Events newest first, below ``before`` (a seq); the last seq shown when older ones follow."""
+    # The API pages oldest first; an auditor's screen starts from now. Belongs in an audit
+    # repository module once the audit package has one.
+    stmt = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit + 1)
+    if tag:
+        stmt = stmt.where(AuditEvent.tag == tag)
+    if before is not None:
+        stmt = stmt.where(AuditEvent.seq < before)
+    rows = list(session.scalars(stmt))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1].seq if more and rows else None)
+
+
+@router.get("/audit/events", dependencies=[AUDITORS])
+def events(
+    request: Request,
+    session: SessionDep,
+    tag: Annotated[str | None, Query(max_length=TAG_MAX)] = None,
+    cursor: CursorQuery = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = PAGE_SIZE,
+) -> Response:
+    """The latest events, filtered by tag, with a link to older ones."""
+    tag = (tag or "").strip() or None
+    # The cursor names the last seq shown; in newest-first order the next page lies below it.
+    rows, last = latest_events(session, tag=tag, before=decode_cursor(cursor), limit=limit)
+    older: dict[str, Any] | None = None
+    if last is not None:
+        older = {"cursor": encode_cursor(last)}
+        if tag:
+            older["tag"] = tag
+        if limit != PAGE_SIZE:
+            older["limit"] = limit
+    return render(
+        request,
+        "audit/events.html",
+        events=rows,
+        tag=tag,
+        older=older,
+        paged=cursor is not None,
+    )
+
+
+@router.get("/audit/events/{seq}", dependencies=[AUDITORS])
+def event(request: Request, seq: SeqPath, session: SessionDep, store: StoreDep) -> Response:
+    """One event, its hashes, and its inclusion proof checked against the exported public key."""
+    row = session.scalars(select(AuditEvent).where(AuditEvent.seq == seq)).first()
+    if row is None:
+        raise NotFound(f"audit event {seq} does not exist")
+    proof = checkpoint = None
+    pending: str | None = None
+    try:
+        proof = event_with_proof(session, store, seq)
+    except NotFound as missing:
+        pending = missing.detail  # no exported checkpoint covers the event yet
+    else:
+        signed = proof.proof["checkpoint"]
+        checkpoint = SignedCheckpoint(body=signed["body"], signature=signed["signature"]).fields
+    return render(
+        request,
+        "audit/event.html",
+        event=row,
+        leaf_hash=bytes(row.leaf_hash).hex(),
+        chain_hash=bytes(row.chain_hash).hex(),
+        proof=proof,
+        checkpoint=checkpoint,
+        pending=pending,
+    )
+
+
+@router.get("/audit/events/{seq}/proof.json", dependencies=[AUDITORS])
+def proof_document(seq: SeqPath, session: SessionDep, store: StoreDep) -> Response:
+    """The proof document `hetao audit check-proof` verifies offline."""
+    document = event_with_proof(session, store, seq).proof
+    return Response(
+        json.dumps(document, indent=2, ensure_ascii=False) + "\n",
+        media_type="application/json",
+        headers={"Content-Disposition": 'attachment; filename="proof.json"'},
+    )

@@ -1,0 +1,140 @@
+"""The pages' route class: CSRF from the posted form, and errors as pages, never as JSON."""
+
+from __future__ import annotations
+
+import logging
+import math
+import uuid
+from collections.abc import Callable, Coroutine
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hetao.api.deps import SessionDep
+from hetao.api.problems import STATUS_OF, pydantic_problems
+from hetao.api.routing import REQUEST_ID_HEADER, UnitOfWorkRoute
+from hetao.api.security import SESSION_COOKIE
+from hetao.auth import service as auth
+from hetao.auth.errors import TooManyAttempts
+from hetao.errors import FieldProblem, HetaoError, NotAuthenticated, PermissionDenied, RateLimited
+from hetao.web.i18n import LANG, MESSAGES
+from hetao.web.rendering import app_path, harden, redirect, render
+
+log = logging.getLogger("hetao.web")
+
+CSRF_FIELD = "csrf_token"
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class PageRoute(UnitOfWorkRoute):
+    """A unit of work per page request; a posted ``csrf_token`` counts; errors render pages."""
+
+    # The form's token must be on request.state before the parent resolves the principal: that
+    # is where cookie writes are checked, the same check the API's X-CSRF-Token header passes.
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            request_id = _ensure_request_id(request)
+            try:
+                if request.method == "POST":
+                    await _read_csrf_field(request)
+                response = await handler(request)
+            except Exception as error:
+                response = error_page(request, error)
+                response.headers[REQUEST_ID_HEADER] = request_id
+            return harden(response)
+
+        return route
+
+
+def _ensure_request_id(request: Request) -> str:
+    """The request id the unit of work will use, fixed now so an error page can show it."""
+    request_id = request.headers.get(REQUEST_ID_HEADER)
+    if request_id:
+        return request_id[:64]
+    request_id = uuid.uuid4().hex
+    # In place: Starlette's Headers of this request share the scope's list, so all see it.
+    request.scope["headers"].append(
+        (REQUEST_ID_HEADER.lower().encode("latin-1"), request_id.encode("latin-1"))
+    )
+    return request_id
+
+
+async def _read_csrf_field(request: Request) -> None:
+    """Hand a posted form's ``csrf_token`` to the principal check."""
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith(_FORM_TYPES):
+        return
+    # Buffer the body first: the form parser then reads the buffer, and the endpoint's Form()
+    # parameters (and an Idempotency-Key fingerprint) still see the same bytes.
+    await request.body()
+    form = await request.form()
+    value = form.get(CSRF_FIELD)
+    request.state.csrf_form = value if isinstance(value, str) else None
+
+
+def page_context(request: Request, session: SessionDep) -> None:
+    """Fetch the session's CSRF token for the sign-out form while the session is open."""
+    principal = getattr(request.state, "principal", None)
+    secret = request.cookies.get(SESSION_COOKIE)
+    if principal is not None and principal.via == "session" and secret:
+        request.state.csrf_token = auth.csrf_token(session, secret=secret)
+
+
+def error_page(request: Request, error: Exception) -> Response:
+    """The one translation of errors for pages: a redirect to sign in, or the error page."""
+    if isinstance(error, NotAuthenticated):
+        query = {"next": app_path(request)} if request.method == "GET" else {}
+        return redirect(request, "/login" + (f"?{urlencode(query)}" if query else ""))
+    headers: dict[str, str] = {}
+    problems: tuple[FieldProblem, ...] = ()
+    help_text: str | None = None
+    if isinstance(error, HetaoError):
+        status = next((s for kind, s in STATUS_OF.items() if isinstance(error, kind)), 500)
+        detail: str | None = error.detail
+        problems = error.problems
+        if isinstance(error, PermissionDenied) and error.hidden:
+            status, detail = 404, None  # another party's object: as if it did not exist
+        elif isinstance(error, RateLimited | TooManyAttempts):
+            wait = (
+                math.ceil(error.retry_after)
+                if isinstance(error, RateLimited)
+                else error.retry_after_seconds
+            )
+            headers["Retry-After"] = str(max(1, wait))
+            help_text = "error.429.help"
+    elif isinstance(error, RequestValidationError):
+        status, problems = 422, tuple(pydantic_problems(error.errors()))
+        detail = "; ".join(f"{p.field}: {p.message}" for p in problems)
+    elif isinstance(error, StarletteHTTPException):
+        status, detail = error.status_code, str(error.detail)
+    else:
+        log.exception(
+            "unhandled error on page %s %s (request %s)",
+            request.method,
+            request.url.path,
+            request.headers.get(REQUEST_ID_HEADER),
+        )
+        status, detail = 500, None
+    if status == 500:
+        detail, help_text = None, "error.500.help"  # never a stack trace or an internal message
+    elif status == 403:
+        help_text = "error.403.help"
+    return render(
+        request,
+        "error.html",
+        status_code=status,
+        headers=headers,
+        status=status,
+        title_key=f"error.{status}" if f"error.{status}" in MESSAGES[LANG] else "error.title",
+        detail=detail,
+        problems=problems,
+        help_text=help_text,
+        retry_after=headers.get("Retry-After"),
+        request_id=request.headers.get(REQUEST_ID_HEADER, "")[:64],
+    )

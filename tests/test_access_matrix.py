@@ -1,0 +1,496 @@
+"""The access matrix, generated from the route table: every endpoint x every role.
+
+For each cell the caller acts on an object of ANOTHER party: a role the endpoint does not admit
+gets 401/403; an enterprise user gets 403 or 404 (another party's objects do not exist for it);
+the staff roles the endpoint admits succeed, and so does an enterprise user on its OWN party's
+object. A route missing from MATRIX fails the test, so no endpoint is ever left out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from factories import (
+    make_application,
+    make_party,
+    make_person,
+    make_vehicle,
+    party_payload,
+    person_payload,
+    resident_id,
+    vehicle_payload,
+)
+from hetao.app import create_app
+from hetao.audit.service import Actor
+from hetao.auth import service as auth
+from hetao.auth.principal import Role
+from hetao.db import utcnow
+from hetao.profiles import ZoneProfile, load_profile
+from hetao.registry import service
+from hetao.registry.models import Party
+from hetao.registry.schemas import WaiverCreate
+
+R = Role
+EVERYONE = frozenset(Role)
+HUMANS = EVERYONE - {R.GATE_DEVICE}
+STAFF = frozenset(
+    {R.ZONE_REVIEWER, R.FIRST_LINE_OFFICER, R.SECOND_LINE_OFFICER, R.AUDITOR, R.ADMINISTRATOR}
+)
+READERS = STAFF | {R.ENTERPRISE_USER}
+REVIEWERS = frozenset({R.ZONE_REVIEWER, R.ADMINISTRATOR})
+REGISTRARS = REVIEWERS | {R.ENTERPRISE_USER}
+APPLICANTS = frozenset({R.ENTERPRISE_USER, R.ADMINISTRATOR})
+AUDITORS = frozenset({R.AUDITOR, R.ADMINISTRATOR})
+ADMINS = frozenset({R.ADMINISTRATOR})
+OPEN = None  # no credentials needed
+
+#: (method, path) -> the roles admitted. Written by hand from the role table in
+#: docs/access.md, never derived from the code it checks.
+MATRIX: dict[tuple[str, str], frozenset[Role] | None] = {
+    ("GET", "/"): OPEN,
+    ("GET", "/login"): OPEN,
+    ("POST", "/login"): OPEN,
+    ("POST", "/logout"): OPEN,
+    ("GET", "/audit/events"): AUDITORS,
+    ("GET", "/audit/events/{seq}"): AUDITORS,
+    ("GET", "/audit/events/{seq}/proof.json"): AUDITORS,
+    ("GET", "/api/docs"): OPEN,
+    ("GET", "/api/v1/health"): OPEN,
+    ("GET", "/api/v1/profile"): EVERYONE,
+    ("GET", "/api/v1/reference/hs/{code}"): EVERYONE,
+    ("GET", "/api/v1/reference/industries"): EVERYONE,
+    ("GET", "/api/v1/parties"): READERS,
+    ("POST", "/api/v1/parties"): REVIEWERS,
+    ("GET", "/api/v1/parties/{party_id}"): READERS,
+    ("GET", "/api/v1/parties/{party_id}/waivers"): READERS,
+    ("POST", "/api/v1/parties/{party_id}/waivers"): APPLICANTS,
+    ("GET", "/api/v1/persons"): READERS,
+    ("POST", "/api/v1/persons"): REGISTRARS,
+    ("GET", "/api/v1/persons/{person_id}"): READERS,
+    ("GET", "/api/v1/vehicles"): READERS,
+    ("POST", "/api/v1/vehicles"): REGISTRARS,
+    ("GET", "/api/v1/vehicles/{vehicle_id}"): READERS,
+    ("POST", "/api/v1/imports/persons"): REGISTRARS,
+    ("POST", "/api/v1/imports/vehicles"): REGISTRARS,
+    ("GET", "/api/v1/applications"): READERS,
+    ("POST", "/api/v1/applications"): REGISTRARS,
+    ("GET", "/api/v1/applications/{application_id}"): READERS,
+    ("POST", "/api/v1/applications/{application_id}/submit"): APPLICANTS,
+    ("POST", "/api/v1/applications/{application_id}/request-information"): REVIEWERS,
+    ("POST", "/api/v1/applications/{application_id}/resubmit"): APPLICANTS,
+    ("POST", "/api/v1/applications/{application_id}/approve"): REVIEWERS,
+    ("POST", "/api/v1/applications/{application_id}/decline"): REVIEWERS,
+    ("GET", "/api/v1/entries"): READERS,
+    ("GET", "/api/v1/entries/{entry_id}"): READERS,
+    ("POST", "/api/v1/entries/{entry_id}/suspend"): REVIEWERS,
+    ("POST", "/api/v1/entries/{entry_id}/reinstate"): REVIEWERS,
+    ("POST", "/api/v1/entries/{entry_id}/revoke"): REVIEWERS,
+    ("POST", "/api/v1/auth/login"): OPEN,
+    ("POST", "/api/v1/auth/logout"): OPEN,
+    ("GET", "/api/v1/auth/me"): EVERYONE,
+    ("GET", "/api/v1/users"): ADMINS,
+    ("POST", "/api/v1/users"): ADMINS,
+    ("POST", "/api/v1/users/{user_id}/deactivate"): ADMINS,
+    ("GET", "/api/v1/tokens"): ADMINS,
+    ("POST", "/api/v1/tokens"): ADMINS,
+    ("POST", "/api/v1/tokens/{token_id}/revoke"): ADMINS,
+    ("GET", "/api/v1/audit/events"): AUDITORS,
+    ("GET", "/api/v1/audit/events/{seq}/proof"): AUDITORS,
+    ("GET", "/api/v1/audit/checkpoints"): AUDITORS,
+}
+
+#: Endpoints whose objects belong to a party: an enterprise user is confined to its own.
+REGISTRY = ("parties", "persons", "vehicles", "imports", "applications", "entries")
+PARTY_OBJECTS = {
+    key for key in MATRIX if key[1].split("/")[3:4] and key[1].split("/")[3] in REGISTRY
+}
+
+TODAY = dt.date(2026, 11, 23)
+ACTOR = Actor("test", "matrix")
+
+
+@dataclass
+class World:
+    """Two beneficiary parties and whatever objects a cell needs, made on demand."""
+
+    session: Session
+    profile: ZoneProfile
+    parties: dict[str, int] = field(default_factory=dict)
+
+    def party(self, whose: str) -> int:
+        if whose not in self.parties:
+            self.parties[whose] = make_party(self.session, ACTOR).id
+        return self.parties[whose]
+
+    def uscc(self, whose: str) -> str:
+        party = self.session.get(Party, self.party(whose))
+        assert party is not None
+        assert party.uscc is not None
+        return party.uscc
+
+    def person(self, whose: str) -> int:
+        return make_person(self.session, ACTOR, self.party(whose)).id
+
+    def vehicle(self, whose: str) -> int:
+        return make_vehicle(self.session, ACTOR, self.profile, self.party(whose)).id
+
+    def application(self, whose: str, *path: str) -> int:
+        application = make_application(
+            self.session, ACTOR, self.profile, party_id=self.party(whose)
+        )
+        for verb in path:
+            if verb == "submit":
+                service.submit(self.session, application, actor=ACTOR)
+            elif verb == "request_information":
+                service.request_information(self.session, application, note="why", actor=ACTOR)
+        return application.id
+
+    def entry(self, whose: str, *, suspended: bool = False) -> int:
+        application = make_application(
+            self.session, ACTOR, self.profile, party_id=self.party(whose)
+        )
+        service.submit(self.session, application, actor=ACTOR)
+        entry = service.approve(
+            self.session, application, profile=self.profile, actor=ACTOR, today=TODAY
+        )
+        if suspended:
+            service.suspend(self.session, entry, note="inquiry", actor=ACTOR)
+        return entry.id
+
+    def user(self) -> tuple[int, str, str]:
+        n = next(_names)
+        password = f"a long enough password {n}"
+        user = auth.create_user(
+            self.session,
+            username=f"matrix-user-{n}",
+            display_name="Matrix",
+            password=password,
+            role=R.AUDITOR,
+            party_id=None,
+            actor=ACTOR,
+        )
+        self.session.flush()
+        return user.id, user.username, password
+
+    def token(self) -> int:
+        user_id, _, _ = self.user()
+        token, _ = auth.issue_token(
+            self.session,
+            name="matrix",
+            roles=[R.AUDITOR],
+            user_id=user_id,
+            expires_at=utcnow() + dt.timedelta(days=3),
+            actor=ACTOR,
+        )
+        self.session.flush()
+        return token.id
+
+
+_names = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    url: str
+    json: Any = None
+    content: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def csv(header: str, row: str) -> dict[str, Any]:
+    return {"content": f"{header}\n{row}\n", "headers": {"Content-Type": "text/csv"}}
+
+
+def person_row(world: World, whose: str) -> str:
+    birth = dt.date(1991, 4, 5)
+    return (
+        f"Zhao,Lei,{birth},mainland,CN,mainland_resident_id,{resident_id(birth)},CN,"
+        f"{world.uscc(whose)},researcher"
+    )
+
+
+PERSON_HEADER = (
+    "family_name,given_name,birth_date,residency,nationality,document_kind,document_number,"
+    "document_issuing_country,affiliation_party,affiliation_role"
+)
+VEHICLE_HEADER = "plate,plate_region,kind,owner_party"
+
+Builder = Callable[[World, str], Call]
+V = "/api/v1"
+
+BUILDERS: dict[tuple[str, str], Builder] = {
+    ("GET", "/"): lambda w, o: Call("GET", "/"),
+    ("GET", "/login"): lambda w, o: Call("GET", "/login"),
+    ("POST", "/login"): lambda w, o: Call(
+        "POST",
+        "/login",
+        content=urlencode(dict(zip(("username", "password"), w.user()[1:], strict=True))),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    ),
+    ("POST", "/logout"): lambda w, o: Call("POST", "/logout"),
+    ("GET", "/audit/events"): lambda w, o: Call("GET", "/audit/events"),
+    ("GET", "/audit/events/{seq}"): lambda w, o: Call("GET", "/audit/events/1"),
+    ("GET", "/audit/events/{seq}/proof.json"): lambda w, o: Call(
+        "GET", "/audit/events/1/proof.json"
+    ),
+    ("GET", "/api/docs"): lambda w, o: Call("GET", "/api/docs"),
+    ("GET", f"{V}/health"): lambda w, o: Call("GET", f"{V}/health"),
+    ("GET", f"{V}/profile"): lambda w, o: Call("GET", f"{V}/profile"),
+    ("GET", f"{V}/reference/hs/{{code}}"): lambda w, o: Call("GET", f"{V}/reference/hs/902730"),
+    ("GET", f"{V}/reference/industries"): lambda w, o: Call("GET", f"{V}/reference/industries"),
+    ("GET", f"{V}/parties"): lambda w, o: Call("GET", f"{V}/parties?party={w.party(o)}"),
+    ("POST", f"{V}/parties"): lambda w, o: Call("POST", f"{V}/parties", json=party_payload()),
+    ("GET", f"{V}/parties/{{party_id}}"): lambda w, o: Call("GET", f"{V}/parties/{w.party(o)}"),
+    ("GET", f"{V}/parties/{{party_id}}/waivers"): lambda w, o: Call(
+        "GET", f"{V}/parties/{w.party(o)}/waivers"
+    ),
+    ("POST", f"{V}/parties/{{party_id}}/waivers"): lambda w, o: Call(
+        "POST", f"{V}/parties/{w.party(o)}/waivers", json={"goods_kind": "reagents"}
+    ),
+    ("GET", f"{V}/persons"): lambda w, o: Call("GET", f"{V}/persons?party_id={w.party(o)}"),
+    ("POST", f"{V}/persons"): lambda w, o: Call(
+        "POST", f"{V}/persons", json=person_payload(w.party(o), birth=dt.date(1987, 8, 9))
+    ),
+    ("GET", f"{V}/persons/{{person_id}}"): lambda w, o: Call("GET", f"{V}/persons/{w.person(o)}"),
+    ("GET", f"{V}/vehicles"): lambda w, o: Call("GET", f"{V}/vehicles?owner_party_id={w.party(o)}"),
+    ("POST", f"{V}/vehicles"): lambda w, o: Call(
+        "POST", f"{V}/vehicles", json=vehicle_payload(w.party(o))
+    ),
+    ("GET", f"{V}/vehicles/{{vehicle_id}}"): lambda w, o: Call(
+        "GET", f"{V}/vehicles/{w.vehicle(o)}"
+    ),
+    ("POST", f"{V}/imports/persons"): lambda w, o: Call(
+        "POST", f"{V}/imports/persons", **csv(PERSON_HEADER, person_row(w, o))
+    ),
+    ("POST", f"{V}/imports/vehicles"): lambda w, o: Call(
+        "POST",
+        f"{V}/imports/vehicles",
+        **csv(VEHICLE_HEADER, f"粤B{next(_names) % 100000:05d},mainland,goods_vehicle,{w.uscc(o)}"),
+    ),
+    ("GET", f"{V}/applications"): lambda w, o: Call(
+        "GET", f"{V}/applications?party_id={w.party(o)}"
+    ),
+    ("POST", f"{V}/applications"): lambda w, o: Call(
+        "POST",
+        f"{V}/applications",
+        json={
+            "subject_kind": "institution",
+            "party_id": w.party(o),
+            "flows": ["goods"],
+            "lines": ["first"],
+        },
+    ),
+    ("GET", f"{V}/applications/{{application_id}}"): lambda w, o: Call(
+        "GET", f"{V}/applications/{w.application(o)}"
+    ),
+    ("POST", f"{V}/applications/{{application_id}}/submit"): lambda w, o: Call(
+        "POST", f"{V}/applications/{w.application(o)}/submit"
+    ),
+    ("POST", f"{V}/applications/{{application_id}}/request-information"): lambda w, o: Call(
+        "POST",
+        f"{V}/applications/{w.application(o, 'submit')}/request-information",
+        json={"note": "send the floor plan"},
+    ),
+    ("POST", f"{V}/applications/{{application_id}}/resubmit"): lambda w, o: Call(
+        "POST",
+        f"{V}/applications/{w.application(o, 'submit', 'request_information')}/resubmit",
+        json={"answer": "attached"},
+    ),
+    ("POST", f"{V}/applications/{{application_id}}/approve"): lambda w, o: Call(
+        "POST", f"{V}/applications/{w.application(o, 'submit')}/approve", json={}
+    ),
+    ("POST", f"{V}/applications/{{application_id}}/decline"): lambda w, o: Call(
+        "POST", f"{V}/applications/{w.application(o, 'submit')}/decline", json={"note": "no"}
+    ),
+    ("GET", f"{V}/entries"): lambda w, o: Call("GET", f"{V}/entries?party_id={w.party(o)}"),
+    ("GET", f"{V}/entries/{{entry_id}}"): lambda w, o: Call("GET", f"{V}/entries/{w.entry(o)}"),
+    ("POST", f"{V}/entries/{{entry_id}}/suspend"): lambda w, o: Call(
+        "POST", f"{V}/entries/{w.entry(o)}/suspend", json={"note": "inquiry"}
+    ),
+    ("POST", f"{V}/entries/{{entry_id}}/reinstate"): lambda w, o: Call(
+        "POST", f"{V}/entries/{w.entry(o, suspended=True)}/reinstate", json={}
+    ),
+    ("POST", f"{V}/entries/{{entry_id}}/revoke"): lambda w, o: Call(
+        "POST", f"{V}/entries/{w.entry(o)}/revoke", json={"note": "left"}
+    ),
+    ("POST", f"{V}/auth/login"): lambda w, o: Call(
+        "POST",
+        f"{V}/auth/login",
+        json=dict(zip(("username", "password"), w.user()[1:], strict=True)),
+    ),
+    ("POST", f"{V}/auth/logout"): lambda w, o: Call("POST", f"{V}/auth/logout"),
+    ("GET", f"{V}/auth/me"): lambda w, o: Call("GET", f"{V}/auth/me"),
+    ("GET", f"{V}/users"): lambda w, o: Call("GET", f"{V}/users"),
+    ("POST", f"{V}/users"): lambda w, o: Call(
+        "POST",
+        f"{V}/users",
+        json={
+            "username": f"new-user-{next(_names)}",
+            "display_name": "New",
+            "password": "a long enough password",
+            "role": "zone_reviewer",
+        },
+    ),
+    ("POST", f"{V}/users/{{user_id}}/deactivate"): lambda w, o: Call(
+        "POST", f"{V}/users/{w.user()[0]}/deactivate"
+    ),
+    ("GET", f"{V}/tokens"): lambda w, o: Call("GET", f"{V}/tokens"),
+    ("POST", f"{V}/tokens"): lambda w, o: Call(
+        "POST",
+        f"{V}/tokens",
+        json={
+            "name": "gate 3",
+            "roles": ["gate_device"],
+            "device_name": "gate-3",
+            "crossing_points": ["FBZ_CHANNEL_1"],
+            "expires_at": (utcnow() + dt.timedelta(days=30)).isoformat(),
+        },
+    ),
+    ("POST", f"{V}/tokens/{{token_id}}/revoke"): lambda w, o: Call(
+        "POST", f"{V}/tokens/{w.token()}/revoke"
+    ),
+    ("GET", f"{V}/audit/events"): lambda w, o: Call("GET", f"{V}/audit/events"),
+    ("GET", f"{V}/audit/events/{{seq}}/proof"): lambda w, o: Call(
+        "GET", f"{V}/audit/events/1/proof"
+    ),
+    ("GET", f"{V}/audit/checkpoints"): lambda w, o: Call("GET", f"{V}/audit/checkpoints"),
+}
+
+
+def walk(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, APIRoute]]:
+    """Every endpoint with its full path, through included routers.
+
+    FastAPI 0.16x keeps an included router as one lazy node (``original_router`` plus its
+    ``include_context``) instead of copying its routes; older releases copied them.
+    """
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield prefix + route.path, route
+        elif hasattr(route, "original_router"):
+            yield from walk(route.original_router.routes, prefix + route.include_context.prefix)
+
+
+def endpoints() -> set[tuple[str, str]]:
+    """Every (method, path) the application answers: the JSON API and the pages."""
+    app = create_app(profile=load_profile("hetao"))
+    return {(method, path) for path, route in walk(app.routes) for method in route.methods or ()}
+
+
+class TestRouteTable:
+    def test_every_endpoint_is_in_the_matrix_and_nothing_else(self) -> None:
+        routes = endpoints()
+        missing = sorted(routes - MATRIX.keys())
+        stale = sorted(MATRIX.keys() - routes)
+        assert not missing, f"routes not in the access matrix: {missing}"
+        assert not stale, f"matrix rows for routes that no longer exist: {stale}"
+        assert MATRIX.keys() == BUILDERS.keys()
+
+
+CELLS = [(key, role) for key in MATRIX for role in [*Role, None]]
+
+
+def _id(value: object) -> str:
+    if isinstance(value, tuple):
+        return f"{value[0]} {value[1]}"
+    return "anonymous" if value is None else str(value)
+
+
+class TestAccessMatrix:
+    @pytest.mark.parametrize(("route", "role"), CELLS, ids=_id)
+    def test_cell(
+        self,
+        route: tuple[str, str],
+        role: Role | None,
+        anonymous_client: TestClient,
+        session_maker: sessionmaker[Session],
+        token_for: Callable[..., str],
+        profile: ZoneProfile,
+    ) -> None:
+        admitted = MATRIX[route]
+        with session_maker() as session:
+            world = World(session, profile)
+            own, other = world.party("own"), world.party("other")
+            headers: dict[str, str] = {}
+            if role is R.GATE_DEVICE:
+                _, raw = auth.issue_token(
+                    session,
+                    name="gate",
+                    roles=[R.GATE_DEVICE],
+                    device_name="gate-1",
+                    crossing_points=["FBZ_CHANNEL_1"],
+                    expires_at=utcnow() + dt.timedelta(days=1),
+                    actor=ACTOR,
+                )
+                headers = {"Authorization": f"Bearer {raw}"}
+            # Some event and a checkpoint exist, so an audit proof can be made.
+            own_party = session.get(Party, own)
+            assert own_party is not None
+            service.waive_exemption(
+                session,
+                own_party,
+                WaiverCreate(goods_kind="samples", waived_on=TODAY),
+                profile=profile,
+                actor=ACTOR,
+            )
+            call_other = BUILDERS[route](world, "other")
+            call_own = BUILDERS[route](world, "own") if role is R.ENTERPRISE_USER else None
+            session.commit()
+        if role is not None and role is not R.GATE_DEVICE:
+            token = token_for(role, party_id=own if role is R.ENTERPRISE_USER else None)
+            headers = {"Authorization": f"Bearer {token}"}
+
+        response = send(anonymous_client, call_other, headers)
+        if admitted is OPEN:
+            assert response.status_code < 400, response.text
+            return
+        if role is None:
+            # The API asks for credentials; a page sends the person to the sign-in form.
+            expected = 401 if route[1].startswith("/api/") else 303
+            assert response.status_code == expected, response.text
+            return
+        if role not in admitted:
+            assert response.status_code == 403, (route, role, response.text)
+            return
+        if role is R.ENTERPRISE_USER and route in PARTY_OBJECTS:
+            assert call_own is not None
+            assert_confined(response, other)
+            mine = send(anonymous_client, call_own, headers)
+            assert mine.status_code < 300, (route, mine.text)
+            return
+        assert response.status_code < 300, (route, role, response.text)
+
+
+def send(client: TestClient, call: Call, headers: dict[str, str]) -> Any:
+    return client.request(
+        call.method,
+        call.url,
+        json=call.json,
+        content=call.content,
+        headers={**call.headers, **headers},
+        follow_redirects=False,
+    )
+
+
+def assert_confined(response: Any, other_party: int) -> None:
+    """Another party's object is refused or invisible; a list shows none of its items."""
+    if response.status_code in (403, 404):
+        return
+    assert response.status_code == 200, response.text
+    body = response.json()
+    items = body["items"] if isinstance(body, dict) and "items" in body else body
+    for item in items:
+        owners = {item.get("party_id"), item.get("owner_party_id")}
+        if "uscc" in item:  # a party itself
+            owners.add(item["id"])
+        assert other_party not in owners, item
