@@ -27,6 +27,7 @@ from hetao.auth.principal import Role
 from hetao.config import Settings
 from hetao.db import make_engine
 from hetao.profiles import ZoneProfile, load_profile
+from web.support import serve
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "HETAO_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -227,31 +228,10 @@ def chromium_path() -> str:
 @pytest.fixture
 def live_server(tmp_path: Path, profile: ZoneProfile) -> Iterator[str]:
     """The real app served by uvicorn on a free loopback port, over its own SQLite file."""
-    import socket
-    import threading
-    import time
-
-    import uvicorn
-
     engine = make_engine(f"sqlite:///{(tmp_path / 'live.sqlite3').as_posix()}")
     migrate.upgrade(engine)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(engine=engine, profile=profile), host="127.0.0.1", port=port, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:  # pragma: no cover - a broken start fails loudly
-            raise RuntimeError("uvicorn did not start in 20 s")
-        time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}"
+        with serve(create_app(engine=engine, profile=profile)) as url:
+            yield url
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         engine.dispose()

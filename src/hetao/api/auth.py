@@ -75,6 +75,17 @@ def session_cookie(response: Response, request: Request, secret: str, *, max_age
     )
 
 
+def clear_session_cookie(response: Response, request: Request) -> None:
+    """Remove the cookie with the attributes it was set with (browsers insist on them)."""
+    response.delete_cookie(
+        SESSION_COOKIE,
+        path="/",
+        secure=request.url.scheme == "https" or request.app.state.cookies_secure,
+        httponly=True,
+        samesite="lax",
+    )
+
+
 def sign_in(
     request: Request, response: Response, session: SessionDep, credentials: Credentials
 ) -> Me:
@@ -110,13 +121,7 @@ def logout(request: Request, response: Response, session: SessionDep) -> dict[st
     """Ends the session of the cookie sent; a stale cookie is simply cleared."""
     secret = request.cookies.get(SESSION_COOKIE)
     ended = auth.logout(session, secret=secret) if secret else False
-    response.delete_cookie(
-        SESSION_COOKIE,
-        path="/",
-        secure=request.url.scheme == "https" or request.app.state.cookies_secure,
-        httponly=True,
-        samesite="lax",
-    )
+    clear_session_cookie(response, request)
     return {"ended": ended}
 
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, Query, Request, Response
 from pydantic import ValidationError
 
-from hetao.api.auth import Credentials, sign_in
+from hetao.api.auth import Credentials, clear_session_cookie, sign_in
 from hetao.api.deps import SessionDep
 from hetao.api.security import SESSION_COOKIE
 from hetao.auth import service as auth
@@ -118,12 +118,5 @@ def logout(request: Request, session: SessionDep) -> Response:
     if secret and principal is not None and principal.via == "session":
         auth.logout(session, secret=secret)
     response = redirect(request, "/login")
-    # Same attributes as when set: browsers refuse to replace a Secure cookie with a plain one.
-    response.delete_cookie(
-        SESSION_COOKIE,
-        path="/",
-        secure=request.url.scheme == "https" or request.app.state.cookies_secure,
-        httponly=True,
-        samesite="lax",
-    )
+    clear_session_cookie(response, request)
     return response

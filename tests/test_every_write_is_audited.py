@@ -1,0 +1,816 @@
+"""No state change without its event: every public service function, walked and proved.
+
+DESIGN: every state change writes an audit event in the same transaction, tagged
+``source:subject:action``, via ``hetao.audit.service.record_event``; services never commit.
+
+Every public function of the service modules (``hetao.registry.service``, ``hetao.auth.service``,
+``hetao.audit.service`` and the bulk imports of ``hetao.registry.bulk``) is classified by hand
+below, either in ``WRITES`` (a scenario that sets up what the function needs and calls it, and
+the tags the call must write) or in ``READS_ONLY`` (with the reason). A new service function
+fails ``test_every_public_service_function_is_classified`` until someone decides which it is.
+``hetao.demo`` (``load``, ``demo_users``) is out of scope: it calls these services.
+
+Besides the tags, a generic check watches the whole call through SQLAlchemy's events on the
+test's session (``after_flush``: new, really changed and deleted rows; ``do_orm_execute``: ORM
+bulk DML) and on its connection (any INSERT, UPDATE or DELETE statement, however issued): a call
+that changed a table other than the audit log's own must have written an audit event. Bookkeeping
+that is deliberately not audited is named in ``BOOKKEEPING``, column by column, with the one
+function allowed to write it and the reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import itertools
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmaker
+
+from factories import make_application, make_party, party_payload, person_payload, vehicle_payload
+from hetao.audit import service as audit
+from hetao.audit.checkpoints import CheckpointStore, Signer
+from hetao.audit.models import AuditEvent
+from hetao.audit.service import Actor, CheckpointPolicy
+from hetao.auth import service as auth
+from hetao.auth.errors import LoginRefused
+from hetao.auth.models import ApiToken, User, WebSession
+from hetao.auth.principal import Role
+from hetao.db import utcnow
+from hetao.profiles import ZoneProfile
+from hetao.registry import bulk
+from hetao.registry import service as registry
+from hetao.registry.models import Party, WhitelistApplication, WhitelistEntry
+from hetao.registry.schemas import (
+    ApplicationCreate,
+    PartyCreate,
+    PersonCreate,
+    Resubmission,
+    VehicleCreate,
+    WaiverCreate,
+)
+
+SERVICE_MODULES: tuple[ModuleType, ...] = (registry, bulk, auth, audit)
+AUDIT_TABLES = frozenset({"audit_events", "audit_head", "audit_checkpoints"})
+
+NOW = dt.datetime(2026, 6, 1, 9, 0, tzinfo=dt.UTC)
+ADDR = "203.0.113.7"
+PROBE_TAG = "test:probe:record"
+
+# How a changed row is named: (table, column) for an update, or one of these for a whole row.
+INSERT, DELETE, STATEMENT = "<insert>", "<delete>", "<statement>"
+Change = tuple[str, str]
+
+
+def public_service_functions() -> dict[str, Callable[..., Any]]:
+    """Each module's own public functions, named ``registry.service.approve`` and so on."""
+    found: dict[str, Callable[..., Any]] = {}
+    for module in SERVICE_MODULES:
+        prefix = module.__name__.removeprefix("hetao.")
+        for name, value in vars(module).items():
+            if (
+                inspect.isfunction(value)
+                and not name.startswith("_")
+                and value.__module__ == module.__name__
+            ):
+                found[f"{prefix}.{name}"] = value
+    return found
+
+
+# --- the world a scenario runs in ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class World:
+    session: Session
+    actor: Actor
+    profile: ZoneProfile
+    tmp_path: Path
+
+
+Call = Callable[[], object]
+#: Sets up what the function needs (unobserved) and returns the call itself (observed).
+Scenario = Callable[[World], Call]
+
+_serial = itertools.count(1)
+
+
+def new_user(w: World, role: Role = Role.FIRST_LINE_OFFICER) -> tuple[User, str]:
+    n = next(_serial)
+    password = f"correct horse battery {n}"
+    user = auth.create_user(
+        w.session,
+        username=f"audited-{n}",
+        display_name=f"Audited User {n}",
+        password=password,
+        role=role,
+        party_id=None,
+        actor=w.actor,
+    )
+    return user, password
+
+
+def sign_in(
+    w: World, user: User, password: str, now: dt.datetime | None = None
+) -> tuple[WebSession, str]:
+    return auth.login(
+        w.session, username=user.username, password=password, remote_addr=ADDR, now=now
+    )
+
+
+def device_token(w: World) -> tuple[ApiToken, str]:
+    return auth.issue_token(
+        w.session,
+        name=f"lane {next(_serial)}",
+        roles=[Role.GATE_DEVICE],
+        device_name=f"gate-{next(_serial)}",
+        crossing_points=[w.profile.crossing_points[0].code],
+        expires_at=utcnow() + dt.timedelta(days=30),
+        actor=w.actor,
+        profile=w.profile,
+    )
+
+
+def submitted(w: World, party: Party | None = None) -> WhitelistApplication:
+    overrides = {} if party is None else {"party_id": party.id}
+    application = make_application(w.session, w.actor, w.profile, **overrides)
+    registry.submit(w.session, application, actor=w.actor)
+    return application
+
+
+def live_entry(w: World, party: Party | None = None) -> WhitelistEntry:
+    return registry.approve(w.session, submitted(w, party), profile=w.profile, actor=w.actor)
+
+
+def policy(w: World) -> CheckpointPolicy:
+    return CheckpointPolicy(
+        log_id=w.profile.zone.code,
+        every_events=1000,
+        every_seconds=3600,
+        signer=Signer.load_or_create(w.tmp_path / "audit-key.pem"),
+        store=CheckpointStore(w.tmp_path / "checkpoints"),
+    )
+
+
+# --- scenarios: registry ------------------------------------------------------------------
+
+
+def scenario_create_party(w: World) -> Call:
+    data = PartyCreate(**party_payload())
+    return lambda: registry.create_party(w.session, data, actor=w.actor)
+
+
+def scenario_create_persons(w: World) -> Call:
+    party = make_party(w.session, w.actor)
+    people = [PersonCreate(**person_payload(party.id)) for _ in range(2)]
+    return lambda: registry.create_persons(w.session, people, actor=w.actor)
+
+
+def scenario_create_person(w: World) -> Call:
+    data = PersonCreate(**person_payload(make_party(w.session, w.actor).id))
+    return lambda: registry.create_person(w.session, data, actor=w.actor)
+
+
+def scenario_person_problems(w: World) -> Call:
+    data = PersonCreate(**person_payload(make_party(w.session, w.actor).id))
+    return lambda: registry.person_problems(w.session, [data])
+
+
+def scenario_create_vehicles(w: World) -> Call:
+    owner = make_party(w.session, w.actor).id
+    vehicles = [VehicleCreate(**vehicle_payload(owner)) for _ in range(2)]
+    return lambda: registry.create_vehicles(w.session, vehicles, profile=w.profile, actor=w.actor)
+
+
+def scenario_create_vehicle(w: World) -> Call:
+    data = VehicleCreate(**vehicle_payload(make_party(w.session, w.actor).id))
+    return lambda: registry.create_vehicle(w.session, data, profile=w.profile, actor=w.actor)
+
+
+def scenario_vehicle_problems(w: World) -> Call:
+    data = VehicleCreate(**vehicle_payload(make_party(w.session, w.actor).id))
+    return lambda: registry.vehicle_problems(w.session, [data], profile=w.profile)
+
+
+def scenario_create_application(w: World) -> Call:
+    data = ApplicationCreate(
+        subject_kind="institution",
+        party_id=make_party(w.session, w.actor).id,
+        flows=["people", "goods"],
+        lines=["first", "second"],
+        exemptions=["duty_free_research_goods"],
+    )
+    return lambda: registry.create_application(w.session, data, profile=w.profile, actor=w.actor)
+
+
+def scenario_submit(w: World) -> Call:
+    application = make_application(w.session, w.actor, w.profile)
+    return lambda: registry.submit(w.session, application, actor=w.actor)
+
+
+def scenario_request_information(w: World) -> Call:
+    application = submitted(w)
+    return lambda: registry.request_information(
+        w.session, application, note="send the lab plan", actor=w.actor
+    )
+
+
+def scenario_resubmit(w: World) -> Call:
+    application = submitted(w)
+    registry.request_information(w.session, application, note="send the lab plan", actor=w.actor)
+    answer = Resubmission(answer="lab plan attached")
+    return lambda: registry.resubmit(
+        w.session, application, answer, profile=w.profile, actor=w.actor
+    )
+
+
+def scenario_approve(w: World) -> Call:
+    """Approval of a subject that already has a live entry: the old entry is superseded."""
+    party = make_party(w.session, w.actor)
+    live_entry(w, party)
+    application = submitted(w, party)
+    return lambda: registry.approve(w.session, application, profile=w.profile, actor=w.actor)
+
+
+def scenario_decline(w: World) -> Call:
+    application = submitted(w)
+    return lambda: registry.decline(
+        w.session, application, note="not a research institution", actor=w.actor
+    )
+
+
+def scenario_suspend(w: World) -> Call:
+    entry = live_entry(w)
+    return lambda: registry.suspend(w.session, entry, note="customs inquiry", actor=w.actor)
+
+
+def scenario_reinstate(w: World) -> Call:
+    entry = live_entry(w)
+    registry.suspend(w.session, entry, note="customs inquiry", actor=w.actor)
+    return lambda: registry.reinstate(w.session, entry, profile=w.profile, actor=w.actor)
+
+
+def scenario_revoke(w: World) -> Call:
+    entry = live_entry(w)
+    return lambda: registry.revoke(w.session, entry, note="left the zone", actor=w.actor)
+
+
+def scenario_expire_due(w: World) -> Call:
+    entry = live_entry(w)
+    today = entry.valid_until + dt.timedelta(days=1)
+    return lambda: registry.expire_due(w.session, today=today, actor=w.actor)
+
+
+def scenario_waive_exemption(w: World) -> Call:
+    party = make_party(w.session, w.actor)
+    data = WaiverCreate(goods_kind="reagents", reason="pays the import taxes")
+    return lambda: registry.waive_exemption(
+        w.session, party, data, profile=w.profile, actor=w.actor
+    )
+
+
+def scenario_assert_exemption_claimable(w: World) -> Call:
+    party = make_party(w.session, w.actor)
+    return lambda: registry.assert_exemption_claimable(
+        w.session, party_id=party.id, goods_kind="reagents", on=NOW.date()
+    )
+
+
+PERSON_HEADER = (
+    "family_name,given_name,birth_date,residency,nationality,document_kind,"
+    "document_number,document_issuing_country,affiliation_party,affiliation_role"
+)
+VEHICLE_HEADER = (
+    "plate,plate_region,hk_plate,kind,owner_party,permit_number,permit_crossing_points,"
+    "permit_valid_from,permit_valid_until"
+)
+
+
+def scenario_import_persons(w: World) -> Call:
+    party = make_party(w.session, w.actor)
+    rows = [PERSON_HEADER]
+    for birth in (dt.date(1990, 1, 2), dt.date(1985, 7, 9)):
+        number = person_payload(birth=birth)["documents"][0]["number"]
+        rows.append(
+            f"Li,Wei,{birth.isoformat()},mainland,CN,mainland_resident_id,{number},CN,"
+            f"{party.uscc},researcher"
+        )
+    text = "\n".join(rows)
+    return lambda: bulk.import_persons(w.session, text, actor=w.actor)
+
+
+def scenario_import_vehicles(w: World) -> Call:
+    party = make_party(w.session, w.actor)
+    text = (
+        f"{VEHICLE_HEADER}\n"
+        f"粤Z1234港,cross_boundary,AB 123,channel1_car,{party.uscc},"
+        f"CH1-2026-0001,FBZ_CHANNEL_1,2026-01-01,2026-12-31\n"
+        f"粤B12345,mainland,,goods_vehicle,{party.uscc},,,,\n"
+    )
+    return lambda: bulk.import_vehicles(w.session, text, profile=w.profile, actor=w.actor)
+
+
+# --- scenarios: auth ----------------------------------------------------------------------
+
+
+def scenario_create_user(w: World) -> Call:
+    return lambda: new_user(w)
+
+
+def scenario_deactivate_user(w: World) -> Call:
+    """A user with a live session and a live token: both end with the user."""
+    user, password = new_user(w)
+    sign_in(w, user, password)
+    auth.issue_token(
+        w.session,
+        name="laptop",
+        roles=[user.role],
+        user_id=user.id,
+        expires_at=utcnow() + dt.timedelta(days=30),
+        actor=w.actor,
+    )
+    return lambda: auth.deactivate_user(w.session, user, actor=w.actor)
+
+
+def scenario_reactivate_user(w: World) -> Call:
+    user, _ = new_user(w)
+    auth.deactivate_user(w.session, user, actor=w.actor)
+    return lambda: auth.reactivate_user(w.session, user, actor=w.actor)
+
+
+def scenario_change_password(w: World) -> Call:
+    user, password = new_user(w)
+    kept, _ = sign_in(w, user, password)
+    sign_in(w, user, password)  # the other browser, signed out by the change
+    return lambda: auth.change_password(
+        w.session,
+        user,
+        current_password=password,
+        new_password="a brand new passphrase",
+        actor=Actor("user", user.username),
+        keep=kept,
+    )
+
+
+def scenario_reset_password(w: World) -> Call:
+    user, password = new_user(w)
+    sign_in(w, user, password)
+    return lambda: auth.reset_password(
+        w.session, user, new_password="an administrator's choice", actor=w.actor
+    )
+
+
+def scenario_login(w: World) -> Call:
+    user, password = new_user(w)
+    return lambda: sign_in(w, user, password)
+
+
+def scenario_login_refused(w: World) -> Call:
+    user, _ = new_user(w)
+
+    def call() -> None:
+        with pytest.raises(LoginRefused):
+            sign_in(w, user, "not the password at all")
+
+    return call
+
+
+def scenario_authenticate_session(w: World) -> Call:
+    """Five minutes after sign-in: the sliding idle timeout moves on."""
+    user, password = new_user(w)
+    _, secret = sign_in(w, user, password, now=NOW)
+
+    def call() -> None:
+        principal = auth.authenticate_session(
+            w.session, secret=secret, now=NOW + dt.timedelta(minutes=5)
+        )
+        assert principal is not None
+
+    return call
+
+
+def scenario_check_csrf(w: World) -> Call:
+    user, password = new_user(w)
+    web_session, secret = sign_in(w, user, password)
+
+    def call() -> None:
+        assert auth.check_csrf(w.session, secret=secret, presented=web_session.csrf_token)
+
+    return call
+
+
+def scenario_csrf_token(w: World) -> Call:
+    user, password = new_user(w)
+    _, secret = sign_in(w, user, password)
+
+    def call() -> None:
+        assert auth.csrf_token(w.session, secret=secret) is not None
+
+    return call
+
+
+def scenario_logout(w: World) -> Call:
+    user, password = new_user(w)
+    _, secret = sign_in(w, user, password)
+
+    def call() -> None:
+        assert auth.logout(w.session, secret=secret)
+
+    return call
+
+
+def scenario_issue_token(w: World) -> Call:
+    return lambda: device_token(w)
+
+
+def scenario_authenticate_token(w: World) -> Call:
+    """A token's first use: last_used_at is set."""
+    _, raw = device_token(w)
+
+    def call() -> None:
+        assert auth.authenticate_token(w.session, raw=raw) is not None
+
+    return call
+
+
+def scenario_revoke_token(w: World) -> Call:
+    token, _ = device_token(w)
+    return lambda: auth.revoke_token(w.session, token, actor=w.actor)
+
+
+# --- scenarios: audit ---------------------------------------------------------------------
+
+
+def scenario_record_event(w: World) -> Call:
+    return lambda: audit.record_event(
+        w.session, PROBE_TAG, subject_type="probe", subject_id=7, actor=w.actor
+    )
+
+
+def scenario_checkpoint_now(w: World) -> Call:
+    """Events since the last checkpoint: a new one is signed."""
+    audit.record_event(w.session, PROBE_TAG, subject_type="probe", subject_id=7, actor=w.actor)
+    chosen = policy(w)
+
+    def call() -> None:
+        assert audit.checkpoint_now(w.session, chosen) is not None
+
+    return call
+
+
+def scenario_enable_checkpoints(w: World) -> Call:
+    chosen = policy(w)
+    return lambda: audit.enable_checkpoints(sessionmaker(), chosen)
+
+
+def scenario_checkpoint_policy(w: World) -> Call:
+    return lambda: audit.checkpoint_policy(
+        w.profile, signing_key=w.tmp_path / "key.pem", store_dir=w.tmp_path / "checkpoints"
+    )
+
+
+# --- the classification -------------------------------------------------------------------
+
+#: Functions that change state: the scenario calling each, and the tags the call must write.
+WRITES: dict[str, tuple[Scenario, frozenset[str]]] = {
+    "registry.service.create_party": (scenario_create_party, frozenset({"registry:party:create"})),
+    "registry.service.create_persons": (
+        scenario_create_persons,
+        frozenset({"registry:person:create"}),
+    ),
+    "registry.service.create_person": (
+        scenario_create_person,
+        frozenset({"registry:person:create"}),
+    ),
+    "registry.service.create_vehicles": (
+        scenario_create_vehicles,
+        frozenset({"registry:vehicle:create"}),
+    ),
+    "registry.service.create_vehicle": (
+        scenario_create_vehicle,
+        frozenset({"registry:vehicle:create"}),
+    ),
+    "registry.service.create_application": (
+        scenario_create_application,
+        frozenset({"registry:application:create"}),
+    ),
+    "registry.service.submit": (scenario_submit, frozenset({"registry:application:submit"})),
+    "registry.service.request_information": (
+        scenario_request_information,
+        frozenset({"registry:application:request_information"}),
+    ),
+    "registry.service.resubmit": (
+        scenario_resubmit,
+        frozenset({"registry:application:resubmit"}),
+    ),
+    "registry.service.approve": (
+        scenario_approve,
+        frozenset(
+            {"registry:application:approve", "registry:entry:create", "registry:entry:revoke"}
+        ),
+    ),
+    "registry.service.decline": (scenario_decline, frozenset({"registry:application:decline"})),
+    "registry.service.suspend": (scenario_suspend, frozenset({"registry:entry:suspend"})),
+    "registry.service.reinstate": (scenario_reinstate, frozenset({"registry:entry:reinstate"})),
+    "registry.service.revoke": (scenario_revoke, frozenset({"registry:entry:revoke"})),
+    "registry.service.expire_due": (scenario_expire_due, frozenset({"registry:entry:expire"})),
+    "registry.service.waive_exemption": (
+        scenario_waive_exemption,
+        frozenset({"registry:waiver:create"}),
+    ),
+    "registry.bulk.import_persons": (
+        scenario_import_persons,
+        frozenset({"registry:person:create"}),
+    ),
+    "registry.bulk.import_vehicles": (
+        scenario_import_vehicles,
+        frozenset({"registry:vehicle:create"}),
+    ),
+    "auth.service.create_user": (scenario_create_user, frozenset({"auth:user:create"})),
+    "auth.service.deactivate_user": (
+        scenario_deactivate_user,
+        frozenset({"auth:user:deactivate", "auth:token:revoke"}),
+    ),
+    "auth.service.reactivate_user": (
+        scenario_reactivate_user,
+        frozenset({"auth:user:reactivate"}),
+    ),
+    "auth.service.change_password": (
+        scenario_change_password,
+        frozenset({"auth:user:change_password"}),
+    ),
+    "auth.service.reset_password": (
+        scenario_reset_password,
+        frozenset({"auth:user:reset_password"}),
+    ),
+    # The attempt row (auth_login_attempts) is written with an event on both paths: see below.
+    "auth.service.login": (scenario_login, frozenset({"auth:session:login"})),
+    "auth.service.logout": (scenario_logout, frozenset({"auth:session:logout"})),
+    "auth.service.issue_token": (scenario_issue_token, frozenset({"auth:token:issue"})),
+    "auth.service.revoke_token": (scenario_revoke_token, frozenset({"auth:token:revoke"})),
+    "audit.service.record_event": (scenario_record_event, frozenset({PROBE_TAG})),
+    "audit.service.checkpoint_now": (scenario_checkpoint_now, frozenset()),
+}
+
+#: Other paths of a writing function that write different events: case -> (function, ...).
+OTHER_PATHS: dict[str, tuple[str, Scenario, frozenset[str]]] = {
+    "auth.service.login[refused]": (
+        "auth.service.login",
+        scenario_login_refused,
+        frozenset({"auth:login:fail"}),
+    ),
+}
+
+#: Writing functions that change only the audit log itself, and so write no event (the reason).
+AUDIT_LOG_UPKEEP: dict[str, str] = {
+    "audit.service.checkpoint_now": (
+        "signs a checkpoint of the log: it changes only audit_head and audit_checkpoints, and an"
+        " event about it would itself need the next checkpoint"
+    ),
+}
+
+#: Functions that change no state of the platform: the reason, and a scenario that proves it.
+READS_ONLY: dict[str, tuple[str, Scenario]] = {
+    "registry.service.person_problems": (
+        "computes problems, changes nothing",
+        scenario_person_problems,
+    ),
+    "registry.service.vehicle_problems": (
+        "computes problems, changes nothing",
+        scenario_vehicle_problems,
+    ),
+    "registry.service.assert_exemption_claimable": (
+        "raises when a waiver locks the exemption out, changes nothing",
+        scenario_assert_exemption_claimable,
+    ),
+    "auth.service.authenticate_session": (
+        "resolves a cookie to a principal; bookkeeping of last_seen_at only",
+        scenario_authenticate_session,
+    ),
+    "auth.service.check_csrf": (
+        "compares the presented CSRF token with the session's, changes nothing",
+        scenario_check_csrf,
+    ),
+    "auth.service.csrf_token": (
+        "reads the CSRF token of a live session, changes nothing",
+        scenario_csrf_token,
+    ),
+    "auth.service.authenticate_token": (
+        "bookkeeping of last_used_at only, not a state change of the platform",
+        scenario_authenticate_token,
+    ),
+    "audit.service.enable_checkpoints": (
+        "configures a sessionmaker (listeners, policy); writes nothing itself",
+        scenario_enable_checkpoints,
+    ),
+    "audit.service.checkpoint_policy": (
+        "builds a policy from the profile (creating the signing key file if missing); no row",
+        scenario_checkpoint_policy,
+    ),
+}
+
+#: Columns written deliberately without an event: the one function allowed to, and why.
+BOOKKEEPING: dict[Change, tuple[str, str]] = {
+    ("auth_web_sessions", "last_seen_at"): (
+        "auth.service.authenticate_session",
+        "the sliding idle timeout of a session already signed in (written at most once a"
+        " minute); an event per request would drown the log",
+    ),
+    ("auth_api_tokens", "last_used_at"): (
+        "auth.service.authenticate_token",
+        "when a token was last presented, so administrators spot unused tokens (at most once"
+        " a minute); an event per request would drown the log",
+    ),
+}
+
+
+def bookkeeping_of(function: str) -> frozenset[Change]:
+    return frozenset(c for c, (owner, _) in BOOKKEEPING.items() if owner == function)
+
+
+# --- watching a call ----------------------------------------------------------------------
+
+_DML = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
+
+
+@contextmanager
+def recording_changes(session: Session) -> Iterator[set[Change]]:
+    """The rows the session changes inside the block, as (table, column or row marker)."""
+    changes: set[Change] = set()
+    statement_tables: set[str] = set()
+
+    def after_flush(flushed: Session, context: UOWTransaction) -> None:
+        # Still the pre-flush state here: new, dirty, deleted and the attribute histories.
+        for obj in flushed.new:
+            changes.update((t.name, INSERT) for t in sa.inspect(obj).mapper.tables)
+        for obj in flushed.deleted:
+            changes.update((t.name, DELETE) for t in sa.inspect(obj).mapper.tables)
+        for obj in flushed.dirty:
+            state = sa.inspect(obj)
+            for prop in state.mapper.column_attrs:
+                if state.attrs[prop.key].history.has_changes():
+                    changes.update(
+                        (c.table.name, c.name) for c in prop.columns if isinstance(c, sa.Column)
+                    )
+
+    def do_orm_execute(state: ORMExecuteState) -> None:
+        if state.is_insert or state.is_update or state.is_delete:
+            table = getattr(state.statement, "table", None)
+            changes.add((str(getattr(table, "name", table)), STATEMENT))
+
+    def before_cursor_execute(*args: Any) -> None:
+        match = _DML.match(args[2])  # (conn, cursor, statement, parameters, context, many)
+        if match:
+            statement_tables.add(match.group(1).lower())
+
+    connection = session.connection()
+    listeners: list[tuple[Any, str, Callable[..., None]]] = [
+        (session, "after_flush", after_flush),
+        (session, "do_orm_execute", do_orm_execute),
+        (connection, "before_cursor_execute", before_cursor_execute),
+    ]
+    for target, name, listener in listeners:
+        event.listen(target, name, listener)
+    try:
+        yield changes
+    finally:
+        for target, name, listener in listeners:
+            event.remove(target, name, listener)
+        # A table written by SQL the ORM did not see (text(), Core) counts as changed too.
+        seen = {table for table, _ in changes}
+        changes.update((table, STATEMENT) for table in statement_tables - seen)
+
+
+@dataclass(frozen=True)
+class Observed:
+    events: list[AuditEvent]
+    changes: frozenset[Change]
+
+
+def last_seq(session: Session) -> int:
+    return session.scalar(select(func.max(AuditEvent.seq))) or 0
+
+
+def observe(w: World, scenario: Scenario) -> Observed:
+    """Set up the scenario, then record the events and row changes of the call alone."""
+    call = scenario(w)
+    w.session.flush()
+    before = last_seq(w.session)
+    with recording_changes(w.session) as changes:
+        call()
+        w.session.flush()
+    events = w.session.scalars(
+        select(AuditEvent).where(AuditEvent.seq > before).order_by(AuditEvent.seq)
+    )
+    return Observed(list(events), frozenset(changes))
+
+
+def unaudited(function: str, observed: Observed) -> list[Change]:
+    """Changes outside the audit log and the function's named bookkeeping."""
+    exempt = bookkeeping_of(function)
+    return sorted(c for c in observed.changes if c[0] not in AUDIT_TABLES and c not in exempt)
+
+
+@pytest.fixture
+def world(
+    session: Session, actor: Actor, profile: ZoneProfile, tmp_path: Path, cheap_hashing: None
+) -> World:
+    return World(session, actor, profile, tmp_path)
+
+
+# --- the classification is complete and current -------------------------------------------
+
+
+def test_every_public_service_function_is_classified() -> None:
+    unclassified = sorted(public_service_functions().keys() - WRITES.keys() - READS_ONLY.keys())
+    assert not unclassified, (
+        f"classify {unclassified} in WRITES (with a scenario and its audit tags) or in"
+        " READS_ONLY (with the reason)"
+    )
+
+
+def test_the_tables_name_only_existing_service_functions() -> None:
+    named = (
+        WRITES.keys()
+        | READS_ONLY.keys()
+        | AUDIT_LOG_UPKEEP.keys()
+        | {function for function, _, _ in OTHER_PATHS.values()}
+        | {function for function, _ in BOOKKEEPING.values()}
+    )
+    stale = sorted(named - public_service_functions().keys())
+    assert not stale, f"the tables name functions that no longer exist: {stale}"
+
+
+def test_no_function_is_both_writing_and_read_only() -> None:
+    assert not WRITES.keys() & READS_ONLY.keys()
+    assert all(reason.strip() for reason, _ in READS_ONLY.values())
+
+
+def test_only_the_audit_logs_own_upkeep_writes_no_tag() -> None:
+    tagless = {name for name, (_, tags) in WRITES.items() if not tags}
+    assert tagless == AUDIT_LOG_UPKEEP.keys()
+    assert all(reason.strip() for reason in AUDIT_LOG_UPKEEP.values())
+    # Only read-only functions may have bookkeeping: a writing one audits all it changes.
+    assert {function for function, _ in BOOKKEEPING.values()} <= READS_ONLY.keys()
+    assert {function for function, _, _ in OTHER_PATHS.values()} <= WRITES.keys()
+
+
+# --- each writing function writes its events; read-only ones change nothing ---------------
+
+WRITING_CASES = [
+    pytest.param(name, scenario, tags, id=name) for name, (scenario, tags) in WRITES.items()
+] + [
+    pytest.param(function, scenario, tags, id=case)
+    for case, (function, scenario, tags) in OTHER_PATHS.items()
+]
+READING_CASES = [
+    pytest.param(name, scenario, id=name) for name, (_, scenario) in READS_ONLY.items()
+]
+ALL_CASES = [pytest.param(*p.values[:2], id=p.id) for p in WRITING_CASES] + READING_CASES
+
+
+@pytest.mark.parametrize(("function", "scenario", "tags"), WRITING_CASES)
+def test_a_writing_service_function_writes_its_audit_events(
+    world: World, function: str, scenario: Scenario, tags: frozenset[str]
+) -> None:
+    observed = observe(world, scenario)
+    assert observed.changes, f"the scenario of {function} changed nothing: it proves nothing"
+    written = {e.tag for e in observed.events}
+    assert tags <= written, f"{function} wrote {sorted(written)}, missing {sorted(tags - written)}"
+    if function in AUDIT_LOG_UPKEEP:
+        assert {table for table, _ in observed.changes} <= AUDIT_TABLES
+    for audit_event in observed.events:
+        assert audit_event.subject_type, f"{audit_event.tag} names no kind of subject"
+        assert audit_event.subject_id, f"{audit_event.tag} names no subject"
+        kind, _, who = audit_event.actor.partition(":")
+        assert kind, f"{audit_event.tag} names no actor: {audit_event.actor!r}"
+        assert who, f"{audit_event.tag} names no actor: {audit_event.actor!r}"
+
+
+@pytest.mark.parametrize(("function", "scenario"), READING_CASES)
+def test_a_read_only_service_function_changes_nothing_but_its_named_bookkeeping(
+    world: World, function: str, scenario: Scenario
+) -> None:
+    observed = observe(world, scenario)
+    assert not observed.events, f"{function} is classified read-only but wrote events"
+    # Exactly the named bookkeeping: so an exemption that is no longer needed fails here too.
+    assert observed.changes == bookkeeping_of(function)
+
+
+@pytest.mark.parametrize(("function", "scenario"), ALL_CASES)
+def test_no_service_call_changes_a_table_without_writing_an_audit_event(
+    world: World, function: str, scenario: Scenario
+) -> None:
+    observed = observe(world, scenario)
+    changed = unaudited(function, observed)
+    if changed:
+        assert observed.events, f"{function} changed {changed} without writing an audit event"
