@@ -153,3 +153,17 @@ class TestRateLimit:
         # Another principal has its own budget.
         other = bearer(token_for(Role.AUDITOR))
         assert anonymous_client.get("/api/v1/auth/me", headers=other).status_code == 200
+
+
+class TestThrottlingIsAudited:
+    def test_a_sign_in_refused_by_throttling_writes_a_denial(
+        self,
+        anonymous_client: TestClient,
+        reviewer: str,
+        session_maker: sessionmaker[Session],
+    ) -> None:
+        wrong = {"username": reviewer, "password": "not the password at all"}
+        for _ in range(6):
+            anonymous_client.post("/api/v1/auth/login", json=wrong)
+        [event] = denials(session_maker)
+        assert event.data["code"] == "too-many-attempts"

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from hetao.api import idempotency
 from hetao.api.security import resolve_principal
 from hetao.audit.service import Actor, current_request_id, record_event
+from hetao.auth.errors import TooManyAttempts
 from hetao.auth.principal import Principal
 from hetao.auth.ratelimit import RateLimiter
 from hetao.db import unit_of_work
@@ -62,7 +63,7 @@ class UnitOfWorkRoute(APIRoute):
                     response = await _idempotent(request, handler, session, key, request_id)
                 response.headers[REQUEST_ID_HEADER] = request_id
                 return response
-            except (PermissionDenied, NotAuthenticated) as denied:
+            except (PermissionDenied, NotAuthenticated, TooManyAttempts) as denied:
                 await run_in_threadpool(session.rollback)
                 await run_in_threadpool(_record_denial, factory, request, denied)
                 raise
@@ -93,7 +94,9 @@ def _limit_rate(request: Request, principal: Principal | None) -> None:
 
 
 def _record_denial(
-    factory: sessionmaker[Session], request: Request, denied: PermissionDenied | NotAuthenticated
+    factory: sessionmaker[Session],
+    request: Request,
+    denied: PermissionDenied | NotAuthenticated | TooManyAttempts,
 ) -> None:
     """Audit a refused request in a transaction of its own (the request's was rolled back)."""
     principal: Principal | None = getattr(request.state, "principal", None)
