@@ -259,3 +259,15 @@ class TestUsersAndTokens:
         )
         assert code == EXIT_BAD_INPUT
         assert "NOWHERE" in err
+
+
+class TestMigrationUrl:
+    def test_db_upgrade_uses_the_migration_url_when_given(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        owner_db, app_db = tmp_path / "owner.sqlite3", tmp_path / "app.sqlite3"
+        monkeypatch.setenv("HETAO_DATABASE_URL", f"sqlite:///{app_db}")
+        monkeypatch.setenv("HETAO_MIGRATION_DATABASE_URL", f"sqlite:///{owner_db}")
+        assert run("db", "upgrade")[0] == 0
+        assert owner_db.exists()
+        assert not app_db.exists()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -168,11 +169,15 @@ def serve(
 def db_upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
-    """Migrate the database (SQLite file by default, or HETAO_DATABASE_URL) to the latest schema."""
+    """Migrate the database to the latest schema.
+
+    Uses HETAO_MIGRATION_DATABASE_URL when set (the schema owner on PostgreSQL, while the
+    platform itself connects as the hetao_app role), else HETAO_DATABASE_URL, else the SQLite file.
+    """
     from hetao import migrate
 
     settings = _settings()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(os.environ.get("HETAO_MIGRATION_DATABASE_URL") or settings.database_url)
     try:
         with _translated_errors():
             migrate.upgrade(engine, revision)
