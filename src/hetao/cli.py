@@ -150,7 +150,7 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
 ) -> None:
-    """Serve the API and the API docs page (HETAO_DATABASE_URL, HETAO_PROFILE select what)."""
+    """Serve the API, its docs page and the console (HETAO_DATABASE_URL, HETAO_PROFILE choose)."""
     import uvicorn
 
     settings = _settings()
