@@ -557,6 +557,38 @@ def tokens_issue(
     typer.echo(raw)
 
 
+tax_app = typer.Typer(help="Import taxes: duty, consumption tax, import VAT.", no_args_is_help=True)
+app.add_typer(tax_app, name="tax")
+
+
+@tax_app.command("assess")
+def tax_assess(
+    file: Annotated[Path, typer.Argument(help="Assessment request (JSON; money as strings).")],
+    tariff: Annotated[
+        Path | None, typer.Option(help="Tariff CSV (default: the shipped SAMPLE rates).")
+    ] = None,
+    rates: Annotated[
+        Path | None, typer.Option(help="Monthly exchange-rate CSV (default: the SAMPLE table).")
+    ] = None,
+) -> None:
+    """Assess the import taxes of a JSON request and print the assessment as JSON; no database."""
+    from hetao import tax
+    from hetao.reference.rates import load_rates
+    from hetao.reference.tariff import load_tariff
+
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        _fail(f"error: cannot read {file}: {error}", EXIT_BAD_INPUT)
+    with _translated_errors():
+        document = tax.read_document(tax.loads(text))
+        profile = load_profile(document.profile) if document.profile else _profile(_settings())
+        assessment = tax.assess(
+            document.request, profile, tariff=load_tariff(tariff), rates=load_rates(rates)
+        )
+    _print_json(assessment)
+
+
 def main() -> None:
     """Console entry point."""
     try:

@@ -15,7 +15,7 @@ import csv
 import datetime as dt
 import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -95,6 +95,10 @@ class Tariff:
 
     def __len__(self) -> int:
         return sum(len(rows) for rows in self._index.values())
+
+    def __iter__(self) -> Iterator[TariffRate]:
+        for rows in self._index.values():
+            yield from rows
 
     def rate_for(self, code: str, *, on: dt.date, field: str = "hs_code") -> TariffRate:
         """The rates of the most specific row ``code`` extends, in force on ``on``."""
@@ -189,11 +193,20 @@ class RowReader:
         return value
 
     def decimal(
-        self, column: str, *, low: Decimal, high: Decimal | None, high_open: bool, rule: str
+        self,
+        column: str,
+        *,
+        low: Decimal,
+        high: Decimal | None,
+        high_open: bool,
+        rule: str,
+        required: bool = True,
     ) -> Decimal | None:
         """The cell as a Decimal in [low, high) or [low, high]; None when empty or bad."""
         value = self.row.get(column, "")
         if not value:
+            if required:
+                self.fail(column, "required", "must not be empty")
             return None
         try:
             parsed = Decimal(value)
@@ -246,7 +259,10 @@ def one_per_file(
         if value and value != first:
             problems.append(
                 FieldProblem(
-                    column, f"{column}.mixed", f"{value!r} differs from {first!r}: one per file", number
+                    column,
+                    f"{column}.mixed",
+                    f"{value!r} differs from {first!r}: one per file",
+                    number,
                 )
             )
     return first
@@ -269,7 +285,11 @@ def import_tariff(text: str, *, source: str = "<text>") -> Tariff:
             continue
         key = (rate.code, rate.valid_from)
         if key in seen:
-            read.fail("code", "tariff.duplicate", f"{rate.code} from {rate.valid_from} is also on line {seen[key]}")
+            read.fail(
+                "code",
+                "tariff.duplicate",
+                f"{rate.code} from {rate.valid_from} is also on line {seen[key]}",
+            )
             continue
         seen[key] = number
         rates.append(rate)
@@ -277,10 +297,8 @@ def import_tariff(text: str, *, source: str = "<text>") -> Tariff:
     kind_value = one_per_file(kinds, "kind", problems)
     if not rows and not problems:
         problems.append(FieldProblem("(rows)", "tariff.empty", "the table has no rates", 1))
-    if problems:
-        noun = "problem" if len(problems) == 1 else "problems"
-        raise ValidationFailed(f"{source}: tariff refused, {len(problems)} {noun}", problems=problems)
-    assert version is not None and kind_value is not None  # noqa: S101 (no problems: both read)
+    if problems or version is None or kind_value is None:
+        raise refused(source, "tariff", problems)
     return Tariff(version=version, kind=RateKind(kind_value), rates=rates, source=source)
 
 
@@ -296,21 +314,41 @@ def _tariff_row(read: RowReader) -> TariffRate | None:
                 read.fail("code", problem.rule, problem.message)
         else:
             if len(digits) < 4:
-                read.fail("code", "tariff.code_level", "give a heading, subheading or national line")
+                read.fail(
+                    "code", "tariff.code_level", "give a heading, subheading or national line"
+                )
     valid_from = read.date("valid_from")
-    duty = read.decimal("duty_rate", low=Decimal(0), high=MAX_DUTY_RATE, high_open=False, rule="rate_range")
-    if duty is None and not read.row.get("duty_rate"):
-        read.fail("duty_rate", "required", "must not be empty (0 for duty-free)")
-    specific = read.decimal("specific_duty_cny", low=Decimal(0), high=None, high_open=False, rule="must_not_be_negative")
+    duty = read.decimal(
+        "duty_rate", low=Decimal(0), high=MAX_DUTY_RATE, high_open=False, rule="rate_range"
+    )
+    specific = read.decimal(
+        "specific_duty_cny",
+        low=Decimal(0),
+        high=None,
+        high_open=False,
+        rule="must_not_be_negative",
+        required=False,
+    )
     unit = read.row.get("specific_duty_unit", "")
-    if (specific is None) != (not unit) and not (specific is None and read.row.get("specific_duty_cny")):
-        read.fail("specific_duty_unit", "tariff.specific_duty_needs_unit", "give both the specific duty and its unit, or neither")
-    if unit and not _UNIT.fullmatch(unit):
-        read.fail("specific_duty_unit", "unit_format", f"{unit!r}: lower-case letters and digits, e.g. kg, l, m2")
-    consumption = read.decimal("consumption_tax_rate", low=Decimal(0), high=Decimal(1), high_open=True, rule="rate_range")
-    vat = read.decimal("vat_rate", low=Decimal(0), high=Decimal(1), high_open=True, rule="rate_range")
-    if vat is None and not read.row.get("vat_rate"):
-        read.fail("vat_rate", "required", "must not be empty")
+    if bool(read.row.get("specific_duty_cny")) != bool(unit):
+        read.fail(
+            "specific_duty_unit",
+            "tariff.specific_duty_needs_unit",
+            "give both the specific duty and its unit, or neither",
+        )
+    elif unit and not _UNIT.fullmatch(unit):
+        read.fail("specific_duty_unit", "unit_format", f"{unit!r}: lower-case, e.g. kg, l, m2")
+    consumption = read.decimal(
+        "consumption_tax_rate",
+        low=Decimal(0),
+        high=Decimal(1),
+        high_open=True,
+        rule="rate_range",
+        required=False,
+    )
+    vat = read.decimal(
+        "vat_rate", low=Decimal(0), high=Decimal(1), high_open=True, rule="rate_range"
+    )
     description = read.text("description")
     if len(read.problems) > before or valid_from is None or duty is None or vat is None:
         return None
@@ -325,6 +363,12 @@ def _tariff_row(read: RowReader) -> TariffRate | None:
         description=description,
         row=read.number,
     )
+
+
+def refused(source: str, what: str, problems: list[FieldProblem]) -> ValidationFailed:
+    """One error listing every problem of an imported table."""
+    noun = "problem" if len(problems) == 1 else "problems"
+    return ValidationFailed(f"{source}: {what} refused, {len(problems)} {noun}", problems=problems)
 
 
 def load_tariff(path: Path | None = None) -> Tariff:

@@ -1,0 +1,522 @@
+"""The pure assessment: ``assess(request, profile, tariff=..., rates=...) -> Assessment``.
+
+No database, no clock, no network: the same inputs always give the same assessment.
+
+Formulas (REGIME (e)), each amount rounded with ``profile.tax.round_money`` (to the fen, half up):
+
+- dutiable value = customs value x exchange rate of the month;
+- duty = dutiable value x duty rate + specific duty x quantity;
+- consumption tax = (dutiable value + duty) / (1 - rate) x rate;
+- import VAT = (dutiable value + duty + consumption tax) x VAT rate.
+
+The bases use the amounts actually due: a duty relieved by the value-added rule or by the de
+minimis threshold is not part of the consumption-tax and VAT bases (REGIME is silent; a tax that is
+not levied is not part of the price). De minimis is applied per declaration and per tax, in the
+order duty, consumption tax, VAT, because each total is the base of the next.
+
+What each movement does (rule codes in :class:`hetao.tax.rules.Rule`):
+
+- first-line entry: research goods of a beneficiary are exempt (R4; Hengqin-style profiles
+  exempt self-use equipment, R19) unless it waived the exemption (R6: taxed). Other goods enter
+  bonded and are not taxed at the first line: "first line released" defers tax to the second line
+  (R19 states it for Hengqin; Hetao's bonded regime is unpublished, (d)6). Goods declared
+  duty-paid are taxed there as an ordinary import. Domestic goods cannot come from Hong Kong.
+- second-line exit: exempt (R7) and bonded (R20) goods and their R&D products are taxed as
+  imports; the value-added rule (R25) relieves the profile's ``exempt_taxes`` when enabled.
+  Domestic and duty-paid goods are not taxed.
+- in-zone transfer (the declarant is the receiving party): exempt goods repay taxes (R8) unless
+  the reason is one of the profile's exempt reasons and the receiver is a beneficiary. Bonded
+  goods stay bonded ("free inside the zone"; GUESS, (d)6).
+- research consumption: consumables used up without forming an R&D product are released on
+  application (R5); without a release they are taxed (the exemption ends with the goods). Inputs
+  that became an R&D product are not taxed: the product carries their status (R7). Bonded goods
+  used up in the zone are taxed (GUESS: consumed there, so imported).
+- first-line exit and second-line entry: no import taxes (R9); export duty and export refunds are
+  outside this engine.
+"""
+
+from __future__ import annotations
+
+import decimal
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, Decimal
+
+from hetao.errors import FieldProblem, ValidationFailed
+from hetao.profiles import Exemption, TaxKind, ZoneProfile
+from hetao.reference.rates import RateTable
+from hetao.reference.tariff import Tariff, TariffRate
+from hetao.tax.rules import CHARGING_RULES, Rule
+from hetao.tax.schemas import (
+    AssessedLine,
+    Assessment,
+    AssessmentRequest,
+    CustomsStatus,
+    DeMinimis,
+    LineInput,
+    Movement,
+    RateSource,
+    Totals,
+    TransferReason,
+)
+
+ZERO = Decimal(0)
+_RATIO_PLACES = Decimal("0.0001")
+# Wide enough that no intermediate product or quotient is rounded before the final fen.
+_PRECISION = 60
+
+_R8_EXEMPT_RULES = {
+    TransferReason.BANKRUPTCY: Rule.R8_BANKRUPTCY_TRANSFER_EXEMPT,
+    TransferReason.DEREGISTRATION: Rule.R8_DEREGISTRATION_TRANSFER_EXEMPT,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Decision:
+    """What a line's movement and status make of it, before any amount is computed."""
+
+    rule: Rule
+    status_after: CustomsStatus | None
+    #: The rule charging the taxes that are due (differs from ``rule`` under R25).
+    charge_rule: Rule | None = None
+    relieved: frozenset[TaxKind] = frozenset()
+    value_added_ratio: Decimal | None = None
+
+    @property
+    def taxed(self) -> bool:
+        return self.rule in CHARGING_RULES
+
+    def chargeable(self, tax: TaxKind) -> bool:
+        return self.taxed and tax not in self.relieved
+
+    def rule_for(self, tax: TaxKind) -> Rule:
+        if self.chargeable(tax) and self.charge_rule is not None:
+            return self.charge_rule
+        return self.rule
+
+
+@dataclass(slots=True)
+class _Priced:
+    """A line valued in CNY, with the rates that apply if it is taxed."""
+
+    quantity: Decimal
+    exchange_rate: Decimal
+    source: RateSource
+    month: str | None
+    dutiable: Decimal
+    tariff_row: TariffRate | None = None
+    duty_rate: Decimal | None = None
+    specific_duty: Decimal | None = None
+    specific_unit: str | None = None
+    consumption_tax_rate: Decimal | None = None
+    vat_rate: Decimal | None = None
+    overridden: tuple[str, ...] = ()
+    amounts: dict[TaxKind, Decimal] = field(default_factory=dict)
+    rules: dict[TaxKind, Rule] = field(default_factory=dict)
+
+
+def assess(
+    request: AssessmentRequest, profile: ZoneProfile, *, tariff: Tariff, rates: RateTable
+) -> Assessment:
+    """Assess ``request`` under ``profile``; ValidationFailed names every line's problem."""
+    problems = consistency_problems(request, profile)
+    if problems:
+        raise _refused(problems)
+    decisions = [_decide(line, request, profile) for line in request.lines]
+    priced: list[_Priced] = []
+    for index, (line, decision) in enumerate(zip(request.lines, decisions, strict=True)):
+        try:
+            priced.append(_price(index, line, decision, request, profile, tariff, rates))
+        except ValidationFailed as error:
+            problems += error.problems
+    if problems:
+        raise _refused(problems)
+    with decimal.localcontext() as context:
+        context.prec = _PRECISION
+        waived = _taxes(decisions, priced, profile)
+    lines = tuple(
+        _assessed(index, line, decision, item)
+        for index, (line, decision, item) in enumerate(
+            zip(request.lines, decisions, priced, strict=True)
+        )
+    )
+    duty = sum((line.duty for line in lines), ZERO)
+    consumption = sum((line.consumption_tax for line in lines), ZERO)
+    vat = sum((line.vat for line in lines), ZERO)
+    money = profile.tax.round_money
+    return Assessment(
+        profile=profile.zone.code,
+        profile_effective_from=profile.effective_from,
+        provisional=tuple(key for key in profile.provisional if key.startswith("tax.")),
+        tariff_version=tariff.version,
+        tariff_sample=tariff.is_sample,
+        exchange_rate_table_version=rates.version,
+        exchange_rate_table_sample=rates.is_sample,
+        request=request,
+        lines=lines,
+        de_minimis=DeMinimis(
+            threshold_cny=profile.tax.de_minimis_cny,
+            duty_waived=money(waived[TaxKind.DUTY]),
+            consumption_tax_waived=money(waived[TaxKind.CONSUMPTION_TAX]),
+            vat_waived=money(waived[TaxKind.IMPORT_VAT]),
+        ),
+        totals=Totals(
+            duty=money(duty),
+            consumption_tax=money(consumption),
+            vat=money(vat),
+            total=money(duty + consumption + vat),
+        ),
+    )
+
+
+# --- consistency ------------------------------------------------------------------------------
+
+
+def consistency_problems(request: AssessmentRequest, profile: ZoneProfile) -> list[FieldProblem]:
+    """Combinations of keys that make no sense together, each named by key and rule."""
+    problems: list[FieldProblem] = []
+    if request.date < profile.effective_from:
+        problems.append(
+            FieldProblem(
+                "date",
+                "date.before_regime",
+                f"the {profile.zone.code} regime is in force from {profile.effective_from}",
+            )
+        )
+    if request.transfer_reason is not None and request.movement is not Movement.IN_ZONE_TRANSFER:
+        problems.append(
+            FieldProblem(
+                "transfer_reason",
+                "transfer_reason.only_for_in_zone_transfer",
+                "a transfer reason belongs to an in-zone transfer",
+            )
+        )
+    if "CNY" in request.exchange_rates:
+        problems.append(
+            FieldProblem("exchange_rates.CNY", "exchange_rate.cny_is_one", "CNY converts at 1")
+        )
+    for index, line in enumerate(request.lines):
+        problems += _line_problems(f"lines[{index}]", line, request)
+    return problems
+
+
+def _line_problems(at: str, line: LineInput, request: AssessmentRequest) -> list[FieldProblem]:
+    movement = request.movement
+    problems = []
+    if line.waived:
+        if movement is not Movement.FIRST_LINE_ENTRY or line.status is not (
+            CustomsStatus.DUTY_FREE_RESEARCH
+        ):
+            problems.append(
+                FieldProblem(
+                    f"{at}.waived",
+                    "R6.waiver_only_at_first_line_entry",
+                    "an exemption is waived when research goods enter through the first line",
+                )
+            )
+        elif not request.declarant.beneficiary:
+            problems.append(
+                FieldProblem(f"{at}.waived", "R6.beneficiary_only", "only a beneficiary can waive")
+            )
+    if (line.consumed_in_research or line.release_on_application) and (
+        movement is not Movement.RESEARCH_CONSUMPTION
+    ):
+        key = "consumed_in_research" if line.consumed_in_research else "release_on_application"
+        problems.append(
+            FieldProblem(
+                f"{at}.{key}",
+                "R5.only_for_research_consumption",
+                "consumption in research is declared with movement research_consumption",
+            )
+        )
+    elif line.release_on_application and not line.consumed_in_research:
+        problems.append(
+            FieldProblem(
+                f"{at}.release_on_application",
+                "R5.release_needs_consumed_in_research",
+                "only goods used up in research are released on application",
+            )
+        )
+    if line.value_added_keys_given:
+        if movement is not Movement.SECOND_LINE_EXIT:
+            problems.append(
+                FieldProblem(
+                    f"{at}.sale_price",
+                    "R25.only_for_second_line_exit",
+                    "the value-added test applies to goods leaving through the second line",
+                )
+            )
+        elif _inputs(line) == 0:
+            problems.append(
+                FieldProblem(
+                    f"{at}.imported_inputs_value",
+                    "R25.inputs_required",
+                    "the value-added ratio divides by the inputs, which add up to 0",
+                )
+            )
+    if movement is Movement.FIRST_LINE_ENTRY and line.status is CustomsStatus.DOMESTIC:
+        problems.append(
+            FieldProblem(
+                f"{at}.status",
+                "status.not_domestic_at_first_line_entry",
+                "goods entering from Hong Kong are not domestic goods",
+            )
+        )
+    return problems
+
+
+def _inputs(line: LineInput) -> Decimal:
+    return (line.imported_inputs_value or ZERO) + (line.domestic_inputs_value or ZERO)
+
+
+# --- rules ------------------------------------------------------------------------------------
+
+
+def _decide(line: LineInput, request: AssessmentRequest, profile: ZoneProfile) -> _Decision:
+    status = line.status
+    if request.movement is Movement.FIRST_LINE_EXIT:
+        return _Decision(Rule.R9_FIRST_LINE_EXIT, None)
+    if request.movement is Movement.SECOND_LINE_ENTRY:
+        return _Decision(Rule.R9_SECOND_LINE_ENTRY, status)
+    if request.movement is Movement.FIRST_LINE_ENTRY:
+        return _first_line_entry(line, request, profile)
+    leaves = request.movement is Movement.SECOND_LINE_EXIT
+    used_up = request.movement is Movement.RESEARCH_CONSUMPTION and line.consumed_in_research
+    gone = leaves or used_up
+    if status is CustomsStatus.DOMESTIC:
+        return _Decision(Rule.DOMESTIC_NOT_TAXED, None if gone else status)
+    if status is CustomsStatus.DUTY_PAID:
+        return _Decision(Rule.DUTY_PAID_NOT_TAXED, None if gone else status)
+    if leaves:
+        return _second_line_exit(line, profile)
+    if request.movement is Movement.IN_ZONE_TRANSFER:
+        return _in_zone_transfer(line, request, profile)
+    return _research_consumption(line, profile)
+
+
+def _first_line_entry(
+    line: LineInput, request: AssessmentRequest, profile: ZoneProfile
+) -> _Decision:
+    if line.status is CustomsStatus.DUTY_PAID:
+        return _Decision(Rule.FIRST_LINE_ENTRY_DUTY_PAID_TAXED, CustomsStatus.DUTY_PAID)
+    if line.status is CustomsStatus.DUTY_FREE_RESEARCH:
+        if line.waived:
+            return _Decision(Rule.R6_WAIVED_EXEMPTION_TAXED, CustomsStatus.DUTY_PAID)
+        exemption = _first_line_exemption(profile)
+        if exemption is not None and request.declarant.beneficiary:
+            return _Decision(exemption, CustomsStatus.DUTY_FREE_RESEARCH)
+    # Not exempt (not a beneficiary, or the profile grants no such exemption): enters bonded.
+    return _Decision(Rule.FIRST_LINE_ENTRY_BONDED, CustomsStatus.BONDED)
+
+
+def _first_line_exemption(profile: ZoneProfile) -> Rule | None:
+    if profile.tax.research_goods_exemption:
+        return Rule.R4_RESEARCH_GOODS_EXEMPT
+    if Exemption.DUTY_FREE_SELF_USE_EQUIPMENT in profile.whitelist.scopes.exemptions:
+        return Rule.R19_SELF_USE_EQUIPMENT_EXEMPT
+    return None
+
+
+def _second_line_exit(line: LineInput, profile: ZoneProfile) -> _Decision:
+    charge = (
+        Rule.R7_SECOND_LINE_EXIT_TAXED
+        if line.status is CustomsStatus.DUTY_FREE_RESEARCH
+        else Rule.R20_BONDED_SECOND_LINE_EXIT_TAXED
+    )
+    rule = profile.tax.value_added_rule
+    if not (rule.enabled and line.value_added_keys_given):
+        return _Decision(charge, None, charge_rule=charge)
+    inputs = _inputs(line)
+    added = (line.sale_price or ZERO) - inputs
+    ratio = (added / inputs).quantize(_RATIO_PLACES, rounding=ROUND_DOWN)
+    # Compared without division, so 29.999...% never rounds up to pass (R25: >= 30 %).
+    if added >= rule.threshold * inputs:
+        return _Decision(
+            Rule.R25_VALUE_ADDED_DUTY_FREE,
+            None,
+            charge_rule=charge,
+            relieved=frozenset(rule.exempt_taxes),
+            value_added_ratio=ratio,
+        )
+    return _Decision(charge, None, charge_rule=charge, value_added_ratio=ratio)
+
+
+def _in_zone_transfer(
+    line: LineInput, request: AssessmentRequest, profile: ZoneProfile
+) -> _Decision:
+    if line.status is CustomsStatus.BONDED:
+        return _Decision(Rule.BONDED_IN_ZONE_TRANSFER, CustomsStatus.BONDED)
+    if not profile.tax.in_zone_transfer_taxed:
+        return _Decision(Rule.IN_ZONE_TRANSFER_NOT_TAXED, line.status)
+    reason = request.transfer_reason or TransferReason.ORDINARY
+    exempt_reasons = {TransferReason(r.value) for r in profile.tax.in_zone_transfer_exempt_reasons}
+    if reason in exempt_reasons and request.declarant.beneficiary:
+        return _Decision(_R8_EXEMPT_RULES[reason], line.status)
+    return _Decision(
+        Rule.R8_IN_ZONE_TRANSFER_TAXED,
+        CustomsStatus.DUTY_PAID,
+        charge_rule=Rule.R8_IN_ZONE_TRANSFER_TAXED,
+    )
+
+
+def _research_consumption(line: LineInput, profile: ZoneProfile) -> _Decision:
+    if not line.consumed_in_research:
+        return _Decision(Rule.R7_TRANSFORMED_INTO_RD_PRODUCT, line.status)
+    if line.status is CustomsStatus.BONDED:
+        return _Decision(Rule.BONDED_CONSUMED_TAXED, None, charge_rule=Rule.BONDED_CONSUMED_TAXED)
+    if line.release_on_application and profile.tax.consumables_release_on_application:
+        return _Decision(Rule.R5_CONSUMED_IN_RESEARCH_RELEASED, None)
+    charge = Rule.R5_CONSUMED_WITHOUT_RELEASE_TAXED
+    return _Decision(charge, None, charge_rule=charge)
+
+
+# --- amounts ----------------------------------------------------------------------------------
+
+
+def _price(
+    index: int,
+    line: LineInput,
+    decision: _Decision,
+    request: AssessmentRequest,
+    profile: ZoneProfile,
+    tariff: Tariff,
+    rates: RateTable,
+) -> _Priced:
+    at = f"lines[{index}]"
+    if line.currency == "CNY":
+        rate, source, month = Decimal(1), RateSource.CNY, None
+    elif line.currency in request.exchange_rates:
+        rate, source, month = request.exchange_rates[line.currency], RateSource.OVERRIDE, None
+    else:
+        found = rates.rate(line.currency, on=request.date, field=f"{at}.currency")
+        rate, source, month = found.cny_per_unit, RateSource.TABLE, found.month
+    with decimal.localcontext() as context:
+        context.prec = _PRECISION
+        dutiable = profile.tax.round_money(line.customs_value * rate)
+    priced = _Priced(
+        quantity=line.quantity, exchange_rate=rate, source=source, month=month, dutiable=dutiable
+    )
+    if not decision.taxed:
+        return priced
+    overrides = {
+        "duty_rate": line.duty_rate,
+        "consumption_tax_rate": line.consumption_tax_rate,
+        "vat_rate": line.vat_rate,
+    }
+    priced.overridden = tuple(key for key, value in overrides.items() if value is not None)
+    row = None
+    if len(priced.overridden) < len(overrides):
+        row = tariff.rate_for(line.hs_code, on=request.date, field=f"{at}.hs_code")
+    priced.tariff_row = row
+    if line.duty_rate is not None:
+        # An override replaces the whole duty of the row (e.g. a preferential rate): no specific.
+        priced.duty_rate = line.duty_rate
+    elif row is not None:
+        priced.duty_rate = row.duty_rate
+        priced.specific_duty, priced.specific_unit = row.specific_duty_cny, row.specific_duty_unit
+        if row.specific_duty_unit is not None and row.specific_duty_unit != line.unit:
+            raise ValidationFailed.single(
+                f"{at}.unit",
+                "tariff.specific_duty_unit",
+                f"the specific duty of {row.code} is per {row.specific_duty_unit}; "
+                f"declare the quantity in {row.specific_duty_unit}",
+            )
+    priced.consumption_tax_rate = _pick(line.consumption_tax_rate, row, "consumption_tax_rate")
+    priced.vat_rate = _pick(line.vat_rate, row, "vat_rate")
+    return priced
+
+
+def _pick(override: Decimal | None, row: TariffRate | None, name: str) -> Decimal:
+    if override is not None:
+        return override
+    assert row is not None  # noqa: S101 (a row is looked up whenever a rate is not overridden)
+    value: Decimal = getattr(row, name)
+    return value
+
+
+def _taxes(
+    decisions: list[_Decision], priced: list[_Priced], profile: ZoneProfile
+) -> dict[TaxKind, Decimal]:
+    """Fill each line's amounts tax by tax; return what de minimis waived per tax."""
+    money = profile.tax.round_money
+    nothing = money(ZERO)
+    waived: dict[TaxKind, Decimal] = {}
+
+    def duty(item: _Priced) -> Decimal:
+        specific = (item.specific_duty or ZERO) * item.quantity
+        return money(item.dutiable * (item.duty_rate or ZERO) + specific)
+
+    def consumption_tax(item: _Priced) -> Decimal:
+        rate = item.consumption_tax_rate or ZERO
+        base = item.dutiable + item.amounts[TaxKind.DUTY]
+        return money(base * rate / (1 - rate))
+
+    def vat(item: _Priced) -> Decimal:
+        base = item.dutiable + item.amounts[TaxKind.DUTY] + item.amounts[TaxKind.CONSUMPTION_TAX]
+        return money(base * (item.vat_rate or ZERO))
+
+    steps = (
+        (TaxKind.DUTY, duty),
+        (TaxKind.CONSUMPTION_TAX, consumption_tax),
+        (TaxKind.IMPORT_VAT, vat),
+    )
+    for tax, formula in steps:
+        for decision, item in zip(decisions, priced, strict=True):
+            item.rules[tax] = decision.rule_for(tax)
+            item.amounts[tax] = formula(item) if decision.chargeable(tax) else nothing
+        total = sum((item.amounts[tax] for item in priced), ZERO)
+        waived[tax] = ZERO
+        if ZERO < total <= profile.tax.de_minimis_cny:
+            waived[tax] = total
+            for item in priced:
+                if item.amounts[tax] > 0:
+                    item.amounts[tax] = nothing
+                    item.rules[tax] = Rule.E_DE_MINIMIS
+    return waived
+
+
+def _assessed(index: int, line: LineInput, decision: _Decision, item: _Priced) -> AssessedLine:
+    row = item.tariff_row
+    duty = item.amounts[TaxKind.DUTY]
+    consumption = item.amounts[TaxKind.CONSUMPTION_TAX]
+    vat = item.amounts[TaxKind.IMPORT_VAT]
+    return AssessedLine(
+        index=index,
+        hs_code=line.hs_code,
+        status=line.status,
+        status_after=decision.status_after,
+        rule=decision.rule,
+        taxed=decision.taxed,
+        currency=line.currency,
+        customs_value=line.customs_value,
+        exchange_rate=item.exchange_rate,
+        exchange_rate_source=item.source,
+        exchange_rate_month=item.month,
+        dutiable_value_cny=item.dutiable,
+        tariff_code=row.code if row else None,
+        tariff_valid_from=row.valid_from if row else None,
+        duty_rate=item.duty_rate,
+        specific_duty_cny=item.specific_duty,
+        specific_duty_unit=item.specific_unit,
+        consumption_tax_rate=item.consumption_tax_rate,
+        vat_rate=item.vat_rate,
+        overridden_rates=item.overridden,
+        value_added_ratio=decision.value_added_ratio,
+        duty=duty,
+        duty_rule=item.rules[TaxKind.DUTY],
+        consumption_tax=consumption,
+        consumption_tax_rule=item.rules[TaxKind.CONSUMPTION_TAX],
+        vat=vat,
+        vat_rule=item.rules[TaxKind.IMPORT_VAT],
+        total=duty + consumption + vat,
+    )
+
+
+def _refused(problems: list[FieldProblem]) -> ValidationFailed:
+    # Several lines in a month missing from the rate table name the same ``date`` problem once.
+    problems = list(dict.fromkeys(problems))
+    first = problems[0]
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return ValidationFailed(
+        f"assessment refused: {first.field}: {first.message} [{first.rule}]{more}",
+        problems=problems,
+    )
