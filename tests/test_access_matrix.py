@@ -35,10 +35,15 @@ from hetao.audit.service import Actor
 from hetao.auth import service as auth
 from hetao.auth.principal import Role
 from hetao.db import utcnow
+from hetao.ledger.declaration_models import DeclarationKind
 from hetao.profiles import ZoneProfile, load_profile
 from hetao.registry import service
 from hetao.registry.models import Party
 from hetao.registry.schemas import WaiverCreate
+from ledger.declarations.support import admitted
+from ledger.declarations.support import body as declaration_body
+from ledger.declarations.support import line as declaration_line
+from ledger.declarations.support import submit as submit_declaration
 
 R = Role
 EVERYONE = frozenset(Role)
@@ -51,6 +56,10 @@ REVIEWERS = frozenset({R.ZONE_REVIEWER, R.ADMINISTRATOR})
 REGISTRARS = REVIEWERS | {R.ENTERPRISE_USER}
 APPLICANTS = frozenset({R.ENTERPRISE_USER, R.ADMINISTRATOR})
 AUDITORS = frozenset({R.AUDITOR, R.ADMINISTRATOR})
+OFFICERS = frozenset({R.FIRST_LINE_OFFICER, R.SECOND_LINE_OFFICER, R.ADMINISTRATOR})
+TAX_READERS = frozenset(
+    {R.SECOND_LINE_OFFICER, R.ZONE_REVIEWER, R.AUDITOR, R.ADMINISTRATOR, R.ENTERPRISE_USER}
+)
 ADMINS = frozenset({R.ADMINISTRATOR})
 OPEN = None  # no credentials needed
 
@@ -107,10 +116,24 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/api/v1/audit/events"): AUDITORS,
     ("GET", "/api/v1/audit/events/{seq}/proof"): AUDITORS,
     ("GET", "/api/v1/audit/checkpoints"): AUDITORS,
+    ("POST", "/api/v1/declarations"): APPLICANTS,
+    ("GET", "/api/v1/declarations"): READERS,
+    ("GET", "/api/v1/declarations/{declaration_id}"): READERS,
+    ("POST", "/api/v1/declarations/{declaration_id}/accept"): OFFICERS,
+    ("POST", "/api/v1/declarations/{declaration_id}/clear"): OFFICERS,
+    ("POST", "/api/v1/declarations/{declaration_id}/refuse"): OFFICERS,
+    ("GET", "/api/v1/lots"): READERS,
+    ("GET", "/api/v1/lots/{lot_id}"): READERS,
+    ("GET", "/api/v1/parties/{party_id}/statement"): READERS,
+    ("POST", "/api/v1/parties/{party_id}/reconciliation"): READERS,
+    ("GET", "/api/v1/reports/supervision-ending"): READERS,
+    ("GET", "/api/v1/reports/taxes"): TAX_READERS,
 }
 
 #: Endpoints whose objects belong to a party: an enterprise user is confined to its own.
-REGISTRY = ("parties", "persons", "vehicles", "imports", "applications", "entries")
+REGISTRY = (
+    "parties", "persons", "vehicles", "imports", "applications", "entries", "declarations", "lots",
+)  # fmt: skip
 PARTY_OBJECTS = {
     key for key in MATRIX if key[1].split("/")[3:4] and key[1].split("/")[3] in REGISTRY
 }
@@ -166,6 +189,27 @@ class World:
         if suspended:
             service.suspend(self.session, entry, note="inquiry", actor=ACTOR)
         return entry.id
+
+    def lot(self, whose: str) -> int:
+        """Ten bonded reagent kits admitted by a cleared first-line entry."""
+        party = self.session.get(Party, self.party(whose))
+        assert party is not None
+        return admitted(self.session, party, self.profile, ACTOR, bonded=True).id
+
+    def declaration(self, whose: str) -> int:
+        """A research consumption of one kit: in-zone, so either line's officer may clear it."""
+        party = self.session.get(Party, self.party(whose))
+        assert party is not None
+        lot_id = self.lot(whose)
+        declaration = submit_declaration(
+            self.session,
+            party,
+            self.profile,
+            ACTOR,
+            DeclarationKind.RESEARCH_CONSUMPTION,
+            lines=[declaration_line(quantity="1", lot_id=lot_id, bonded=True)],
+        )
+        return declaration.id
 
     def user(self) -> tuple[int, str, str]:
         n = next(_names)
@@ -365,6 +409,46 @@ BUILDERS: dict[tuple[str, str], Builder] = {
         "GET", f"{V}/audit/events/1/proof"
     ),
     ("GET", f"{V}/audit/checkpoints"): lambda w, o: Call("GET", f"{V}/audit/checkpoints"),
+    ("POST", f"{V}/declarations"): lambda w, o: Call(
+        "POST",
+        f"{V}/declarations",
+        json=declaration_body(
+            w.party(o),
+            DeclarationKind.FIRST_LINE_ENTRY,
+            lines=[declaration_line(quantity="1", customs_value="1200.00", bonded=True)],
+        ),
+    ),
+    ("GET", f"{V}/declarations"): lambda w, o: Call(
+        "GET", f"{V}/declarations?party_id={w.party(o)}"
+    ),
+    ("GET", f"{V}/declarations/{{declaration_id}}"): lambda w, o: Call(
+        "GET", f"{V}/declarations/{w.declaration(o)}"
+    ),
+    ("POST", f"{V}/declarations/{{declaration_id}}/accept"): lambda w, o: Call(
+        "POST", f"{V}/declarations/{w.declaration(o)}/accept"
+    ),
+    ("POST", f"{V}/declarations/{{declaration_id}}/clear"): lambda w, o: Call(
+        "POST", f"{V}/declarations/{w.declaration(o)}/clear"
+    ),
+    ("POST", f"{V}/declarations/{{declaration_id}}/refuse"): lambda w, o: Call(
+        "POST", f"{V}/declarations/{w.declaration(o)}/refuse", json={"reason": "incomplete"}
+    ),
+    ("GET", f"{V}/lots"): lambda w, o: Call("GET", f"{V}/lots?party_id={w.party(o)}"),
+    ("GET", f"{V}/lots/{{lot_id}}"): lambda w, o: Call("GET", f"{V}/lots/{w.lot(o)}"),
+    ("GET", f"{V}/parties/{{party_id}}/statement"): lambda w, o: Call(
+        "GET", f"{V}/parties/{w.party(o)}/statement?from=2026-11-01&to=2026-11-30"
+    ),
+    ("POST", f"{V}/parties/{{party_id}}/reconciliation"): lambda w, o: Call(
+        "POST",
+        f"{V}/parties/{w.party(o)}/reconciliation",
+        json={"counted_on": TODAY.isoformat(), "counts": [{"lot_id": w.lot(o), "counted": "9"}]},
+    ),
+    ("GET", f"{V}/reports/supervision-ending"): lambda w, o: Call(
+        "GET", f"{V}/reports/supervision-ending?days=30"
+    ),
+    ("GET", f"{V}/reports/taxes"): lambda w, o: Call(
+        "GET", f"{V}/reports/taxes?from=2026-11-01&to=2026-11-30&party_id={w.party(o)}"
+    ),
 }
 
 

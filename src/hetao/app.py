@@ -24,6 +24,7 @@ from hetao.audit.service import checkpoint_policy, enable_checkpoints
 from hetao.auth.ratelimit import RateLimiter
 from hetao.config import Settings
 from hetao.db import make_engine, session_factory
+from hetao.ledger.api import router as ledger_router
 from hetao.profiles import ZoneProfile, load_profile
 from hetao.registry.api import router as registry_router
 from hetao.web import router as web_router
@@ -139,6 +140,7 @@ def create_app(
     _document_conventions(app)
     app.include_router(system_router, prefix="/api/v1")
     app.include_router(registry_router, prefix="/api/v1")
+    app.include_router(ledger_router, prefix="/api/v1")
     app.include_router(reference_router, prefix="/api/v1")
     app.include_router(auth_router, prefix="/api/v1")
     app.include_router(audit_router, prefix="/api/v1")

@@ -4,6 +4,8 @@ from hetao.api.models import IdempotencyRecord
 from hetao.audit.models import AuditCheckpoint, AuditEvent, AuditHead
 from hetao.auth.models import ApiToken, LoginAttempt, User, WebSession
 from hetao.db import Base
+from hetao.ledger.declaration_models import Declaration, DeclarationLine
+from hetao.ledger.models import Hold, Lot, LotParent, Movement
 from hetao.registry.models import (
     Affiliation,
     ExemptionWaiver,
@@ -24,10 +26,16 @@ __all__ = [
     "AuditCheckpoint",
     "AuditEvent",
     "AuditHead",
+    "Declaration",
+    "DeclarationLine",
     "ExemptionWaiver",
+    "Hold",
     "IdempotencyRecord",
     "IdentityDocument",
     "LoginAttempt",
+    "Lot",
+    "LotParent",
+    "Movement",
     "Party",
     "Person",
     "User",

@@ -1,0 +1,1 @@
+"""The bonded e-ledger: lots per party, append-only movements, holds and balances."""

@@ -1,0 +1,171 @@
+"""Declaration tables: what a party declares at a line or inside the zone, line by line.
+
+A declaration is idempotent by its declarant's reference (unique per party); clearing it posts
+the ledger movements and keeps the tax assessment with its totals for reporting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hetao.db import Base, UTCDateTime, enum_type, utcnow
+from hetao.ledger.models import MONEY, QUANTITY, CustomsStatus
+
+
+class DeclarationKind(StrEnum):
+    """What a declaration does to the goods; decides the ledger verb and the tax movement."""
+
+    FIRST_LINE_ENTRY = "first_line_entry"
+    """Hong Kong -> zone: admits new lots."""
+    FIRST_LINE_EXIT = "first_line_exit"
+    """Zone -> Hong Kong: exports goods from lots."""
+    SECOND_LINE_EXIT = "second_line_exit"
+    """Zone -> mainland: releases goods from lots, taxed as imports (R7)."""
+    SECOND_LINE_ENTRY = "second_line_entry"
+    """Mainland -> zone: admits domestic goods."""
+    IN_ZONE_TRANSFER = "in_zone_transfer"
+    """To another party inside the zone (R8)."""
+    RESEARCH_CONSUMPTION = "research_consumption"
+    """Used up in research without forming an R&D product (R5)."""
+    TRANSFORMATION = "transformation"
+    """Inputs turned into an R&D product lot (R7)."""
+    DESTRUCTION = "destruction"
+    """Destroyed under supervision."""
+    STOCKTAKE_ADJUSTMENT = "stocktake_adjustment"
+    """A counted shortage (negative) or overage (positive) booked to a lot (R31)."""
+
+
+class DeclarationStatus(StrEnum):
+    """Workflow of a declaration."""
+
+    SUBMITTED = "submitted"
+    """Lodged by the declarant; nothing is posted yet."""
+    ACCEPTED = "accepted"
+    """Documents checked by an officer; waiting for clearance."""
+    CLEARED = "cleared"
+    """Movements posted and taxes assessed."""
+    REFUSED = "refused"
+    """Refused by an officer, with the reason; nothing was posted."""
+
+
+class Declaration(Base):
+    """One declaration by a party, unique by (party, reference)."""
+
+    __tablename__ = "ledger_declarations"
+    __table_args__ = (
+        UniqueConstraint("party_id", "reference"),
+        CheckConstraint(
+            "(status = 'cleared' AND cleared_at IS NOT NULL)"
+            " OR (status <> 'cleared' AND cleared_at IS NULL)",
+            name="cleared_has_its_time",
+        ),
+        CheckConstraint(
+            "status <> 'refused' OR refusal_reason IS NOT NULL", name="refused_has_a_reason"
+        ),
+        Index("ix_ledger_declarations_status_cleared_at", "status", "cleared_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
+    #: The declarant's own reference: the business idempotency key.
+    reference: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[DeclarationKind] = mapped_column(
+        enum_type(DeclarationKind, name="declaration_kind")
+    )
+    status: Mapped[DeclarationStatus] = mapped_column(
+        enum_type(DeclarationStatus, name="declaration_status"),
+        default=DeclarationStatus.SUBMITTED,
+    )
+    #: Profile code of the port or channel; None for movements inside the zone.
+    crossing_point: Mapped[str | None] = mapped_column(String(40))
+    hand_carried: Mapped[bool] = mapped_column(default=False)
+    #: The date of the movement: admission date of new lots and the tax date.
+    declared_on: Mapped[dt.date] = mapped_column(Date)
+    #: The receiving party of an in-zone transfer.
+    to_party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"))
+    transfer_reason: Mapped[str | None] = mapped_column(String(20))
+    #: Why goods were destroyed or adjusted (required for those kinds).
+    reason: Mapped[str | None] = mapped_column(Text)
+    #: The R&D product of a transformation, as declared.
+    product: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    product_lot_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_lots.id"))
+    #: SHA-256 of the submitted content: the same reference with other content is a conflict.
+    content_hash: Mapped[str] = mapped_column(String(64))
+    #: The whole ``hetao.tax.Assessment`` as JSON; None until cleared (or for untaxed kinds).
+    assessment: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    duty: Mapped[Decimal | None] = mapped_column(MONEY)
+    consumption_tax: Mapped[Decimal | None] = mapped_column(MONEY)
+    vat: Mapped[Decimal | None] = mapped_column(MONEY)
+    tax_total: Mapped[Decimal | None] = mapped_column(MONEY)
+    refusal_reason: Mapped[str | None] = mapped_column(Text)
+    submitted_by: Mapped[str] = mapped_column(String(120))
+    decided_by: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    cleared_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    refused_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    lines: Mapped[list[DeclarationLine]] = relationship(
+        back_populates="declaration",
+        order_by="DeclarationLine.line_no",
+        cascade="all, delete-orphan",
+    )
+
+
+class DeclarationLine(Base):
+    """One goods line: what, how much, worth what, from which lot, with its flags."""
+
+    __tablename__ = "ledger_declaration_lines"
+    __table_args__ = (
+        UniqueConstraint("declaration_id", "line_no"),
+        CheckConstraint("quantity <> 0", name="quantity_not_zero"),
+        CheckConstraint("customs_value >= 0", name="customs_value_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("ledger_declarations.id"))
+    #: 1-based position in the declaration; part of the derived ledger keys.
+    line_no: Mapped[int] = mapped_column(Integer)
+    hs_code: Mapped[str] = mapped_column(String(10))
+    description: Mapped[str] = mapped_column(String(500))
+    #: Signed only for stocktake adjustments; positive otherwise.
+    quantity: Mapped[Decimal] = mapped_column(QUANTITY)
+    unit: Mapped[str] = mapped_column(String(16))
+    customs_value: Mapped[Decimal] = mapped_column(MONEY)
+    currency: Mapped[str] = mapped_column(String(3))
+    origin: Mapped[str] = mapped_column(String(2))
+    goods_kind: Mapped[str] = mapped_column(String(40))
+    #: The status the goods hold when declared: claimed for entries, the lot's otherwise.
+    customs_status: Mapped[CustomsStatus] = mapped_column(
+        enum_type(CustomsStatus, name="customs_status")
+    )
+    #: The lot the goods are drawn from (outbound, consumption, transfer, adjustment).
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_lots.id"), index=True)
+    #: The lot clearance opened (an admission, or the receiver's lot of a transfer).
+    result_lot_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_lots.id"))
+    research_own_use: Mapped[bool] = mapped_column(default=False)
+    bonded: Mapped[bool] = mapped_column(default=False)
+    special_article: Mapped[bool] = mapped_column(default=False)
+    hgr_material: Mapped[bool] = mapped_column(default=False)
+    legally_inspected: Mapped[bool] = mapped_column(default=False)
+    supervised_equipment: Mapped[bool] = mapped_column(default=False)
+    #: R5: consumables used up in research, released without repaying tax on application.
+    release_on_application: Mapped[bool] = mapped_column(default=False)
+
+    declaration: Mapped[Declaration] = relationship(back_populates="lines")

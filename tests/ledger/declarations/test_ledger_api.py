@@ -1,0 +1,258 @@
+"""The ledger over HTTP: declarations, lots and reports, roles, and problem+json errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from factories import bearer
+from hetao.audit.service import Actor
+from hetao.auth import service as auth
+from hetao.auth.principal import Role
+from hetao.db import utcnow
+from hetao.ledger.models import Lot
+from hetao.profiles import ZoneProfile
+from hetao.registry.models import Party
+from hetao.timeutil import zone_today
+from ledger.declarations.support import DECLARED_ON, K, admitted, body, line
+
+V = "/api/v1"
+PROBLEM = "application/problem+json"
+Tokens = Callable[..., str]
+
+
+def as_role(token_for: Tokens, role: Role, party: Party | None = None) -> dict[str, str]:
+    return bearer(token_for(role, party_id=party.id if party else None))
+
+
+@pytest.fixture
+def lot(session: Session, actor: Actor, profile: ZoneProfile, party: Party) -> Lot:
+    """Ten duty-free reagent kits of ``party``, committed for the app to see."""
+    found = admitted(session, party, profile, actor, research_own_use=True)
+    session.commit()
+    return found
+
+
+@pytest.fixture
+def their_lot(session: Session, actor: Actor, profile: ZoneProfile, other: Party) -> Lot:
+    found = admitted(session, other, profile, actor, bonded=True)
+    session.commit()
+    return found
+
+
+def lodge(client: TestClient, document: dict[str, Any], **headers: str) -> Any:
+    return client.post(f"{V}/declarations", json=document, headers=headers)
+
+
+class TestDeclarations:
+    def test_lodging_is_idempotent_by_reference_and_other_content_is_a_409(
+        self, client: TestClient, party: Party, session: Session
+    ) -> None:
+        session.commit()
+        document = body(party.id, K.FIRST_LINE_ENTRY, lines=[line(bonded=True)])
+        first = lodge(client, document)
+        assert first.status_code == 201, first.text
+        again = lodge(client, document)
+        assert again.status_code == 200
+        assert again.json()["id"] == first.json()["id"]
+        clash = lodge(client, {**document, "lines": [line(bonded=True, quantity="9")]})
+        assert clash.status_code == 409
+        assert clash.headers["content-type"] == PROBLEM
+        assert clash.json()["errors"][0]["field"] == "reference"
+
+    def test_an_idempotency_key_replays_the_first_answer(
+        self, client: TestClient, party: Party, session: Session
+    ) -> None:
+        session.commit()
+        document = body(party.id, K.FIRST_LINE_ENTRY)
+        first = lodge(client, document, **{"Idempotency-Key": "lodge-1"})
+        replay = lodge(client, document, **{"Idempotency-Key": "lodge-1"})
+        assert replay.headers.get("Idempotent-Replayed") == "true"
+        assert replay.json() == first.json()
+
+    def test_an_r13_refusal_is_a_problem_naming_the_line_and_the_rule(
+        self, client: TestClient, party: Party, session: Session
+    ) -> None:
+        session.commit()
+        document = body(
+            party.id,
+            K.FIRST_LINE_ENTRY,
+            crossing_point="FBZ_CHANNEL_1",
+            hand_carried=True,
+            lines=[line(bonded=True)],
+        )
+        response = lodge(client, document)
+        assert response.status_code == 422
+        assert response.headers["content-type"] == PROBLEM
+        error = response.json()["errors"][0]
+        assert (error["field"], error["rule"]) == ("lines[0].bonded", "R13.bonded_not_hand_carried")
+
+    def test_a_float_quantity_is_refused_naming_the_field(
+        self, client: TestClient, party: Party, session: Session
+    ) -> None:
+        session.commit()
+        response = lodge(client, body(party.id, K.FIRST_LINE_ENTRY, lines=[line(quantity=2.5)]))
+        assert response.status_code == 422
+        error = response.json()["errors"][0]
+        assert (error["field"], error["rule"]) == ("lines[0].quantity", "decimal_string_required")
+
+    def test_officers_clear_the_declarations_of_their_own_line(
+        self, client: TestClient, token_for: Tokens, party: Party, lot: Lot
+    ) -> None:
+        document = body(
+            party.id,
+            K.SECOND_LINE_EXIT,
+            lines=[line(lot_id=lot.id, quantity="4", customs_value="4800.00")],
+        )
+        created = lodge(client, document).json()
+        url = f"{V}/declarations/{created['id']}"
+        first_line = as_role(token_for, Role.FIRST_LINE_OFFICER)
+        assert client.post(f"{url}/clear", headers=first_line).status_code == 403
+        second_line = as_role(token_for, Role.SECOND_LINE_OFFICER)
+        cleared = client.post(f"{url}/clear", headers=second_line)
+        assert cleared.status_code == 200, cleared.text
+        out = cleared.json()
+        assert (out["status"], out["tax_total"]) == ("cleared", "717.56")
+        assert out["assessment"]["lines"][0]["rule"] == "R7.second_line_exit_taxed"
+        again = client.post(f"{url}/clear", headers=second_line)
+        assert again.json() == out
+        shown = client.get(f"{V}/lots/{lot.id}").json()
+        assert shown["lot"]["balance"] == "6.000"
+
+    def test_accept_then_refuse_with_a_reason_and_refusing_again_is_a_409(
+        self, client: TestClient, party: Party, session: Session
+    ) -> None:
+        session.commit()
+        created = lodge(client, body(party.id, K.FIRST_LINE_ENTRY)).json()
+        url = f"{V}/declarations/{created['id']}"
+        assert client.post(f"{url}/accept").json()["status"] == "accepted"
+        refused = client.post(f"{url}/refuse", json={"reason": "permit missing"})
+        assert (refused.json()["status"], refused.json()["refusal_reason"]) == (
+            "refused",
+            "permit missing",
+        )
+        again = client.post(f"{url}/refuse", json={"reason": "again"})
+        assert again.status_code == 409
+        assert again.json()["errors"][0]["rule"] == "declaration.refuse.allowed_from"
+
+    def test_list_and_show_declarations(
+        self, client: TestClient, party: Party, session: Session
+    ) -> None:
+        session.commit()
+        created = lodge(client, body(party.id, K.FIRST_LINE_ENTRY)).json()
+        listed = client.get(f"{V}/declarations", params={"party_id": party.id, "limit": 1})
+        assert [d["id"] for d in listed.json()["items"]] == [created["id"]]
+        shown = client.get(f"{V}/declarations/{created['id']}").json()
+        assert shown["lines"][0]["hs_code"] == "382219"
+
+
+class TestEnterpriseUser:
+    def test_declares_and_reads_for_its_own_party_only(
+        self,
+        client: TestClient,
+        token_for: Tokens,
+        party: Party,
+        other: Party,
+        lot: Lot,
+        their_lot: Lot,
+    ) -> None:
+        mine = as_role(token_for, Role.ENTERPRISE_USER, party)
+        own = lodge(client, body(party.id, K.FIRST_LINE_ENTRY), **mine)
+        assert own.status_code == 201, own.text
+        assert lodge(client, body(other.id, K.FIRST_LINE_ENTRY), **mine).status_code == 403
+        theirs = lodge(client, body(other.id, K.FIRST_LINE_ENTRY)).json()
+        hidden = client.get(f"{V}/declarations/{theirs['id']}", headers=mine)
+        assert hidden.status_code == 404
+        assert hidden.headers["content-type"] == PROBLEM
+        listed = client.get(f"{V}/declarations", headers=mine).json()["items"]
+        assert {d["party_id"] for d in listed} == {party.id}
+        assert client.get(f"{V}/lots/{lot.id}", headers=mine).status_code == 200
+        assert client.get(f"{V}/lots/{their_lot.id}", headers=mine).status_code == 404
+        lots = client.get(f"{V}/lots", params={"party_id": other.id}, headers=mine).json()
+        assert lots["items"] == []
+        today = zone_today("Asia/Shanghai").isoformat()
+        period = {"from": today, "to": today}
+        statement = f"{V}/parties/{other.id}/statement"
+        assert client.get(statement, params=period, headers=mine).status_code == 404
+        assert (
+            client.post(f"{V}/declarations/{own.json()['id']}/clear", headers=mine).status_code
+            == 403
+        )
+
+    def test_a_gate_device_has_no_business_here(
+        self, client: TestClient, session: Session, actor: Actor
+    ) -> None:
+        _, raw = auth.issue_token(
+            session,
+            name="gate",
+            roles=[Role.GATE_DEVICE],
+            device_name="gate-1",
+            crossing_points=["FBZ_CHANNEL_1"],
+            expires_at=utcnow() + dt.timedelta(days=1),
+            actor=actor,
+        )
+        session.commit()
+        response = client.get(f"{V}/declarations", headers=bearer(raw))
+        assert response.status_code == 403
+
+
+class TestLotsAndReports:
+    def test_a_lot_shows_its_balance_and_a_page_of_movements(
+        self, client: TestClient, lot: Lot, party: Party
+    ) -> None:
+        listed = client.get(f"{V}/lots", params={"party_id": party.id}).json()
+        assert [x["id"] for x in listed["items"]] == [lot.id]
+        shown = client.get(f"{V}/lots/{lot.id}", params={"limit": 1}).json()
+        assert (shown["lot"]["balance"], shown["lot"]["customs_status"]) == (
+            "10.000",
+            "duty_free_research",
+        )
+        assert [m["kind"] for m in shown["movements"]["items"]] == ["admit"]
+        assert shown["movements"]["next_cursor"] is None
+
+    def test_statement_reconciliation_supervision_and_taxes(
+        self, client: TestClient, token_for: Tokens, lot: Lot, party: Party
+    ) -> None:
+        today = zone_today("Asia/Shanghai").isoformat()
+        period = {"from": today, "to": today}
+        statement = client.get(f"{V}/parties/{party.id}/statement", params=period).json()
+        assert statement["balanced"] is True
+        assert statement["lots"][0]["closing"] == "10.000"
+        reconciliation = client.post(
+            f"{V}/parties/{party.id}/reconciliation",
+            json={
+                "counted_on": DECLARED_ON.isoformat(),
+                "counts": [{"lot_id": lot.id, "counted": "9"}],
+            },
+        ).json()
+        assert reconciliation["lots"][0]["finding"] == "shortage"
+        assert reconciliation["flagged"] == 0
+        ending = client.get(f"{V}/reports/supervision-ending", params={"days": 30})
+        assert ending.status_code == 200
+        taxes = client.get(
+            f"{V}/reports/taxes",
+            params=period,
+            headers=as_role(token_for, Role.SECOND_LINE_OFFICER),
+        )
+        assert taxes.status_code == 200
+        assert {row["party_id"] for row in taxes.json()["rows"]} >= {party.id}
+        first_line = as_role(token_for, Role.FIRST_LINE_OFFICER)
+        assert (
+            client.get(f"{V}/reports/taxes", params=period, headers=first_line).status_code == 403
+        )
+
+    def test_a_reversed_period_is_a_problem_naming_to(
+        self, client: TestClient, party: Party, session: Session
+    ) -> None:
+        session.commit()
+        response = client.get(
+            f"{V}/parties/{party.id}/statement",
+            params={"from": "2026-05-02", "to": (dt.date(2026, 5, 1)).isoformat()},
+        )
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "to"
