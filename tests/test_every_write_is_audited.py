@@ -4,7 +4,8 @@ DESIGN: every state change writes an audit event in the same transaction, tagged
 ``source:subject:action``, via ``hetao.audit.service.record_event``; services never commit.
 
 Every public function of the service modules (``hetao.registry.service``, ``hetao.auth.service``,
-``hetao.audit.service`` and the bulk imports of ``hetao.registry.bulk``) is classified by hand
+``hetao.audit.service``, the bulk imports of ``hetao.registry.bulk``, and the e-ledger's
+``hetao.ledger.service`` and ``hetao.ledger.declarations``) is classified by hand
 below, either in ``WRITES`` (a scenario that sets up what the function needs and calls it, and
 the tags the call must write) or in ``READS_ONLY`` (with the reason). A new service function
 fails ``test_every_public_service_function_is_classified`` until someone decides which it is.
@@ -27,6 +28,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -46,6 +48,11 @@ from hetao.auth.errors import LoginRefused
 from hetao.auth.models import ApiToken, User, WebSession
 from hetao.auth.principal import Role
 from hetao.db import utcnow
+from hetao.ledger import declarations
+from hetao.ledger import service as ledger
+from hetao.ledger.declaration_models import Declaration
+from hetao.ledger.models import Hold, Lot, Movement, MovementKind
+from hetao.ledger.schemas import DeclarationCreate
 from hetao.profiles import ZoneProfile
 from hetao.registry import bulk
 from hetao.registry import service as registry
@@ -58,8 +65,13 @@ from hetao.registry.schemas import (
     VehicleCreate,
     WaiverCreate,
 )
+from ledger.declarations.support import K, admitted, body, line
+from ledger.declarations.support import clear as clear_declaration
+from ledger.declarations.support import submit as lodge
+from ledger.support import admit, product
+from ledger.support import key as idempotency_key
 
-SERVICE_MODULES: tuple[ModuleType, ...] = (registry, bulk, auth, audit)
+SERVICE_MODULES: tuple[ModuleType, ...] = (registry, bulk, auth, audit, ledger, declarations)
 AUDIT_TABLES = frozenset({"audit_events", "audit_head", "audit_checkpoints"})
 
 NOW = dt.datetime(2026, 6, 1, 9, 0, tzinfo=dt.UTC)
@@ -478,6 +490,250 @@ def scenario_checkpoint_policy(w: World) -> Call:
     )
 
 
+# --- scenarios: ledger --------------------------------------------------------------------
+
+D = Decimal
+#: A hold that outlives the test.
+LATER = dt.datetime(2099, 1, 1, tzinfo=dt.UTC)
+
+
+def a_lot(w: World, party: Party | None = None, **overrides: Any) -> Lot:
+    """10 bonded reagent kits admitted for ``party`` (a fresh one unless given)."""
+    owner = party if party is not None else make_party(w.session, w.actor)
+    return admit(w.session, owner, w.profile, w.actor, **overrides)
+
+
+def a_hold(w: World, lot: Lot, *, expires_at: dt.datetime = LATER, **extra: Any) -> Hold:
+    return ledger.hold(
+        w.session,
+        lot,
+        quantity=D(3),
+        expires_at=expires_at,
+        idempotency_key=idempotency_key(),
+        actor=w.actor,
+        **extra,
+    )
+
+
+def scenario_admit(w: World) -> Call:
+    party = make_party(w.session, w.actor)
+    return lambda: admit(w.session, party, w.profile, w.actor)
+
+
+def scenario_transfer(w: World) -> Call:
+    lot, receiver = a_lot(w), make_party(w.session, w.actor)
+    return lambda: ledger.transfer(
+        w.session,
+        lot,
+        to_party=receiver,
+        quantity=D(4),
+        idempotency_key=idempotency_key(),
+        profile=w.profile,
+        actor=w.actor,
+    )
+
+
+def scenario_withdrawal(verb: Callable[..., Movement], **extra: Any) -> Scenario:
+    """A withdrawal of 2 of the lot's 10 units by ``verb`` (consume, destroy and so on)."""
+
+    def scenario(w: World) -> Call:
+        lot = a_lot(w)
+        return lambda: verb(
+            w.session,
+            lot,
+            quantity=D(2),
+            idempotency_key=idempotency_key(),
+            actor=w.actor,
+            **extra,
+        )
+
+    return scenario
+
+
+def scenario_adjust(quantity: Decimal) -> Scenario:
+    """A stocktake overage (positive: a deposit) or shortage (negative: a withdrawal)."""
+
+    def scenario(w: World) -> Call:
+        lot = a_lot(w)
+        return lambda: ledger.adjust(
+            w.session,
+            lot,
+            quantity=quantity,
+            reason="annual stocktake",
+            idempotency_key=idempotency_key(),
+            actor=w.actor,
+        )
+
+    return scenario
+
+
+def scenario_transform(w: World) -> Call:
+    party = make_party(w.session, w.actor)
+    reagent = a_lot(w, party)
+    cells = a_lot(w, party, hs_code="3002.49", goods_kind="samples")
+    return lambda: ledger.transform(
+        w.session,
+        [(cells, D(2)), (reagent, D("0.5"))],
+        idempotency_key=idempotency_key(),
+        profile=w.profile,
+        actor=w.actor,
+        **product(),
+    )
+
+
+def scenario_reverse(w: World) -> Call:
+    """Reversing a transfer: both legs, a deposit back to the source and a withdrawal."""
+    lot = a_lot(w)
+    moved = ledger.transfer(
+        w.session,
+        lot,
+        to_party=make_party(w.session, w.actor),
+        quantity=D(4),
+        idempotency_key=idempotency_key(),
+        profile=w.profile,
+        actor=w.actor,
+    )
+    return lambda: ledger.reverse(
+        w.session,
+        moved.outgoing,
+        reason="sent to the wrong party",
+        idempotency_key=idempotency_key(),
+        actor=w.actor,
+    )
+
+
+def scenario_hold(w: World) -> Call:
+    lot = a_lot(w)
+    return lambda: a_hold(w, lot)
+
+
+def scenario_post(w: World) -> Call:
+    held = a_hold(w, a_lot(w))
+    return lambda: ledger.post(
+        w.session,
+        held,
+        kind=MovementKind.RELEASE_SECOND_LINE,
+        idempotency_key=idempotency_key(),
+        actor=w.actor,
+    )
+
+
+def scenario_void(w: World) -> Call:
+    held = a_hold(w, a_lot(w))
+    return lambda: ledger.void(w.session, held, actor=w.actor, reason="inspection passed")
+
+
+def scenario_void_expired(w: World) -> Call:
+    now = utcnow()
+    soon = now + dt.timedelta(minutes=5)
+    held = a_hold(w, a_lot(w), expires_at=soon, now=now)
+
+    def call() -> None:
+        assert ledger.void_expired(w.session, now=soon, actor=w.actor) == [held]
+
+    return call
+
+
+def scenario_supervision_class_of(w: World) -> Call:
+    return lambda: ledger.supervision_class_of("8703.23", "vehicles")
+
+
+# --- scenarios: declarations --------------------------------------------------------------
+
+
+def lodged(w: World, kind: K = K.FIRST_LINE_ENTRY, **fields: Any) -> Declaration:
+    """A submitted declaration of a fresh party (a first-line entry unless told)."""
+    return lodge(w.session, make_party(w.session, w.actor), w.profile, w.actor, kind, **fields)
+
+
+def scenario_submit_declaration(w: World) -> Call:
+    party = make_party(w.session, w.actor)
+    data = DeclarationCreate.model_validate(body(party.id, K.FIRST_LINE_ENTRY))
+    return lambda: declarations.submit(w.session, party, data, profile=w.profile, actor=w.actor)
+
+
+def scenario_accept_declaration(w: World) -> Call:
+    declaration = lodged(w)
+    return lambda: declarations.accept(w.session, declaration, actor=w.actor)
+
+
+def scenario_refuse_declaration(w: World) -> Call:
+    declaration = lodged(w)
+    return lambda: declarations.refuse(
+        w.session, declaration, reason="invoice missing", actor=w.actor
+    )
+
+
+def scenario_clear_entry(w: World) -> Call:
+    """A first-line entry: clearing admits its lot."""
+    declaration = lodged(w)
+    return lambda: clear_declaration(w.session, declaration, w.profile, w.actor)
+
+
+def scenario_clear_second_line_exit(w: World) -> Call:
+    """A second-line exit: clearing withdraws from a lot and stores the assessment."""
+    party = make_party(w.session, w.actor)
+    lot = admitted(w.session, party, w.profile, w.actor, bonded=True)
+    declaration = lodge(
+        w.session,
+        party,
+        w.profile,
+        w.actor,
+        K.SECOND_LINE_EXIT,
+        lines=[line(lot_id=lot.id, quantity="4", customs_value="4800.00")],
+    )
+    return lambda: clear_declaration(w.session, declaration, w.profile, w.actor)
+
+
+def scenario_line_of(w: World) -> Call:
+    return lambda: declarations.line_of(K.SECOND_LINE_EXIT)
+
+
+def scenario_ledger_key(w: World) -> Call:
+    return lambda: declarations.ledger_key("REF-2026-00001", 2)
+
+
+def scenario_get_declaration(w: World) -> Call:
+    declaration = lodged(w)
+
+    def call() -> None:
+        assert declarations.get_declaration(w.session, declaration.id) is declaration
+        assert declarations.get_declaration(w.session, declaration.id, for_update=True)
+
+    return call
+
+
+def scenario_by_reference(w: World) -> Call:
+    declaration = lodged(w)
+
+    def call() -> None:
+        found = declarations.by_reference(
+            w.session, party_id=declaration.party_id, reference=declaration.reference
+        )
+        assert found is declaration
+
+    return call
+
+
+def scenario_page_declarations(w: World) -> Call:
+    declaration = lodged(w)
+    return lambda: declarations.page_declarations(
+        w.session,
+        party_id=declaration.party_id,
+        status=None,
+        kind=None,
+        cursor=None,
+        limit=10,
+    )
+
+
+def scenario_assessment_request(w: World) -> Call:
+    declaration = lodged(w)
+    party = w.session.get(Party, declaration.party_id)
+    assert party is not None
+    return lambda: declarations.assessment_request(declaration, party, declaration.lines)
+
+
 # --- the classification -------------------------------------------------------------------
 
 #: Functions that change state: the scenario calling each, and the tags the call must write.
@@ -559,6 +815,47 @@ WRITES: dict[str, tuple[Scenario, frozenset[str]]] = {
     "auth.service.revoke_token": (scenario_revoke_token, frozenset({"auth:token:revoke"})),
     "audit.service.record_event": (scenario_record_event, frozenset({PROBE_TAG})),
     "audit.service.checkpoint_now": (scenario_checkpoint_now, frozenset()),
+    "ledger.service.admit": (scenario_admit, frozenset({"ledger:lot:admit"})),
+    "ledger.service.transfer": (scenario_transfer, frozenset({"ledger:movement:transfer"})),
+    "ledger.service.consume": (
+        scenario_withdrawal(ledger.consume),
+        frozenset({"ledger:movement:consume"}),
+    ),
+    "ledger.service.release_second_line": (
+        scenario_withdrawal(ledger.release_second_line),
+        frozenset({"ledger:movement:release_second_line"}),
+    ),
+    "ledger.service.export_first_line": (
+        scenario_withdrawal(ledger.export_first_line),
+        frozenset({"ledger:movement:export_first_line"}),
+    ),
+    "ledger.service.destroy": (
+        scenario_withdrawal(ledger.destroy, reason="contaminated, incinerated under supervision"),
+        frozenset({"ledger:movement:destroy"}),
+    ),
+    "ledger.service.adjust": (scenario_adjust(D(1)), frozenset({"ledger:movement:adjust"})),
+    "ledger.service.transform": (scenario_transform, frozenset({"ledger:lot:transform"})),
+    "ledger.service.reverse": (scenario_reverse, frozenset({"ledger:movement:reverse"})),
+    "ledger.service.hold": (scenario_hold, frozenset({"ledger:hold:place"})),
+    "ledger.service.post": (scenario_post, frozenset({"ledger:hold:post"})),
+    "ledger.service.void": (scenario_void, frozenset({"ledger:hold:void"})),
+    "ledger.service.void_expired": (scenario_void_expired, frozenset({"ledger:hold:void"})),
+    "ledger.declarations.submit": (
+        scenario_submit_declaration,
+        frozenset({"ledger:declaration:submit"}),
+    ),
+    "ledger.declarations.accept": (
+        scenario_accept_declaration,
+        frozenset({"ledger:declaration:accept"}),
+    ),
+    "ledger.declarations.refuse": (
+        scenario_refuse_declaration,
+        frozenset({"ledger:declaration:refuse"}),
+    ),
+    "ledger.declarations.clear": (
+        scenario_clear_entry,
+        frozenset({"ledger:declaration:clear", "ledger:lot:admit"}),
+    ),
 }
 
 #: Other paths of a writing function that write different events: case -> (function, ...).
@@ -567,6 +864,16 @@ OTHER_PATHS: dict[str, tuple[str, Scenario, frozenset[str]]] = {
         "auth.service.login",
         scenario_login_refused,
         frozenset({"auth:login:fail"}),
+    ),
+    "ledger.service.adjust[shortage]": (
+        "ledger.service.adjust",
+        scenario_adjust(D(-1)),
+        frozenset({"ledger:movement:adjust"}),
+    ),
+    "ledger.declarations.clear[second_line_exit]": (
+        "ledger.declarations.clear",
+        scenario_clear_second_line_exit,
+        frozenset({"ledger:declaration:clear", "ledger:movement:release_second_line"}),
     ),
 }
 
@@ -615,6 +922,34 @@ READS_ONLY: dict[str, tuple[str, Scenario]] = {
     "audit.service.checkpoint_policy": (
         "builds a policy from the profile (creating the signing key file if missing); no row",
         scenario_checkpoint_policy,
+    ),
+    "ledger.service.supervision_class_of": (
+        "computes the R5 supervision class from the HS code and goods kind, changes nothing",
+        scenario_supervision_class_of,
+    ),
+    "ledger.declarations.line_of": (
+        "computes the line a declaration kind crosses, changes nothing",
+        scenario_line_of,
+    ),
+    "ledger.declarations.ledger_key": (
+        "formats the ledger idempotency key of a declaration line, changes nothing",
+        scenario_ledger_key,
+    ),
+    "ledger.declarations.get_declaration": (
+        "looks a declaration up by id (optionally locking its row), changes nothing",
+        scenario_get_declaration,
+    ),
+    "ledger.declarations.by_reference": (
+        "looks a declaration up by its declarant's reference, changes nothing",
+        scenario_by_reference,
+    ),
+    "ledger.declarations.page_declarations": (
+        "reads one page of declarations, changes nothing",
+        scenario_page_declarations,
+    ),
+    "ledger.declarations.assessment_request": (
+        "builds the hetao.tax request of a declaration, changes nothing",
+        scenario_assessment_request,
     ),
 }
 
