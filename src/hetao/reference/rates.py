@@ -20,9 +20,9 @@ from decimal import Decimal
 from importlib.resources import files
 from pathlib import Path
 
-from hetao.errors import FieldProblem, ValidationFailed
+from hetao.errors import ValidationFailed
 from hetao.reference.currencies import check_currency
-from hetao.reference.tariff import RateKind, RowReader, one_per_file, read_table, refused
+from hetao.reference.tariff import RateKind, RowReader, read_records
 
 SAMPLE_RATES = "exchange_rates_sample.csv"
 RATE_COLUMNS = ("version", "month", "currency", "units", "cny", "kind")
@@ -98,36 +98,20 @@ class RateTable:
 
 def import_rates(text: str, *, source: str = "<text>") -> RateTable:
     """Validate every row of a rate CSV; raise one ValidationFailed naming row, column, rule."""
-    rows, problems = read_table(text, RATE_COLUMNS)
-    rates: list[MonthlyRate] = []
-    versions: list[tuple[int, str | None]] = []
-    kinds: list[tuple[int, str | None]] = []
-    seen: dict[tuple[str, str], int] = {}
-    for number, row in rows:
-        read = RowReader(number, row, problems)
-        versions.append((number, read.version()))
-        kind = read.kind()
-        kinds.append((number, kind.value if kind else None))
-        rate = _rate_row(read)
-        if rate is None:
-            continue
-        key = (rate.month, rate.currency)
-        if key in seen:
-            read.fail(
-                "currency",
-                "exchange_rate.duplicate",
-                f"{rate.currency} for {rate.month} is also on line {seen[key]}",
-            )
-            continue
-        seen[key] = number
-        rates.append(rate)
-    version = one_per_file(versions, "version", problems)
-    kind_value = one_per_file(kinds, "kind", problems)
-    if not rows and not problems:
-        problems.append(FieldProblem("(rows)", "exchange_rate.empty", "the table has no rates", 1))
-    if problems or version is None or kind_value is None:
-        raise refused(source, "exchange-rate table", problems)
-    return RateTable(version=version, kind=RateKind(kind_value), rates=rates, source=source)
+    rates, version, kind = read_records(
+        text,
+        RATE_COLUMNS,
+        parse=_rate_row,
+        key_of=lambda rate: (rate.month, rate.currency),
+        duplicate=lambda rate, line: (
+            "currency",
+            f"{rate.currency} for {rate.month} is also on line {line}",
+        ),
+        rule="exchange_rate",
+        what="exchange-rate table",
+        source=source,
+    )
+    return RateTable(version=version, kind=kind, rates=rates, source=source)
 
 
 def _rate_row(read: RowReader) -> MonthlyRate | None:

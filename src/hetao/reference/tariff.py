@@ -15,15 +15,18 @@ import csv
 import datetime as dt
 import functools
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from importlib.resources import files
 from pathlib import Path
+from typing import TypeVar
 
 from hetao.errors import FieldProblem, ValidationFailed
 from hetao.reference.hs import check_hs_code
+
+T = TypeVar("T")
 
 SAMPLE_TARIFF = "tariff_sample.csv"
 TARIFF_COLUMNS = (
@@ -268,38 +271,69 @@ def one_per_file(
     return first
 
 
-def import_tariff(text: str, *, source: str = "<text>") -> Tariff:
-    """Validate every row of a tariff CSV; raise one ValidationFailed naming row, column, rule."""
-    rows, problems = read_table(text, TARIFF_COLUMNS, optional=_OPTIONAL)
-    rates: list[TariffRate] = []
+def read_records(
+    text: str,
+    columns: Sequence[str],
+    *,
+    parse: Callable[[RowReader], T | None],
+    key_of: Callable[[T], Hashable],
+    duplicate: Callable[[T, int], tuple[str, str]],
+    rule: str,
+    what: str,
+    source: str,
+    optional: frozenset[str] = frozenset(),
+) -> tuple[list[T], str, RateKind]:
+    """Parse every row of a versioned rate CSV: the records, the file's version and kind.
+
+    ``duplicate`` names the column and message when a key repeats (given the earlier line);
+    every problem of every row is gathered into one ValidationFailed naming row, column, rule.
+    """
+    rows, problems = read_table(text, columns, optional=optional)
+    records: list[T] = []
     versions: list[tuple[int, str | None]] = []
     kinds: list[tuple[int, str | None]] = []
-    seen: dict[tuple[str, dt.date], int] = {}
+    seen: dict[Hashable, int] = {}
     for number, row in rows:
         read = RowReader(number, row, problems)
         versions.append((number, read.version()))
         kind = read.kind()
         kinds.append((number, kind.value if kind else None))
-        rate = _tariff_row(read)
-        if rate is None:
+        record = parse(read)
+        if record is None:
             continue
-        key = (rate.code, rate.valid_from)
+        key = key_of(record)
         if key in seen:
-            read.fail(
-                "code",
-                "tariff.duplicate",
-                f"{rate.code} from {rate.valid_from} is also on line {seen[key]}",
-            )
+            column, message = duplicate(record, seen[key])
+            read.fail(column, f"{rule}.duplicate", message)
             continue
         seen[key] = number
-        rates.append(rate)
+        records.append(record)
     version = one_per_file(versions, "version", problems)
     kind_value = one_per_file(kinds, "kind", problems)
     if not rows and not problems:
-        problems.append(FieldProblem("(rows)", "tariff.empty", "the table has no rates", 1))
+        problems.append(FieldProblem("(rows)", f"{rule}.empty", "the table has no rates", 1))
     if problems or version is None or kind_value is None:
-        raise refused(source, "tariff", problems)
-    return Tariff(version=version, kind=RateKind(kind_value), rates=rates, source=source)
+        raise refused(source, what, problems)
+    return records, version, RateKind(kind_value)
+
+
+def import_tariff(text: str, *, source: str = "<text>") -> Tariff:
+    """Validate every row of a tariff CSV; raise one ValidationFailed naming row, column, rule."""
+    rates, version, kind = read_records(
+        text,
+        TARIFF_COLUMNS,
+        optional=_OPTIONAL,
+        parse=_tariff_row,
+        key_of=lambda rate: (rate.code, rate.valid_from),
+        duplicate=lambda rate, line: (
+            "code",
+            f"{rate.code} from {rate.valid_from} is also on line {line}",
+        ),
+        rule="tariff",
+        what="tariff",
+        source=source,
+    )
+    return Tariff(version=version, kind=kind, rates=rates, source=source)
 
 
 def _tariff_row(read: RowReader) -> TariffRate | None:
