@@ -23,7 +23,10 @@ from hetao.api.security import current_principal
 from hetao.audit.service import checkpoint_policy, enable_checkpoints
 from hetao.auth.ratelimit import RateLimiter
 from hetao.config import Settings
+from hetao.crossing.api import router as crossing_router
+from hetao.datatransfer.api import router as datatransfer_router
 from hetao.db import make_engine, session_factory
+from hetao.funds.api import router as funds_router
 from hetao.ledger.api import router as ledger_router
 from hetao.profiles import ZoneProfile, load_profile
 from hetao.registry.api import router as registry_router
@@ -141,6 +144,9 @@ def create_app(
     app.include_router(system_router, prefix="/api/v1")
     app.include_router(registry_router, prefix="/api/v1")
     app.include_router(ledger_router, prefix="/api/v1")
+    app.include_router(crossing_router, prefix="/api/v1")
+    app.include_router(funds_router, prefix="/api/v1")
+    app.include_router(datatransfer_router, prefix="/api/v1")
     app.include_router(reference_router, prefix="/api/v1")
     app.include_router(auth_router, prefix="/api/v1")
     app.include_router(audit_router, prefix="/api/v1")

@@ -589,6 +589,15 @@ def tax_assess(
     _print_json(assessment)
 
 
+# --- crossings and decisions (issue 5): `hetao decide`, `hetao rules ...` ------------------
+
+# --- zone credentials (issue 5): `hetao credentials ...` ---------------------------------
+
+# --- research funds (issue 6): `hetao funds ...` -------------------------------------------
+
+# --- data transfers (issue 6): `hetao data ...` --------------------------------------------
+
+
 def main() -> None:
     """Console entry point."""
     try:

@@ -1,5 +1,12 @@
-"""Imports every model so that ``Base.metadata`` is complete (Alembic and the schema test)."""
+"""Imports every model so that ``Base.metadata`` is complete (Alembic and the schema test).
 
+The crossing, funds and data-transfer packages are imported whole: their models register
+themselves on ``Base.metadata``.
+"""
+
+import hetao.crossing.models
+import hetao.datatransfer.models
+import hetao.funds.models  # noqa: F401
 from hetao.api.models import IdempotencyRecord
 from hetao.audit.models import AuditCheckpoint, AuditEvent, AuditHead
 from hetao.auth.models import ApiToken, LoginAttempt, User, WebSession

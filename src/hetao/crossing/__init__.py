@@ -1,0 +1,1 @@
+"""Crossings at both lines: events, zone credentials, decisions, selection and inspections."""

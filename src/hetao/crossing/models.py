@@ -1,0 +1,3 @@
+"""Tables of `hetao.crossing`."""
+
+from __future__ import annotations

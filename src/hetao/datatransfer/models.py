@@ -1,0 +1,3 @@
+"""Tables of `hetao.datatransfer`."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Tables of `hetao.funds`."""
+
+from __future__ import annotations
