@@ -24,6 +24,8 @@ from hetao.audit.service import checkpoint_policy, enable_checkpoints
 from hetao.auth.ratelimit import RateLimiter
 from hetao.config import Settings
 from hetao.crossing.api import router as crossing_router
+from hetao.crossing.credentials_api import router as credentials_router
+from hetao.crossing.inspections_api import router as inspections_router
 from hetao.datatransfer.api import router as datatransfer_router
 from hetao.db import make_engine, session_factory
 from hetao.funds.api import router as funds_router
@@ -145,6 +147,8 @@ def create_app(
     app.include_router(registry_router, prefix="/api/v1")
     app.include_router(ledger_router, prefix="/api/v1")
     app.include_router(crossing_router, prefix="/api/v1")
+    app.include_router(credentials_router, prefix="/api/v1")
+    app.include_router(inspections_router, prefix="/api/v1")
     app.include_router(funds_router, prefix="/api/v1")
     app.include_router(datatransfer_router, prefix="/api/v1")
     app.include_router(reference_router, prefix="/api/v1")

@@ -591,6 +591,8 @@ def tax_assess(
 
 # --- crossings and decisions (issue 5): `hetao decide`, `hetao rules ...` ------------------
 
+# --- inspections and overrides (issue 5): `hetao inspections ...` -----------------------
+
 # --- zone credentials (issue 5): `hetao credentials ...` ---------------------------------
 
 # --- research funds (issue 6): `hetao funds ...` -------------------------------------------

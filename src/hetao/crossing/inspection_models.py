@@ -1,0 +1,3 @@
+"""Tables of `hetao.crossing` (inspection_models)."""
+
+from __future__ import annotations
