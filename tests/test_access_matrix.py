@@ -20,6 +20,16 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from crossing.inspections.support import (
+    adjustment_for,
+    decision_for,
+    inspection_for,
+    pending_override_for,
+)
+from datatransfer.support import application_payload as data_application_payload
+from datatransfer.support import batch as data_batch
+from datatransfer.support import in_state as data_application_in_state
+from datatransfer.support import whitelist as whitelist_for_data
 from factories import (
     make_application,
     make_party,
@@ -30,10 +40,15 @@ from factories import (
     resident_id,
     vehicle_payload,
 )
+from funds.support import led_by, transfer_body, transfer_in
 from hetao.app import create_app
 from hetao.audit.service import Actor
 from hetao.auth import service as auth
 from hetao.auth.principal import Role
+from hetao.crossing import credential_service
+from hetao.crossing import service as crossing_service
+from hetao.crossing.credentials import SigningKey
+from hetao.crossing.schemas import CrossingIn
 from hetao.db import utcnow
 from hetao.ledger.declaration_models import DeclarationKind
 from hetao.profiles import ZoneProfile, load_profile
@@ -129,6 +144,85 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/api/v1/reports/supervision-ending"): READERS,
     ("GET", "/api/v1/reports/taxes"): TAX_READERS,
 }
+#: Inspections and overrides (issue 5): officers act (the service confines each to its own
+#: line), auditors and administrators read.
+INSPECTION_READERS = frozenset(
+    {R.FIRST_LINE_OFFICER, R.SECOND_LINE_OFFICER, R.AUDITOR, R.ADMINISTRATOR}
+)
+MATRIX |= {
+    ("GET", "/api/v1/inspections"): INSPECTION_READERS,
+    ("GET", "/api/v1/inspections/{inspection_id}"): INSPECTION_READERS,
+    ("POST", "/api/v1/inspections/{inspection_id}/assign"): OFFICERS,
+    ("POST", "/api/v1/inspections/{inspection_id}/start"): OFFICERS,
+    ("POST", "/api/v1/inspections/{inspection_id}/result"): OFFICERS,
+    ("POST", "/api/v1/adjustments/{adjustment_id}/approve"): OFFICERS,
+    ("POST", "/api/v1/adjustments/{adjustment_id}/reject"): OFFICERS,
+    ("GET", "/api/v1/decisions/{decision_id}/overrides"): INSPECTION_READERS,
+    ("POST", "/api/v1/decisions/{decision_id}/overrides"): OFFICERS,
+    ("POST", "/api/v1/overrides/{override_id}/confirm"): OFFICERS,
+    ("POST", "/api/v1/overrides/{override_id}/reject"): OFFICERS,
+}
+#: Zone credentials (issue 5): see hetao.crossing.credentials_api and docs/access.md.
+MATRIX |= {
+    ("POST", "/api/v1/credentials"): REGISTRARS,
+    ("GET", "/api/v1/credentials/keys"): EVERYONE,
+    ("GET", "/api/v1/credentials/revocations"): STAFF | {R.GATE_DEVICE},
+    ("POST", "/api/v1/credentials/verify"): OFFICERS | {R.GATE_DEVICE},
+    ("GET", "/api/v1/credentials/{credential_id}"): READERS,
+    ("POST", "/api/v1/credentials/{credential_id}/revoke"): REVIEWERS | OFFICERS,
+}
+#: Crossings and rule sets (issue 5): see hetao.crossing.access and docs/access.md. The event
+#: is posted at FBZ_CHANNEL_1 (first line): a second-line officer is refused there.
+MATRIX |= {
+    ("POST", "/api/v1/crossings"): frozenset(
+        {R.GATE_DEVICE, R.FIRST_LINE_OFFICER, R.ADMINISTRATOR}
+    ),
+    ("GET", "/api/v1/crossings"): STAFF,
+    ("GET", "/api/v1/crossings/{crossing_id}"): STAFF,
+    ("POST", "/api/v1/crossings/{crossing_id}/replay"): INSPECTION_READERS,
+    ("GET", "/api/v1/rule-sets"): STAFF,
+    ("GET", "/api/v1/rule-sets/{version}"): STAFF,
+    ("POST", "/api/v1/rule-sets"): ADMINS,
+}
+#: Research funds (issue 6): the zone decides, enterprises declare and remit their own payments,
+#: auditors read; customs officers have no part in it (docs/access.md).
+FUNDS_READERS = frozenset({R.ZONE_REVIEWER, R.AUDITOR, R.ADMINISTRATOR, R.ENTERPRISE_USER})
+FUNDS_ZONE = frozenset({R.ZONE_REVIEWER, R.AUDITOR, R.ADMINISTRATOR})
+MATRIX |= {
+    ("POST", "/api/v1/projects"): REVIEWERS,
+    ("GET", "/api/v1/projects"): FUNDS_READERS,
+    ("GET", "/api/v1/projects/{project_id}"): FUNDS_READERS,
+    ("POST", "/api/v1/projects/{project_id}/close"): REVIEWERS,
+    ("GET", "/api/v1/projects/{project_id}/report"): FUNDS_READERS,
+    ("GET", "/api/v1/reports/funds-by-source"): FUNDS_ZONE,
+    ("POST", "/api/v1/fund-transfers"): APPLICANTS,
+    ("GET", "/api/v1/fund-transfers"): FUNDS_READERS,
+    ("GET", "/api/v1/fund-transfers/{transfer_id}"): FUNDS_READERS,
+    ("POST", "/api/v1/fund-transfers/{transfer_id}/check"): REVIEWERS,
+    ("POST", "/api/v1/fund-transfers/{transfer_id}/approve"): REVIEWERS,
+    ("POST", "/api/v1/fund-transfers/{transfer_id}/hold"): REVIEWERS,
+    ("POST", "/api/v1/fund-transfers/{transfer_id}/decline"): REVIEWERS,
+    ("POST", "/api/v1/fund-transfers/{transfer_id}/remit"): APPLICANTS,
+    ("POST", "/api/v1/fund-transfers/{transfer_id}/report"): REVIEWERS,
+}
+#: Data transfers (issue 6): the exporter applies, the zone records the authority's decisions,
+#: the channel's device (or the zone) posts batches; see docs/access.md.
+DATA_CHANNEL = frozenset({R.GATE_DEVICE, R.ZONE_REVIEWER, R.ADMINISTRATOR})
+MATRIX |= {
+    ("POST", "/api/v1/data-transfers/route"): READERS,
+    ("POST", "/api/v1/data-transfers"): APPLICANTS,
+    ("GET", "/api/v1/data-transfers"): READERS,
+    ("GET", "/api/v1/data-transfers/{application_id}"): READERS,
+    ("POST", "/api/v1/data-transfers/{application_id}/self-assess"): APPLICANTS,
+    ("POST", "/api/v1/data-transfers/{application_id}/file"): APPLICANTS,
+    ("POST", "/api/v1/data-transfers/{application_id}/apply"): APPLICANTS,
+    ("POST", "/api/v1/data-transfers/{application_id}/approve"): REVIEWERS,
+    ("POST", "/api/v1/data-transfers/{application_id}/reject"): REVIEWERS,
+    ("POST", "/api/v1/data-transfers/{application_id}/activate"): REVIEWERS,
+    ("POST", "/api/v1/data-transfers/{application_id}/extend"): APPLICANTS,
+    ("POST", "/api/v1/data-transfers/{application_id}/batches"): DATA_CHANNEL,
+    ("GET", "/api/v1/data-transfers/{application_id}/batches"): READERS,
+}
 
 #: Endpoints whose objects belong to a party: an enterprise user is confined to its own.
 REGISTRY = (
@@ -136,6 +230,21 @@ REGISTRY = (
 )  # fmt: skip
 PARTY_OBJECTS = {
     key for key in MATRIX if key[1].split("/")[3:4] and key[1].split("/")[3] in REGISTRY
+}
+# A credential belongs to the party its person is affiliated with.
+PARTY_OBJECTS |= {
+    ("POST", "/api/v1/credentials"),
+    ("GET", "/api/v1/credentials/{credential_id}"),
+}
+# Projects and fund transfers belong to their lead, partners, payer and payee.
+PARTY_OBJECTS |= {
+    key for key in MATRIX if key[1].split("/")[3:4] in (["projects"], ["fund-transfers"])
+}
+# A data transfer application belongs to its exporter; routing (pure) belongs to nobody.
+PARTY_OBJECTS |= {
+    key
+    for key in MATRIX
+    if key[1].split("/")[3:4] == ["data-transfers"] and not key[1].endswith("/route")
 }
 
 TODAY = dt.date(2026, 11, 23)
@@ -149,6 +258,8 @@ class World:
     session: Session
     profile: ZoneProfile
     parties: dict[str, int] = field(default_factory=dict)
+    #: The caller's role: officers act on their own line's objects (inspections, overrides).
+    role: Role | None = None
 
     def party(self, whose: str) -> int:
         if whose not in self.parties:
@@ -450,6 +561,317 @@ BUILDERS: dict[tuple[str, str], Builder] = {
         "GET", f"{V}/reports/taxes?from=2026-11-01&to=2026-11-30&party_id={w.party(o)}"
     ),
 }
+BUILDERS |= {
+    ("GET", f"{V}/inspections"): lambda w, o: Call("GET", f"{V}/inspections?status=queued"),
+    ("GET", f"{V}/inspections/{{inspection_id}}"): lambda w, o: Call(
+        "GET", f"{V}/inspections/{inspection_for(w.session, w.role)}"
+    ),
+    ("POST", f"{V}/inspections/{{inspection_id}}/assign"): lambda w, o: Call(
+        "POST", f"{V}/inspections/{inspection_for(w.session, w.role)}/assign", json={}
+    ),
+    ("POST", f"{V}/inspections/{{inspection_id}}/start"): lambda w, o: Call(
+        "POST", f"{V}/inspections/{inspection_for(w.session, w.role, 'assigned')}/start"
+    ),
+    ("POST", f"{V}/inspections/{{inspection_id}}/result"): lambda w, o: Call(
+        "POST",
+        f"{V}/inspections/{inspection_for(w.session, w.role, 'in_progress')}/result",
+        json={"result": "conforms"},
+    ),
+    ("POST", f"{V}/adjustments/{{adjustment_id}}/approve"): lambda w, o: Call(
+        "POST", f"{V}/adjustments/{adjustment_for(w.session, w.role, w.lot(o))}/approve"
+    ),
+    ("POST", f"{V}/adjustments/{{adjustment_id}}/reject"): lambda w, o: Call(
+        "POST",
+        f"{V}/adjustments/{adjustment_for(w.session, w.role, w.lot(o))}/reject",
+        json={"note": "recounted"},
+    ),
+    ("GET", f"{V}/decisions/{{decision_id}}/overrides"): lambda w, o: Call(
+        "GET", f"{V}/decisions/{decision_for(w.session, w.role)}/overrides"
+    ),
+    ("POST", f"{V}/decisions/{{decision_id}}/overrides"): lambda w, o: Call(
+        "POST",
+        f"{V}/decisions/{decision_for(w.session, w.role)}/overrides",
+        json={"to_outcome": "release", "reason": "verified at the counter"},
+    ),
+    ("POST", f"{V}/overrides/{{override_id}}/confirm"): lambda w, o: Call(
+        "POST", f"{V}/overrides/{pending_override_for(w.session, w.role)}/confirm"
+    ),
+    ("POST", f"{V}/overrides/{{override_id}}/reject"): lambda w, o: Call(
+        "POST",
+        f"{V}/overrides/{pending_override_for(w.session, w.role)}/reject",
+        json={"note": "entry still suspended"},
+    ),
+}
+CREDENTIAL_KEY = SigningKey.generate()
+
+
+def whitelisted_person(w: World, whose: str) -> int:
+    """A researcher of the party with an approved individual whitelist entry."""
+    person = make_person(w.session, ACTOR, w.party(whose))
+    application = make_application(
+        w.session,
+        ACTOR,
+        w.profile,
+        subject_kind="individual",
+        person_id=person.id,
+        party_id=w.party(whose),
+        flows=["people"],
+        lines=["first"],
+        exemptions=[],
+    )
+    service.submit(w.session, application, actor=ACTOR)
+    service.approve(w.session, application, profile=w.profile, actor=ACTOR)
+    return person.id
+
+
+def credential(w: World, whose: str) -> credential_service.IssuedCredential:
+    return credential_service.issue(
+        w.session,
+        whitelisted_person(w, whose),
+        key=CREDENTIAL_KEY,
+        profile=w.profile,
+        actor=ACTOR,
+        now=utcnow(),
+    )
+
+
+BUILDERS |= {
+    ("POST", f"{V}/credentials"): lambda w, o: Call(
+        "POST", f"{V}/credentials", json={"person_id": whitelisted_person(w, o)}
+    ),
+    ("GET", f"{V}/credentials/keys"): lambda w, o: Call("GET", f"{V}/credentials/keys"),
+    ("GET", f"{V}/credentials/revocations"): lambda w, o: Call(
+        "GET", f"{V}/credentials/revocations"
+    ),
+    ("POST", f"{V}/credentials/verify"): lambda w, o: Call(
+        "POST", f"{V}/credentials/verify", json={"token": credential(w, o).token}
+    ),
+    ("GET", f"{V}/credentials/{{credential_id}}"): lambda w, o: Call(
+        "GET", f"{V}/credentials/{credential(w, o).credential.id}"
+    ),
+    ("POST", f"{V}/credentials/{{credential_id}}/revoke"): lambda w, o: Call(
+        "POST",
+        f"{V}/credentials/{credential(w, o).credential.id}/revoke",
+        json={"reason": "badge lost"},
+    ),
+}
+
+
+def crossing_body() -> dict[str, Any]:
+    """An unknown traveller at Channel No. 1 (a REFUSE decision: still a 201)."""
+    return {
+        "event_id": f"matrix-{next(_names)}",
+        "crossing_point": "FBZ_CHANNEL_1",
+        "direction": "inbound",
+        "occurred_at": utcnow().isoformat(),
+        "subject": {
+            "type": "person",
+            "document": {"kind": "hk_identity_card", "number": "A1234563"},
+        },
+    }
+
+
+def recorded_crossing(w: World) -> int:
+    event, _ = crossing_service.record_crossing(
+        w.session,
+        CrossingIn.model_validate(crossing_body()),
+        device=crossing_service.Device("user:0", "matrix"),
+        profile=w.profile,
+        seed_key=bytes(32),
+        actor=ACTOR,
+    )
+    return event.id
+
+
+def rule_set_body() -> dict[str, Any]:
+    """A valid rule set with a fresh version."""
+    reason = {"code": "risk.matrix", "en": "Matrix", "zh-Hant": "矩陣", "zh-Hans": "矩阵"}
+    return {
+        "version": f"matrix-{next(_names)}",
+        "activates_at": "2030-01-01T00:00:00+00:00",
+        "description": "access matrix",
+        "tables": [
+            {
+                "name": "matrix",
+                "description": "one row",
+                "hit_policy": "first",
+                "inputs": ["crossing_point"],
+                "rows": [
+                    {
+                        "when": {"crossing_point": "HUANGGANG"},
+                        "outcome": "inspect",
+                        "score": 50,
+                        "reason": reason,
+                    }
+                ],
+            }
+        ],
+    }
+
+
+def stored_rule_set(w: World) -> str:
+    row, _ = crossing_service.add_rule_set(
+        w.session, rule_set_body(), profile=w.profile, actor=ACTOR
+    )
+    return row.version
+
+
+BUILDERS |= {
+    ("POST", f"{V}/crossings"): lambda w, o: Call("POST", f"{V}/crossings", json=crossing_body()),
+    ("GET", f"{V}/crossings"): lambda w, o: Call("GET", f"{V}/crossings?outcome=refuse"),
+    ("GET", f"{V}/crossings/{{crossing_id}}"): lambda w, o: Call(
+        "GET", f"{V}/crossings/{recorded_crossing(w)}"
+    ),
+    ("POST", f"{V}/crossings/{{crossing_id}}/replay"): lambda w, o: Call(
+        "POST", f"{V}/crossings/{recorded_crossing(w)}/replay"
+    ),
+    ("GET", f"{V}/rule-sets"): lambda w, o: Call("GET", f"{V}/rule-sets"),
+    ("GET", f"{V}/rule-sets/{{version}}"): lambda w, o: Call(
+        "GET", f"{V}/rule-sets/{stored_rule_set(w)}"
+    ),
+    ("POST", f"{V}/rule-sets"): lambda w, o: Call("POST", f"{V}/rule-sets", json=rule_set_body()),
+}
+
+
+def fund_transfer_body(w: World, whose: str) -> dict[str, Any]:
+    zone = led_by(w.session, w.profile, w.party(whose))
+    return transfer_body(zone.project, zone.lead, zone.partner)
+
+
+def fund_transfer(w: World, whose: str, *verbs: str) -> int:
+    """A transfer paid by ``whose`` (the project's lead) to a whitelisted HK partner."""
+    return transfer_in(led_by(w.session, w.profile, w.party(whose)), *verbs).id
+
+
+BUILDERS |= {
+    ("POST", f"{V}/projects"): lambda w, o: Call(
+        "POST",
+        f"{V}/projects",
+        json={
+            "code": f"MATRIX-{next(_names)}",
+            "title": "Matrix project",
+            "lead_party_id": w.party(o),
+            "funding_source": "central",
+            "starts_on": "2026-01-01",
+            "ends_on": "2026-12-31",
+            "budget": [{"year": 2026, "category": "travel", "amount": "1000.00"}],
+        },
+    ),
+    ("GET", f"{V}/projects"): lambda w, o: Call("GET", f"{V}/projects"),
+    ("GET", f"{V}/projects/{{project_id}}"): lambda w, o: Call(
+        "GET", f"{V}/projects/{led_by(w.session, w.profile, w.party(o)).project.id}"
+    ),
+    ("POST", f"{V}/projects/{{project_id}}/close"): lambda w, o: Call(
+        "POST", f"{V}/projects/{led_by(w.session, w.profile, w.party(o)).project.id}/close"
+    ),
+    ("GET", f"{V}/projects/{{project_id}}/report"): lambda w, o: Call(
+        "GET", f"{V}/projects/{led_by(w.session, w.profile, w.party(o)).project.id}/report"
+    ),
+    ("GET", f"{V}/reports/funds-by-source"): lambda w, o: Call(
+        "GET", f"{V}/reports/funds-by-source"
+    ),
+    ("POST", f"{V}/fund-transfers"): lambda w, o: Call(
+        "POST",
+        f"{V}/fund-transfers",
+        json=fund_transfer_body(w, o),
+    ),
+    ("GET", f"{V}/fund-transfers"): lambda w, o: Call(
+        "GET", f"{V}/fund-transfers?party_id={w.party(o)}"
+    ),
+    ("GET", f"{V}/fund-transfers/{{transfer_id}}"): lambda w, o: Call(
+        "GET", f"{V}/fund-transfers/{fund_transfer(w, o)}"
+    ),
+    ("POST", f"{V}/fund-transfers/{{transfer_id}}/check"): lambda w, o: Call(
+        "POST", f"{V}/fund-transfers/{fund_transfer(w, o)}/check"
+    ),
+    ("POST", f"{V}/fund-transfers/{{transfer_id}}/approve"): lambda w, o: Call(
+        "POST", f"{V}/fund-transfers/{fund_transfer(w, o, 'check')}/approve", json={}
+    ),
+    ("POST", f"{V}/fund-transfers/{{transfer_id}}/hold"): lambda w, o: Call(
+        "POST", f"{V}/fund-transfers/{fund_transfer(w, o, 'check')}/hold", json={"note": "why"}
+    ),
+    ("POST", f"{V}/fund-transfers/{{transfer_id}}/decline"): lambda w, o: Call(
+        "POST", f"{V}/fund-transfers/{fund_transfer(w, o, 'check')}/decline", json={"note": "no"}
+    ),
+    ("POST", f"{V}/fund-transfers/{{transfer_id}}/remit"): lambda w, o: Call(
+        "POST",
+        f"{V}/fund-transfers/{fund_transfer(w, o, 'check', 'approve')}/remit",
+        json={"bank_reference": "BOCHK-1", "remitted_on": TODAY.isoformat()},
+    ),
+    ("POST", f"{V}/fund-transfers/{{transfer_id}}/report"): lambda w, o: Call(
+        "POST", f"{V}/fund-transfers/{fund_transfer(w, o, 'check', 'approve', 'remit')}/report"
+    ),
+}
+
+
+def data_transfer(w: World, whose: str, state: str) -> int:
+    """An application of ``whose`` (whitelisted for the data flow) brought to ``state``."""
+    whitelist_for_data(w.session, ACTOR, w.profile, w.party(whose))
+    return data_application_in_state(w.session, ACTOR, w.profile, w.party(whose), state).id
+
+
+def data_verb(w: World, whose: str, state: str, verb: str, body: Any = None) -> Call:
+    return Call("POST", f"{V}/data-transfers/{data_transfer(w, whose, state)}/{verb}", json=body)
+
+
+def new_data_transfer(w: World, whose: str) -> Call:
+    whitelist_for_data(w.session, ACTOR, w.profile, w.party(whose))
+    return Call("POST", f"{V}/data-transfers", json=data_application_payload(w.party(whose)))
+
+
+DATA_ROUTE_FACTS = {
+    "cii_operator": False,
+    "important_data": False,
+    "personal_info_subjects": 100_000,
+    "sensitive_personal_info_subjects": 0,
+    "year_to_date": {"personal_info_subjects": 0, "sensitive_personal_info_subjects": 0},
+    "exporter_region": "Shenzhen",
+    "recipient_region": "HK",
+    "purpose": "research",
+}
+BUILDERS |= {
+    ("POST", f"{V}/data-transfers/route"): lambda w, o: Call(
+        "POST", f"{V}/data-transfers/route", json=DATA_ROUTE_FACTS
+    ),
+    ("POST", f"{V}/data-transfers"): new_data_transfer,
+    ("GET", f"{V}/data-transfers"): lambda w, o: Call(
+        "GET", f"{V}/data-transfers?exporter_party_id={w.party(o)}"
+    ),
+    ("GET", f"{V}/data-transfers/{{application_id}}"): lambda w, o: Call(
+        "GET", f"{V}/data-transfers/{data_transfer(w, o, 'draft')}"
+    ),
+    ("POST", f"{V}/data-transfers/{{application_id}}/self-assess"): lambda w, o: data_verb(
+        w, o, "draft", "self-assess"
+    ),
+    ("POST", f"{V}/data-transfers/{{application_id}}/file"): lambda w, o: data_verb(
+        w, o, "self_assessed", "file", {"reference": "GBA-1"}
+    ),
+    ("POST", f"{V}/data-transfers/{{application_id}}/apply"): lambda w, o: data_verb(
+        w, o, "self_assessed_for_assessment", "apply", {"reference": "SA-1"}
+    ),
+    ("POST", f"{V}/data-transfers/{{application_id}}/approve"): lambda w, o: data_verb(
+        w, o, "filed", "approve", {"reference": "OK-1"}
+    ),
+    ("POST", f"{V}/data-transfers/{{application_id}}/reject"): lambda w, o: data_verb(
+        w, o, "filed", "reject", {"reason": "incomplete"}
+    ),
+    ("POST", f"{V}/data-transfers/{{application_id}}/activate"): lambda w, o: data_verb(
+        w, o, "approved", "activate", {}
+    ),
+    ("POST", f"{V}/data-transfers/{{application_id}}/extend"): lambda w, o: data_verb(
+        w,
+        o,
+        "expiring",
+        "extend",
+        {"personal_info_subjects": 150_000, "sensitive_personal_info_subjects": 0},
+    ),
+    ("POST", f"{V}/data-transfers/{{application_id}}/batches"): lambda w, o: data_verb(
+        w, o, "active", "batches", data_batch().model_dump(mode="json")
+    ),
+    ("GET", f"{V}/data-transfers/{{application_id}}/batches"): lambda w, o: Call(
+        "GET", f"{V}/data-transfers/{data_transfer(w, o, 'active')}/batches"
+    ),
+}
 
 
 def walk(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, APIRoute]]:
@@ -503,7 +925,7 @@ class TestAccessMatrix:
     ) -> None:
         admitted = MATRIX[route]
         with session_maker() as session:
-            world = World(session, profile)
+            world = World(session, profile, role=role)
             own, other = world.party("own"), world.party("other")
             headers: dict[str, str] = {}
             if role is R.GATE_DEVICE:

@@ -38,7 +38,16 @@ import sqlalchemy as sa
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmaker
 
+from crossing.credentials.support import whitelisted
+from crossing.events.audited import EVENT_OTHER_PATHS, EVENT_READS, EVENT_WRITES
+from crossing.inspections.audited import (
+    INSPECTION_OTHER_PATHS,
+    INSPECTION_READS,
+    INSPECTION_WRITES,
+)
+from datatransfer.audited import DATA_OTHER_PATHS, DATA_READS, DATA_WRITES
 from factories import make_application, make_party, party_payload, person_payload, vehicle_payload
+from funds.audited import FUNDS_OTHER_PATHS, FUNDS_WRITES
 from hetao.audit import service as audit
 from hetao.audit.checkpoints import CheckpointStore, Signer
 from hetao.audit.models import AuditEvent
@@ -47,7 +56,14 @@ from hetao.auth import service as auth
 from hetao.auth.errors import LoginRefused
 from hetao.auth.models import ApiToken, User, WebSession
 from hetao.auth.principal import Role
+from hetao.crossing import backtest as crossing_backtest
+from hetao.crossing import credential_service, inspections
+from hetao.crossing import service as crossing_service
+from hetao.crossing.credentials import SigningKey
+from hetao.datatransfer import channel as datatransfer_channel
+from hetao.datatransfer import service as datatransfer_service
 from hetao.db import utcnow
+from hetao.funds import service as funds_service
 from hetao.ledger import declarations
 from hetao.ledger import service as ledger
 from hetao.ledger.declaration_models import Declaration
@@ -72,6 +88,11 @@ from ledger.support import admit, product
 from ledger.support import key as idempotency_key
 
 SERVICE_MODULES: tuple[ModuleType, ...] = (registry, bulk, auth, audit, ledger, declarations)
+SERVICE_MODULES += (credential_service,)
+SERVICE_MODULES += (inspections,)
+SERVICE_MODULES += (crossing_service, crossing_backtest)
+SERVICE_MODULES += (funds_service,)
+SERVICE_MODULES += (datatransfer_service, datatransfer_channel)
 AUDIT_TABLES = frozenset({"audit_events", "audit_head", "audit_checkpoints"})
 
 NOW = dt.datetime(2026, 6, 1, 9, 0, tzinfo=dt.UTC)
@@ -734,6 +755,65 @@ def scenario_assessment_request(w: World) -> Call:
     return lambda: declarations.assessment_request(declaration, party, declaration.lines)
 
 
+# --- scenarios: zone credentials -----------------------------------------------------------
+
+
+def credential_key(w: World) -> SigningKey:
+    return SigningKey.load_or_create(w.tmp_path / "credential-key.pem")
+
+
+def issued_credential(w: World) -> credential_service.IssuedCredential:
+    person, _ = whitelisted(w.session, w.actor, w.profile)
+    return credential_service.issue(
+        w.session, person.id, key=credential_key(w), profile=w.profile, actor=w.actor, now=utcnow()
+    )
+
+
+def scenario_issue_credential(w: World) -> Call:
+    person, _ = whitelisted(w.session, w.actor, w.profile)
+    key = credential_key(w)
+    return lambda: credential_service.issue(
+        w.session, person.id, key=key, profile=w.profile, actor=w.actor, now=utcnow()
+    )
+
+
+def scenario_reissue_credential(w: World) -> Call:
+    first = issued_credential(w)
+    key = credential_key(w)
+    return lambda: credential_service.issue(
+        w.session,
+        first.credential.person_id,
+        key=key,
+        profile=w.profile,
+        actor=w.actor,
+        now=utcnow(),
+    )
+
+
+def scenario_revoke_credential(w: World) -> Call:
+    issued = issued_credential(w)
+    return lambda: credential_service.revoke(
+        w.session, issued.credential, reason="badge lost", actor=w.actor, now=NOW
+    )
+
+
+def scenario_register_credential_key(w: World) -> Call:
+    issued_credential(w)
+    return lambda: credential_service.register_key(
+        w.session, SigningKey.generate(), now=NOW, actor=w.actor
+    )
+
+
+def scenario_credential_reads(
+    read: Callable[[World, credential_service.IssuedCredential], object],
+) -> Scenario:
+    def scenario(w: World) -> Call:
+        issued = issued_credential(w)
+        return lambda: read(w, issued)
+
+    return scenario
+
+
 # --- the classification -------------------------------------------------------------------
 
 #: Functions that change state: the scenario calling each, and the tags the call must write.
@@ -857,6 +937,24 @@ WRITES: dict[str, tuple[Scenario, frozenset[str]]] = {
         frozenset({"ledger:declaration:clear", "ledger:lot:admit"}),
     ),
 }
+WRITES |= {
+    "crossing.credential_service.issue": (
+        scenario_issue_credential,
+        frozenset({"crossing:credential:issue", "crossing:credential_key:register"}),
+    ),
+    "crossing.credential_service.revoke": (
+        scenario_revoke_credential,
+        frozenset({"crossing:credential:revoke"}),
+    ),
+    "crossing.credential_service.register_key": (
+        scenario_register_credential_key,
+        frozenset({"crossing:credential_key:register"}),
+    ),
+}
+WRITES |= INSPECTION_WRITES  # scenarios in tests/crossing/inspections/audited.py
+WRITES |= EVENT_WRITES  # scenarios in tests/crossing/events/audited.py
+WRITES |= FUNDS_WRITES  # scenarios in tests/funds/audited.py
+WRITES |= DATA_WRITES  # scenarios in tests/datatransfer/audited.py
 
 #: Other paths of a writing function that write different events: case -> (function, ...).
 OTHER_PATHS: dict[str, tuple[str, Scenario, frozenset[str]]] = {
@@ -876,6 +974,18 @@ OTHER_PATHS: dict[str, tuple[str, Scenario, frozenset[str]]] = {
         frozenset({"ledger:declaration:clear", "ledger:movement:release_second_line"}),
     ),
 }
+
+OTHER_PATHS |= {
+    "crossing.credential_service.issue[supersede]": (
+        "crossing.credential_service.issue",
+        scenario_reissue_credential,
+        frozenset({"crossing:credential:issue", "crossing:credential:revoke"}),
+    ),
+}
+OTHER_PATHS |= INSPECTION_OTHER_PATHS
+OTHER_PATHS |= EVENT_OTHER_PATHS
+OTHER_PATHS |= FUNDS_OTHER_PATHS
+OTHER_PATHS |= DATA_OTHER_PATHS
 
 #: Writing functions that change only the audit log itself, and so write no event (the reason).
 AUDIT_LOG_UPKEEP: dict[str, str] = {
@@ -952,6 +1062,64 @@ READS_ONLY: dict[str, tuple[str, Scenario]] = {
         scenario_assessment_request,
     ),
 }
+
+READS_ONLY |= {
+    "crossing.credential_service.published_keys": (
+        "lists the public keys gates need, changes nothing",
+        scenario_credential_reads(
+            lambda w, _: credential_service.published_keys(w.session, credential_key(w))
+        ),
+    ),
+    "crossing.credential_service.get_credential": (
+        "looks a credential up by id, changes nothing",
+        scenario_credential_reads(
+            lambda w, i: credential_service.get_credential(w.session, i.credential.id)
+        ),
+    ),
+    "crossing.credential_service.status_at": (
+        "reads a credential's state at an instant, changes nothing",
+        scenario_credential_reads(lambda w, i: credential_service.status_at(i.credential, NOW)),
+    ),
+    "crossing.credential_service.revoked_ids": (
+        "lists the credentials a gate must refuse, changes nothing",
+        scenario_credential_reads(
+            lambda w, _: credential_service.revoked_ids(w.session, now=NOW, today=NOW.date())
+        ),
+    ),
+    "crossing.credential_service.revocation_list": (
+        "signs the list in memory (its sequence is the audit log's size); stores nothing",
+        scenario_credential_reads(
+            lambda w, _: credential_service.revocation_list(
+                w.session, key=credential_key(w), profile=w.profile, now=NOW
+            )
+        ),
+    ),
+    "crossing.credential_service.list_digest": (
+        "hashes a signed list, changes nothing",
+        scenario_credential_reads(
+            lambda w, _: credential_service.list_digest(
+                credential_service.revocation_list(
+                    w.session, key=credential_key(w), profile=w.profile, now=NOW
+                )
+            )
+        ),
+    ),
+    "crossing.credential_service.verify_online": (
+        "checks a presented token against the database, changes nothing",
+        scenario_credential_reads(
+            lambda w, i: credential_service.verify_online(w.session, i.token, at=utcnow())
+        ),
+    ),
+    "crossing.credential_service.verify_presented": (
+        "the facts of a presented token for a crossing, changes nothing",
+        scenario_credential_reads(
+            lambda w, i: credential_service.verify_presented(w.session, i.token, at=utcnow())
+        ),
+    ),
+}
+READS_ONLY |= INSPECTION_READS
+READS_ONLY |= EVENT_READS
+READS_ONLY |= DATA_READS
 
 #: Columns written deliberately without an event: the one function allowed to, and why.
 BOOKKEEPING: dict[Change, tuple[str, str]] = {

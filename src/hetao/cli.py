@@ -591,13 +591,388 @@ def tax_assess(
 
 # --- crossings and decisions (issue 5): `hetao decide`, `hetao rules ...` ------------------
 
+rules_app = typer.Typer(help="Risk rule sets of crossing decisions.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+
+def _read_json(file: Path) -> Any:
+    try:
+        return json.loads(file.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError) as error:
+        _fail(f"error: cannot read {file}: {error}", EXIT_BAD_INPUT)
+    except json.JSONDecodeError as error:
+        _fail(
+            f"error: {file} is not JSON: line {error.lineno} column {error.colno}: {error.msg}",
+            EXIT_BAD_INPUT,
+        )
+
+
+@app.command("decide")
+def decide_command(
+    file: Annotated[Path, typer.Argument(help="An event payload, or a stored decision's facts.")],
+    rules: Annotated[
+        Path | None, typer.Option(help="Rule set file (default: the one in force).")
+    ] = None,
+    seed: Annotated[
+        str | None, typer.Option(help="Seed of the draw, hex (a stored decision's `seed`).")
+    ] = None,
+) -> None:
+    """Decide one crossing and print the decision as JSON; writes nothing.
+
+    FILE is either an event payload as a gate posts it (its facts are read from the current
+    database) or a stored decision's facts, the `inputs` of GET /crossings/{id}, recognised by
+    their `line` key (decided from the file alone). The rules are --rules, else the rule set in
+    force at the event's time (the shipped one if none is stored). The draw uses --seed, else the
+    seed a recording by the device "cli" would get.
+    """
+    from hetao.crossing import service as crossing
+    from hetao.crossing.credential_service import verify_presented
+    from hetao.crossing.decision import decision_to_json
+    from hetao.crossing.facts import facts_from_json
+    from hetao.crossing.rules import load_rule_set, shipped_rule_set
+
+    document = _read_json(file)
+    try:
+        seed_bytes = bytes.fromhex(seed) if seed is not None else None
+    except ValueError:
+        _fail("error: --seed must be hexadecimal, e.g. a stored decision's seed", EXIT_BAD_INPUT)
+    settings = _settings()
+    profile = _profile(settings)
+    with _translated_errors():
+        candidate = load_rule_set(rules, profile=profile) if rules is not None else None
+        is_facts = isinstance(document, dict) and "line" in document
+        if is_facts:
+            facts = facts_from_json(document)
+            event_id = facts.event_id
+        else:
+            payload = crossing.parse_event(document)
+            event_id = payload.event_id
+    if seed_bytes is None:
+        key = crossing.load_seed_key(settings.resolve(crossing.SEED_KEY_FILE))
+        seed_bytes = crossing.seed_for(key, device_key="cli", event_id=event_id)
+    draw_seed: bytes = seed_bytes
+
+    def work(session: Session, profile: ZoneProfile) -> dict[str, Any]:
+        if is_facts:
+            rule_set = candidate or crossing.rule_set_in_force(
+                session, at=facts.occurred_at, profile=profile
+            )
+            decision = crossing.decide_facts(
+                document,
+                rule_set=rule_set or shipped_rule_set(),
+                profile=profile,
+                seed=draw_seed,
+            )
+        else:
+            decision = crossing.decide_payload(
+                session,
+                payload,
+                profile=profile,
+                seed=draw_seed,
+                rules=candidate,
+                credentials=lambda s, token, at: verify_presented(s, token, at=at),
+            )
+        return decision_to_json(decision)
+
+    _print_json(_run(work))
+
+
+@rules_app.command("check")
+def rules_check(file: Annotated[Path, typer.Argument(help="Rule set (JSON).")]) -> None:
+    """Validate a rule set; exit 2 naming the table, row and column of each problem."""
+    from hetao.crossing.rules import load_rule_set
+
+    profile = _profile(_settings())
+    with _translated_errors():
+        rule_set = load_rule_set(file, profile=profile)
+    _print_json(
+        {
+            "version": rule_set.version,
+            "activates_at": rule_set.activates_at.isoformat(),
+            "sha256": rule_set.content_hash,
+            "tables": len(rule_set.tables),
+            "rows": sum(len(table.rows) for table in rule_set.tables),
+        }
+    )
+
+
+@rules_app.command("add")
+def rules_add(file: Annotated[Path, typer.Argument(help="Rule set (JSON).")]) -> None:
+    """Store a rule set; it decides crossings from its activation time (same file again: no-op)."""
+    from hetao.crossing import service as crossing
+
+    document = _read_json(file)
+    actor = _actor()
+
+    def work(session: Session, profile: ZoneProfile) -> dict[str, Any]:
+        row, created = crossing.add_rule_set(session, document, profile=profile, actor=actor)
+        return {
+            "version": row.version,
+            "activates_at": row.activates_at.isoformat(),
+            "sha256": row.sha256,
+            "created": created,
+        }
+
+    _print_json(_run(work))
+
+
+@rules_app.command("backtest")
+def rules_backtest(
+    rules: Annotated[Path, typer.Option(help="Candidate rule set (JSON).")],
+    since: Annotated[
+        dt.datetime, typer.Option(formats=["%Y-%m-%d"], help="First day, at the zone.")
+    ],
+) -> None:
+    """Replay recorded crossings since DATE with the candidate rules; print what changes.
+
+    Per lane and per rule: decisions before and after, how many change, and the hit rate
+    against recorded inspection results (null where nothing flagged was inspected).
+    """
+    from zoneinfo import ZoneInfo
+
+    from hetao.crossing.backtest import backtest
+    from hetao.crossing.rules import load_rule_set
+
+    profile = _profile(_settings())
+    with _translated_errors():
+        candidate = load_rule_set(rules, profile=profile)
+    start = since.replace(tzinfo=ZoneInfo(profile.zone.timezone)).astimezone(dt.UTC)
+    _print_json(
+        _run(lambda session, p: backtest(session, candidate, since=start, profile=p).to_json())
+    )
+
+
 # --- inspections and overrides (issue 5): `hetao inspections ...` -----------------------
 
 # --- zone credentials (issue 5): `hetao credentials ...` ---------------------------------
+# `verify` needs no database (a gate's view); it exits 0 for "valid" and EXIT_TAMPERED (3) for
+# any refusal, printing the verdict as JSON either way.
+
+credentials_app = typer.Typer(help="Zone credentials (QR tokens) for gates.", no_args_is_help=True)
+app.add_typer(credentials_app, name="credentials")
+
+
+def _credential_key() -> Any:
+    from hetao.crossing.credentials import SigningKey, signing_key_path
+
+    return SigningKey.load_or_create(signing_key_path(_settings().data_dir))
+
+
+@credentials_app.command("issue")
+def credentials_issue(
+    person_id: Annotated[int, typer.Argument(help="Registry id of the whitelisted person.")],
+    crossing_point: Annotated[
+        list[str] | None, typer.Option(help="Restrict to these crossing point code(s).")
+    ] = None,
+    days: Annotated[
+        int | None, typer.Option(help="Days of validity (default 365; never past the entry).")
+    ] = None,
+) -> None:
+    """Issue a credential and print its token (the QR payload) once, then its record."""
+    from hetao.crossing import credential_service
+    from hetao.db import utcnow
+
+    key = _credential_key()
+
+    def work(session: Session, profile: ZoneProfile) -> Any:
+        issued = credential_service.issue(
+            session,
+            person_id,
+            key=key,
+            profile=profile,
+            actor=_actor(),
+            now=utcnow(),
+            crossing_points=crossing_point or (),
+            valid_days=days,
+        )
+        return issued.token, dict(issued.credential.claims)
+
+    token, claims = _run(work)
+    typer.echo(token)
+    _print_json(claims)
+
+
+@credentials_app.command("revoke")
+def credentials_revoke(
+    credential_id: Annotated[str, typer.Argument(help="The credential id (22 characters).")],
+    reason: Annotated[str, typer.Option(help="Why it is revoked (kept in the audit log).")],
+) -> None:
+    """Revoke a credential: online checks refuse it at once, offline gates with the next list."""
+    from hetao.crossing import credential_service
+    from hetao.db import utcnow
+
+    def work(session: Session, _profile: ZoneProfile) -> None:
+        credential = credential_service.get_credential(session, credential_id, for_update=True)
+        credential_service.revoke(session, credential, reason=reason, actor=_actor(), now=utcnow())
+
+    _run(work)
+    typer.echo(f"credential {credential_id} revoked")
+
+
+@credentials_app.command("public-key")
+def credentials_public_key() -> None:
+    """Print the current signing key's public half (PEM) for gates; no database."""
+    typer.echo(_credential_key().public_pem, nl=False)
+
+
+@credentials_app.command("rotate-key")
+def credentials_rotate_key() -> None:
+    """Start signing with a new key; the old one is set aside and still verifies what it signed."""
+    from hetao.crossing import credential_service
+    from hetao.crossing.credentials import rotate_signing_key, signing_key_path
+    from hetao.db import utcnow
+
+    retired, key = rotate_signing_key(signing_key_path(_settings().data_dir))
+    _run(
+        lambda session, _profile: credential_service.register_key(
+            session, key, now=utcnow(), actor=_actor()
+        )
+    )
+    typer.echo(f"signing with key {key.key_id}; retired {retired or 'none'}")
+
+
+@credentials_app.command("revocations")
+def credentials_revocations(
+    out: Annotated[Path, typer.Option(help="File to write the signed list to (JSON).")],
+) -> None:
+    """Sign the revocation list as of now and write it for offline gates."""
+    from hetao.crossing import credential_service
+    from hetao.db import utcnow
+
+    key = _credential_key()
+    signed = _run(
+        lambda session, profile: credential_service.revocation_list(
+            session, key=key, profile=profile, now=utcnow()
+        )
+    )
+    temporary = out.with_name(out.name + ".tmp")
+    temporary.write_text(signed.to_json() + "\n", encoding="utf-8")
+    temporary.replace(out)
+    typer.echo(f"wrote {out} (sha256 {credential_service.list_digest(signed)})")
+
+
+@credentials_app.command("verify")
+def credentials_verify(
+    token: Annotated[str, typer.Argument(help="The presented token (QR payload).")],
+    public_key: Annotated[
+        list[Path], typer.Option(help="PEM public key(s) of the zone; repeat after a rotation.")
+    ],
+    revocations: Annotated[
+        Path | None, typer.Option(help="Signed revocation list; without one: status unknown.")
+    ] = None,
+    max_age_hours: Annotated[
+        float | None, typer.Option(help="Oldest revocation list trusted (default 24).")
+    ] = None,
+    zone: Annotated[str | None, typer.Option(help="Refuse credentials of another zone.")] = None,
+) -> None:
+    """Verify a credential OFFLINE, as a gate does: keys and revocation list only, no database."""
+    from hetao.crossing import credentials
+    from hetao.db import utcnow
+
+    try:
+        ring = credentials.keyring(path.read_bytes() for path in public_key)
+        listed = (
+            None
+            if revocations is None
+            else credentials.SignedRevocationList.from_json(revocations.read_text("utf-8"))
+        )
+    except (OSError, ValueError) as error:
+        _fail(f"error: {error}", EXIT_BAD_INPUT)
+    max_age = (
+        credentials.MAX_REVOCATION_LIST_AGE
+        if max_age_hours is None
+        else dt.timedelta(hours=max_age_hours)
+    )
+    verdict = credentials.verify_offline(
+        token, keys=ring, at=utcnow(), revocations=listed, zone=zone, max_age=max_age
+    )
+    _print_json(verdict.to_json())
+    if not verdict.valid:
+        raise typer.Exit(EXIT_TAMPERED)
+
 
 # --- research funds (issue 6): `hetao funds ...` -------------------------------------------
 
+funds_app = typer.Typer(help="Research projects, budgets and fund transfers.", no_args_is_help=True)
+app.add_typer(funds_app, name="funds")
+
+
+@funds_app.command("report")
+def funds_report(
+    code: Annotated[str, typer.Argument(help="The project's code, e.g. GD-2026-0001")],
+) -> None:
+    """A project's budget, consumed and remaining by year and category, and its transfers (JSON)."""
+    from hetao.errors import NotFound
+    from hetao.funds import reports
+    from hetao.funds import repository as funds_repo
+
+    def work(session: Session, _profile: ZoneProfile) -> Any:
+        project = funds_repo.project_by_code(session, code)
+        if project is None:
+            raise NotFound(f"project {code} does not exist")
+        return reports.project_report(session, project)
+
+    _print_json(_run(work))
+
+
+@funds_app.command("by-source")
+def funds_by_source(
+    year: Annotated[int | None, typer.Option(help="Budget year only (default: all).")] = None,
+) -> None:
+    """Budgets, consumption and transfers per funding source, in CNY (JSON)."""
+    from hetao.funds import reports
+
+    _print_json(_run(lambda session, _profile: reports.funds_by_source(session, year=year)))
+
+
 # --- data transfers (issue 6): `hetao data ...` --------------------------------------------
+
+data_app = typer.Typer(help="Cross-border data transfers (R33-R37).", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+
+@data_app.command("route")
+def data_route(
+    file: Annotated[Path, typer.Argument(help="The transfer's facts (JSON).")],
+) -> None:
+    """Print the route of a data transfer (R33-R37) as JSON; no database is touched."""
+    from hetao.datatransfer.routing import route
+    from hetao.datatransfer.schemas import RoutingOut, parse_route_request
+    from hetao.tax.schemas import loads
+
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        _fail(f"error: cannot read {file}: {error}", EXIT_BAD_INPUT)
+    with _translated_errors():
+        request = parse_route_request(loads(text))
+        routing = route(request.facts(), _profile(_settings()).data)
+    _print_json(RoutingOut.of(routing))
+
+
+@data_app.command("expire")
+def data_expire(
+    today: Annotated[str | None, typer.Option(help="As of this date (YYYY-MM-DD).")] = None,
+) -> None:
+    """Open the R36 renewal windows that have come and expire ended approvals (run daily)."""
+    from hetao.datatransfer import service
+    from hetao.timeutil import zone_today
+
+    try:
+        as_of = dt.date.fromisoformat(today) if today else None
+    except ValueError:
+        _fail(f"error: --today {today!r} is not a date (YYYY-MM-DD)", EXIT_BAD_INPUT)
+
+    def work(session: Session, profile: ZoneProfile) -> Any:
+        day = as_of or zone_today(profile.zone.timezone)
+        return [
+            (a.id, a.status.value) for a in service.expire_due(session, today=day, actor=_actor())
+        ]
+
+    changed = _run(work)
+    for application_id, status in changed:
+        typer.echo(f"application {application_id}: {status}")
+    typer.echo(f"{len(changed)} applications changed")
 
 
 def main() -> None:

@@ -1,9 +1,191 @@
-"""Endpoints of `hetao.crossing` under /api/v1."""
+"""Crossing endpoints under /api/v1: gates and officers post events, staff read the decisions.
+
+A REFUSE is a normal decision (201 with its reasons), not an error: problem+json is kept for
+requests the server could not decide at all.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import datetime as dt
+from typing import Annotated
 
+from fastapi import APIRouter, Path, Query, Request, Response, status
+from sqlalchemy.orm import Session
+
+from hetao.api.deps import DEFAULT_PAGE_SIZE, CursorQuery, LimitQuery, ProfileDep, SessionDep
 from hetao.api.routing import UnitOfWorkRoute
+from hetao.api.schemas import Page
+from hetao.config import Settings
+from hetao.crossing import access, service
+from hetao.crossing.access import READERS, REPLAYERS, Posters, RuleAdmins
+from hetao.crossing.credential_service import verify_presented
+from hetao.crossing.facts import CredentialFacts, Outcome
+from hetao.crossing.schemas import (
+    CrossingDetail,
+    CrossingIn,
+    CrossingOut,
+    ReplayOut,
+    RuleSetDetail,
+    RuleSetIn,
+    RuleSetOut,
+)
 
 router = APIRouter(route_class=UnitOfWorkRoute)
+IdPath = Annotated[int, Path(ge=1)]
+
+
+def seed_key(request: Request) -> bytes:
+    """The server's selection secret, read from the data directory once per application."""
+    key: bytes | None = getattr(request.app.state, "crossing_seed_key", None)
+    if key is None:
+        key = service.load_seed_key(Settings.from_env().resolve(service.SEED_KEY_FILE))
+        request.app.state.crossing_seed_key = key
+    return key
+
+
+def check_credential(
+    session: Session, token: str, at: dt.datetime
+) -> tuple[int | None, CredentialFacts]:
+    """A presented zone credential checked online (signature, key, validity, revocation)."""
+    return verify_presented(session, token, at=at)
+
+
+@router.post(
+    "/crossings",
+    tags=["crossings"],
+    status_code=status.HTTP_201_CREATED,
+    summary="Post a crossing event and get its decision (idempotent by the device's event id)",
+)
+def post_crossing(
+    body: CrossingIn,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    profile: ProfileDep,
+    principal: Posters,
+) -> CrossingOut:
+    """201 with the decision (RELEASE, INSPECT or REFUSE and why); 200 with the first one again
+    when the device retries the same event id with the same content; 409 with other content."""
+    device = access.check_post(principal, profile.crossing_point(body.crossing_point))
+    event, created = service.record_crossing(
+        session,
+        body,
+        device=device,
+        profile=profile,
+        seed_key=seed_key(request),
+        actor=principal.actor,
+        credentials=check_credential,
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return CrossingOut.model_validate(event)
+
+
+@router.get(
+    "/crossings", tags=["crossings"], summary="List recorded crossings", dependencies=[READERS]
+)
+def list_crossings(
+    session: SessionDep,
+    crossing_point: Annotated[str | None, Query(max_length=40)] = None,
+    outcome: Outcome | None = None,
+    since: Annotated[dt.datetime | None, Query(description="Occurred at or after (UTC)")] = None,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_PAGE_SIZE,
+) -> Page[CrossingOut]:
+    """Crossings with their decisions, in recording order."""
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=dt.UTC)
+    page = service.page_crossings(
+        session,
+        crossing_point=crossing_point,
+        outcome=outcome,
+        since=since,
+        cursor=cursor,
+        limit=limit,
+    )
+    return Page.of(page, CrossingOut)
+
+
+@router.get(
+    "/crossings/{crossing_id}",
+    tags=["crossings"],
+    summary="Show a crossing and its decision",
+    dependencies=[READERS],
+)
+def get_crossing(crossing_id: IdPath, session: SessionDep) -> CrossingDetail:
+    """The event, the decision with its reasons in three languages, and the facts it used."""
+    event = service.get_crossing(session, crossing_id)
+    return CrossingDetail.model_validate(
+        {
+            **CrossingOut.model_validate(event).model_dump(),
+            "payload": event.payload,
+            "inputs": event.decision.inputs,
+        }
+    )
+
+
+@router.post(
+    "/crossings/{crossing_id}/replay",
+    tags=["crossings"],
+    summary="Recompute a stored decision from its stored inputs (writes nothing)",
+    dependencies=[REPLAYERS],
+)
+def replay_crossing(crossing_id: IdPath, session: SessionDep, profile: ProfileDep) -> ReplayOut:
+    """Whether the same facts, rule set and seed give the same decision and draw today."""
+    event = service.get_crossing(session, crossing_id)
+    result = service.replay(session, event.decision, profile=profile)
+    return ReplayOut(
+        crossing_id=event.id,
+        matches=result.matches,
+        stored=result.stored,
+        replayed=result.replayed,
+        differences=list(result.differences),
+    )
+
+
+@router.get(
+    "/rule-sets", tags=["rule sets"], summary="List stored risk rule sets", dependencies=[READERS]
+)
+def list_rule_sets(
+    session: SessionDep,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_PAGE_SIZE,
+) -> Page[RuleSetOut]:
+    """Rule sets in the order they were added, with version, activation time and hash."""
+    return Page.of(service.page_rule_sets(session, cursor=cursor, limit=limit), RuleSetOut)
+
+
+@router.get(
+    "/rule-sets/{version}",
+    tags=["rule sets"],
+    summary="Show a rule set with its tables",
+    dependencies=[READERS],
+)
+def get_rule_set(
+    version: Annotated[str, Path(max_length=64)], session: SessionDep
+) -> RuleSetDetail:
+    """One stored rule set with its decision tables."""
+    return RuleSetDetail.model_validate(service.get_rule_set(session, version))
+
+
+@router.post(
+    "/rule-sets",
+    tags=["rule sets"],
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a risk rule set (validated; takes effect at its activation time)",
+)
+def add_rule_set(
+    body: RuleSetIn,
+    response: Response,
+    session: SessionDep,
+    profile: ProfileDep,
+    principal: RuleAdmins,
+) -> RuleSetDetail:
+    """201 with the stored rule set; 200 when the same version and content are already stored;
+    422 naming table, row and column when it fails validation; 409 for a reused version."""
+    row, created = service.add_rule_set(
+        session, body.model_dump(), profile=profile, actor=principal.actor
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return RuleSetDetail.model_validate(row)

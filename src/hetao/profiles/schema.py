@@ -513,6 +513,66 @@ class AuditSection(_Section):
     checkpoint_store: Text
 
 
+class SelectionLane(_Section):
+    """A lane of crossing selection: risk scores from ``min_score`` up, with a random rate."""
+
+    name: Slug
+    label: LocalizedText
+    #: Lowest risk score (0-100) in this lane; the lane ends where the next one starts.
+    min_score: Annotated[int, Field(strict=True, ge=0, le=100)]
+    #: Share of otherwise released crossings picked at random for inspection.
+    random_rate: Rate
+
+
+class SelectionCap(_Section):
+    """At most ``max_inspections`` random selections' worth of inspections per period and point."""
+
+    period_minutes: Annotated[int, Field(strict=True, gt=0, le=1440)]
+    max_inspections: Positive
+
+
+class SelectionSection(_Section):
+    """Lanes by risk score, minimum random inspection rates and the cap per period (issue 5)."""
+
+    lanes: Annotated[tuple[SelectionLane, ...], Field(min_length=1)]
+    cap: SelectionCap
+
+    @model_validator(mode="after")
+    def _lanes_ordered(self) -> SelectionSection:
+        names: set[str] = set()
+        for index, lane in enumerate(self.lanes):
+            if lane.name in names:
+                raise _problem(
+                    "must_be_unique", f"lane {lane.name} is used twice", "lanes", index, "name"
+                )
+            names.add(lane.name)
+            if index == 0 and lane.min_score != 0:
+                raise _problem(
+                    "first_lane_starts_at_0",
+                    "the first lane must start at score 0 so every score has a lane",
+                    "lanes",
+                    0,
+                    "min_score",
+                )
+            if index > 0 and lane.min_score <= self.lanes[index - 1].min_score:
+                raise _problem(
+                    "min_scores_not_increasing",
+                    f"{lane.min_score} is not above the previous lane's minimum score",
+                    "lanes",
+                    index,
+                    "min_score",
+                )
+        return self
+
+    def lane_for(self, score: int) -> SelectionLane:
+        """The lane a risk score falls in."""
+        chosen = self.lanes[0]
+        for lane in self.lanes:
+            if score >= lane.min_score:
+                chosen = lane
+        return chosen
+
+
 class ZoneProfile(_Section):
     """A zone's whole regime: lines, crossing points, whitelist, tax, goods, people, funds, data."""
 
@@ -532,6 +592,7 @@ class ZoneProfile(_Section):
     funds: FundsSection
     data: DataSection
     audit: AuditSection
+    selection: SelectionSection
 
     @field_validator("crossing_points")
     @classmethod
@@ -623,6 +684,9 @@ __all__ = [
     "LocalizedText",
     "PeopleSection",
     "RoundingMode",
+    "SelectionCap",
+    "SelectionLane",
+    "SelectionSection",
     "StocktakeDiscrepancy",
     "SubjectKind",
     "SupervisionClass",

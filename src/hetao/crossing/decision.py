@@ -1,0 +1,517 @@
+"""The decision on one crossing: a pure function over facts, a rule set and the zone profile.
+
+Order: the profile's crossing point (line, flow, direction, opening), whitelist gating (status,
+validity on the crossing day at the zone, scope for this flow and line, R6 lockouts), the
+regime rules (R13, R11, R41, R15, the second line's goods-not-people), the risk tables, then
+selection (lane by score, reproducible random draw, cap per period). Every check that applies
+adds a reason; REFUSE beats INSPECT beats RELEASE.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from hetao.crossing.facts import (
+    OUTCOME_SEVERITY,
+    ConsignmentFacts,
+    CrossingFacts,
+    Outcome,
+    PersonFacts,
+    SubjectType,
+    VehicleFacts,
+    WhitelistStanding,
+    facts_to_json,
+)
+from hetao.crossing.reasons import (
+    DIRECTION_NAMES,
+    FLOW_NAMES,
+    LINE_NAMES,
+    Param,
+    Reason,
+    named,
+    reason,
+)
+from hetao.crossing.rules import RuleSet, risk_inputs
+from hetao.crossing.selection import Draw, cap_reached, draw_units, threshold
+from hetao.errors import ValidationFailed
+from hetao.profiles import CrossingPoint, ZoneProfile
+
+_FLOW_OF = {
+    SubjectType.PERSON: "people",
+    SubjectType.VEHICLE: "vehicles",
+    SubjectType.CONSIGNMENT: "goods",
+}
+_CREDENTIAL_CODES = {
+    "revoked": "credential.revoked",
+    "expired": "credential.expired",
+    "invalid_signature": "credential.invalid_signature",
+    "unknown_key": "credential.unknown_key",
+}
+_STATUS_CODES = {
+    "suspended": "whitelist.suspended",
+    "revoked": "whitelist.revoked",
+    "expired": "whitelist.expired",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """RELEASE, INSPECT or REFUSE with reasons and everything needed to replay it."""
+
+    outcome: Outcome
+    reasons: tuple[Reason, ...]
+    lane: str
+    """A lane name of the profile's ``[selection]``, by risk score (the last lane on REFUSE)."""
+    risk_score: int
+    rule_set_version: str
+    profile_code: str
+    draw: Draw | None
+    """None when no random selection applied (the outcome was not RELEASE before it)."""
+    inputs: dict[str, Any]
+    """``facts_to_json(facts)``: enough to replay."""
+
+
+@dataclass(frozen=True, slots=True)
+class _ProfileView:
+    """What ``decide`` needs from a profile, looked up once per profile object."""
+
+    profile: ZoneProfile
+    points: dict[str, CrossingPoint]
+    zone: ZoneInfo
+    scope_flows: frozenset[str]
+    point_names: dict[str, dict[str, str]]
+    thresholds: dict[str, tuple[int, str]]
+    """Lane name -> its random rate in units of 1e-18, and as written."""
+
+
+_VIEWS: dict[int, _ProfileView] = {}
+
+
+def _view(profile: ZoneProfile) -> _ProfileView:
+    # Keyed by identity: profiles are frozen and loaded once; the stored profile guards reuse.
+    cached = _VIEWS.get(id(profile))
+    if cached is not None and cached.profile is profile:
+        return cached
+    view = _ProfileView(
+        profile=profile,
+        points={p.code: p for p in profile.crossing_points},
+        zone=ZoneInfo(profile.zone.timezone),
+        scope_flows=frozenset(f.value for f in profile.whitelist.scopes.flows),
+        point_names={
+            p.code: {"en": p.name.en, "zh-Hant": p.name.zh_hant, "zh-Hans": p.name.zh_hans}
+            for p in profile.crossing_points
+        },
+        thresholds={lane.name: threshold(lane.random_rate) for lane in profile.selection.lanes},
+    )
+    if len(_VIEWS) > 32:
+        _VIEWS.clear()
+    _VIEWS[id(profile)] = view
+    return view
+
+
+class _Gate:
+    """Collects the reasons of whitelist gating and the regime rules for one crossing."""
+
+    def __init__(self, facts: CrossingFacts, view: _ProfileView, day: dt.date) -> None:
+        self.facts = facts
+        self.view = view
+        self.profile = view.profile
+        self.point = view.points.get(facts.crossing_point)
+        self.point_name: Param = view.point_names.get(facts.crossing_point, facts.crossing_point)
+        self.day = day
+        self.whitelist_only = self.point is not None and self.point.whitelist_only
+        self.reasons: list[Reason] = []
+
+    def add(self, code: str, outcome: Outcome, subject: str = "", **params: Param) -> None:
+        self.reasons.append(reason(code, outcome, subject, **params))
+
+    # --- the crossing point -------------------------------------------------------------
+
+    def check_point(self, flow: str) -> None:
+        facts, point = self.facts, self.point
+        if point is None:
+            self.add("point.unknown", Outcome.REFUSE, point=facts.crossing_point)
+            return
+        if point.line != facts.line:
+            self.add(
+                "point.line_mismatch",
+                Outcome.REFUSE,
+                point=self.point_name,
+                point_line=named(LINE_NAMES, point.line.value),
+                line=named(LINE_NAMES, facts.line),
+            )
+        if flow not in point.flows:
+            self.add(
+                "point.flow_not_allowed",
+                Outcome.REFUSE,
+                point=self.point_name,
+                flow=named(FLOW_NAMES, flow),
+            )
+        if facts.direction not in point.directions:
+            self.add(
+                "point.direction_not_allowed",
+                Outcome.REFUSE,
+                point=self.point_name,
+                direction=named(DIRECTION_NAMES, facts.direction),
+            )
+        if point.opens_on is not None and self.day < point.opens_on:
+            self.add(
+                "point.not_open",
+                Outcome.REFUSE,
+                point=self.point_name,
+                date=point.opens_on.isoformat(),
+            )
+
+    # --- whitelist gating ---------------------------------------------------------------
+
+    def check_standing(self, w: WhitelistStanding, who: str, flow: str | None) -> None:
+        """Status, validity on the crossing day at the zone, scope for the flow and the line."""
+        entry = str(w.entry_id)
+        if w.status != "active":
+            code = _STATUS_CODES.get(w.status or "", "whitelist.not_in_force")
+            date = w.valid_until.isoformat() if w.valid_until else "-"
+            self.add(code, Outcome.REFUSE, who, entry=entry, date=date, status=str(w.status))
+            return
+        if w.valid_from is not None and self.day < w.valid_from:
+            self.add(
+                "whitelist.not_yet_valid",
+                Outcome.REFUSE,
+                who,
+                entry=entry,
+                date=w.valid_from.isoformat(),
+            )
+        if w.valid_until is not None and self.day > w.valid_until:
+            self.add(
+                "whitelist.expired",
+                Outcome.REFUSE,
+                who,
+                entry=entry,
+                date=w.valid_until.isoformat(),
+            )
+        # A flow the profile's whitelist cannot grant (vehicles in hetao) is not a scope.
+        if flow is not None and flow in self.view.scope_flows and flow not in w.flows:
+            self.add(
+                "whitelist.flow_out_of_scope",
+                Outcome.REFUSE,
+                who,
+                entry=entry,
+                flow=named(FLOW_NAMES, flow),
+            )
+        if self.facts.line not in w.lines:
+            self.add(
+                "whitelist.line_out_of_scope",
+                Outcome.REFUSE,
+                who,
+                entry=entry,
+                line=named(LINE_NAMES, self.facts.line),
+            )
+
+    def check_person(self, person: PersonFacts, who: str) -> None:
+        credential = person.credential
+        if credential is not None and credential.status != "valid":
+            self.add(
+                _CREDENTIAL_CODES.get(credential.status, "credential.not_valid"),
+                Outcome.REFUSE,
+                who,
+                credential=credential.credential_id,
+                status=credential.status,
+            )
+        if person.whitelist.entry_id is None:
+            if self.whitelist_only:
+                self.add("whitelist.not_listed", Outcome.REFUSE, who, point=self.point_name)
+            return
+        # Outside whitelist-only points a whitelisted person crosses like anyone else unless
+        # they claim the whitelist by presenting a zone credential.
+        if self.whitelist_only or credential is not None:
+            self.check_standing(person.whitelist, who, "people")
+
+    def check_consignment(self, c: ConsignmentFacts, prefix: str) -> None:
+        party_who = f"{prefix}party" if prefix else "party"
+        party = c.party
+        if party is None or party.whitelist.entry_id is None:
+            if self.whitelist_only:
+                self.add("whitelist.not_listed", Outcome.REFUSE, party_who, point=self.point_name)
+            else:
+                self.add("whitelist.party_not_listed", Outcome.INSPECT, party_who)
+        else:
+            self.check_standing(party.whitelist, party_who, "goods")
+        if party is not None and party.status != "active":
+            self.add("party.not_active", Outcome.REFUSE, party_who, status=party.status)
+        if c.declaration_id is None:
+            self.add("declaration.missing", Outcome.INSPECT, prefix.rstrip("."))
+        locked = frozenset(party.whitelist.locked_out_goods_kinds) if party else frozenset()
+        bonded_lines: list[str] = []
+        for line in c.lines:
+            where = f"{prefix}line[{line.line_no}]"
+            if line.goods_kind in locked:
+                self.add("whitelist.locked_out", Outcome.REFUSE, where, kind=line.goods_kind)
+            if line.special_article and not line.special_article_approval:
+                self.add("R11.approval_missing", Outcome.REFUSE, where, line_no=str(line.line_no))
+            if line.hgr and not line.hgr_approval:
+                self.add("R41.approval_missing", Outcome.REFUSE, where, line_no=str(line.line_no))
+            if line.bonded:
+                bonded_lines.append(where)
+        if c.hand_carried:
+            self.check_hand_carry(c, prefix, bonded_lines)
+
+    def check_hand_carry(self, c: ConsignmentFacts, prefix: str, bonded_lines: list[str]) -> None:
+        """R13: designated persons, at a point allowing it, never bonded goods."""
+        point = self.point
+        if point is None or not point.hand_carry_allowed:
+            self.add(
+                "R13.hand_carry_not_allowed",
+                Outcome.REFUSE,
+                prefix.rstrip("."),
+                point=self.point_name,
+            )
+            return
+        if not self.profile.goods.bonded_hand_carry_allowed:
+            for where in bonded_lines:
+                self.add("R13.bonded_hand_carry", Outcome.REFUSE, where, point=self.point_name)
+        carrier_who = f"{prefix}carrier"
+        if c.carrier is None or not c.carrier.designated_carrier:
+            self.add(
+                "R13.carrier_not_designated", Outcome.REFUSE, carrier_who, point=self.point_name
+            )
+        if c.carrier is not None:
+            self.check_person(c.carrier, carrier_who)
+        party = c.party
+        whitelisted = party is not None and party.whitelist.entry_id is not None
+        if whitelisted and party and "hand_carry_channel1" not in party.whitelist.exemptions:
+            self.add("R13.exemption_missing", Outcome.REFUSE, f"{prefix}party")
+
+    def check_vehicle(self, v: VehicleFacts) -> None:
+        if not v.permit_valid_here:
+            self.add(
+                "R15.permit_invalid",
+                Outcome.REFUSE,
+                "vehicle",
+                plate=v.plate,
+                point=self.point_name,
+            )
+        if v.whitelist.entry_id is None:
+            if self.whitelist_only:
+                self.add("whitelist.not_listed", Outcome.REFUSE, "vehicle", point=self.point_name)
+        elif self.whitelist_only:
+            self.check_standing(v.whitelist, "vehicle", "vehicles")
+        if self.people_uncontrolled():
+            self.add("second_line.people_not_controlled", Outcome.RELEASE, "people")
+        else:
+            if v.driver is not None:
+                self.check_person(v.driver, "driver")
+            for index, passenger in enumerate(v.passengers, start=1):
+                self.check_person(passenger, f"passenger[{index}]")
+        for index, c in enumerate(v.consignments, start=1):
+            self.check_consignment(c, f"consignment[{index}].")
+
+    def people_uncontrolled(self) -> bool:
+        """Where the profile's second line controls goods, not people (Hengqin R21)."""
+        return self.facts.line == "second" and not self.profile.lines.second_line_controls_people
+
+
+def decide(
+    facts: CrossingFacts, rule_set: RuleSet, profile: ZoneProfile, *, seed: bytes
+) -> Decision:
+    """Decide one crossing: whitelist gating, regime rules, risk rules, then selection."""
+    view = _view(profile)
+    selection = profile.selection
+    local = facts.occurred_at.astimezone(view.zone)
+    gate = _Gate(facts, view, local.date())
+    subject = facts.subject
+    subject_type = facts.subject_type
+    inputs = facts_to_json(facts)
+    point = gate.point
+    if (
+        isinstance(subject, PersonFacts)
+        and gate.people_uncontrolled()
+        and point is not None
+        and point.line == "second"
+    ):
+        gate.add("second_line.people_not_controlled", Outcome.RELEASE)
+        return Decision(
+            outcome=Outcome.RELEASE,
+            reasons=tuple(gate.reasons),
+            lane=selection.lanes[0].name,
+            risk_score=0,
+            rule_set_version=rule_set.version,
+            profile_code=profile.zone.code,
+            draw=None,
+            inputs=inputs,
+        )
+    gate.check_point(_FLOW_OF[subject_type])
+    if isinstance(subject, PersonFacts):
+        gate.check_person(subject, "")
+    elif isinstance(subject, VehicleFacts):
+        gate.check_vehicle(subject)
+    else:
+        gate.check_consignment(subject, "")
+
+    reasons = gate.reasons
+    outcome = Outcome.RELEASE
+    for r in reasons:
+        if OUTCOME_SEVERITY[r.outcome] > OUTCOME_SEVERITY[outcome]:
+            outcome = r.outcome
+    score = 0
+    severity = OUTCOME_SEVERITY[outcome]
+    risk = risk_inputs(facts, profile.zone.timezone, local=local)
+    goods, crossing = risk.goods, risk.crossing
+    # rules.evaluate inlined: this loop runs for every crossing, so no Hit objects here.
+    for per_goods_line, evaluate_table in rule_set.plan:
+        for where, ctx in goods if per_goods_line else crossing:
+            for row in evaluate_table(ctx):
+                text = row.reason.render(ctx)
+                reasons.append(Reason(row.reason.code, row.rule, row.outcome, text, where))
+                if row.severity > severity:
+                    outcome, severity = row.outcome, row.severity
+                score = max(score, row.score)
+    lane = selection.lanes[-1] if outcome is Outcome.REFUSE else selection.lane_for(score)
+    the_draw: Draw | None = None
+    if outcome is Outcome.RELEASE:
+        the_draw = draw_units(seed, facts.event_id, *view.thresholds[lane.name])
+        if the_draw.selected:
+            state = facts.selection
+            if state is not None and cap_reached(selection, state.inspections_in_period):
+                reasons.append(
+                    reason(
+                        "selection.cap_reached",
+                        Outcome.RELEASE,
+                        point=gate.point_name,
+                        cap=str(selection.cap.max_inspections),
+                    )
+                )
+            else:
+                outcome = Outcome.INSPECT
+                reasons.append(
+                    reason(
+                        "selection.random",
+                        Outcome.INSPECT,
+                        lane={
+                            "en": lane.label.en,
+                            "zh-Hant": lane.label.zh_hant,
+                            "zh-Hans": lane.label.zh_hans,
+                        },
+                        rate=str(lane.random_rate),
+                    )
+                )
+    if not reasons:
+        reasons.append(reason("decision.clear", Outcome.RELEASE))
+    return Decision(
+        outcome=outcome,
+        reasons=tuple(reasons),
+        lane=lane.name,
+        risk_score=score,
+        rule_set_version=rule_set.version,
+        profile_code=profile.zone.code,
+        draw=the_draw,
+        inputs=inputs,
+    )
+
+
+# --- JSON -----------------------------------------------------------------------------------
+
+
+def reason_to_json(r: Reason) -> dict[str, Any]:
+    """JSON form of a reason."""
+    return {
+        "code": r.code,
+        "rule": r.rule,
+        "outcome": r.outcome.value,
+        "text": dict(r.text),
+        "subject": r.subject,
+    }
+
+
+def decision_to_json(d: Decision) -> dict[str, Any]:
+    """JSON-stable form of a decision."""
+    the_draw = None
+    if d.draw is not None:
+        the_draw = {
+            "seed_hex": d.draw.seed_hex,
+            "value": d.draw.value,
+            "threshold": d.draw.threshold,
+            "selected": d.draw.selected,
+        }
+    return {
+        "outcome": d.outcome.value,
+        "reasons": [reason_to_json(r) for r in d.reasons],
+        "lane": d.lane,
+        "risk_score": d.risk_score,
+        "rule_set_version": d.rule_set_version,
+        "profile_code": d.profile_code,
+        "draw": the_draw,
+        "inputs": d.inputs,
+    }
+
+
+def _get(data: Mapping[str, Any], key: str, kind: type | tuple[type, ...], at: str = "") -> Any:
+    value = data.get(key) if isinstance(data, Mapping) else None
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        name = f"{at}{key}"
+        raise ValidationFailed.single(name, "malformed", f"{name} is missing or of the wrong type")
+    return value
+
+
+def _outcome(value: str, at: str) -> Outcome:
+    try:
+        return Outcome(value)
+    except ValueError:
+        raise ValidationFailed.single(
+            at, "unknown_outcome", f"{value!r} is not an outcome"
+        ) from None
+
+
+def decision_from_json(data: Mapping[str, Any]) -> Decision:
+    """Parse ``decision_to_json`` output back; ``ValidationFailed`` names the bad key."""
+    reasons: list[Reason] = []
+    for index, raw in enumerate(_get(data, "reasons", list)):
+        at = f"reasons[{index}]."
+        text = _get(raw, "text", dict, at)
+        reasons.append(
+            Reason(
+                code=_get(raw, "code", str, at),
+                rule=_get(raw, "rule", str, at),
+                outcome=_outcome(_get(raw, "outcome", str, at), f"{at}outcome"),
+                text={str(k): str(v) for k, v in text.items()},
+                subject=_get(raw, "subject", str, at),
+            )
+        )
+    the_draw = None
+    raw_draw = data.get("draw")
+    if raw_draw is not None:
+        the_draw = Draw(
+            seed_hex=_get(raw_draw, "seed_hex", str, "draw."),
+            value=_get(raw_draw, "value", str, "draw."),
+            threshold=_get(raw_draw, "threshold", str, "draw."),
+            selected=_get(raw_draw, "selected", bool, "draw."),
+        )
+    return Decision(
+        outcome=_outcome(_get(data, "outcome", str), "outcome"),
+        reasons=tuple(reasons),
+        lane=_get(data, "lane", str),
+        risk_score=_get(data, "risk_score", int),
+        rule_set_version=_get(data, "rule_set_version", str),
+        profile_code=_get(data, "profile_code", str),
+        draw=the_draw,
+        inputs=dict(_get(data, "inputs", dict)),
+    )
+
+
+def crossing_day(facts: CrossingFacts, profile: ZoneProfile) -> dt.date:
+    """The date of the crossing at the zone (validity windows are counted in zone days)."""
+    return facts.occurred_at.astimezone(_view(profile).zone).date()
+
+
+__all__ = [
+    "Decision",
+    "Draw",
+    "Reason",
+    "crossing_day",
+    "decide",
+    "decision_from_json",
+    "decision_to_json",
+    "reason_to_json",
+]

@@ -1,0 +1,430 @@
+"""Facts for one crossing event, read from the registry, the ledger and the credentials.
+
+Everything the decision needs is read here, once, into plain values (``hetao.crossing.facts``);
+the decision itself reads nothing. An unknown document, plate or declaration is a fact (no
+registry match), never an exception: the gate must still get an answer. Reads take no locks:
+a crossing is decided on the registry as it stood when the event arrived.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hetao.crossing.facts import (
+    NOT_WHITELISTED,
+    ConsignmentFacts,
+    CredentialFacts,
+    CrossingFacts,
+    GoodsLine,
+    Outcome,
+    PartyFacts,
+    PersonFacts,
+    SelectionState,
+    Subject,
+    VehicleFacts,
+    WhitelistStanding,
+)
+from hetao.crossing.inspection_models import Inspection, InspectionResult
+from hetao.crossing.models import CrossingDecision, CrossingEvent, SelectionCounter
+from hetao.crossing.schemas import (
+    ConsignmentIn,
+    CrossingIn,
+    PersonIn,
+    PersonSubject,
+    VehicleSubject,
+)
+from hetao.crossing.selection import period_start
+from hetao.errors import HetaoError
+from hetao.ledger.declaration_models import Declaration, DeclarationLine
+from hetao.ledger.models import CustomsStatus
+from hetao.profiles import CrossingPoint, Exemption, ZoneProfile
+from hetao.reference.rates import RateTable, load_rates
+from hetao.registry.models import (
+    EntryStatus,
+    ExemptionWaiver,
+    IdentityDocument,
+    Party,
+    Person,
+    SubjectKind,
+    Vehicle,
+    VehiclePermit,
+    WhitelistEntry,
+)
+
+#: Verifies a presented zone credential online: (person id or None, facts).
+CredentialCheck = Callable[[Session, str, dt.datetime], tuple[int | None, CredentialFacts]]
+
+HISTORY = dt.timedelta(days=365)
+#: Inspection results that count against a party in its history.
+FOUND_A_PROBLEM = (InspectionResult.DISCREPANCY, InspectionResult.SEIZURE)
+
+
+@lru_cache(maxsize=8)
+def _zone(timezone: str) -> ZoneInfo:
+    return ZoneInfo(timezone)
+
+
+def zone_day(instant: dt.datetime, profile: ZoneProfile) -> dt.date:
+    """The date at the zone of an instant: validity windows are whole local days."""
+    return instant.astimezone(_zone(profile.zone.timezone)).date()
+
+
+# --- whitelist standing -----------------------------------------------------------------------
+
+
+def _best_entry(entries: Sequence[WhitelistEntry], day: dt.date) -> WhitelistEntry | None:
+    """The entry that speaks for the subject on ``day``: one in force, else the newest."""
+    for entry in entries:
+        if entry.status is EntryStatus.ACTIVE and entry.valid_from <= day <= entry.valid_until:
+            return entry
+    for entry in entries:
+        if entry.status is EntryStatus.ACTIVE:
+            return entry
+    return entries[0] if entries else None
+
+
+def _standing(
+    session: Session,
+    *,
+    kind: SubjectKind,
+    subject_id: int,
+    day: dt.date,
+    locked_out: tuple[str, ...] = (),
+) -> WhitelistStanding:
+    column = {
+        SubjectKind.INSTITUTION: WhitelistEntry.party_id,
+        SubjectKind.INDIVIDUAL: WhitelistEntry.person_id,
+        SubjectKind.VEHICLE: WhitelistEntry.vehicle_id,
+    }[kind]
+    stmt = (
+        select(WhitelistEntry)
+        .where(WhitelistEntry.subject_kind == kind, column == subject_id)
+        .order_by(WhitelistEntry.id.desc())
+    )
+    entry = _best_entry(list(session.scalars(stmt)), day)
+    if entry is None:
+        return WhitelistStanding(
+            entry_id=None,
+            status=None,
+            valid_from=None,
+            valid_until=None,
+            locked_out_goods_kinds=locked_out,
+        )
+    return WhitelistStanding(
+        entry_id=entry.id,
+        status=entry.status.value,
+        valid_from=entry.valid_from,
+        valid_until=entry.valid_until,
+        flows=tuple(entry.flows),
+        lines=tuple(entry.lines),
+        exemptions=tuple(entry.exemptions),
+        locked_out_goods_kinds=locked_out,
+    )
+
+
+def _locked_out_kinds(session: Session, party_id: int, day: dt.date) -> tuple[str, ...]:
+    """R6: goods kinds the party waived within the lockout, in force on ``day``."""
+    stmt = select(ExemptionWaiver.goods_kind).where(
+        ExemptionWaiver.party_id == party_id,
+        ExemptionWaiver.waived_on <= day,
+        ExemptionWaiver.lockout_until > day,
+    )
+    return tuple(sorted(set(session.scalars(stmt))))
+
+
+# --- parties and persons ----------------------------------------------------------------------
+
+
+def _party_history(session: Session, party_id: int, since: dt.datetime) -> tuple[int, int]:
+    """Inspections of the party's crossings since ``since``, and those that found a problem."""
+    stmt = (
+        select(
+            func.count(CrossingDecision.id).filter(CrossingDecision.outcome == Outcome.INSPECT),
+            func.count(Inspection.id).filter(Inspection.result.in_(FOUND_A_PROBLEM)),
+        )
+        .select_from(CrossingEvent)
+        .join(CrossingDecision, CrossingDecision.event_id == CrossingEvent.id)
+        .outerjoin(Inspection, Inspection.decision_id == CrossingDecision.id)
+        .where(CrossingEvent.party_id == party_id, CrossingEvent.occurred_at >= since)
+    )
+    row = session.execute(stmt).one()
+    return int(row[0] or 0), int(row[1] or 0)
+
+
+def party_facts(session: Session, party: Party, *, at: dt.datetime, day: dt.date) -> PartyFacts:
+    """A party's standing on the crossing day and its inspections of the last year."""
+    locked_out = _locked_out_kinds(session, party.id, day)
+    inspections, discrepancies = _party_history(session, party.id, at - HISTORY)
+    return PartyFacts(
+        party_id=party.id,
+        kind=party.kind.value,
+        status=party.status.value,
+        credit_level=party.credit_level.value,
+        whitelist=_standing(
+            session,
+            kind=SubjectKind.INSTITUTION,
+            subject_id=party.id,
+            day=day,
+            locked_out=locked_out,
+        ),
+        inspections_last_365d=inspections,
+        discrepancies_last_365d=discrepancies,
+    )
+
+
+def _person_by_document(session: Session, person: PersonIn) -> tuple[int, str] | None:
+    document = person.document
+    if document is None:  # pragma: no cover - the schema requires a document or a credential
+        return None
+    stmt = (
+        select(Person.id, Person.residency)
+        .join(IdentityDocument, IdentityDocument.person_id == Person.id)
+        .where(
+            IdentityDocument.kind == document.kind,
+            IdentityDocument.number == document.number.upper(),
+        )
+    )
+    if document.issuing_country is not None:
+        stmt = stmt.where(IdentityDocument.issuing_country == document.issuing_country)
+    row = session.execute(stmt.limit(1)).first()
+    return None if row is None else (row[0], row[1].value)
+
+
+def person_facts(
+    session: Session,
+    person: PersonIn,
+    *,
+    at: dt.datetime,
+    day: dt.date,
+    credentials: CredentialCheck | None,
+) -> PersonFacts:
+    """A traveller by document or zone credential; unknown ones have person_id None."""
+    credential: CredentialFacts | None = None
+    found: tuple[int, str] | None = None
+    if person.credential is not None:
+        if credentials is None:
+            credential = CredentialFacts(credential_id="", status="unknown_key")
+        else:
+            person_id, credential = credentials(session, person.credential, at)
+            if person_id is not None:
+                row = session.get(Person, person_id)
+                found = None if row is None else (row.id, row.residency.value)
+    else:
+        found = _person_by_document(session, person)
+    if found is None:
+        return PersonFacts(
+            person_id=None, residency=None, whitelist=NOT_WHITELISTED, credential=credential
+        )
+    person_id, residency = found
+    standing = _standing(session, kind=SubjectKind.INDIVIDUAL, subject_id=person_id, day=day)
+    return PersonFacts(
+        person_id=person_id,
+        residency=residency,
+        whitelist=standing,
+        credential=credential,
+        # R13: a person whose whitelist scope carries the Channel No. 1 hand-carry exemption is
+        # designated by their institution to carry research goods by hand.
+        designated_carrier=Exemption.HAND_CARRY_CHANNEL1.value in standing.exemptions,
+    )
+
+
+# --- goods ------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _rates() -> RateTable:
+    return load_rates(None)
+
+
+def _value_cny(line: DeclarationLine, day: dt.date) -> Decimal:
+    if line.currency == "CNY":
+        return line.customs_value
+    try:
+        rate = _rates().rate(line.currency, on=day)
+    except HetaoError:
+        return line.customs_value  # no rate for the month: the declared figure, unconverted
+    return (line.customs_value * rate.cny_per_unit).quantize(Decimal("0.01"))
+
+
+def _declaration(session: Session, consignment: ConsignmentIn) -> Declaration | None:
+    if consignment.declaration_id is not None:
+        return session.get(Declaration, consignment.declaration_id)
+    stmt = select(Declaration).where(
+        Declaration.party_id == consignment.party_id,
+        Declaration.reference == consignment.reference,
+    )
+    return session.scalars(stmt).first()
+
+
+def consignment_facts(
+    session: Session,
+    consignment: ConsignmentIn,
+    *,
+    at: dt.datetime,
+    day: dt.date,
+    credentials: CredentialCheck | None,
+) -> ConsignmentFacts:
+    """Goods under a declaration, line by line, with the approvals presented at the gate."""
+    carrier = None
+    if consignment.carrier is not None:
+        carrier = person_facts(
+            session, consignment.carrier, at=at, day=day, credentials=credentials
+        )
+    declaration = _declaration(session, consignment)
+    if declaration is None:
+        return ConsignmentFacts(
+            declaration_id=None,
+            declaration_status=None,
+            party=None,
+            lines=(),
+            hand_carried=bool(consignment.hand_carried),
+            carrier=carrier,
+        )
+    approvals = {a.line_no: a for a in consignment.approvals}
+    lines = []
+    for line in declaration.lines:
+        approval = approvals.get(line.line_no)
+        lines.append(
+            GoodsLine(
+                line_no=line.line_no,
+                hs_code=line.hs_code,
+                goods_kind=line.goods_kind,
+                origin=line.origin,
+                value_cny=_value_cny(line, declaration.declared_on),
+                quantity=line.quantity,
+                unit=line.unit,
+                bonded=line.bonded or line.customs_status is CustomsStatus.BONDED,
+                special_article=line.special_article,
+                special_article_approval=approval.special_article_approval if approval else None,
+                hgr=line.hgr_material,
+                hgr_approval=approval.hgr_approval if approval else None,
+            )
+        )
+    party = session.get(Party, declaration.party_id)
+    hand_carried = (
+        declaration.hand_carried if consignment.hand_carried is None else consignment.hand_carried
+    )
+    return ConsignmentFacts(
+        declaration_id=declaration.id,
+        declaration_status=declaration.status.value,
+        party=None if party is None else party_facts(session, party, at=at, day=day),
+        lines=tuple(lines),
+        hand_carried=hand_carried,
+        carrier=carrier,
+    )
+
+
+# --- vehicles ---------------------------------------------------------------------------------
+
+
+def _vehicle(session: Session, plate: str) -> Vehicle | None:
+    wanted = plate.strip().upper()
+    stmt = select(Vehicle).where((Vehicle.plate == wanted) | (Vehicle.hk_plate == wanted))
+    return session.scalars(stmt.order_by(Vehicle.id).limit(1)).first()
+
+
+def _permit_valid(session: Session, vehicle_id: int, point: str, day: dt.date) -> bool:
+    stmt = select(VehiclePermit.crossing_points).where(
+        VehiclePermit.vehicle_id == vehicle_id,
+        VehiclePermit.valid_from <= day,
+        VehiclePermit.valid_until >= day,
+    )
+    return any(point in points for points in session.scalars(stmt))
+
+
+def vehicle_facts(
+    session: Session,
+    subject: VehicleSubject,
+    *,
+    point: CrossingPoint,
+    at: dt.datetime,
+    day: dt.date,
+    credentials: CredentialCheck | None,
+) -> VehicleFacts:
+    """A vehicle by plate, its owner, permit here, driver, passengers and consignments."""
+
+    def person(p: PersonIn) -> PersonFacts:
+        return person_facts(session, p, at=at, day=day, credentials=credentials)
+
+    driver = None if subject.driver is None else person(subject.driver)
+    passengers = tuple(person(p) for p in subject.passengers)
+    consignments = tuple(
+        consignment_facts(session, c, at=at, day=day, credentials=credentials)
+        for c in subject.consignments
+    )
+    vehicle = _vehicle(session, subject.plate)
+    if vehicle is None:
+        return VehicleFacts(
+            vehicle_id=None,
+            plate=subject.plate,
+            permit_valid_here=False,
+            owner=None,
+            whitelist=NOT_WHITELISTED,
+            driver=driver,
+            passengers=passengers,
+            consignments=consignments,
+        )
+    owner = session.get(Party, vehicle.owner_party_id)
+    return VehicleFacts(
+        vehicle_id=vehicle.id,
+        plate=vehicle.plate,
+        permit_valid_here=_permit_valid(session, vehicle.id, point.code, day),
+        owner=None if owner is None else party_facts(session, owner, at=at, day=day),
+        whitelist=_standing(session, kind=SubjectKind.VEHICLE, subject_id=vehicle.id, day=day),
+        driver=driver,
+        passengers=passengers,
+        consignments=consignments,
+    )
+
+
+# --- selection and the whole event ------------------------------------------------------------
+
+
+def selection_state(
+    session: Session, *, crossing_point: str, at: dt.datetime, profile: ZoneProfile
+) -> SelectionState:
+    """The counters of the point's current selection period (zero for a new period)."""
+    start = period_start(at, profile.selection)
+    counter = session.get(SelectionCounter, (crossing_point, start))
+    return SelectionState(
+        period_start=start,
+        inspections_in_period=counter.inspections if counter else 0,
+        crossings_in_period=counter.crossings if counter else 0,
+    )
+
+
+def gather(
+    session: Session,
+    payload: CrossingIn,
+    *,
+    point: CrossingPoint,
+    profile: ZoneProfile,
+    credentials: CredentialCheck | None = None,
+) -> CrossingFacts:
+    """Everything the decision on ``payload`` needs, as plain values."""
+    at = payload.occurred_at.astimezone(dt.UTC)
+    day = zone_day(at, profile)
+    body = payload.subject
+    subject: Subject
+    if isinstance(body, PersonSubject):
+        subject = person_facts(session, body, at=at, day=day, credentials=credentials)
+    elif isinstance(body, VehicleSubject):
+        subject = vehicle_facts(session, body, point=point, at=at, day=day, credentials=credentials)
+    else:
+        subject = consignment_facts(session, body, at=at, day=day, credentials=credentials)
+    return CrossingFacts(
+        event_id=payload.event_id,
+        crossing_point=point.code,
+        line=point.line.value,
+        direction=payload.direction.value,
+        occurred_at=at,
+        subject=subject,
+        selection=selection_state(session, crossing_point=point.code, at=at, profile=profile),
+    )

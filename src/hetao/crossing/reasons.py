@@ -1,0 +1,306 @@
+"""The catalogue of decision reasons: stable codes, the rule each comes from, three languages.
+
+A code never changes meaning once shipped: stored decisions and back-tests refer to it. Texts
+take parameters (``{entry}``, ``{point}``); a parameter is a plain string or a text per language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from hetao.crossing.facts import Outcome
+
+LANGUAGES = ("en", "zh-Hant", "zh-Hans")
+
+Param = str | Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why the decision is what it is: a stable code, the rule it comes from, readable text."""
+
+    code: str
+    """Stable, e.g. "whitelist.suspended", "R13.bonded_hand_carry"."""
+    rule: str
+    """"R13", "whitelist", "selection" or a risk rule id "risk:<table>:<row>"."""
+    outcome: Outcome
+    text: dict[str, str]
+    """Keys "en", "zh-Hant", "zh-Hans"."""
+    subject: str = ""
+    """Which part of the subject: "driver", "passenger[2]", "line[3]", ... ("" the whole)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """One catalogue entry."""
+
+    rule: str
+    en: str
+    zh_hant: str
+    zh_hans: str
+
+    def render(self, params: Mapping[str, Param]) -> dict[str, str]:
+        """The text in each language with ``params`` filled in."""
+        out: dict[str, str] = {}
+        for lang, text in (("en", self.en), ("zh-Hant", self.zh_hant), ("zh-Hans", self.zh_hans)):
+            values = {k: v if isinstance(v, str) else v[lang] for k, v in params.items()}
+            out[lang] = text.format_map(values)
+        return out
+
+
+CATALOGUE: dict[str, Template] = {
+    # --- whitelist gating ---------------------------------------------------------------
+    "whitelist.not_listed": Template(
+        "whitelist",
+        "Not on the whitelist; {point} admits whitelisted subjects only",
+        "不在白名單內;{point}僅准白名單對象通行",
+        "不在白名单内;{point}仅准白名单对象通行",
+    ),
+    "whitelist.party_not_listed": Template(
+        "whitelist",
+        "The party is not on the whitelist, so its goods are checked",
+        "該單位不在白名單內,其貨物須予查驗",
+        "该单位不在白名单内,其货物须予查验",
+    ),
+    "whitelist.suspended": Template(
+        "whitelist",
+        "Whitelist entry {entry} is suspended",
+        "白名單登記 {entry} 已被暫停",
+        "白名单登记 {entry} 已被暂停",
+    ),
+    "whitelist.revoked": Template(
+        "whitelist",
+        "Whitelist entry {entry} has been revoked",
+        "白名單登記 {entry} 已被撤銷",
+        "白名单登记 {entry} 已被撤销",
+    ),
+    "whitelist.expired": Template(
+        "whitelist",
+        "Whitelist entry {entry} is no longer valid (valid until {date})",
+        "白名單登記 {entry} 已失效(有效期至 {date})",
+        "白名单登记 {entry} 已失效(有效期至 {date})",
+    ),
+    "whitelist.not_yet_valid": Template(
+        "whitelist",
+        "Whitelist entry {entry} is valid only from {date}",
+        "白名單登記 {entry} 自 {date} 起方才生效",
+        "白名单登记 {entry} 自 {date} 起方才生效",
+    ),
+    "whitelist.not_in_force": Template(
+        "whitelist",
+        "Whitelist entry {entry} is not in force (status: {status})",
+        "白名單登記 {entry} 未在生效狀態(狀態:{status})",
+        "白名单登记 {entry} 未在生效状态(状态:{status})",
+    ),
+    "whitelist.flow_out_of_scope": Template(
+        "whitelist",
+        "Whitelist entry {entry} does not cover {flow}",
+        "白名單登記 {entry} 的範圍不包括{flow}",
+        "白名单登记 {entry} 的范围不包括{flow}",
+    ),
+    "whitelist.line_out_of_scope": Template(
+        "whitelist",
+        "Whitelist entry {entry} does not cover crossings of the {line}",
+        "白名單登記 {entry} 的範圍不包括經{line}通行",
+        "白名单登记 {entry} 的范围不包括经{line}通行",
+    ),
+    "whitelist.locked_out": Template(
+        "R6",
+        "The party gave up the exemption for goods of kind {kind}; it may not claim it again "
+        "while the lockout lasts (R6)",
+        "該單位已自願放棄{kind}類貨物的免稅待遇,鎖定期內不得再次享受(R6)",
+        "该单位已自愿放弃{kind}类货物的免税待遇,锁定期内不得再次享受(R6)",
+    ),
+    "party.not_active": Template(
+        "party",
+        "The party is {status}, not active",
+        "該單位的狀態為{status},並非正常經營",
+        "该单位的状态为{status},并非正常经营",
+    ),
+    # --- zone credentials ---------------------------------------------------------------
+    "credential.revoked": Template(
+        "credential",
+        "Zone credential {credential} has been revoked",
+        "園區通行憑證 {credential} 已被撤銷",
+        "园区通行凭证 {credential} 已被撤销",
+    ),
+    "credential.expired": Template(
+        "credential",
+        "Zone credential {credential} has expired",
+        "園區通行憑證 {credential} 已過期",
+        "园区通行凭证 {credential} 已过期",
+    ),
+    "credential.invalid_signature": Template(
+        "credential",
+        "Zone credential {credential} carries an invalid signature",
+        "園區通行憑證 {credential} 的簽名無效",
+        "园区通行凭证 {credential} 的签名无效",
+    ),
+    "credential.unknown_key": Template(
+        "credential",
+        "Zone credential {credential} was signed with an unknown key",
+        "園區通行憑證 {credential} 由不明密鑰簽署",
+        "园区通行凭证 {credential} 由不明密钥签署",
+    ),
+    "credential.not_valid": Template(
+        "credential",
+        "Zone credential {credential} is not valid ({status})",
+        "園區通行憑證 {credential} 無效({status})",
+        "园区通行凭证 {credential} 无效({status})",
+    ),
+    # --- the profile: points, flows, directions, lines --------------------------------------
+    "point.unknown": Template(
+        "profile",
+        "Crossing point {point} is not in the zone profile",
+        "本區域配置中沒有口岸或通道 {point}",
+        "本区域配置中没有口岸或通道 {point}",
+    ),
+    "point.line_mismatch": Template(
+        "profile",
+        "{point} is on the {point_line}, not the {line}",
+        "{point}屬於{point_line},並非{line}",
+        "{point}属于{point_line},并非{line}",
+    ),
+    "point.flow_not_allowed": Template(
+        "profile",
+        "{point} does not clear {flow}",
+        "{point}不辦理{flow}通關",
+        "{point}不办理{flow}通关",
+    ),
+    "point.direction_not_allowed": Template(
+        "profile",
+        "{point} is not open for {direction} crossings",
+        "{point}不開放{direction}通行",
+        "{point}不开放{direction}通行",
+    ),
+    "point.not_open": Template(
+        "profile",
+        "{point} opens on {date}",
+        "{point}將於 {date} 啟用",
+        "{point}将于 {date} 启用",
+    ),
+    "second_line.people_not_controlled": Template(
+        "second_line",
+        "The second line controls goods, not people: persons pass without a check",
+        "二線管貨不管人:人員通行無須查驗",
+        "二线管货不管人:人员通行无须查验",
+    ),
+    # --- regime rules -----------------------------------------------------------------------
+    "R13.bonded_hand_carry": Template(
+        "R13",
+        "Bonded goods may not be hand-carried through {point} (R13)",
+        "保稅貨物不得經{point}隨身攜帶(R13)",
+        "保税货物不得经{point}随身携带(R13)",
+    ),
+    "R13.hand_carry_not_allowed": Template(
+        "R13",
+        "Goods may not be hand-carried through {point}",
+        "{point}不准隨身攜帶貨物通關",
+        "{point}不准随身携带货物通关",
+    ),
+    "R13.carrier_not_designated": Template(
+        "R13",
+        "The carrier is not designated to hand-carry research goods through {point} (R13)",
+        "攜帶人並非獲指定經{point}隨身攜帶科研物資的人員(R13)",
+        "携带人并非获指定经{point}随身携带科研物资的人员(R13)",
+    ),
+    "R13.exemption_missing": Template(
+        "R13",
+        "The party's whitelist entry does not grant hand-carrying through Channel No. 1 (R13)",
+        "該單位的白名單登記不包括經一號通道隨身攜帶的便利(R13)",
+        "该单位的白名单登记不包括经一号通道随身携带的便利(R13)",
+    ),
+    "R11.approval_missing": Template(
+        "R11",
+        "The special article on line {line_no} has no quarantine approval (R11)",
+        "第 {line_no} 項特殊物品未有檢疫審批(R11)",
+        "第 {line_no} 项特殊物品未有检疫审批(R11)",
+    ),
+    "R41.approval_missing": Template(
+        "R41",
+        "The human genetic resource material on line {line_no} has no approval (R41)",
+        "第 {line_no} 項人類遺傳資源材料未獲批准(R41)",
+        "第 {line_no} 项人类遗传资源材料未获批准(R41)",
+    ),
+    "R15.permit_invalid": Template(
+        "R15",
+        "Vehicle {plate} has no valid permit for {point} (R15)",
+        "車輛 {plate} 未持有{point}的有效通行許可(R15)",
+        "车辆 {plate} 未持有{point}的有效通行许可(R15)",
+    ),
+    "declaration.missing": Template(
+        "declaration",
+        "The goods come without a declaration",
+        "貨物未有申報",
+        "货物未有申报",
+    ),
+    # --- selection ------------------------------------------------------------------------
+    "selection.random": Template(
+        "selection",
+        "Selected at random for inspection in the {lane} (rate {rate})",
+        "於{lane}按 {rate} 的比率隨機抽中查驗",
+        "于{lane}按 {rate} 的比率随机抽中查验",
+    ),
+    "selection.cap_reached": Template(
+        "selection",
+        "Random selection skipped: {point} reached its cap of {cap} inspections this period",
+        "本時段{point}的查驗已達上限 {cap} 宗,略過隨機抽查",
+        "本时段{point}的查验已达上限 {cap} 宗,略过随机抽查",
+    ),
+    "decision.clear": Template(
+        "decision",
+        "No rule calls for a check: released",
+        "沒有規則要求查驗,予以放行",
+        "没有规则要求查验,予以放行",
+    ),
+}
+
+FLOW_NAMES: dict[str, dict[str, str]] = {
+    "people": {"en": "people", "zh-Hant": "人員", "zh-Hans": "人员"},
+    "goods": {"en": "goods", "zh-Hant": "貨物", "zh-Hans": "货物"},
+    "vehicles": {"en": "vehicles", "zh-Hant": "車輛", "zh-Hans": "车辆"},
+}
+LINE_NAMES: dict[str, dict[str, str]] = {
+    "first": {"en": "first line", "zh-Hant": "一線", "zh-Hans": "一线"},
+    "second": {"en": "second line", "zh-Hant": "二線", "zh-Hans": "二线"},
+}
+DIRECTION_NAMES: dict[str, dict[str, str]] = {
+    "inbound": {"en": "inbound", "zh-Hant": "入區", "zh-Hans": "入区"},
+    "outbound": {"en": "outbound", "zh-Hant": "出區", "zh-Hans": "出区"},
+}
+
+
+def named(table: Mapping[str, Mapping[str, str]], value: str) -> Param:
+    """The localized name of a vocabulary value, or the value itself when unknown."""
+    return table.get(value, value)
+
+
+_FIXED: dict[tuple[str, Outcome, str], Reason] = {}
+
+
+def reason(code: str, outcome: Outcome, subject: str = "", **params: Param) -> Reason:
+    """A catalogue reason with its texts rendered."""
+    if not params:
+        # Reasons without parameters are constants: render each once (the decision hot path).
+        key = (code, outcome, subject)
+        fixed = _FIXED.get(key)
+        if fixed is None:
+            template = CATALOGUE[code]
+            fixed = _FIXED[key] = Reason(code, template.rule, outcome, template.render({}), subject)
+        return fixed
+    template = CATALOGUE[code]
+    return Reason(code, template.rule, outcome, template.render(params), subject)
+
+
+__all__ = [
+    "CATALOGUE",
+    "DIRECTION_NAMES",
+    "FLOW_NAMES",
+    "LANGUAGES",
+    "LINE_NAMES",
+    "Reason",
+    "Template",
+    "named",
+    "reason",
+]

@@ -1,0 +1,578 @@
+"""Recording crossings: gather the facts, decide, store event + decision + audit event at once.
+
+A device may retry: the same (device, device event id) with the same payload returns the first
+decision and writes nothing; with another payload it is a Conflict. The random draw is seeded
+per event by an HMAC of a server secret (kept in the data directory, like the audit signing
+key) so nobody can predict selection from the event id, yet a stored decision replays exactly.
+Services never commit: the caller's unit of work does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy import bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, contains_eager
+
+from hetao.audit.service import Actor, record_event
+from hetao.crossing import gather as gathering
+from hetao.crossing.decision import Decision, decide, decision_to_json
+from hetao.crossing.facts import (
+    CrossingFacts,
+    Outcome,
+    PersonFacts,
+    VehicleFacts,
+    facts_from_json,
+)
+from hetao.crossing.gather import CredentialCheck
+from hetao.crossing.inspections import open_inspection
+from hetao.crossing.models import CrossingDecision, CrossingEvent, SelectionCounter
+from hetao.crossing.models import RuleSet as StoredRuleSet
+from hetao.crossing.rules import RuleSet, load_rule_set, shipped_rule_set
+from hetao.crossing.schemas import CrossingIn
+from hetao.db import utcnow
+from hetao.errors import (
+    Conflict,
+    FieldProblem,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
+from hetao.pagination import DEFAULT_LIMIT, PageOf, paginate
+from hetao.profiles import CrossingPoint, ZoneProfile
+
+#: A device clock this far ahead of the server is wrong, not early: the event is refused.
+MAX_FUTURE_SKEW = dt.timedelta(minutes=5)
+SEED_KEY_FILE = Path("crossing") / "selection-seed.key"
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    """Who posts the event: a gate token ("device:<id>") or an officer ("user:<id>")."""
+
+    key: str
+    name: str
+    #: The crossing points a gate token is scoped to; None for people (checked by role).
+    crossing_points: frozenset[str] | None = None
+
+
+# --- the selection seed -----------------------------------------------------------------------
+
+_seed_keys: dict[Path, bytes] = {}
+_seed_lock = threading.Lock()
+
+
+def load_seed_key(path: Path) -> bytes:
+    """The server's 32-byte selection secret at ``path``, created (mode 0600) on first use."""
+    with _seed_lock:
+        if path in _seed_keys:
+            return _seed_keys[path]
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                pass  # another process made it first: read theirs
+            else:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(secrets.token_bytes(32).hex().encode())
+        key = bytes.fromhex(path.read_text().strip())
+        if len(key) < 32:
+            raise ValueError(f"{path} does not hold a 32-byte selection key")
+        _seed_keys[path] = key
+        return key
+
+
+def seed_for(key: bytes, *, device_key: str, event_id: str) -> bytes:
+    """The seed of one event's random draw: unpredictable without the key, stored for replay."""
+    return hmac.new(key, f"{device_key}\x00{event_id}".encode(), hashlib.sha256).digest()
+
+
+# --- rule sets --------------------------------------------------------------------------------
+
+_compiled: dict[tuple[str, str], RuleSet] = {}
+
+
+def _canonical(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _compile(row: StoredRuleSet, profile: ZoneProfile) -> RuleSet:
+    """A stored rule set compiled once per content and profile (stored ones never change)."""
+    key = (row.sha256, profile.zone.code)
+    rule_set = _compiled.get(key)
+    if rule_set is None:
+        rule_set = load_rule_set(row.content, profile=profile)
+        _compiled[key] = rule_set
+    return rule_set
+
+
+def _store_rule_set(
+    session: Session, rule_set: RuleSet, *, actor: Actor, now: dt.datetime
+) -> tuple[StoredRuleSet, bool]:
+    existing = session.scalars(
+        select(StoredRuleSet).where(StoredRuleSet.version == rule_set.version)
+    ).first()
+    if existing is not None:
+        if existing.sha256 != rule_set.content_hash:
+            raise Conflict(
+                f"rule set {rule_set.version} is stored with other content; give it a new version",
+                problems=[
+                    FieldProblem("version", "rule_set.version_reused", "already used for others")
+                ],
+            )
+        return existing, False
+    row = StoredRuleSet(
+        version=rule_set.version,
+        activates_at=rule_set.activates_at,
+        content=rule_set.source,
+        sha256=rule_set.content_hash,
+        created_by=str(actor),
+        created_at=now,
+    )
+    try:
+        with session.begin_nested():  # a concurrent first use may store the same version
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return _store_rule_set(session, rule_set, actor=actor, now=now)
+    record_event(
+        session,
+        "crossing:rule_set:add",
+        subject_type="rule_set",
+        subject_id=row.id,
+        actor=actor,
+        data={
+            "version": row.version,
+            "activates_at": row.activates_at.isoformat(),
+            "sha256": row.sha256,
+        },
+    )
+    return row, True
+
+
+def add_rule_set(
+    session: Session,
+    document: Mapping[str, Any],
+    *,
+    profile: ZoneProfile,
+    actor: Actor,
+    now: dt.datetime | None = None,
+) -> tuple[StoredRuleSet, bool]:
+    """Validate and store a rule set; the same version and content again returns the first."""
+    rule_set = load_rule_set(document, profile=profile)
+    return _store_rule_set(session, rule_set, actor=actor, now=now or utcnow())
+
+
+def rule_set_by_version(session: Session, version: str, *, profile: ZoneProfile) -> RuleSet:
+    """A stored rule set, compiled."""
+    return _compile(get_rule_set(session, version), profile)
+
+
+def rule_set_in_force(session: Session, *, at: dt.datetime, profile: ZoneProfile) -> RuleSet | None:
+    """The stored rule set activated last at ``at`` (compiled), or None when none is."""
+    # The id and hash only: the (large) content is read once per process, on a cache miss.
+    found = session.execute(
+        select(StoredRuleSet.id, StoredRuleSet.sha256)
+        .where(StoredRuleSet.activates_at <= at)
+        .order_by(StoredRuleSet.activates_at.desc(), StoredRuleSet.id.desc())
+        .limit(1)
+    ).first()
+    if found is None:
+        return None
+    cached = _compiled.get((found.sha256, profile.zone.code))
+    if cached is not None:
+        return cached
+    row = session.get(StoredRuleSet, found.id)
+    return None if row is None else _compile(row, profile)
+
+
+def active_rule_set(
+    session: Session, *, at: dt.datetime, profile: ZoneProfile, actor: Actor
+) -> RuleSet:
+    """The rule set in force at ``at``; the shipped one, stored on first use, when none is."""
+    in_force = rule_set_in_force(session, at=at, profile=profile)
+    if in_force is not None:
+        return in_force
+    shipped = shipped_rule_set()
+    _store_rule_set(session, shipped, actor=actor, now=utcnow())
+    return shipped
+
+
+# --- recording a crossing ---------------------------------------------------------------------
+
+
+def crossing_point(profile: ZoneProfile, code: str) -> CrossingPoint:
+    """The profile's crossing point named ``code``, or a validation error naming the field."""
+    point = profile.crossing_point(code)
+    if point is None:
+        known = ", ".join(p.code for p in profile.crossing_points)
+        raise ValidationFailed.single(
+            "crossing_point", "profile.crossing_point", f"{code!r} is not one of: {known}"
+        )
+    return point
+
+
+def parse_event(document: Any) -> CrossingIn:
+    """An event payload from plain JSON (a file, a queue); errors name each key and rule."""
+    try:
+        return CrossingIn.model_validate(document)
+    except PydanticValidationError as error:
+        problems = [
+            FieldProblem(
+                ".".join(str(part) for part in problem["loc"]) or "event",
+                problem["type"],
+                problem["msg"],
+            )
+            for problem in error.errors()
+        ]
+        raise ValidationFailed(
+            f"the event is not valid: {problems[0].field}: {problems[0].message}",
+            problems=problems,
+        ) from None
+
+
+def payload_hash(payload: CrossingIn) -> tuple[dict[str, Any], str]:
+    """The payload as canonical JSON and its SHA-256: what a retry must repeat."""
+    document = payload.model_dump(mode="json")
+    return document, hashlib.sha256(_canonical(document)).hexdigest()
+
+
+def _existing(session: Session, device: Device, event_id: str) -> CrossingEvent | None:
+    stmt = select(CrossingEvent).where(
+        CrossingEvent.device_key == device.key, CrossingEvent.device_event_id == event_id
+    )
+    return session.scalars(stmt).first()
+
+
+def _same_or_conflict(event: CrossingEvent, digest: str) -> CrossingEvent:
+    if event.payload_sha256 != digest:
+        raise Conflict(
+            f"event {event.device_event_id} of this device was recorded with other content",
+            problems=[
+                FieldProblem(
+                    "event_id",
+                    "crossing.event_id_reused",
+                    "already used by this device for another event",
+                )
+            ],
+        )
+    return event
+
+
+def _subject_refs(facts: CrossingFacts) -> dict[str, int | None]:
+    """The registry objects the event is about, for the lists and the party's history."""
+    subject = facts.subject
+    if isinstance(subject, PersonFacts):
+        return {"person_id": subject.person_id}
+    if isinstance(subject, VehicleFacts):
+        return {
+            "vehicle_id": subject.vehicle_id,
+            "party_id": subject.owner.party_id if subject.owner else None,
+            "person_id": subject.driver.person_id if subject.driver else None,
+        }
+    return {
+        "declaration_id": subject.declaration_id,
+        "party_id": subject.party.party_id if subject.party else None,
+        "person_id": subject.carrier.person_id if subject.carrier else None,
+    }
+
+
+def _counter_upsert(dialect_name: str) -> Any:
+    """INSERT ... ON CONFLICT DO UPDATE adding one crossing (and maybe one inspection)."""
+    table = SelectionCounter.__table__
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    stmt = dialect.insert(table).values(
+        crossing_point=bindparam("point"),
+        period_start=bindparam("start", type_=table.c.period_start.type),
+        crossings=1,
+        inspections=bindparam("inspected"),
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=[table.c.crossing_point, table.c.period_start],
+        set_={
+            "crossings": table.c.crossings + 1,
+            "inspections": table.c.inspections + stmt.excluded.inspections,
+        },
+    )
+
+
+_COUNTER_UPSERTS = {name: _counter_upsert(name) for name in ("postgresql", "sqlite")}
+
+
+def _count(session: Session, decision: CrossingDecision, start: dt.datetime) -> None:
+    """Add the crossing (and its inspection) to the point's counters of the period."""
+    stmt = _COUNTER_UPSERTS[session.get_bind().dialect.name]
+    session.execute(
+        stmt,
+        {
+            "point": decision.crossing_point,
+            "start": start,
+            "inspected": 1 if decision.outcome is Outcome.INSPECT else 0,
+        },
+    )
+
+
+def record_crossing(
+    session: Session,
+    payload: CrossingIn,
+    *,
+    device: Device,
+    profile: ZoneProfile,
+    seed_key: bytes,
+    actor: Actor,
+    rule_set: RuleSet | None = None,
+    credentials: CredentialCheck | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[CrossingEvent, bool]:
+    """Decide and store one crossing; (event, True) when new, (first event, False) on a retry."""
+    now = now or utcnow()
+    point = crossing_point(profile, payload.crossing_point)
+    if device.crossing_points is not None and point.code not in device.crossing_points:
+        raise PermissionDenied(
+            f"device {device.name} may report crossings at"
+            f" {', '.join(sorted(device.crossing_points))} only, not {point.code}"
+        )
+    document, digest = payload_hash(payload)
+    if (first := _existing(session, device, payload.event_id)) is not None:
+        return _same_or_conflict(first, digest), False
+    occurred_at = payload.occurred_at
+    if occurred_at.tzinfo is None or occurred_at.utcoffset() is None:
+        raise ValidationFailed.single("occurred_at", "instant.timezone", "must carry a time zone")
+    occurred_at = occurred_at.astimezone(dt.UTC)
+    skew = occurred_at - now
+    if skew > MAX_FUTURE_SKEW:
+        raise ValidationFailed.single(
+            "occurred_at",
+            "crossing.clock_skew",
+            f"is {int(skew.total_seconds())} s ahead of the server clock;"
+            f" at most {int(MAX_FUTURE_SKEW.total_seconds())} s is accepted",
+        )
+
+    facts = gathering.gather(
+        session, payload, point=point, profile=profile, credentials=credentials
+    )
+    rules = rule_set or active_rule_set(session, at=occurred_at, profile=profile, actor=actor)
+    seed = seed_for(seed_key, device_key=device.key, event_id=payload.event_id)
+    decision = decide(facts, rules, profile, seed=seed)
+
+    event = CrossingEvent(
+        device_key=device.key,
+        device_name=device.name,
+        device_event_id=payload.event_id,
+        crossing_point=point.code,
+        line=point.line.value,
+        direction=payload.direction.value,
+        subject_type=facts.subject_type,
+        payload=document,
+        payload_sha256=digest,
+        occurred_at=occurred_at,
+        received_at=now,
+        clock_skew_ms=int(skew.total_seconds() * 1000),
+        **_subject_refs(facts),
+    )
+    event.decision = _decision_row(decision, crossing_point=point.code, seed=seed, now=now)
+    if session.get_bind().dialect.name == "sqlite":
+        # The transaction began IMMEDIATE: no other writer ran since _existing looked.
+        session.add(event)
+        session.flush()  # ids for the audit event and the inspection
+    else:
+        try:
+            # A concurrent retry of the same event may win the insert; added inside the
+            # savepoint, the losing rows leave the session with it.
+            with session.begin_nested():
+                session.add(event)
+                session.flush()
+        except IntegrityError:
+            if (first := _existing(session, device, payload.event_id)) is not None:
+                return _same_or_conflict(first, digest), False
+            raise
+    record = event.decision
+    if facts.selection is not None:
+        _count(session, record, facts.selection.period_start)
+    record_event(
+        session,
+        "crossing:event:decide",
+        subject_type="crossing_event",
+        subject_id=event.id,
+        actor=actor,
+        data={
+            "crossing_point": point.code,
+            "device_event_id": payload.event_id,
+            "subject_type": facts.subject_type.value,
+            "outcome": decision.outcome.value,
+            "lane": decision.lane,
+            "risk_score": decision.risk_score,
+            "reasons": [r.code for r in decision.reasons],
+            "rule_set_version": decision.rule_set_version,
+            "decision_id": record.id,
+        },
+    )
+    if decision.outcome is Outcome.INSPECT:
+        open_inspection(session, record.id, crossing_point=point.code, actor=actor, now=now)
+    return event, True
+
+
+def _decision_row(
+    decision: Decision, *, crossing_point: str, seed: bytes, now: dt.datetime
+) -> CrossingDecision:
+    document = decision_to_json(decision)
+    document.pop("inputs", None)  # kept once, in its own column
+    return CrossingDecision(
+        crossing_point=crossing_point,
+        outcome=decision.outcome,
+        lane=decision.lane,
+        risk_score=decision.risk_score,
+        rule_set_version=decision.rule_set_version,
+        profile_code=decision.profile_code,
+        reasons=document["reasons"],
+        draw=document.get("draw"),
+        inputs=decision.inputs,
+        seed=seed.hex(),
+        document=document,
+        decided_at=now,
+    )
+
+
+# --- reading, replaying, deciding without recording -------------------------------------------
+
+
+def get_crossing(session: Session, crossing_id: int) -> CrossingEvent:
+    """One recorded crossing with its decision."""
+    event = session.get(CrossingEvent, crossing_id)
+    if event is None:
+        raise NotFound(f"crossing {crossing_id} does not exist")
+    return event
+
+
+@dataclass(frozen=True, slots=True)
+class Replay:
+    """A stored decision and the same decision recomputed from its stored inputs."""
+
+    stored: dict[str, Any]
+    replayed: dict[str, Any]
+    differences: tuple[str, ...]
+
+    @property
+    def matches(self) -> bool:
+        return not self.differences
+
+
+def replay(session: Session, decision: CrossingDecision, *, profile: ZoneProfile) -> Replay:
+    """Recompute a stored decision from its inputs, seed and rule set version (writes nothing)."""
+    facts = facts_from_json(decision.inputs)
+    rules = rule_set_by_version(session, decision.rule_set_version, profile=profile)
+    again = decision_to_json(decide(facts, rules, profile, seed=bytes.fromhex(decision.seed)))
+    stored = {**decision.document, "inputs": decision.inputs}
+    keys = sorted(set(stored) | set(again))
+    differences = tuple(k for k in keys if stored.get(k) != again.get(k))
+    return Replay(stored=stored, replayed=again, differences=differences)
+
+
+def decide_payload(
+    session: Session,
+    payload: CrossingIn,
+    *,
+    profile: ZoneProfile,
+    seed: bytes,
+    rules: RuleSet | None = None,
+    credentials: CredentialCheck | None = None,
+) -> Decision:
+    """Decide an event against the current database without recording anything."""
+    point = crossing_point(profile, payload.crossing_point)
+    facts = gathering.gather(
+        session, payload, point=point, profile=profile, credentials=credentials
+    )
+    at = payload.occurred_at.astimezone(dt.UTC)
+    if rules is None:
+        rules = rule_set_in_force(session, at=at, profile=profile) or shipped_rule_set()
+    return decide(facts, rules, profile, seed=seed)
+
+
+def decide_facts(
+    facts_document: Mapping[str, Any], *, rule_set: RuleSet, profile: ZoneProfile, seed: bytes
+) -> Decision:
+    """Decide stored facts (a decision's ``inputs``): pure, no database."""
+    return decide(facts_from_json(facts_document), rule_set, profile, seed=seed)
+
+
+__all__ = [
+    "MAX_FUTURE_SKEW",
+    "SEED_KEY_FILE",
+    "Device",
+    "Replay",
+    "active_rule_set",
+    "add_rule_set",
+    "crossing_point",
+    "decide_facts",
+    "decide_payload",
+    "get_crossing",
+    "get_rule_set",
+    "load_seed_key",
+    "page_crossings",
+    "page_rule_sets",
+    "parse_event",
+    "payload_hash",
+    "record_crossing",
+    "replay",
+    "rule_set_by_version",
+    "rule_set_in_force",
+    "seed_for",
+]
+
+
+# --- lists ------------------------------------------------------------------------------------
+
+
+def page_crossings(
+    session: Session,
+    *,
+    crossing_point: str | None = None,
+    outcome: Outcome | None = None,
+    since: dt.datetime | None = None,
+    cursor: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> PageOf[CrossingEvent]:
+    """Recorded crossings in recording order, with their decisions."""
+    stmt = (
+        select(CrossingEvent)
+        .join(CrossingDecision, CrossingDecision.event_id == CrossingEvent.id)
+        .options(contains_eager(CrossingEvent.decision))
+    )
+    if crossing_point is not None:
+        stmt = stmt.where(CrossingEvent.crossing_point == crossing_point)
+    if outcome is not None:
+        stmt = stmt.where(CrossingDecision.outcome == outcome)
+    if since is not None:
+        stmt = stmt.where(CrossingEvent.occurred_at >= since)
+    return paginate(session, stmt, id_column=CrossingEvent.id, cursor=cursor, limit=limit)
+
+
+def page_rule_sets(
+    session: Session, *, cursor: str | None = None, limit: int = DEFAULT_LIMIT
+) -> PageOf[StoredRuleSet]:
+    """Stored rule sets in the order they were added."""
+    return paginate(
+        session, select(StoredRuleSet), id_column=StoredRuleSet.id, cursor=cursor, limit=limit
+    )
+
+
+def get_rule_set(session: Session, version: str) -> StoredRuleSet:
+    """One stored rule set by version."""
+    row = session.scalars(select(StoredRuleSet).where(StoredRuleSet.version == version)).first()
+    if row is None:
+        raise NotFound(f"rule set {version} does not exist")
+    return row

@@ -1,0 +1,215 @@
+"""Scenarios of `hetao.crossing.service` and `.backtest` for tests/test_every_write_is_audited.py.
+
+Each scenario sets up what its function needs and returns the call alone; the shared test
+observes the call and checks the audit tags named here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+from crossing.events.support import (
+    CHANNEL1_GATE,
+    HUANGGANG_GATE,
+    SEED_KEY,
+    UNKNOWN_DOCUMENT,
+    person_event,
+    record,
+    whitelisted_person,
+)
+from crossing.events.test_service import rule_set
+from hetao.audit.service import Actor
+from hetao.crossing import backtest, service
+from hetao.crossing.rules import load_rule_set, shipped_rule_set
+from hetao.crossing.schemas import CrossingIn
+from hetao.db import utcnow
+from hetao.profiles import ZoneProfile
+
+
+class World(Protocol):
+    session: Session
+    actor: Actor
+    profile: ZoneProfile
+    tmp_path: Path
+
+
+Call = Callable[[], object]
+Scenario = Callable[[Any], Call]
+P = "crossing.service"
+DAY = dt.timedelta(days=1)
+
+
+def _rules(w: World, version: str = "audited-1") -> None:
+    service.add_rule_set(
+        w.session, rule_set(version, utcnow() - DAY), profile=w.profile, actor=w.actor
+    )
+
+
+def _event(point: str = "FBZ_CHANNEL_1") -> CrossingIn:
+    return CrossingIn.model_validate(person_event(UNKNOWN_DOCUMENT, point=point))
+
+
+def _recorded(w: World) -> Any:
+    _rules(w)
+    event, _ = record(w.session, w.profile, person_event(UNKNOWN_DOCUMENT))
+    return event
+
+
+def scenario_record_crossing(w: World) -> Call:
+    _rules(w)
+    payload = _event()
+    return lambda: service.record_crossing(
+        w.session,
+        payload,
+        device=CHANNEL1_GATE,
+        profile=w.profile,
+        seed_key=SEED_KEY,
+        actor=w.actor,
+    )
+
+
+def scenario_record_crossing_inspect(w: World) -> Call:
+    _rules(w)  # inspects every crossing at Huanggang
+    _, _, document = whitelisted_person(w.session, w.actor, w.profile)
+    payload = CrossingIn.model_validate(person_event(document, point="HUANGGANG"))
+    return lambda: service.record_crossing(
+        w.session,
+        payload,
+        device=HUANGGANG_GATE,
+        profile=w.profile,
+        seed_key=SEED_KEY,
+        actor=w.actor,
+    )
+
+
+def scenario_record_crossing_first_use(w: World) -> Call:
+    payload = _event()
+    return lambda: service.record_crossing(
+        w.session,
+        payload,
+        device=CHANNEL1_GATE,
+        profile=w.profile,
+        seed_key=SEED_KEY,
+        actor=w.actor,
+    )
+
+
+def scenario_add_rule_set(w: World) -> Call:
+    document = rule_set("audited-add", utcnow())
+    return lambda: service.add_rule_set(w.session, document, profile=w.profile, actor=w.actor)
+
+
+def scenario_active_rule_set(w: World) -> Call:
+    return lambda: service.active_rule_set(w.session, at=utcnow(), profile=w.profile, actor=w.actor)
+
+
+EVENT_WRITES: dict[str, tuple[Scenario, frozenset[str]]] = {
+    f"{P}.record_crossing": (scenario_record_crossing, frozenset({"crossing:event:decide"})),
+    f"{P}.add_rule_set": (scenario_add_rule_set, frozenset({"crossing:rule_set:add"})),
+    f"{P}.active_rule_set": (scenario_active_rule_set, frozenset({"crossing:rule_set:add"})),
+}
+
+EVENT_OTHER_PATHS: dict[str, tuple[str, Scenario, frozenset[str]]] = {
+    f"{P}.record_crossing[inspect]": (
+        f"{P}.record_crossing",
+        scenario_record_crossing_inspect,
+        frozenset({"crossing:event:decide", "crossing:inspection:open"}),
+    ),
+    f"{P}.record_crossing[first use of the shipped rules]": (
+        f"{P}.record_crossing",
+        scenario_record_crossing_first_use,
+        frozenset({"crossing:event:decide", "crossing:rule_set:add"}),
+    ),
+}
+
+
+def scenario_get_crossing(w: World) -> Call:
+    event = _recorded(w)
+    return lambda: service.get_crossing(w.session, event.id)
+
+
+def scenario_replay(w: World) -> Call:
+    event = _recorded(w)
+    return lambda: service.replay(w.session, event.decision, profile=w.profile)
+
+
+def scenario_decide_facts(w: World) -> Call:
+    inputs = _recorded(w).decision.inputs
+    return lambda: service.decide_facts(
+        inputs, rule_set=shipped_rule_set(), profile=w.profile, seed=SEED_KEY
+    )
+
+
+def scenario_backtest(w: World) -> Call:
+    since = _recorded(w).occurred_at - DAY
+    candidate = load_rule_set(rule_set("audited-candidate", utcnow()), profile=w.profile)
+    return lambda: backtest.backtest(w.session, candidate, since=since, profile=w.profile)
+
+
+def scenario_rule_set_by_version(w: World) -> Call:
+    _rules(w)
+    return lambda: service.rule_set_by_version(w.session, "audited-1", profile=w.profile)
+
+
+def scenario_get_rule_set(w: World) -> Call:
+    _rules(w)
+    return lambda: service.get_rule_set(w.session, "audited-1")
+
+
+EVENT_READS: dict[str, tuple[str, Scenario]] = {
+    f"{P}.load_seed_key": (
+        "reads (or first creates) the selection secret file, no table",
+        lambda w: lambda: service.load_seed_key(w.tmp_path / "seed.key"),
+    ),
+    f"{P}.seed_for": (
+        "pure HMAC",
+        lambda w: lambda: service.seed_for(SEED_KEY, device_key="d", event_id="e"),
+    ),
+    f"{P}.rule_set_by_version": (
+        "compiles a stored rule set, changes nothing",
+        scenario_rule_set_by_version,
+    ),
+    f"{P}.rule_set_in_force": (
+        "finds the stored rule set in force, changes nothing",
+        lambda w: lambda: service.rule_set_in_force(w.session, at=utcnow(), profile=w.profile),
+    ),
+    f"{P}.get_rule_set": (
+        "reads one rule set",
+        scenario_get_rule_set,
+    ),
+    f"{P}.page_rule_sets": (
+        "lists rule sets",
+        lambda w: lambda: service.page_rule_sets(w.session),
+    ),
+    f"{P}.crossing_point": (
+        "looks up the profile",
+        lambda w: lambda: service.crossing_point(w.profile, "HUANGGANG"),
+    ),
+    f"{P}.parse_event": (
+        "validates a payload",
+        lambda w: lambda: service.parse_event(person_event(UNKNOWN_DOCUMENT)),
+    ),
+    f"{P}.payload_hash": ("hashes a payload", lambda w: lambda: service.payload_hash(_event())),
+    f"{P}.get_crossing": ("reads one crossing", scenario_get_crossing),
+    f"{P}.page_crossings": (
+        "lists crossings",
+        lambda w: lambda: service.page_crossings(w.session),
+    ),
+    f"{P}.replay": ("recomputes a stored decision, writes nothing", scenario_replay),
+    f"{P}.decide_payload": (
+        "decides against the database without recording (hetao decide)",
+        lambda w: (
+            lambda: service.decide_payload(w.session, _event(), profile=w.profile, seed=SEED_KEY)
+        ),
+    ),
+    f"{P}.decide_facts": ("pure decision over stored facts", scenario_decide_facts),
+    "crossing.backtest.backtest": (
+        "replays recorded crossings with a candidate rule set, writes nothing",
+        scenario_backtest,
+    ),
+}
