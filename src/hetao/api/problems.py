@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hetao.audit.service import current_request_id
@@ -30,6 +30,20 @@ from hetao.errors import (
 
 MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("hetao.api")
+
+#: PostgreSQL SQLSTATEs of a transient clash with other writers: serialization failure,
+#: deadlock detected, lock not available.
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+
+
+def is_database_busy(error: OperationalError) -> bool:
+    """True when the database refused for load, not for a fault: the client may retry."""
+    original = error.orig
+    if getattr(original, "sqlstate", None) in TRANSIENT_SQLSTATES:
+        return True
+    # SQLite: another writer held the lock past busy_timeout.
+    return "database is locked" in str(original)
+
 
 # The only place that knows HTTP status codes for domain errors.
 STATUS_OF: dict[type[HetaoError], int] = {
@@ -155,6 +169,21 @@ def install(app: FastAPI) -> None:
             code=Conflict.code,
             title=Conflict.title,
             detail="the change clashed with a concurrent change; read the current state and retry",
+        )
+
+    @app.exception_handler(OperationalError)
+    async def _operational(request: Request, exc: OperationalError) -> JSONResponse:
+        if not is_database_busy(exc):
+            return await _unexpected(request, exc)
+        # Overload is not a server fault: nothing was written, and the client should retry.
+        log.warning("database busy on %s %s: %s", request.method, request.url.path, exc.orig)
+        return problem_response(
+            request,
+            status=503,
+            code="database-busy",
+            title="Database busy",
+            detail="nothing was written; retry after the delay (with the same Idempotency-Key)",
+            headers={"Retry-After": "1"},
         )
 
     @app.exception_handler(Exception)
