@@ -10,15 +10,25 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Dialect,
+    Engine,
+    MetaData,
+    Numeric,
+    create_engine,
+    event,
+)
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 # Deterministic constraint names so that migrations are reproducible on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -135,3 +145,38 @@ def enum_type(enum_cls: type[StrEnum], *, name: str) -> SAEnum:
         values_callable=lambda members: [m.value for m in members],
         validate_strings=True,
     )
+
+
+class ScaledDecimal(TypeDecorator[Decimal]):
+    """A fixed-point Decimal: NUMERIC(p, s) on PostgreSQL, a count of 10**-s units on SQLite."""
+
+    # SQLite has no decimal type: its NUMERIC holds binary floats, so 0.3 - 0.1 - 0.2 leaves
+    # -2.8e-17 there and CHECK (balance >= 0) would refuse an exact withdrawal.
+    impl = Numeric
+    cache_ok = True
+
+    def __init__(self, precision: int, scale: int) -> None:
+        super().__init__(precision=precision, scale=scale)
+        self.places = scale
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return self.impl_instance
+
+    def process_bind_param(self, value: Decimal | int | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, Decimal | int):
+            raise TypeError(f"{value!r} is not a Decimal: fixed-point columns refuse floats")
+        scaled = Decimal(value).scaleb(self.places)
+        if scaled != scaled.to_integral_value():
+            raise ValueError(f"{value} has more than {self.places} decimal places")
+        return int(scaled) if dialect.name == "sqlite" else Decimal(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return Decimal(int(value)).scaleb(-self.places)
+        return Decimal(value)

@@ -10,63 +10,22 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
-    Dialect,
     ForeignKey,
     Index,
     Integer,
-    Numeric,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from hetao.db import Base, UTCDateTime, enum_type, utcnow
-
-
-class ScaledDecimal(TypeDecorator[Decimal]):
-    """A fixed-point Decimal: NUMERIC(p, s) on PostgreSQL, a count of 10**-s units on SQLite."""
-
-    # The same type as hetao.ledger.models.ScaledDecimal, which funds may not import (layers):
-    # SQLite's NUMERIC holds binary floats, and CHECK (consumed <= amount) must compare exactly.
-    impl = Numeric
-    cache_ok = True
-
-    def __init__(self, precision: int, scale: int) -> None:
-        super().__init__(precision=precision, scale=scale)
-        self.places = scale
-
-    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        if dialect.name == "sqlite":
-            return dialect.type_descriptor(BigInteger())
-        return self.impl_instance
-
-    def process_bind_param(self, value: Decimal | int | None, dialect: Dialect) -> Any:
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, Decimal | int):
-            raise TypeError(f"{value!r} is not a Decimal: fixed-point columns refuse floats")
-        scaled = Decimal(value).scaleb(self.places)
-        if scaled != scaled.to_integral_value():
-            raise ValueError(f"{value} has more than {self.places} decimal places")
-        return int(scaled) if dialect.name == "sqlite" else Decimal(value)
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
-        if value is None:
-            return None
-        if dialect.name == "sqlite":
-            return Decimal(int(value)).scaleb(-self.places)
-        return Decimal(value)
-
+from hetao.db import Base, ScaledDecimal, UTCDateTime, enum_type, utcnow
 
 #: Amounts of money: 18 digits, 2 decimals (the fen, the cent).
 MONEY = ScaledDecimal(18, 2)

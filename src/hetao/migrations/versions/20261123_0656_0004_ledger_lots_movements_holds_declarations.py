@@ -45,7 +45,7 @@ def upgrade() -> None:
         ),
         sa.Column(
             "customs_value",
-            hetao.ledger.models.ScaledDecimal(precision=18, scale=2),
+            hetao.db.ScaledDecimal(precision=18, scale=2),
             nullable=False,
         ),
         sa.Column("currency", sa.String(length=3), nullable=False),
@@ -54,16 +54,12 @@ def upgrade() -> None:
         sa.Column("supervision_ends_on", sa.Date(), nullable=True),
         sa.Column(
             "initial_quantity",
-            hetao.ledger.models.ScaledDecimal(precision=20, scale=3),
+            hetao.db.ScaledDecimal(precision=20, scale=3),
             nullable=False,
         ),
         sa.Column("source_lot_id", sa.Integer(), nullable=True),
-        sa.Column(
-            "balance", hetao.ledger.models.ScaledDecimal(precision=20, scale=3), nullable=False
-        ),
-        sa.Column(
-            "reserved", hetao.ledger.models.ScaledDecimal(precision=20, scale=3), nullable=False
-        ),
+        sa.Column("balance", hetao.db.ScaledDecimal(precision=20, scale=3), nullable=False),
+        sa.Column("reserved", hetao.db.ScaledDecimal(precision=20, scale=3), nullable=False),
         sa.Column("created_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("balance >= 0", name=op.f("ck_ledger_lots_balance_not_negative")),
         sa.CheckConstraint(
@@ -148,16 +144,14 @@ def upgrade() -> None:
         sa.Column("product_lot_id", sa.Integer(), nullable=True),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.Column("assessment", sa.JSON(), nullable=True),
-        sa.Column("duty", hetao.ledger.models.ScaledDecimal(precision=18, scale=2), nullable=True),
+        sa.Column("duty", hetao.db.ScaledDecimal(precision=18, scale=2), nullable=True),
         sa.Column(
             "consumption_tax",
-            hetao.ledger.models.ScaledDecimal(precision=18, scale=2),
+            hetao.db.ScaledDecimal(precision=18, scale=2),
             nullable=True,
         ),
-        sa.Column("vat", hetao.ledger.models.ScaledDecimal(precision=18, scale=2), nullable=True),
-        sa.Column(
-            "tax_total", hetao.ledger.models.ScaledDecimal(precision=18, scale=2), nullable=True
-        ),
+        sa.Column("vat", hetao.db.ScaledDecimal(precision=18, scale=2), nullable=True),
+        sa.Column("tax_total", hetao.db.ScaledDecimal(precision=18, scale=2), nullable=True),
         sa.Column("refusal_reason", sa.Text(), nullable=True),
         sa.Column("submitted_by", sa.String(length=120), nullable=False),
         sa.Column("decided_by", sa.String(length=120), nullable=True),
@@ -201,9 +195,7 @@ def upgrade() -> None:
         "ledger_lot_parents",
         sa.Column("product_lot_id", sa.Integer(), nullable=False),
         sa.Column("input_lot_id", sa.Integer(), nullable=False),
-        sa.Column(
-            "quantity", hetao.ledger.models.ScaledDecimal(precision=20, scale=3), nullable=False
-        ),
+        sa.Column("quantity", hetao.db.ScaledDecimal(precision=20, scale=3), nullable=False),
         sa.CheckConstraint(
             "product_lot_id <> input_lot_id", name=op.f("ck_ledger_lot_parents_not_its_own_parent")
         ),
@@ -257,9 +249,7 @@ def upgrade() -> None:
             ),
             nullable=False,
         ),
-        sa.Column(
-            "quantity", hetao.ledger.models.ScaledDecimal(precision=20, scale=3), nullable=False
-        ),
+        sa.Column("quantity", hetao.db.ScaledDecimal(precision=20, scale=3), nullable=False),
         sa.Column("idempotency_key", sa.String(length=160), nullable=False),
         sa.Column("request_hash", sa.String(length=64), nullable=False),
         sa.Column("correlation_key", sa.String(length=32), nullable=False),
@@ -313,13 +303,11 @@ def upgrade() -> None:
         sa.Column("line_no", sa.Integer(), nullable=False),
         sa.Column("hs_code", sa.String(length=10), nullable=False),
         sa.Column("description", sa.String(length=500), nullable=False),
-        sa.Column(
-            "quantity", hetao.ledger.models.ScaledDecimal(precision=20, scale=3), nullable=False
-        ),
+        sa.Column("quantity", hetao.db.ScaledDecimal(precision=20, scale=3), nullable=False),
         sa.Column("unit", sa.String(length=16), nullable=False),
         sa.Column(
             "customs_value",
-            hetao.ledger.models.ScaledDecimal(precision=18, scale=2),
+            hetao.db.ScaledDecimal(precision=18, scale=2),
             nullable=False,
         ),
         sa.Column("currency", sa.String(length=3), nullable=False),
@@ -386,9 +374,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("lot_id", sa.Integer(), nullable=False),
         sa.Column("party_id", sa.Integer(), nullable=False),
-        sa.Column(
-            "quantity", hetao.ledger.models.ScaledDecimal(precision=20, scale=3), nullable=False
-        ),
+        sa.Column("quantity", hetao.db.ScaledDecimal(precision=20, scale=3), nullable=False),
         sa.Column(
             "status",
             sa.Enum(

@@ -84,12 +84,8 @@ def upgrade() -> None:
             ),
             nullable=False,
         ),
-        sa.Column(
-            "amount", hetao.funds.models.ScaledDecimal(precision=18, scale=2), nullable=False
-        ),
-        sa.Column(
-            "consumed", hetao.funds.models.ScaledDecimal(precision=18, scale=2), nullable=False
-        ),
+        sa.Column("amount", hetao.db.ScaledDecimal(precision=18, scale=2), nullable=False),
+        sa.Column("consumed", hetao.db.ScaledDecimal(precision=18, scale=2), nullable=False),
         sa.CheckConstraint("amount >= 0", name=op.f("ck_funds_budget_lines_amount_not_negative")),
         sa.CheckConstraint(
             "consumed <= amount", name=op.f("ck_funds_budget_lines_consumed_within_amount")
@@ -143,23 +139,17 @@ def upgrade() -> None:
         sa.Column("payee_party_id", sa.Integer(), nullable=False),
         sa.Column("payee_rmb_account", sa.String(length=64), nullable=True),
         sa.Column("currency", sa.String(length=3), nullable=False),
-        sa.Column(
-            "amount", hetao.funds.models.ScaledDecimal(precision=18, scale=2), nullable=False
-        ),
-        sa.Column(
-            "amount_cny", hetao.funds.models.ScaledDecimal(precision=18, scale=2), nullable=False
-        ),
-        sa.Column(
-            "amount_usd", hetao.funds.models.ScaledDecimal(precision=18, scale=2), nullable=False
-        ),
+        sa.Column("amount", hetao.db.ScaledDecimal(precision=18, scale=2), nullable=False),
+        sa.Column("amount_cny", hetao.db.ScaledDecimal(precision=18, scale=2), nullable=False),
+        sa.Column("amount_usd", hetao.db.ScaledDecimal(precision=18, scale=2), nullable=False),
         sa.Column(
             "rate_cny_per_unit",
-            hetao.funds.models.ScaledDecimal(precision=18, scale=6),
+            hetao.db.ScaledDecimal(precision=18, scale=6),
             nullable=False,
         ),
         sa.Column(
             "usd_rate_cny_per_unit",
-            hetao.funds.models.ScaledDecimal(precision=18, scale=6),
+            hetao.db.ScaledDecimal(precision=18, scale=6),
             nullable=False,
         ),
         sa.Column("rate_table", sa.String(length=64), nullable=False),

@@ -192,9 +192,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("inspection_id", sa.Integer(), nullable=False),
         sa.Column("lot_id", sa.Integer(), nullable=False),
-        sa.Column(
-            "quantity", hetao.ledger.models.ScaledDecimal(precision=20, scale=3), nullable=False
-        ),
+        sa.Column("quantity", hetao.db.ScaledDecimal(precision=20, scale=3), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column(
             "status",
