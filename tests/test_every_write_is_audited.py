@@ -1033,6 +1033,10 @@ READS_ONLY: dict[str, tuple[str, Scenario]] = {
         "builds a policy from the profile (creating the signing key file if missing); no row",
         scenario_checkpoint_policy,
     ),
+    "audit.service.json_stable": (
+        "converts a value to what event data may hold; pure",
+        lambda w: lambda: audit.json_stable({"amount": Decimal("1.50"), "on": NOW}),
+    ),
     "ledger.service.supervision_class_of": (
         "computes the R5 supervision class from the HS code and goods kind, changes nothing",
         scenario_supervision_class_of,

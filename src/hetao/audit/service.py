@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 from contextvars import ContextVar
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,17 @@ def _lock_head(session: Session) -> AuditHead:
         head = AuditHead(id=1, size=0, chain_hash=GENESIS, peaks=[], last_checkpoint_size=0)
         session.add(head)
     return head
+
+
+def json_stable(value: Any) -> Any:
+    """``value`` as event data may hold it: Decimals, dates and instants as their strings."""
+    if isinstance(value, Decimal | dt.date):  # dt.datetime is a dt.date
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [json_stable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): json_stable(v) for k, v in value.items()}
+    return value
 
 
 def record_event(

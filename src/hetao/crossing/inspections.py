@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hetao.audit.service import Actor, record_event
+from hetao.audit.service import Actor, json_stable, record_event
 from hetao.auth.models import User
 from hetao.auth.principal import Principal, Role
 from hetao.crossing.facts import Outcome
@@ -164,22 +164,13 @@ def _locked(session: Session, obj: Any) -> None:
 
 
 def _audit(session: Session, tag: str, subject_id: int, actor: Actor, **data: Any) -> None:
-    def plain(value: Any) -> Any:
-        if isinstance(value, Decimal | dt.date | dt.datetime):
-            return str(value)
-        if isinstance(value, list | tuple):
-            return [plain(v) for v in value]
-        if isinstance(value, dict):
-            return {str(k): plain(v) for k, v in value.items()}
-        return value
-
     record_event(
         session,
         tag,
         subject_type=tag.split(":")[1],
         subject_id=subject_id,
         actor=actor,
-        data={k: plain(v) for k, v in data.items() if v is not None},
+        data={k: json_stable(v) for k, v in data.items() if v is not None},
     )
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hetao.audit.service import Actor, record_event
+from hetao.audit.service import Actor, json_stable, record_event
 from hetao.datatransfer import repository as repo
 from hetao.datatransfer import workingdays
 from hetao.datatransfer.models import ApplicationStatus, DataTransferApplication
@@ -70,14 +70,8 @@ def _audit(
         subject_type="data_transfer",
         subject_id=application.id,
         actor=actor,
-        data={k: _stable(v) for k, v in data.items()},
+        data={k: json_stable(v) for k, v in data.items()},
     )
-
-
-def _stable(value: Any) -> Any:
-    if isinstance(value, dt.date | Decimal):
-        return str(value)
-    return value
 
 
 def _whitelisted_for_data(session: Session, *, party_id: int, today: dt.date) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hetao.audit.service import Actor, record_event
+from hetao.audit.service import Actor, json_stable, record_event
 from hetao.db import utcnow
 from hetao.errors import (
     Conflict,
@@ -92,14 +92,6 @@ def _move(transfer: FundTransfer, verb: str) -> TransferStatus:
     return before
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Decimal | dt.date):
-        return str(value)
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return value
-
-
 def _audit(
     session: Session, tag: str, obj: Project | FundTransfer, actor: Actor, **data: Any
 ) -> None:
@@ -109,7 +101,7 @@ def _audit(
         subject_type=tag.split(":")[1],
         subject_id=obj.id,
         actor=actor,
-        data={k: _jsonable(v) for k, v in data.items()},
+        data={k: json_stable(v) for k, v in data.items()},
     )
 
 
