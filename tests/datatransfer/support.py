@@ -33,6 +33,9 @@ def whitelist(
     application = make_application(
         session, actor, profile, party_id=party_id, flows=flows, exemptions=[]
     )
+    # The API decides on the real date at the zone: an entry open to 2099 keeps those tests
+    # inside its window whatever year they run in.
+    application.valid_until = dt.date(2099, 12, 31)
     registry.submit(session, application, actor=actor)
     registry.approve(session, application, profile=profile, actor=actor, today=TODAY)
 
