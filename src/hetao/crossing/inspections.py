@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -174,43 +174,43 @@ def _audit(session: Session, tag: str, subject_id: int, actor: Actor, **data: An
     )
 
 
+_Row = TypeVar("_Row")
+
+
 # --- reading ---------------------------------------------------------------------------------
+
+
+def _get_row(
+    session: Session, model: type[_Row], row_id: int, what: str, *, for_update: bool
+) -> _Row:
+    found = session.get(model, row_id, with_for_update=for_update)
+    if found is None:
+        raise NotFound(f"{what} {row_id} does not exist")
+    return found
 
 
 def get_decision(
     session: Session, decision_id: int, *, for_update: bool = False
 ) -> CrossingDecision:
     """One crossing decision by id (locked until commit when asked), or NotFound."""
-    decision = session.get(CrossingDecision, decision_id, with_for_update=for_update)
-    if decision is None:
-        raise NotFound(f"decision {decision_id} does not exist")
-    return decision
+    return _get_row(session, CrossingDecision, decision_id, "decision", for_update=for_update)
 
 
 def get_inspection(session: Session, inspection_id: int, *, for_update: bool = False) -> Inspection:
     """One inspection by id, or NotFound."""
-    found = session.get(Inspection, inspection_id, with_for_update=for_update)
-    if found is None:
-        raise NotFound(f"inspection {inspection_id} does not exist")
-    return found
+    return _get_row(session, Inspection, inspection_id, "inspection", for_update=for_update)
 
 
 def get_adjustment(
     session: Session, adjustment_id: int, *, for_update: bool = False
 ) -> AdjustmentProposal:
     """One proposed adjustment by id, or NotFound."""
-    found = session.get(AdjustmentProposal, adjustment_id, with_for_update=for_update)
-    if found is None:
-        raise NotFound(f"adjustment {adjustment_id} does not exist")
-    return found
+    return _get_row(session, AdjustmentProposal, adjustment_id, "adjustment", for_update=for_update)
 
 
 def get_override(session: Session, override_id: int, *, for_update: bool = False) -> Override:
     """One override by id, or NotFound."""
-    found = session.get(Override, override_id, with_for_update=for_update)
-    if found is None:
-        raise NotFound(f"override {override_id} does not exist")
-    return found
+    return _get_row(session, Override, override_id, "override", for_update=for_update)
 
 
 def inspection_of(session: Session, decision_id: int) -> Inspection | None:
