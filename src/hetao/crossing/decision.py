@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,7 +21,6 @@ from hetao.crossing.facts import (
     CrossingFacts,
     Outcome,
     PersonFacts,
-    SubjectType,
     VehicleFacts,
     WhitelistStanding,
     facts_from_json,
@@ -36,16 +35,12 @@ from hetao.crossing.reasons import (
     named,
     reason,
 )
-from hetao.crossing.rules import RuleSet, risk_inputs
+from hetao.crossing.rules import RuleSet, risk_contexts
 from hetao.crossing.selection import Draw, cap_reached, draw_units, threshold
 from hetao.errors import ValidationFailed
 from hetao.profiles import CrossingPoint, ZoneProfile
+from hetao.profiles.schema import SelectionLane
 
-_FLOW_OF = {
-    SubjectType.PERSON: "people",
-    SubjectType.VEHICLE: "vehicles",
-    SubjectType.CONSIGNMENT: "goods",
-}
 _CREDENTIAL_CODES = {
     "revoked": "credential.revoked",
     "expired": "credential.expired",
@@ -59,9 +54,13 @@ _STATUS_CODES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Decision:
-    """RELEASE, INSPECT or REFUSE with reasons and everything needed to replay it."""
+    """RELEASE, INSPECT or REFUSE with reasons and everything needed to replay it.
+
+    Not frozen: one is built per crossing and a frozen dataclass costs twice as much to build.
+    Treat it as a value all the same; ``decision_to_json`` is what is stored.
+    """
 
     outcome: Outcome
     reasons: tuple[Reason, ...]
@@ -93,6 +92,19 @@ class _ProfileView:
     point_names: dict[str, dict[str, str]]
     thresholds: dict[str, tuple[int, str]]
     """Lane name -> its random rate in units of 1e-18, and as written."""
+    lane_labels: dict[str, dict[str, str]]
+    """Lane name -> its label per language, for the "selection.random" reason."""
+    people_uncontrolled: bool
+    """The second line controls goods, not people (Hengqin R21)."""
+    lanes_by_score: dict[int, SelectionLane] = field(default_factory=dict)
+    """``selection.lane_for(score)`` for the scores seen so far (a few per rule set)."""
+
+    def lane_for(self, score: int) -> SelectionLane:
+        """The lane a risk score falls in."""
+        lane = self.lanes_by_score.get(score)
+        if lane is None:
+            lane = self.lanes_by_score[score] = self.profile.selection.lane_for(score)
+        return lane
 
 
 _VIEWS: dict[int, _ProfileView] = {}
@@ -103,6 +115,7 @@ def _view(profile: ZoneProfile) -> _ProfileView:
     cached = _VIEWS.get(id(profile))
     if cached is not None and cached.profile is profile:
         return cached
+    lanes = profile.selection.lanes
     view = _ProfileView(
         profile=profile,
         points={p.code: p for p in profile.crossing_points},
@@ -112,7 +125,16 @@ def _view(profile: ZoneProfile) -> _ProfileView:
             p.code: {"en": p.name.en, "zh-Hant": p.name.zh_hant, "zh-Hans": p.name.zh_hans}
             for p in profile.crossing_points
         },
-        thresholds={lane.name: threshold(lane.random_rate) for lane in profile.selection.lanes},
+        thresholds={lane.name: threshold(lane.random_rate) for lane in lanes},
+        lane_labels={
+            lane.name: {
+                "en": lane.label.en,
+                "zh-Hant": lane.label.zh_hant,
+                "zh-Hans": lane.label.zh_hans,
+            }
+            for lane in lanes
+        },
+        people_uncontrolled=not profile.lines.second_line_controls_people,
     )
     if len(_VIEWS) > 32:
         _VIEWS.clear()
@@ -122,6 +144,17 @@ def _view(profile: ZoneProfile) -> _ProfileView:
 
 class _Gate:
     """Collects the reasons of whitelist gating and the regime rules for one crossing."""
+
+    __slots__ = (
+        "day",
+        "facts",
+        "point",
+        "point_name",
+        "profile",
+        "reasons",
+        "view",
+        "whitelist_only",
+    )
 
     def __init__(self, facts: CrossingFacts, view: _ProfileView, day: dt.date) -> None:
         self.facts = facts
@@ -317,7 +350,7 @@ class _Gate:
 
     def people_uncontrolled(self) -> bool:
         """Where the profile's second line controls goods, not people (Hengqin R21)."""
-        return self.facts.line == "second" and not self.profile.lines.second_line_controls_people
+        return self.view.people_uncontrolled and self.facts.line == "second"
 
 
 def decide(
@@ -329,52 +362,45 @@ def decide(
     local = facts.occurred_at.astimezone(view.zone)
     gate = _Gate(facts, view, local.date())
     subject = facts.subject
-    subject_type = facts.subject_type
-    point = gate.point
-    if (
-        isinstance(subject, PersonFacts)
-        and gate.people_uncontrolled()
-        and point is not None
-        and point.line == "second"
-    ):
-        gate.add("second_line.people_not_controlled", Outcome.RELEASE)
-        return Decision(
-            outcome=Outcome.RELEASE,
-            reasons=tuple(gate.reasons),
-            lane=selection.lanes[0].name,
-            risk_score=0,
-            rule_set_version=rule_set.version,
-            profile_code=profile.zone.code,
-            draw=None,
-            facts=facts,
-        )
-    gate.check_point(_FLOW_OF[subject_type])
     if isinstance(subject, PersonFacts):
+        point = gate.point
+        if gate.people_uncontrolled() and point is not None and point.line == "second":
+            gate.add("second_line.people_not_controlled", Outcome.RELEASE)
+            return Decision(
+                outcome=Outcome.RELEASE,
+                reasons=tuple(gate.reasons),
+                lane=selection.lanes[0].name,
+                risk_score=0,
+                rule_set_version=rule_set.version,
+                profile_code=profile.zone.code,
+                draw=None,
+                facts=facts,
+            )
+        gate.check_point("people")
         gate.check_person(subject, "")
     elif isinstance(subject, VehicleFacts):
+        gate.check_point("vehicles")
         gate.check_vehicle(subject)
     else:
+        gate.check_point("goods")
         gate.check_consignment(subject, "")
 
     reasons = gate.reasons
     outcome = Outcome.RELEASE
+    severity = 0
     for r in reasons:
-        if OUTCOME_SEVERITY[r.outcome] > OUTCOME_SEVERITY[outcome]:
-            outcome = r.outcome
+        if OUTCOME_SEVERITY[r.outcome] > severity:
+            outcome, severity = r.outcome, OUTCOME_SEVERITY[r.outcome]
     score = 0
-    severity = OUTCOME_SEVERITY[outcome]
-    risk = risk_inputs(facts, profile.zone.timezone, local=local)
-    goods, crossing = risk.goods, risk.crossing
-    # rules.evaluate inlined: this loop runs for every crossing, so no Hit objects here.
-    for per_goods_line, evaluate_table in rule_set.plan:
-        for where, ctx in goods if per_goods_line else crossing:
-            for row in evaluate_table(ctx):
-                text = row.reason.render(ctx)
-                reasons.append(Reason(row.reason.code, row.rule, row.outcome, text, where))
-                if row.severity > severity:
-                    outcome, severity = row.outcome, row.severity
-                score = max(score, row.score)
-    lane = selection.lanes[-1] if outcome is Outcome.REFUSE else selection.lane_for(score)
+    goods, crossing = risk_contexts(facts, local)
+    for where, ctx, row in rule_set.fire(goods, crossing):
+        # The row's text is rendered from ctx when first read (ctx is this decision's own).
+        text = row.reason
+        reasons.append(Reason.deferred(text.code, row.rule, row.outcome, where, text, ctx))
+        if row.severity > severity:
+            outcome, severity = row.outcome, row.severity
+        score = max(score, row.score)
+    lane = selection.lanes[-1] if outcome is Outcome.REFUSE else view.lane_for(score)
     the_draw: Draw | None = None
     if outcome is Outcome.RELEASE:
         the_draw = draw_units(seed, facts.event_id, *view.thresholds[lane.name])
@@ -395,12 +421,8 @@ def decide(
                     reason(
                         "selection.random",
                         Outcome.INSPECT,
-                        lane={
-                            "en": lane.label.en,
-                            "zh-Hant": lane.label.zh_hant,
-                            "zh-Hans": lane.label.zh_hans,
-                        },
-                        rate=str(lane.random_rate),
+                        lane=view.lane_labels[lane.name],
+                        rate=view.thresholds[lane.name][1],
                     )
                 )
     if not reasons:

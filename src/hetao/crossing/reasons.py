@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from hetao.crossing.facts import Outcome
 
@@ -16,19 +17,93 @@ LANGUAGES = ("en", "zh-Hant", "zh-Hans")
 Param = str | Mapping[str, str]
 
 
-@dataclass(frozen=True, slots=True)
+class TextSource(Protocol):
+    """Renders a reason's texts from its parameters: a catalogue ``Template`` or a row's text."""
+
+    def render(self, params: Mapping[str, Any], /) -> dict[str, str]: ...
+
+
+_NOT_RENDERED: dict[str, str] = {}
+"""Stands in for a deferred reason's texts until they are rendered; never handed out."""
+
+
 class Reason:
-    """Why the decision is what it is: a stable code, the rule it comes from, readable text."""
+    """Why the decision is what it is: a stable code, the rule it comes from, readable text.
+
+    ``text`` is rendered on first access, not when the decision is made: most decisions are
+    acted on by code and their texts read later, when stored or shown, if at all.
+    """
+
+    __slots__ = ("_pending", "_text", "code", "outcome", "rule", "subject")
 
     code: str
     """Stable, e.g. "whitelist.suspended", "R13.bonded_hand_carry"."""
     rule: str
     """"R13", "whitelist", "selection" or a risk rule id "risk:<table>:<row>"."""
     outcome: Outcome
-    text: dict[str, str]
-    """Keys "en", "zh-Hant", "zh-Hans"."""
-    subject: str = ""
+    subject: str
     """Which part of the subject: "driver", "passenger[2]", "line[3]", ... ("" the whole)."""
+
+    def __init__(
+        self, code: str, rule: str, outcome: Outcome, text: dict[str, str], subject: str = ""
+    ) -> None:
+        self.code = code
+        self.rule = rule
+        self.outcome = outcome
+        self.subject = subject
+        self._text = text
+        self._pending: tuple[TextSource, Mapping[str, Any]] | None = None
+
+    @classmethod
+    def deferred(
+        cls,
+        code: str,
+        rule: str,
+        outcome: Outcome,
+        subject: str,
+        source: TextSource,
+        params: Mapping[str, Any],
+    ) -> Reason:
+        """A reason whose texts ``source.render(params)`` gives when first asked for.
+
+        ``params`` is kept, not copied: the caller must not change it afterwards.
+        """
+        self = cls.__new__(cls)
+        self.code = code
+        self.rule = rule
+        self.outcome = outcome
+        self.subject = subject
+        self._text = _NOT_RENDERED
+        self._pending = (source, params)
+        return self
+
+    @property
+    def text(self) -> dict[str, str]:
+        """Keys "en", "zh-Hant", "zh-Hans"."""
+        if self._pending is not None:
+            source, params = self._pending
+            self._text = source.render(params)
+            self._pending = None
+        return self._text
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Reason):
+            return NotImplemented
+        return (
+            self.code == other.code
+            and self.rule == other.rule
+            and self.outcome == other.outcome
+            and self.subject == other.subject
+            and self.text == other.text
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # equal by texts, which are a dict
+
+    def __repr__(self) -> str:
+        return (
+            f"Reason(code={self.code!r}, rule={self.rule!r}, outcome={self.outcome!r},"
+            f" text={self.text!r}, subject={self.subject!r})"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,9 +355,9 @@ _FIXED: dict[tuple[str, Outcome, str], Reason] = {}
 
 
 def reason(code: str, outcome: Outcome, subject: str = "", **params: Param) -> Reason:
-    """A catalogue reason with its texts rendered."""
+    """A catalogue reason; its texts are rendered when first read."""
     if not params:
-        # Reasons without parameters are constants: render each once (the decision hot path).
+        # Reasons without parameters are constants: one each, shared (the decision hot path).
         key = (code, outcome, subject)
         fixed = _FIXED.get(key)
         if fixed is None:
@@ -290,7 +365,7 @@ def reason(code: str, outcome: Outcome, subject: str = "", **params: Param) -> R
             fixed = _FIXED[key] = Reason(code, template.rule, outcome, template.render({}), subject)
         return fixed
     template = CATALOGUE[code]
-    return Reason(code, template.rule, outcome, template.render(params), subject)
+    return Reason.deferred(code, template.rule, outcome, subject, template, params)
 
 
 __all__ = [
@@ -301,6 +376,7 @@ __all__ = [
     "LINE_NAMES",
     "Reason",
     "Template",
+    "TextSource",
     "named",
     "reason",
 ]

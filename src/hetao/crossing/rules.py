@@ -30,7 +30,6 @@ from hetao.crossing.facts import (
     OUTCOME_SEVERITY,
     ConsignmentFacts,
     CrossingFacts,
-    GoodsLine,
     Outcome,
     PartyFacts,
     PersonFacts,
@@ -126,6 +125,10 @@ _RANGE = re.compile(r"^\s*([\[(])\s*([^.\s\])]*)\s*\.\.\s*([^\s\])]*)\s*([\])])\
 
 Predicate = Callable[[Any], bool]
 Context = dict[str, Any]
+Contexts = Sequence[tuple[str, Context]]
+"""(subject, context) pairs: "line[2]" and its goods line's values, "party" and the party's."""
+Fired = tuple[str, Context, "Row"]
+"""A row that fired, with the subject and the context it fired on."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +156,7 @@ class ReasonText:
     fields: tuple[str, ...] = ()
     """The columns the texts name, so only those are formatted when the row fires."""
 
-    def render(self, ctx: Context) -> dict[str, str]:
+    def render(self, ctx: Mapping[str, Any]) -> dict[str, str]:
         """The texts with the context's values filled in (an absent value reads "-").
 
         A text without placeholders is returned as authored, shared: never mutate it.
@@ -227,14 +230,11 @@ class RuleSet:
     source: dict[str, Any] = field(compare=False, repr=False)
     """The validated JSON document, for storage and back-testing."""
     zone: str | None = None
-    plan: tuple[tuple[bool, Callable[[Context], Sequence[Row]]], ...] = field(
-        init=False, compare=False, repr=False
-    )
-    """(runs per goods line, compiled table) in table order: what ``decide`` loops over."""
+    fire: Callable[[Contexts, Contexts], list[Fired]] = field(init=False, compare=False, repr=False)
+    """Every table in one generated function (see ``compile_rule_set``): what ``decide`` calls."""
 
     def __post_init__(self) -> None:
-        plan = tuple((t.per_goods_line, t.compiled) for t in self.tables)
-        object.__setattr__(self, "plan", plan)  # frozen: derived once, here
+        object.__setattr__(self, "fire", compile_rule_set(self.tables))  # frozen: derived once
 
     @property
     def row_count(self) -> int:
@@ -724,6 +724,36 @@ def _in_range(
     return test
 
 
+def _row_test(row: Row, variable: dict[str, str], namespace: dict[str, Any], key: str) -> str:
+    """The Python expression true when ``row`` matches; its values go into ``namespace``
+    under names starting with ``key``, the columns are read from ``variable``'s names."""
+    tests: list[str] = []
+    for j, condition in enumerate(row.conditions):
+        v, k = variable[condition.column], f"{key}_{j}"
+        if condition.kind == "exact":
+            namespace[k] = condition.values[0]
+            tests.append(f"{v} == {k}")
+        elif condition.kind == "set":
+            namespace[k] = frozenset(condition.values)
+            tests.append(f"{v} in {k}")
+        elif condition.kind == "prefix":
+            namespace[k] = condition.values
+            tests.append(f"({v} is not None and {v}.startswith({k}))")
+        else:
+            # Bounds of whole-number columns are whole (validated): compared as int with the
+            # int values, which is exact and several times cheaper than int against Decimal.
+            bound = int if COLUMNS[condition.column].type is ColumnType.INTEGER else Decimal
+            parts = [f"{v} is not None"]
+            if condition.low is not None:
+                namespace[f"{k}_lo"] = bound(condition.low)
+                parts.append(f"{v} {'>=' if condition.low_closed else '>'} {k}_lo")
+            if condition.high is not None:
+                namespace[f"{k}_hi"] = bound(condition.high)
+                parts.append(f"{v} {'<=' if condition.high_closed else '<'} {k}_hi")
+            tests.append("(" + " and ".join(parts) + ")")
+    return " and ".join(tests) or "True"
+
+
 def compile_table(
     name: str, hit_policy: HitPolicy, inputs: tuple[str, ...], rows: tuple[Row, ...]
 ) -> Callable[[Context], Sequence[Row]]:
@@ -741,34 +771,42 @@ def compile_table(
     if collect:
         source.append("    out = []")
     for r, row in enumerate(rows):
-        tests: list[str] = []
-        for j, condition in enumerate(row.conditions):
-            v, k = variable[condition.column], f"k{r}_{j}"
-            if condition.kind == "exact":
-                namespace[k] = condition.values[0]
-                tests.append(f"{v} == {k}")
-            elif condition.kind == "set":
-                namespace[k] = frozenset(condition.values)
-                tests.append(f"{v} in {k}")
-            elif condition.kind == "prefix":
-                namespace[k] = condition.values
-                tests.append(f"({v} is not None and {v}.startswith({k}))")
-            else:
-                parts = [f"{v} is not None"]
-                if condition.low is not None:
-                    namespace[f"{k}_lo"] = condition.low
-                    parts.append(f"{v} {'>=' if condition.low_closed else '>'} {k}_lo")
-                if condition.high is not None:
-                    namespace[f"{k}_hi"] = condition.high
-                    parts.append(f"{v} {'<=' if condition.high_closed else '<'} {k}_hi")
-                tests.append("(" + " and ".join(parts) + ")")
-        test = " and ".join(tests) or "True"
+        test = _row_test(row, variable, namespace, f"k{r}")
         hit = f"out.append(rows[{r}])" if collect else f"return (rows[{r}],)"
         source.append(f"    if {test}:")
         source.append(f"        {hit}")
     source.append("    return out" if collect else "    return ()")
     exec(compile("\n".join(source), f"<decision table {name}>", "exec"), namespace)  # noqa: S102
     function: Callable[[Context], Sequence[Row]] = namespace["evaluate"]
+    return function
+
+
+def compile_rule_set(tables: Sequence[Table]) -> Callable[[Contexts, Contexts], list[Fired]]:
+    """All tables as one generated function ``fire(goods, crossing)``.
+
+    The rows fired, table by table in order and within a table input by input, as ``evaluate``
+    finds them: one call per decision instead of one per table and input. Built by the same
+    rules as ``compile_table`` (only column names and indexes reach the source text).
+    """
+    namespace: dict[str, Any] = {}
+    source = ["def fire(goods, crossing):", "    fired = []", "    hit = fired.append"]
+    for t, table in enumerate(tables):
+        if not table.rows:
+            continue
+        namespace[f"rows{t}"] = table.rows
+        source.append(f"    for where, ctx in {'goods' if table.per_goods_line else 'crossing'}:")
+        source += [f"        c{i} = ctx[{c!r}]" for i, c in enumerate(table.inputs)]
+        variable = {column: f"c{i}" for i, column in enumerate(table.inputs)}
+        first = table.hit_policy is HitPolicy.FIRST
+        for r, row in enumerate(table.rows):
+            test = _row_test(row, variable, namespace, f"t{t}_{r}")
+            # Under "first" the rows form one if/elif chain: the first match ends the table.
+            keyword = "elif" if first and r else "if"
+            source.append(f"        {keyword} {test}:")
+            source.append(f"            hit((where, ctx, rows{t}[{r}]))")
+    source.append("    return fired")
+    exec(compile("\n".join(source), "<rule set>", "exec"), namespace)  # noqa: S102
+    function: Callable[[Contexts, Contexts], list[Fired]] = namespace["fire"]
     return function
 
 
@@ -801,19 +839,6 @@ def _party_values(party: PartyFacts | None) -> tuple[str | None, int | None, int
     return party.credit_level, party.inspections_last_365d, party.discrepancies_last_365d
 
 
-def _line_values(line: GoodsLine) -> Context:
-    digits = line.hs_code.replace(".", "").replace(" ", "")
-    return {
-        "hs_chapter": digits[:2],
-        "hs_heading": digits[:4],
-        "hs_code": digits,
-        "origin": line.origin,
-        "value_cny": line.value_cny,
-        "goods_kind": line.goods_kind,
-        "bonded": line.bonded,
-    }
-
-
 @dataclass(frozen=True, slots=True)
 class RiskInputs:
     """The contexts the tables run over: one per party (or the crossing), one per goods line."""
@@ -843,7 +868,30 @@ def risk_inputs(
     """
     if local is None:
         local = facts.occurred_at.astimezone(_zone(timezone))
+    goods, crossing = risk_contexts(facts, local)
+    return RiskInputs(crossing=crossing, goods=goods)
+
+
+def risk_contexts(
+    facts: CrossingFacts, local: dt.datetime
+) -> tuple[tuple[tuple[str, Context], ...], tuple[tuple[str, Context], ...]]:
+    """``risk_inputs`` as (goods, crossing), the arguments of ``RuleSet.fire``; ``local`` is
+    the crossing time at the zone."""
     subject = facts.subject
+    if type(subject) is PersonFacts:
+        # The commonest crossing: one context, no party, no goods, built in one go.
+        person: Context = {
+            "hour": local.hour,
+            "weekday": local.isoweekday(),
+            "crossing_point": facts.crossing_point,
+            "line": facts.line,
+            "direction": facts.direction,
+            "subject_type": "person",
+            "party_credit_level": None,
+            "party_inspections_last_365d": None,
+            "party_discrepancies_last_365d": None,
+        }
+        return (), (("", person),)
     base: Context = {
         "hour": local.hour,
         "weekday": local.isoweekday(),
@@ -852,12 +900,6 @@ def risk_inputs(
         "direction": facts.direction,
         "subject_type": _SUBJECT_TYPES[type(subject)],
     }
-    if type(subject) is PersonFacts:
-        # The commonest crossing: one context, no party, no goods.
-        base["party_credit_level"] = None
-        base["party_inspections_last_365d"] = None
-        base["party_discrepancies_last_365d"] = None
-        return RiskInputs(crossing=(("", base),), goods=())
     consignments: list[tuple[str, ConsignmentFacts]] = []
     parties: list[tuple[str, PartyFacts | None]] = []
     if isinstance(subject, ConsignmentFacts):
@@ -897,8 +939,20 @@ def risk_inputs(
             "party_discrepancies_last_365d": discrepancies,
         }
         for line in c.lines:
-            goods.append((f"{prefix}line[{line.line_no}]", {**party_ctx, **_line_values(line)}))
-    return RiskInputs(crossing=tuple(crossing), goods=tuple(goods))
+            digits = line.hs_code.replace(".", "").replace(" ", "")
+            # The party's values and the line's in one dict (this runs for every goods line).
+            line_ctx = {
+                **party_ctx,
+                "hs_chapter": digits[:2],
+                "hs_heading": digits[:4],
+                "hs_code": digits,
+                "origin": line.origin,
+                "value_cny": line.value_cny,
+                "goods_kind": line.goods_kind,
+                "bonded": line.bonded,
+            }
+            goods.append((f"{prefix}line[{line.line_no}]", line_ctx))
+    return tuple(goods), tuple(crossing)
 
 
 def evaluate(rule_set: RuleSet, inputs: RiskInputs) -> list[Hit]:
@@ -946,10 +1000,12 @@ __all__ = [
     "RuleSet",
     "Table",
     "canonical_json",
+    "compile_rule_set",
     "compile_table",
     "evaluate",
     "evaluate_interpreted",
     "load_rule_set",
+    "risk_contexts",
     "risk_inputs",
     "rule_set_to_json",
     "shipped_rule_set",
