@@ -60,6 +60,7 @@ POINTS = ("FBZ_CHANNEL_1", "HUANGGANG", "FUTIAN")
 #: Connections the open-loop client may add when all are busy (an overloaded server).
 MAX_EXTRA_CONNECTIONS = 240
 HTTP_CREATED = 201
+HTTP_OK = 200
 
 
 # --- the database and its people -------------------------------------------------------------
@@ -251,9 +252,9 @@ class Connection:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         return cls(reader, writer)
 
-    async def post(self, path: str, body: bytes, token: str) -> int:
+    async def post(self, path: str, body: bytes, token: str, method: str = "POST") -> int:
         head = (
-            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+            f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
         )
         self.writer.write(head.encode() + body)
@@ -301,9 +302,18 @@ class Events:
 
 
 async def closed_loop(
-    port: int, token: str, events: Events, *, connections: int, seconds: float
+    port: int,
+    token: str,
+    events: Events,
+    *,
+    connections: int,
+    seconds: float,
+    probe: str | None = None,
 ) -> tuple[float, dict[int, int]]:
-    """Saturate the server from ``connections`` connections; decisions recorded per second."""
+    """Saturate the server from ``connections`` connections; decisions recorded per second.
+
+    With ``probe`` (a path), GET it instead: the HTTP stack's own rate, nothing decided.
+    """
     statuses: dict[int, int] = {}
     stop = time.perf_counter() + seconds
     done = 0
@@ -314,13 +324,16 @@ async def closed_loop(
         try:
             while time.perf_counter() < stop:
                 try:
-                    status = await conn.post("/api/v1/crossings", events.next(), token)
+                    if probe is None:
+                        status = await conn.post("/api/v1/crossings", events.next(), token)
+                    else:
+                        status = await conn.post(probe, b"", token, method="GET")
                 except (OSError, asyncio.IncompleteReadError):
                     status = 0
                     conn.close()
                     conn = await Connection.open(port)
                 statuses[status] = statuses.get(status, 0) + 1
-                done += status == HTTP_CREATED
+                done += status == (HTTP_CREATED if probe is None else HTTP_OK)
         finally:
             conn.close()
 
@@ -418,6 +431,19 @@ def run(args: argparse.Namespace, directory: Path) -> None:
         events = Events(numbers, seed=7)
         with server(url, data_dir, args.workers) as port:
             asyncio.run(closed_loop(port, token, events, connections=4, seconds=1.0))  # warm-up
+            probe_rate, _ = asyncio.run(
+                closed_loop(
+                    port,
+                    token,
+                    events,
+                    connections=args.connections,
+                    seconds=min(args.seconds, 5.0),
+                    probe="/api/v1/health",
+                )
+            )
+            print(
+                f"http floor GET /api/v1/health (the same server, no database): {probe_rate:,.0f}/s"
+            )
             rate, statuses = asyncio.run(
                 closed_loop(port, token, events, connections=args.connections, seconds=args.seconds)
             )
@@ -439,6 +465,20 @@ def run(args: argparse.Namespace, directory: Path) -> None:
                 f" p99 {p99 / percentile(floor_latencies, 0.99):.1f}x the bare insert"
                 f"  (goal p99 <= 10 ms)"
             )
+        engine = make_engine(url)
+        with engine.connect() as connection:
+            decided, batches = connection.execute(
+                text(
+                    "SELECT count(*), count(DISTINCT occurred_at) FROM audit_events"
+                    " WHERE tag = 'crossing:event:decide'"
+                )
+            ).one()
+        engine.dispose()
+        # A batch's audit events share one instant (hetao.audit.service.record_events).
+        print(
+            f"group commit: {decided:,} decisions in {batches:,} transactions"
+            f" ({decided / max(batches, 1):.1f} per commit)"
+        )
 
 
 def main() -> None:

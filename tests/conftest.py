@@ -173,7 +173,8 @@ def anonymous_client(
             profile, signing_key=settings.audit_signing_key, store_dir=app.state.checkpoint_dir
         ),
     )
-    app.state.session_factory = session_maker
+    # Reads and writes both see the test's transaction (its reads are not DEFERRED, no matter).
+    app.state.session_factory = app.state.read_session_factory = session_maker
     # https, as in production: the session cookie is Secure.
     with TestClient(
         app, base_url="https://testserver", raise_server_exceptions=False

@@ -489,6 +489,13 @@ def scenario_record_event(w: World) -> Call:
     )
 
 
+def scenario_record_events(w: World) -> Call:
+    probes = [
+        audit.NewEvent(PROBE_TAG, subject_type="probe", subject_id=n, actor=w.actor) for n in (7, 8)
+    ]
+    return lambda: audit.record_events(w.session, probes)
+
+
 def scenario_checkpoint_now(w: World) -> Call:
     """Events since the last checkpoint: a new one is signed."""
     audit.record_event(w.session, PROBE_TAG, subject_type="probe", subject_id=7, actor=w.actor)
@@ -894,6 +901,7 @@ WRITES: dict[str, tuple[Scenario, frozenset[str]]] = {
     "auth.service.issue_token": (scenario_issue_token, frozenset({"auth:token:issue"})),
     "auth.service.revoke_token": (scenario_revoke_token, frozenset({"auth:token:revoke"})),
     "audit.service.record_event": (scenario_record_event, frozenset({PROBE_TAG})),
+    "audit.service.record_events": (scenario_record_events, frozenset({PROBE_TAG})),
     "audit.service.checkpoint_now": (scenario_checkpoint_now, frozenset()),
     "ledger.service.admit": (scenario_admit, frozenset({"ledger:lot:admit"})),
     "ledger.service.transfer": (scenario_transfer, frozenset({"ledger:movement:transfer"})),
@@ -1032,6 +1040,14 @@ READS_ONLY: dict[str, tuple[str, Scenario]] = {
     "audit.service.checkpoint_policy": (
         "builds a policy from the profile (creating the signing key file if missing); no row",
         scenario_checkpoint_policy,
+    ),
+    "audit.service.lock_head": (
+        "locks and loads the chain head for an append; changes nothing by itself",
+        lambda w: lambda: audit.lock_head(w.session),
+    ),
+    "audit.service.lock_log": (
+        "takes the chain head's lock for a batch of appends; changes nothing by itself",
+        lambda w: lambda: audit.lock_log(w.session),
     ),
     "audit.service.json_stable": (
         "converts a value to what event data may hold; pure",

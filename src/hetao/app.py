@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 
 from hetao import __version__
 from hetao.api import problems
@@ -23,12 +26,14 @@ from hetao.api.security import current_principal
 from hetao.audit.service import checkpoint_policy, enable_checkpoints
 from hetao.auth.ratelimit import RateLimiter
 from hetao.config import Settings
+from hetao.crossing.api import gate_router
 from hetao.crossing.api import router as crossing_router
 from hetao.crossing.credentials_api import router as credentials_router
 from hetao.crossing.inspections_api import router as inspections_router
 from hetao.datatransfer.api import router as datatransfer_router
 from hetao.db import make_engine, session_factory
 from hetao.funds.api import router as funds_router
+from hetao.groupcommit import GroupCommitter
 from hetao.ledger.api import router as ledger_router
 from hetao.profiles import ZoneProfile, load_profile
 from hetao.registry.api import router as registry_router
@@ -104,11 +109,23 @@ def _document_conventions(app: FastAPI) -> None:
                 responses.setdefault("404", PROBLEM_RESPONSE)
                 if method == "post":
                     responses.setdefault("409", PROBLEM_RESPONSE)
-                    operation.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
+                    parameters = operation.setdefault("parameters", [])
+                    # A route idempotent by an id in its body documents the header its own way.
+                    if not any(p.get("name") == "Idempotency-Key" for p in parameters):
+                        parameters.append(IDEMPOTENCY_PARAMETER)
         app.openapi_schema = schema
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    # Decisions still queued for the group committer are written before the process ends.
+    recorder: GroupCommitter[Any, Any] | None = getattr(app.state, "crossing_recorder", None)
+    if recorder is not None:
+        await run_in_threadpool(recorder.close)
 
 
 def create_app(
@@ -122,6 +139,7 @@ def create_app(
     profile = profile or load_profile(settings.profile)
     engine = engine or make_engine(settings.database_url)
     app = FastAPI(
+        lifespan=_lifespan,
         title="hetao",
         version=__version__,
         description=DESCRIPTION,
@@ -132,6 +150,7 @@ def create_app(
     app.state.profile = profile
     app.state.engine = engine
     app.state.session_factory = session_factory(engine)
+    app.state.read_session_factory = session_factory(engine, read_only=True)
     app.state.checkpoint_dir = settings.resolve(profile.audit.checkpoint_store)
     enable_checkpoints(
         app.state.session_factory,
@@ -143,6 +162,8 @@ def create_app(
     app.state.rate_limiter = RateLimiter(settings.rate_per_second, settings.rate_burst)
     problems.install(app)
     _document_conventions(app)
+    # Routes are matched in order, and matching costs: the gates' hot path comes first.
+    app.include_router(gate_router, prefix="/api/v1")
     app.include_router(system_router, prefix="/api/v1")
     app.include_router(registry_router, prefix="/api/v1")
     app.include_router(ledger_router, prefix="/api/v1")

@@ -7,7 +7,11 @@ commits once at the end, so a failure anywhere leaves nothing half-written.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
+import os
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -38,6 +42,12 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+#: How long a SQLite writer waits for the write lock before "database is locked" (then 503).
+BUSY_TIMEOUT_MS = 10_000
+#: Execution option marking an engine whose transactions only read (see session_factory).
+READ_ONLY_OPTION = "hetao_read_only"
 
 
 class Base(DeclarativeBase):
@@ -76,7 +86,68 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+class _WriterQueueConnection(sqlite3.Connection):
+    """A SQLite connection whose write transactions also hold an OS file lock until they end.
+
+    SQLite's own busy handler polls a held write lock with sleeps of 1, 2, 5, 10 ... 100 ms, so
+    a writer that arrives just after another may sleep long after the lock is free. Writers of
+    every process on this database first queue on ``flock`` of ``<database>-writer.lock``, which
+    the kernel hands over the moment it is released, and only then begin IMMEDIATE.
+    """
+
+    writer_lock_fd: int | None = None
+    holds_writer_lock = False
+
+    def take_writer_lock(self) -> None:
+        """Wait for the lock, polling every half millisecond, at most as long as busy_timeout.
+
+        Not a blocking flock: a thread that already holds a write transaction and opens a
+        second one would then wait forever; this way it fails as SQLite's own lock would.
+        """
+        if self.writer_lock_fd is None or self.holds_writer_lock:
+            return
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                fcntl.flock(self.writer_lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise sqlite3.OperationalError("database is locked") from None
+                time.sleep(0.0005)
+            else:
+                self.holds_writer_lock = True
+                return
+
+    def release_writer_lock(self) -> None:
+        if self.holds_writer_lock and self.writer_lock_fd is not None:
+            self.holds_writer_lock = False
+            fcntl.flock(self.writer_lock_fd, fcntl.LOCK_UN)
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.release_writer_lock()  # after COMMIT: the next writer finds SQLite's lock free
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.release_writer_lock()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.release_writer_lock()
+            if self.writer_lock_fd is not None:
+                os.close(self.writer_lock_fd)
+                self.writer_lock_fd = None
+
+
+def _configure_sqlite(engine: Engine, database: str | None) -> None:
+    lock_path = None if database in (None, "", ":memory:") else f"{database}-writer.lock"
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, emit BEGIN so SAVEPOINT and rollback work as documented.
@@ -86,13 +157,28 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.close()
+        if lock_path is not None and isinstance(dbapi_connection, _WriterQueueConnection):
+            dbapi_connection.writer_lock_fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # IMMEDIATE takes the write lock up front, so two writers queue instead of deadlocking.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_ONLY_OPTION):
+            # A reader never takes the write lock: in WAL mode it reads a snapshot beside writers.
+            connection.exec_driver_sql("BEGIN")
+            return
+        dbapi_connection = connection.connection.dbapi_connection
+        queued = isinstance(dbapi_connection, _WriterQueueConnection)
+        if queued:
+            dbapi_connection.take_writer_lock()
+        try:
+            # IMMEDIATE takes the write lock up front, so two writers queue instead of deadlocking.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            if queued:
+                dbapi_connection.release_writer_lock()
+            raise
 
 
 def _canonical_json(value: Any) -> str:
@@ -107,17 +193,24 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, **kwargs)
-        _configure_sqlite(engine)
+        connect_args = kwargs.pop("connect_args", {})
+        connect_args.setdefault("factory", _WriterQueueConnection)
+        engine = create_engine(url, connect_args=connect_args, **kwargs)
+        _configure_sqlite(engine, parsed.database)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that keep loaded objects usable after commit (responses are built after it)."""
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+def session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
+    """Sessions that keep loaded objects usable after commit (responses are built after it).
+
+    ``read_only`` sessions are for requests that only read (and roll back): on SQLite their
+    transactions begin DEFERRED, so they never queue behind, or hold up, the one writer.
+    """
+    bind = engine.execution_options(**{READ_ONLY_OPTION: True}) if read_only else engine
+    return sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)
 
 
 @contextmanager

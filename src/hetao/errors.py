@@ -130,3 +130,14 @@ class RateLimited(HetaoError):
     def __init__(self, retry_after: float) -> None:
         super().__init__(f"too many requests; retry after {retry_after:.1f} s")
         self.retry_after = retry_after
+
+
+class Overloaded(HetaoError):
+    """The server could not finish in time; nothing is promised, a retry is safe (503)."""
+
+    code = "overloaded"
+    title = "Server overloaded"
+
+    def __init__(self, detail: str, *, retry_after: int = 1) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

@@ -21,6 +21,7 @@ from hetao.errors import (
     HetaoError,
     NotAuthenticated,
     NotFound,
+    Overloaded,
     PermissionDenied,
     RateLimited,
     RuleViolation,
@@ -57,6 +58,7 @@ STATUS_OF: dict[type[HetaoError], int] = {
     NotFound: 404,
     Conflict: 409,
     TransitionForbidden: 409,
+    Overloaded: 503,
 }
 
 
@@ -127,6 +129,8 @@ def install(app: FastAPI) -> None:
             headers = {"Retry-After": str(max(1, math.ceil(exc.retry_after)))}
         elif isinstance(exc, TooManyAttempts):
             headers = {"Retry-After": str(exc.retry_after_seconds)}
+        elif isinstance(exc, Overloaded):
+            headers = {"Retry-After": str(exc.retry_after)}
         return problem_response(
             request,
             status=status,
@@ -176,7 +180,13 @@ def install(app: FastAPI) -> None:
         if not is_database_busy(exc):
             return await _unexpected(request, exc)
         # Overload is not a server fault: nothing was written, and the client should retry.
-        log.warning("database busy on %s %s: %s", request.method, request.url.path, exc.orig)
+        log.warning(
+            "database busy on %s %s: %s %s",
+            request.method,
+            request.url.path,
+            exc.orig,
+            getattr(exc.orig, "sqlite_errorname", None),
+        )
         return problem_response(
             request,
             status=503,

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import ColumnElement, inspect, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Mapper, Session, sessionmaker
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from hetao.api import idempotency
@@ -22,6 +25,7 @@ from hetao.db import unit_of_work
 from hetao.errors import HetaoError, NotAuthenticated, PermissionDenied, RateLimited
 
 REQUEST_ID_HEADER = "X-Request-ID"
+log = logging.getLogger("hetao.api")
 
 
 def _replay(record_status: int, media_type: str, body: bytes, request_id: str) -> Response:
@@ -38,7 +42,12 @@ class UnitOfWorkRoute(APIRoute):
 
     Services never commit; this is the API's single commit point. For a POST carrying an
     Idempotency-Key, a retry replays the stored first response instead of running again.
+    GET and HEAD read in a read-only session and roll back.
     """
+
+    #: False for routes whose session only reads, whatever the method: their writes go through
+    #: a group committer of their own (crossings), so the request never holds the write lock.
+    commits_session: ClassVar[bool] = True
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -46,35 +55,88 @@ class UnitOfWorkRoute(APIRoute):
         async def route(request: Request) -> Response:
             request_id = request.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex
             token = current_request_id.set(request_id[:64])
-            factory: sessionmaker[Session] = request.app.state.session_factory
+            reads_only = request.method in ("GET", "HEAD") or not self.commits_session
+            state = request.app.state
+            factory: sessionmaker[Session] = (
+                getattr(state, "read_session_factory", state.session_factory)
+                if reads_only
+                else state.session_factory
+            )
             session = factory()
             request.state.session = session
             try:
                 principal = await run_in_threadpool(resolve_principal, request, session)
+                last_use = _take_last_use(session) if reads_only and session.dirty else None
                 request.state.principal = principal
                 _limit_rate(request, principal)
                 key = request.headers.get(idempotency.HEADER)
-                if request.method != "POST" or key is None:
+                if reads_only or request.method != "POST" or key is None:
                     response = await handler(request)
-                    await run_in_threadpool(
-                        session.rollback if request.method in ("GET", "HEAD") else session.commit
-                    )
+                    if not reads_only:
+                        await run_in_threadpool(session.commit)
+                    elif session.in_transaction():
+                        await run_in_threadpool(session.rollback)
                 else:
                     response = await _idempotent(request, handler, session, key, request_id)
                 response.headers[REQUEST_ID_HEADER] = request_id
+                if last_use and response.background is None:
+                    response.background = BackgroundTask(
+                        run_in_threadpool, _save_last_use, state.session_factory, last_use
+                    )
                 return response
             except (PermissionDenied, NotAuthenticated, TooManyAttempts) as denied:
                 await run_in_threadpool(session.rollback)
-                await run_in_threadpool(_record_denial, factory, request, denied)
+                await run_in_threadpool(_record_denial, state.session_factory, request, denied)
                 raise
             except BaseException:
                 await run_in_threadpool(session.rollback)
                 raise
             finally:
-                await run_in_threadpool(session.close)
+                if session.in_transaction():
+                    await run_in_threadpool(session.close)
+                else:  # nothing to roll back: no database call, no thread hop
+                    session.close()
                 current_request_id.reset(token)
 
         return route
+
+
+class ReadOnlyRoute(UnitOfWorkRoute):
+    """A unit of work that only reads, for endpoints that hand their writes to a committer.
+
+    The session never takes the write lock, so a request spends its time gathering and
+    deciding beside other requests, and only the committer's batches queue for the lock. An
+    Idempotency-Key is not stored here: such endpoints are idempotent by an id in the body.
+    """
+
+    commits_session: ClassVar[bool] = False
+
+
+#: Per changed row: its mapper, the primary key condition, and the new values.
+RowChanges = list[tuple[Mapper[Any], list[ColumnElement[bool]], dict[str, Any]]]
+
+
+def _take_last_use(read_session: Session) -> RowChanges:
+    """What resolving the caller changed (a token's or web session's last use, due once a
+    minute), taken out of a read-only session, which must not write it."""
+    changes: RowChanges = []
+    for changed in read_session.dirty:
+        state = inspect(changed)
+        values = {attr.key: attr.history.added[0] for attr in state.attrs if attr.history.added}
+        keys = zip(state.mapper.primary_key, state.identity or (), strict=True)
+        changes.append((state.mapper, [column == value for column, value in keys], values))
+    read_session.rollback()  # and let go of the connection: the next query starts afresh
+    return changes
+
+
+def _save_last_use(factory: sessionmaker[Session], changes: RowChanges) -> None:
+    """Write a read's last-use bookkeeping after its answer; a busy database only delays it."""
+    try:
+        with unit_of_work(factory) as session:
+            for mapper, where, values in changes:
+                session.execute(update(mapper).where(*where).values(values))
+    except OperationalError as error:
+        log.warning("last use not recorded (%s); the next request records it", error.orig)
 
 
 def _principal_key(principal: Principal | None) -> str:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event, select
+from sqlalchemy import Table, bindparam, event, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.util import identity_key
 
 from hetao.audit.chain import (
     GENESIS,
@@ -34,6 +36,8 @@ current_request_id: ContextVar[str | None] = ContextVar("current_request_id", de
 
 _CONTEXT_KEY = "hetao.audit"
 _PENDING_EXPORTS = "hetao.audit.pending_exports"
+#: (the transaction that locked the audit head, the head): see lock_head.
+_LOCKED_HEAD = "hetao.audit.locked_head"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,12 +85,30 @@ def enable_checkpoints(factory: sessionmaker[Session], policy: CheckpointPolicy)
         session.info.pop(_PENDING_EXPORTS, None)
 
 
-def _lock_head(session: Session) -> AuditHead:
-    """The chain head, locked until commit so events are numbered in commit order."""
-    head = session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
+def lock_head(session: Session) -> AuditHead:
+    """The chain head, locked until commit so events are numbered in commit order.
+
+    A writer that must see every other writer's work (a counter, a duplicate) locks it first.
+    Within one transaction the lock is taken once; the head is read fresh when taken, since
+    it may have been loaded (and then changed by others) in an earlier transaction.
+    """
+    transaction = session.get_transaction()
+    locked: tuple[object, AuditHead] | None = session.info.get(_LOCKED_HEAD)
+    if locked is not None and locked[0] is transaction and locked[1] in session:
+        if session.autoflush:
+            session.flush()  # as the query would have: callers count on it (refresh after)
+        return locked[1]
+    stmt = (
+        select(AuditHead)
+        .where(AuditHead.id == 1)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    head = session.scalars(stmt).first()
     if head is None:
         head = AuditHead(id=1, size=0, chain_hash=GENESIS, peaks=[], last_checkpoint_size=0)
         session.add(head)
+    session.info[_LOCKED_HEAD] = (session.get_transaction(), head)
     return head
 
 
@@ -101,6 +123,19 @@ def json_stable(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event to append with ``record_events``: the arguments of ``record_event``."""
+
+    tag: str
+    subject_type: str
+    subject_id: int | str
+    actor: Actor
+    data: dict[str, Any] | None = None
+    #: The request that caused it: a committer thread writes for requests it is not in.
+    request_id: str | None = None
+
+
 def record_event(
     session: Session,
     tag: str,
@@ -111,49 +146,142 @@ def record_event(
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append an event to the chain in the session; it commits or rolls back with its change."""
-    parts = tag.split(":")
+    head = lock_head(session)
+    frontier = CompactRange(head.size, [bytes.fromhex(p) for p in head.peaks])
+    new = NewEvent(tag, subject_type, subject_id, actor, data, current_request_id.get())
+    row = _link(head, frontier, new, utcnow())
+    audit_event = AuditEvent(**row)
+    session.add(audit_event)
+    _close_append(session, head, frontier, row["occurred_at"])
+    return audit_event
+
+
+@dataclass(slots=True)
+class _HeadRow:
+    """The audit head read by Core, for appends that need no ORM object (group commits)."""
+
+    size: int
+    chain_hash: bytes
+    peaks: list[str]
+    last_checkpoint_size: int
+    last_checkpoint_at: dt.datetime | None
+
+
+_HEAD = cast(Table, AuditHead.__table__)
+_READ_HEAD = select(
+    _HEAD.c.size,
+    _HEAD.c.chain_hash,
+    _HEAD.c.peaks,
+    _HEAD.c.last_checkpoint_size,
+    _HEAD.c.last_checkpoint_at,
+).where(_HEAD.c.id == 1)
+_LOCK_HEAD = _READ_HEAD.with_for_update()
+_WRITE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(
+        size=bindparam("new_size"),
+        chain_hash=bindparam("new_chain_hash"),
+        peaks=bindparam("new_peaks"),
+        last_checkpoint_size=bindparam("new_checkpoint_size"),
+        last_checkpoint_at=bindparam("new_checkpoint_at"),
+    )
+)
+
+
+_INSERT_EVENTS = insert(cast(Table, AuditEvent.__table__))
+
+
+def lock_log(session: Session) -> None:
+    """Take the audit head's lock (held until commit) without loading it as an object."""
+    session.connection().execute(_LOCK_HEAD).first()
+
+
+def record_events(session: Session, events: Sequence[NewEvent]) -> None:
+    """Append many events with one head update and one multi-row INSERT (group commits).
+
+    By Core statements when no ORM head is loaded in the session (a batch of crossings);
+    otherwise through that object, so the session never holds a stale head.
+    """
+    if not events:
+        return
+    loaded = session.identity_map.get(identity_key(AuditHead, 1))
+    # Core statements on the session's connection: the ORM's execute path costs more here.
+    row = None if loaded is not None else session.connection().execute(_LOCK_HEAD).first()
+    if row is None:  # an ORM head in the session, or an empty log: the object path
+        head: AuditHead | _HeadRow = lock_head(session)
+    else:
+        head = _HeadRow(*row)
+    frontier = CompactRange(head.size, [bytes.fromhex(p) for p in head.peaks])
+    now = utcnow()
+    rows = [_link(head, frontier, new, now) for new in events]
+    if isinstance(head, AuditHead):
+        session.execute(insert(AuditEvent), rows)
+    else:
+        session.connection().execute(_INSERT_EVENTS, rows)
+    _close_append(session, head, frontier, now)
+    if isinstance(head, _HeadRow):
+        session.connection().execute(
+            _WRITE_HEAD,
+            {
+                "new_size": head.size,
+                "new_chain_hash": head.chain_hash,
+                "new_peaks": head.peaks,
+                "new_checkpoint_size": head.last_checkpoint_size,
+                "new_checkpoint_at": head.last_checkpoint_at,
+            },
+        )
+
+
+def _link(
+    head: AuditHead | _HeadRow, frontier: CompactRange, new: NewEvent, now: dt.datetime
+) -> dict[str, Any]:
+    """The next event's row, chained to ``head`` and added to ``frontier`` (both advanced)."""
+    parts = new.tag.split(":")
     if len(parts) != 3 or not all(parts):
-        raise ValueError(f"audit tag must be source:subject:action, got {tag!r}")
-    payload = data or {}
+        raise ValueError(f"audit tag must be source:subject:action, got {new.tag!r}")
+    payload = new.data or {}
     check_json_data(payload)
-    head = _lock_head(session)
     facts = EventFacts(
         seq=head.size + 1,
-        occurred_at=utcnow(),
-        tag=tag,
-        subject_type=subject_type,
-        subject_id=str(subject_id),
-        actor=str(actor),
-        request_id=current_request_id.get(),
+        occurred_at=now,
+        tag=new.tag,
+        subject_type=new.subject_type,
+        subject_id=str(new.subject_id),
+        actor=str(new.actor),
+        request_id=new.request_id,
         data=payload,
     )
     leaf = event_leaf(facts)
     chained = chain_link(head.chain_hash, leaf)
-    frontier = CompactRange(head.size, [bytes.fromhex(p) for p in head.peaks])
     frontier.append(leaf)
-    audit_event = AuditEvent(
-        seq=facts.seq,
-        tag=facts.tag,
-        subject_type=facts.subject_type,
-        subject_id=facts.subject_id,
-        actor=facts.actor,
-        request_id=facts.request_id,
-        occurred_at=facts.occurred_at,
-        data=facts.data,
-        leaf_hash=leaf,
-        chain_hash=chained,
-    )
-    session.add(audit_event)
     head.size = facts.seq
     head.chain_hash = chained
+    return {
+        "seq": facts.seq,
+        "tag": facts.tag,
+        "subject_type": facts.subject_type,
+        "subject_id": facts.subject_id,
+        "actor": facts.actor,
+        "request_id": facts.request_id,
+        "occurred_at": facts.occurred_at,
+        "data": facts.data,
+        "leaf_hash": leaf,
+        "chain_hash": chained,
+    }
+
+
+def _close_append(
+    session: Session, head: AuditHead | _HeadRow, frontier: CompactRange, now: dt.datetime
+) -> None:
+    """Store the new frontier, and sign a checkpoint when one is due."""
     head.peaks = [p.hex() for p in frontier.peaks()]
     policy: CheckpointPolicy | None = session.info.get(_CONTEXT_KEY)
-    if policy is not None and _checkpoint_due(head, policy, facts.occurred_at):
-        _sign_checkpoint(session, head, frontier.root(), policy, facts.occurred_at)
-    return audit_event
+    if policy is not None and _checkpoint_due(head, policy, now):
+        _sign_checkpoint(session, head, frontier.root(), policy, now)
 
 
-def _checkpoint_due(head: AuditHead, policy: CheckpointPolicy, now: dt.datetime) -> bool:
+def _checkpoint_due(head: AuditHead | _HeadRow, policy: CheckpointPolicy, now: dt.datetime) -> bool:
     if head.size - head.last_checkpoint_size >= policy.every_events:
         return True
     last = head.last_checkpoint_at
@@ -161,7 +289,11 @@ def _checkpoint_due(head: AuditHead, policy: CheckpointPolicy, now: dt.datetime)
 
 
 def _sign_checkpoint(
-    session: Session, head: AuditHead, root: bytes, policy: CheckpointPolicy, now: dt.datetime
+    session: Session,
+    head: AuditHead | _HeadRow,
+    root: bytes,
+    policy: CheckpointPolicy,
+    now: dt.datetime,
 ) -> SignedCheckpoint:
     signed = policy.signer.sign(
         log_id=policy.log_id,
@@ -187,7 +319,7 @@ def _sign_checkpoint(
 
 def checkpoint_now(session: Session, policy: CheckpointPolicy) -> SignedCheckpoint | None:
     """Sign a checkpoint of the log as it is (None when nothing was added since the last one)."""
-    head = _lock_head(session)
+    head = lock_head(session)
     if head.size in (0, head.last_checkpoint_size):
         return None
     frontier = CompactRange(head.size, [bytes.fromhex(p) for p in head.peaks])

@@ -6,14 +6,18 @@ requests the server could not decide at all.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import threading
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from hetao.api.deps import DEFAULT_PAGE_SIZE, CursorQuery, LimitQuery, ProfileDep, SessionDep
-from hetao.api.routing import UnitOfWorkRoute
+from hetao.api.routing import ReadOnlyRoute, UnitOfWorkRoute
 from hetao.api.schemas import Page
 from hetao.config import Settings
 from hetao.crossing import access, service
@@ -29,8 +33,20 @@ from hetao.crossing.schemas import (
     RuleSetIn,
     RuleSetOut,
 )
+from hetao.errors import Overloaded
+from hetao.groupcommit import GroupCommitter
 
 router = APIRouter(route_class=UnitOfWorkRoute)
+EVENT_ID_IS_THE_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": (
+        "Not needed here, and not stored: the device's event_id is the key. A retry with the"
+        " same event_id and content returns the first decision (200); other content is 409."
+    ),
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+}
 IdPath = Annotated[int, Path(ge=1)]
 
 
@@ -50,13 +66,41 @@ def check_credential(
     return verify_presented(session, token, at=at)
 
 
-@router.post(
+#: How long a request waits for the committer before answering 503 (a retry is then safe).
+COMMIT_WAIT_SECONDS = 30
+_recorder_lock = threading.Lock()
+
+
+def crossing_recorder(request: Request) -> GroupCommitter[service.PreparedCrossing, service.Stored]:
+    """The application's committer of crossings, made on first use."""
+    state = request.app.state
+    with _recorder_lock:
+        recorder: GroupCommitter[service.PreparedCrossing, service.Stored] | None = getattr(
+            state, "crossing_recorder", None
+        )
+        if recorder is None:
+            recorder = GroupCommitter(
+                state.session_factory,
+                partial(service.store_crossings, profile=state.profile),
+                name="crossing-recorder",
+            )
+            state.crossing_recorder = recorder
+    return recorder
+
+
+# Posting a crossing reads in the request and writes through the group committer: requests
+# gather and decide side by side, and one transaction stores a whole batch of decisions.
+gate_router = APIRouter(route_class=ReadOnlyRoute)
+
+
+@gate_router.post(
     "/crossings",
     tags=["crossings"],
     status_code=status.HTTP_201_CREATED,
     summary="Post a crossing event and get its decision (idempotent by the device's event id)",
+    openapi_extra={"parameters": [EVENT_ID_IS_THE_KEY]},
 )
-def post_crossing(
+async def post_crossing(
     body: CrossingIn,
     request: Request,
     response: Response,
@@ -65,17 +109,36 @@ def post_crossing(
     principal: Posters,
 ) -> CrossingOut:
     """201 with the decision (RELEASE, INSPECT or REFUSE and why); 200 with the first one again
-    when the device retries the same event id with the same content; 409 with other content."""
+    when the device retries the same event id with the same content; 409 with other content.
+    The answer comes once the decision and its audit event are durably committed; 503 with
+    Retry-After when that took too long (retry with the same event id: nothing is lost)."""
     device = access.check_post(principal, profile.crossing_point(body.crossing_point))
-    event, created = service.record_crossing(
-        session,
-        body,
-        device=device,
-        profile=profile,
-        seed_key=seed_key(request),
-        actor=principal.actor,
-        credentials=check_credential,
-    )
+    key = seed_key(request)
+
+    def prepare() -> service.PreparedCrossing:
+        try:
+            return service.prepare_crossing(
+                session,
+                body,
+                device=device,
+                profile=profile,
+                seed_key=key,
+                actor=principal.actor,
+                credentials=check_credential,
+            )
+        finally:
+            session.rollback()  # end the read snapshot before waiting for the committer
+
+    prepared = await run_in_threadpool(prepare)
+    # Waiting takes no thread: the threads are for gathering and deciding.
+    stored = asyncio.wrap_future(crossing_recorder(request).submit(prepared))
+    try:
+        event, created = await asyncio.wait_for(stored, COMMIT_WAIT_SECONDS)
+    except TimeoutError:
+        raise Overloaded(
+            f"the decision was not confirmed within {COMMIT_WAIT_SECONDS} s; retry with the"
+            " same event_id: a stored decision is returned, a lost one is made again"
+        ) from None
     if not created:
         response.status_code = status.HTTP_200_OK
     return CrossingOut.model_validate(event)

@@ -14,7 +14,7 @@ from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from hetao.crossing.facts import (
@@ -52,6 +52,7 @@ from hetao.registry.models import (
     IdentityDocument,
     Party,
     Person,
+    Residency,
     SubjectKind,
     Vehicle,
     VehiclePermit,
@@ -79,7 +80,11 @@ def zone_day(instant: dt.datetime, profile: ZoneProfile) -> dt.date:
 # --- whitelist standing -----------------------------------------------------------------------
 
 
-def _best_entry(entries: Sequence[WhitelistEntry], day: dt.date) -> WhitelistEntry | None:
+#: An entry's columns the standing needs (see _ENTRIES_OF).
+EntryRow = Row[int, EntryStatus, dt.date, dt.date, list[str], list[str], list[str]]
+
+
+def _best_entry(entries: Sequence[EntryRow], day: dt.date) -> EntryRow | None:
     """The entry that speaks for the subject on ``day``: one in force, else the newest."""
     for entry in entries:
         if entry.status is EntryStatus.ACTIVE and entry.valid_from <= day <= entry.valid_until:
@@ -90,6 +95,28 @@ def _best_entry(entries: Sequence[WhitelistEntry], day: dt.date) -> WhitelistEnt
     return entries[0] if entries else None
 
 
+#: Per subject kind, its entries newest first: the columns the standing needs, built once
+#: (a gate asks this for every traveller; an ORM load of whole entries costs several times more).
+_ENTRIES_OF = {
+    kind: select(
+        WhitelistEntry.id,
+        WhitelistEntry.status,
+        WhitelistEntry.valid_from,
+        WhitelistEntry.valid_until,
+        WhitelistEntry.flows,
+        WhitelistEntry.lines,
+        WhitelistEntry.exemptions,
+    )
+    .where(WhitelistEntry.subject_kind == kind, column == bindparam("subject_id"))
+    .order_by(WhitelistEntry.id.desc())
+    for kind, column in (
+        (SubjectKind.INSTITUTION, WhitelistEntry.party_id),
+        (SubjectKind.INDIVIDUAL, WhitelistEntry.person_id),
+        (SubjectKind.VEHICLE, WhitelistEntry.vehicle_id),
+    )
+}
+
+
 def _standing(
     session: Session,
     *,
@@ -98,17 +125,8 @@ def _standing(
     day: dt.date,
     locked_out: tuple[str, ...] = (),
 ) -> WhitelistStanding:
-    column = {
-        SubjectKind.INSTITUTION: WhitelistEntry.party_id,
-        SubjectKind.INDIVIDUAL: WhitelistEntry.person_id,
-        SubjectKind.VEHICLE: WhitelistEntry.vehicle_id,
-    }[kind]
-    stmt = (
-        select(WhitelistEntry)
-        .where(WhitelistEntry.subject_kind == kind, column == subject_id)
-        .order_by(WhitelistEntry.id.desc())
-    )
-    entry = _best_entry(list(session.scalars(stmt)), day)
+    rows = session.connection().execute(_ENTRIES_OF[kind], {"subject_id": subject_id}).all()
+    entry = _best_entry(rows, day)
     if entry is None:
         return WhitelistStanding(
             entry_id=None,
@@ -179,22 +197,37 @@ def party_facts(session: Session, party: Party, *, at: dt.datetime, day: dt.date
     )
 
 
-def _person_by_document(session: Session, person: PersonIn) -> tuple[int, str] | None:
-    document = person.document
-    if document is None:  # pragma: no cover - the schema requires a document or a credential
-        return None
+def _person_by_document_stmt(with_country: bool) -> Select[int, Residency]:
     stmt = (
         select(Person.id, Person.residency)
         .join(IdentityDocument, IdentityDocument.person_id == Person.id)
         .where(
-            IdentityDocument.kind == document.kind,
-            IdentityDocument.number == document.number.upper(),
+            IdentityDocument.kind == bindparam("kind"),
+            IdentityDocument.number == bindparam("number"),
         )
     )
-    if document.issuing_country is not None:
-        stmt = stmt.where(IdentityDocument.issuing_country == document.issuing_country)
-    row = session.execute(stmt.limit(1)).first()
-    return None if row is None else (row[0], row[1].value)
+    if with_country:
+        stmt = stmt.where(IdentityDocument.issuing_country == bindparam("country"))
+    return stmt.limit(1)
+
+
+#: Built once, with and without the issuing country: asked for every traveller.
+_PERSON_BY_DOCUMENT = {flag: _person_by_document_stmt(flag) for flag in (False, True)}
+
+
+def _person_by_document(session: Session, person: PersonIn) -> tuple[int, str] | None:
+    document = person.document
+    if document is None:  # pragma: no cover - the schema requires a document or a credential
+        return None
+    params = {
+        "kind": document.kind,
+        "number": document.number.upper(),
+        "country": document.issuing_country,
+    }
+    statement = _PERSON_BY_DOCUMENT[document.issuing_country is not None]
+    row = session.connection().execute(statement, params)
+    found = row.first()
+    return None if found is None else (found[0], found[1].value)
 
 
 def person_facts(
@@ -407,8 +440,13 @@ def gather(
     point: CrossingPoint,
     profile: ZoneProfile,
     credentials: CredentialCheck | None = None,
+    read_counters: bool = True,
 ) -> CrossingFacts:
-    """Everything the decision on ``payload`` needs, as plain values."""
+    """Everything the decision on ``payload`` needs, as plain values.
+
+    Without ``read_counters`` the selection period's counters are left at zero, for a caller
+    that reads them itself under the write lock (the recorder: they change every crossing).
+    """
     at = payload.occurred_at.astimezone(dt.UTC)
     day = zone_day(at, profile)
     body = payload.subject
@@ -426,5 +464,13 @@ def gather(
         direction=payload.direction.value,
         occurred_at=at,
         subject=subject,
-        selection=selection_state(session, crossing_point=point.code, at=at, profile=profile),
+        selection=(
+            selection_state(session, crossing_point=point.code, at=at, profile=profile)
+            if read_counters
+            else SelectionState(
+                period_start=period_start(at, profile.selection),
+                inspections_in_period=0,
+                crossings_in_period=0,
+            )
+        ),
     )

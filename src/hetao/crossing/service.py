@@ -9,6 +9,7 @@ Services never commit: the caller's unit of work does.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import hmac
@@ -16,24 +17,32 @@ import json
 import os
 import secrets
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 
-from hetao.audit.service import Actor, record_event
+from hetao.audit.service import (
+    Actor,
+    NewEvent,
+    current_request_id,
+    lock_log,
+    record_event,
+    record_events,
+)
 from hetao.crossing import gather as gathering
 from hetao.crossing.decision import Decision, decide, decision_to_json
 from hetao.crossing.facts import (
     CrossingFacts,
     Outcome,
     PersonFacts,
+    SelectionState,
     VehicleFacts,
     facts_from_json,
 )
@@ -182,15 +191,18 @@ def rule_set_by_version(session: Session, version: str, *, profile: ZoneProfile)
     return _compile(get_rule_set(session, version), profile)
 
 
+_IN_FORCE = (
+    select(StoredRuleSet.id, StoredRuleSet.sha256)
+    .where(StoredRuleSet.activates_at <= bindparam("at", type_=StoredRuleSet.activates_at.type))
+    .order_by(StoredRuleSet.activates_at.desc(), StoredRuleSet.id.desc())
+    .limit(1)
+)
+
+
 def rule_set_in_force(session: Session, *, at: dt.datetime, profile: ZoneProfile) -> RuleSet | None:
     """The stored rule set activated last at ``at`` (compiled), or None when none is."""
     # The id and hash only: the (large) content is read once per process, on a cache miss.
-    found = session.execute(
-        select(StoredRuleSet.id, StoredRuleSet.sha256)
-        .where(StoredRuleSet.activates_at <= at)
-        .order_by(StoredRuleSet.activates_at.desc(), StoredRuleSet.id.desc())
-        .limit(1)
-    ).first()
+    found = session.connection().execute(_IN_FORCE, {"at": at}).first()
     if found is None:
         return None
     cached = _compiled.get((found.sha256, profile.zone.code))
@@ -251,13 +263,6 @@ def payload_hash(payload: CrossingIn) -> tuple[dict[str, Any], str]:
     return document, hashlib.sha256(_canonical(document)).hexdigest()
 
 
-def _existing(session: Session, device: Device, event_id: str) -> CrossingEvent | None:
-    stmt = select(CrossingEvent).where(
-        CrossingEvent.device_key == device.key, CrossingEvent.device_event_id == event_id
-    )
-    return session.scalars(stmt).first()
-
-
 def _same_or_conflict(event: CrossingEvent, digest: str) -> CrossingEvent:
     if event.payload_sha256 != digest:
         raise Conflict(
@@ -292,37 +297,322 @@ def _subject_refs(facts: CrossingFacts) -> dict[str, int | None]:
 
 
 def _counter_upsert(dialect_name: str) -> Any:
-    """INSERT ... ON CONFLICT DO UPDATE adding one crossing (and maybe one inspection)."""
+    """INSERT ... ON CONFLICT DO UPDATE adding a batch's crossings and inspections."""
     table = SelectionCounter.__table__
     dialect = postgresql if dialect_name == "postgresql" else sqlite
     stmt = dialect.insert(table).values(
         crossing_point=bindparam("point"),
         period_start=bindparam("start", type_=table.c.period_start.type),
-        crossings=1,
+        crossings=bindparam("crossed"),
         inspections=bindparam("inspected"),
     )
     return stmt.on_conflict_do_update(
         index_elements=[table.c.crossing_point, table.c.period_start],
         set_={
-            "crossings": table.c.crossings + 1,
+            "crossings": table.c.crossings + stmt.excluded.crossings,
             "inspections": table.c.inspections + stmt.excluded.inspections,
         },
     )
 
 
 _COUNTER_UPSERTS = {name: _counter_upsert(name) for name in ("postgresql", "sqlite")}
+_COUNTERS = cast(Table, SelectionCounter.__table__)
+_READ_COUNTER = select(_COUNTERS.c.crossings, _COUNTERS.c.inspections).where(
+    _COUNTERS.c.crossing_point == bindparam("point"),
+    _COUNTERS.c.period_start == bindparam("start", type_=_COUNTERS.c.period_start.type),
+)
 
 
-def _count(session: Session, decision: CrossingDecision, start: dt.datetime) -> None:
-    """Add the crossing (and its inspection) to the point's counters of the period."""
-    stmt = _COUNTER_UPSERTS[session.get_bind().dialect.name]
-    session.execute(
-        stmt,
-        {
-            "point": decision.crossing_point,
-            "start": start,
-            "inspected": 1 if decision.outcome is Outcome.INSPECT else 0,
+@dataclass(frozen=True, slots=True)
+class PreparedCrossing:
+    """An event checked and its facts gathered: what remains is to decide and store it."""
+
+    payload: CrossingIn
+    document: dict[str, Any]
+    digest: str
+    device: Device
+    point: CrossingPoint
+    facts: CrossingFacts
+    #: The rule set in force at the event; None when none is stored yet (the shipped one).
+    rules: RuleSet | None
+    seed: bytes
+    occurred_at: dt.datetime
+    received_at: dt.datetime
+    clock_skew_ms: int
+    actor: Actor
+    request_id: str | None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """What a retry repeats: the device and its event id."""
+        return self.device.key, self.payload.event_id
+
+
+def prepare_crossing(
+    session: Session,
+    payload: CrossingIn,
+    *,
+    device: Device,
+    profile: ZoneProfile,
+    seed_key: bytes,
+    actor: Actor,
+    rule_set: RuleSet | None = None,
+    credentials: CredentialCheck | None = None,
+    now: dt.datetime | None = None,
+) -> PreparedCrossing:
+    """Check an event and gather its facts; reads only, so it needs no write lock."""
+    now = now or utcnow()
+    point = crossing_point(profile, payload.crossing_point)
+    if device.crossing_points is not None and point.code not in device.crossing_points:
+        raise PermissionDenied(
+            f"device {device.name} may report crossings at"
+            f" {', '.join(sorted(device.crossing_points))} only, not {point.code}"
+        )
+    document, digest = payload_hash(payload)
+    occurred_at = payload.occurred_at
+    if occurred_at.tzinfo is None or occurred_at.utcoffset() is None:
+        raise ValidationFailed.single("occurred_at", "instant.timezone", "must carry a time zone")
+    occurred_at = occurred_at.astimezone(dt.UTC)
+    skew = occurred_at - now
+    if skew > MAX_FUTURE_SKEW:
+        raise ValidationFailed.single(
+            "occurred_at",
+            "crossing.clock_skew",
+            f"is {int(skew.total_seconds())} s ahead of the server clock;"
+            f" at most {int(MAX_FUTURE_SKEW.total_seconds())} s is accepted",
+        )
+    facts = gathering.gather(
+        session,
+        payload,
+        point=point,
+        profile=profile,
+        credentials=credentials,
+        read_counters=False,  # store_crossings reads them under the write lock
+    )
+    return PreparedCrossing(
+        payload=payload,
+        document=document,
+        digest=digest,
+        device=device,
+        point=point,
+        facts=facts,
+        rules=rule_set or rule_set_in_force(session, at=occurred_at, profile=profile),
+        seed=seed_for(seed_key, device_key=device.key, event_id=payload.event_id),
+        occurred_at=occurred_at,
+        received_at=now,
+        clock_skew_ms=int(skew.total_seconds() * 1000),
+        actor=actor,
+        request_id=current_request_id.get(),
+    )
+
+
+#: What storing one prepared crossing gives: the event and whether it is new, or its error.
+Stored = tuple[CrossingEvent, bool]
+
+
+_EVENTS = cast(Table, CrossingEvent.__table__)
+_DECISIONS = cast(Table, CrossingDecision.__table__)
+# Core statements built once: a batch's rows go in one multi-row INSERT each, ids in order.
+_INSERT_EVENTS = insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True)
+_INSERT_DECISIONS = insert(_DECISIONS).returning(_DECISIONS.c.id, sort_by_parameter_order=True)
+_FIND_EVENTS = select(_EVENTS.c.id, _EVENTS.c.device_event_id).where(
+    _EVENTS.c.device_key == bindparam("device_key"),
+    _EVENTS.c.device_event_id.in_(bindparam("event_ids", expanding=True)),
+)
+
+
+def store_crossings(
+    session: Session, batch: Sequence[PreparedCrossing], *, profile: ZoneProfile
+) -> list[Stored | Exception]:
+    """Decide and store prepared crossings under the write lock, in one transaction.
+
+    The audit head is locked first: every writer of crossings queues on it (SQLite has one
+    writer anyway), so the duplicate check and the selection counters read here are exact.
+    A retry gets the first event (False); a reused event id with other content a Conflict.
+    New events come back as plain (unattached) objects: the rows went in by Core inserts.
+    """
+    if not batch:
+        return []
+    lock_log(session)
+    stored = _existing_events(session, [p.key for p in batch])
+    counters: dict[tuple[str, dt.datetime], list[int]] = {}
+    results: list[Stored | Exception | PreparedCrossing] = []
+    new: dict[tuple[str, str], tuple[PreparedCrossing, dict[str, Any], dict[str, Any], Decision]]
+    new = {}
+    for prepared in batch:
+        first = stored.get(prepared.key)
+        if first is not None:
+            results.append(_retry_of(first, prepared.digest))
+            continue
+        if prepared.key in new:  # the same event twice in one batch: a retry racing its first
+            results.append(prepared)
+            continue
+        rules = prepared.rules or active_rule_set(
+            session, at=prepared.occurred_at, profile=profile, actor=prepared.actor
+        )
+        facts = _with_current_counters(session, prepared.facts, counters)
+        decision = decide(facts, rules, profile, seed=prepared.seed)
+        if facts.selection is not None:
+            count = counters[(prepared.point.code, facts.selection.period_start)]
+            count[2] += 1
+            count[3] += decision.outcome is Outcome.INSPECT
+        decision_row = _decision_row(
+            decision,
+            crossing_point=prepared.point.code,
+            seed=prepared.seed,
+            now=prepared.received_at,
+        )
+        new[prepared.key] = (prepared, _event_row(prepared), decision_row, decision)
+        results.append(prepared)
+    events: dict[tuple[str, str], CrossingEvent] = {}
+    if new:
+        connection = session.connection()  # Core inserts: no ORM objects to track
+        event_rows = [row for _, row, _, _ in new.values()]
+        event_ids = connection.execute(_INSERT_EVENTS, event_rows).scalars().all()
+        decision_rows = [
+            {**row, "event_id": event_id}
+            for (_, _, row, _), event_id in zip(new.values(), event_ids, strict=True)
+        ]
+        decision_ids = connection.execute(_INSERT_DECISIONS, decision_rows).scalars().all()
+        for key, event_row, event_id, decision_row, decision_id in zip(
+            new, event_rows, event_ids, decision_rows, decision_ids, strict=True
+        ):
+            event = CrossingEvent(id=event_id, **event_row)
+            event.decision = CrossingDecision(id=decision_id, **decision_row)
+            events[key] = event
+    _add_counts(session, counters)
+    record_events(session, [_decide_event(p, events[k], d) for k, (p, _, _, d) in new.items()])
+    for key, (prepared, _, _, decision) in new.items():
+        if decision.outcome is Outcome.INSPECT:
+            token = current_request_id.set(prepared.request_id)
+            try:
+                open_inspection(
+                    session,
+                    events[key].decision.id,
+                    crossing_point=prepared.point.code,
+                    actor=prepared.actor,
+                    now=prepared.received_at,
+                )
+            finally:
+                current_request_id.reset(token)
+    return [r if not isinstance(r, PreparedCrossing) else _outcome(r, new, events) for r in results]
+
+
+def _outcome(
+    prepared: PreparedCrossing,
+    new: Mapping[tuple[str, str], tuple[Any, ...]],
+    events: Mapping[tuple[str, str], CrossingEvent],
+) -> Stored | Exception:
+    """The event an item stored, or, for a retry of it in the same batch, that event again."""
+    event = events[prepared.key]
+    if new[prepared.key][0] is prepared:
+        return event, True
+    return _retry_of(event, prepared.digest)
+
+
+def _existing_events(
+    session: Session, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], CrossingEvent]:
+    """The stored events among ``keys`` (device, event id), with their decisions loaded."""
+    found: dict[tuple[str, str], CrossingEvent] = {}
+    for device_key in {device for device, _ in keys}:
+        ids = [event_id for device, event_id in keys if device == device_key]
+        params = {"device_key": device_key, "event_ids": ids}
+        for row in session.connection().execute(
+            _FIND_EVENTS, params
+        ):  # retries are rare: ORM for those
+            event = session.get(CrossingEvent, row.id)
+            if event is not None:
+                event.decision  # noqa: B018 - loaded now, read after the session closes
+                found[(device_key, row.device_event_id)] = event
+    return found
+
+
+def _retry_of(first: CrossingEvent, digest: str) -> Stored | Exception:
+    """A retry of a stored event returns it; other content under its id is a Conflict."""
+    try:
+        return _same_or_conflict(first, digest), False
+    except Conflict as conflict:
+        return conflict
+
+
+def _with_current_counters(
+    session: Session, facts: CrossingFacts, counters: dict[tuple[str, dt.datetime], list[int]]
+) -> CrossingFacts:
+    """The facts with the selection period's counters as they stand now, under the lock.
+
+    ``counters`` maps (point, period start) to [crossings, inspections stored, crossings,
+    inspections added by this batch so far].
+    """
+    if facts.selection is None:
+        return facts
+    key = (facts.crossing_point, facts.selection.period_start)
+    count = counters.get(key)
+    if count is None:
+        params = {"point": key[0], "start": key[1]}
+        row = session.connection().execute(_READ_COUNTER, params).first()
+        count = counters[key] = [row[0], row[1], 0, 0] if row else [0, 0, 0, 0]
+    state = SelectionState(
+        period_start=facts.selection.period_start,
+        crossings_in_period=count[0] + count[2],
+        inspections_in_period=count[1] + count[3],
+    )
+    return dataclasses.replace(facts, selection=state)
+
+
+def _add_counts(session: Session, counters: dict[tuple[str, dt.datetime], list[int]]) -> None:
+    """Add the batch's crossings and inspections to each point's counters of the period."""
+    rows = [
+        {"point": point, "start": start, "crossed": count[2], "inspected": count[3]}
+        for (point, start), count in counters.items()
+        if count[2]
+    ]
+    if rows:
+        connection = session.connection()
+        connection.execute(_COUNTER_UPSERTS[connection.dialect.name], rows)
+
+
+def _event_row(prepared: PreparedCrossing) -> dict[str, Any]:
+    payload, facts = prepared.payload, prepared.facts
+    return {
+        "device_key": prepared.device.key,
+        "device_name": prepared.device.name,
+        "device_event_id": payload.event_id,
+        "crossing_point": prepared.point.code,
+        "line": prepared.point.line.value,
+        "direction": payload.direction.value,
+        "subject_type": facts.subject_type,
+        "payload": prepared.document,
+        "payload_sha256": prepared.digest,
+        "occurred_at": prepared.occurred_at,
+        "received_at": prepared.received_at,
+        "clock_skew_ms": prepared.clock_skew_ms,
+        "person_id": None,
+        "vehicle_id": None,
+        "declaration_id": None,
+        "party_id": None,
+        **_subject_refs(facts),
+    }
+
+
+def _decide_event(prepared: PreparedCrossing, event: CrossingEvent, decision: Decision) -> NewEvent:
+    return NewEvent(
+        "crossing:event:decide",
+        subject_type="crossing_event",
+        subject_id=event.id,
+        actor=prepared.actor,
+        data={
+            "crossing_point": prepared.point.code,
+            "device_event_id": prepared.payload.event_id,
+            "subject_type": prepared.facts.subject_type.value,
+            "outcome": decision.outcome.value,
+            "lane": decision.lane,
+            "risk_score": decision.risk_score,
+            "reasons": [r.code for r in decision.reasons],
+            "rule_set_version": decision.rule_set_version,
+            "decision_id": event.decision.id,
         },
+        request_id=prepared.request_id,
     )
 
 
@@ -337,114 +627,47 @@ def record_crossing(
     rule_set: RuleSet | None = None,
     credentials: CredentialCheck | None = None,
     now: dt.datetime | None = None,
-) -> tuple[CrossingEvent, bool]:
+) -> Stored:
     """Decide and store one crossing; (event, True) when new, (first event, False) on a retry."""
-    now = now or utcnow()
-    point = crossing_point(profile, payload.crossing_point)
-    if device.crossing_points is not None and point.code not in device.crossing_points:
-        raise PermissionDenied(
-            f"device {device.name} may report crossings at"
-            f" {', '.join(sorted(device.crossing_points))} only, not {point.code}"
-        )
-    document, digest = payload_hash(payload)
-    if (first := _existing(session, device, payload.event_id)) is not None:
-        return _same_or_conflict(first, digest), False
-    occurred_at = payload.occurred_at
-    if occurred_at.tzinfo is None or occurred_at.utcoffset() is None:
-        raise ValidationFailed.single("occurred_at", "instant.timezone", "must carry a time zone")
-    occurred_at = occurred_at.astimezone(dt.UTC)
-    skew = occurred_at - now
-    if skew > MAX_FUTURE_SKEW:
-        raise ValidationFailed.single(
-            "occurred_at",
-            "crossing.clock_skew",
-            f"is {int(skew.total_seconds())} s ahead of the server clock;"
-            f" at most {int(MAX_FUTURE_SKEW.total_seconds())} s is accepted",
-        )
-
-    facts = gathering.gather(
-        session, payload, point=point, profile=profile, credentials=credentials
-    )
-    rules = rule_set or active_rule_set(session, at=occurred_at, profile=profile, actor=actor)
-    seed = seed_for(seed_key, device_key=device.key, event_id=payload.event_id)
-    decision = decide(facts, rules, profile, seed=seed)
-
-    event = CrossingEvent(
-        device_key=device.key,
-        device_name=device.name,
-        device_event_id=payload.event_id,
-        crossing_point=point.code,
-        line=point.line.value,
-        direction=payload.direction.value,
-        subject_type=facts.subject_type,
-        payload=document,
-        payload_sha256=digest,
-        occurred_at=occurred_at,
-        received_at=now,
-        clock_skew_ms=int(skew.total_seconds() * 1000),
-        **_subject_refs(facts),
-    )
-    event.decision = _decision_row(decision, crossing_point=point.code, seed=seed, now=now)
-    if session.get_bind().dialect.name == "sqlite":
-        # The transaction began IMMEDIATE: no other writer ran since _existing looked.
-        session.add(event)
-        session.flush()  # ids for the audit event and the inspection
-    else:
-        try:
-            # A concurrent retry of the same event may win the insert; added inside the
-            # savepoint, the losing rows leave the session with it.
-            with session.begin_nested():
-                session.add(event)
-                session.flush()
-        except IntegrityError:
-            if (first := _existing(session, device, payload.event_id)) is not None:
-                return _same_or_conflict(first, digest), False
-            raise
-    record = event.decision
-    if facts.selection is not None:
-        _count(session, record, facts.selection.period_start)
-    record_event(
+    prepared = prepare_crossing(
         session,
-        "crossing:event:decide",
-        subject_type="crossing_event",
-        subject_id=event.id,
+        payload,
+        device=device,
+        profile=profile,
+        seed_key=seed_key,
         actor=actor,
-        data={
-            "crossing_point": point.code,
-            "device_event_id": payload.event_id,
-            "subject_type": facts.subject_type.value,
-            "outcome": decision.outcome.value,
-            "lane": decision.lane,
-            "risk_score": decision.risk_score,
-            "reasons": [r.code for r in decision.reasons],
-            "rule_set_version": decision.rule_set_version,
-            "decision_id": record.id,
-        },
+        rule_set=rule_set,
+        credentials=credentials,
+        now=now,
     )
-    if decision.outcome is Outcome.INSPECT:
-        open_inspection(session, record.id, crossing_point=point.code, actor=actor, now=now)
-    return event, True
+    [result] = store_crossings(session, [prepared], profile=profile)
+    if isinstance(result, Exception):
+        raise result
+    event, created = result
+    if created:  # the stored row, attached to the caller's session
+        event = get_crossing(session, event.id)
+    return event, created
 
 
 def _decision_row(
     decision: Decision, *, crossing_point: str, seed: bytes, now: dt.datetime
-) -> CrossingDecision:
+) -> dict[str, Any]:
     document = decision_to_json(decision)
     document.pop("inputs", None)  # kept once, in its own column
-    return CrossingDecision(
-        crossing_point=crossing_point,
-        outcome=decision.outcome,
-        lane=decision.lane,
-        risk_score=decision.risk_score,
-        rule_set_version=decision.rule_set_version,
-        profile_code=decision.profile_code,
-        reasons=document["reasons"],
-        draw=document.get("draw"),
-        inputs=decision.inputs,
-        seed=seed.hex(),
-        document=document,
-        decided_at=now,
-    )
+    return {
+        "crossing_point": crossing_point,
+        "outcome": decision.outcome,
+        "lane": decision.lane,
+        "risk_score": decision.risk_score,
+        "rule_set_version": decision.rule_set_version,
+        "profile_code": decision.profile_code,
+        "reasons": document["reasons"],
+        "draw": document.get("draw"),
+        "inputs": decision.inputs,
+        "seed": seed.hex(),
+        "document": document,
+        "decided_at": now,
+    }
 
 
 # --- reading, replaying, deciding without recording -------------------------------------------
@@ -513,7 +736,9 @@ __all__ = [
     "MAX_FUTURE_SKEW",
     "SEED_KEY_FILE",
     "Device",
+    "PreparedCrossing",
     "Replay",
+    "Stored",
     "active_rule_set",
     "add_rule_set",
     "crossing_point",
@@ -526,11 +751,13 @@ __all__ = [
     "page_rule_sets",
     "parse_event",
     "payload_hash",
+    "prepare_crossing",
     "record_crossing",
     "replay",
     "rule_set_by_version",
     "rule_set_in_force",
     "seed_for",
+    "store_crossings",
 ]
 
 

@@ -99,6 +99,23 @@ def scenario_record_crossing_first_use(w: World) -> Call:
     )
 
 
+def _prepared(w: World, point: str = "FBZ_CHANNEL_1") -> service.PreparedCrossing:
+    return service.prepare_crossing(
+        w.session,
+        _event(point),
+        device=CHANNEL1_GATE,
+        profile=w.profile,
+        seed_key=SEED_KEY,
+        actor=w.actor,
+    )
+
+
+def scenario_store_crossings(w: World) -> Call:
+    _rules(w)
+    batch = [_prepared(w), _prepared(w)]  # a retry in the same batch: one event
+    return lambda: service.store_crossings(w.session, batch, profile=w.profile)
+
+
 def scenario_add_rule_set(w: World) -> Call:
     document = rule_set("audited-add", utcnow())
     return lambda: service.add_rule_set(w.session, document, profile=w.profile, actor=w.actor)
@@ -110,6 +127,7 @@ def scenario_active_rule_set(w: World) -> Call:
 
 EVENT_WRITES: dict[str, tuple[Scenario, frozenset[str]]] = {
     f"{P}.record_crossing": (scenario_record_crossing, frozenset({"crossing:event:decide"})),
+    f"{P}.store_crossings": (scenario_store_crossings, frozenset({"crossing:event:decide"})),
     f"{P}.add_rule_set": (scenario_add_rule_set, frozenset({"crossing:rule_set:add"})),
     f"{P}.active_rule_set": (scenario_active_rule_set, frozenset({"crossing:rule_set:add"})),
 }
@@ -195,6 +213,10 @@ EVENT_READS: dict[str, tuple[str, Scenario]] = {
         lambda w: lambda: service.parse_event(person_event(UNKNOWN_DOCUMENT)),
     ),
     f"{P}.payload_hash": ("hashes a payload", lambda w: lambda: service.payload_hash(_event())),
+    f"{P}.prepare_crossing": (
+        "checks an event and gathers its facts; the write is store_crossings'",
+        lambda w: lambda: _prepared(w),
+    ),
     f"{P}.get_crossing": ("reads one crossing", scenario_get_crossing),
     f"{P}.page_crossings": (
         "lists crossings",

@@ -1,0 +1,144 @@
+"""The group committer: batches really commit together, and a bad item fails alone.
+
+Run on both databases with real commits (``committing_engine``), against a scratch table.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+
+import pytest
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hetao.db import session_factory
+from hetao.errors import Conflict
+from hetao.groupcommit import CommitterClosed, GroupCommitter
+
+METADATA = MetaData()
+NOTES = Table(
+    "groupcommit_notes",
+    METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("body", String(20), unique=True, nullable=False),
+)
+
+
+@pytest.fixture
+def engine(committing_engine: Engine) -> Engine:
+    METADATA.create_all(committing_engine)
+    return committing_engine
+
+
+def write_notes(session: Session, bodies: Sequence[str]) -> list[int | Exception]:
+    """One row per body; a body starting with '!' is refused before anything is written."""
+    results: list[int | Exception] = []
+    for body in bodies:
+        if body.startswith("!"):
+            results.append(Conflict(f"{body} refused"))
+            continue
+        new_id = session.execute(insert(NOTES).values(body=body).returning(NOTES.c.id)).scalar_one()
+        results.append(new_id)
+    return results
+
+
+def stored(engine: Engine) -> list[str]:
+    with engine.connect() as connection:
+        return sorted(connection.scalars(select(NOTES.c.body)))
+
+
+def test_items_queued_while_a_batch_commits_go_in_one_batch(engine: Engine) -> None:
+    entered, release = threading.Event(), threading.Event()
+
+    def slow_first(session: Session, bodies: Sequence[str]) -> list[int | Exception]:
+        if bodies == ["first"]:
+            entered.set()
+            release.wait(10)
+        return write_notes(session, bodies)
+
+    committer = GroupCommitter(session_factory(engine), slow_first, name="test")
+    first = committer.submit("first")
+    assert entered.wait(10)
+    queued = [committer.submit(f"note-{n}") for n in range(40)]
+    release.set()
+
+    assert isinstance(first.result(10), int)
+    assert len({f.result(10) for f in queued}) == 40
+    assert committer.batches == 2  # the first alone, then the 40 that waited for it
+    assert committer.items == 41
+    assert len(stored(engine)) == 41
+
+
+def test_an_item_refused_by_the_writer_fails_alone(engine: Engine) -> None:
+    committer = GroupCommitter(session_factory(engine), write_notes, name="test")
+    futures = [committer.submit(body) for body in ("a", "!b", "c")]
+
+    assert isinstance(futures[0].result(10), int)
+    with pytest.raises(Conflict, match="!b refused"):
+        futures[1].result(10)
+    assert isinstance(futures[2].result(10), int)
+    assert stored(engine) == ["a", "c"]
+
+
+def test_a_batch_that_fails_is_rolled_back_and_written_again_item_by_item(
+    engine: Engine,
+) -> None:
+    entered, release = threading.Event(), threading.Event()
+
+    def hold_first(session: Session, bodies: Sequence[str]) -> list[int | Exception]:
+        if bodies == ["hold"]:
+            entered.set()
+            release.wait(10)
+        return write_notes(session, bodies)
+
+    committer = GroupCommitter(session_factory(engine), hold_first, name="test")
+    committer.submit("hold")
+    assert entered.wait(10)
+    # Queued together: the duplicate's unique violation fails the whole batch at the database.
+    futures = [committer.submit(body) for body in ("x", "dup", "dup", "y")]
+    release.set()
+
+    assert isinstance(futures[0].result(10), int)
+    assert isinstance(futures[1].result(10), int)
+    with pytest.raises(IntegrityError):
+        futures[2].result(10)
+    assert isinstance(futures[3].result(10), int)
+    assert stored(engine) == ["dup", "hold", "x", "y"]
+
+
+def test_close_writes_what_is_queued_then_refuses_more(engine: Engine) -> None:
+    committer = GroupCommitter(session_factory(engine), write_notes, name="test")
+    futures = [committer.submit(f"n{n}") for n in range(10)]
+    committer.close()
+
+    assert all(f.done() for f in futures)
+    assert len(stored(engine)) == 10
+    with pytest.raises(CommitterClosed):
+        committer.submit("late")
+
+
+def test_the_thread_ends_when_idle_and_starts_again_on_the_next_item(engine: Engine) -> None:
+    committer = GroupCommitter(session_factory(engine), write_notes, name="test", idle_seconds=0.05)
+    committer.submit("one").result(10)
+    deadline = time.monotonic() + 5
+    while committer.running and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not committer.running
+
+    committer.submit("two").result(10)
+    assert stored(engine) == ["one", "two"]
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(NOTES)) == 2
+
+
+def test_a_writer_that_miscounts_fails_its_batch_not_silently(engine: Engine) -> None:
+    def miscount(session: Session, bodies: Sequence[str]) -> list[int | Exception]:
+        return []
+
+    committer = GroupCommitter(session_factory(engine), miscount, name="test")
+    with pytest.raises(RuntimeError, match="0 results for 1 items"):
+        committer.submit("lost?").result(10)
+    assert stored(engine) == []
