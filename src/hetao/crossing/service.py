@@ -435,7 +435,7 @@ def store_crossings(
         return []
     lock_log(session)
     stored = _existing_events(session, [p.key for p in batch])
-    counters: dict[tuple[str, dt.datetime], list[int]] = {}
+    counters: dict[tuple[str, dt.datetime], _PeriodCount] = {}
     results: list[Stored | Exception | PreparedCrossing] = []
     new: dict[tuple[str, str], tuple[PreparedCrossing, dict[str, Any], dict[str, Any], Decision]]
     new = {}
@@ -454,8 +454,8 @@ def store_crossings(
         decision = decide(facts, rules, profile, seed=prepared.seed)
         if facts.selection is not None:
             count = counters[(prepared.point.code, facts.selection.period_start)]
-            count[2] += 1
-            count[3] += decision.outcome is Outcome.INSPECT
+            count.added_crossings += 1
+            count.added_inspections += decision.outcome is Outcome.INSPECT
         decision_row = _decision_row(
             decision,
             crossing_point=prepared.point.code,
@@ -536,14 +536,21 @@ def _retry_of(first: CrossingEvent, digest: str) -> Stored | Exception:
         return conflict
 
 
-def _with_current_counters(
-    session: Session, facts: CrossingFacts, counters: dict[tuple[str, dt.datetime], list[int]]
-) -> CrossingFacts:
-    """The facts with the selection period's counters as they stand now, under the lock.
+@dataclass(slots=True)
+class _PeriodCount:
+    """A point's counters of one selection period: as stored, and added by this batch."""
 
-    ``counters`` maps (point, period start) to [crossings, inspections stored, crossings,
-    inspections added by this batch so far].
-    """
+    crossings: int
+    inspections: int
+    added_crossings: int = 0
+    added_inspections: int = 0
+
+
+def _with_current_counters(
+    session: Session, facts: CrossingFacts, counters: dict[tuple[str, dt.datetime], _PeriodCount]
+) -> CrossingFacts:
+    """The facts with the selection period's counters as they stand now, under the lock;
+    ``counters`` keeps them per (point, period start) for the rest of the batch."""
     if facts.selection is None:
         return facts
     key = (facts.crossing_point, facts.selection.period_start)
@@ -551,21 +558,26 @@ def _with_current_counters(
     if count is None:
         params = {"point": key[0], "start": key[1]}
         row = session.connection().execute(_READ_COUNTER, params).first()
-        count = counters[key] = [row[0], row[1], 0, 0] if row else [0, 0, 0, 0]
+        count = counters[key] = _PeriodCount(row[0], row[1]) if row else _PeriodCount(0, 0)
     state = SelectionState(
         period_start=facts.selection.period_start,
-        crossings_in_period=count[0] + count[2],
-        inspections_in_period=count[1] + count[3],
+        crossings_in_period=count.crossings + count.added_crossings,
+        inspections_in_period=count.inspections + count.added_inspections,
     )
     return dataclasses.replace(facts, selection=state)
 
 
-def _add_counts(session: Session, counters: dict[tuple[str, dt.datetime], list[int]]) -> None:
+def _add_counts(session: Session, counters: dict[tuple[str, dt.datetime], _PeriodCount]) -> None:
     """Add the batch's crossings and inspections to each point's counters of the period."""
     rows = [
-        {"point": point, "start": start, "crossed": count[2], "inspected": count[3]}
+        {
+            "point": point,
+            "start": start,
+            "crossed": count.added_crossings,
+            "inspected": count.added_inspections,
+        }
         for (point, start), count in counters.items()
-        if count[2]
+        if count.added_crossings
     ]
     if rows:
         connection = session.connection()
