@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import column, func, select, table
+from sqlalchemy import Row, bindparam, column, func, select, table
 from sqlalchemy.orm import Session
 
 from hetao.auth.models import ApiToken, LoginAttempt, User, WebSession
@@ -52,8 +53,34 @@ def web_session_by_hash(session: Session, token_hash: str) -> tuple[WebSession, 
     return None if row is None else (row[0], row[1])
 
 
-def token_by_id(session: Session, token_id: int) -> ApiToken | None:
-    return session.get(ApiToken, token_id)
+# Every authenticated request runs this: a statement built once, read as plain values (loading
+# ORM objects cost a fifth of a gate request), with the user of a user token in the same query.
+_TOKEN_WITH_USER = (
+    select(
+        ApiToken.token_hash,
+        ApiToken.kind,
+        ApiToken.roles,
+        ApiToken.device_name,
+        ApiToken.crossing_points,
+        ApiToken.expires_at,
+        ApiToken.revoked_at,
+        ApiToken.last_used_at,
+        ApiToken.user_id,
+        User.username,
+        User.role,
+        User.party_id,
+        User.active,
+    )
+    .outerjoin(User, User.id == ApiToken.user_id)
+    .where(ApiToken.id == bindparam("token_id"))
+)
+
+
+def token_with_user(session: Session, token_id: int) -> Row[*tuple[Any, ...]] | None:
+    """A token's credentials and, for a user token, its user's standing, as one row."""
+    if session.new or session.dirty:
+        session.flush()  # this read bypasses the ORM, so pending changes must reach the database
+    return session.connection().execute(_TOKEN_WITH_USER, {"token_id": token_id}).first()
 
 
 def live_web_sessions(session: Session, user_id: int, *, now: dt.datetime) -> Sequence[WebSession]:

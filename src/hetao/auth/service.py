@@ -635,34 +635,33 @@ def authenticate_token(
     if parsed is None:
         return None
     token_id, secret = parsed
-    token = repo.token_by_id(session, token_id)
+    token = repo.token_with_user(session, token_id)
     if token is None or not secrets_match(secret, token.token_hash):
         return None
     if token.revoked_at is not None or now >= token.expires_at:
         return None
     roles = frozenset(Role(r) for r in token.roles if r in _ROLE_VALUES)
     if token.kind is TokenKind.USER:
-        user = session.get(User, token.user_id)
-        if user is None or not user.active:
+        if token.username is None or not token.active:
             return None
         # If the user's role changed since issue, the token keeps only what the user still holds.
-        roles &= {user.role}
+        roles &= {token.role}
         if not roles:
             return None
         principal = Principal(
             kind="user",
-            id=user.id,
-            name=user.username,
+            id=token.user_id,
+            name=token.username,
             roles=roles,
-            party_id=user.party_id,
+            party_id=token.party_id,
             crossing_points=None,
             via="token",
         )
     else:
         principal = Principal(
             kind="device",
-            id=token.id,
-            name=token.device_name or f"token-{token.id}",
+            id=token_id,
+            name=token.device_name or f"token-{token_id}",
             roles=roles,
             party_id=None,
             crossing_points=(
@@ -671,7 +670,9 @@ def authenticate_token(
             via="token",
         )
     if token.last_used_at is None or now - token.last_used_at >= LAST_USE_RESOLUTION:
-        token.last_used_at = now
+        # Due once a minute: the change goes through the ORM object, so a read-only request
+        # can hand it to a write after its answer (hetao.api.routing).
+        repo.get_token(session, token_id).last_used_at = now
     return principal
 
 
