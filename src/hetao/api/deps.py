@@ -13,17 +13,18 @@ from hetao.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from hetao.profiles import ZoneProfile
 
 
-def _session(request: Request) -> Session:
+# Coroutines, though they only read: FastAPI would run plain functions in a worker thread.
+async def _session(request: Request) -> Session:
     session: Session = request.state.session
     return session
 
 
-def _profile(request: Request) -> ZoneProfile:
+async def _profile(request: Request) -> ZoneProfile:
     profile: ZoneProfile = request.app.state.profile
     return profile
 
 
-def _actor(principal: CurrentPrincipal) -> Actor:
+async def _actor(principal: CurrentPrincipal) -> Actor:
     return principal.actor
 
 
