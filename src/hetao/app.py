@@ -32,7 +32,7 @@ from hetao.crossing.api import router as crossing_router
 from hetao.crossing.credentials_api import router as credentials_router
 from hetao.crossing.inspections_api import router as inspections_router
 from hetao.datatransfer.api import router as datatransfer_router
-from hetao.db import make_engine, session_factory
+from hetao.db import make_engine, reads_are_local, session_factory
 from hetao.funds.api import router as funds_router
 from hetao.groupcommit import GroupCommitter
 from hetao.ledger.api import router as ledger_router
@@ -157,6 +157,7 @@ def create_app(
     app.state.engine = engine
     app.state.session_factory = session_factory(engine)
     app.state.read_session_factory = session_factory(engine, read_only=True)
+    app.state.reads_inline = reads_are_local(engine)
     app.state.checkpoint_dir = settings.resolve(profile.audit.checkpoint_store)
     enable_checkpoints(
         app.state.session_factory,

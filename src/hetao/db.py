@@ -203,6 +203,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
+def reads_are_local(engine: Engine) -> bool:
+    """Whether a read is a call into a file on this machine (SQLite) rather than a network round
+    trip (PostgreSQL): a local read takes less time than handing it to a worker thread."""
+    return engine.dialect.name == "sqlite"
+
+
 def session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
     """Sessions that keep loaded objects usable after commit (responses are built after it).
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Coroutine
-from typing import Any, ClassVar
+from typing import Any, ClassVar, ParamSpec, TypeVar
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
@@ -25,6 +25,8 @@ from hetao.db import unit_of_work
 from hetao.errors import HetaoError, NotAuthenticated, PermissionDenied, RateLimited
 
 REQUEST_ID_HEADER = "X-Request-ID"
+P = ParamSpec("P")
+T = TypeVar("T")
 log = logging.getLogger("hetao.api")
 
 
@@ -65,7 +67,10 @@ class UnitOfWorkRoute(APIRoute):
             session = factory()
             request.state.session = session
             try:
-                principal = await run_in_threadpool(resolve_principal, request, session)
+                if reads_only:
+                    principal = await run_read(request, resolve_principal, request, session)
+                else:
+                    principal = await run_in_threadpool(resolve_principal, request, session)
                 last_use = _take_last_use(session) if reads_only and session.dirty else None
                 request.state.principal = principal
                 _limit_rate(request, principal)
@@ -75,7 +80,7 @@ class UnitOfWorkRoute(APIRoute):
                     if not reads_only:
                         await run_in_threadpool(session.commit)
                     elif session.in_transaction():
-                        await run_in_threadpool(session.rollback)
+                        await run_read(request, session.rollback)
                 else:
                     response = await _idempotent(request, handler, session, key, request_id)
                 response.headers[REQUEST_ID_HEADER] = request_id
@@ -99,6 +104,19 @@ class UnitOfWorkRoute(APIRoute):
                 current_request_id.reset(token)
 
         return route
+
+
+async def run_read(request: Request, read: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run a call that only reads the database: in the event loop's own thread where reads are
+    local (SQLite, hetao.db.reads_are_local), in a worker thread where each query is a network
+    round trip (PostgreSQL), which would stall every other request for its duration.
+
+    A worker thread costs two GIL handovers and a wakeup, more than a local read itself; and a
+    read in WAL mode never waits for the writer, so it cannot block the loop for long.
+    """
+    if getattr(request.app.state, "reads_inline", False):
+        return read(*args, **kwargs)
+    return await run_in_threadpool(read, *args, **kwargs)
 
 
 class ReadOnlyRoute(UnitOfWorkRoute):

@@ -14,10 +14,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from hetao.api.deps import DEFAULT_PAGE_SIZE, CursorQuery, LimitQuery, ProfileDep, SessionDep
-from hetao.api.routing import ReadOnlyRoute, UnitOfWorkRoute
+from hetao.api.routing import ReadOnlyRoute, UnitOfWorkRoute, run_read
 from hetao.api.schemas import Page
 from hetao.config import Settings
 from hetao.crossing import access, service
@@ -129,7 +128,7 @@ async def post_crossing(
         finally:
             session.rollback()  # end the read snapshot before waiting for the committer
 
-    prepared = await run_in_threadpool(prepare)
+    prepared = await run_read(request, prepare)
     # Waiting takes no thread: the threads are for gathering and deciding.
     stored = asyncio.wrap_future(crossing_recorder(request).submit(prepared))
     try:
