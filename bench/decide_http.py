@@ -42,11 +42,9 @@ import psycopg
 from sqlalchemy import Engine, text
 
 from hetao import migrate
-from hetao.audit.service import Actor, checkpoint_policy
+from hetao.audit.service import Actor
 from hetao.auth import service as auth
 from hetao.auth.principal import Role
-from hetao.config import Settings
-from hetao.crossing import service as crossing
 from hetao.db import make_engine, session_factory, unit_of_work, utcnow
 from hetao.profiles import ZoneProfile, load_profile
 from hetao.registry import identifiers
@@ -221,6 +219,7 @@ def server(url: str, data_dir: Path, workers: int) -> Iterator[int]:
         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
         "--no-access-log", "--log-level", "warning",
     ]  # fmt: skip
+    data_dir.mkdir(parents=True, exist_ok=True)
     log = (data_dir / "server.log").open("wb")
     # Our own argv, no shell; the server's log goes to a file (a 5xx is counted, not printed).
     process = subprocess.Popen(command, env=env, stdout=log, stderr=log)  # noqa: S603
@@ -406,14 +405,6 @@ def run(args: argparse.Namespace, directory: Path) -> None:
         engine = make_engine(url)
         migrate.upgrade(engine)
         data_dir = directory / "data"
-        settings = Settings(database_url=url, profile="hetao", data_dir=data_dir)
-        # Made once here: two workers starting together would race to create the keys.
-        checkpoint_policy(
-            profile,
-            signing_key=data_dir / "audit" / "signing-key.pem",
-            store_dir=settings.resolve(profile.audit.checkpoint_store),
-        )
-        crossing.load_seed_key(settings.resolve(crossing.SEED_KEY_FILE))
         began = time.perf_counter()
         numbers, token = populate(engine, profile, args.people)
         print(

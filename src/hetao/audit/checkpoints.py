@@ -20,6 +20,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from hetao.secretfiles import read_or_create
+
 log = logging.getLogger("hetao.audit")
 
 PUBLIC_KEY_FILE = "public-key.pem"
@@ -39,6 +41,24 @@ def public_key_pem(public_key: Ed25519PublicKey) -> bytes:
     return public_key.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
+
+
+def load_or_create_private_key(path: Path) -> tuple[Ed25519PrivateKey, bool]:
+    """The Ed25519 key in the PEM file at ``path``, made (mode 0600) if there is none yet; and
+    whether it was made now. Processes starting together all end up with the same key."""
+
+    def new_pem() -> bytes:
+        return Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+
+    pem, created = read_or_create(path, new_pem)
+    key = serialization.load_pem_private_key(pem, password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"{path} is not an Ed25519 private key")
+    return key, created
 
 
 def load_public_key(pem: bytes) -> Ed25519PublicKey:
@@ -100,22 +120,9 @@ class Signer:
     @classmethod
     def load_or_create(cls, path: Path) -> Signer:
         """Load the PEM key at ``path``, creating it (mode 0600) on first use."""
-        if path.exists():
-            key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-            if not isinstance(key, Ed25519PrivateKey):
-                raise ValueError(f"{path} is not an Ed25519 private key")
-            return cls(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        key = Ed25519PrivateKey.generate()
-        pem = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(pem)
-        log.info("created audit signing key %s at %s", key_id(key.public_key()), path)
+        key, created = load_or_create_private_key(path)
+        if created:
+            log.info("created audit signing key %s at %s", key_id(key.public_key()), path)
         return cls(key)
 
     def sign(

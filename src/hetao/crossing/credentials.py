@@ -30,11 +30,10 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from hetao.audit.checkpoints import key_id as _key_id
-from hetao.audit.checkpoints import load_public_key, public_key_pem
+from hetao.audit.checkpoints import load_or_create_private_key, load_public_key, public_key_pem
 
 log = logging.getLogger("hetao.crossing.credentials")
 
@@ -288,27 +287,11 @@ class SigningKey:
     @classmethod
     def load_or_create(cls, path: Path) -> SigningKey:
         """Load the PEM key at ``path``, creating it (mode 0600) on first use, as the audit key."""
-        if path.exists():
-            key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-            if not isinstance(key, Ed25519PrivateKey):
-                raise ValueError(f"{path} is not an Ed25519 private key")
-            return cls(key)
-        signing_key = cls.generate()
-        signing_key.write(path)
-        log.info("created credential signing key %s at %s", signing_key.key_id, path)
+        key, created = load_or_create_private_key(path)
+        signing_key = cls(key)
+        if created:
+            log.info("created credential signing key %s at %s", signing_key.key_id, path)
         return signing_key
-
-    def write(self, path: Path) -> None:
-        """Write the private key to a new file readable by its owner only."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pem = self._key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(pem)
 
     @property
     def public_pem(self) -> str:

@@ -14,7 +14,6 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import os
 import secrets
 import threading
 from collections.abc import Mapping, Sequence
@@ -62,6 +61,7 @@ from hetao.errors import (
 )
 from hetao.pagination import DEFAULT_LIMIT, PageOf, paginate
 from hetao.profiles import CrossingPoint, ZoneProfile
+from hetao.secretfiles import read_or_create
 
 #: A device clock this far ahead of the server is wrong, not early: the event is refused.
 MAX_FUTURE_SKEW = dt.timedelta(minutes=5)
@@ -89,16 +89,8 @@ def load_seed_key(path: Path) -> bytes:
     with _seed_lock:
         if path in _seed_keys:
             return _seed_keys[path]
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
-                pass  # another process made it first: read theirs
-            else:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(secrets.token_bytes(32).hex().encode())
-        key = bytes.fromhex(path.read_text().strip())
+        text, _ = read_or_create(path, lambda: secrets.token_bytes(32).hex().encode())
+        key = bytes.fromhex(text.decode().strip())
         if len(key) < 32:
             raise ValueError(f"{path} does not hold a 32-byte selection key")
         _seed_keys[path] = key
