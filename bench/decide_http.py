@@ -438,7 +438,8 @@ def run(args: argparse.Namespace, directory: Path) -> None:
                 )
             )
             print(
-                f"http floor GET /api/v1/health (the same server, no database): {probe_rate:,.0f}/s"
+                "http floor GET /api/v1/health (the same server; reads the caller's token,"
+                f" decides nothing): {probe_rate:,.0f}/s"
             )
             rate, statuses = asyncio.run(
                 closed_loop(port, token, events, connections=args.connections, seconds=args.seconds)
@@ -484,9 +485,9 @@ def main() -> None:
         help="run on a scratch database of this PostgreSQL server (default: SQLite)",
     )  # fmt: skip
     parser.add_argument(
-        "--workers", type=int, default=None,
-        help="uvicorn worker processes (default: 1 on SQLite, whose one writer two processes"
-        " would contend for in its busy handler; 2 on PostgreSQL)",
+        "--workers", type=int, default=2,
+        help="uvicorn worker processes (default 2: one per core; a worker's Python runs one"
+        " thread at a time, so one worker uses one core)",
     )  # fmt: skip
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=10.0)
@@ -495,8 +496,6 @@ def main() -> None:
     parser.add_argument("--floor", type=int, default=1000)
     parser.add_argument("--dir", type=Path, default=None, help="where the SQLite file goes")
     args = parser.parse_args()
-    if args.workers is None:
-        args.workers = 2 if args.postgres else 1
     if args.dir is not None:
         args.dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=args.dir) as directory:
