@@ -179,19 +179,10 @@ def bare_inserts(engine: Engine, count: int) -> tuple[float, list[float]]:
 
 
 def app_factory() -> Any:
-    """The platform's app over an engine tuned for the bench (uvicorn --factory).
-
-    The SQLite pool holds as many connections as the server has worker threads (40): with
-    fewer, threads waiting for a connection hold every thread-pool token while the request
-    holding a connection waits for one to commit, a deadlock broken only by the pool timeout.
-    """
+    """The platform's app as shipped, for uvicorn --factory."""
     from hetao.app import create_app
 
-    url = os.environ["HETAO_DATABASE_URL"]
-    options: dict[str, Any] = {}
-    if url.startswith("sqlite"):
-        options = {"pool_size": 48, "max_overflow": 0}
-    return create_app(engine=make_engine(url, **options))
+    return create_app()
 
 
 def free_port() -> int:
