@@ -164,17 +164,19 @@ def _configure_sqlite(engine: Engine, database: str | None) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
+        # BEGIN goes to the driver directly: through SQLAlchemy's statement machinery it cost
+        # as much as the query it opens (a read request's transaction is one or two queries).
+        dbapi_connection = connection.connection.dbapi_connection
         if connection.get_execution_options().get(READ_ONLY_OPTION):
             # A reader never takes the write lock: in WAL mode it reads a snapshot beside writers.
-            connection.exec_driver_sql("BEGIN")
+            dbapi_connection.execute("BEGIN")
             return
-        dbapi_connection = connection.connection.dbapi_connection
         queued = isinstance(dbapi_connection, _WriterQueueConnection)
         if queued:
             dbapi_connection.take_writer_lock()
         try:
             # IMMEDIATE takes the write lock up front, so two writers queue instead of deadlocking.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            dbapi_connection.execute("BEGIN IMMEDIATE")
         except BaseException:
             if queued:
                 dbapi_connection.release_writer_lock()
