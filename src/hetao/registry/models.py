@@ -10,6 +10,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -201,7 +202,12 @@ class IdentityDocument(Base):
     """An identity document of a person, validated by its published check rule."""
 
     __tablename__ = "identity_documents"
-    __table_args__ = (UniqueConstraint("kind", "issuing_country", "number"),)
+    __table_args__ = (
+        UniqueConstraint("kind", "issuing_country", "number"),
+        # Gates may present a document without its country (a mainland resident id): without
+        # this index such a lookup walks every document of the kind.
+        Index("ix_identity_documents_kind_number", "kind", "number"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
