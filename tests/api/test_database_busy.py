@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.pool import QueuePool
 
 from hetao.api.problems import is_database_busy
 from hetao.app import create_app
@@ -56,6 +58,16 @@ def test_a_broken_query_is_not_busy(tmp_path: Path) -> None:
     assert not is_database_busy(caught.value)
 
 
+def exhausted_pool_error() -> PoolTimeout:
+    """A real pool timeout: the pool's one connection is in use, and the wait is 10 ms."""
+    engine = sa.create_engine("sqlite://", poolclass=QueuePool, pool_size=1, max_overflow=0,
+                              pool_timeout=0.01)  # fmt: skip
+    with engine.connect(), pytest.raises(PoolTimeout) as caught, engine.connect():
+        pass
+    engine.dispose()
+    return caught.value
+
+
 @pytest.fixture
 def busy_client(engine: Engine, profile: ZoneProfile, tmp_path: Path) -> Iterator[TestClient]:
     app = create_app(engine=engine, profile=profile)
@@ -64,7 +76,11 @@ def busy_client(engine: Engine, profile: ZoneProfile, tmp_path: Path) -> Iterato
     def overloaded() -> None:
         raise error
 
+    def pool_exhausted() -> None:
+        raise exhausted_pool_error()
+
     app.add_api_route("/test/overloaded", overloaded)
+    app.add_api_route("/test/pool-exhausted", pool_exhausted)
     with TestClient(app, base_url="https://testserver", raise_server_exceptions=False) as client:
         yield client
 
@@ -74,4 +90,11 @@ def test_overload_answers_503_with_retry_after(busy_client: TestClient) -> None:
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "1"
     assert response.headers["Content-Type"].startswith("application/problem+json")
+    assert response.json()["type"] == "urn:hetao:problem:database-busy"
+
+
+def test_an_exhausted_connection_pool_answers_503_not_500(busy_client: TestClient) -> None:
+    response = busy_client.get("/test/pool-exhausted")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
     assert response.json()["type"] == "urn:hetao:problem:database-busy"

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hetao.audit.service import current_request_id
@@ -175,18 +176,9 @@ def install(app: FastAPI) -> None:
             detail="the change clashed with a concurrent change; read the current state and retry",
         )
 
-    @app.exception_handler(OperationalError)
-    async def _operational(request: Request, exc: OperationalError) -> JSONResponse:
-        if not is_database_busy(exc):
-            return await _unexpected(request, exc)
+    def busy(request: Request, cause: object) -> JSONResponse:
         # Overload is not a server fault: nothing was written, and the client should retry.
-        log.warning(
-            "database busy on %s %s: %s %s",
-            request.method,
-            request.url.path,
-            exc.orig,
-            getattr(exc.orig, "sqlite_errorname", None),
-        )
+        log.warning("database busy on %s %s: %s", request.method, request.url.path, cause)
         return problem_response(
             request,
             status=503,
@@ -195,6 +187,17 @@ def install(app: FastAPI) -> None:
             detail="nothing was written; retry after the delay (with the same Idempotency-Key)",
             headers={"Retry-After": "1"},
         )
+
+    @app.exception_handler(OperationalError)
+    async def _operational(request: Request, exc: OperationalError) -> JSONResponse:
+        if not is_database_busy(exc):
+            return await _unexpected(request, exc)
+        return busy(request, f"{exc.orig} {getattr(exc.orig, 'sqlite_errorname', '')}")
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool_exhausted(request: Request, exc: PoolTimeout) -> JSONResponse:
+        # Every connection of the pool was in use for pool_timeout: load, like a busy lock.
+        return busy(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, _exc: Exception) -> JSONResponse:
