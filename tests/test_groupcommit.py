@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from hetao.db import session_factory
 from hetao.errors import Conflict
-from hetao.groupcommit import CommitterClosed, GroupCommitter
+from hetao.groupcommit import CommitterClosed, CommitterFull, GroupCommitter
 
 METADATA = MetaData()
 NOTES = Table(
@@ -120,6 +120,14 @@ def test_close_writes_what_is_queued_then_refuses_more(engine: Engine) -> None:
         committer.submit("late")
 
 
+def test_close_wakes_an_idle_thread_instead_of_waiting_out_its_idle_time(engine: Engine) -> None:
+    committer = GroupCommitter(session_factory(engine), write_notes, name="test", idle_seconds=60)
+    committer.submit("only").result(10)
+    committer.close(timeout=10)
+    # Had close not woken it, the thread would still sleep out its 60 idle seconds.
+    assert not committer.running
+
+
 def test_the_thread_ends_when_idle_and_starts_again_on_the_next_item(engine: Engine) -> None:
     committer = GroupCommitter(session_factory(engine), write_notes, name="test", idle_seconds=0.05)
     committer.submit("one").result(10)
@@ -142,3 +150,26 @@ def test_a_writer_that_miscounts_fails_its_batch_not_silently(engine: Engine) ->
     with pytest.raises(RuntimeError, match="0 results for 1 items"):
         committer.submit("lost?").result(10)
     assert stored(engine) == []
+
+
+def test_a_full_queue_refuses_at_once_and_accepts_again_once_drained(engine: Engine) -> None:
+    entered, release = threading.Event(), threading.Event()
+
+    def held_first(session: Session, bodies: Sequence[str]) -> list[int | Exception]:
+        if bodies == ["first"]:
+            entered.set()
+            release.wait(10)
+        return write_notes(session, bodies)
+
+    committer = GroupCommitter(session_factory(engine), held_first, name="t", max_queued=3)
+    first = committer.submit("first")
+    assert entered.wait(10)  # taken off the queue: the batch being written does not count
+    waiting = [committer.submit(f"note-{n}") for n in range(3)]
+    with pytest.raises(CommitterFull):
+        committer.submit("one too many")
+    release.set()
+    assert first.result(10)
+    assert all(f.result(10) for f in waiting)
+    assert committer.submit("after").result(10)
+    committer.close()
+    assert stored(engine) == ["after", "first", "note-0", "note-1", "note-2"]

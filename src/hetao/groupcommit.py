@@ -38,6 +38,11 @@ class CommitterClosed(RuntimeError):
     """The committer was closed: the application is shutting down."""
 
 
+class CommitterFull(RuntimeError):
+    """As many items as the committer may hold are already waiting: the caller should shed
+    the request (and its client retry later) rather than wait behind all of them."""
+
+
 @dataclass(slots=True)
 class _Pending(Generic[Item, Result]):
     item: Item
@@ -58,16 +63,21 @@ class GroupCommitter(Generic[Item, Result]):
         *,
         name: str,
         max_batch: int = 256,
+        max_queued: int | None = None,
         idle_seconds: float = 5.0,
     ) -> None:
         if max_batch < 1:
             raise ValueError("max_batch must be at least 1")
+        if max_queued is not None and max_queued < 1:
+            raise ValueError("max_queued must be at least 1")
         self._factory = factory
         self._write = write
         self._name = name
         self._max_batch = max_batch
+        self._max_queued = max_queued
         self._idle_seconds = idle_seconds
-        self._queue: queue.SimpleQueue[_Pending[Item, Result]] = queue.SimpleQueue()
+        #: Items to write; None only wakes the thread to see that the committer was closed.
+        self._queue: queue.SimpleQueue[_Pending[Item, Result] | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._closed = False
@@ -82,11 +92,16 @@ class GroupCommitter(Generic[Item, Result]):
             return self._thread is not None
 
     def submit(self, item: Item) -> Future[Result]:
-        """Queue ``item``; its Future gets the writer's result, or its exception."""
+        """Queue ``item``; its Future gets the writer's result, or its exception.
+
+        Raises CommitterFull when ``max_queued`` items are already waiting.
+        """
         pending: _Pending[Item, Result] = _Pending(item)
         with self._lock:
             if self._closed:
                 raise CommitterClosed(f"{self._name} is closed")
+            if self._max_queued is not None and self._queue.qsize() >= self._max_queued:
+                raise CommitterFull(f"{self._name} has {self._max_queued} items waiting")
             self._queue.put(pending)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
@@ -98,6 +113,8 @@ class GroupCommitter(Generic[Item, Result]):
         with self._lock:
             self._closed = True
             thread = self._thread
+            if thread is not None:
+                self._queue.put(None)  # an idle thread would otherwise sleep out idle_seconds
         if thread is not None:
             thread.join(timeout)
 
@@ -111,13 +128,16 @@ class GroupCommitter(Generic[Item, Result]):
                         self._thread = None
                         return
                 continue
-            batch = [first]
+            batch = [] if first is None else [first]
             while len(batch) < self._max_batch:
                 try:
-                    batch.append(self._queue.get_nowait())
+                    queued = self._queue.get_nowait()
                 except queue.Empty:
                     break
-            self._commit(batch)
+                if queued is not None:
+                    batch.append(queued)
+            if batch:
+                self._commit(batch)
             if self._closed and self._queue.empty():
                 with self._lock:
                     self._thread = None

@@ -33,7 +33,7 @@ from hetao.crossing.schemas import (
     RuleSetOut,
 )
 from hetao.errors import Overloaded
-from hetao.groupcommit import GroupCommitter
+from hetao.groupcommit import CommitterFull, GroupCommitter
 
 router = APIRouter(route_class=UnitOfWorkRoute)
 EVENT_ID_IS_THE_KEY = {
@@ -67,6 +67,9 @@ def check_credential(
 
 #: How long a request waits for the committer before answering 503 (a retry is then safe).
 COMMIT_WAIT_SECONDS = 30
+#: Decisions a process may have waiting for the committer: about a second of its work on a
+#: small machine. Past it a gate is told at once to retry, instead of waiting behind them all.
+MAX_WAITING_DECISIONS = 1024
 _recorder_lock = threading.Lock()
 
 
@@ -82,6 +85,7 @@ def crossing_recorder(request: Request) -> GroupCommitter[service.PreparedCrossi
                 state.session_factory,
                 partial(service.store_crossings, profile=state.profile),
                 name="crossing-recorder",
+                max_queued=MAX_WAITING_DECISIONS,
             )
             state.crossing_recorder = recorder
     return recorder
@@ -129,8 +133,15 @@ async def post_crossing(
             session.rollback()  # end the read snapshot before waiting for the committer
 
     prepared = await run_read(request, prepare)
+    try:
+        submitted = crossing_recorder(request).submit(prepared)
+    except CommitterFull:
+        raise Overloaded(
+            f"{MAX_WAITING_DECISIONS} decisions are already waiting to be stored; retry with"
+            " the same event_id"
+        ) from None
     # Waiting takes no thread: the threads are for gathering and deciding.
-    stored = asyncio.wrap_future(crossing_recorder(request).submit(prepared))
+    stored = asyncio.wrap_future(submitted)
     try:
         event, created = await asyncio.wait_for(stored, COMMIT_WAIT_SECONDS)
     except TimeoutError:

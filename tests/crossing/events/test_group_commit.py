@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 
 from crossing.events.support import UNKNOWN_DOCUMENT, person_event
 from hetao.app import create_app
@@ -25,6 +27,7 @@ from hetao.auth import service as auth
 from hetao.auth.principal import Role
 from hetao.crossing.models import CrossingDecision, CrossingEvent, SelectionCounter
 from hetao.db import session_factory, unit_of_work, utcnow
+from hetao.groupcommit import GroupCommitter
 from hetao.profiles import load_profile
 
 POINTS = ["FBZ_CHANNEL_1", "HUANGGANG", "FUTIAN"]
@@ -106,3 +109,38 @@ def test_a_reused_event_id_with_other_content_is_409_among_concurrent_posts(
     assert sorted(statuses) == [201, 409]
     with session_factory(committing_engine)() as session:
         assert session.scalar(select(func.count()).select_from(CrossingEvent)) == 1
+
+
+def test_a_full_committer_queue_sheds_the_post_with_503_and_nothing_is_stored(
+    committing_engine: Engine,
+) -> None:
+    token = gate_token(committing_engine)
+    app = create_app(engine=committing_engine, profile=load_profile("hetao"))
+    entered, release = threading.Event(), threading.Event()
+
+    def held(session: Session, batch: Sequence[Any]) -> list[Any]:
+        entered.set()
+        release.wait(10)
+        return [RuntimeError("not stored")] * len(batch)
+
+    # The app's own recorder, made small and held busy: one batch writing, one item waiting.
+    app.state.crossing_recorder = GroupCommitter(
+        session_factory(committing_engine), held, name="held", max_queued=1
+    )
+    app.state.crossing_recorder.submit(object())
+    assert entered.wait(10)
+    app.state.crossing_recorder.submit(object())
+    with TestClient(app, raise_server_exceptions=False) as client:
+        try:
+            response = client.post(
+                "/api/v1/crossings",
+                json=person_event(UNKNOWN_DOCUMENT, point="HUANGGANG", event="shed-1"),
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        finally:
+            release.set()  # before the app's shutdown waits for the committer
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert "retry with the same event_id" in response.json()["detail"]
+    with committing_engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(CrossingEvent)) == 0
