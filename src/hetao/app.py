@@ -22,7 +22,7 @@ from hetao.api.audit import router as audit_router
 from hetao.api.auth import router as auth_router
 from hetao.api.deps import ProfileDep
 from hetao.api.reference import router as reference_router
-from hetao.api.routing import UnitOfWorkRoute
+from hetao.api.routing import LastUseWrites, UnitOfWorkRoute
 from hetao.api.security import current_principal
 from hetao.audit.service import checkpoint_policy, enable_checkpoints
 from hetao.auth.ratelimit import RateLimiter
@@ -158,6 +158,7 @@ def create_app(
     app.state.session_factory = session_factory(engine)
     app.state.read_session_factory = session_factory(engine, read_only=True)
     app.state.reads_inline = reads_are_local(engine)
+    app.state.last_use_writes = LastUseWrites()
     app.state.checkpoint_dir = settings.resolve(profile.audit.checkpoint_store)
     enable_checkpoints(
         app.state.session_factory,

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
+from hetao.api.routing import LastUseWrites, _take_last_use
 from hetao.app import create_app
 from hetao.audit.service import Actor
 from hetao.auth import service as auth
@@ -69,3 +70,20 @@ def test_a_read_still_records_the_tokens_last_use_after_answering(
     with session_factory(committing_engine)() as session:
         last_used = session.scalar(select(ApiToken.last_used_at).where(ApiToken.id == token_id))
     assert last_used is not None
+
+
+def test_a_last_use_due_in_many_reads_at_once_is_handed_to_one_write(
+    committing_engine: Engine,
+) -> None:
+    """Every read before the first write sees the token's last use as due; one write will do."""
+    _, raw = device_token(committing_engine)
+    readers = session_factory(committing_engine, read_only=True)
+    sessions = [readers() for _ in range(3)]
+    for session in sessions:  # all read the token before any write could land
+        assert auth.authenticate_token(session, raw=raw) is not None
+        assert session.dirty
+    writes = LastUseWrites()
+    taken = [len(_take_last_use(session, writes)) for session in sessions]
+    for session in sessions:
+        session.close()
+    assert taken == [1, 0, 0]

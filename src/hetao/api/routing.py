@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 import uuid
 from collections.abc import Callable, Coroutine
 from typing import Any, ClassVar, ParamSpec, TypeVar
@@ -21,6 +23,7 @@ from hetao.audit.service import Actor, current_request_id, record_event
 from hetao.auth.errors import TooManyAttempts
 from hetao.auth.principal import Principal
 from hetao.auth.ratelimit import RateLimiter
+from hetao.auth.service import LAST_USE_RESOLUTION
 from hetao.db import unit_of_work
 from hetao.errors import HetaoError, NotAuthenticated, PermissionDenied, RateLimited
 
@@ -71,7 +74,11 @@ class UnitOfWorkRoute(APIRoute):
                     principal = await run_read(request, resolve_principal, request, session)
                 else:
                     principal = await run_in_threadpool(resolve_principal, request, session)
-                last_use = _take_last_use(session) if reads_only and session.dirty else None
+                last_use = (
+                    _take_last_use(session, state.last_use_writes)
+                    if reads_only and session.dirty
+                    else None
+                )
                 request.state.principal = principal
                 _limit_rate(request, principal)
                 key = request.headers.get(idempotency.HEADER)
@@ -134,12 +141,41 @@ class ReadOnlyRoute(UnitOfWorkRoute):
 RowChanges = list[tuple[Mapper[Any], list[ColumnElement[bool]], dict[str, Any]]]
 
 
-def _take_last_use(read_session: Session) -> RowChanges:
+class LastUseWrites:
+    """When this application (one database, one process) last handed each row's last use to
+    a write.
+
+    Every request that read a token or web session before its last use was written sees that
+    use as due: hundreds a second, on a busy gate, each a write queued behind the committer.
+    A row's last use is kept to a minute's resolution anyway, so one write per row per minute
+    per process is enough.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._handed: dict[tuple[object, ...], float] = {}
+
+    def first_in_a_while(self, key: tuple[object, ...]) -> bool:
+        """True, and noted, unless ``key`` was handed to a write within the resolution."""
+        now = time.monotonic()
+        window = LAST_USE_RESOLUTION.total_seconds()
+        with self._lock:
+            if now - self._handed.get(key, -window) < window:
+                return False
+            if len(self._handed) > 10_000:  # forget rows not seen for a minute
+                self._handed = {k: t for k, t in self._handed.items() if now - t < window}
+            self._handed[key] = now
+            return True
+
+
+def _take_last_use(read_session: Session, writes: LastUseWrites) -> RowChanges:
     """What resolving the caller changed (a token's or web session's last use, due once a
     minute), taken out of a read-only session, which must not write it."""
     changes: RowChanges = []
     for changed in read_session.dirty:
         state = inspect(changed)
+        if not writes.first_in_a_while((state.mapper.class_, *(state.identity or ()))):
+            continue
         values = {attr.key: attr.history.added[0] for attr in state.attrs if attr.history.added}
         keys = zip(state.mapper.primary_key, state.identity or (), strict=True)
         changes.append((state.mapper, [column == value for column, value in keys], values))
