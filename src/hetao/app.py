@@ -38,6 +38,7 @@ from hetao.groupcommit import GroupCommitter
 from hetao.ledger.api import router as ledger_router
 from hetao.profiles import ZoneProfile, load_profile
 from hetao.registry.api import router as registry_router
+from hetao.walcheckpoint import WalCheckpointer
 from hetao.web import router as web_router
 
 # Swagger UI's assets come from an installed package, never a CDN: zones run on closed networks.
@@ -127,11 +128,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # in flight for tens of milliseconds each time they walk it.
     gc.collect()
     gc.freeze()
+    checkpointer = WalCheckpointer(app.state.engine)
+    checkpointer.start()
     yield
     # Decisions still queued for the group committer are written before the process ends.
     recorder: GroupCommitter[Any, Any] | None = getattr(app.state, "crossing_recorder", None)
     if recorder is not None:
         await run_in_threadpool(recorder.close)
+    await run_in_threadpool(checkpointer.stop)
 
 
 def create_app(

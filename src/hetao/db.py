@@ -46,6 +46,10 @@ NAMING_CONVENTION = {
 
 #: How long a SQLite writer waits for the write lock before "database is locked" (then 503).
 BUSY_TIMEOUT_MS = 10_000
+#: SQLite checkpoints inside a commit once the log passes this many pages. A server checkpoints
+#: in the background (hetao.walcheckpoint) and keeps the log far below it; this bounds the log
+#: (about 40 MB) should that thread stop, and for commands that run without a server.
+WAL_AUTOCHECKPOINT_PAGES = 10_000
 #: Execution option marking an engine whose transactions only read (see session_factory).
 READ_ONLY_OPTION = "hetao_read_only"
 
@@ -158,6 +162,7 @@ def _configure_sqlite(engine: Engine, database: str | None) -> None:
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
         cursor.close()
         if lock_path is not None and isinstance(dbapi_connection, _WriterQueueConnection):
             dbapi_connection.writer_lock_fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
