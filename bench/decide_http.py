@@ -1,4 +1,4 @@
-"""Crossing decisions over HTTP: uvicorn on a real socket, each decision durably committed.
+"""Crossing decisions over HTTP: `hetao serve` on a real socket, each decision durably committed.
 
 Every POST /api/v1/crossings gathers the facts from the registry, decides, and commits the event,
 the decision and its audit event in one durable transaction (SQLite WAL with synchronous=FULL,
@@ -36,7 +36,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import psycopg
 from sqlalchemy import Engine, text
@@ -178,13 +177,6 @@ def bare_inserts(engine: Engine, count: int) -> tuple[float, list[float]]:
 # --- the server -------------------------------------------------------------------------------
 
 
-def app_factory() -> Any:
-    """The platform's app as shipped, for uvicorn --factory."""
-    from hetao.app import create_app
-
-    return create_app()
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -192,8 +184,8 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(url: str, data_dir: Path, workers: int) -> Iterator[int]:
-    """uvicorn serving hetao.app:create_app on a free loopback port."""
+def server(url: str, data_dir: Path, workers: int) -> Iterator[tuple[int, int]]:
+    """``hetao serve`` on a free loopback port."""
     port = free_port()
     env = {
         **os.environ,
@@ -204,29 +196,46 @@ def server(url: str, data_dir: Path, workers: int) -> Iterator[int]:
         "HETAO_RATE_PER_SECOND": "1000000",
         "HETAO_RATE_BURST": "1000000",
     }
+    # The shipped command, as an operator runs it (each worker with its own socket).
     command = [
-        sys.executable, "-m", "uvicorn", "decide_http:app_factory", "--factory",
-        "--app-dir", str(Path(__file__).parent),
-        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-        "--no-access-log", "--log-level", "warning",
+        str(Path(sys.executable).parent / "hetao"), "serve",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--no-access-log",
     ]  # fmt: skip
     data_dir.mkdir(parents=True, exist_ok=True)
     log = (data_dir / "server.log").open("wb")
     # Our own argv, no shell; the server's log goes to a file (a 5xx is counted, not printed).
     process = subprocess.Popen(command, env=env, stdout=log, stderr=log)  # noqa: S603
     try:
+        # Every worker ready, or the first would get every connection the client opens.
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-                break
+        log_path = data_dir / "server.log"
+        while log_path.read_bytes().count(b"Application startup complete") < workers:
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError(f"the server did not start; see {log_path}")
             time.sleep(0.1)
-        else:
-            raise RuntimeError("uvicorn did not start")
-        yield port
+        yield port, process.pid
     finally:
         process.terminate()
         process.wait(timeout=30)
         log.close()
+
+
+def cpu_seconds(*, parent: int | None = None, command: str | None = None) -> float:
+    """CPU time used so far by ``parent`` and its children, or by every process named ``command``.
+
+    Read from Linux's /proc (0.0 elsewhere): it shows where a request's cost goes.
+    """
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            raw = stat.read_text()
+            name = raw[raw.index("(") + 1 : raw.rindex(")")]
+            fields = raw[raw.rindex(")") + 2 :].split()  # fields from the 3rd (state) on
+            pid, ppid = int(stat.parent.name), int(fields[1])
+            if (parent is not None and parent in (pid, ppid)) or name == command:
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
 
 
 # --- the client -------------------------------------------------------------------------------
@@ -309,9 +318,8 @@ async def closed_loop(
     stop = time.perf_counter() + seconds
     done = 0
 
-    async def worker() -> None:
+    async def worker(conn: Connection) -> None:
         nonlocal done
-        conn = await Connection.open(port)
         try:
             while time.perf_counter() < stop:
                 try:
@@ -328,8 +336,11 @@ async def closed_loop(
         finally:
             conn.close()
 
+    # One at a time: opened together, they wait in the listen backlog and whichever worker
+    # process wakes first accepts most of them, leaving the other worker idle.
+    opened = [await Connection.open(port) for _ in range(connections)]
     start = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(connections)))
+    await asyncio.gather(*(worker(conn) for conn in opened))
     return done / (time.perf_counter() - start), statuses
 
 
@@ -416,7 +427,7 @@ def run(args: argparse.Namespace, directory: Path) -> None:
         # counted as the server's latency: what it holds from the setup is kept out of them.
         gc.collect()
         gc.freeze()
-        with server(url, data_dir, args.workers) as port:
+        with server(url, data_dir, args.workers) as (port, server_pid):
             asyncio.run(closed_loop(port, token, events, connections=4, seconds=1.0))  # warm-up
             probe_rate, _ = asyncio.run(
                 closed_loop(
@@ -432,14 +443,31 @@ def run(args: argparse.Namespace, directory: Path) -> None:
                 "http floor GET /api/v1/health (the same server; reads the caller's token,"
                 f" decides nothing): {probe_rate:,.0f}/s"
             )
+            cpu_before = (
+                cpu_seconds(parent=server_pid),
+                time.process_time(),
+                cpu_seconds(command="postgres"),
+            )
             rate, statuses = asyncio.run(
                 closed_loop(port, token, events, connections=args.connections, seconds=args.seconds)
             )
+            server_cpu, client_cpu, postgres_cpu = (
+                cpu_seconds(parent=server_pid) - cpu_before[0],
+                time.process_time() - cpu_before[1],
+                cpu_seconds(command="postgres") - cpu_before[2],
+            )
+            served = rate * args.seconds
             print(
                 f"sustained  {rate:,.0f} decisions/s over {args.seconds:.0f} s"
-                f" ({args.workers} uvicorn workers, {args.connections} connections);"
+                f" ({args.workers} server workers, {args.connections} connections);"
                 f" statuses {dict(sorted(statuses.items()))}"
                 f"  = {rate / floor_rate:.2f}x the bare insert rate  (goal >= 1,000/s)"
+            )
+            print(
+                f"           CPU per decision: server {ms(server_cpu / served)},"
+                f" client {ms(client_cpu / served)}"
+                + (f", postgres {ms(postgres_cpu / served)}" if args.postgres else "")
+                + f"; {os.cpu_count()} cores"
             )
             latencies, statuses, opened = asyncio.run(
                 open_loop(port, token, events, rate=args.rate, seconds=args.seconds)
@@ -477,7 +505,7 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument(
         "--workers", type=int, default=2,
-        help="uvicorn worker processes (default 2: one per core; a worker's Python runs one"
+        help="server worker processes (default 2: one per core; a worker's Python runs one"
         " thread at a time, so one worker uses one core)",
     )  # fmt: skip
     parser.add_argument("--connections", type=int, default=32)

@@ -148,21 +148,28 @@ def _main(
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
-    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Worker processes, each with its own socket; one per core serves the most.",
+        ),
+    ] = 1,
+    access_log: Annotated[
+        bool, typer.Option(help="Log every request (one line each; costs under load).")
+    ] = True,
 ) -> None:
     """Serve the API, its docs page and the console (HETAO_DATABASE_URL, HETAO_PROFILE choose)."""
-    import uvicorn
+    from hetao import serving
 
     settings = _settings()
     _profile(settings)  # refuse a bad profile before binding the port
-    uvicorn.run(
-        "hetao.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-    )
+    try:
+        status = serving.serve(host=host, port=port, workers=workers, access_log=access_log)
+    except OSError as error:  # the port is taken, or the address is not this machine's
+        typer.echo(f"hetao: cannot listen on {host}:{port}: {error.strerror}", err=True)
+        raise typer.Exit(EXIT_FAILURE) from None
+    raise typer.Exit(status)
 
 
 @db_app.command("upgrade")
