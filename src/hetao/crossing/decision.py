@@ -260,6 +260,9 @@ class _Gate:
                 credential=credential.credential_id,
                 status=credential.status,
             )
+        if person.document_ambiguous:  # never guess who is crossing: an officer looks
+            self.add("whitelist.document_ambiguous", Outcome.INSPECT, who)
+            return
         if person.whitelist.entry_id is None:
             if self.whitelist_only:
                 self.add("whitelist.not_listed", Outcome.REFUSE, who, point=self.point_name)

@@ -99,6 +99,9 @@ class PersonFacts:
     credential: CredentialFacts | None = None
     designated_carrier: bool = False
     """R13: designated by their party to hand-carry research goods through Channel No. 1."""
+    document_ambiguous: bool = False
+    """The document, read without its issuing country, matches people of several countries:
+    the gate must not guess which one is crossing (person_id is then None)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,13 +239,16 @@ def _person_json(p: PersonFacts | None) -> dict[str, Any] | None:
     credential = None
     if p.credential is not None:
         credential = {"credential_id": p.credential.credential_id, "status": p.credential.status}
-    return {
+    facts = {
         "person_id": p.person_id,
         "residency": p.residency,
         "whitelist": _standing_json(p.whitelist),
         "credential": credential,
         "designated_carrier": p.designated_carrier,
     }
+    if p.document_ambiguous:  # only when set: decisions stored before it replay byte for byte
+        facts["document_ambiguous"] = True
+    return facts
 
 
 def _line_json(g: GoodsLine) -> dict[str, Any]:
@@ -482,6 +488,7 @@ def _person_required(r: _Reader) -> PersonFacts:
         whitelist=_standing(r.child("whitelist", required=False)),
         credential=credential,
         designated_carrier=r.boolean("designated_carrier"),
+        document_ambiguous=r.boolean("document_ambiguous"),  # absent from earlier decisions
     )
 
 

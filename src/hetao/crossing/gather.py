@@ -208,14 +208,20 @@ def _person_by_document_stmt(with_country: bool) -> Select[int, Residency]:
     )
     if with_country:
         stmt = stmt.where(IdentityDocument.issuing_country == bindparam("country"))
-    return stmt.limit(1)
+    # Two rows are enough to tell one match from several (the same number in two countries).
+    return stmt.limit(2)
 
 
 #: Built once, with and without the issuing country: asked for every traveller.
 _PERSON_BY_DOCUMENT = {flag: _person_by_document_stmt(flag) for flag in (False, True)}
 
 
+#: The document matched people of several countries: see PersonFacts.document_ambiguous.
+_AMBIGUOUS = (0, "")
+
+
 def _person_by_document(session: Session, person: PersonIn) -> tuple[int, str] | None:
+    """The person holding the document, None if nobody does, or _AMBIGUOUS."""
     document = person.document
     if document is None:  # pragma: no cover - the schema requires a document or a credential
         return None
@@ -225,9 +231,12 @@ def _person_by_document(session: Session, person: PersonIn) -> tuple[int, str] |
         "country": document.issuing_country,
     }
     statement = _PERSON_BY_DOCUMENT[document.issuing_country is not None]
-    row = session.connection().execute(statement, params)
-    found = row.first()
-    return None if found is None else (found[0], found[1].value)
+    rows = session.connection().execute(statement, params).all()
+    if not rows:
+        return None
+    if len({row[0] for row in rows}) > 1:
+        return _AMBIGUOUS
+    return rows[0][0], rows[0][1].value
 
 
 def person_facts(
@@ -251,9 +260,13 @@ def person_facts(
                 found = None if row is None else (row.id, row.residency.value)
     else:
         found = _person_by_document(session, person)
-    if found is None:
+    if found is None or found is _AMBIGUOUS:
         return PersonFacts(
-            person_id=None, residency=None, whitelist=NOT_WHITELISTED, credential=credential
+            person_id=None,
+            residency=None,
+            whitelist=NOT_WHITELISTED,
+            credential=credential,
+            document_ambiguous=found is _AMBIGUOUS,
         )
     person_id, residency = found
     standing = _standing(session, kind=SubjectKind.INDIVIDUAL, subject_id=person_id, day=day)

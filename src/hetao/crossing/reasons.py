@@ -132,6 +132,13 @@ CATALOGUE: dict[str, Template] = {
         "不在白名單內;{point}僅准白名單對象通行",
         "不在白名单内;{point}仅准白名单对象通行",
     ),
+    "whitelist.document_ambiguous": Template(
+        "whitelist",
+        "This document number is registered to people of more than one country;"
+        " check which country issued the document",
+        "此證件號碼登記於多於一個國家或地區的人士名下,須核對證件的簽發國家或地區",
+        "此证件号码登记于多于一个国家或地区的人员名下,须核对证件的签发国家或地区",
+    ),
     "whitelist.party_not_listed": Template(
         "whitelist",
         "The party is not on the whitelist, so its goods are checked",

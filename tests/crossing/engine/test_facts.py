@@ -47,8 +47,9 @@ class TestRoundTrip:
                 carrier=person(),
             ),
             vehicle(passengers=(person(), person(person_id=None)), consignments=(consignment(),)),
+            person(person_id=None, document_ambiguous=True),
         ],
-        ids=["person", "consignment", "vehicle"],
+        ids=["person", "consignment", "vehicle", "ambiguous-document"],
     )
     def test_every_subject_type_round_trips_exactly(self, subject: Any) -> None:
         selection = SelectionState(
@@ -59,6 +60,11 @@ class TestRoundTrip:
         facts = crossing(subject, selection=selection)
         assert round_trip(facts) == facts
         assert facts_to_json(round_trip(facts)) == facts_to_json(facts)
+
+    def test_facts_stored_before_a_key_was_added_read_and_write_back_unchanged(self) -> None:
+        stored = facts_to_json(crossing(person()))
+        assert "document_ambiguous" not in stored["subject"]  # written only when true
+        assert facts_to_json(facts_from_json(stored)) == stored
 
     def test_generated_crossings_round_trip(self) -> None:
         rng = random.Random(7)

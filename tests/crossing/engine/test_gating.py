@@ -128,6 +128,16 @@ class TestWhitelistOnlyPoints:
         assert "Channel No. 1, Futian Bonded Zone" in refused.text["en"]
         assert "福田保稅區一號通道" in refused.text["zh-Hant"]
 
+    @pytest.mark.parametrize("point", ["FBZ_CHANNEL_1", "HUANGGANG"])
+    def test_a_document_held_by_people_of_two_countries_is_inspected_wherever_it_is_read(
+        self, point: str
+    ) -> None:
+        unclear = person(person_id=None, whitelist=NOT_LISTED, document_ambiguous=True)
+        decision = decided(crossing(unclear, point=point))
+        assert decision.outcome is Outcome.INSPECT  # neither refused nor released on a guess
+        assert codes(decision) == ["whitelist.document_ambiguous"]
+        assert "issued" in reason_for(decision, "whitelist.document_ambiguous").text["en"]
+
     def test_a_person_not_on_the_whitelist_crosses_a_public_port(self) -> None:
         facts = crossing(person(person_id=None, whitelist=NOT_LISTED), point="HUANGGANG")
         assert decided(facts).outcome is Outcome.RELEASE

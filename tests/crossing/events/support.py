@@ -41,30 +41,31 @@ def whitelisted_person(
     flows: tuple[str, ...] = ("people",),
     lines: tuple[str, ...] = ("first", "second"),
     exemptions: tuple[str, ...] = (),
+    **person: Any,
 ) -> tuple[Person, WhitelistEntry, dict[str, Any]]:
     """A researcher of a fresh party with an approved individual entry, and their document."""
     party = make_party(session, actor)
-    person = make_person(session, actor, party.id)
+    person_row = make_person(session, actor, party.id, **person)
     application = make_application(
         session,
         actor,
         profile,
         subject_kind="individual",
         party_id=party.id,
-        person_id=person.id,
+        person_id=person_row.id,
         flows=list(flows),
         lines=list(lines),
         exemptions=list(exemptions),
     )
     registry.submit(session, application, actor=actor)
     entry = registry.approve(session, application, profile=profile, actor=actor)
-    document = person.documents[0]
+    document = person_row.documents[0]
     ref = {
         "kind": document.kind.value,
         "number": document.number,
         "issuing_country": document.issuing_country,
     }
-    return person, entry, ref
+    return person_row, entry, ref
 
 
 UNKNOWN_DOCUMENT = {"kind": "hk_identity_card", "number": "A1234563", "issuing_country": "HK"}

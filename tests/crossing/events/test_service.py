@@ -18,6 +18,7 @@ from crossing.events.support import (
     record,
     whitelisted_person,
 )
+from factories import make_party, make_person
 from hetao.audit.models import AuditEvent
 from hetao.audit.service import Actor
 from hetao.crossing import service
@@ -185,6 +186,36 @@ class TestDecisions:
         assert event.person_id is None
         assert decision.reasons
         assert all(set(r["text"]) == {"en", "zh-Hant", "zh-Hans"} for r in decision.reasons)
+
+    def test_a_passport_number_held_in_two_countries_is_inspected_not_guessed_without_its_country(
+        self, session: Session, actor: Actor, profile: ZoneProfile
+    ) -> None:
+        number = "E12345678"
+        whitelisted, _, _ = whitelisted_person(
+            session, actor, profile,
+            nationality="GB", residency="foreign",
+            documents=[{"kind": "passport", "number": number, "issuing_country": "GB"}],
+        )  # fmt: skip
+        make_person(
+            session, actor, make_party(session, actor).id,
+            nationality="US", residency="foreign",
+            documents=[{"kind": "passport", "number": number, "issuing_country": "US"}],
+        )  # fmt: skip
+
+        unclear, _ = record(session, profile, person_event({"kind": "passport", "number": number}))
+        clear, _ = record(
+            session,
+            profile,
+            person_event({"kind": "passport", "number": number, "issuing_country": "GB"}),
+        )
+
+        assert unclear.person_id is None  # neither holder is assumed
+        assert unclear.decision.outcome is Outcome.INSPECT
+        assert [r["code"] for r in unclear.decision.reasons] == ["whitelist.document_ambiguous"]
+        assert unclear.decision.inputs["subject"]["document_ambiguous"] is True
+        assert service.replay(session, unclear.decision, profile=profile).matches
+        assert clear.person_id == whitelisted.id
+        assert clear.decision.outcome is not Outcome.REFUSE, clear.decision.reasons
 
     def test_a_whitelisted_researcher_is_not_refused_at_channel_1(
         self, session: Session, actor: Actor, profile: ZoneProfile
