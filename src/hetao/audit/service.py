@@ -157,8 +157,12 @@ def record_event(
 
 
 @dataclass(slots=True)
-class _HeadRow:
-    """The audit head read by Core, for appends that need no ORM object (group commits)."""
+class LockedHead:
+    """The audit head read by Core, for appends that need no ORM object (group commits).
+
+    Appends advance it in place as they write the head row, so within one transaction it stays
+    what the row holds, and a batch reads the head once (``lock_log``, then ``record_events``).
+    """
 
     size: int
     chain_hash: bytes
@@ -192,26 +196,31 @@ _WRITE_HEAD = (
 _INSERT_EVENTS = insert(cast(Table, AuditEvent.__table__))
 
 
-def lock_log(session: Session) -> None:
-    """Take the audit head's lock (held until commit) without loading it as an object."""
-    session.connection().execute(_LOCK_HEAD).first()
+def lock_log(session: Session) -> LockedHead | None:
+    """Take the audit head's lock (held until commit) without loading it as an object; the
+    head as read (None for an empty log), to pass to ``record_events`` in this transaction."""
+    row = session.connection().execute(_LOCK_HEAD).first()
+    return None if row is None else LockedHead(*row)
 
 
-def record_events(session: Session, events: Sequence[NewEvent]) -> None:
+def record_events(
+    session: Session, events: Sequence[NewEvent], *, locked: LockedHead | None = None
+) -> None:
     """Append many events with one head update and one multi-row INSERT (group commits).
 
-    By Core statements when no ORM head is loaded in the session (a batch of crossings);
-    otherwise through that object, so the session never holds a stale head.
+    By Core statements when no ORM head is loaded in the session (a batch of crossings), from
+    ``locked`` when the caller took the lock with ``lock_log`` in this transaction; otherwise
+    through the ORM object, so the session never holds a stale head.
     """
     if not events:
         return
     loaded = session.identity_map.get(identity_key(AuditHead, 1))
-    # Core statements on the session's connection: the ORM's execute path costs more here.
-    row = None if loaded is not None else session.connection().execute(_LOCK_HEAD).first()
-    if row is None:  # an ORM head in the session, or an empty log: the object path
-        head: AuditHead | _HeadRow = lock_head(session)
-    else:
-        head = _HeadRow(*row)
+    head: AuditHead | LockedHead | None = None
+    if loaded is None:
+        # Core statements on the session's connection: the ORM's execute path costs more here.
+        head = locked or lock_log(session)
+    if head is None:  # an ORM head in the session, or an empty log: the object path
+        head = lock_head(session)
     frontier = CompactRange(head.size, [bytes.fromhex(p) for p in head.peaks])
     now = utcnow()
     rows = [_link(head, frontier, new, now) for new in events]
@@ -220,7 +229,7 @@ def record_events(session: Session, events: Sequence[NewEvent]) -> None:
     else:
         session.connection().execute(_INSERT_EVENTS, rows)
     _close_append(session, head, frontier, now)
-    if isinstance(head, _HeadRow):
+    if isinstance(head, LockedHead):
         session.connection().execute(
             _WRITE_HEAD,
             {
@@ -234,7 +243,7 @@ def record_events(session: Session, events: Sequence[NewEvent]) -> None:
 
 
 def _link(
-    head: AuditHead | _HeadRow, frontier: CompactRange, new: NewEvent, now: dt.datetime
+    head: AuditHead | LockedHead, frontier: CompactRange, new: NewEvent, now: dt.datetime
 ) -> dict[str, Any]:
     """The next event's row, chained to ``head`` and added to ``frontier`` (both advanced)."""
     parts = new.tag.split(":")
@@ -272,7 +281,7 @@ def _link(
 
 
 def _close_append(
-    session: Session, head: AuditHead | _HeadRow, frontier: CompactRange, now: dt.datetime
+    session: Session, head: AuditHead | LockedHead, frontier: CompactRange, now: dt.datetime
 ) -> None:
     """Store the new frontier, and sign a checkpoint when one is due."""
     head.peaks = [p.hex() for p in frontier.peaks()]
@@ -281,7 +290,9 @@ def _close_append(
         _sign_checkpoint(session, head, frontier.root(), policy, now)
 
 
-def _checkpoint_due(head: AuditHead | _HeadRow, policy: CheckpointPolicy, now: dt.datetime) -> bool:
+def _checkpoint_due(
+    head: AuditHead | LockedHead, policy: CheckpointPolicy, now: dt.datetime
+) -> bool:
     if head.size - head.last_checkpoint_size >= policy.every_events:
         return True
     last = head.last_checkpoint_at
@@ -290,7 +301,7 @@ def _checkpoint_due(head: AuditHead | _HeadRow, policy: CheckpointPolicy, now: d
 
 def _sign_checkpoint(
     session: Session,
-    head: AuditHead | _HeadRow,
+    head: AuditHead | LockedHead,
     root: bytes,
     policy: CheckpointPolicy,
     now: dt.datetime,

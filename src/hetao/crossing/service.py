@@ -309,9 +309,17 @@ def _counter_upsert(dialect_name: str) -> Any:
 
 _COUNTER_UPSERTS = {name: _counter_upsert(name) for name in ("postgresql", "sqlite")}
 _COUNTERS = cast(Table, SelectionCounter.__table__)
-_READ_COUNTER = select(_COUNTERS.c.crossings, _COUNTERS.c.inspections).where(
-    _COUNTERS.c.crossing_point == bindparam("point"),
-    _COUNTERS.c.period_start == bindparam("start", type_=_COUNTERS.c.period_start.type),
+# A batch's counters in one read: every (point, period) pair of the batch is among the rows.
+_READ_COUNTERS = select(
+    _COUNTERS.c.crossing_point,
+    _COUNTERS.c.period_start,
+    _COUNTERS.c.crossings,
+    _COUNTERS.c.inspections,
+).where(
+    _COUNTERS.c.crossing_point.in_(bindparam("points", expanding=True)),
+    _COUNTERS.c.period_start.in_(
+        bindparam("starts", expanding=True, type_=_COUNTERS.c.period_start.type)
+    ),
 )
 
 
@@ -425,9 +433,9 @@ def store_crossings(
     """
     if not batch:
         return []
-    lock_log(session)
+    head = lock_log(session)
     stored = _existing_events(session, [p.key for p in batch])
-    counters: dict[tuple[str, dt.datetime], _PeriodCount] = {}
+    counters = _read_counters(session, batch)
     results: list[Stored | Exception | PreparedCrossing] = []
     new: dict[tuple[str, str], tuple[PreparedCrossing, dict[str, Any], dict[str, Any], Decision]]
     new = {}
@@ -442,7 +450,7 @@ def store_crossings(
         rules = prepared.rules or active_rule_set(
             session, at=prepared.occurred_at, profile=profile, actor=prepared.actor
         )
-        facts = _with_current_counters(session, prepared.facts, counters)
+        facts = _with_current_counters(prepared.facts, counters)
         decision = decide(facts, rules, profile, seed=prepared.seed)
         if facts.selection is not None:
             count = counters[(prepared.point.code, facts.selection.period_start)]
@@ -473,7 +481,9 @@ def store_crossings(
             event.decision = CrossingDecision(id=decision_id, **decision_row)
             events[key] = event
     _add_counts(session, counters)
-    record_events(session, [_decide_event(p, events[k], d) for k, (p, _, _, d) in new.items()])
+    record_events(
+        session, [_decide_event(p, events[k], d) for k, (p, _, _, d) in new.items()], locked=head
+    )
     for key, (prepared, _, _, decision) in new.items():
         if decision.outcome is Outcome.INSPECT:
             token = current_request_id.set(prepared.request_id)
@@ -538,19 +548,38 @@ class _PeriodCount:
     added_inspections: int = 0
 
 
+_PeriodKey = tuple[str, dt.datetime]
+
+
+def _read_counters(
+    session: Session, batch: Sequence[PreparedCrossing]
+) -> dict[_PeriodKey, _PeriodCount]:
+    """The stored counters of every (point, period) the batch's crossings fall in, read under
+    the lock in one query; a pair with no row yet counts from zero."""
+    keys = {
+        (p.facts.crossing_point, p.facts.selection.period_start)
+        for p in batch
+        if p.facts.selection is not None
+    }
+    if not keys:
+        return {}
+    params = {"points": sorted({k[0] for k in keys}), "starts": sorted({k[1] for k in keys})}
+    rows = session.connection().execute(_READ_COUNTERS, params).all()
+    counters = {key: _PeriodCount(0, 0) for key in keys}
+    for point, start, crossings, inspections in rows:
+        if (point, start) in counters:  # the query's rows are a superset of the batch's pairs
+            counters[(point, start)] = _PeriodCount(crossings, inspections)
+    return counters
+
+
 def _with_current_counters(
-    session: Session, facts: CrossingFacts, counters: dict[tuple[str, dt.datetime], _PeriodCount]
+    facts: CrossingFacts, counters: dict[_PeriodKey, _PeriodCount]
 ) -> CrossingFacts:
-    """The facts with the selection period's counters as they stand now, under the lock;
-    ``counters`` keeps them per (point, period start) for the rest of the batch."""
+    """The facts with the selection period's counters as they stand now, under the lock, and
+    as this batch has added to them so far."""
     if facts.selection is None:
         return facts
-    key = (facts.crossing_point, facts.selection.period_start)
-    count = counters.get(key)
-    if count is None:
-        params = {"point": key[0], "start": key[1]}
-        row = session.connection().execute(_READ_COUNTER, params).first()
-        count = counters[key] = _PeriodCount(row[0], row[1]) if row else _PeriodCount(0, 0)
+    count = counters[(facts.crossing_point, facts.selection.period_start)]
     state = SelectionState(
         period_start=facts.selection.period_start,
         crossings_in_period=count.crossings + count.added_crossings,
@@ -559,7 +588,7 @@ def _with_current_counters(
     return dataclasses.replace(facts, selection=state)
 
 
-def _add_counts(session: Session, counters: dict[tuple[str, dt.datetime], _PeriodCount]) -> None:
+def _add_counts(session: Session, counters: dict[_PeriodKey, _PeriodCount]) -> None:
     """Add the batch's crossings and inspections to each point's counters of the period."""
     rows = [
         {

@@ -10,7 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crossing.events.support import (
+    ACTOR,
+    CHANNEL1_GATE,
     HUANGGANG_GATE,
+    SEED_KEY,
     UNKNOWN_DOCUMENT,
     counts,
     decide_tags,
@@ -27,6 +30,7 @@ from hetao.crossing.inspection_models import Inspection
 from hetao.crossing.models import CrossingDecision, SelectionCounter
 from hetao.crossing.models import RuleSet as StoredRuleSet
 from hetao.crossing.rules import load_rule_set
+from hetao.crossing.schemas import CrossingIn
 from hetao.db import utcnow
 from hetao.errors import Conflict, PermissionDenied, ValidationFailed
 from hetao.profiles import ZoneProfile
@@ -333,6 +337,53 @@ class TestDecisions:
             now=now,
         )
         assert event.decision.inputs["selection"]["crossings_in_period"] == 3
+
+    def test_a_batch_counts_from_the_counters_of_its_own_points_and_periods_only(
+        self, session: Session, actor: Actor, profile: ZoneProfile
+    ) -> None:
+        _, _, document = whitelisted_person(session, actor, profile)
+        now = utcnow()
+        yesterday = now - dt.timedelta(days=1)
+
+        def prepared(gate: service.Device, at: dt.datetime) -> service.PreparedCrossing:
+            assert gate.crossing_points is not None
+            [point] = gate.crossing_points
+            body = person_event(document, point=point, occurred_at=at)
+            return service.prepare_crossing(
+                session, CrossingIn.model_validate(body), device=gate, profile=profile,
+                seed_key=SEED_KEY, actor=ACTOR, now=now,
+            )  # fmt: skip
+
+        elsewhere = prepared(HUANGGANG_GATE, yesterday).facts.selection
+        assert elsewhere is not None
+        # Huanggang yesterday: among the rows one query for the batch's points and periods finds.
+        session.add(
+            SelectionCounter(
+                crossing_point="HUANGGANG",
+                period_start=elsewhere.period_start,
+                crossings=100,
+                inspections=9,
+            )
+        )
+        session.flush()
+        batch = [
+            prepared(HUANGGANG_GATE, now),
+            prepared(HUANGGANG_GATE, now),
+            prepared(CHANNEL1_GATE, yesterday),
+        ]
+
+        results = service.store_crossings(session, batch, profile=profile)
+
+        seen = []
+        for result in results:
+            assert not isinstance(result, Exception)
+            seen.append(result[0].decision.inputs["selection"]["crossings_in_period"])
+        assert seen == [0, 1, 0]
+        counters = {
+            (c.crossing_point, c.period_start): c.crossings
+            for c in session.scalars(select(SelectionCounter))
+        }
+        assert counters[("HUANGGANG", elsewhere.period_start)] == 100
 
 
 class TestRuleSets:
