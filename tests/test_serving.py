@@ -59,18 +59,29 @@ def wait_for_health(port: int, process: subprocess.Popen[bytes]) -> None:
     pytest.fail("the server did not answer /health")
 
 
-@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux's socket table")
-def test_each_worker_listens_on_its_own_socket_and_all_stop_on_sigterm(
-    server_env: dict[str, str],
-) -> None:
+def two_workers(env: dict[str, str]) -> tuple[int, subprocess.Popen[bytes]]:
+    """``hetao serve --workers 2`` on a free port, answering /health."""
     port = free_port()
     process = subprocess.Popen(  # noqa: S603 - our own entry point
         [HETAO, "serve", "--port", str(port), "--workers", "2", "--no-access-log"],
-        env=server_env,
+        env=env,
         stderr=subprocess.PIPE,
     )
     try:
         wait_for_health(port, process)
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+    return port, process
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux's socket table")
+def test_each_worker_listens_on_its_own_socket_and_all_stop_on_sigterm(
+    server_env: dict[str, str],
+) -> None:
+    port, process = two_workers(server_env)
+    try:
         deadline = time.monotonic() + WAIT_SECONDS
         while listening_sockets(port) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)  # the second worker may still be starting
@@ -87,17 +98,9 @@ def test_each_worker_listens_on_its_own_socket_and_all_stop_on_sigterm(
 
 @pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux's socket table")
 def test_workers_stop_when_the_supervisor_is_killed(server_env: dict[str, str]) -> None:
-    port = free_port()
-    process = subprocess.Popen(  # noqa: S603 - our own entry point
-        [HETAO, "serve", "--port", str(port), "--workers", "2", "--no-access-log"],
-        env=server_env,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_health(port, process)
-    finally:
-        process.kill()  # SIGKILL: the supervisor cannot pass anything on
-        process.wait()
+    port, process = two_workers(server_env)
+    process.kill()  # SIGKILL: the supervisor cannot pass anything on
+    process.wait()
     deadline = time.monotonic() + WAIT_SECONDS
     while listening_sockets(port) and time.monotonic() < deadline:
         time.sleep(0.1)
