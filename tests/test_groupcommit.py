@@ -72,6 +72,25 @@ def test_items_queued_while_a_batch_commits_go_in_one_batch(engine: Engine) -> N
     assert len(stored(engine)) == 41
 
 
+def test_items_queued_while_the_committer_waits_for_the_write_lock_join_its_batch(
+    engine: Engine,
+) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's BEGIN takes no lock; only SQLite's committer waits to begin")
+    committer = GroupCommitter(session_factory(engine), write_notes, name="test")
+    with engine.connect() as other_writer:
+        other_writer.begin()  # BEGIN IMMEDIATE: holds the one write lock (as another process)
+        first = committer.submit("first")
+        time.sleep(0.3)  # the committer takes "first", then waits for the lock
+        queued = [committer.submit(f"note-{n}") for n in range(5)]
+        other_writer.rollback()
+
+    assert isinstance(first.result(10), int)
+    assert len({f.result(10) for f in queued}) == 5
+    assert committer.batches == 1  # not "first" alone after the wait, then the 5 after another
+    assert len(stored(engine)) == 6
+
+
 def test_an_item_refused_by_the_writer_fails_alone(engine: Engine) -> None:
     committer = GroupCommitter(session_factory(engine), write_notes, name="test")
     futures = [committer.submit(body) for body in ("a", "!b", "c")]

@@ -129,13 +129,7 @@ class GroupCommitter(Generic[Item, Result]):
                         return
                 continue
             batch = [] if first is None else [first]
-            while len(batch) < self._max_batch:
-                try:
-                    queued = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if queued is not None:
-                    batch.append(queued)
+            self._take_queued(batch)
             if batch:
                 self._commit(batch)
             if self._closed and self._queue.empty():
@@ -143,9 +137,19 @@ class GroupCommitter(Generic[Item, Result]):
                     self._thread = None
                 return
 
-    def _commit(self, batch: list[_Pending[Item, Result]]) -> None:
+    def _take_queued(self, batch: list[_Pending[Item, Result]]) -> None:
+        """Add to ``batch`` what is queued now, up to ``max_batch`` items."""
+        while len(batch) < self._max_batch:
+            try:
+                queued = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if queued is not None:
+                batch.append(queued)
+
+    def _commit(self, batch: list[_Pending[Item, Result]], *, top_up: bool = True) -> None:
         try:
-            results = self._write_batch([p.item for p in batch])
+            results = self._write_batch(batch, top_up=top_up)
         except Exception as error:
             if len(batch) == 1:
                 batch[0].future.set_exception(error)
@@ -154,7 +158,7 @@ class GroupCommitter(Generic[Item, Result]):
                 "%s: a batch of %d failed (%s); writing one by one", self._name, len(batch), error
             )
             for pending in batch:
-                self._commit([pending])
+                self._commit([pending], top_up=False)
             return
         self.batches += 1
         self.items += len(batch)
@@ -164,9 +168,16 @@ class GroupCommitter(Generic[Item, Result]):
             else:
                 pending.future.set_result(result)
 
-    def _write_batch(self, items: list[Item]) -> list[Result | Exception]:
+    def _write_batch(
+        self, batch: list[_Pending[Item, Result]], *, top_up: bool
+    ) -> list[Result | Exception]:
         with unit_of_work(self._factory) as session:
-            results = self._write(session, items)
-            if len(results) != len(items):
-                raise RuntimeError(f"{self._name}: {len(results)} results for {len(items)} items")
+            session.connection()  # begin: on SQLite, this waits for the write lock
+            if top_up:
+                # What queued while this thread waited for the lock goes in now, not one lock
+                # wait later (another process's committer may hold it for milliseconds).
+                self._take_queued(batch)
+            results = self._write(session, [p.item for p in batch])
+            if len(results) != len(batch):
+                raise RuntimeError(f"{self._name}: {len(results)} results for {len(batch)} items")
         return results
