@@ -30,7 +30,7 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -149,8 +149,16 @@ class _WriterQueueConnection(sqlite3.Connection):
                 self.writer_lock_fd = None
 
 
-def _configure_sqlite(engine: Engine, database: str | None) -> None:
-    lock_path = None if database in (None, "", ":memory:") else f"{database}-writer.lock"
+def sqlite_file(url: str | URL) -> str | None:
+    """The database file of a SQLite URL; None for an in-memory database or another backend."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return parsed.database
+
+
+def _configure_sqlite(engine: Engine, database_file: str | None) -> None:
+    lock_path = None if database_file is None else f"{database_file}-writer.lock"
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -207,16 +215,18 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets WAL, durable commits and foreign keys."""
     kwargs.setdefault("json_serializer", _canonical_json)
     parsed = make_url(url)
-    if parsed.database not in (None, "", ":memory:"):  # an in-memory database has one connection
+    database_file = sqlite_file(parsed)
+    if parsed.get_backend_name() != "sqlite" or database_file is not None:
+        # Not for an in-memory database: it has one connection.
         kwargs.setdefault("pool_size", POOL_KEPT_OPEN)
         kwargs.setdefault("max_overflow", POOL_CONNECTIONS - kwargs["pool_size"])
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if database_file is not None:
+            Path(database_file).parent.mkdir(parents=True, exist_ok=True)
         connect_args = kwargs.pop("connect_args", {})
         connect_args.setdefault("factory", _WriterQueueConnection)
         engine = create_engine(url, connect_args=connect_args, **kwargs)
-        _configure_sqlite(engine, parsed.database)
+        _configure_sqlite(engine, database_file)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)

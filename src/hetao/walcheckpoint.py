@@ -17,6 +17,8 @@ import threading
 
 from sqlalchemy import Engine
 
+from hetao.db import sqlite_file
+
 log = logging.getLogger("hetao.walcheckpoint")
 
 
@@ -24,12 +26,7 @@ class WalCheckpointer:
     """One thread, on its own connection, checkpointing a SQLite database file periodically."""
 
     def __init__(self, engine: Engine, *, interval_seconds: float = 0.25) -> None:
-        database = engine.url.database
-        self._path = (
-            database
-            if engine.dialect.name == "sqlite" and database not in (None, "", ":memory:")
-            else None
-        )
+        self._path = sqlite_file(engine.url)
         self._interval = interval_seconds
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
