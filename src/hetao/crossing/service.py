@@ -452,8 +452,9 @@ def store_crossings(
         )
         facts = _with_current_counters(prepared.facts, counters)
         decision = decide(facts, rules, profile, seed=prepared.seed)
-        if facts.selection is not None:
-            count = counters[(prepared.point.code, facts.selection.period_start)]
+        period = _period_of(facts)
+        if period is not None:
+            count = counters[period]
             count.added_crossings += 1
             count.added_inspections += decision.outcome is Outcome.INSPECT
         decision_row = _decision_row(
@@ -551,16 +552,19 @@ class _PeriodCount:
 _PeriodKey = tuple[str, dt.datetime]
 
 
+def _period_of(facts: CrossingFacts) -> _PeriodKey | None:
+    """The (point, period start) whose selection counters a crossing counts in, if any."""
+    if facts.selection is None:
+        return None
+    return facts.crossing_point, facts.selection.period_start
+
+
 def _read_counters(
     session: Session, batch: Sequence[PreparedCrossing]
 ) -> dict[_PeriodKey, _PeriodCount]:
     """The stored counters of every (point, period) the batch's crossings fall in, read under
     the lock in one query; a pair with no row yet counts from zero."""
-    keys = {
-        (p.facts.crossing_point, p.facts.selection.period_start)
-        for p in batch
-        if p.facts.selection is not None
-    }
+    keys = {period for p in batch if (period := _period_of(p.facts)) is not None}
     if not keys:
         return {}
     params = {"points": sorted({k[0] for k in keys}), "starts": sorted({k[1] for k in keys})}
@@ -577,11 +581,12 @@ def _with_current_counters(
 ) -> CrossingFacts:
     """The facts with the selection period's counters as they stand now, under the lock, and
     as this batch has added to them so far."""
-    if facts.selection is None:
+    period = _period_of(facts)
+    if period is None:
         return facts
-    count = counters[(facts.crossing_point, facts.selection.period_start)]
+    count = counters[period]
     state = SelectionState(
-        period_start=facts.selection.period_start,
+        period_start=period[1],
         crossings_in_period=count.crossings + count.added_crossings,
         inspections_in_period=count.inspections + count.added_inspections,
     )
