@@ -50,20 +50,28 @@ def stored(engine: Engine) -> list[str]:
         return sorted(connection.scalars(select(NOTES.c.body)))
 
 
-def test_items_queued_while_a_batch_commits_go_in_one_batch(engine: Engine) -> None:
-    entered, release = threading.Event(), threading.Event()
+class FirstBatchHeld:
+    """A writer of notes that holds the batch of the one note ``body`` until released: the
+    committer is busy writing it while the test queues more."""
 
-    def slow_first(session: Session, bodies: Sequence[str]) -> list[int | Exception]:
-        if bodies == ["first"]:
-            entered.set()
-            release.wait(10)
+    def __init__(self, body: str = "first") -> None:
+        self.body = body
+        self.entered, self.release = threading.Event(), threading.Event()
+
+    def __call__(self, session: Session, bodies: Sequence[str]) -> list[int | Exception]:
+        if bodies == [self.body]:
+            self.entered.set()
+            self.release.wait(10)
         return write_notes(session, bodies)
 
-    committer = GroupCommitter(session_factory(engine), slow_first, name="test")
+
+def test_items_queued_while_a_batch_commits_go_in_one_batch(engine: Engine) -> None:
+    writer = FirstBatchHeld()
+    committer = GroupCommitter(session_factory(engine), writer, name="test")
     first = committer.submit("first")
-    assert entered.wait(10)
+    assert writer.entered.wait(10)
     queued = [committer.submit(f"note-{n}") for n in range(40)]
-    release.set()
+    writer.release.set()
 
     assert isinstance(first.result(10), int)
     assert len({f.result(10) for f in queued}) == 40
@@ -105,20 +113,13 @@ def test_an_item_refused_by_the_writer_fails_alone(engine: Engine) -> None:
 def test_a_batch_that_fails_is_rolled_back_and_written_again_item_by_item(
     engine: Engine,
 ) -> None:
-    entered, release = threading.Event(), threading.Event()
-
-    def hold_first(session: Session, bodies: Sequence[str]) -> list[int | Exception]:
-        if bodies == ["hold"]:
-            entered.set()
-            release.wait(10)
-        return write_notes(session, bodies)
-
-    committer = GroupCommitter(session_factory(engine), hold_first, name="test")
+    writer = FirstBatchHeld("hold")
+    committer = GroupCommitter(session_factory(engine), writer, name="test")
     committer.submit("hold")
-    assert entered.wait(10)
+    assert writer.entered.wait(10)
     # Queued together: the duplicate's unique violation fails the whole batch at the database.
     futures = [committer.submit(body) for body in ("x", "dup", "dup", "y")]
-    release.set()
+    writer.release.set()
 
     assert isinstance(futures[0].result(10), int)
     assert isinstance(futures[1].result(10), int)
@@ -172,21 +173,14 @@ def test_a_writer_that_miscounts_fails_its_batch_not_silently(engine: Engine) ->
 
 
 def test_a_full_queue_refuses_at_once_and_accepts_again_once_drained(engine: Engine) -> None:
-    entered, release = threading.Event(), threading.Event()
-
-    def held_first(session: Session, bodies: Sequence[str]) -> list[int | Exception]:
-        if bodies == ["first"]:
-            entered.set()
-            release.wait(10)
-        return write_notes(session, bodies)
-
-    committer = GroupCommitter(session_factory(engine), held_first, name="t", max_queued=3)
+    writer = FirstBatchHeld()
+    committer = GroupCommitter(session_factory(engine), writer, name="t", max_queued=3)
     first = committer.submit("first")
-    assert entered.wait(10)  # taken off the queue: the batch being written does not count
+    assert writer.entered.wait(10)  # taken off the queue: the batch being written does not count
     waiting = [committer.submit(f"note-{n}") for n in range(3)]
     with pytest.raises(CommitterFull):
         committer.submit("one too many")
-    release.set()
+    writer.release.set()
     assert first.result(10)
     assert all(f.result(10) for f in waiting)
     assert committer.submit("after").result(10)
