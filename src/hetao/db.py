@@ -12,20 +12,23 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import (
     BigInteger,
+    Connection,
     DateTime,
     Dialect,
     Engine,
     MetaData,
     Numeric,
+    Select,
     create_engine,
     event,
 )
@@ -261,6 +264,103 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+RowT = TypeVar("RowT", bound=tuple[Any, ...])
+#: A value processor of SQLAlchemy's types (bind or result); None when values pass as they are.
+_Processor = Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    """A DriverQuery as one dialect runs it."""
+
+    sql: str
+    #: Bind names in the driver's order (qmark), or None where the driver takes them by name.
+    order: tuple[str, ...] | None
+    #: Values of the statement's own binds (a LIMIT), overlaid by the caller's.
+    defaults: Mapping[str, Any]
+    binds: tuple[tuple[str, Callable[[Any], Any]], ...]
+
+
+class DriverQuery(Generic[RowT]):
+    """A Core SELECT compiled once per dialect and run on the driver's own cursor.
+
+    For the few reads a gate request makes every time (its token, the traveller, the
+    whitelist entry, the rule set in force): SQLAlchemy's execute path (the compiled-cache
+    lookup, an execution context, a result object) cost several times the query itself, about
+    40 us against 7 on SQLite. Values go through the same type processors SQLAlchemy applies
+    (UTC instants, enums, JSON, dates), and rows come back as ``row``, a NamedTuple whose
+    fields are the statement's columns (checked here). Reads only: no ORM event sees them.
+    """
+
+    def __init__(self, statement: Select[*tuple[Any, ...]], row: type[RowT]) -> None:
+        columns = list(statement.selected_columns)
+        fields = getattr(row, "_fields", None)
+        if fields != tuple(column.key for column in columns):
+            raise ValueError(
+                f"{row.__name__} has fields {fields}, the statement selects"
+                f" {tuple(column.key for column in columns)}"
+            )
+        self.statement = statement
+        self._types = [column.type for column in columns]
+        self._make: Callable[[Iterable[Any]], RowT] = cast(Any, row)._make
+        self._compiled: dict[str, _Compiled] = {}
+        self._results: dict[str, list[_Processor]] = {}
+
+    def _for(self, dialect: Dialect) -> _Compiled:
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            sql = self.statement.compile(dialect=dialect)
+            if "POSTCOMPILE" in sql.string:
+                raise ValueError("a DriverQuery takes no expanding (IN) parameters")
+            binds = []
+            for parameter, name in sql.bind_names.items():
+                process = parameter.type.dialect_impl(dialect).bind_processor(dialect)
+                if process is not None:
+                    binds.append((name, process))
+            order = tuple(sql.positiontup or ()) if dialect.positional else None
+            compiled = _Compiled(sql.string, order, dict(sql.params), tuple(binds))
+            self._compiled[dialect.name] = compiled
+        return compiled
+
+    def _result_processors(self, dialect: Dialect, description: Any) -> list[_Processor]:
+        processors = self._results.get(dialect.name)
+        if processors is None:
+            processors = [
+                kind.dialect_impl(dialect).result_processor(dialect, column[1])
+                for kind, column in zip(self._types, description, strict=True)
+            ]
+            self._results[dialect.name] = processors
+        return processors
+
+    def all(self, connection: Connection, **params: Any) -> list[RowT]:
+        """Every row, in the transaction ``connection`` is in."""
+        dialect = connection.dialect
+        compiled = self._for(dialect)
+        values = {**compiled.defaults, **params}
+        for name, process in compiled.binds:
+            values[name] = process(values[name])
+        arguments: Any = values if compiled.order is None else [values[n] for n in compiled.order]
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(compiled.sql, arguments)
+            raw = cursor.fetchall()
+            processors = self._result_processors(dialect, cursor.description)
+        finally:
+            cursor.close()
+        make = self._make
+        if not any(processors):
+            return [make(row) for row in raw]
+        return [
+            make([v if p is None else p(v) for p, v in zip(processors, row, strict=True)])
+            for row in raw
+        ]
+
+    def first(self, connection: Connection, **params: Any) -> RowT | None:
+        """The first row, or None."""
+        rows = self.all(connection, **params)
+        return rows[0] if rows else None
 
 
 def enum_type(enum_cls: type[StrEnum], *, name: str) -> SAEnum:

@@ -9,7 +9,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, bindparam, event, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,7 +26,7 @@ from hetao.audit.chain import (
 from hetao.audit.checkpoints import CheckpointStore, SignedCheckpoint, Signer
 from hetao.audit.merkle import CompactRange
 from hetao.audit.models import AuditCheckpoint, AuditEvent, AuditHead
-from hetao.db import utcnow
+from hetao.db import DriverQuery, utcnow
 from hetao.profiles import ZoneProfile
 
 log = logging.getLogger("hetao.audit")
@@ -172,14 +172,28 @@ class LockedHead:
 
 
 _HEAD = cast(Table, AuditHead.__table__)
-_READ_HEAD = select(
-    _HEAD.c.size,
-    _HEAD.c.chain_hash,
-    _HEAD.c.peaks,
-    _HEAD.c.last_checkpoint_size,
-    _HEAD.c.last_checkpoint_at,
-).where(_HEAD.c.id == 1)
-_LOCK_HEAD = _READ_HEAD.with_for_update()
+
+
+class _HeadRow(NamedTuple):
+    size: int
+    chain_hash: bytes
+    peaks: list[str]
+    last_checkpoint_size: int
+    last_checkpoint_at: dt.datetime | None
+
+
+_LOCK_HEAD = DriverQuery(
+    select(
+        _HEAD.c.size,
+        _HEAD.c.chain_hash,
+        _HEAD.c.peaks,
+        _HEAD.c.last_checkpoint_size,
+        _HEAD.c.last_checkpoint_at,
+    )
+    .where(_HEAD.c.id == 1)
+    .with_for_update(),
+    _HeadRow,
+)
 _WRITE_HEAD = (
     update(_HEAD)
     .where(_HEAD.c.id == 1)
@@ -199,7 +213,7 @@ _INSERT_EVENTS = insert(cast(Table, AuditEvent.__table__))
 def lock_log(session: Session) -> LockedHead | None:
     """Take the audit head's lock (held until commit) without loading it as an object; the
     head as read (None for an empty log), to pass to ``record_events`` in this transaction."""
-    row = session.connection().execute(_LOCK_HEAD).first()
+    row = _LOCK_HEAD.first(session.connection())
     return None if row is None else LockedHead(*row)
 
 

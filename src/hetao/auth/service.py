@@ -642,7 +642,7 @@ def authenticate_token(
         return None
     roles = frozenset(Role(r) for r in token.roles if r in _ROLE_VALUES)
     if token.kind is TokenKind.USER:
-        if token.username is None or not token.active:
+        if token.user_id is None or token.username is None or not token.active:
             return None
         # If the user's role changed since issue, the token keeps only what the user still holds.
         roles &= {token.role}

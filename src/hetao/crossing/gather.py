@@ -12,9 +12,10 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, Select, bindparam, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from hetao.crossing.facts import (
@@ -41,6 +42,7 @@ from hetao.crossing.schemas import (
     VehicleSubject,
 )
 from hetao.crossing.selection import period_start
+from hetao.db import DriverQuery
 from hetao.errors import HetaoError
 from hetao.ledger.declaration_models import Declaration, DeclarationLine
 from hetao.ledger.models import CustomsStatus
@@ -80,8 +82,16 @@ def zone_day(instant: dt.datetime, profile: ZoneProfile) -> dt.date:
 # --- whitelist standing -----------------------------------------------------------------------
 
 
-#: An entry's columns the standing needs (see _ENTRIES_OF).
-EntryRow = Row[int, EntryStatus, dt.date, dt.date, list[str], list[str], list[str]]
+class EntryRow(NamedTuple):
+    """An entry's columns the standing needs (see _ENTRIES_OF)."""
+
+    id: int
+    status: EntryStatus
+    valid_from: dt.date
+    valid_until: dt.date
+    flows: list[str]
+    lines: list[str]
+    exemptions: list[str]
 
 
 def _best_entry(entries: Sequence[EntryRow], day: dt.date) -> EntryRow | None:
@@ -98,17 +108,20 @@ def _best_entry(entries: Sequence[EntryRow], day: dt.date) -> EntryRow | None:
 #: Per subject kind, its entries newest first: the columns the standing needs, built once
 #: (a gate asks this for every traveller; an ORM load of whole entries costs several times more).
 _ENTRIES_OF = {
-    kind: select(
-        WhitelistEntry.id,
-        WhitelistEntry.status,
-        WhitelistEntry.valid_from,
-        WhitelistEntry.valid_until,
-        WhitelistEntry.flows,
-        WhitelistEntry.lines,
-        WhitelistEntry.exemptions,
+    kind: DriverQuery(
+        select(
+            WhitelistEntry.id,
+            WhitelistEntry.status,
+            WhitelistEntry.valid_from,
+            WhitelistEntry.valid_until,
+            WhitelistEntry.flows,
+            WhitelistEntry.lines,
+            WhitelistEntry.exemptions,
+        )
+        .where(WhitelistEntry.subject_kind == kind, column == bindparam("subject_id"))
+        .order_by(WhitelistEntry.id.desc()),
+        EntryRow,
     )
-    .where(WhitelistEntry.subject_kind == kind, column == bindparam("subject_id"))
-    .order_by(WhitelistEntry.id.desc())
     for kind, column in (
         (SubjectKind.INSTITUTION, WhitelistEntry.party_id),
         (SubjectKind.INDIVIDUAL, WhitelistEntry.person_id),
@@ -125,7 +138,7 @@ def _standing(
     day: dt.date,
     locked_out: tuple[str, ...] = (),
 ) -> WhitelistStanding:
-    rows = session.connection().execute(_ENTRIES_OF[kind], {"subject_id": subject_id}).all()
+    rows = _ENTRIES_OF[kind].all(session.connection(), subject_id=subject_id)
     entry = _best_entry(rows, day)
     if entry is None:
         return WhitelistStanding(
@@ -213,7 +226,14 @@ def _person_by_document_stmt(with_country: bool) -> Select[int, Residency]:
 
 
 #: Built once, with and without the issuing country: asked for every traveller.
-_PERSON_BY_DOCUMENT = {flag: _person_by_document_stmt(flag) for flag in (False, True)}
+class _Holder(NamedTuple):
+    id: int
+    residency: Residency
+
+
+_PERSON_BY_DOCUMENT = {
+    flag: DriverQuery(_person_by_document_stmt(flag), _Holder) for flag in (False, True)
+}
 
 
 #: The document matched people of several countries: see PersonFacts.document_ambiguous.
@@ -231,7 +251,7 @@ def _person_by_document(session: Session, person: PersonIn) -> tuple[int, str] |
         "country": document.issuing_country,
     }
     statement = _PERSON_BY_DOCUMENT[document.issuing_country is not None]
-    rows = session.connection().execute(statement, params).all()
+    rows = statement.all(session.connection(), **params)
     if not rows:
         return None
     if len({row[0] for row in rows}) > 1:

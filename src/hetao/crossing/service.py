@@ -19,7 +19,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import Table, bindparam, insert, select
@@ -51,7 +51,7 @@ from hetao.crossing.models import CrossingDecision, CrossingEvent, SelectionCoun
 from hetao.crossing.models import RuleSet as StoredRuleSet
 from hetao.crossing.rules import RuleSet, load_rule_set, shipped_rule_set
 from hetao.crossing.schemas import CrossingIn
-from hetao.db import utcnow
+from hetao.db import DriverQuery, utcnow
 from hetao.errors import (
     Conflict,
     FieldProblem,
@@ -183,18 +183,24 @@ def rule_set_by_version(session: Session, version: str, *, profile: ZoneProfile)
     return _compile(get_rule_set(session, version), profile)
 
 
-_IN_FORCE = (
+class _InForce(NamedTuple):
+    id: int
+    sha256: str
+
+
+_IN_FORCE = DriverQuery(
     select(StoredRuleSet.id, StoredRuleSet.sha256)
     .where(StoredRuleSet.activates_at <= bindparam("at", type_=StoredRuleSet.activates_at.type))
     .order_by(StoredRuleSet.activates_at.desc(), StoredRuleSet.id.desc())
-    .limit(1)
+    .limit(1),
+    _InForce,
 )
 
 
 def rule_set_in_force(session: Session, *, at: dt.datetime, profile: ZoneProfile) -> RuleSet | None:
     """The stored rule set activated last at ``at`` (compiled), or None when none is."""
     # The id and hash only: the (large) content is read once per process, on a cache miss.
-    found = session.connection().execute(_IN_FORCE, {"at": at}).first()
+    found = _IN_FORCE.first(session.connection(), at=at)
     if found is None:
         return None
     cached = _compiled.get((found.sha256, profile.zone.code))

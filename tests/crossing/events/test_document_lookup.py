@@ -13,7 +13,7 @@ PARAMETERS = {"kind": "passport", "number": "E12345678", "country": "GB"}
 def plan(session: Session, with_country: bool) -> str:
     """The database's plan for the gate's document lookup, as one string."""
     connection = session.connection()
-    statement = _PERSON_BY_DOCUMENT[with_country].params(PARAMETERS)
+    statement = _PERSON_BY_DOCUMENT[with_country].statement.params(PARAMETERS)
     sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
     if connection.dialect.name == "sqlite":
         rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")
