@@ -26,7 +26,7 @@ from hetao.audit.chain import (
 from hetao.audit.checkpoints import CheckpointStore, SignedCheckpoint, Signer
 from hetao.audit.merkle import CompactRange
 from hetao.audit.models import AuditCheckpoint, AuditEvent, AuditHead
-from hetao.db import DriverQuery, utcnow
+from hetao.db import DriverInsert, DriverQuery, utcnow
 from hetao.profiles import ZoneProfile
 
 log = logging.getLogger("hetao.audit")
@@ -207,7 +207,7 @@ _WRITE_HEAD = (
 )
 
 
-_INSERT_EVENTS = insert(cast(Table, AuditEvent.__table__))
+_INSERT_EVENTS = DriverInsert(cast(Table, AuditEvent.__table__))
 
 
 def lock_log(session: Session) -> LockedHead | None:
@@ -241,7 +241,7 @@ def record_events(
     if isinstance(head, AuditHead):
         session.execute(insert(AuditEvent), rows)
     else:
-        session.connection().execute(_INSERT_EVENTS, rows)
+        _INSERT_EVENTS.write(session.connection(), rows)
     _close_append(session, head, frontier, now)
     if isinstance(head, LockedHead):
         session.connection().execute(

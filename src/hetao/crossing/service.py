@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, cast
 
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
@@ -51,7 +51,7 @@ from hetao.crossing.models import CrossingDecision, CrossingEvent, SelectionCoun
 from hetao.crossing.models import RuleSet as StoredRuleSet
 from hetao.crossing.rules import RuleSet, load_rule_set, shipped_rule_set
 from hetao.crossing.schemas import CrossingIn
-from hetao.db import DriverQuery, utcnow
+from hetao.db import DriverInsert, DriverQuery, utcnow
 from hetao.errors import (
     Conflict,
     FieldProblem,
@@ -418,9 +418,9 @@ Stored = tuple[CrossingEvent, bool]
 
 _EVENTS = cast(Table, CrossingEvent.__table__)
 _DECISIONS = cast(Table, CrossingDecision.__table__)
-# Core statements built once: a batch's rows go in one multi-row INSERT each, ids in order.
-_INSERT_EVENTS = insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True)
-_INSERT_DECISIONS = insert(_DECISIONS).returning(_DECISIONS.c.id, sort_by_parameter_order=True)
+# A batch's rows go to the driver directly (hetao.db.DriverInsert), ids back in order.
+_INSERT_EVENTS = DriverInsert(_EVENTS)
+_INSERT_DECISIONS = DriverInsert(_DECISIONS)
 _FIND_EVENTS = select(_EVENTS.c.id, _EVENTS.c.device_event_id).where(
     _EVENTS.c.device_key == bindparam("device_key"),
     _EVENTS.c.device_event_id.in_(bindparam("event_ids", expanding=True)),
@@ -475,12 +475,12 @@ def store_crossings(
     if new:
         connection = session.connection()  # Core inserts: no ORM objects to track
         event_rows = [row for _, row, _, _ in new.values()]
-        event_ids = connection.execute(_INSERT_EVENTS, event_rows).scalars().all()
+        event_ids = _INSERT_EVENTS.ids(connection, event_rows)
         decision_rows = [
             {**row, "event_id": event_id}
             for (_, _, row, _), event_id in zip(new.values(), event_ids, strict=True)
         ]
-        decision_ids = connection.execute(_INSERT_DECISIONS, decision_rows).scalars().all()
+        decision_ids = _INSERT_DECISIONS.ids(connection, decision_rows)
         for key, event_row, event_id, decision_row, decision_id in zip(
             new, event_rows, event_ids, decision_rows, decision_ids, strict=True
         ):

@@ -1,4 +1,5 @@
-"""DriverQuery: a Core SELECT run on the driver's cursor gives what SQLAlchemy's execute gives."""
+"""Driver statements: a Core SELECT or INSERT run on the driver's cursor reads and writes what
+SQLAlchemy's own execute would."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from sqlalchemy import (
     select,
 )
 
-from hetao.db import DriverQuery, ScaledDecimal, UTCDateTime, enum_type
+from hetao.db import DriverInsert, DriverQuery, ScaledDecimal, UTCDateTime, enum_type
 
 
 class Colour(StrEnum):
@@ -41,6 +42,13 @@ SAMPLES = Table(
     Column("tags", JSON, nullable=True),
     Column("amount", ScaledDecimal(18, 2), nullable=True),
     Column("name", String(20), nullable=True),
+)
+DEFAULTED = Table(
+    "driver_query_defaulted",
+    METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(20)),
+    Column("at", UTCDateTime, default=lambda: NOON),
 )
 NOON = dt.datetime(2026, 11, 23, 12, 0, 0, 123456, tzinfo=dt.UTC)
 
@@ -61,11 +69,12 @@ ALL_COLUMNS = select(*SAMPLES.c).order_by(SAMPLES.c.id)
 @pytest.fixture
 def samples(connection: Connection) -> Connection:
     METADATA.create_all(connection)  # inside the test's transaction, rolled back after it
+    # Ids far from where PostgreSQL's sequence starts, for the rows inserted without one.
     connection.execute(
         insert(SAMPLES),
         [
             {
-                "id": 1,
+                "id": 1001,
                 "at": NOON,
                 "day": dt.date(2026, 11, 23),
                 "colour": Colour.RED,
@@ -74,7 +83,7 @@ def samples(connection: Connection) -> Connection:
                 "name": "first",
             },
             {
-                "id": 2,
+                "id": 1002,
                 "at": NOON + dt.timedelta(hours=1),
                 "day": dt.date(2026, 11, 24),
                 "colour": Colour.GREEN,
@@ -82,7 +91,7 @@ def samples(connection: Connection) -> Connection:
                 "amount": Decimal("0.01"),
                 "name": "second",
             },
-            dict.fromkeys(("at", "day", "colour", "tags", "amount", "name"), None) | {"id": 3},
+            dict.fromkeys(("at", "day", "colour", "tags", "amount", "name"), None) | {"id": 1003},
         ],
     )
     return connection
@@ -101,7 +110,7 @@ def test_rows_have_the_values_and_types_sqlalchemy_gives(samples: Connection) ->
     assert first.at.tzinfo is not None
     assert first.colour is Colour.RED
     assert first.amount == Decimal("12.30")
-    assert found[2] == Sample(3, None, None, None, None, None, None)
+    assert found[2] == Sample(1003, None, None, None, None, None, None)
 
 
 def test_parameters_go_through_their_types_and_the_statement_keeps_its_own(
@@ -118,7 +127,7 @@ def test_parameters_go_through_their_types_and_the_statement_keeps_its_own(
         Sample,
     )
     found = query.all(samples, since=NOON.astimezone(dt.timezone(dt.timedelta(hours=8))))
-    assert [row.id for row in found] == [2]
+    assert [row.id for row in found] == [1002]
     assert query.first(samples, since=NOON + dt.timedelta(days=1)) is None
 
 
@@ -136,3 +145,45 @@ def test_an_expanding_parameter_is_refused(samples: Connection) -> None:
     )
     with pytest.raises(ValueError, match="expanding"):
         query.all(samples, ids=[1, 2])
+
+
+def test_an_insert_writes_what_sqlalchemy_writes_and_returns_the_ids_in_order(
+    samples: Connection,
+) -> None:
+    rows = [
+        {
+            "at": NOON + dt.timedelta(days=n),
+            "day": dt.date(2026, 12, n),
+            "colour": Colour.GREEN if n % 2 else Colour.RED,
+            "tags": [f"tag-{n}"],
+            "amount": Decimal(n) / 100,
+            "name": f"row {n}",
+        }
+        for n in range(1, 6)
+    ]
+    ids = DriverInsert(SAMPLES).ids(samples, rows)
+    assert len(set(ids)) == len(rows)
+    stored = {row.id: row for row in samples.execute(ALL_COLUMNS).all()}
+    for new_id, row in zip(ids, rows, strict=True):
+        assert stored[new_id]._asdict() == {"id": new_id, **row}
+
+
+def test_an_insert_without_ids_writes_every_row(samples: Connection) -> None:
+    DriverInsert(SAMPLES, ["id", "name"]).write(
+        samples, [{"id": 10, "name": "ten"}, {"id": 11, "name": "eleven"}]
+    )
+    names = samples.execute(
+        select(SAMPLES.c.name).where(SAMPLES.c.id.in_([10, 11])).order_by(SAMPLES.c.id)
+    )
+    assert names.scalars().all() == ["ten", "eleven"]
+
+
+def test_an_insert_must_give_the_columns_sqlalchemy_would_default(samples: Connection) -> None:
+    with pytest.raises(ValueError, match="driver_query_defaulted: give at"):
+        DriverInsert(DEFAULTED, ["name"]).write(samples, [{"name": "x"}])
+    DriverInsert(DEFAULTED).write(samples, [{"name": "x", "at": NOON}])
+
+
+def test_an_insert_of_an_unknown_column_is_refused() -> None:
+    with pytest.raises(ValueError, match="driver_query_samples has no column colour_name"):
+        DriverInsert(SAMPLES, ["name", "colour_name"])
