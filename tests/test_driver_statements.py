@@ -31,6 +31,7 @@ class Colour(StrEnum):
     GREEN = "green"
 
 
+NOON = dt.datetime(2026, 11, 23, 12, 0, 0, 123456, tzinfo=dt.UTC)
 METADATA = MetaData()
 SAMPLES = Table(
     "driver_query_samples",
@@ -50,7 +51,6 @@ DEFAULTED = Table(
     Column("name", String(20)),
     Column("at", UTCDateTime, default=lambda: NOON),
 )
-NOON = dt.datetime(2026, 11, 23, 12, 0, 0, 123456, tzinfo=dt.UTC)
 
 
 class Sample(NamedTuple):
