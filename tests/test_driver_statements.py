@@ -21,9 +21,10 @@ from sqlalchemy import (
     bindparam,
     insert,
     select,
+    update,
 )
 
-from hetao.db import DriverInsert, DriverQuery, ScaledDecimal, UTCDateTime, enum_type
+from hetao.db import DriverInsert, DriverQuery, DriverWrite, ScaledDecimal, UTCDateTime, enum_type
 
 
 class Colour(StrEnum):
@@ -187,3 +188,24 @@ def test_an_insert_must_give_the_columns_sqlalchemy_would_default(samples: Conne
 def test_an_insert_of_an_unknown_column_is_refused() -> None:
     with pytest.raises(ValueError, match="driver_query_samples has no column colour_name"):
         DriverInsert(SAMPLES, ["name", "colour_name"])
+
+
+def test_a_write_runs_once_per_parameter_set_with_values_through_their_types(
+    samples: Connection,
+) -> None:
+    renamed = DriverWrite(
+        update(SAMPLES)
+        .where(SAMPLES.c.id == bindparam("key"), SAMPLES.c.colour != Colour.GREEN)
+        .values(tags=bindparam("new_tags"), at=bindparam("new_at"))
+    )
+    later = NOON + dt.timedelta(days=2)
+    renamed.write(
+        samples,
+        [
+            {"key": 1001, "new_tags": ["a"], "new_at": later},
+            {"key": 1002, "new_tags": ["b"], "new_at": later},  # green: left as it was
+        ],
+    )
+    rows = {row.id: row for row in samples.execute(ALL_COLUMNS)}
+    assert (rows[1001].tags, rows[1001].at) == (["a"], later)
+    assert (rows[1002].tags, rows[1002].at) == ([], NOON + dt.timedelta(hours=1))

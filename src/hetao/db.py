@@ -26,6 +26,7 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     Engine,
+    Executable,
     MetaData,
     Numeric,
     Select,
@@ -370,6 +371,30 @@ class DriverQuery(Generic[RowT]):
         """The first row, or None."""
         rows = self.all(connection, **params)
         return rows[0] if rows else None
+
+
+class DriverWrite:
+    """An UPDATE, or an INSERT with its own conflict handling, compiled once per dialect and
+    run on the driver's cursor for each set of parameters (see DriverInsert for why)."""
+
+    def __init__(self, statement: Executable) -> None:
+        self.statement = statement
+        self._compiled: dict[str, _Compiled] = {}
+
+    def write(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run the statement once per parameter set in ``rows``, in one call to the driver."""
+        if not rows:
+            return
+        dialect = connection.dialect
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            sql = cast(SQLCompiler, cast(Any, self.statement).compile(dialect=dialect))
+            compiled = self._compiled[dialect.name] = _Compiled.of(sql, dialect)
+        cursor = connection.connection.cursor()
+        try:
+            cursor.executemany(compiled.sql, [compiled.arguments(row) for row in rows])
+        finally:
+            cursor.close()
 
 
 class DriverInsert:

@@ -26,7 +26,7 @@ from hetao.audit.chain import (
 from hetao.audit.checkpoints import CheckpointStore, SignedCheckpoint, Signer
 from hetao.audit.merkle import CompactRange
 from hetao.audit.models import AuditCheckpoint, AuditEvent, AuditHead
-from hetao.db import DriverInsert, DriverQuery, utcnow
+from hetao.db import DriverInsert, DriverQuery, DriverWrite, utcnow
 from hetao.profiles import ZoneProfile
 
 log = logging.getLogger("hetao.audit")
@@ -194,7 +194,7 @@ _LOCK_HEAD = DriverQuery(
     .with_for_update(),
     _HeadRow,
 )
-_WRITE_HEAD = (
+_WRITE_HEAD = DriverWrite(
     update(_HEAD)
     .where(_HEAD.c.id == 1)
     .values(
@@ -244,15 +244,17 @@ def record_events(
         _INSERT_EVENTS.write(session.connection(), rows)
     _close_append(session, head, frontier, now)
     if isinstance(head, LockedHead):
-        session.connection().execute(
-            _WRITE_HEAD,
-            {
-                "new_size": head.size,
-                "new_chain_hash": head.chain_hash,
-                "new_peaks": head.peaks,
-                "new_checkpoint_size": head.last_checkpoint_size,
-                "new_checkpoint_at": head.last_checkpoint_at,
-            },
+        _WRITE_HEAD.write(
+            session.connection(),
+            [
+                {
+                    "new_size": head.size,
+                    "new_chain_hash": head.chain_hash,
+                    "new_peaks": head.peaks,
+                    "new_checkpoint_size": head.last_checkpoint_size,
+                    "new_checkpoint_at": head.last_checkpoint_at,
+                },
+            ],
         )
 
 

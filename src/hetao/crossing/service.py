@@ -51,7 +51,7 @@ from hetao.crossing.models import CrossingDecision, CrossingEvent, SelectionCoun
 from hetao.crossing.models import RuleSet as StoredRuleSet
 from hetao.crossing.rules import RuleSet, load_rule_set, shipped_rule_set
 from hetao.crossing.schemas import CrossingIn
-from hetao.db import DriverInsert, DriverQuery, utcnow
+from hetao.db import DriverInsert, DriverQuery, DriverWrite, utcnow
 from hetao.errors import (
     Conflict,
     FieldProblem,
@@ -313,19 +313,22 @@ def _counter_upsert(dialect_name: str) -> Any:
     )
 
 
-_COUNTER_UPSERTS = {name: _counter_upsert(name) for name in ("postgresql", "sqlite")}
+_COUNTER_UPSERTS = {name: DriverWrite(_counter_upsert(name)) for name in ("postgresql", "sqlite")}
 _COUNTERS = cast(Table, SelectionCounter.__table__)
-# A batch's counters in one read: every (point, period) pair of the batch is among the rows.
-_READ_COUNTERS = select(
-    _COUNTERS.c.crossing_point,
-    _COUNTERS.c.period_start,
-    _COUNTERS.c.crossings,
-    _COUNTERS.c.inspections,
-).where(
-    _COUNTERS.c.crossing_point.in_(bindparam("points", expanding=True)),
-    _COUNTERS.c.period_start.in_(
-        bindparam("starts", expanding=True, type_=_COUNTERS.c.period_start.type)
+
+
+class _StoredCount(NamedTuple):
+    crossings: int
+    inspections: int
+
+
+# One (point, period) pair's counters, by primary key: a batch has a pair or two.
+_READ_COUNTERS = DriverQuery(
+    select(_COUNTERS.c.crossings, _COUNTERS.c.inspections).where(
+        _COUNTERS.c.crossing_point == bindparam("point"),
+        _COUNTERS.c.period_start == bindparam("start", type_=_COUNTERS.c.period_start.type),
     ),
+    _StoredCount,
 )
 
 
@@ -421,9 +424,19 @@ _DECISIONS = cast(Table, CrossingDecision.__table__)
 # A batch's rows go to the driver directly (hetao.db.DriverInsert), ids back in order.
 _INSERT_EVENTS = DriverInsert(_EVENTS)
 _INSERT_DECISIONS = DriverInsert(_DECISIONS)
-_FIND_EVENTS = select(_EVENTS.c.id, _EVENTS.c.device_event_id).where(
-    _EVENTS.c.device_key == bindparam("device_key"),
-    _EVENTS.c.device_event_id.in_(bindparam("event_ids", expanding=True)),
+
+
+class _EventId(NamedTuple):
+    id: int
+
+
+# An event by what a retry repeats (the unique device and event id).
+_FIND_EVENT = DriverQuery(
+    select(_EVENTS.c.id).where(
+        _EVENTS.c.device_key == bindparam("device_key"),
+        _EVENTS.c.device_event_id == bindparam("event_id"),
+    ),
+    _EventId,
 )
 
 
@@ -524,16 +537,14 @@ def _existing_events(
 ) -> dict[tuple[str, str], CrossingEvent]:
     """The stored events among ``keys`` (device, event id), with their decisions loaded."""
     found: dict[tuple[str, str], CrossingEvent] = {}
-    for device_key in {device for device, _ in keys}:
-        ids = [event_id for device, event_id in keys if device == device_key]
-        params = {"device_key": device_key, "event_ids": ids}
-        for row in session.connection().execute(
-            _FIND_EVENTS, params
-        ):  # retries are rare: ORM for those
+    connection = session.connection()
+    for device_key, event_id in set(keys):
+        row = _FIND_EVENT.first(connection, device_key=device_key, event_id=event_id)
+        if row is not None:  # retries are rare: ORM for those
             event = session.get(CrossingEvent, row.id)
             if event is not None:
                 event.decision  # noqa: B018 - loaded now, read after the session closes
-                found[(device_key, row.device_event_id)] = event
+                found[(device_key, event_id)] = event
     return found
 
 
@@ -569,16 +580,13 @@ def _read_counters(
     session: Session, batch: Sequence[PreparedCrossing]
 ) -> dict[_PeriodKey, _PeriodCount]:
     """The stored counters of every (point, period) the batch's crossings fall in, read under
-    the lock in one query; a pair with no row yet counts from zero."""
+    the lock; a pair with no row yet counts from zero."""
     keys = {period for p in batch if (period := _period_of(p.facts)) is not None}
-    if not keys:
-        return {}
-    params = {"points": sorted({k[0] for k in keys}), "starts": sorted({k[1] for k in keys})}
-    rows = session.connection().execute(_READ_COUNTERS, params).all()
-    counters = {key: _PeriodCount(0, 0) for key in keys}
-    for point, start, crossings, inspections in rows:
-        if (point, start) in counters:  # the query's rows are a superset of the batch's pairs
-            counters[(point, start)] = _PeriodCount(crossings, inspections)
+    connection = session.connection()
+    counters = {}
+    for point, start in keys:
+        row = _READ_COUNTERS.first(connection, point=point, start=start)
+        counters[(point, start)] = _PeriodCount(0, 0) if row is None else _PeriodCount(*row)
     return counters
 
 
@@ -613,7 +621,7 @@ def _add_counts(session: Session, counters: dict[_PeriodKey, _PeriodCount]) -> N
     ]
     if rows:
         connection = session.connection()
-        connection.execute(_COUNTER_UPSERTS[connection.dialect.name], rows)
+        _COUNTER_UPSERTS[connection.dialect.name].write(connection, rows)
 
 
 def _event_row(prepared: PreparedCrossing) -> dict[str, Any]:
