@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
+    event,
     insert,
     select,
     update,
@@ -209,3 +210,23 @@ def test_a_write_runs_once_per_parameter_set_with_values_through_their_types(
     rows = {row.id: row for row in samples.execute(ALL_COLUMNS)}
     assert (rows[1001].tags, rows[1001].at) == (["a"], later)
     assert (rows[1002].tags, rows[1002].at) == ([], NOON + dt.timedelta(hours=1))
+
+
+def test_cursor_event_listeners_see_every_driver_statement(samples: Connection) -> None:
+    seen: list[str] = []
+
+    def watch(*args: object) -> None:  # (conn, cursor, statement, parameters, context, many)
+        seen.append(str(args[2]).split()[0])
+
+    event.listen(samples, "before_cursor_execute", watch)
+    try:
+        DriverQuery(ALL_COLUMNS, Sample).all(samples)
+        DriverInsert(SAMPLES, ["name"]).ids(samples, [{"name": "a"}, {"name": "b"}])
+        DriverWrite(update(SAMPLES).values(name=bindparam("new_name"))).write(
+            samples, [{"new_name": "c"}]
+        )
+    finally:
+        event.remove(samples, "before_cursor_execute", watch)
+    assert seen[0] == "SELECT"
+    assert seen[-1] == "UPDATE"
+    assert set(seen[1:-1]) == {"INSERT"}

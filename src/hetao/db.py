@@ -306,6 +306,22 @@ class _Compiled:
         return values if self.order is None else [values[n] for n in self.order]
 
 
+def _run(
+    connection: Connection, cursor: Any, sql: str, arguments: Any, *, many: bool = False
+) -> None:
+    """Execute on the driver's cursor; SQLAlchemy's cursor events still see the statement
+    (with no execution context), so listeners that watch every write keep working."""
+    dispatch = connection.dispatch
+    if dispatch.before_cursor_execute:
+        dispatch.before_cursor_execute(connection, cursor, sql, arguments, None, many)
+    if many:
+        cursor.executemany(sql, arguments)
+    else:
+        cursor.execute(sql, arguments)
+    if dispatch.after_cursor_execute:
+        dispatch.after_cursor_execute(connection, cursor, sql, arguments, None, many)
+
+
 class DriverQuery(Generic[RowT]):
     """A Core SELECT compiled once per dialect and run on the driver's own cursor.
 
@@ -354,7 +370,7 @@ class DriverQuery(Generic[RowT]):
         compiled = self._for(dialect)
         cursor = connection.connection.cursor()
         try:
-            cursor.execute(compiled.sql, compiled.arguments(params))
+            _run(connection, cursor, compiled.sql, compiled.arguments(params))
             raw = cursor.fetchall()
             processors = self._result_processors(dialect, cursor.description)
         finally:
@@ -392,7 +408,8 @@ class DriverWrite:
             compiled = self._compiled[dialect.name] = _Compiled.of(sql, dialect)
         cursor = connection.connection.cursor()
         try:
-            cursor.executemany(compiled.sql, [compiled.arguments(row) for row in rows])
+            arguments = [compiled.arguments(row) for row in rows]
+            _run(connection, cursor, compiled.sql, arguments, many=True)
         finally:
             cursor.close()
 
@@ -443,7 +460,8 @@ class DriverInsert:
         compiled = self._for(connection.dialect, returning=False)
         cursor = connection.connection.cursor()
         try:
-            cursor.executemany(compiled.sql, [compiled.arguments(row) for row in rows])
+            arguments = [compiled.arguments(row) for row in rows]
+            _run(connection, cursor, compiled.sql, arguments, many=True)
         finally:
             cursor.close()
 
@@ -459,14 +477,23 @@ class DriverInsert:
         try:
             if dialect.driver == "psycopg":
                 # One pipelined round trip for all rows, each row's RETURNING a result set.
+                dispatch = connection.dispatch
+                if dispatch.before_cursor_execute:
+                    dispatch.before_cursor_execute(
+                        connection, cursor, compiled.sql, arguments, None, True
+                    )
                 cursor.executemany(compiled.sql, arguments, returning=True)
                 while True:
                     ids.append(cursor.fetchone()[0])
                     if not cursor.nextset():
                         break
+                if dispatch.after_cursor_execute:
+                    dispatch.after_cursor_execute(
+                        connection, cursor, compiled.sql, arguments, None, True
+                    )
             else:  # a local database: a statement per row costs microseconds
                 for row_arguments in arguments:
-                    cursor.execute(compiled.sql, row_arguments)
+                    _run(connection, cursor, compiled.sql, row_arguments)
                     ids.append(cursor.fetchone()[0])
         finally:
             cursor.close()

@@ -73,17 +73,19 @@ MAX_WAITING_DECISIONS = 1024
 _recorder_lock = threading.Lock()
 
 
-def crossing_recorder(request: Request) -> GroupCommitter[service.PreparedCrossing, service.Stored]:
+def crossing_recorder(
+    request: Request,
+) -> GroupCommitter[service.PreparedCrossing, service.Written]:
     """The application's committer of crossings, made on first use."""
     state = request.app.state
     with _recorder_lock:
-        recorder: GroupCommitter[service.PreparedCrossing, service.Stored] | None = getattr(
+        recorder: GroupCommitter[service.PreparedCrossing, service.Written] | None = getattr(
             state, "crossing_recorder", None
         )
         if recorder is None:
             recorder = GroupCommitter(
                 state.session_factory,
-                partial(service.store_crossings, profile=state.profile),
+                partial(service.write_crossings, profile=state.profile),
                 name="crossing-recorder",
                 max_queued=MAX_WAITING_DECISIONS,
             )
@@ -151,6 +153,8 @@ async def post_crossing(
         ) from None
     if not created:
         response.status_code = status.HTTP_200_OK
+    if isinstance(event, service.NewCrossing):  # the answer is made here, off the write lock
+        return CrossingOut.model_validate(event.as_document())
     return CrossingOut.model_validate(event)
 
 

@@ -116,6 +116,12 @@ def scenario_store_crossings(w: World) -> Call:
     return lambda: service.store_crossings(w.session, batch, profile=w.profile)
 
 
+def scenario_write_crossings(w: World) -> Call:
+    _rules(w)
+    batch = [_prepared(w), _prepared(w)]
+    return lambda: service.write_crossings(w.session, batch, profile=w.profile)
+
+
 def scenario_add_rule_set(w: World) -> Call:
     document = rule_set("audited-add", utcnow())
     return lambda: service.add_rule_set(w.session, document, profile=w.profile, actor=w.actor)
@@ -128,6 +134,7 @@ def scenario_active_rule_set(w: World) -> Call:
 EVENT_WRITES: dict[str, tuple[Scenario, frozenset[str]]] = {
     f"{P}.record_crossing": (scenario_record_crossing, frozenset({"crossing:event:decide"})),
     f"{P}.store_crossings": (scenario_store_crossings, frozenset({"crossing:event:decide"})),
+    f"{P}.write_crossings": (scenario_write_crossings, frozenset({"crossing:event:decide"})),
     f"{P}.add_rule_set": (scenario_add_rule_set, frozenset({"crossing:rule_set:add"})),
     f"{P}.active_rule_set": (scenario_active_rule_set, frozenset({"crossing:rule_set:add"})),
 }
