@@ -13,12 +13,20 @@ import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
+from sqlalchemy import Table as SATable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hetao.audit.service import Actor, json_stable, record_event
+from hetao.audit.service import (
+    Actor,
+    LockedHead,
+    NewEvent,
+    json_stable,
+    record_event,
+    record_events,
+)
 from hetao.auth.models import User
 from hetao.auth.principal import Principal, Role
 from hetao.crossing.facts import Outcome
@@ -33,7 +41,7 @@ from hetao.crossing.inspection_models import (
     Seizure,
 )
 from hetao.crossing.models import CrossingDecision
-from hetao.db import utcnow
+from hetao.db import DriverInsert, utcnow
 from hetao.errors import (
     Conflict,
     FieldProblem,
@@ -170,8 +178,13 @@ def _audit(session: Session, tag: str, subject_id: int, actor: Actor, **data: An
         subject_type=tag.split(":")[1],
         subject_id=subject_id,
         actor=actor,
-        data={k: json_stable(v) for k, v in data.items() if v is not None},
+        data=_event_data(data),
     )
+
+
+def _event_data(data: dict[str, Any]) -> dict[str, Any]:
+    """An audit event's data: stable JSON values, absent ones left out."""
+    return {k: json_stable(v) for k, v in data.items() if v is not None}
 
 
 _Row = TypeVar("_Row")
@@ -358,12 +371,77 @@ def open_inspection(
         "crossing:inspection:open",
         inspection.id,
         actor,
-        decision=decision_id,
-        crossing_point=crossing_point,
-        line=inspection.line,
-        reopened=existing is not None or None,
+        **_opened(decision_id, crossing_point, inspection.line, reopened=existing is not None),
     )
     return inspection
+
+
+def _opened(decision_id: int, crossing_point: str, line: str, *, reopened: bool) -> dict[str, Any]:
+    """The data of an inspection's open event."""
+    return {
+        "decision": decision_id,
+        "crossing_point": crossing_point,
+        "line": line,
+        "reopened": reopened or None,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class NewInspection:
+    """An inspection to queue for a decision made INSPECT in the same transaction."""
+
+    decision_id: int
+    crossing_point: str
+    line: str
+    opened_at: dt.datetime
+    actor: Actor
+    request_id: str | None
+
+
+_INSERT_INSPECTIONS = DriverInsert(
+    cast(SATable, Inspection.__table__),
+    ["decision_id", "crossing_point", "line", "status", "opened_at"],
+)
+
+
+def queue_new_inspections(
+    session: Session, new: Sequence[NewInspection], *, locked: LockedHead | None = None
+) -> list[int]:
+    """Queue inspections for decisions this transaction has just made INSPECT, in one insert
+    and one append of their open events (after ``locked``, the caller's audit head, if any).
+
+    What ``open_inspection`` checks first holds for such decisions by construction (no
+    inspection or override can exist yet, the point is the decision's own): opening them
+    one by one through the ORM was a fifth of a batch's time under the write lock.
+    """
+    if not new:
+        return []
+    ids = _INSERT_INSPECTIONS.ids(
+        session.connection(),
+        [
+            {
+                "decision_id": n.decision_id,
+                "crossing_point": n.crossing_point,
+                "line": n.line,
+                "status": S.QUEUED,
+                "opened_at": n.opened_at,
+            }
+            for n in new
+        ],
+    )
+    opened = [
+        NewEvent(
+            "crossing:inspection:open",
+            subject_type="inspection",
+            subject_id=inspection_id,
+            actor=n.actor,
+            data=_event_data(_opened(n.decision_id, n.crossing_point, n.line, reopened=False)),
+            request_id=n.request_id,
+        )
+        for inspection_id, n in zip(ids, new, strict=True)
+    ]
+    record_events(session, opened, locked=locked)
+    return ids
 
 
 def _assign_to(

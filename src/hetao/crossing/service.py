@@ -46,7 +46,7 @@ from hetao.crossing.facts import (
     facts_from_json,
 )
 from hetao.crossing.gather import CredentialCheck
-from hetao.crossing.inspections import open_inspection
+from hetao.crossing.inspections import NewInspection, queue_new_inspections
 from hetao.crossing.models import CrossingDecision, CrossingEvent, SelectionCounter
 from hetao.crossing.models import RuleSet as StoredRuleSet
 from hetao.crossing.rules import RuleSet, load_rule_set, shipped_rule_set
@@ -548,22 +548,24 @@ def write_crossings(
         ):
             events[key] = NewCrossing(event_id, decision_id, event_row, decision_row)
     _add_counts(session, counters)
-    record_events(
-        session, [_decide_event(p, events[k], d) for k, (p, _, _, d) in new.items()], locked=head
+    decided = [_decide_event(p, events[k], d) for k, (p, _, _, d) in new.items()]
+    record_events(session, decided, locked=head)
+    queue_new_inspections(
+        session,
+        [
+            NewInspection(
+                events[key].decision_id,
+                prepared.point.code,
+                prepared.point.line.value,
+                opened_at=prepared.received_at,
+                actor=prepared.actor,
+                request_id=prepared.request_id,
+            )
+            for key, (prepared, _, _, decision) in new.items()
+            if decision.outcome is Outcome.INSPECT
+        ],
+        locked=head,
     )
-    for key, (prepared, _, _, decision) in new.items():
-        if decision.outcome is Outcome.INSPECT:
-            token = current_request_id.set(prepared.request_id)
-            try:
-                open_inspection(
-                    session,
-                    events[key].decision_id,
-                    crossing_point=prepared.point.code,
-                    actor=prepared.actor,
-                    now=prepared.received_at,
-                )
-            finally:
-                current_request_id.reset(token)
     return [r if not isinstance(r, PreparedCrossing) else _outcome(r, new, events) for r in results]
 
 

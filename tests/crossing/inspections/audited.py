@@ -19,6 +19,7 @@ from hetao.auth.principal import Role
 from hetao.crossing import inspections as service
 from hetao.crossing.facts import Outcome
 from hetao.crossing.inspection_models import AdjustmentProposal, Inspection, InspectionResult
+from hetao.db import utcnow
 from hetao.profiles import ZoneProfile
 from ledger.support import admit
 
@@ -69,6 +70,14 @@ def scenario_open_inspection(w: World) -> Call:
     return lambda: service.open_inspection(
         w.session, decision.id, crossing_point=FIRST_POINT, actor=GATE
     )
+
+
+def scenario_queue_new_inspections(w: World) -> Call:
+    decision = decided(w.session)
+    new = service.NewInspection(
+        decision.id, FIRST_POINT, decision.event.line, utcnow(), actor=GATE, request_id=None
+    )
+    return lambda: service.queue_new_inspections(w.session, [new])
 
 
 def scenario_assign(w: World) -> Call:
@@ -236,6 +245,10 @@ def scenario_least_loaded(w: World) -> Call:
 
 INSPECTION_WRITES: dict[str, tuple[Scenario, frozenset[str]]] = {
     f"{P}.open_inspection": (scenario_open_inspection, frozenset({"crossing:inspection:open"})),
+    f"{P}.queue_new_inspections": (
+        scenario_queue_new_inspections,
+        frozenset({"crossing:inspection:open"}),
+    ),
     f"{P}.assign": (scenario_assign, frozenset({"crossing:inspection:assign"})),
     f"{P}.assign_next": (scenario_assign_next, frozenset({"crossing:inspection:assign"})),
     f"{P}.start": (scenario_start, frozenset({"crossing:inspection:start"})),

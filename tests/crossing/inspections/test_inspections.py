@@ -18,6 +18,7 @@ from crossing.inspections.support import (
     officer,
     tags,
 )
+from hetao.audit.models import AuditEvent
 from hetao.auth.principal import Principal, Role
 from hetao.crossing import inspections as service
 from hetao.crossing.facts import Outcome
@@ -70,6 +71,41 @@ class TestQueue:
         assert first.status is S.QUEUED
         assert first.line == "first"
         assert tags(session, "inspection", first.id) == ["crossing:inspection:open"]
+
+    def test_a_crossing_batch_queues_the_inspection_open_inspection_would_open(
+        self, session: Session
+    ) -> None:
+        one, other = decided(session), decided(session)
+        by_one = service.open_inspection(
+            session, one.id, crossing_point=FIRST_POINT, actor=GATE, now=T0
+        )
+        [other_id] = service.queue_new_inspections(
+            session,
+            [service.NewInspection(other.id, FIRST_POINT, "first", T0, GATE, request_id=None)],
+        )
+        session.flush()
+        by_batch = session.get(Inspection, other_id)
+        assert by_batch is not None
+
+        def seen(inspection: Inspection) -> tuple[object, ...]:
+            return (inspection.status, inspection.line, inspection.crossing_point,
+                    inspection.opened_at, inspection.assigned_to)  # fmt: skip
+
+        assert seen(by_batch) == seen(by_one)
+        [one_event, other_event] = (
+            session.scalars(
+                select(AuditEvent).where(
+                    AuditEvent.tag == "crossing:inspection:open",
+                    AuditEvent.subject_id == str(inspection_id),
+                )
+            ).one()
+            for inspection_id in (by_one.id, other_id)
+        )
+        assert {**other_event.data, "decision": one.id} == one_event.data
+        assert (other_event.actor, other_event.subject_type) == (
+            one_event.actor,
+            one_event.subject_type,
+        )
 
     @pytest.mark.parametrize("outcome", [Outcome.RELEASE, Outcome.REFUSE])
     def test_only_an_inspect_outcome_opens_an_inspection(
