@@ -406,12 +406,19 @@ class DriverWrite:
         if compiled is None:
             sql = cast(SQLCompiler, cast(Any, self.statement).compile(dialect=dialect))
             compiled = self._compiled[dialect.name] = _Compiled.of(sql, dialect)
-        cursor = connection.connection.cursor()
-        try:
-            arguments = [compiled.arguments(row) for row in rows]
-            _run(connection, cursor, compiled.sql, arguments, many=True)
-        finally:
-            cursor.close()
+        _write_many(connection, compiled, rows)
+
+
+def _write_many(
+    connection: Connection, compiled: _Compiled, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """One statement for each parameter set in ``rows``, in one call to the driver."""
+    cursor = connection.connection.cursor()
+    try:
+        arguments = [compiled.arguments(row) for row in rows]
+        _run(connection, cursor, compiled.sql, arguments, many=True)
+    finally:
+        cursor.close()
 
 
 class DriverInsert:
@@ -457,13 +464,7 @@ class DriverInsert:
         """Insert ``rows`` in one call to the driver."""
         if not rows:
             return
-        compiled = self._for(connection.dialect, returning=False)
-        cursor = connection.connection.cursor()
-        try:
-            arguments = [compiled.arguments(row) for row in rows]
-            _run(connection, cursor, compiled.sql, arguments, many=True)
-        finally:
-            cursor.close()
+        _write_many(connection, self._for(connection.dialect, returning=False), rows)
 
     def ids(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> list[int]:
         """Insert ``rows``; their new primary keys, in the order of ``rows``."""
