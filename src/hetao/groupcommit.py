@@ -22,7 +22,7 @@ from typing import Generic, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from hetao.db import unit_of_work
+from hetao.db import unit_of_work, writer_lock_waits_in_kernel
 
 log = logging.getLogger("hetao.groupcommit")
 
@@ -119,6 +119,10 @@ class GroupCommitter(Generic[Item, Result]):
             thread.join(timeout)
 
     def _run(self) -> None:
+        with writer_lock_waits_in_kernel():  # this thread's transactions never overlap
+            self._serve()
+
+    def _serve(self) -> None:
         while True:
             try:
                 first = self._queue.get(timeout=self._idle_seconds)
