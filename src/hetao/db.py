@@ -38,6 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -271,15 +272,20 @@ def _configure_sqlite(engine: Engine, database_file: str | None) -> None:
             dbapi_connection.execute("BEGIN")
             return
         queued = isinstance(dbapi_connection, _WriterQueueConnection)
-        if queued:
-            dbapi_connection.take_writer_lock()
         try:
-            # IMMEDIATE takes the write lock up front, so two writers queue instead of deadlocking.
-            dbapi_connection.execute("BEGIN IMMEDIATE")
-        except BaseException:
             if queued:
-                dbapi_connection.release_writer_lock()
-            raise
+                dbapi_connection.take_writer_lock()
+            try:
+                # IMMEDIATE takes the write lock up front: two writers queue, never deadlock.
+                dbapi_connection.execute("BEGIN IMMEDIATE")
+            except BaseException:
+                if queued:
+                    dbapi_connection.release_writer_lock()
+                raise
+        except sqlite3.OperationalError as error:
+            # Wrapped as SQLAlchemy wraps the driver's errors, so that a busy database is
+            # answered 503 with Retry-After (hetao.api.problems), not 500.
+            raise OperationalError("BEGIN IMMEDIATE", None, error) from error
 
 
 def _canonical_json(value: Any) -> str:
