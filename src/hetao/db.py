@@ -170,8 +170,8 @@ class _WriterQueueConnection(sqlite3.Connection):
     """
 
     writer_lock_fd: int | None = None
-    holds_writer_lock = False
-    #: The thread that took the lock (its count goes down on release, whoever releases).
+    #: The thread that took the lock, while it is held (its count goes down on release,
+    #: whichever thread releases).
     writer_lock_taker: int | None = None
 
     def take_writer_lock(self) -> None:
@@ -182,14 +182,13 @@ class _WriterQueueConnection(sqlite3.Connection):
         opens a second one would then wait forever; this way it fails as SQLite's own lock
         would.
         """
-        if self.writer_lock_fd is None or self.holds_writer_lock:
+        if self.writer_lock_fd is None or self.writer_lock_taker is not None:
             return
         thread = threading.get_ident()
         if _WRITER_LOCKS.may_block(thread):
             fcntl.flock(self.writer_lock_fd, fcntl.LOCK_EX)  # the GIL is free while it waits
         else:
             self._poll_writer_lock(self.writer_lock_fd)
-        self.holds_writer_lock = True
         self.writer_lock_taker = thread
         _WRITER_LOCKS.taken(thread)
 
@@ -207,12 +206,10 @@ class _WriterQueueConnection(sqlite3.Connection):
                 return
 
     def release_writer_lock(self) -> None:
-        if self.holds_writer_lock and self.writer_lock_fd is not None:
-            self.holds_writer_lock = False
+        if self.writer_lock_taker is not None and self.writer_lock_fd is not None:
             fcntl.flock(self.writer_lock_fd, fcntl.LOCK_UN)
-            if self.writer_lock_taker is not None:
-                _WRITER_LOCKS.released(self.writer_lock_taker)
-                self.writer_lock_taker = None
+            _WRITER_LOCKS.released(self.writer_lock_taker)
+            self.writer_lock_taker = None
 
     def commit(self) -> None:
         try:
@@ -392,14 +389,23 @@ class _Compiled:
 
 
 def _run(
-    connection: Connection, cursor: Any, sql: str, arguments: Any, *, many: bool = False
+    connection: Connection,
+    cursor: Any,
+    sql: str,
+    arguments: Any,
+    *,
+    many: bool = False,
+    returning: bool = False,
 ) -> None:
     """Execute on the driver's cursor; SQLAlchemy's cursor events still see the statement
-    (with no execution context), so listeners that watch every write keep working."""
+    (with no execution context), so listeners that watch every write keep working.
+    ``returning`` keeps each parameter set's rows of an executemany (psycopg only)."""
     dispatch = connection.dispatch
     if dispatch.before_cursor_execute:
         dispatch.before_cursor_execute(connection, cursor, sql, arguments, None, many)
-    if many:
+    if returning:
+        cursor.executemany(sql, arguments, returning=True)
+    elif many:
         cursor.executemany(sql, arguments)
     else:
         cursor.execute(sql, arguments)
@@ -407,7 +413,22 @@ def _run(
         dispatch.after_cursor_execute(connection, cursor, sql, arguments, None, many)
 
 
-class DriverQuery(Generic[RowT]):
+class _OneStatement:
+    """A Core statement and, per dialect, its compiled form."""
+
+    def __init__(self, statement: Executable) -> None:
+        self.statement = statement
+        self._compiled: dict[str, _Compiled] = {}
+
+    def _for(self, dialect: Dialect) -> _Compiled:
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            sql = cast(SQLCompiler, cast(Any, self.statement).compile(dialect=dialect))
+            compiled = self._compiled[dialect.name] = _Compiled.of(sql, dialect)
+        return compiled
+
+
+class DriverQuery(_OneStatement, Generic[RowT]):
     """A Core SELECT compiled once per dialect and run on the driver's own cursor.
 
     For the few reads a gate request makes every time (its token, the traveller, the
@@ -426,18 +447,11 @@ class DriverQuery(Generic[RowT]):
                 f"{row.__name__} has fields {fields}, the statement selects"
                 f" {tuple(column.key for column in columns)}"
             )
-        self.statement = statement
+        super().__init__(statement)
+        self.statement: Select[*tuple[Any, ...]] = statement
         self._types = [column.type for column in columns]
         self._make: Callable[[Iterable[Any]], RowT] = cast(Any, row)._make
-        self._compiled: dict[str, _Compiled] = {}
         self._results: dict[str, list[_Processor]] = {}
-
-    def _for(self, dialect: Dialect) -> _Compiled:
-        compiled = self._compiled.get(dialect.name)
-        if compiled is None:
-            compiled = _Compiled.of(self.statement.compile(dialect=dialect), dialect)
-            self._compiled[dialect.name] = compiled
-        return compiled
 
     def _result_processors(self, dialect: Dialect, description: Any) -> list[_Processor]:
         processors = self._results.get(dialect.name)
@@ -474,24 +488,14 @@ class DriverQuery(Generic[RowT]):
         return rows[0] if rows else None
 
 
-class DriverWrite:
+class DriverWrite(_OneStatement):
     """An UPDATE, or an INSERT with its own conflict handling, compiled once per dialect and
     run on the driver's cursor for each set of parameters (see DriverInsert for why)."""
 
-    def __init__(self, statement: Executable) -> None:
-        self.statement = statement
-        self._compiled: dict[str, _Compiled] = {}
-
     def write(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         """Run the statement once per parameter set in ``rows``, in one call to the driver."""
-        if not rows:
-            return
-        dialect = connection.dialect
-        compiled = self._compiled.get(dialect.name)
-        if compiled is None:
-            sql = cast(SQLCompiler, cast(Any, self.statement).compile(dialect=dialect))
-            compiled = self._compiled[dialect.name] = _Compiled.of(sql, dialect)
-        _write_many(connection, compiled, rows)
+        if rows:
+            _write_many(connection, self._for(connection.dialect), rows)
 
 
 def _write_many(
@@ -563,20 +567,11 @@ class DriverInsert:
         try:
             if dialect.driver == "psycopg":
                 # One pipelined round trip for all rows, each row's RETURNING a result set.
-                dispatch = connection.dispatch
-                if dispatch.before_cursor_execute:
-                    dispatch.before_cursor_execute(
-                        connection, cursor, compiled.sql, arguments, None, True
-                    )
-                cursor.executemany(compiled.sql, arguments, returning=True)
+                _run(connection, cursor, compiled.sql, arguments, many=True, returning=True)
                 while True:
                     ids.append(cursor.fetchone()[0])
                     if not cursor.nextset():
                         break
-                if dispatch.after_cursor_execute:
-                    dispatch.after_cursor_execute(
-                        connection, cursor, compiled.sql, arguments, None, True
-                    )
             else:  # a local database: a statement per row costs microseconds
                 for row_arguments in arguments:
                     _run(connection, cursor, compiled.sql, row_arguments)
