@@ -742,13 +742,13 @@ def record_crossing(
         credentials=credentials,
         now=now,
     )
-    [result] = store_crossings(session, [prepared], profile=profile)
+    [result] = write_crossings(session, [prepared], profile=profile)
     if isinstance(result, Exception):
         raise result
-    event, created = result
-    if created:  # the stored row, attached to the caller's session
-        event = get_crossing(session, event.id)
-    return event, created
+    written, created = result
+    if isinstance(written, NewCrossing):  # the stored row, attached to the caller's session
+        return get_crossing(session, written.id), created
+    return written, created
 
 
 def _decision_row(
