@@ -396,7 +396,7 @@ def prepare_crossing(
         point=point,
         profile=profile,
         credentials=credentials,
-        read_counters=False,  # store_crossings reads them under the write lock
+        read_counters=False,  # write_crossings reads them under the write lock
     )
     return PreparedCrossing(
         payload=payload,
@@ -475,18 +475,6 @@ _FIND_EVENT = DriverQuery(
     ),
     _EventId,
 )
-
-
-def store_crossings(
-    session: Session, batch: Sequence[PreparedCrossing], *, profile: ZoneProfile
-) -> list[Stored | Exception]:
-    """``write_crossings``, with each new event as an (unattached) ORM object."""
-    return [
-        (result[0].as_event(), result[1])
-        if not isinstance(result, Exception) and isinstance(result[0], NewCrossing)
-        else cast("Stored | Exception", result)
-        for result in write_crossings(session, batch, profile=profile)
-    ]
 
 
 def write_crossings(
@@ -861,7 +849,6 @@ __all__ = [
     "rule_set_by_version",
     "rule_set_in_force",
     "seed_for",
-    "store_crossings",
     "write_crossings",
 ]
 

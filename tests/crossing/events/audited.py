@@ -110,12 +110,6 @@ def _prepared(w: World, point: str = "FBZ_CHANNEL_1") -> service.PreparedCrossin
     )
 
 
-def scenario_store_crossings(w: World) -> Call:
-    _rules(w)
-    batch = [_prepared(w), _prepared(w)]  # a retry in the same batch: one event
-    return lambda: service.store_crossings(w.session, batch, profile=w.profile)
-
-
 def scenario_write_crossings(w: World) -> Call:
     _rules(w)
     batch = [_prepared(w), _prepared(w)]
@@ -133,7 +127,6 @@ def scenario_active_rule_set(w: World) -> Call:
 
 EVENT_WRITES: dict[str, tuple[Scenario, frozenset[str]]] = {
     f"{P}.record_crossing": (scenario_record_crossing, frozenset({"crossing:event:decide"})),
-    f"{P}.store_crossings": (scenario_store_crossings, frozenset({"crossing:event:decide"})),
     f"{P}.write_crossings": (scenario_write_crossings, frozenset({"crossing:event:decide"})),
     f"{P}.add_rule_set": (scenario_add_rule_set, frozenset({"crossing:rule_set:add"})),
     f"{P}.active_rule_set": (scenario_active_rule_set, frozenset({"crossing:rule_set:add"})),
@@ -221,7 +214,7 @@ EVENT_READS: dict[str, tuple[str, Scenario]] = {
     ),
     f"{P}.payload_hash": ("hashes a payload", lambda w: lambda: service.payload_hash(_event())),
     f"{P}.prepare_crossing": (
-        "checks an event and gathers its facts; the write is store_crossings'",
+        "checks an event and gathers its facts; the write is write_crossings'",
         lambda w: lambda: _prepared(w),
     ),
     f"{P}.get_crossing": ("reads one crossing", scenario_get_crossing),

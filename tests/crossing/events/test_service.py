@@ -372,12 +372,13 @@ class TestDecisions:
             prepared(CHANNEL1_GATE, yesterday),
         ]
 
-        results = service.store_crossings(session, batch, profile=profile)
+        results = service.write_crossings(session, batch, profile=profile)
 
         seen = []
         for result in results:
             assert not isinstance(result, Exception)
-            seen.append(result[0].decision.inputs["selection"]["crossings_in_period"])
+            assert isinstance(result[0], service.NewCrossing)
+            seen.append(result[0].decision_row["inputs"]["selection"]["crossings_in_period"])
         assert seen == [0, 1, 0]
         counters = {
             (c.crossing_point, c.period_start): c.crossings
