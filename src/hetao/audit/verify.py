@@ -7,15 +7,18 @@ The core (`verify_log`) is pure over plain records so the mutation tests can tam
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hetao.audit.chain import GENESIS, EventFacts, canonical_bytes, chain_link, event_leaf
+from hetao.audit.chain import GENESIS, EventFacts, canonical_bytes, chain_link
 from hetao.audit.checkpoints import SignedCheckpoint
 from hetao.audit.merkle import (
     CompactRange,
@@ -24,7 +27,7 @@ from hetao.audit.merkle import (
     leaf_hash,
     root_from_leaf_hashes,
 )
-from hetao.audit.models import AuditEvent, AuditHead
+from hetao.audit.models import AuditEvent
 from hetao.errors import NotFound
 
 
@@ -41,16 +44,45 @@ class StoredEvent:
     data_json: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class UnreadableEvent:
+    """A stored row that does not decode into an event: by itself evidence of tampering.
+
+    ``seq`` is None when the sequence number itself is unreadable; ``problem`` says what is
+    wrong, e.g. "its seq is NULL, not an integer".
+    """
+
+    seq: int | None
+    problem: str
+
+
+class _UnreadableContent(Exception):
+    """An event's content cannot be turned into its canonical bytes."""
+
+
 def _leaf_of(stored: StoredEvent) -> bytes:
-    if stored.data_json is not None:
-        leaf = leaf_hash(canonical_bytes(stored.facts, data_json=stored.data_json))
-        if leaf == stored.leaf_hash:
-            return leaf
-        # Stored text in another spelling (e.g. written before canonical storage): decide on
-        # the content, not the spelling.
-        facts = replace(stored.facts, data=json.loads(stored.data_json))
-        return event_leaf(facts)
-    return event_leaf(stored.facts)
+    """The leaf hash of what the event says; _UnreadableContent when it cannot be hashed."""
+    if stored.data_json is None:
+        return _hashed(stored.facts)
+    leaf = _hashed(stored.facts, stored.data_json)
+    if leaf == stored.leaf_hash:
+        return leaf
+    # Stored text in another spelling (e.g. written before canonical storage): decide on the
+    # content, not the spelling.
+    try:
+        data = json.loads(stored.data_json)
+    except (ValueError, RecursionError) as error:
+        raise _UnreadableContent(f"its data is not valid JSON ({error})") from error
+    return _hashed(replace(stored.facts, data=data))
+
+
+def _hashed(facts: EventFacts, data_json: str | None = None) -> bytes:
+    """The leaf hash of the canonical bytes; values the platform never writes (NaN in data, an
+    instant out of range, a number where text belongs) raise _UnreadableContent."""
+    try:
+        return leaf_hash(canonical_bytes(facts, data_json=data_json))
+    except (TypeError, ValueError, OverflowError, RecursionError) as error:
+        raise _UnreadableContent(f"its content cannot be hashed ({error})") from error
 
 
 @dataclass(slots=True)
@@ -70,13 +102,42 @@ class Report:
 
 
 def verify_log(
-    events: Iterable[StoredEvent],
+    events: Iterable[StoredEvent | UnreadableEvent],
     checkpoints: Sequence[SignedCheckpoint],
     public_key: Ed25519PublicKey | None,
     *,
     head: tuple[int, bytes] | None = None,
 ) -> Report:
     """Check every event against the chain and every checkpoint against the Merkle tree."""
+    unplaced: list[str] = []
+    report = _verify_sequence(_placed(events, unplaced), checkpoints, public_key, head=head)
+    # A row without a readable seq cannot be placed: the gap it leaves names the event; a
+    # log that holds without it has a row too many.
+    if unplaced and report.ok:
+        return report.fail(None, f"a row outside the sequence: {unplaced[0]}")
+    return report
+
+
+def _placed(
+    events: Iterable[StoredEvent | UnreadableEvent], unplaced: list[str]
+) -> Iterator[tuple[int, StoredEvent | UnreadableEvent]]:
+    """Each row with its sequence number; the problems of rows without one go to ``unplaced``."""
+    for stored in events:
+        if isinstance(stored, StoredEvent):
+            yield stored.facts.seq, stored
+        elif stored.seq is None:
+            unplaced.append(stored.problem)
+        else:
+            yield stored.seq, stored
+
+
+def _verify_sequence(
+    events: Iterable[tuple[int, StoredEvent | UnreadableEvent]],
+    checkpoints: Sequence[SignedCheckpoint],
+    public_key: Ed25519PublicKey | None,
+    *,
+    head: tuple[int, bytes] | None,
+) -> Report:
     report = Report()
     by_size: dict[int, SignedCheckpoint] = {}
     for checkpoint in checkpoints:
@@ -88,12 +149,16 @@ def verify_log(
     frontier = CompactRange()
     expected = 1
     last_good_checkpoint = 0
-    for stored in events:
-        seq = stored.facts.seq
+    for seq, stored in events:
         if seq != expected:
             what = "missing" if seq > expected else "out of order or repeated"
             return report.fail(expected, f"event {expected} is {what} (found seq {seq})")
-        leaf = _leaf_of(stored)
+        if isinstance(stored, UnreadableEvent):
+            return report.fail(seq, f"event {seq}: {stored.problem}")
+        try:
+            leaf = _leaf_of(stored)
+        except _UnreadableContent as error:
+            return report.fail(seq, f"event {seq}: {error}")
         if leaf != stored.leaf_hash:
             return report.fail(seq, f"event {seq}: content does not match its leaf hash")
         previous = chain_link(previous, leaf)
@@ -135,37 +200,119 @@ def verify_log(
 
 
 _READ = (
-    "SELECT seq, occurred_at, tag, subject_type, subject_id, actor, request_id, "
+    "SELECT seq, {occurred_at}, tag, subject_type, subject_id, actor, request_id, "
     "CAST(data AS TEXT), leaf_hash, chain_hash FROM audit_events ORDER BY seq"
 )
+_READ_HEAD = "SELECT size, chain_hash FROM audit_head WHERE id = 1"
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+#: A column read raw: its name, the Python types its value may arrive as, and those in words.
+_Column = tuple[str, tuple[type, ...], str]
+_TEXT, _HASH = ((str,), "text"), ((bytes,), "bytes")
+_HEAD_COLUMNS: tuple[_Column, ...] = (("size", (int,), "an integer"), ("chain_hash", *_HASH))
 
 
-def _instant(value: str | dt.datetime) -> dt.datetime:
-    """SQLite returns stored text (always UTC), PostgreSQL an aware datetime."""
-    instant = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+def _instant_from_text(value: str) -> dt.datetime:
+    """SQLite keeps the instant as the text the platform wrote: UTC without an offset."""
+    instant = dt.datetime.fromisoformat(value)
     return instant if instant.tzinfo else instant.replace(tzinfo=dt.UTC)
 
 
-def stored_events(session: Session, *, batch: int = 20_000) -> Iterator[StoredEvent]:
-    """Every event in sequence order, streamed from the driver's cursor.
+def _instant_from_epoch(seconds: Decimal) -> dt.datetime:
+    """PostgreSQL's instant as exact seconds since 1970: a number the driver loads whatever
+    the column holds, where a timestamptz of infinity or past year 9999 makes it raise."""
+    try:
+        return _EPOCH + dt.timedelta(microseconds=int(seconds * 1_000_000))
+    except ArithmeticError as error:  # OverflowError, decimal.InvalidOperation
+        raise ValueError(f"{seconds} s after 1970-01-01 is out of range") from error
+
+
+@dataclass(frozen=True, slots=True)
+class _Dialect:
+    """How one database returns the instant: the SQL read, its Python type, its decoding."""
+
+    occurred_at: str
+    instant_type: type
+    instant: Callable[[Any], dt.datetime]
+
+
+_DIALECTS = {
+    "sqlite": _Dialect("occurred_at", str, _instant_from_text),
+    "postgresql": _Dialect("EXTRACT(EPOCH FROM occurred_at)", Decimal, _instant_from_epoch),
+}
+
+
+def _misfit(columns: Sequence[_Column], row: Sequence[Any]) -> str:
+    """The first value of ``row`` not of its column's types, said as "its seq is NULL, ..."."""
+    for (name, allowed, expected), value in zip(columns, row, strict=True):
+        if type(value) not in allowed:
+            shown = "NULL" if value is None else repr(value)
+            shown = shown if len(shown) <= 60 else shown[:57] + "..."
+            return f"its {name} is {shown}, not {expected}"
+    raise ValueError("every value has its column's type")
+
+
+class _RowDecoder:
+    """Turns a raw row into a StoredEvent, or an UnreadableEvent saying what does not decode."""
+
+    def __init__(self, dialect: _Dialect) -> None:
+        self._instant = dialect.instant
+        # Raw values, since a type processor (UTC datetime, JSON) would raise on an edited
+        # value instead of letting the verifier report it; in the order of _READ.
+        self._columns: tuple[_Column, ...] = (
+            ("seq", (int,), "an integer"),
+            ("occurred_at", (dialect.instant_type,), "an instant"),
+            ("tag", *_TEXT),
+            ("subject_type", *_TEXT),
+            ("subject_id", *_TEXT),
+            ("actor", *_TEXT),
+            ("request_id", (str, type(None)), "text or NULL"),
+            ("data", *_TEXT),
+            ("leaf_hash", *_HASH),
+            ("chain_hash", *_HASH),
+        )
+        # Every well-typed row's tuple of value types: one set lookup checks a whole row.
+        self._accepted = frozenset(itertools.product(*(kinds for _, kinds, _ in self._columns)))
+
+    def decoded(self, row: Sequence[Any]) -> StoredEvent | UnreadableEvent:
+        seq, at, tag, subject_type, subject_id, actor, request_id, data, leaf, chained = row
+        if tuple(map(type, row)) not in self._accepted:
+            readable_seq = seq if type(seq) is int else None
+            return UnreadableEvent(readable_seq, _misfit(self._columns, row))
+        try:
+            occurred_at = self._instant(at)
+        except ValueError as error:
+            return UnreadableEvent(seq, f"its occurred_at is not an instant ({error})")
+        return StoredEvent(
+            # data is decoded only if its stored spelling does not hash (see _leaf_of).
+            facts=EventFacts(
+                seq, occurred_at, tag, subject_type, subject_id, actor, request_id, {}
+            ),
+            leaf_hash=leaf,
+            chain_hash=chained,
+            data_json=data,
+        )
+
+
+def stored_events(
+    session: Session, *, batch: int = 20_000
+) -> Iterator[StoredEvent | UnreadableEvent]:
+    """Every row of the log in sequence order, streamed from the driver's cursor; a row that
+    does not decode comes as an UnreadableEvent, never as an exception.
 
     Plain DBAPI rows rather than ORM objects or typed results: a million events must verify in
     seconds, and the per-row type processing would dominate.
     """
-    cursor = session.connection().exec_driver_sql(_READ).cursor
+    connection = session.connection()
+    dialect = _DIALECTS[connection.dialect.name]
+    decoder = _RowDecoder(dialect)
+    statement = _READ.format(occurred_at=dialect.occurred_at)
+    cursor = connection.exec_driver_sql(statement).cursor
     if cursor is None:  # pragma: no cover - a SELECT always has a cursor
         return
     while rows := cursor.fetchmany(batch):
-        for seq, at, tag, subject_type, subject_id, actor, request_id, data, leaf, chained in rows:
-            yield StoredEvent(
-                # data is decoded only if its stored spelling does not hash (see _leaf_of).
-                facts=EventFacts(
-                    seq, _instant(at), tag, subject_type, subject_id, actor, request_id, {}
-                ),
-                leaf_hash=bytes(leaf),
-                chain_hash=bytes(chained),
-                data_json=data,
-            )
+        for row in rows:
+            yield decoder.decoded(row)
 
 
 def to_stored(row: AuditEvent) -> StoredEvent:
@@ -189,9 +336,18 @@ def verify_database(
     session: Session, checkpoints: Sequence[SignedCheckpoint], public_key: Ed25519PublicKey | None
 ) -> Report:
     """Verify the log in the database against the exported checkpoints."""
-    head_row = session.get(AuditHead, 1)
-    head = (head_row.size, bytes(head_row.chain_hash)) if head_row is not None else (0, GENESIS)
-    return verify_log(stored_events(session), checkpoints, public_key, head=head)
+    head_row = session.connection().exec_driver_sql(_READ_HEAD).first()
+    if head_row is None:
+        return verify_log(stored_events(session), checkpoints, public_key, head=(0, GENESIS))
+    size, chain_hash = head_row
+    if type(size) is int and type(chain_hash) is bytes:
+        return verify_log(stored_events(session), checkpoints, public_key, head=(size, chain_hash))
+    # The events are still checked first: an altered event is named before the head.
+    report = verify_log(stored_events(session), checkpoints, public_key)
+    if not report.ok:
+        return report
+    head_problem = _misfit(_HEAD_COLUMNS, head_row)
+    return report.fail(None, f"the audit head is unreadable: {head_problem}")
 
 
 @dataclass(frozen=True, slots=True)
