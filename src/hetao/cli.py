@@ -103,8 +103,16 @@ def _profile(settings: Settings) -> ZoneProfile:
         _report(error)
 
 
+def _sessions(engine: Engine) -> sessionmaker[Session]:
+    """Sessions on ``engine`` with every model loaded: a flush resolves each foreign key's table,
+    so a command that imported only its own domain's models would fail on another's table."""
+    import hetao.models  # noqa: F401 (registers every table on Base.metadata)
+
+    return session_factory(engine)
+
+
 def _factory(settings: Settings, profile: ZoneProfile, engine: Engine) -> sessionmaker[Session]:
-    factory = session_factory(engine)
+    factory = _sessions(engine)
     enable_checkpoints(
         factory,
         checkpoint_policy(
@@ -435,7 +443,7 @@ def audit_checkpoint() -> None:
         signing_key=settings.audit_signing_key,
         store_dir=settings.resolve(profile.audit.checkpoint_store),
     )
-    factory = session_factory(engine)
+    factory = _sessions(engine)
     enable_checkpoints(factory, policy)
     try:
         with _translated_errors(), unit_of_work(factory) as session:
