@@ -8,18 +8,23 @@ alteration of the first N events, or their loss, is detected without trusting th
 from __future__ import annotations
 
 import base64
+import binascii
+import datetime as dt
 import hashlib
 import json
 import logging
 import os
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from hetao.errors import Conflict
 from hetao.secretfiles import read_or_create
 
 log = logging.getLogger("hetao.audit")
@@ -68,6 +73,54 @@ def load_public_key(pem: bytes) -> Ed25519PublicKey:
     return key
 
 
+#: Length of an Ed25519 signature.
+SIGNATURE_BYTES = 64
+#: Sequence numbers, hence tree sizes, are 64-bit integers in the database.
+MAX_TREE_SIZE = 2**63 - 1
+_HASH_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+def _json(text: str, what: str) -> Any:
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as error:
+        raise ValueError(f"{what} is not JSON ({error})") from error
+
+
+def _is_utc_instant(value: Any) -> bool:
+    """Whether ``value`` is ISO 8601 text of a UTC instant, as the signer writes issued_at."""
+    if not isinstance(value, str):
+        return False
+    try:
+        instant = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return instant.utcoffset() == dt.timedelta(0)
+
+
+def _is_hash(value: Any) -> bool:
+    return isinstance(value, str) and _HASH_HEX.fullmatch(value) is not None
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+#: Each field of a checkpoint body: whether a value fits it, and what fits, in words.
+_BODY_FIELDS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "v": (lambda value: type(value) is int and value == 1, "version 1"),
+    "log": (_is_text, "text"),
+    "tree_size": (
+        lambda value: type(value) is int and 1 <= value <= MAX_TREE_SIZE,
+        "a positive 64-bit integer",
+    ),
+    "root_hash": (_is_hash, "a hash in hex"),
+    "chain_hash": (_is_hash, "a hash in hex"),
+    "issued_at": (_is_utc_instant, "a UTC instant"),
+    "key_id": (_is_text, "text"),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class SignedCheckpoint:
     """A checkpoint body (canonical JSON) with its signature."""
@@ -105,8 +158,36 @@ class SignedCheckpoint:
 
     @classmethod
     def from_json(cls, text: str) -> SignedCheckpoint:
-        document = json.loads(text)
-        return cls(body=str(document["body"]), signature=str(document["signature"]))
+        """The checkpoint an exported file holds; ValueError saying what is wrong if it holds none.
+
+        Every field is checked here, so the properties above never raise on a loaded checkpoint.
+        """
+        document = _json(text, "it")
+        if not isinstance(document, dict) or sorted(document) != ["body", "signature"]:
+            raise ValueError('it is not an object of exactly "body" and "signature"')
+        body, signature = document["body"], document["signature"]
+        if not isinstance(body, str) or not isinstance(signature, str):
+            raise ValueError('its "body" and "signature" are not both text')
+        try:
+            raw_signature = base64.b64decode(signature, validate=True)
+        except binascii.Error as error:
+            raise ValueError(f"its signature is not base64 ({error})") from error
+        if len(raw_signature) != SIGNATURE_BYTES:
+            raise ValueError(
+                f"its signature is {len(raw_signature)} bytes, not an Ed25519 signature's "
+                f"{SIGNATURE_BYTES}"
+            )
+        fields = _json(body, "its body")
+        if not isinstance(fields, dict):
+            raise ValueError("its body is not a JSON object")
+        for name, (fits, expected) in _BODY_FIELDS.items():
+            if name not in fields:
+                raise ValueError(f"its body has no {name}")
+            if not fits(fields[name]):
+                shown = json.dumps(fields[name], ensure_ascii=False)
+                shown = shown if len(shown) <= 60 else shown[:57] + "..."
+                raise ValueError(f"its body's {name} is {shown}, not {expected}")
+        return cls(body=body, signature=signature)
 
 
 class Signer:
@@ -143,6 +224,48 @@ class Signer:
         return SignedCheckpoint(body=body, signature=signature)
 
 
+@dataclass(frozen=True, slots=True)
+class DamagedFile:
+    """An exported file that does not read as what it should hold: evidence of tampering."""
+
+    path: Path
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.problem}"
+
+
+class DamagedEvidence(Conflict):
+    """Audit evidence that cannot be read: a proof or listing built on it would be a lie."""
+
+    code = "audit-evidence-damaged"
+    title = "Audit evidence is damaged"
+
+
+class DamagedCheckpoints(DamagedEvidence):
+    """Exported checkpoint files (or the public key beside them) that do not read.
+
+    The detail names the files, not the server's directory; ``damaged`` has their paths.
+    """
+
+    def __init__(self, damaged: Sequence[DamagedFile]) -> None:
+        named = "; ".join(f"{file.path.name}: {file.problem}" for file in damaged)
+        super().__init__(
+            f"exported checkpoint files are damaged (restore them from the auditors' copy): {named}"
+        )
+        self.damaged = tuple(damaged)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportedCheckpoints:
+    """What an export directory holds: the checkpoints and key that read, and the files that do
+    not, which the verifier reports as tampering while it still checks the rest."""
+
+    checkpoints: list[SignedCheckpoint]
+    public_key: Ed25519PublicKey | None
+    damaged: list[DamagedFile]
+
+
 class CheckpointStore:
     """A directory of exported checkpoints (one file each) and the public key to check them."""
 
@@ -155,7 +278,7 @@ class CheckpointStore:
         key_file = self.directory / PUBLIC_KEY_FILE
         if not key_file.exists():
             key_file.write_bytes(public_key_pem(public_key))
-        target = self.directory / f"checkpoint-{checkpoint.tree_size:012d}.json"
+        target = self.directory / checkpoint_file_name(checkpoint.tree_size)
         text = checkpoint.to_json() + "\n"
         if target.exists():
             if target.read_text(encoding="utf-8") != text:
@@ -169,13 +292,66 @@ class CheckpointStore:
         os.replace(temporary, target)
         return target
 
+    def read(self) -> ExportedCheckpoints:
+        """Every exported checkpoint (smallest tree first) and the public key, and each file
+        that does not read; never raises for what a file holds."""
+        checkpoints: list[SignedCheckpoint] = []
+        damaged: list[DamagedFile] = []
+        if self.directory.is_dir():
+            for path in sorted(self.directory.glob("checkpoint-*.json")):
+                read = _read_checkpoint(path)
+                if isinstance(read, DamagedFile):
+                    damaged.append(read)
+                else:
+                    checkpoints.append(read)
+        key = _read_public_key(self.directory / PUBLIC_KEY_FILE)
+        if isinstance(key, DamagedFile):
+            damaged.append(key)
+            key = None
+        return ExportedCheckpoints(checkpoints, key, damaged)
+
     def load(self) -> list[SignedCheckpoint]:
-        """Every exported checkpoint, smallest tree first."""
-        if not self.directory.is_dir():
-            return []
-        files = sorted(self.directory.glob("checkpoint-*.json"))
-        return [SignedCheckpoint.from_json(f.read_text(encoding="utf-8")) for f in files]
+        """Every exported checkpoint, smallest tree first; DamagedCheckpoints naming each file
+        that does not read (a proof must not quietly rest on what is left)."""
+        exported = self.read()
+        if exported.damaged:
+            raise DamagedCheckpoints(exported.damaged)
+        return exported.checkpoints
 
     def public_key(self) -> Ed25519PublicKey | None:
-        key_file = self.directory / PUBLIC_KEY_FILE
-        return load_public_key(key_file.read_bytes()) if key_file.exists() else None
+        """The exported public key (None before the first export); DamagedCheckpoints if it
+        does not read."""
+        key = _read_public_key(self.directory / PUBLIC_KEY_FILE)
+        if isinstance(key, DamagedFile):
+            raise DamagedCheckpoints([key])
+        return key
+
+
+def _read_checkpoint(path: Path) -> SignedCheckpoint | DamagedFile:
+    try:
+        checkpoint = SignedCheckpoint.from_json(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        return DamagedFile(path, f"it is not UTF-8 text ({error.reason} at byte {error.start})")
+    except OSError as error:
+        return DamagedFile(path, f"it cannot be read ({error.strerror or error})")
+    except ValueError as error:
+        return DamagedFile(path, str(error))
+    # A copy under another checkpoint's name would pass for a checkpoint that is not there.
+    if path.name != checkpoint_file_name(checkpoint.tree_size):
+        return DamagedFile(path, f"its body is checkpoint {checkpoint.tree_size}'s")
+    return checkpoint
+
+
+def _read_public_key(path: Path) -> Ed25519PublicKey | DamagedFile | None:
+    if not path.exists():
+        return None
+    try:
+        return load_public_key(path.read_bytes())
+    except OSError as error:
+        return DamagedFile(path, f"it cannot be read ({error.strerror or error})")
+    except (ValueError, UnsupportedAlgorithm) as error:
+        return DamagedFile(path, f"it is not an Ed25519 public key in PEM ({error})")
+
+
+def checkpoint_file_name(tree_size: int) -> str:
+    return f"checkpoint-{tree_size:012d}.json"

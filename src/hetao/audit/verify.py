@@ -15,11 +15,11 @@ from decimal import Decimal
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import select
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from hetao.audit.chain import GENESIS, EventFacts, canonical_bytes, chain_link
-from hetao.audit.checkpoints import SignedCheckpoint
+from hetao.audit.checkpoints import DamagedEvidence, DamagedFile, SignedCheckpoint
 from hetao.audit.merkle import (
     CompactRange,
     consistency_proof,
@@ -27,7 +27,6 @@ from hetao.audit.merkle import (
     leaf_hash,
     root_from_leaf_hashes,
 )
-from hetao.audit.models import AuditEvent
 from hetao.errors import NotFound
 
 
@@ -56,6 +55,18 @@ class UnreadableEvent:
     problem: str
 
 
+class DamagedEvent(DamagedEvidence):
+    """A row a proof needs that is missing or does not read: evidence of tampering.
+
+    ``seq`` names the event (None when the row has no readable seq); the detail says what is
+    wrong in the verifier's words, e.g. "event 4: its data is not valid JSON (...)".
+    """
+
+    def __init__(self, seq: int | None, detail: str) -> None:
+        super().__init__(detail)
+        self.seq = seq
+
+
 class _UnreadableContent(Exception):
     """An event's content cannot be turned into its canonical bytes."""
 
@@ -69,11 +80,23 @@ def _leaf_of(stored: StoredEvent) -> bytes:
         return leaf
     # Stored text in another spelling (e.g. written before canonical storage): decide on the
     # content, not the spelling.
+    return _hashed(_with_data(stored).facts)
+
+
+def _with_data(stored: StoredEvent) -> StoredEvent:
+    """The event with its data decoded from the stored text; _UnreadableContent if not JSON."""
+    if stored.data_json is None:
+        return stored
     try:
         data = json.loads(stored.data_json)
     except (ValueError, RecursionError) as error:
         raise _UnreadableContent(f"its data is not valid JSON ({error})") from error
-    return _hashed(replace(stored.facts, data=data))
+    return replace(stored, facts=replace(stored.facts, data=data))
+
+
+def _misplaced(expected: int, seq: int) -> str:
+    what = "missing" if seq > expected else "out of order or repeated"
+    return f"event {expected} is {what} (found seq {seq})"
 
 
 def _hashed(facts: EventFacts, data_json: str | None = None) -> bytes:
@@ -95,6 +118,8 @@ class Report:
     first_bad_seq: int | None = None
     problem: str | None = None
     notes: list[str] = field(default_factory=list)
+    #: Exported files that do not read: tampering too, whatever the events say.
+    damaged: list[DamagedFile] = field(default_factory=list)
 
     def fail(self, seq: int | None, problem: str) -> Report:
         self.ok, self.first_bad_seq, self.problem = False, seq, problem
@@ -107,14 +132,21 @@ def verify_log(
     public_key: Ed25519PublicKey | None,
     *,
     head: tuple[int, bytes] | None = None,
+    damaged: Sequence[DamagedFile] = (),
 ) -> Report:
-    """Check every event against the chain and every checkpoint against the Merkle tree."""
+    """Check every event against the chain and every checkpoint against the Merkle tree.
+
+    ``damaged`` are exported files that did not read: each fails the report, and the events
+    are still checked against the checkpoints that did read.
+    """
     unplaced: list[str] = []
     report = _verify_sequence(_placed(events, unplaced), checkpoints, public_key, head=head)
     # A row without a readable seq cannot be placed: the gap it leaves names the event; a
     # log that holds without it has a row too many.
     if unplaced and report.ok:
-        return report.fail(None, f"a row outside the sequence: {unplaced[0]}")
+        report.fail(None, f"a row outside the sequence: {unplaced[0]}")
+    if damaged:
+        report.ok, report.damaged = False, list(damaged)
     return report
 
 
@@ -151,8 +183,7 @@ def _verify_sequence(
     last_good_checkpoint = 0
     for seq, stored in events:
         if seq != expected:
-            what = "missing" if seq > expected else "out of order or repeated"
-            return report.fail(expected, f"event {expected} is {what} (found seq {seq})")
+            return report.fail(expected, _misplaced(expected, seq))
         if isinstance(stored, UnreadableEvent):
             return report.fail(seq, f"event {seq}: {stored.problem}")
         try:
@@ -201,8 +232,11 @@ def _verify_sequence(
 
 _READ = (
     "SELECT seq, {occurred_at}, tag, subject_type, subject_id, actor, request_id, "
-    "CAST(data AS TEXT), leaf_hash, chain_hash FROM audit_events ORDER BY seq"
+    "CAST(data AS TEXT), leaf_hash, chain_hash FROM audit_events {where} ORDER BY seq"
 )
+_READ_LEAVES = "SELECT seq, leaf_hash FROM audit_events WHERE seq <= :size ORDER BY seq"
+#: Sequence numbers are 64-bit integers.
+MAX_SEQ = 2**63 - 1
 _READ_HEAD = "SELECT size, chain_hash FROM audit_head WHERE id = 1"
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -210,6 +244,7 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _Column = tuple[str, tuple[type, ...], str]
 _TEXT, _HASH = ((str,), "text"), ((bytes,), "bytes")
 _HEAD_COLUMNS: tuple[_Column, ...] = (("size", (int,), "an integer"), ("chain_hash", *_HASH))
+_LEAF_COLUMNS: tuple[_Column, ...] = (("seq", (int,), "an integer"), ("leaf_hash", *_HASH))
 
 
 def _instant_from_text(value: str) -> dt.datetime:
@@ -294,57 +329,75 @@ class _RowDecoder:
         )
 
 
-def stored_events(
-    session: Session, *, batch: int = 20_000
-) -> Iterator[StoredEvent | UnreadableEvent]:
-    """Every row of the log in sequence order, streamed from the driver's cursor; a row that
-    does not decode comes as an UnreadableEvent, never as an exception.
+def _raw_rows(
+    session: Session, statement: str, parameters: dict[str, int], *, batch: int = 20_000
+) -> Iterator[Sequence[Any]]:
+    """The rows of ``statement`` as the driver returns them, streamed from its cursor.
 
-    Plain DBAPI rows rather than ORM objects or typed results: a million events must verify in
-    seconds, and the per-row type processing would dominate.
+    Plain DBAPI rows rather than ORM objects or typed results: a type processor (UTC datetime,
+    JSON) raises on an edited value, and a million events must verify in seconds.
     """
-    connection = session.connection()
-    dialect = _DIALECTS[connection.dialect.name]
-    decoder = _RowDecoder(dialect)
-    statement = _READ.format(occurred_at=dialect.occurred_at)
-    cursor = connection.exec_driver_sql(statement).cursor
+    cursor = session.connection().execute(text(statement), parameters).cursor
     if cursor is None:  # pragma: no cover - a SELECT always has a cursor
         return
     while rows := cursor.fetchmany(batch):
-        for row in rows:
-            yield decoder.decoded(row)
+        yield from rows
 
 
-def to_stored(row: AuditEvent) -> StoredEvent:
-    return StoredEvent(
-        facts=EventFacts(
-            seq=row.seq,
-            occurred_at=row.occurred_at,
-            tag=row.tag,
-            subject_type=row.subject_type,
-            subject_id=row.subject_id,
-            actor=row.actor,
-            request_id=row.request_id,
-            data=row.data,
-        ),
-        leaf_hash=bytes(row.leaf_hash),
-        chain_hash=bytes(row.chain_hash),
-    )
+def stored_events(
+    session: Session, *, seq: int | None = None
+) -> Iterator[StoredEvent | UnreadableEvent]:
+    """Every row of the log in sequence order (only event ``seq``'s when given); a row that
+    does not decode comes as an UnreadableEvent, never as an exception."""
+    dialect = _DIALECTS[session.connection().dialect.name]
+    decoder = _RowDecoder(dialect)
+    where, parameters = ("", {}) if seq is None else ("WHERE seq = :seq", {"seq": seq})
+    statement = _READ.format(occurred_at=dialect.occurred_at, where=where)
+    for row in _raw_rows(session, statement, parameters):
+        yield decoder.decoded(row)
+
+
+def stored_leaf_hashes(session: Session, size: int) -> list[bytes]:
+    """The leaf hashes of events 1 to ``size`` as stored; DamagedEvent naming the first event
+    that is missing, out of place or without a hash (its content is not read)."""
+    leaves: list[bytes] = []
+    for row in _raw_rows(session, _READ_LEAVES, {"size": size}):
+        seq, leaf = row
+        expected = len(leaves) + 1
+        if type(seq) is not int:
+            raise DamagedEvent(None, f"a row outside the sequence: {_misfit(_LEAF_COLUMNS, row)}")
+        if seq != expected:
+            raise DamagedEvent(expected, _misplaced(expected, seq))
+        if type(leaf) is not bytes:
+            raise DamagedEvent(seq, f"event {seq}: {_misfit(_LEAF_COLUMNS, row)}")
+        leaves.append(leaf)
+    if len(leaves) < size:
+        missing = len(leaves) + 1
+        raise DamagedEvent(
+            missing, f"event {missing} is missing (the log ends at event {len(leaves)})"
+        )
+    return leaves
 
 
 def verify_database(
-    session: Session, checkpoints: Sequence[SignedCheckpoint], public_key: Ed25519PublicKey | None
+    session: Session,
+    checkpoints: Sequence[SignedCheckpoint],
+    public_key: Ed25519PublicKey | None,
+    *,
+    damaged: Sequence[DamagedFile] = (),
 ) -> Report:
-    """Verify the log in the database against the exported checkpoints."""
+    """Verify the log in the database against the exported checkpoints; ``damaged`` as for
+    verify_log."""
     head_row = session.connection().exec_driver_sql(_READ_HEAD).first()
+    events = stored_events(session)
     if head_row is None:
-        return verify_log(stored_events(session), checkpoints, public_key, head=(0, GENESIS))
+        return verify_log(events, checkpoints, public_key, head=(0, GENESIS), damaged=damaged)
     size, chain_hash = head_row
     if type(size) is int and type(chain_hash) is bytes:
-        return verify_log(stored_events(session), checkpoints, public_key, head=(size, chain_hash))
+        return verify_log(events, checkpoints, public_key, head=(size, chain_hash), damaged=damaged)
     # The events are still checked first: an altered event is named before the head.
-    report = verify_log(stored_events(session), checkpoints, public_key)
-    if not report.ok:
+    report = verify_log(events, checkpoints, public_key, damaged=damaged)
+    if report.problem is not None:
         return report
     head_problem = _misfit(_HEAD_COLUMNS, head_row)
     return report.fail(None, f"the audit head is unreadable: {head_problem}")
@@ -363,51 +416,56 @@ class InclusionProof:
 def prove_inclusion(
     session: Session, *, seq: int, checkpoints: Sequence[SignedCheckpoint]
 ) -> InclusionProof:
-    """The proof that event ``seq`` is in the first checkpoint that covers it."""
-    row = session.scalars(select(AuditEvent).where(AuditEvent.seq == seq)).first()
-    if row is None:
+    """The proof that event ``seq`` is in the first checkpoint that covers it; DamagedEvent
+    when the event, or a leaf hash the proof needs, is missing or does not read."""
+    if not 1 <= seq <= MAX_SEQ:
         raise NotFound(f"audit event {seq} does not exist")
-    covering = sorted((c for c in checkpoints if c.tree_size >= seq), key=lambda c: c.tree_size)
-    if not covering:
+    # Read to the end, so the driver's cursor is closed (seq is unique: one row at most).
+    rows = list(stored_events(session, seq=seq))
+    stored = rows[0] if rows else None
+    covering = min(
+        (c for c in checkpoints if c.tree_size >= seq), key=lambda c: c.tree_size, default=None
+    )
+    if stored is None:
+        if covering is None:
+            raise NotFound(f"audit event {seq} does not exist")
+        raise DamagedEvent(
+            seq,
+            f"event {seq} is missing, though exported checkpoint {covering.tree_size} covers it",
+        )
+    event = _provable(stored, seq)
+    if covering is None:
         raise NotFound(
             f"no exported checkpoint covers event {seq} yet; run `hetao audit checkpoint`"
         )
-    checkpoint = covering[0]
-    leaves = [
-        bytes(h)
-        for h in session.scalars(
-            select(AuditEvent.leaf_hash)
-            .where(AuditEvent.seq <= checkpoint.tree_size)
-            .order_by(AuditEvent.seq)
-        )
-    ]
+    leaves = stored_leaf_hashes(session, covering.tree_size)
     return InclusionProof(
-        event=to_stored(row),
+        event=event,
         leaf_index=seq - 1,
         path=inclusion_proof(seq - 1, leaves),
-        checkpoint=checkpoint,
+        checkpoint=covering,
     )
+
+
+def _provable(stored: StoredEvent | UnreadableEvent, seq: int) -> StoredEvent:
+    """The event with its data decoded, as a proof shows it; DamagedEvent when it does not
+    decode or cannot be hashed (its hash matching is for the proof's check to say)."""
+    if isinstance(stored, UnreadableEvent):
+        raise DamagedEvent(seq, f"event {seq}: {stored.problem}")
+    try:
+        decoded = _with_data(stored)
+        _hashed(decoded.facts)
+    except _UnreadableContent as error:
+        raise DamagedEvent(seq, f"event {seq}: {error}") from error
+    return decoded
 
 
 def root_of_first(session: Session, size: int) -> bytes:
     """The Merkle root of the first ``size`` events as stored (for consistency proofs)."""
-    leaves = [
-        bytes(h)
-        for h in session.scalars(
-            select(AuditEvent.leaf_hash).where(AuditEvent.seq <= size).order_by(AuditEvent.seq)
-        )
-    ]
-    return root_from_leaf_hashes(leaves)
+    return root_from_leaf_hashes(stored_leaf_hashes(session, size))
 
 
 def consistency_between(session: Session, *, old_size: int, new_size: int) -> list[bytes]:
-    """The RFC 9162 consistency proof from the first ``old_size`` events to ``new_size``."""
-    leaves = [
-        bytes(h)
-        for h in session.scalars(
-            select(AuditEvent.leaf_hash).where(AuditEvent.seq <= new_size).order_by(AuditEvent.seq)
-        )
-    ]
-    if len(leaves) != new_size:
-        raise NotFound(f"the log holds {len(leaves)} events, fewer than {new_size}")
-    return consistency_proof(old_size, leaves)
+    """The RFC 9162 consistency proof from the first ``old_size`` events to ``new_size``;
+    DamagedEvent naming an event among them that is missing or has no readable hash."""
+    return consistency_proof(old_size, stored_leaf_hashes(session, new_size))

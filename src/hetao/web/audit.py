@@ -78,11 +78,9 @@ def events(
 @router.get("/audit/events/{seq}", dependencies=[AUDITORS])
 def event(request: Request, seq: SeqPath, session: SessionDep, store: StoreDep) -> Response:
     """One event, its hashes, and its inclusion proof checked against the exported public key."""
-    row = session.scalars(select(AuditEvent).where(AuditEvent.seq == seq)).first()
-    if row is None:
-        raise NotFound(f"audit event {seq} does not exist")
     proof = checkpoint = None
     pending: str | None = None
+    # The proof first: it names a damaged event (409) where loading the row would fail.
     try:
         proof = event_with_proof(session, store, seq)
     except NotFound as missing:
@@ -90,6 +88,9 @@ def event(request: Request, seq: SeqPath, session: SessionDep, store: StoreDep) 
     else:
         signed = proof.proof["checkpoint"]
         checkpoint = SignedCheckpoint(body=signed["body"], signature=signed["signature"]).fields
+    row = session.scalars(select(AuditEvent).where(AuditEvent.seq == seq)).first()
+    if row is None:
+        raise NotFound(f"audit event {seq} does not exist")
     return render(
         request,
         "audit/event.html",
