@@ -15,7 +15,14 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from sqlalchemy.orm import Session
 
-from hetao.api.deps import DEFAULT_PAGE_SIZE, CursorQuery, LimitQuery, ProfileDep, SessionDep
+from hetao.api.deps import (
+    DEFAULT_PAGE_SIZE,
+    CursorQuery,
+    LimitQuery,
+    ProfileDep,
+    SessionDep,
+)
+from hetao.api.openapi import answered_again
 from hetao.api.routing import ReadOnlyRoute, UnitOfWorkRoute, run_read
 from hetao.api.schemas import Page
 from hetao.config import Settings
@@ -34,6 +41,7 @@ from hetao.crossing.schemas import (
 )
 from hetao.errors import Overloaded
 from hetao.groupcommit import CommitterFull, GroupCommitter
+from hetao.inputs import Id
 
 router = APIRouter(route_class=UnitOfWorkRoute)
 EVENT_ID_IS_THE_KEY = {
@@ -46,7 +54,6 @@ EVENT_ID_IS_THE_KEY = {
     ),
     "schema": {"type": "string", "minLength": 1, "maxLength": 255},
 }
-IdPath = Annotated[int, Path(ge=1)]
 
 
 def seed_key(request: Request) -> bytes:
@@ -103,6 +110,7 @@ gate_router = APIRouter(route_class=ReadOnlyRoute)
     tags=["crossings"],
     status_code=status.HTTP_201_CREATED,
     summary="Post a crossing event and get its decision (idempotent by the device's event id)",
+    responses=answered_again(CrossingOut),
     openapi_extra={"parameters": [EVENT_ID_IS_THE_KEY]},
 )
 async def post_crossing(
@@ -191,7 +199,7 @@ def list_crossings(
     summary="Show a crossing and its decision",
     dependencies=[READERS],
 )
-def get_crossing(crossing_id: IdPath, session: SessionDep) -> CrossingDetail:
+def get_crossing(crossing_id: Id, session: SessionDep) -> CrossingDetail:
     """The event, the decision with its reasons in three languages, and the facts it used."""
     event = service.get_crossing(session, crossing_id)
     return CrossingDetail.model_validate(
@@ -209,7 +217,7 @@ def get_crossing(crossing_id: IdPath, session: SessionDep) -> CrossingDetail:
     summary="Recompute a stored decision from its stored inputs (writes nothing)",
     dependencies=[REPLAYERS],
 )
-def replay_crossing(crossing_id: IdPath, session: SessionDep, profile: ProfileDep) -> ReplayOut:
+def replay_crossing(crossing_id: Id, session: SessionDep, profile: ProfileDep) -> ReplayOut:
     """Whether the same facts, rule set and seed give the same decision and draw today."""
     event = service.get_crossing(session, crossing_id)
     result = service.replay(session, event.decision, profile=profile)
@@ -252,6 +260,7 @@ def get_rule_set(
     tags=["rule sets"],
     status_code=status.HTTP_201_CREATED,
     summary="Add a risk rule set (validated; takes effect at its activation time)",
+    responses=answered_again(RuleSetDetail),
 )
 def add_rule_set(
     body: RuleSetIn,

@@ -51,6 +51,7 @@ from hetao.errors import (
     TransitionForbidden,
     ValidationFailed,
 )
+from hetao.inputs import DecimalFault, decimal_fault, text_fault
 from hetao.ledger import service as ledger
 from hetao.ledger.models import Lot
 from hetao.pagination import PageOf, paginate
@@ -117,6 +118,9 @@ def _text(value: str | None, *, field: str, required: bool) -> str | None:
         raise ValidationFailed.single(
             field, "text.max_length", f"must be at most {TEXT_MAX} characters"
         )
+    fault = text_fault(cleaned)
+    if fault is not None:
+        raise ValidationFailed.single(field, *fault)
     return cleaned
 
 
@@ -125,9 +129,10 @@ def _quantity(value: Decimal, *, field: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, Decimal | int):
         raise ValidationFailed.single(field, "quantity.decimal", "must be a Decimal, not a float")
     amount = Decimal(value)
-    if not amount.is_finite() or amount == 0:
+    fault = decimal_fault(amount, below=ledger.MAX_QUANTITY, places=3)
+    if fault is DecimalFault.NOT_FINITE or amount == 0:
         raise ValidationFailed.single(field, "quantity.not_zero", f"{value} is not allowed here")
-    if abs(amount) >= ledger.MAX_QUANTITY or amount != amount.quantize(ledger.QUANTUM):
+    if fault is not None:
         raise ValidationFailed.single(
             field, "quantity.places", "must be below 1e15 with at most 3 decimal places"
         )

@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi import APIRouter, Depends, Query, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from hetao.api.deps import DEFAULT_PAGE_SIZE, CursorQuery, LimitQuery, SessionDep
@@ -26,10 +26,10 @@ from hetao.crossing.inspection_models import (
     InspectionStatus,
     OverrideStatus,
 )
+from hetao.inputs import Id, InputModel
 from hetao.ledger.schemas import SignedQuantity
 
 router = APIRouter(route_class=UnitOfWorkRoute)
-IdPath = Annotated[int, Path(ge=1)]
 R = Role
 
 #: Act on inspections, adjustments and overrides: officers (of the object's line) and admins.
@@ -45,7 +45,7 @@ Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 CrossingPointCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]*$", max_length=40)]
 
 
-class _In(BaseModel):
+class _In(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
@@ -118,19 +118,19 @@ class DecisionOverrides(BaseModel):
 
 
 class AssignIn(_In):
-    officer_id: int | None = Field(
-        default=None, ge=1, description="Omit to give it to the least-loaded officer of the line"
+    officer_id: Id | None = Field(
+        default=None, description="Omit to give it to the least-loaded officer of the line"
     )
 
 
 class AdjustmentIn(_In):
-    lot_id: int = Field(ge=1)
+    lot_id: Id
     quantity: SignedQuantity = Field(description="Decimal string: + overage, - shortage")
     reason: Note
 
 
 class SeizureIn(_In):
-    lot_id: int = Field(ge=1)
+    lot_id: Id
     quantity: SignedQuantity = Field(description="Decimal string, positive")
 
 
@@ -170,7 +170,7 @@ def list_inspections(
     _reader: Readers,
     crossing_point: CrossingPointCode | None = None,
     status_: Annotated[InspectionStatus | None, Query(alias="status")] = None,
-    assigned_to: Annotated[int | None, Query(ge=1)] = None,
+    assigned_to: Id | None = None,
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_PAGE_SIZE,
 ) -> Page[InspectionOut]:
@@ -187,9 +187,7 @@ def list_inspections(
 
 
 @router.get("/inspections/{inspection_id}", tags=["inspections"], summary="Show an inspection")
-def get_inspection(
-    inspection_id: IdPath, session: SessionDep, _reader: Readers
-) -> InspectionDetail:
+def get_inspection(inspection_id: Id, session: SessionDep, _reader: Readers) -> InspectionDetail:
     """One inspection with its proposed adjustments and seizures."""
     return _detail(service.get_inspection(session, inspection_id))
 
@@ -200,7 +198,7 @@ def get_inspection(
     summary="Assign to an officer (named, or the least loaded of the line)",
 )
 def assign_inspection(
-    inspection_id: IdPath, session: SessionDep, principal: Officers, body: AssignIn | None = None
+    inspection_id: Id, session: SessionDep, principal: Officers, body: AssignIn | None = None
 ) -> InspectionDetail:
     """queued|assigned -> assigned."""
     inspection = service.get_inspection(session, inspection_id, for_update=True)
@@ -210,7 +208,7 @@ def assign_inspection(
 
 @router.post("/inspections/{inspection_id}/start", tags=["inspections"], summary="Start")
 def start_inspection(
-    inspection_id: IdPath, session: SessionDep, principal: Officers
+    inspection_id: Id, session: SessionDep, principal: Officers
 ) -> InspectionDetail:
     """assigned -> in_progress, by an officer of the line."""
     inspection = service.get_inspection(session, inspection_id, for_update=True)
@@ -222,7 +220,7 @@ def start_inspection(
     "/inspections/{inspection_id}/result", tags=["inspections"], summary="Record the result"
 )
 def record_inspection_result(
-    inspection_id: IdPath, body: ResultIn, session: SessionDep, principal: Officers
+    inspection_id: Id, body: ResultIn, session: SessionDep, principal: Officers
 ) -> InspectionDetail:
     """in_progress -> completed: conforms; discrepancy (proposes adjustments); seizure (holds)."""
     inspection = service.get_inspection(session, inspection_id, for_update=True)
@@ -251,7 +249,7 @@ def record_inspection_result(
     summary="Approve a proposed ledger adjustment (a second officer) and apply it",
 )
 def approve_adjustment(
-    adjustment_id: IdPath, session: SessionDep, principal: Officers, body: NoteIn | None = None
+    adjustment_id: Id, session: SessionDep, principal: Officers, body: NoteIn | None = None
 ) -> AdjustmentOut:
     """proposed -> approved; the ledger's ADJUST movement is posted in the same transaction."""
     proposal = service.get_adjustment(session, adjustment_id, for_update=True)
@@ -267,7 +265,7 @@ def approve_adjustment(
     summary="Reject a proposed ledger adjustment (a second officer)",
 )
 def reject_adjustment(
-    adjustment_id: IdPath, body: ReasonIn, session: SessionDep, principal: Officers
+    adjustment_id: Id, body: ReasonIn, session: SessionDep, principal: Officers
 ) -> AdjustmentOut:
     """proposed -> rejected; the ledger is unchanged."""
     proposal = service.get_adjustment(session, adjustment_id, for_update=True)
@@ -283,7 +281,7 @@ def reject_adjustment(
     tags=["overrides"],
     summary="A decision's overrides and the outcome in force",
 )
-def list_overrides(decision_id: IdPath, session: SessionDep, _reader: Readers) -> DecisionOverrides:
+def list_overrides(decision_id: Id, session: SessionDep, _reader: Readers) -> DecisionOverrides:
     """The decision's own outcome, its overrides oldest first, and the effective outcome."""
     decision = service.get_decision(session, decision_id)
     return DecisionOverrides(
@@ -303,7 +301,7 @@ def list_overrides(decision_id: IdPath, session: SessionDep, _reader: Readers) -
     summary="Override a decision with a reason",
 )
 def propose_override(
-    decision_id: IdPath, body: OverrideIn, session: SessionDep, principal: Officers
+    decision_id: Id, body: OverrideIn, session: SessionDep, principal: Officers
 ) -> OverrideOut:
     """In force at once (status confirmed), unless it overturns a REFUSE (status proposed)."""
     override = service.propose_override(
@@ -318,7 +316,7 @@ def propose_override(
     summary="Confirm an override (a second, different officer)",
 )
 def confirm_override(
-    override_id: IdPath, session: SessionDep, principal: Officers, body: NoteIn | None = None
+    override_id: Id, session: SessionDep, principal: Officers, body: NoteIn | None = None
 ) -> OverrideOut:
     """proposed -> confirmed: the override's outcome is in force."""
     override = service.get_override(session, override_id, for_update=True)
@@ -332,7 +330,7 @@ def confirm_override(
     summary="Reject an override (a second, different officer)",
 )
 def reject_override(
-    override_id: IdPath, body: ReasonIn, session: SessionDep, principal: Officers
+    override_id: Id, body: ReasonIn, session: SessionDep, principal: Officers
 ) -> OverrideOut:
     """proposed -> rejected: the decision stands."""
     override = service.get_override(session, override_id, for_update=True)

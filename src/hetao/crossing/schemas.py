@@ -21,6 +21,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from hetao.crossing.facts import Outcome, SubjectType
+from hetao.inputs import Id, InputModel
 from hetao.profiles import Direction
 from hetao.registry.identifiers import DocumentKind
 from hetao.registry.schemas import Country
@@ -33,7 +34,7 @@ MAX_PASSENGERS = 60
 MAX_CONSIGNMENTS = 20
 
 
-class _In(BaseModel):
+class _In(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
@@ -78,13 +79,13 @@ class LineApproval(_In):
 class ConsignmentIn(_In):
     """Goods under one declaration: by its id, or by the declarant party and its reference."""
 
-    declaration_id: Annotated[int, Field(ge=1)] | None = None
-    party_id: Annotated[int, Field(ge=1)] | None = None
+    declaration_id: Id | None = None
+    party_id: Id | None = None
     reference: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
     #: Carried by hand; defaults to what the declaration says.
     hand_carried: bool | None = None
     carrier: PersonIn | None = None
-    approvals: Annotated[list[LineApproval], Field(max_length=500)] = []
+    approvals: Annotated[list[LineApproval], Field(max_length=500)] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _one_way_to_name_the_declaration(self) -> ConsignmentIn:
@@ -107,8 +108,12 @@ class VehicleSubject(_In):
     type: Literal["vehicle"]
     plate: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16)]
     driver: PersonIn | None = None
-    passengers: Annotated[list[PersonIn], Field(max_length=MAX_PASSENGERS)] = []
-    consignments: Annotated[list[ConsignmentIn], Field(max_length=MAX_CONSIGNMENTS)] = []
+    passengers: Annotated[list[PersonIn], Field(max_length=MAX_PASSENGERS)] = Field(
+        default_factory=list
+    )
+    consignments: Annotated[list[ConsignmentIn], Field(max_length=MAX_CONSIGNMENTS)] = Field(
+        default_factory=list
+    )
 
 
 class ConsignmentSubject(ConsignmentIn):

@@ -63,8 +63,6 @@ from hetao.pagination import DEFAULT_LIMIT, PageOf, paginate
 from hetao.profiles import CrossingPoint, ZoneProfile
 from hetao.secretfiles import read_or_create
 
-#: A device clock this far ahead of the server is wrong, not early: the event is refused.
-MAX_FUTURE_SKEW = dt.timedelta(minutes=5)
 SEED_KEY_FILE = Path("crossing") / "selection-seed.key"
 
 
@@ -357,6 +355,29 @@ class PreparedCrossing:
         return self.device.key, self.payload.event_id
 
 
+def _check_clock_skew(skew: dt.timedelta, profile: ZoneProfile) -> None:
+    """A device clock far ahead is wrong, not early; far behind, it is wrong or the event stale.
+
+    Checked at intake against the time of receipt, never when deciding: a stored decision
+    replays however long ago it was made.
+    """
+    gates = profile.gates
+    if skew > gates.max_future_skew:
+        raise ValidationFailed.single(
+            "occurred_at",
+            "crossing.clock_skew",
+            f"is {int(skew.total_seconds())} s ahead of the server clock;"
+            f" at most {gates.max_future_skew_seconds} s is accepted",
+        )
+    if -skew > gates.max_past_skew:
+        raise ValidationFailed.single(
+            "occurred_at",
+            "crossing.clock_skew_past",
+            f"is {int(-skew.total_seconds() // 3600)} h before the server clock;"
+            f" at most {gates.max_past_skew_hours} h is accepted",
+        )
+
+
 def prepare_crossing(
     session: Session,
     payload: CrossingIn,
@@ -383,13 +404,7 @@ def prepare_crossing(
         raise ValidationFailed.single("occurred_at", "instant.timezone", "must carry a time zone")
     occurred_at = occurred_at.astimezone(dt.UTC)
     skew = occurred_at - now
-    if skew > MAX_FUTURE_SKEW:
-        raise ValidationFailed.single(
-            "occurred_at",
-            "crossing.clock_skew",
-            f"is {int(skew.total_seconds())} s ahead of the server clock;"
-            f" at most {int(MAX_FUTURE_SKEW.total_seconds())} s is accepted",
-        )
+    _check_clock_skew(skew, profile)
     facts = gathering.gather(
         session,
         payload,
@@ -823,7 +838,6 @@ def decide_facts(
 
 
 __all__ = [
-    "MAX_FUTURE_SKEW",
     "SEED_KEY_FILE",
     "Device",
     "NewCrossing",

@@ -8,10 +8,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy.orm import Session
 
-from hetao.api.deps import DEFAULT_PAGE_SIZE, CursorQuery, LimitQuery, ProfileDep, SessionDep
+from hetao.api.deps import (
+    DEFAULT_PAGE_SIZE,
+    CursorQuery,
+    LimitQuery,
+    ProfileDep,
+    SessionDep,
+)
+from hetao.api.openapi import answered_again
 from hetao.api.routing import UnitOfWorkRoute
 from hetao.api.schemas import Page
 from hetao.auth.principal import Principal
@@ -33,9 +40,13 @@ from hetao.datatransfer.schemas import (
     RouteRequest,
     RoutingOut,
 )
+from hetao.inputs import Id
 
-router = APIRouter(route_class=UnitOfWorkRoute, prefix="/data-transfers", tags=["data transfers"])
-IdPath = Annotated[int, Path(ge=1)]
+router = APIRouter(
+    route_class=UnitOfWorkRoute,
+    prefix="/data-transfers",
+    tags=["data transfers"],
+)
 
 
 def _locked(session: Session, principal: Principal, application_id: int) -> DataTransferApplication:
@@ -67,7 +78,7 @@ def create_application(
 def list_applications(
     session: SessionDep,
     principal: Readers,
-    exporter_party_id: Annotated[int | None, Query(ge=1)] = None,
+    exporter_party_id: Id | None = None,
     status_: Annotated[ApplicationStatus | None, Query(alias="status")] = None,
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_PAGE_SIZE,
@@ -84,9 +95,7 @@ def list_applications(
 
 
 @router.get("/{application_id}", summary="Show a data transfer application")
-def get_application(
-    application_id: IdPath, session: SessionDep, principal: Readers
-) -> ApplicationOut:
+def get_application(application_id: Id, session: SessionDep, principal: Readers) -> ApplicationOut:
     """The application with its counts, route, status and validity window."""
     application = repo.get_application(session, application_id)
     return ApplicationOut.model_validate(access.check_application(principal, application))
@@ -94,7 +103,7 @@ def get_application(
 
 @router.post("/{application_id}/self-assess", summary="Route it with the year to date")
 def self_assess(
-    application_id: IdPath, session: SessionDep, profile: ProfileDep, principal: Exporters
+    application_id: Id, session: SessionDep, profile: ProfileDep, principal: Exporters
 ) -> ApplicationOut:
     """draft -> self_assessed; an exempt route ends here."""
     application = _locked(session, principal, application_id)
@@ -104,7 +113,7 @@ def self_assess(
 
 @router.post("/{application_id}/file", summary="Record the contract or certification filing")
 def file_application(
-    application_id: IdPath, body: FilingIn, session: SessionDep, principal: Exporters
+    application_id: Id, body: FilingIn, session: SessionDep, principal: Exporters
 ) -> ApplicationOut:
     """self_assessed -> filed (standard contract, GBA standard contract, certification)."""
     application = _locked(session, principal, application_id)
@@ -114,7 +123,7 @@ def file_application(
 
 @router.post("/{application_id}/apply", summary="Record the security assessment application")
 def apply_for_assessment(
-    application_id: IdPath, body: FilingIn, session: SessionDep, principal: Exporters
+    application_id: Id, body: FilingIn, session: SessionDep, principal: Exporters
 ) -> ApplicationOut:
     """self_assessed -> applied (security assessment)."""
     application = _locked(session, principal, application_id)
@@ -124,7 +133,7 @@ def apply_for_assessment(
 
 @router.post("/{application_id}/approve", summary="Record the authority's approval")
 def approve_application(
-    application_id: IdPath, body: ApprovalIn, session: SessionDep, principal: Reviewers
+    application_id: Id, body: ApprovalIn, session: SessionDep, principal: Reviewers
 ) -> ApplicationOut:
     """filed | applied -> approved."""
     application = _locked(session, principal, application_id)
@@ -136,7 +145,7 @@ def approve_application(
 
 @router.post("/{application_id}/reject", summary="Record the authority's refusal")
 def reject_application(
-    application_id: IdPath, body: RejectionIn, session: SessionDep, principal: Reviewers
+    application_id: Id, body: RejectionIn, session: SessionDep, principal: Reviewers
 ) -> ApplicationOut:
     """filed | applied -> rejected."""
     application = _locked(session, principal, application_id)
@@ -146,7 +155,7 @@ def reject_application(
 
 @router.post("/{application_id}/activate", summary="Put the approval in force")
 def activate_application(
-    application_id: IdPath,
+    application_id: Id,
     body: ActivationIn,
     session: SessionDep,
     profile: ProfileDep,
@@ -162,7 +171,7 @@ def activate_application(
 
 @router.post("/{application_id}/extend", summary="Extend in the renewal window (R36)")
 def extend_application(
-    application_id: IdPath,
+    application_id: Id,
     body: ExtensionIn,
     session: SessionDep,
     profile: ProfileDep,
@@ -178,9 +187,10 @@ def extend_application(
     "/{application_id}/batches",
     status_code=status.HTTP_201_CREATED,
     summary="Post a channel batch: recorded or refused, with the reasons",
+    responses=answered_again(BatchOut),
 )
 def post_batch(
-    application_id: IdPath,
+    application_id: Id,
     body: BatchIn,
     response: Response,
     session: SessionDep,
@@ -199,7 +209,7 @@ def post_batch(
 
 @router.get("/{application_id}/batches", summary="The channel log of an application")
 def list_batches(
-    application_id: IdPath,
+    application_id: Id,
     session: SessionDep,
     principal: Readers,
     cursor: CursorQuery = None,

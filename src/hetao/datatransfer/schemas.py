@@ -29,11 +29,13 @@ from hetao.datatransfer.routing import (
     known_exporter_region,
 )
 from hetao.errors import ValidationFailed
+from hetao.inputs import MAX_INTEGER, Id, InputModel
 from hetao.reference.countries import check_country
 from hetao.tax.schemas import problems_of
 
-Persons = Annotated[int, Field(strict=True, ge=0, le=10**12)]
-"""A number of persons: a JSON integer, not negative (booleans and strings are refused)."""
+Persons = Annotated[int, Field(strict=True, ge=0, le=MAX_INTEGER)]
+"""A number of persons: a JSON integer, not negative (booleans and strings are refused); the
+columns that keep it are INTEGER."""
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Reference = Annotated[
@@ -87,7 +89,7 @@ Digest = Annotated[str, AfterValidator(_digest)]
 Categories = Annotated[tuple[Slug, ...], Field(min_length=1), AfterValidator(_categories)]
 
 
-class _In(BaseModel):
+class _In(InputModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -142,7 +144,7 @@ def parse_route_request(document: object) -> RouteRequest:
 class ApplicationCreate(_In):
     """A new application; the route is decided at self-assessment."""
 
-    exporter_party_id: Annotated[int, Field(ge=1)]
+    exporter_party_id: Id
     exporter_region: ExporterRegion
     recipient_name: Name
     recipient_region: RecipientRegion

@@ -8,9 +8,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 
-from hetao.api.deps import DEFAULT_PAGE_SIZE, CursorQuery, LimitQuery, ProfileDep, SessionDep
+from hetao.api.deps import (
+    DEFAULT_PAGE_SIZE,
+    CursorQuery,
+    LimitQuery,
+    ProfileDep,
+    SessionDep,
+)
 from hetao.api.routing import UnitOfWorkRoute
 from hetao.api.schemas import Page
 from hetao.funds import access, reports, service
@@ -29,10 +35,10 @@ from hetao.funds.schemas import (
     TransferOut,
     transfer_out,
 )
+from hetao.inputs import Id
 from hetao.reference.rates import RateTable, load_rates
 
 router = APIRouter(route_class=UnitOfWorkRoute)
-IdPath = Annotated[int, Path(ge=1)]
 
 
 def _rates(request: Request) -> RateTable:
@@ -81,7 +87,7 @@ def list_projects(
 
 
 @router.get("/projects/{project_id}", tags=["funds"], summary="Show a research project")
-def get_project(project_id: IdPath, session: SessionDep, principal: Readers) -> ProjectOut:
+def get_project(project_id: Id, session: SessionDep, principal: Readers) -> ProjectOut:
     """The project with its parties, period, funding source and budget lines."""
     project = access.check_project(principal, repo.get_project(session, project_id))
     return reports.project_out(project)
@@ -89,7 +95,7 @@ def get_project(project_id: IdPath, session: SessionDep, principal: Readers) -> 
 
 @router.post("/projects/{project_id}/close", tags=["funds"], summary="Close a project")
 def close_project(
-    project_id: IdPath, session: SessionDep, principal: Reviewers, body: NoteIn | None = None
+    project_id: Id, session: SessionDep, principal: Reviewers, body: NoteIn | None = None
 ) -> ProjectOut:
     """active -> closed: its transfers are no longer approved (approved ones stand)."""
     project = repo.get_project(session, project_id, for_update=True)
@@ -103,7 +109,7 @@ def close_project(
     tags=["funds"],
     summary="Budget, consumed and remaining by year and category; transfers by status",
 )
-def project_report(project_id: IdPath, session: SessionDep, principal: Readers) -> ProjectReportOut:
+def project_report(project_id: Id, session: SessionDep, principal: Readers) -> ProjectReportOut:
     """Exact Decimal sums per budget year and category, and the project's transfers by status."""
     project = access.check_project(principal, repo.get_project(session, project_id))
     return reports.project_report(session, project)
@@ -149,8 +155,8 @@ def declare_transfer(
 def list_transfers(
     session: SessionDep,
     principal: Readers,
-    party_id: Annotated[int | None, Query(ge=1, description="Payer or payee")] = None,
-    project_id: Annotated[int | None, Query(ge=1)] = None,
+    party_id: Annotated[Id | None, Query(description="Payer or payee")] = None,
+    project_id: Id | None = None,
     status_: Annotated[TransferStatus | None, Query(alias="status")] = None,
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_PAGE_SIZE,
@@ -171,14 +177,14 @@ def list_transfers(
 
 
 @router.get("/fund-transfers/{transfer_id}", tags=["funds"], summary="Show a fund transfer")
-def get_transfer(transfer_id: IdPath, session: SessionDep, principal: Readers) -> TransferOut:
+def get_transfer(transfer_id: Id, session: SessionDep, principal: Readers) -> TransferOut:
     """The transfer with its status, the rates used, held reasons and the R40 tax-filing flag."""
     return transfer_out(access.check_transfer(principal, repo.get_transfer(session, transfer_id)))
 
 
 @router.post("/fund-transfers/{transfer_id}/check", tags=["funds"], summary="Run the checks")
 def check_transfer(
-    transfer_id: IdPath, session: SessionDep, profile: ProfileDep, principal: Reviewers
+    transfer_id: Id, session: SessionDep, profile: ProfileDep, principal: Reviewers
 ) -> TransferOut:
     """declared -> checked, or held with the reason codes of the failing checks."""
     transfer = repo.get_transfer(session, transfer_id)
@@ -189,7 +195,7 @@ def check_transfer(
     "/fund-transfers/{transfer_id}/approve", tags=["funds"], summary="Approve: consume the budget"
 )
 def approve_transfer(
-    transfer_id: IdPath,
+    transfer_id: Id,
     session: SessionDep,
     profile: ProfileDep,
     principal: Reviewers,
@@ -210,7 +216,7 @@ def approve_transfer(
 
 @router.post("/fund-transfers/{transfer_id}/hold", tags=["funds"], summary="Hold, with a note")
 def hold_transfer(
-    transfer_id: IdPath, body: NoteIn, session: SessionDep, principal: Reviewers
+    transfer_id: Id, body: NoteIn, session: SessionDep, principal: Reviewers
 ) -> TransferOut:
     """checked -> held."""
     transfer = repo.get_transfer(session, transfer_id)
@@ -221,7 +227,7 @@ def hold_transfer(
     "/fund-transfers/{transfer_id}/decline", tags=["funds"], summary="Decline, with a note"
 )
 def decline_transfer(
-    transfer_id: IdPath, body: NoteIn, session: SessionDep, principal: Reviewers
+    transfer_id: Id, body: NoteIn, session: SessionDep, principal: Reviewers
 ) -> TransferOut:
     """declared | checked | held -> declined."""
     transfer = repo.get_transfer(session, transfer_id)
@@ -232,7 +238,7 @@ def decline_transfer(
     "/fund-transfers/{transfer_id}/remit", tags=["funds"], summary="Record the bank's remittance"
 )
 def remit_transfer(
-    transfer_id: IdPath,
+    transfer_id: Id,
     body: RemittanceIn,
     session: SessionDep,
     profile: ProfileDep,
@@ -253,7 +259,7 @@ def remit_transfer(
 
 @router.post("/fund-transfers/{transfer_id}/report", tags=["funds"], summary="Mark as reported")
 def report_transfer(
-    transfer_id: IdPath, session: SessionDep, principal: Reviewers, body: ReportIn | None = None
+    transfer_id: Id, session: SessionDep, principal: Reviewers, body: ReportIn | None = None
 ) -> TransferOut:
     """remitted -> reported, optionally with the reference of the report."""
     transfer = repo.get_transfer(session, transfer_id)

@@ -17,19 +17,12 @@ from hetao.funds.models import (
     TransferPurpose,
     TransferStatus,
 )
+from hetao.inputs import Id, InputModel, decimal_within
 from hetao.tax.schemas import CurrencyCode
 from hetao.tax.schemas import Money as _Decimal
 
 #: The largest amount either database stores exactly (18 digits, 2 decimals).
 MAX_AMOUNT = Decimal("1e15")
-
-
-def _cents(value: Decimal) -> Decimal:
-    if value != value.quantize(Decimal("0.01")):
-        raise PydanticCustomError("money.places", "has more than 2 decimal places")
-    if value >= MAX_AMOUNT:
-        raise PydanticCustomError("money.too_large", "must be less than 10^15")
-    return value
 
 
 def _positive(value: Decimal) -> Decimal:
@@ -38,7 +31,10 @@ def _positive(value: Decimal) -> Decimal:
     return value
 
 
-Money = Annotated[_Decimal, AfterValidator(_cents)]
+Money = Annotated[
+    _Decimal,
+    decimal_within(below=MAX_AMOUNT, places=2, size_rule="money.max", places_rule="money.places"),
+]
 """A non-negative amount with at most 2 decimals, written as a decimal string."""
 PositiveMoney = Annotated[Money, AfterValidator(_positive)]
 Code = Annotated[
@@ -54,7 +50,7 @@ Account = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, 
 Year = Annotated[int, Field(ge=2000, le=2100)]
 
 
-class _In(BaseModel):
+class _In(InputModel):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -71,8 +67,8 @@ class ProjectCreate(_In):
 
     code: Code
     title: Title
-    lead_party_id: Annotated[int, Field(ge=1)]
-    partner_party_ids: Annotated[list[Annotated[int, Field(ge=1)]], Field(max_length=100)] = []
+    lead_party_id: Id
+    partner_party_ids: Annotated[list[Id], Field(max_length=100)] = Field(default_factory=list)
     funding_source: FundingSource
     starts_on: dt.date
     ends_on: dt.date
@@ -82,9 +78,9 @@ class ProjectCreate(_In):
 class TransferCreate(_In):
     """A cross-border payment to declare; amounts are decimal strings."""
 
-    project_id: Annotated[int, Field(ge=1)]
-    payer_party_id: Annotated[int, Field(ge=1)]
-    payee_party_id: Annotated[int, Field(ge=1)]
+    project_id: Id
+    payer_party_id: Id
+    payee_party_id: Id
     payee_rmb_account: Account | None = None
     amount: PositiveMoney
     currency: CurrencyCode

@@ -9,11 +9,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from hetao.api.deps import DEFAULT_PAGE_SIZE, CursorQuery, LimitQuery, ProfileDep, SessionDep
+from hetao.api.deps import (
+    DEFAULT_PAGE_SIZE,
+    CursorQuery,
+    LimitQuery,
+    ProfileDep,
+    SessionDep,
+)
+from hetao.api.openapi import answered_again
 from hetao.api.routing import UnitOfWorkRoute
 from hetao.api.schemas import Page
+from hetao.inputs import Id
 from hetao.ledger import access, declarations, reports
 from hetao.ledger import repository as ledger_repo
 from hetao.ledger.access import Declarants, Officers, Readers, TaxReaders
@@ -40,7 +48,6 @@ from hetao.registry.models import Party
 from hetao.timeutil import zone_today
 
 router = APIRouter(route_class=UnitOfWorkRoute)
-IdPath = Annotated[int, Path(ge=1)]
 FromQuery = Annotated[dt.date, Query(alias="from", description="First day, at the zone")]
 ToQuery = Annotated[dt.date, Query(alias="to", description="Last day, included")]
 
@@ -68,6 +75,7 @@ RatesDep = Annotated[RateTable, Depends(_rates)]
     tags=["declarations"],
     status_code=status.HTTP_201_CREATED,
     summary="Lodge a declaration (idempotent by the declarant's reference)",
+    responses=answered_again(DeclarationOut),
 )
 def create_declaration(
     body: DeclarationCreate,
@@ -91,7 +99,7 @@ def create_declaration(
 def list_declarations(
     session: SessionDep,
     principal: Readers,
-    party_id: Annotated[int | None, Query(ge=1)] = None,
+    party_id: Id | None = None,
     status_: Annotated[DeclarationStatus | None, Query(alias="status")] = None,
     kind: DeclarationKind | None = None,
     cursor: CursorQuery = None,
@@ -110,9 +118,7 @@ def list_declarations(
 
 
 @router.get("/declarations/{declaration_id}", tags=["declarations"], summary="Show a declaration")
-def get_declaration(
-    declaration_id: IdPath, session: SessionDep, principal: Readers
-) -> DeclarationOut:
+def get_declaration(declaration_id: Id, session: SessionDep, principal: Readers) -> DeclarationOut:
     """One declaration with its lines and, once cleared, its tax assessment."""
     declaration = declarations.get_declaration(session, declaration_id)
     return DeclarationOut.model_validate(access.check_declaration(principal, declaration))
@@ -120,7 +126,7 @@ def get_declaration(
 
 @router.post("/declarations/{declaration_id}/accept", tags=["declarations"], summary="Accept")
 def accept_declaration(
-    declaration_id: IdPath, session: SessionDep, principal: Officers
+    declaration_id: Id, session: SessionDep, principal: Officers
 ) -> DeclarationOut:
     """submitted -> accepted."""
     declaration = declarations.get_declaration(session, declaration_id, for_update=True)
@@ -135,7 +141,7 @@ def accept_declaration(
     summary="Clear: post the ledger movements and assess the taxes",
 )
 def clear_declaration(
-    declaration_id: IdPath,
+    declaration_id: Id,
     session: SessionDep,
     profile: ProfileDep,
     tariff: TariffDep,
@@ -155,7 +161,7 @@ def clear_declaration(
     "/declarations/{declaration_id}/refuse", tags=["declarations"], summary="Refuse, with a reason"
 )
 def refuse_declaration(
-    declaration_id: IdPath, body: Refusal, session: SessionDep, principal: Officers
+    declaration_id: Id, body: Refusal, session: SessionDep, principal: Officers
 ) -> DeclarationOut:
     """submitted | accepted -> refused; nothing is posted."""
     declaration = declarations.get_declaration(session, declaration_id, for_update=True)
@@ -171,7 +177,7 @@ def refuse_declaration(
 def list_lots(
     session: SessionDep,
     principal: Readers,
-    party_id: Annotated[int | None, Query(ge=1)] = None,
+    party_id: Id | None = None,
     customs_status: CustomsStatus | None = None,
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_PAGE_SIZE,
@@ -189,7 +195,7 @@ def list_lots(
 
 @router.get("/lots/{lot_id}", tags=["lots"], summary="Show a lot with its movements")
 def get_lot(
-    lot_id: IdPath,
+    lot_id: Id,
     session: SessionDep,
     principal: Readers,
     cursor: CursorQuery = None,
@@ -219,7 +225,7 @@ def _party(session: SessionDep, principal: Readers, party_id: int) -> Party:
     "/parties/{party_id}/statement", tags=["reports"], summary="E-ledger statement for a period"
 )
 def party_statement(
-    party_id: IdPath,
+    party_id: Id,
     from_: FromQuery,
     to: ToQuery,
     session: SessionDep,
@@ -240,7 +246,7 @@ def party_statement(
     summary="Reconcile a stocktake with the ledger (writes nothing)",
 )
 def party_reconciliation(
-    party_id: IdPath,
+    party_id: Id,
     body: StocktakeIn,
     session: SessionDep,
     profile: ProfileDep,
@@ -272,7 +278,7 @@ def supervision_ending(
     profile: ProfileDep,
     principal: Readers,
     days: Annotated[int, Query(ge=0, le=reports.MAX_REPORT_DAYS)] = 90,
-    party_id: Annotated[int | None, Query(ge=1)] = None,
+    party_id: Id | None = None,
 ) -> list[SupervisionEndingOut]:
     """Lots still holding goods whose supervision ends within ``days`` days, soonest first."""
     rows = reports.supervision_ending(
@@ -291,7 +297,7 @@ def taxes_assessed(
     session: SessionDep,
     profile: ProfileDep,
     principal: TaxReaders,
-    party_id: Annotated[int | None, Query(ge=1)] = None,
+    party_id: Id | None = None,
 ) -> TaxesOut:
     """Duty, consumption tax and VAT of declarations cleared in the period, by party."""
     report = reports.taxes(

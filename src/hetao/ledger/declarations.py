@@ -74,6 +74,9 @@ TAX_MOVEMENT: dict[DeclarationKind, Movement] = {
     K.RESEARCH_CONSUMPTION: Movement.RESEARCH_CONSUMPTION,
     K.TRANSFORMATION: Movement.RESEARCH_CONSUMPTION,
 }
+#: A declaration may be lodged ahead of the goods, but not dated further ahead than this: a
+#: later date is a typing error (9999-12-31), not a plan. A platform bound; no source states it.
+DECLARED_ON_MAX_DAYS_AHEAD = 30
 #: Each verb: the states it may start from and the state it leads to.
 TRANSITIONS: dict[str, tuple[frozenset[DeclarationStatus], DeclarationStatus]] = {
     "accept": (frozenset({S.SUBMITTED}), S.ACCEPTED),
@@ -419,12 +422,19 @@ def submit(
                 ],
             )
         return first, False
-    on = data.declared_on or zone_today(profile.zone.timezone)
+    today = zone_today(profile.zone.timezone)
+    on = data.declared_on or today
     if on < profile.effective_from:
         raise ValidationFailed.single(
             "declared_on",
             "date.before_regime",
             f"the {profile.zone.code} regime is in force from {profile.effective_from}",
+        )
+    if on > today + dt.timedelta(days=DECLARED_ON_MAX_DAYS_AHEAD):
+        raise ValidationFailed.single(
+            "declared_on",
+            "date.too_far_ahead",
+            f"is more than {DECLARED_ON_MAX_DAYS_AHEAD} days after today ({today}) at the zone",
         )
     _check_crossing(data, profile)
     _check_kind_fields(session, party, data, profile)

@@ -17,6 +17,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from hetao.inputs import Id, InputModel, decimal_within
 from hetao.ledger.declaration_models import DeclarationKind, DeclarationStatus
 from hetao.ledger.models import CustomsStatus, MovementKind
 from hetao.tax.schemas import CountryCode, CurrencyCode, HsCode, TransferReason, Unit
@@ -54,17 +55,14 @@ def _decimal(value: object) -> Decimal:
     return parsed
 
 
-def _places(places: int, rule: str) -> AfterValidator:
-    def check(value: Decimal) -> Decimal:
-        if value != value.quantize(Decimal(1).scaleb(-places)):
-            raise PydanticCustomError(
-                rule, "has more than {places} decimal places", {"places": places}
-            )
-        if abs(value) >= Decimal("1e15"):
-            raise PydanticCustomError(rule, "is too large")
-        return value
-
-    return AfterValidator(check)
+#: Quantities and amounts stay below 10^15, as the ledger's columns (18 digits) hold them.
+MAX_MAGNITUDE = Decimal("1e15")
+_QUANTITY_SIZE = decimal_within(
+    below=MAX_MAGNITUDE, places=3, size_rule="quantity.max", places_rule="quantity.places"
+)
+_MONEY_SIZE = decimal_within(
+    below=MAX_MAGNITUDE, places=2, size_rule="money.max", places_rule="money.places"
+)
 
 
 def _not_zero(value: Decimal) -> Decimal:
@@ -83,13 +81,11 @@ Reference = Annotated[str, StringConstraints(strip_whitespace=True), AfterValida
 SignedQuantity = Annotated[
     Decimal,
     BeforeValidator(_decimal),
-    _places(3, "quantity.places"),
+    _QUANTITY_SIZE,
     AfterValidator(_not_zero),
 ]
 """A quantity in thousandths at most; its sign is checked per declaration kind."""
-Money = Annotated[
-    Decimal, BeforeValidator(_decimal), _places(2, "money.places"), AfterValidator(_not_negative)
-]
+Money = Annotated[Decimal, BeforeValidator(_decimal), _MONEY_SIZE, AfterValidator(_not_negative)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 GoodsKind = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
@@ -97,7 +93,7 @@ GoodsKind = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_l
 MAX_LINES = 500
 
 
-class _In(BaseModel):
+class _In(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
@@ -121,7 +117,7 @@ class LineIn(_In):
     goods_kind: GoodsKind | None = Field(
         None, description="One of the profile's goods kinds; required for entries"
     )
-    lot_id: int | None = Field(None, ge=1)
+    lot_id: Id | None = None
     research_own_use: bool = False
     bonded: bool = False
     special_article: bool = False
@@ -147,13 +143,13 @@ class ProductIn(_In):
 class DeclarationCreate(_In):
     """A declaration as lodged; the same (party, reference) and content returns the first one."""
 
-    party_id: int = Field(ge=1)
+    party_id: Id
     reference: Reference
     kind: DeclarationKind
     crossing_point: str | None = Field(None, max_length=40)
     hand_carried: bool = False
     declared_on: dt.date | None = Field(None, description="Defaults to today at the zone")
-    to_party_id: int | None = Field(None, ge=1)
+    to_party_id: Id | None = None
     transfer_reason: TransferReason | None = None
     reason: Note | None = None
     product: ProductIn | None = None
@@ -295,10 +291,8 @@ class StatementOut(_Out):
 
 
 class CountIn(_In):
-    lot_id: int = Field(ge=1)
-    counted: Annotated[Decimal, BeforeValidator(_decimal), _places(3, "quantity.places")] = Field(
-        ge=0
-    )
+    lot_id: Id
+    counted: Annotated[Decimal, BeforeValidator(_decimal), _QUANTITY_SIZE] = Field(ge=0)
 
 
 class StocktakeIn(_In):

@@ -16,7 +16,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -30,6 +30,7 @@ from hetao.errors import (
     TransitionForbidden,
     ValidationFailed,
 )
+from hetao.inputs import DecimalFault, decimal_fault, text_fault
 from hetao.ledger import repository as repo
 from hetao.ledger.errors import InsufficientBalance
 from hetao.ledger.models import (
@@ -56,6 +57,8 @@ DERIVED_KEY_MARK = "#"
 MAX_QUANTITY = Decimal("1e15")
 QUANTUM = Decimal("0.001")
 FEN = Decimal("0.01")
+#: Amounts the service takes from Python callers (the API's schemas keep below 10^15).
+MAX_MONEY = Decimal("1e16")
 
 #: R5: goods kinds with a supervision period; consumables, reagents, samples and animals used up
 #: in research have none. (The profile names the kinds but not this split yet.)
@@ -113,12 +116,13 @@ def _quantity(value: Decimal, *, field: str = "quantity", signed: bool = False) 
     if isinstance(value, bool) or not isinstance(value, Decimal | int):
         raise ValidationFailed.single(field, "quantity.decimal", "must be a Decimal, not a float")
     amount = Decimal(value)
-    if not amount.is_finite() or amount == 0 or (amount < 0 and not signed):
+    fault = decimal_fault(amount, below=MAX_QUANTITY, places=3)
+    if fault is DecimalFault.NOT_FINITE or amount == 0 or (amount < 0 and not signed):
         rule = "quantity.not_zero" if signed else "quantity.positive"
         raise ValidationFailed.single(field, rule, f"{value} is not allowed here")
-    if abs(amount) >= MAX_QUANTITY:
+    if fault is DecimalFault.TOO_LARGE:
         raise ValidationFailed.single(field, "quantity.max", f"must be below {MAX_QUANTITY:,f}")
-    if amount != amount.quantize(QUANTUM):
+    if fault is DecimalFault.TOO_MANY_PLACES:
         raise ValidationFailed.single(field, "quantity.places", "has more than 3 decimal places")
     return amount.quantize(QUANTUM)
 
@@ -127,11 +131,7 @@ def _money(value: Decimal, *, field: str = "customs_value") -> Decimal:
     if isinstance(value, bool) or not isinstance(value, Decimal | int):
         raise ValidationFailed.single(field, "money.decimal", "must be a Decimal, not a float")
     amount = Decimal(value)
-    try:
-        exact = amount == amount.quantize(FEN)
-    except InvalidOperation:
-        exact = False
-    if not amount.is_finite() or amount < 0 or not exact or amount >= Decimal("1e16"):
+    if decimal_fault(amount, below=MAX_MONEY, places=2) is not None or amount < 0:
         raise ValidationFailed.single(
             field, "money.format", f"{value} must be 0 or more with at most 2 decimals"
         )
@@ -148,6 +148,9 @@ def _text(value: str | None, *, field: str, max_length: int, required: bool = Tr
         raise ValidationFailed.single(
             field, "text.max_length", f"must be at most {max_length} characters"
         )
+    fault = text_fault(cleaned)
+    if fault is not None:
+        raise ValidationFailed.single(field, *fault)
     return cleaned
 
 

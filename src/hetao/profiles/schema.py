@@ -326,6 +326,24 @@ class CrossingPoint(_Section):
 _PHYSICAL_FLOWS = frozenset({Flow.PEOPLE, Flow.GOODS, Flow.VEHICLES})
 
 
+class GatesSection(_Section):
+    """How far a gate device's clock may stray from the server's when it reports a crossing."""
+
+    #: A crossing may have happened this long before it is received: gates queue events while
+    #: offline and send them when the link is back.
+    max_past_skew_hours: Annotated[int, Field(strict=True, gt=0, le=24 * 366)] = 168
+    #: A crossing dated further ahead than this is refused: the device's clock is wrong.
+    max_future_skew_seconds: Annotated[int, Field(strict=True, gt=0, le=3600)] = 300
+
+    @property
+    def max_past_skew(self) -> dt.timedelta:
+        return dt.timedelta(hours=self.max_past_skew_hours)
+
+    @property
+    def max_future_skew(self) -> dt.timedelta:
+        return dt.timedelta(seconds=self.max_future_skew_seconds)
+
+
 class WhitelistValidity(_Section):
     """Default validity of a whitelist entry, in months, per subject kind."""
 
@@ -513,6 +531,21 @@ class AuditSection(_Section):
     checkpoint_store: Text
 
 
+class ApiSection(_Section):
+    """Limits at the API's edge: body sizes, how long retries are answered, denial summaries."""
+
+    #: Largest request body, in bytes; a longer one is refused with 413 before it is read.
+    max_body_bytes: Positive = 1_048_576
+    #: Largest body of a bulk import (CSV of persons or vehicles).
+    max_bulk_body_bytes: Positive = 16_777_216
+    #: How long a POST's Idempotency-Key is remembered (its first answer replayed), in hours;
+    #: older replay records are purged.
+    replay_retention_hours: Positive = 24
+    #: Refused anonymous requests are counted in memory and written to the audit log as one
+    #: summary per source and reason this often (docs/decisions/0009-hardened-edges.md).
+    denial_summary_seconds: Positive = 60
+
+
 class SelectionLane(_Section):
     """A lane of crossing selection: risk scores from ``min_score`` up, with a random rate."""
 
@@ -584,6 +617,7 @@ class ZoneProfile(_Section):
     zone: ZoneSection
     lines: LinesSection
     crossing_points: Annotated[tuple[CrossingPoint, ...], Field(min_length=1)]
+    gates: GatesSection = GatesSection()
     whitelist: WhitelistSection
     supervision_periods: SupervisionPeriods
     tax: TaxSection
@@ -593,6 +627,7 @@ class ZoneProfile(_Section):
     data: DataSection
     audit: AuditSection
     selection: SelectionSection
+    api: ApiSection = ApiSection()
 
     @field_validator("crossing_points")
     @classmethod

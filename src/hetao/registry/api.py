@@ -8,11 +8,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Path, Query, status
+from fastapi import APIRouter, Body, Query, status
 
-from hetao.api.deps import DEFAULT_PAGE_SIZE, CursorQuery, LimitQuery, ProfileDep, SessionDep
+from hetao.api.bodylimit import BULK_BODY
+from hetao.api.deps import (
+    DEFAULT_PAGE_SIZE,
+    CursorQuery,
+    LimitQuery,
+    ProfileDep,
+    SessionDep,
+)
 from hetao.api.routing import UnitOfWorkRoute
 from hetao.api.schemas import Page
+from hetao.inputs import Id
 from hetao.registry import access, bulk, service
 from hetao.registry import repository as repo
 from hetao.registry.access import Applicants, Readers, Registrars, Reviewers
@@ -45,7 +53,6 @@ from hetao.registry.schemas import (
 )
 
 router = APIRouter(route_class=UnitOfWorkRoute)
-IdPath = Annotated[int, Path(ge=1)]
 
 CSV_BODY = Body(
     media_type="text/csv",
@@ -90,14 +97,14 @@ def create_party(body: PartyCreate, session: SessionDep, principal: Reviewers) -
 
 
 @router.get("/parties/{party_id}", tags=["parties"], summary="Show a party")
-def get_party(party_id: IdPath, session: SessionDep, principal: Readers) -> PartyOut:
+def get_party(party_id: Id, session: SessionDep, principal: Readers) -> PartyOut:
     """One party by id."""
     party = access.check_party(principal, repo.get(session, Party, party_id))
     return PartyOut.model_validate(party)
 
 
 @router.get("/parties/{party_id}/waivers", tags=["parties"], summary="List exemption waivers")
-def list_waivers(party_id: IdPath, session: SessionDep, principal: Readers) -> list[WaiverOut]:
+def list_waivers(party_id: Id, session: SessionDep, principal: Readers) -> list[WaiverOut]:
     """The party's elections to pay import taxes, with each lockout's end (R6)."""
     access.check_party(principal, repo.get(session, Party, party_id))
     return [WaiverOut.model_validate(w) for w in repo.list_waivers(session, party_id=party_id)]
@@ -110,7 +117,7 @@ def list_waivers(party_id: IdPath, session: SessionDep, principal: Readers) -> l
     summary="Waive an exemption (starts the 36-month lockout, R6)",
 )
 def waive_exemption(
-    party_id: IdPath,
+    party_id: Id,
     body: WaiverCreate,
     session: SessionDep,
     profile: ProfileDep,
@@ -129,7 +136,7 @@ def waive_exemption(
 def list_persons(
     session: SessionDep,
     principal: Readers,
-    party_id: Annotated[int | None, Query(ge=1, description="Only persons affiliated")] = None,
+    party_id: Annotated[Id | None, Query(description="Only persons affiliated")] = None,
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_PAGE_SIZE,
 ) -> Page[PersonOut]:
@@ -150,7 +157,7 @@ def create_person(body: PersonCreate, session: SessionDep, principal: Registrars
 
 
 @router.get("/persons/{person_id}", tags=["persons"], summary="Show a person")
-def get_person(person_id: IdPath, session: SessionDep, principal: Readers) -> PersonOut:
+def get_person(person_id: Id, session: SessionDep, principal: Readers) -> PersonOut:
     """One person by id."""
     person = access.check_person(session, principal, repo.get(session, Person, person_id))
     return PersonOut.model_validate(person)
@@ -160,7 +167,7 @@ def get_person(person_id: IdPath, session: SessionDep, principal: Readers) -> Pe
 def list_vehicles(
     session: SessionDep,
     principal: Readers,
-    owner_party_id: Annotated[int | None, Query(ge=1)] = None,
+    owner_party_id: Id | None = None,
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_PAGE_SIZE,
 ) -> Page[VehicleOut]:
@@ -187,7 +194,7 @@ def create_vehicle(
 
 
 @router.get("/vehicles/{vehicle_id}", tags=["vehicles"], summary="Show a vehicle")
-def get_vehicle(vehicle_id: IdPath, session: SessionDep, principal: Readers) -> VehicleOut:
+def get_vehicle(vehicle_id: Id, session: SessionDep, principal: Readers) -> VehicleOut:
     """One vehicle by id."""
     vehicle = access.check_vehicle(principal, repo.get(session, Vehicle, vehicle_id))
     return VehicleOut.model_validate(vehicle)
@@ -198,6 +205,7 @@ def get_vehicle(vehicle_id: IdPath, session: SessionDep, principal: Readers) -> 
     tags=["imports"],
     status_code=status.HTTP_201_CREATED,
     summary="Bulk import persons from CSV (all or nothing)",
+    openapi_extra=BULK_BODY,
 )
 def import_persons(
     session: SessionDep, principal: Registrars, csv_text: Annotated[str, CSV_BODY]
@@ -216,6 +224,7 @@ def import_persons(
     tags=["imports"],
     status_code=status.HTTP_201_CREATED,
     summary="Bulk import vehicles from CSV (all or nothing)",
+    openapi_extra=BULK_BODY,
 )
 def import_vehicles(
     session: SessionDep,
@@ -242,7 +251,7 @@ def list_applications(
     principal: Readers,
     status_: Annotated[ApplicationStatus | None, Query(alias="status")] = None,
     subject_kind: SubjectKind | None = None,
-    party_id: Annotated[int | None, Query(ge=1)] = None,
+    party_id: Id | None = None,
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_PAGE_SIZE,
 ) -> Page[ApplicationOut]:
@@ -282,9 +291,7 @@ def _application(
 
 
 @router.get("/applications/{application_id}", tags=["whitelist"], summary="Show an application")
-def get_application(
-    application_id: IdPath, session: SessionDep, principal: Readers
-) -> ApplicationOut:
+def get_application(application_id: Id, session: SessionDep, principal: Readers) -> ApplicationOut:
     """One application by id."""
     application = _application(session, principal, application_id, lock=False)
     return ApplicationOut.model_validate(application)
@@ -292,7 +299,7 @@ def get_application(
 
 @router.post("/applications/{application_id}/submit", tags=["whitelist"], summary="Submit")
 def submit_application(
-    application_id: IdPath, session: SessionDep, principal: Applicants
+    application_id: Id, session: SessionDep, principal: Applicants
 ) -> ApplicationOut:
     """draft -> submitted."""
     application = _application(session, principal, application_id)
@@ -306,7 +313,7 @@ def submit_application(
     summary="Ask the applicant for more information",
 )
 def request_information(
-    application_id: IdPath, body: ReviewNote, session: SessionDep, principal: Reviewers
+    application_id: Id, body: ReviewNote, session: SessionDep, principal: Reviewers
 ) -> ApplicationOut:
     """submitted | resubmitted -> information_requested; the note says what is missing."""
     application = _application(session, principal, application_id)
@@ -316,7 +323,7 @@ def request_information(
 
 @router.post("/applications/{application_id}/resubmit", tags=["whitelist"], summary="Resubmit")
 def resubmit_application(
-    application_id: IdPath,
+    application_id: Id,
     body: Resubmission,
     session: SessionDep,
     profile: ProfileDep,
@@ -330,7 +337,7 @@ def resubmit_application(
 
 @router.post("/applications/{application_id}/approve", tags=["whitelist"], summary="Approve")
 def approve_application(
-    application_id: IdPath,
+    application_id: Id,
     session: SessionDep,
     profile: ProfileDep,
     principal: Reviewers,
@@ -350,7 +357,7 @@ def approve_application(
 
 @router.post("/applications/{application_id}/decline", tags=["whitelist"], summary="Decline")
 def decline_application(
-    application_id: IdPath, body: ReviewNote, session: SessionDep, principal: Reviewers
+    application_id: Id, body: ReviewNote, session: SessionDep, principal: Reviewers
 ) -> ApplicationOut:
     """submitted | resubmitted -> declined, with the reason the applicant reads."""
     application = _application(session, principal, application_id)
@@ -367,7 +374,7 @@ def list_entries(
     principal: Readers,
     status_: Annotated[EntryStatus | None, Query(alias="status")] = None,
     subject_kind: SubjectKind | None = None,
-    party_id: Annotated[int | None, Query(ge=1)] = None,
+    party_id: Id | None = None,
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_PAGE_SIZE,
 ) -> Page[EntryOut]:
@@ -392,14 +399,14 @@ def _entry(
 
 
 @router.get("/entries/{entry_id}", tags=["whitelist"], summary="Show an entry")
-def get_entry(entry_id: IdPath, session: SessionDep, principal: Readers) -> EntryOut:
+def get_entry(entry_id: Id, session: SessionDep, principal: Readers) -> EntryOut:
     """One entry by id."""
     return EntryOut.model_validate(_entry(session, principal, entry_id, lock=False))
 
 
 @router.post("/entries/{entry_id}/suspend", tags=["whitelist"], summary="Suspend an entry")
 def suspend_entry(
-    entry_id: IdPath, body: ReviewNote, session: SessionDep, principal: Reviewers
+    entry_id: Id, body: ReviewNote, session: SessionDep, principal: Reviewers
 ) -> EntryOut:
     """active -> suspended, with the reason."""
     entry = _entry(session, principal, entry_id)
@@ -409,7 +416,7 @@ def suspend_entry(
 
 @router.post("/entries/{entry_id}/reinstate", tags=["whitelist"], summary="Reinstate an entry")
 def reinstate_entry(
-    entry_id: IdPath,
+    entry_id: Id,
     session: SessionDep,
     profile: ProfileDep,
     principal: Reviewers,
@@ -425,7 +432,7 @@ def reinstate_entry(
 
 @router.post("/entries/{entry_id}/revoke", tags=["whitelist"], summary="Revoke an entry")
 def revoke_entry(
-    entry_id: IdPath, body: ReviewNote, session: SessionDep, principal: Reviewers
+    entry_id: Id, body: ReviewNote, session: SessionDep, principal: Reviewers
 ) -> EntryOut:
     """active | suspended -> revoked, for good."""
     entry = _entry(session, principal, entry_id)

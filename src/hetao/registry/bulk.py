@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from hetao.audit.service import Actor
 from hetao.errors import FieldProblem, ValidationFailed
+from hetao.inputs import text_fault
 from hetao.profiles import ZoneProfile
 from hetao.registry import service
 from hetao.registry.models import Party
@@ -120,7 +121,23 @@ def _read(text: str, columns: Mapping[str, bool]) -> list[dict[str, str]]:
         raise ValidationFailed.single("file", "csv.max_rows", f"has more than {MAX_ROWS} rows")
     if not rows:
         raise ValidationFailed.single("file", "csv.not_empty", "has no data rows")
+    _refuse_control_characters(rows)
     return rows
+
+
+def _refuse_control_characters(rows: Sequence[Mapping[str, str]]) -> None:
+    """Checked before any cell is looked up (party registration numbers are, at once)."""
+    problems = [
+        FieldProblem(column, *fault, row=index + 2)  # the header is row 1
+        for index, row in enumerate(rows)
+        for column, cell in row.items()
+        if (fault := text_fault(cell)) is not None
+    ]
+    if problems:
+        raise ValidationFailed(
+            f"{len({p.row for p in problems})} row(s) are not valid; nothing was imported",
+            problems=problems,
+        )
 
 
 def _party_ids_by_registration(session: Session, numbers: set[str]) -> dict[str, int]:

@@ -38,7 +38,8 @@ class DocumentKind(StrEnum):
     """Any passport; its number is checked against the MRZ when one is given (ICAO 9303)."""
 
 
-def _today() -> date:
+def boundary_today() -> date:
+    """Today's date on both sides of the boundary (UTC+8)."""
     return datetime.now(_ZONE_TZ).date()
 
 
@@ -134,7 +135,7 @@ def check_resident_id(value: str) -> str:
             "GB11643-1999.birth_date",
             f"resident ID {number!r}: birth date {birth!r} is not a calendar date (YYYYMMDD)",
         ) from None
-    if born > _today():
+    if born > boundary_today():
         raise InvalidIdentifier(
             "GB11643-1999.birth_date",
             f"resident ID {number!r}: birth date {born.isoformat()} is in the future",
@@ -354,7 +355,7 @@ def check_mrz_td3(line1: str, line2: str, *, today: date | None = None) -> MrzTd
                 f"MRZ {name.replace('_', ' ')} check digit is {given!r}, expected {expected!r}",
             )
 
-    today = today or _today()
+    today = today or boundary_today()
     return MrzTd3(
         document_number=document_number,
         issuing_state=upper[2:5].rstrip("<"),

@@ -17,6 +17,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from hetao.errors import ValidationFailed
+from hetao.inputs import Id, InputModel
 from hetao.reference.countries import alpha2_of_mrz_state, check_country
 from hetao.reference.industries import check_industry
 from hetao.registry import identifiers
@@ -68,7 +69,7 @@ Country = Annotated[str, _reference(check_country)]
 Industry = Annotated[str, _reference(check_industry)]
 
 
-class _In(BaseModel):
+class _In(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
@@ -178,9 +179,21 @@ _ISSUER_OF = {
 
 
 class AffiliationIn(_In):
-    party_id: int = Field(gt=0)
+    party_id: Id
     role: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
     since: dt.date | None = None
+
+
+#: An earlier birth date is a typing error, not a person who may still cross.
+EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
+
+
+def _birth_date(value: dt.date) -> dt.date:
+    if value < EARLIEST_BIRTH_DATE:
+        raise _fail("person.birth_date_floor", f"must be on or after {EARLIEST_BIRTH_DATE}")
+    if value > identifiers.boundary_today():
+        raise _fail("person.birth_date_future", "must not be after today at the zone")
+    return value
 
 
 class PersonCreate(_In):
@@ -193,7 +206,7 @@ class PersonCreate(_In):
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
     ]
     name_zh: str | None = Field(None, max_length=100)
-    birth_date: dt.date
+    birth_date: Annotated[dt.date, AfterValidator(_birth_date)]
     residency: Residency
     nationality: Country
     documents: list[DocumentIn] = Field(min_length=1)
@@ -281,7 +294,7 @@ class VehicleCreate(_In):
         None, max_length=16, description="Hong Kong plate of a cross-boundary vehicle"
     )
     kind: VehicleKind
-    owner_party_id: int = Field(gt=0)
+    owner_party_id: Id
     permits: list[PermitIn] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -337,11 +350,11 @@ class ApplicationCreate(Scopes):
     """A whitelist application; it starts as a draft."""
 
     subject_kind: SubjectKind
-    party_id: int | None = Field(
-        None, gt=0, description="The institution itself, or the sponsor of a person"
+    party_id: Id | None = Field(
+        None, description="The institution itself, or the sponsor of a person"
     )
-    person_id: int | None = Field(None, gt=0)
-    vehicle_id: int | None = Field(None, gt=0)
+    person_id: Id | None = None
+    vehicle_id: Id | None = None
     industry: Industry | None = None
     valid_from: dt.date | None = Field(None, description="Defaults to the approval date")
     valid_until: dt.date | None = Field(

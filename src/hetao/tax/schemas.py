@@ -18,7 +18,6 @@ from typing import Annotated
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -30,6 +29,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from hetao.errors import FieldProblem, ValidationFailed
+from hetao.inputs import InputModel, decimal_within
 from hetao.profiles import dotted_key
 from hetao.reference.countries import check_country
 from hetao.reference.currencies import check_currency
@@ -197,15 +197,50 @@ def _iso_date(value: object) -> object:
     raise PydanticCustomError("iso_date", "must be an ISO date such as 2026-03-15")
 
 
-Money = Annotated[Decimal, BeforeValidator(_decimal), AfterValidator(_not_negative)]
+#: Bounds that keep every product and quotient of an assessment within the decimal context
+#: (28 digits), so rounding a tax to the fen cannot overflow: a value times a rate, a value
+#: over a rate, quantities for specific duties.
+MAX_MONEY = Decimal("1e16")
+MAX_QUANTITY = Decimal("1e15")
+MAX_EXCHANGE_RATE = Decimal("1e6")
+INPUT_PLACES = 6
+
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_decimal),
+    decimal_within(
+        below=MAX_MONEY, places=INPUT_PLACES, size_rule="money.max", places_rule="money.places"
+    ),
+    AfterValidator(_not_negative),
+]
 """A non-negative amount: Decimal or decimal string."""
-Quantity = Annotated[Decimal, BeforeValidator(_quantity), AfterValidator(_positive)]
+Quantity = Annotated[
+    Decimal,
+    BeforeValidator(_quantity),
+    decimal_within(
+        below=MAX_QUANTITY,
+        places=INPUT_PLACES,
+        size_rule="quantity.max",
+        places_rule="quantity.places",
+    ),
+    AfterValidator(_positive),
+]
 """A positive quantity: integer, Decimal or decimal string."""
 TaxRate = Annotated[Decimal, BeforeValidator(_decimal), AfterValidator(_fraction)]
 """A VAT or consumption-tax rate in [0, 1)."""
 DutyRate = Annotated[Decimal, BeforeValidator(_decimal), AfterValidator(_duty_rate)]
 """An ad valorem duty rate in [0, MAX_DUTY_RATE]."""
-ExchangeRate = Annotated[Decimal, BeforeValidator(_decimal), AfterValidator(_positive)]
+ExchangeRate = Annotated[
+    Decimal,
+    BeforeValidator(_decimal),
+    decimal_within(
+        below=MAX_EXCHANGE_RATE,
+        places=INPUT_PLACES,
+        size_rule="rate.max",
+        places_rule="rate.places",
+    ),
+    AfterValidator(_positive),
+]
 """CNY per one unit of a currency."""
 HsCode = Annotated[str, AfterValidator(_reference(check_hs_code))]
 CurrencyCode = Annotated[str, AfterValidator(_reference(check_currency))]
@@ -226,7 +261,7 @@ def _line_count(lines: tuple[LineInput, ...]) -> tuple[LineInput, ...]:
     return lines
 
 
-class _Model(BaseModel):
+class _Model(InputModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 

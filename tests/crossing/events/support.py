@@ -71,6 +71,14 @@ def whitelisted_person(
 UNKNOWN_DOCUMENT = {"kind": "hk_identity_card", "number": "A1234563", "issuing_country": "HK"}
 
 
+def office_hours() -> dt.datetime:
+    """The latest 10:00 at the zone (UTC+8) that has passed: a time within the gates' clock
+    bounds that no hour-of-day risk rule (late crossings) reacts to, whenever the test runs."""
+    now = utcnow()
+    ten = now.replace(hour=2, minute=0, second=0, microsecond=0)  # 10:00 at UTC+8
+    return ten if ten <= now else ten - dt.timedelta(days=1)
+
+
 def person_event(
     document: dict[str, Any],
     *,

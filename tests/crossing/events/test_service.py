@@ -17,6 +17,7 @@ from crossing.events.support import (
     UNKNOWN_DOCUMENT,
     counts,
     decide_tags,
+    office_hours,
     person_event,
     record,
     whitelisted_person,
@@ -206,11 +207,19 @@ class TestDecisions:
             documents=[{"kind": "passport", "number": number, "issuing_country": "US"}],
         )  # fmt: skip
 
-        unclear, _ = record(session, profile, person_event({"kind": "passport", "number": number}))
+        # At office hours: only the ambiguity may speak, not a late-crossing risk rule.
+        unclear, _ = record(
+            session,
+            profile,
+            person_event({"kind": "passport", "number": number}, occurred_at=office_hours()),
+        )
         clear, _ = record(
             session,
             profile,
-            person_event({"kind": "passport", "number": number, "issuing_country": "GB"}),
+            person_event(
+                {"kind": "passport", "number": number, "issuing_country": "GB"},
+                occurred_at=office_hours(),
+            ),
         )
 
         assert unclear.person_id is None  # neither holder is assumed
