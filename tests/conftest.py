@@ -175,6 +175,9 @@ def anonymous_client(
     )
     # Reads and writes both see the test's transaction (its reads are not DEFERRED, no matter).
     app.state.session_factory = app.state.read_session_factory = session_maker
+    # The test's one connection cannot be shared with timers writing from other threads: the
+    # tests flush refusal summaries and purge replays themselves.
+    app.state.background_work = False
     # https, as in production: the session cookie is Secure.
     with TestClient(
         app, base_url="https://testserver", raise_server_exceptions=False

@@ -113,6 +113,7 @@ def _invocations(files: dict[str, str], directory: Path) -> dict[str, Invocation
         "registry import": Invocation(("persons", files["persons.csv"]), exit_code=EXIT_BAD_INPUT),
         "registry show": Invocation(),
         "registry expire": Invocation(),
+        "db purge-replays": Invocation(),
         "users create": Invocation(
             ("first-admin", "--role", "administrator", "--password-stdin"),
             stdin="a long enough password 2026\n",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,12 +17,15 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 
+import hetao.models  # noqa: F401 (every table on Base.metadata, whatever the routers import)
 from hetao import __version__
-from hetao.api import problems
+from hetao.api import idempotency, openapi, problems
 from hetao.api.audit import router as audit_router
 from hetao.api.auth import router as auth_router
+from hetao.api.denials import RefusalSummaries
 from hetao.api.deps import ProfileDep
 from hetao.api.reference import router as reference_router
 from hetao.api.routing import LastUseWrites, UnitOfWorkRoute
@@ -32,7 +38,7 @@ from hetao.crossing.api import router as crossing_router
 from hetao.crossing.credentials_api import router as credentials_router
 from hetao.crossing.inspections_api import router as inspections_router
 from hetao.datatransfer.api import router as datatransfer_router
-from hetao.db import make_engine, reads_are_local, session_factory
+from hetao.db import make_engine, reads_are_local, session_factory, unit_of_work
 from hetao.funds.api import router as funds_router
 from hetao.groupcommit import GroupCommitter
 from hetao.ledger.api import router as ledger_router
@@ -45,6 +51,9 @@ from hetao.web import router as web_router
 SWAGGER_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 #: The web console's own hand-written stylesheet.
 CONSOLE_ASSETS = Path(__file__).parent / "static"
+#: How often replay records past the retention are purged.
+REPLAY_PURGE_SECONDS = 600
+log = logging.getLogger("hetao.api")
 
 DESCRIPTION = """
 Split-line management for the Shenzhen Park of the Hetao Shenzhen-Hong Kong Science and
@@ -79,48 +88,6 @@ def zone_profile(profile: ProfileDep) -> ZoneProfile:
     return profile
 
 
-IDEMPOTENCY_PARAMETER = {
-    "name": "Idempotency-Key",
-    "in": "header",
-    "required": False,
-    "description": (
-        "Makes a retry safe: the same key and request return the first response again; "
-        "the same key with another request is 409. 1-255 visible ASCII characters."
-    ),
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
-}
-PROBLEM_RESPONSE = {
-    "description": "Problem details (RFC 9457) naming each field and the rule it broke",
-    "content": {"application/problem+json": {"schema": {"type": "object"}}},
-}
-
-
-def _document_conventions(app: FastAPI) -> None:
-    """Add what the route class does to every operation: the key header and problem answers."""
-    build = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is not None:
-            return app.openapi_schema
-        schema = build()
-        for operations in schema.get("paths", {}).values():
-            for method, operation in operations.items():
-                responses = operation.setdefault("responses", {})
-                # FastAPI's own 422 schema is not what the API sends: errors are problem+json.
-                responses["422"] = PROBLEM_RESPONSE
-                responses.setdefault("404", PROBLEM_RESPONSE)
-                if method == "post":
-                    responses.setdefault("409", PROBLEM_RESPONSE)
-                    parameters = operation.setdefault("parameters", [])
-                    # A route idempotent by an id in its body documents the header its own way.
-                    if not any(p.get("name") == "Idempotency-Key" for p in parameters):
-                        parameters.append(IDEMPOTENCY_PARAMETER)
-        app.openapi_schema = schema
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
-
-
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # What exists at startup (profile, routes, models, compiled tables) lives as long as the
@@ -130,12 +97,35 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     gc.freeze()
     checkpointer = WalCheckpointer(app.state.engine)
     checkpointer.start()
+    purger: asyncio.Task[None] | None = None
+    if app.state.background_work:
+        app.state.refusals.start()
+        purger = asyncio.create_task(_purge_replays(app))
     yield
+    if purger is not None:
+        purger.cancel()
+    await run_in_threadpool(app.state.refusals.stop)
     # Decisions still queued for the group committer are written before the process ends.
     recorder: GroupCommitter[Any, Any] | None = getattr(app.state, "crossing_recorder", None)
     if recorder is not None:
         await run_in_threadpool(recorder.close)
     await run_in_threadpool(checkpointer.stop)
+
+
+async def _purge_replays(app: FastAPI) -> None:
+    """Delete replay records past the profile's retention, at start and every ten minutes."""
+    retention = dt.timedelta(hours=app.state.profile.api.replay_retention_hours)
+
+    def purge() -> int:
+        with unit_of_work(app.state.session_factory) as session:
+            return idempotency.purge(session, retention=retention)
+
+    while True:
+        try:
+            await run_in_threadpool(purge)
+        except OperationalError as error:  # a busy database: the next turn purges
+            log.warning("replay records not purged (%s)", error.orig)
+        await asyncio.sleep(REPLAY_PURGE_SECONDS)
 
 
 def create_app(
@@ -171,9 +161,19 @@ def create_app(
         ),
     )
     app.state.cookies_secure = settings.cookies_secure
+    app.state.fingerprint_key = idempotency.fingerprint_key(
+        settings.resolve(idempotency.FINGERPRINT_KEY_FILE)
+    )
+    #: Timers that write on their own (refusal summaries, the replay purge); off where the
+    #: application shares one connection with a test that owns it.
+    app.state.background_work = True
+    app.state.refusals = RefusalSummaries(
+        lambda: app.state.session_factory, profile.api.denial_summary_seconds
+    )
     app.state.rate_limiter = RateLimiter(settings.rate_per_second, settings.rate_burst)
     problems.install(app)
-    _document_conventions(app)
+    openapi.answer_405_with_every_method(app)
+    openapi.document_conventions(app)
     # Routes are matched in order, and matching costs: the gates' hot path comes first.
     app.include_router(gate_router, prefix="/api/v1")
     app.include_router(system_router, prefix="/api/v1")

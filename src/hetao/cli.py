@@ -208,6 +208,22 @@ def db_upgrade(
         engine.dispose()
 
 
+@db_app.command("purge-replays")
+def db_purge_replays() -> None:
+    """Delete Idempotency-Key replay records older than the profile's api.replay_retention_hours.
+
+    Each server process also purges them at start and every ten minutes; this is for a platform
+    that is not serving, or a cron job.
+    """
+    from hetao.api import idempotency
+
+    def work(session: Session, profile: ZoneProfile) -> int:
+        retention = dt.timedelta(hours=profile.api.replay_retention_hours)
+        return idempotency.purge(session, retention=retention)
+
+    typer.echo(f"purged {_run(work)} replay records")
+
+
 @demo_app.command("load")
 def demo_load(
     seed: Annotated[

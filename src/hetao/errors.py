@@ -141,3 +141,18 @@ class Overloaded(HetaoError):
     def __init__(self, detail: str, *, retry_after: int = 1) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class BodyTooLarge(HetaoError):
+    """A request body longer than the route takes; refused before it is read whole (413)."""
+
+    code = "body-too-large"
+    title = "Request body too large"
+
+    def __init__(self, limit: int) -> None:
+        message = f"must be at most {limit} bytes"
+        super().__init__(
+            f"the request body {message}",
+            problems=[FieldProblem("body", "body.max_bytes", message)],
+        )
+        self.limit = limit

@@ -251,9 +251,13 @@ class TestDocsAndSystem:
         spec = client.get("/api/v1/openapi.json").json()
         posts = [(p, ops["post"]) for p, ops in spec["paths"].items() if "post" in ops]
         assert len(posts) >= 10
+        login = dict(posts)["/api/v1/auth/login"]
+        assert login["x-hetao-idempotency"] == "not-replayable"
         for path, operation in posts:
             names = [p["name"] for p in operation.get("parameters", [])]
-            assert "Idempotency-Key" in names, path
+            # Sign-in is never replayed (docs/decisions/0009-hardened-edges.md), and says so.
+            replayable = operation.get("x-hetao-idempotency") != "not-replayable"
+            assert ("Idempotency-Key" in names) == replayable, path
             assert "application/problem+json" in operation["responses"]["422"]["content"], path
 
     def test_health_names_the_zone(self, client: TestClient) -> None:

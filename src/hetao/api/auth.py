@@ -5,10 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from hetao.api.deps import DEFAULT_PAGE_SIZE, CursorQuery, LimitQuery, ProfileDep, SessionDep
+from hetao.api.deps import (
+    DEFAULT_PAGE_SIZE,
+    CursorQuery,
+    LimitQuery,
+    ProfileDep,
+    SessionDep,
+)
+from hetao.api.idempotency import NOT_REPLAYABLE, shown_once
 from hetao.api.routing import UnitOfWorkRoute
 from hetao.api.schemas import Page
 from hetao.api.security import (
@@ -20,15 +27,16 @@ from hetao.auth import repository as auth_repo
 from hetao.auth import service as auth
 from hetao.auth.errors import LoginRefused
 from hetao.auth.principal import Principal, Role
+from hetao.auth.tokens import csrf_for
 from hetao.db import utcnow
+from hetao.inputs import Id, InputModel
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["auth"])
 ADMINISTRATORS = Depends(Allow(Role.ADMINISTRATOR))
 Administrators = Annotated[Principal, ADMINISTRATORS]
-IdPath = Annotated[int, Path(ge=1)]
 
 
-class Credentials(BaseModel):
+class Credentials(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     username: str = Field(min_length=1, max_length=64)
@@ -105,10 +113,16 @@ def sign_in(
     session_cookie(response, request, secret, max_age=lifetime)
     principal = auth.authenticate_session(session, secret=secret)
     assert principal is not None  # noqa: S101 (just created)
-    return _me(principal, web_session.csrf_token)
+    return _me(principal, csrf_for(secret))
 
 
-@router.post("/auth/login", summary="Sign in (sets the session cookie)")
+@router.post(
+    "/auth/login",
+    summary="Sign in (sets the session cookie)",
+    # A stored answer would hold the CSRF token, and its fingerprint the password: a retried
+    # sign-in signs in again instead.
+    openapi_extra=NOT_REPLAYABLE,
+)
 def login(
     request: Request, response: Response, session: SessionDep, credentials: Credentials
 ) -> Me:
@@ -138,14 +152,14 @@ def me(request: Request, session: SessionDep, principal: CurrentPrincipal) -> Me
 # --- users ---------------------------------------------------------------------------------
 
 
-class UserCreate(BaseModel):
+class UserCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     username: str = Field(min_length=1, max_length=64)
     display_name: str = Field(min_length=1, max_length=200)
     password: str = Field(min_length=1, max_length=1024)
     role: Role
-    party_id: int | None = Field(None, gt=0, description="Required for enterprise users only")
+    party_id: Id | None = Field(None, description="Required for enterprise users only")
 
 
 class UserOut(BaseModel):
@@ -181,7 +195,7 @@ def create_user(body: UserCreate, session: SessionDep, principal: Administrators
 
 
 @router.post("/users/{user_id}/deactivate", summary="Deactivate a user")
-def deactivate_user(user_id: IdPath, session: SessionDep, principal: Administrators) -> UserOut:
+def deactivate_user(user_id: Id, session: SessionDep, principal: Administrators) -> UserOut:
     """The user can no longer sign in; its sessions and tokens end now."""
     user = auth_repo.get_user(session, user_id, for_update=True)
     auth.deactivate_user(session, user, actor=principal.actor)
@@ -191,12 +205,12 @@ def deactivate_user(user_id: IdPath, session: SessionDep, principal: Administrat
 # --- API tokens ----------------------------------------------------------------------------
 
 
-class TokenCreate(BaseModel):
+class TokenCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=100)
     roles: list[Role] = Field(min_length=1)
-    user_id: int | None = Field(None, gt=0, description="For a person's integration")
+    user_id: Id | None = Field(None, description="For a person's integration")
     device_name: str | None = Field(None, max_length=100, description="For a gate or device")
     crossing_points: list[str] | None = Field(None, description="Gate devices: where they stand")
     expires_at: dt.datetime
@@ -220,13 +234,13 @@ class TokenOut(BaseModel):
 
 
 class IssuedToken(TokenOut):
-    token: str = Field(description="The bearer token; shown this once, stored only hashed")
+    token: str | None = shown_once("The bearer token; shown this once, stored only hashed")
 
 
 @router.get("/tokens", summary="List API tokens", dependencies=[ADMINISTRATORS])
 def list_tokens(
     session: SessionDep,
-    user_id: Annotated[int | None, Query(ge=1)] = None,
+    user_id: Id | None = None,
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_PAGE_SIZE,
 ) -> Page[TokenOut]:
@@ -248,7 +262,7 @@ def issue_token(
 
 
 @router.post("/tokens/{token_id}/revoke", summary="Revoke an API token")
-def revoke_token(token_id: IdPath, session: SessionDep, principal: Administrators) -> TokenOut:
+def revoke_token(token_id: Id, session: SessionDep, principal: Administrators) -> TokenOut:
     """The token stops working at once."""
     token = auth_repo.get_token(session, token_id, for_update=True)
     auth.revoke_token(session, token, actor=principal.actor)

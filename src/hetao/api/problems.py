@@ -13,10 +13,12 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hetao.audit.service import current_request_id
 from hetao.auth.errors import LoginRefused, TooManyAttempts
 from hetao.errors import (
+    BodyTooLarge,
     Conflict,
     FieldProblem,
     HetaoError,
@@ -60,6 +62,7 @@ STATUS_OF: dict[type[HetaoError], int] = {
     Conflict: 409,
     TransitionForbidden: 409,
     Overloaded: 503,
+    BodyTooLarge: 413,
 }
 
 
@@ -199,13 +202,45 @@ def install(app: FastAPI) -> None:
         # Every connection of the pool was in use for pool_timeout: load, like a busy lock.
         return busy(request, exc)
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, _exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(
-            request,
-            status=500,
-            code="internal-error",
-            title="Internal error",
-            detail="the server failed; the request id identifies it in the log",
-        )
+    app.add_middleware(AnswerServerErrors)
+
+
+async def _unexpected(request: Request, _exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem_response(
+        request,
+        status=500,
+        code="internal-error",
+        title="Internal error",
+        detail="the server failed; the request id identifies it in the log",
+    )
+
+
+class AnswerServerErrors:
+    """Answer an unexpected error with a 500 problem and keep the connection.
+
+    Starlette's own last-resort handler answers and then re-raises, and the server closes a
+    connection whose application raised: the client's next request on it would fail too.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as error:
+            if started:
+                raise  # half an answer is out: only closing the connection can tell the client
+            response = await _unexpected(Request(scope), error)
+            await response(scope, receive, send)

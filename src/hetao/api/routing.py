@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
@@ -18,8 +19,10 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from hetao.api import idempotency
-from hetao.api.security import resolve_principal
-from hetao.audit.service import Actor, current_request_id, record_event
+from hetao.api.bodylimit import admit_body, body_limit, refuse_control_characters
+from hetao.api.models import IdempotencyRecord
+from hetao.api.security import authenticated, needs_caller, resolve_principal
+from hetao.audit.service import current_request_id, record_event
 from hetao.auth.errors import TooManyAttempts
 from hetao.auth.principal import Principal
 from hetao.auth.ratelimit import RateLimiter
@@ -33,12 +36,15 @@ T = TypeVar("T")
 log = logging.getLogger("hetao.api")
 
 
-def _replay(record_status: int, media_type: str, body: bytes, request_id: str) -> Response:
+def _replay(record: IdempotencyRecord, request_id: str) -> Response:
+    headers = {"Idempotent-Replayed": "true", REQUEST_ID_HEADER: request_id}
+    if record.withheld:
+        headers[idempotency.WITHHELD_HEADER] = record.withheld
     return Response(
-        content=body,
-        status_code=record_status,
-        media_type=media_type,
-        headers={"Idempotent-Replayed": "true", REQUEST_ID_HEADER: request_id},
+        content=record.body,
+        status_code=record.status_code,
+        media_type=record.media_type,
+        headers=headers,
     )
 
 
@@ -56,6 +62,10 @@ class UnitOfWorkRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        admits_only_callers = needs_caller(self.dependant)
+        replayable = idempotency.replayable(self.openapi_extra)
+        withheld = idempotency.secret_fields(self.response_model)
+        openapi_extra = self.openapi_extra
 
         async def route(request: Request) -> Response:
             request_id = request.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex
@@ -81,7 +91,11 @@ class UnitOfWorkRoute(APIRoute):
                 )
                 request.state.principal = principal
                 _limit_rate(request, principal)
-                key = request.headers.get(idempotency.HEADER)
+                if admits_only_callers:
+                    authenticated(request)  # 401 before a byte of the body is read
+                await admit_body(request, body_limit(request, openapi_extra))
+                await refuse_control_characters(request)
+                key = request.headers.get(idempotency.HEADER) if replayable else None
                 if reads_only or request.method != "POST" or key is None:
                     response = await handler(request)
                     if not reads_only:
@@ -89,7 +103,9 @@ class UnitOfWorkRoute(APIRoute):
                     elif session.in_transaction():
                         await run_read(request, session.rollback)
                 else:
-                    response = await _idempotent(request, handler, session, key, request_id)
+                    response = await _idempotent(
+                        request, handler, session, key, request_id, withheld
+                    )
                 response.headers[REQUEST_ID_HEADER] = request_id
                 if last_use and response.background is None:
                     response.background = BackgroundTask(
@@ -214,9 +230,15 @@ def _record_denial(
     request: Request,
     denied: PermissionDenied | NotAuthenticated | TooManyAttempts,
 ) -> None:
-    """Audit a refused request in a transaction of its own (the request's was rolled back)."""
+    """Audit a refused request: a known caller's in a transaction of its own (the request's was
+    rolled back), an anonymous one's in the next summary of its source (hetao.api.denials)."""
     principal: Principal | None = getattr(request.state, "principal", None)
-    actor = principal.actor if principal else Actor("anonymous", _client(request))
+    if principal is None:
+        request.app.state.refusals.count(
+            _client(request), denied.code, denied.detail, f"{request.method} {request.url.path}"
+        )
+        return
+    actor = principal.actor
     with unit_of_work(factory) as session:
         record_event(
             session,
@@ -238,12 +260,19 @@ async def _idempotent(
     session: Session,
     key: str,
     request_id: str,
+    withheld: tuple[tuple[str, ...], ...],
 ) -> Response:
     """Replay the stored response for a known key, or run and store the response atomically."""
     idempotency.check_key(key)
+    state = request.app.state
     fingerprint = idempotency.fingerprint(
-        request.method, request.url.path, request.url.query, await request.body()
+        state.fingerprint_key,
+        request.method,
+        request.url.path,
+        request.url.query,
+        await request.body(),
     )
+    retention = dt.timedelta(hours=state.profile.api.replay_retention_hours)
 
     async def stored() -> Response | None:
         record = await run_in_threadpool(
@@ -252,10 +281,11 @@ async def _idempotent(
             principal=_principal_key(request.state.principal),
             key=key,
             request_fingerprint=fingerprint,
+            retention=retention,
         )
         if record is None:
             return None
-        return _replay(record.status_code, record.media_type, record.body, request_id)
+        return _replay(record, request_id)
 
     owner = _principal_key(request.state.principal)
     await run_in_threadpool(idempotency.lock_key, session, principal=owner, key=key)
@@ -272,6 +302,7 @@ async def _idempotent(
                 status_code=response.status_code,
                 media_type=response.media_type or "application/json",
                 body=bytes(response.body),
+                withheld=withheld,
             )
         await run_in_threadpool(session.commit)
     except (IntegrityError, HetaoError):

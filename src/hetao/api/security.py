@@ -6,10 +6,11 @@ admit with `allow(...)`, and each domain's `access` module checks objects.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
 from sqlalchemy.orm import Session
 
 from hetao.auth import service as auth
@@ -84,3 +85,18 @@ class Allow:
 def allow(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
     """Dependency admitting ``roles``; use as ``principal: Annotated[Principal, allow(...)]``."""
     return Allow(*roles)
+
+
+def dependency_calls(dependant: Dependant) -> Iterator[Any]:
+    """Every dependency a route runs, however deeply nested."""
+    for dependency in dependant.dependencies:
+        yield dependency.call
+        yield from dependency_calls(dependency)
+
+
+def needs_caller(dependant: Dependant) -> bool:
+    """Whether a route admits only an authenticated caller: a role check or the caller itself
+    among its dependencies. Such a route refuses an anonymous request before reading its body."""
+    return any(
+        call is current_principal or isinstance(call, Allow) for call in dependency_calls(dependant)
+    )

@@ -68,7 +68,6 @@ class WebSession(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("auth_users.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: Absolute end of the session; idleness ends it sooner (see ``service.SESSION_IDLE``).
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

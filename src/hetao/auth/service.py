@@ -34,7 +34,14 @@ from hetao.auth.passwords import (
     verify_password,
 )
 from hetao.auth.principal import Principal, Role
-from hetao.auth.tokens import format_token, hash_secret, new_secret, parse_token, secrets_match
+from hetao.auth.tokens import (
+    csrf_for,
+    format_token,
+    hash_secret,
+    new_secret,
+    parse_token,
+    secrets_match,
+)
 from hetao.db import utcnow
 from hetao.errors import Conflict, FieldProblem, TransitionForbidden, ValidationFailed
 from hetao.profiles import ZoneProfile
@@ -314,7 +321,6 @@ def login(
     web_session = WebSession(
         user_id=user.id,
         token_hash=hash_secret(secret),
-        csrf_token=new_secret(),
         created_at=now,
         expires_at=now + SESSION_LIFETIME,
         last_seen_at=now,
@@ -424,13 +430,13 @@ def check_csrf(
     found = _live_web_session(session, secret, now or utcnow())
     if found is None or not presented:
         return False
-    return secrets_match(presented, hash_secret(found[0].csrf_token))
+    return secrets_match(presented, hash_secret(csrf_for(secret)))
 
 
 def csrf_token(session: Session, *, secret: str, now: dt.datetime | None = None) -> str | None:
     """The CSRF token to embed in the pages of the live session behind ``secret``."""
     found = _live_web_session(session, secret, now or utcnow())
-    return None if found is None else found[0].csrf_token
+    return None if found is None else csrf_for(secret)
 
 
 def logout(session: Session, *, secret: str, now: dt.datetime | None = None) -> bool:

@@ -24,6 +24,12 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def csrf_for(session_secret: str) -> str:
+    """A web session's CSRF token, derived from its cookie's secret and so never stored: only
+    a holder of the cookie (the page the server rendered, or ``/auth/me``) can know it."""
+    return hmac.new(session_secret.encode(), b"hetao csrf token", hashlib.sha256).hexdigest()
+
+
 def secrets_match(secret: str, stored_hash: str) -> bool:
     """Constant-time comparison of a presented secret with a stored hash."""
     return hmac.compare_digest(hash_secret(secret), stored_hash)

@@ -22,6 +22,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from hetao.api.deps import ProfileDep, SessionDep
+from hetao.api.idempotency import shown_once
 from hetao.api.routing import UnitOfWorkRoute
 from hetao.api.security import Allow
 from hetao.auth.principal import Principal, Role
@@ -31,6 +32,7 @@ from hetao.crossing.credential_models import ZoneCredential
 from hetao.crossing.credentials import SigningKey, signing_key_path
 from hetao.db import utcnow
 from hetao.errors import PermissionDenied
+from hetao.inputs import Id, InputModel
 from hetao.registry import repository as registry_repo
 from hetao.registry.access import STAFF, check_person, party_scope
 from hetao.registry.models import Person
@@ -76,12 +78,12 @@ SigningKeyDep = Annotated[SigningKey, Depends(_signing_key)]
 # --- shapes ---------------------------------------------------------------------------------
 
 
-class CredentialCreate(BaseModel):
+class CredentialCreate(InputModel):
     """Issue a credential to a whitelisted person."""
 
     model_config = ConfigDict(extra="forbid")
 
-    person_id: int = Field(ge=1)
+    person_id: Id
     crossing_points: list[str] = Field(
         default_factory=list, max_length=20, description="Restrict to these points; empty: any"
     )
@@ -90,13 +92,13 @@ class CredentialCreate(BaseModel):
     )
 
 
-class Revocation(BaseModel):
+class Revocation(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=1, max_length=500)
 
 
-class PresentedToken(BaseModel):
+class PresentedToken(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     token: str = Field(min_length=1, max_length=1000, description="The QR payload, HZC1....")
@@ -142,7 +144,7 @@ class CredentialOut(BaseModel):
 
 class CredentialIssued(BaseModel):
     credential: CredentialOut
-    token: str = Field(description="The QR payload; shown once, never stored")
+    token: str | None = shown_once("The QR payload; shown once, never stored")
 
 
 class PublicKeyOut(BaseModel):

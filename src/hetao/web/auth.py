@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from hetao.api.auth import Credentials, clear_session_cookie, sign_in
 from hetao.api.deps import SessionDep
+from hetao.api.idempotency import NOT_REPLAYABLE
 from hetao.api.security import SESSION_COOKIE
 from hetao.auth import service as auth
 from hetao.auth.errors import LoginRefused, TooManyAttempts
@@ -59,7 +60,7 @@ def login_form(
     return render(request, "login.html", next=safe_next(next), username="", error=None)
 
 
-@router.post("/login")
+@router.post("/login", openapi_extra=NOT_REPLAYABLE)  # as the API's sign-in
 def login(
     request: Request,
     session: SessionDep,

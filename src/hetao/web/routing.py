@@ -13,6 +13,7 @@ from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from hetao.api.bodylimit import admit_body, body_limit
 from hetao.api.deps import SessionDep
 from hetao.api.problems import STATUS_OF, pydantic_problems
 from hetao.api.routing import REQUEST_ID_HEADER, UnitOfWorkRoute
@@ -42,6 +43,7 @@ class PageRoute(UnitOfWorkRoute):
             request_id = _ensure_request_id(request)
             try:
                 if request.method == "POST":
+                    await admit_body(request, body_limit(request, self.openapi_extra))
                     await _read_csrf_field(request)
                 response = await handler(request)
             except Exception as error:
