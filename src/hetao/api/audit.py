@@ -6,8 +6,8 @@ import datetime as dt
 from pathlib import Path as FilePath
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import BaseModel, ConfigDict
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, WithJsonSchema
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,7 @@ from hetao.audit.models import AuditEvent
 from hetao.audit.proofs import check_inclusion_document, inclusion_document
 from hetao.audit.verify import prove_inclusion
 from hetao.auth.principal import Role
+from hetao.inputs import BigId
 from hetao.pagination import paginate
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["audit"])
@@ -59,11 +60,27 @@ class EventOut(BaseModel):
         )
 
 
+#: One check of a proof: [what was checked, whether it held]. Described without prefixItems,
+#: which OpenAPI tools (Schemathesis among them) rewrite into an invalid draft-4 tuple.
+CheckOut = Annotated[
+    tuple[str, bool],
+    WithJsonSchema(
+        {
+            "type": "array",
+            "description": "[what was checked (string), whether it held (boolean)]",
+            "items": {"type": ["string", "boolean"]},
+            "minItems": 2,
+            "maxItems": 2,
+        }
+    ),
+]
+
+
 class ProofOut(BaseModel):
     """An inclusion proof with the server's own check of it; auditors re-check it offline."""
 
     proof: dict[str, Any]
-    checks: list[tuple[str, bool]]
+    checks: list[CheckOut]
     ok: bool
 
 
@@ -73,6 +90,13 @@ def checkpoint_store(request: Request) -> CheckpointStore:
 
 
 StoreDep = Annotated[CheckpointStore, Depends(checkpoint_store)]
+
+
+#: What the proof and checkpoint answers say when the evidence itself no longer reads.
+EVIDENCE_DAMAGED: dict[str, Any] = {
+    "description": "Tampering: an exported checkpoint file or an event row no longer reads "
+    "(audit-evidence-damaged, naming it)"
+}
 
 
 @router.get("/audit/events", summary="List audit events", dependencies=[AUDITORS])
@@ -107,14 +131,22 @@ def event_with_proof(session: Session, store: CheckpointStore, seq: int) -> Proo
 
 
 @router.get(
-    "/audit/events/{seq}/proof", summary="Inclusion proof of an event", dependencies=[AUDITORS]
+    "/audit/events/{seq}/proof",
+    summary="Inclusion proof of an event",
+    dependencies=[AUDITORS],
+    responses={409: EVIDENCE_DAMAGED},
 )
-def event_proof(seq: Annotated[int, Path(ge=1)], session: SessionDep, store: StoreDep) -> ProofOut:
+def event_proof(seq: BigId, session: SessionDep, store: StoreDep) -> ProofOut:
     """Proof against the first exported checkpoint covering the event (checkable offline)."""
     return event_with_proof(session, store, seq)
 
 
-@router.get("/audit/checkpoints", summary="Exported signed checkpoints", dependencies=[AUDITORS])
+@router.get(
+    "/audit/checkpoints",
+    summary="Exported signed checkpoints",
+    dependencies=[AUDITORS],
+    responses={409: EVIDENCE_DAMAGED},
+)
 def checkpoints(store: StoreDep) -> list[dict[str, Any]]:
     """Every exported checkpoint, smallest first, with its signature."""
     return [_checkpoint(c) for c in store.load()]
