@@ -7,6 +7,8 @@ import random
 from dataclasses import replace
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from hetao.audit.chain import GENESIS, EventFacts, chain_link, event_leaf, format_instant
 from hetao.audit.checkpoints import SignedCheckpoint, Signer
@@ -69,3 +71,12 @@ def generated_log(
     signer = Signer(Ed25519PrivateKey.generate())
     events = chain([facts(seq, rng) for seq in range(1, size + 1)])
     return events, checkpoints(events, signer, every), signer
+
+
+def disable_guards(session: Session) -> None:
+    """What an intruder with the owner's rights does first (rolled back with a test's session)."""
+    if session.get_bind().dialect.name == "sqlite":
+        for verb in ("update", "delete"):
+            session.execute(text(f"DROP TRIGGER audit_events_no_{verb}"))
+    else:
+        session.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only"))

@@ -20,7 +20,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from audit.test_tampering import disable_guards, run, write_events
+from audit.test_tampering import checkpointed_log, run
+from auditlog import disable_guards
 from hetao.audit.checkpoints import (
     PUBLIC_KEY_FILE,
     CheckpointStore,
@@ -207,13 +208,7 @@ class TestReadingTheExportDirectory:
 @pytest.fixture
 def exported(committing_engine: Engine, monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> Path:
     """A committed log of EVENTS events, checkpointed by the CLI; the export directory."""
-    monkeypatch.setenv(
-        "HETAO_DATABASE_URL", committing_engine.url.render_as_string(hide_password=False)
-    )
-    monkeypatch.setenv("HETAO_PROFILE", "hetao")
-    with unit_of_work(session_factory(committing_engine)) as session:
-        write_events(session, EVENTS)
-    assert run("audit", "checkpoint")[0] == 0
+    checkpointed_log(committing_engine, monkeypatch)
     directory = data_dir / "audit" / "checkpoints"
     assert (directory / CHECKPOINT).is_file()
     return directory

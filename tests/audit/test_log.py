@@ -11,6 +11,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from auditlog import disable_guards
 from hetao.audit.checkpoints import CheckpointStore, Signer
 from hetao.audit.models import AuditEvent
 from hetao.audit.proofs import check_consistency, check_inclusion_document, inclusion_document
@@ -59,15 +60,6 @@ def factory(committing_engine: Engine, policy: CheckpointPolicy) -> sessionmaker
     made = session_factory(committing_engine)
     enable_checkpoints(made, policy)
     return made
-
-
-def disable_guards(session: Session) -> None:
-    """What an intruder with the owner's rights does first (rolled back with the test)."""
-    if session.get_bind().dialect.name == "sqlite":
-        for verb in ("update", "delete"):
-            session.execute(text(f"DROP TRIGGER audit_events_no_{verb}"))
-    else:
-        session.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only"))
 
 
 class TestRecordEvent:

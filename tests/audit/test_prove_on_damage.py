@@ -16,7 +16,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from audit.test_tampering import TAMPERINGS, Tampering, disable_guards, run, write_events
+from audit.test_tampering import TAMPERINGS, Tampering, run, write_events
+from auditlog import disable_guards
 from hetao.audit.models import AuditEvent
 from hetao.cli import EXIT_TAMPERED
 from hetao.db import session_factory, unit_of_work

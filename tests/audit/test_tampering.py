@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from auditlog import disable_guards
 from hetao.audit.models import AuditEvent
 from hetao.audit.service import SYSTEM, record_event
 from hetao.audit.verify import verify_database
@@ -39,13 +40,14 @@ def write_events(session: Session, count: int) -> None:
         )
 
 
-def disable_guards(session: Session) -> None:
-    """What an intruder with the owner's rights does first."""
-    if session.get_bind().dialect.name == "sqlite":
-        for verb in ("update", "delete"):
-            session.execute(text(f"DROP TRIGGER audit_events_no_{verb}"))
-    else:
-        session.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only"))
+def checkpointed_log(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """EVENTS committed events and a checkpoint of them signed and exported by the CLI, whose
+    environment now points at ``engine``."""
+    monkeypatch.setenv("HETAO_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("HETAO_PROFILE", "hetao")
+    with unit_of_work(session_factory(engine)) as session:
+        write_events(session, EVENTS)
+    assert run("audit", "checkpoint")[0] == 0
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -166,13 +168,7 @@ class TestVerifyCommand:
     def test_exits_3_naming_the_tampered_event(
         self, committing_engine: Engine, monkeypatch: pytest.MonkeyPatch, tampering: Tampering
     ) -> None:
-        monkeypatch.setenv(
-            "HETAO_DATABASE_URL", committing_engine.url.render_as_string(hide_password=False)
-        )
-        monkeypatch.setenv("HETAO_PROFILE", "hetao")
-        with unit_of_work(session_factory(committing_engine)) as session:
-            write_events(session, EVENTS)
-        assert run("audit", "checkpoint")[0] == 0
+        checkpointed_log(committing_engine, monkeypatch)
         code, out, err = run("audit", "verify")
         assert (code, out.strip()) == (
             0,
