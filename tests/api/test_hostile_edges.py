@@ -6,7 +6,7 @@ from __future__ import annotations
 import http.client
 import json
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from factories import bearer, make_user_token, party_payload
+from factories import bearer, make_user_token
 from hetao.api import denials
 from hetao.app import create_app
 from hetao.audit.models import AuditEvent
@@ -212,18 +212,6 @@ class TestAnonymousNoise:
         assert summary.data["first_at"] <= summary.data["last_at"]
         assert refusals.pending() == 0
         assert refusals.flush() == 0
-
-    def test_a_known_caller_refused_is_still_audited_at_once(
-        self,
-        anonymous_client: TestClient,
-        token_for: Callable[..., str],
-        session_maker: sessionmaker[Session],
-    ) -> None:
-        headers = bearer(token_for(Role.AUDITOR))
-        response = anonymous_client.post("/api/v1/parties", json=party_payload(), headers=headers)
-        assert response.status_code == 403
-        [event] = self.count_events(session_maker, "auth:access:deny")
-        assert event.actor.startswith("user:")
 
     def test_summaries_are_bounded_in_sources_and_paths(
         self, session_maker: sessionmaker[Session]

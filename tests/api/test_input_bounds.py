@@ -21,7 +21,10 @@ from hetao.audit.models import AuditEvent
 from hetao.audit.service import Actor
 from hetao.auth.principal import Role
 from hetao.inputs import MAX_BIG_ID, MAX_ID, text_fault
+from hetao.ledger.declaration_models import DeclarationKind
 from hetao.registry.models import Party, Person
+from ledger.declarations.support import body as declaration_body
+from ledger.declarations.support import line
 
 V = "/api/v1"
 #: Far beyond SQLite's 64-bit integers too.
@@ -43,27 +46,10 @@ def party_id(session: Session, actor: Actor) -> int:
     return party.id
 
 
-def _declaration(party_id: int, **line: Any) -> dict[str, Any]:
-    return {
-        "party_id": party_id,
-        "reference": "BOUNDS-1",
-        "kind": "first_line_entry",
-        "crossing_point": "HUANGGANG",
-        "declared_on": "2026-11-16",
-        "lines": [
-            {
-                "hs_code": "3822.19",
-                "description": "Diagnostic reagent kit",
-                "quantity": "10",
-                "unit": "kit",
-                "customs_value": "12000.00",
-                "currency": "HKD",
-                "origin": "HK",
-                "goods_kind": "reagents",
-                **line,
-            }
-        ],
-    }
+def _declaration(party_id: int, **goods: Any) -> dict[str, Any]:
+    return declaration_body(
+        party_id, DeclarationKind.FIRST_LINE_ENTRY, reference="BOUNDS-1", lines=[line(**goods)]
+    )
 
 
 def _expect_refused(

@@ -22,11 +22,13 @@ from hetao.crossing import service as crossings
 from hetao.db import utcnow
 from hetao.errors import ValidationFailed
 from hetao.ledger import declarations
+from hetao.ledger.declaration_models import DeclarationKind
 from hetao.ledger.schemas import DeclarationCreate
 from hetao.profiles import ZoneProfile
 from hetao.profiles.schema import GatesSection
 from hetao.registry.identifiers import boundary_today
 from hetao.timeutil import zone_today
+from ledger.declarations.support import body as declaration_body
 
 V = "/api/v1"
 
@@ -116,27 +118,13 @@ class TestCrossingTimes:
 
 
 def _declaration(party_id: int, declared_on: dt.date) -> DeclarationCreate:
-    return DeclarationCreate.model_validate(
-        {
-            "party_id": party_id,
-            "reference": f"PLAUSIBLE-{declared_on:%Y%m%d}",
-            "kind": "first_line_entry",
-            "crossing_point": "HUANGGANG",
-            "declared_on": declared_on.isoformat(),
-            "lines": [
-                {
-                    "hs_code": "3822.19",
-                    "description": "Diagnostic reagent kit",
-                    "quantity": "10",
-                    "unit": "kit",
-                    "customs_value": "12000.00",
-                    "currency": "HKD",
-                    "origin": "HK",
-                    "goods_kind": "reagents",
-                }
-            ],
-        }
+    document = declaration_body(
+        party_id,
+        DeclarationKind.FIRST_LINE_ENTRY,
+        reference=f"PLAUSIBLE-{declared_on:%Y%m%d}",
+        declared_on=declared_on.isoformat(),
     )
+    return DeclarationCreate.model_validate(document)
 
 
 class TestDeclarationDates:
