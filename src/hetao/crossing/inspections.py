@@ -4,7 +4,8 @@ One function per verb, each moving its object through a transition table and rec
 event ``crossing:<subject>:<action>`` in the caller's transaction. Two-person rules: a ledger
 adjustment found by an inspection is applied only when a second officer approves it, and a
 REFUSE is overturned only when a second officer confirms it. Decisions are never changed; the
-outcome in force is ``effective_outcome``.
+outcome in force is ``effective_outcome``. An inspection's adjustments and seizures name only
+lots of the goods its decision was made on (``inspected_goods``).
 """
 
 from __future__ import annotations
@@ -29,7 +30,13 @@ from hetao.audit.service import (
 )
 from hetao.auth.models import User
 from hetao.auth.principal import Principal, Role
-from hetao.crossing.facts import Outcome
+from hetao.crossing.facts import (
+    ConsignmentFacts,
+    Outcome,
+    Subject,
+    VehicleFacts,
+    facts_from_json,
+)
 from hetao.crossing.inspection_models import (
     AdjustmentProposal,
     AdjustmentStatus,
@@ -53,6 +60,7 @@ from hetao.errors import (
 )
 from hetao.inputs import DecimalFault, decimal_fault, text_fault
 from hetao.ledger import service as ledger
+from hetao.ledger.declaration_models import DeclarationLine
 from hetao.ledger.models import Lot
 from hetao.pagination import PageOf, paginate
 
@@ -568,13 +576,98 @@ def _lot(session: Session, lot_id: int, field: str) -> Lot:
     return lot
 
 
+# --- the goods an inspection covers --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class InspectedGoods:
+    """The goods an inspection may adjust or seize: those its decision was made on."""
+
+    carried_goods: bool
+    """The crossing brought a consignment; a person, or a vehicle with none, brought no goods."""
+    lot_ids: frozenset[int]
+    """The lots the consignments' declaration lines draw from or were admitted as."""
+
+
+def _consignments(subject: Subject) -> tuple[ConsignmentFacts, ...]:
+    if isinstance(subject, ConsignmentFacts):
+        return (subject,)
+    if isinstance(subject, VehicleFacts):
+        return subject.consignments
+    return ()
+
+
+def inspected_goods(session: Session, decision: CrossingDecision) -> InspectedGoods:
+    """The goods of a decision, from its stored facts (the declaration lines the gate saw) and
+    the lots those lines concern (an entry's lot exists once the declaration is cleared)."""
+    consignments = _consignments(facts_from_json(decision.inputs).subject)
+    declared = {
+        (consignment.declaration_id, line.line_no)
+        for consignment in consignments
+        if consignment.declaration_id is not None
+        for line in consignment.lines
+    }
+    lot_ids: set[int] = set()
+    if declared:
+        rows = session.execute(
+            select(
+                DeclarationLine.declaration_id,
+                DeclarationLine.line_no,
+                DeclarationLine.lot_id,
+                DeclarationLine.result_lot_id,
+            ).where(DeclarationLine.declaration_id.in_({d for d, _ in declared}))
+        )
+        for declaration_id, line_no, lot_id, result_lot_id in rows:
+            if (declaration_id, line_no) in declared:
+                lot_ids.update(i for i in (lot_id, result_lot_id) if i is not None)
+    return InspectedGoods(carried_goods=bool(consignments), lot_ids=frozenset(lot_ids))
+
+
+def _check_inspected(
+    inspection: Inspection,
+    goods: InspectedGoods,
+    *,
+    group: str,
+    named: Sequence[tuple[str, int]],
+) -> None:
+    """Adjustments and seizures name only lots the inspection covered: ``named`` holds (field,
+    lot id) pairs of the request, ``group`` the field they come under."""
+    if not named:
+        return
+    if not goods.carried_goods:
+        raise RuleViolation(
+            f"inspection {inspection.id} was of a crossing that carried no goods: "
+            "it adjusts and seizes none",
+            problems=[FieldProblem(group, "inspection.no_goods_inspected", "no goods crossed")],
+        )
+    covered = ", ".join(str(lot_id) for lot_id in sorted(goods.lot_ids)) or "none"
+    problems = [
+        FieldProblem(
+            field,
+            "inspection.lot_not_inspected",
+            f"lot {lot_id} is not among the goods inspected (lots: {covered})",
+        )
+        for field, lot_id in named
+        if lot_id not in goods.lot_ids
+    ]
+    if problems:
+        raise RuleViolation(
+            f"inspection {inspection.id} covers lots: {covered}; {problems[0].message}",
+            problems=problems,
+        )
+
+
 def _check_result_parts(
     result: InspectionResult,
     adjustments: Sequence[ProposedAdjustment],
     seizures: Sequence[SeizedGoods],
+    *,
+    carried_goods: bool,
 ) -> None:
     problems: list[FieldProblem] = []
-    if result is InspectionResult.DISCREPANCY and not adjustments:
+    # A discrepancy in goods corrects their lots; one found on a person or a vehicle that
+    # carried no goods (a document, a plate) is told by its findings alone.
+    if result is InspectionResult.DISCREPANCY and carried_goods and not adjustments:
         problems.append(
             FieldProblem(
                 "adjustments", "inspection.discrepancy_adjusts", "name at least one lot to adjust"
@@ -612,7 +705,20 @@ def record_result(
     _check_line(officer, inspection.line, f"inspection {inspection.id}")
     result = InspectionResult(result)
     notes = _text(findings, field="findings", required=result is not InspectionResult.CONFORMS)
-    _check_result_parts(result, adjustments, seizures)
+    covered = inspected_goods(session, get_decision(session, inspection.decision_id))
+    _check_result_parts(result, adjustments, seizures, carried_goods=covered.carried_goods)
+    _check_inspected(
+        inspection,
+        covered,
+        group="adjustments",
+        named=[(f"adjustments[{i}].lot_id", a.lot_id) for i, a in enumerate(adjustments)],
+    )
+    _check_inspected(
+        inspection,
+        covered,
+        group="seizures",
+        named=[(f"seizures[{i}].lot_id", s.lot_id) for i, s in enumerate(seizures)],
+    )
     _move(INSPECTION_TRANSITIONS, "inspection", inspection, "complete")
     instant = now or utcnow()
     inspection.result = result
@@ -710,6 +816,11 @@ def approve_adjustment(
     _check_line(officer, proposal.inspection.line, f"adjustment {proposal.id}")
     _second_officer(user_id, proposal.proposed_by, "adjustment", proposal.id)
     _check_move(ADJUSTMENT_TRANSITIONS, "adjustment", proposal, "approve")
+    # Checked again: a proposal stored before the rule, or one made some other way, moves no
+    # goods the inspection did not cover.
+    inspected = proposal.inspection
+    goods = inspected_goods(session, get_decision(session, inspected.decision_id))
+    _check_inspected(inspected, goods, group="lot_id", named=[("lot_id", proposal.lot_id)])
     lot = _lot(session, proposal.lot_id, "lot_id")
     movement = ledger.adjust(
         session,

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from sqlalchemy.orm import Session
 
 from hetao.api.deps import DEFAULT_PAGE_SIZE, CursorQuery, LimitQuery, SessionDep
 from hetao.api.routing import UnitOfWorkRoute
@@ -22,6 +23,7 @@ from hetao.crossing import inspections as service
 from hetao.crossing.facts import Outcome
 from hetao.crossing.inspection_models import (
     AdjustmentStatus,
+    Inspection,
     InspectionResult,
     InspectionStatus,
     OverrideStatus,
@@ -91,9 +93,20 @@ class InspectionOut(_Out):
     completed_at: dt.datetime | None
 
 
-class InspectionDetail(InspectionOut):
+class _InspectionResults(InspectionOut):
     adjustments: list[AdjustmentOut]
     seizures: list[SeizureOut]
+
+
+class InspectedGoodsOut(BaseModel):
+    carried_goods: bool = Field(
+        description="False for a person, or a vehicle with no consignment: nothing to adjust"
+    )
+    lot_ids: list[int] = Field(description="The only lots its adjustments and seizures may name")
+
+
+class InspectionDetail(_InspectionResults):
+    goods: InspectedGoodsOut = Field(description="The goods of the decision inspected")
 
 
 class OverrideOut(_Out):
@@ -157,8 +170,13 @@ class OverrideIn(_In):
     reason: Note
 
 
-def _detail(inspection: object) -> InspectionDetail:
-    return InspectionDetail.model_validate(inspection)
+def _detail(session: Session, inspection: Inspection) -> InspectionDetail:
+    decision = service.get_decision(session, inspection.decision_id)
+    goods = service.inspected_goods(session, decision)
+    return InspectionDetail(
+        **dict(_InspectionResults.model_validate(inspection)),
+        goods=InspectedGoodsOut(carried_goods=goods.carried_goods, lot_ids=sorted(goods.lot_ids)),
+    )
 
 
 # --- inspections --------------------------------------------------------------------------
@@ -188,8 +206,8 @@ def list_inspections(
 
 @router.get("/inspections/{inspection_id}", tags=["inspections"], summary="Show an inspection")
 def get_inspection(inspection_id: Id, session: SessionDep, _reader: Readers) -> InspectionDetail:
-    """One inspection with its proposed adjustments and seizures."""
-    return _detail(service.get_inspection(session, inspection_id))
+    """One inspection with its proposed adjustments and seizures, and the goods it covers."""
+    return _detail(session, service.get_inspection(session, inspection_id))
 
 
 @router.post(
@@ -203,7 +221,7 @@ def assign_inspection(
     """queued|assigned -> assigned."""
     inspection = service.get_inspection(session, inspection_id, for_update=True)
     service.assign(session, inspection, by=principal, officer_id=body.officer_id if body else None)
-    return _detail(inspection)
+    return _detail(session, inspection)
 
 
 @router.post("/inspections/{inspection_id}/start", tags=["inspections"], summary="Start")
@@ -213,7 +231,7 @@ def start_inspection(
     """assigned -> in_progress, by an officer of the line."""
     inspection = service.get_inspection(session, inspection_id, for_update=True)
     service.start(session, inspection, officer=principal)
-    return _detail(inspection)
+    return _detail(session, inspection)
 
 
 @router.post(
@@ -222,7 +240,11 @@ def start_inspection(
 def record_inspection_result(
     inspection_id: Id, body: ResultIn, session: SessionDep, principal: Officers
 ) -> InspectionDetail:
-    """in_progress -> completed: conforms; discrepancy (proposes adjustments); seizure (holds)."""
+    """in_progress -> completed: conforms; discrepancy (proposes adjustments); seizure (holds).
+
+    Adjustments and seizures name only lots of the goods inspected (``goods.lot_ids``):
+    ``inspection.lot_not_inspected``, and ``inspection.no_goods_inspected`` when none crossed.
+    """
     inspection = service.get_inspection(session, inspection_id, for_update=True)
     service.record_result(
         session,
@@ -237,7 +259,7 @@ def record_inspection_result(
         seizures=[service.SeizedGoods(lot_id=s.lot_id, quantity=s.quantity) for s in body.seizures],
         held_until=body.held_until,
     )
-    return _detail(inspection)
+    return _detail(session, inspection)
 
 
 # --- the second officer on adjustments -------------------------------------------------------
@@ -251,7 +273,10 @@ def record_inspection_result(
 def approve_adjustment(
     adjustment_id: Id, session: SessionDep, principal: Officers, body: NoteIn | None = None
 ) -> AdjustmentOut:
-    """proposed -> approved; the ledger's ADJUST movement is posted in the same transaction."""
+    """proposed -> approved; the ledger's ADJUST movement is posted in the same transaction.
+
+    The lot is checked again against the goods inspected (``inspection.lot_not_inspected``).
+    """
     proposal = service.get_adjustment(session, adjustment_id, for_update=True)
     service.approve_adjustment(
         session, proposal, officer=principal, note=body.note if body else None

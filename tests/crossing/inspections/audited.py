@@ -6,7 +6,7 @@ observes the call and checks the audit tags named here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -20,8 +20,9 @@ from hetao.crossing import inspections as service
 from hetao.crossing.facts import Outcome
 from hetao.crossing.inspection_models import AdjustmentProposal, Inspection, InspectionResult
 from hetao.db import utcnow
+from hetao.ledger.models import Lot
 from hetao.profiles import ZoneProfile
-from ledger.support import admit
+from ledger.declarations.support import admitted
 
 
 class World(Protocol):
@@ -35,32 +36,34 @@ Scenario = Callable[[Any], Call]
 P = "crossing.inspections"
 
 
-def _queued(w: World) -> Inspection:
-    decision = decided(w.session)
+def _queued(w: World, carrying: Sequence[Lot] = ()) -> Inspection:
+    decision = decided(w.session, carrying=carrying)
     return service.open_inspection(w.session, decision.id, crossing_point=FIRST_POINT, actor=GATE)
 
 
-def _in_progress(w: World) -> Inspection:
+def _in_progress(w: World, carrying: Sequence[Lot] = ()) -> Inspection:
     inspector = officer(w.session)
-    inspection = _queued(w)
+    inspection = _queued(w, carrying)
     service.assign(w.session, inspection, by=inspector, officer_id=inspector.id)
     service.start(w.session, inspection, officer=inspector)
     return inspection
 
 
-def _lot_id(w: World) -> int:
-    return admit(w.session, make_party(w.session, w.actor), w.profile, w.actor).id
+def _lot(w: World) -> Lot:
+    """Goods admitted by a declaration: a crossing of them covers the lot."""
+    return admitted(w.session, make_party(w.session, w.actor), w.profile, w.actor, bonded=True)
 
 
 def _proposal(w: World) -> AdjustmentProposal:
-    inspection = _in_progress(w)
+    lot = _lot(w)
+    inspection = _in_progress(w, [lot])
     service.record_result(
         w.session,
         inspection,
         officer=officer(w.session),
         result=InspectionResult.DISCREPANCY,
         findings="One kit short.",
-        adjustments=[service.ProposedAdjustment(_lot_id(w), Decimal(-1), "short by one")],
+        adjustments=[service.ProposedAdjustment(lot.id, Decimal(-1), "short by one")],
     )
     return inspection.adjustments[0]
 
@@ -108,30 +111,30 @@ def scenario_record_result(w: World) -> Call:
 
 
 def scenario_record_discrepancy(w: World) -> Call:
-    inspection = _in_progress(w)
+    lot = _lot(w)
+    inspection = _in_progress(w, [lot])
     inspector = officer(w.session)
-    lot_id = _lot_id(w)
     return lambda: service.record_result(
         w.session,
         inspection,
         officer=inspector,
         result=InspectionResult.DISCREPANCY,
         findings="Two over.",
-        adjustments=[service.ProposedAdjustment(lot_id, Decimal(2), "two more than declared")],
+        adjustments=[service.ProposedAdjustment(lot.id, Decimal(2), "two more than declared")],
     )
 
 
 def scenario_record_seizure(w: World) -> Call:
-    inspection = _in_progress(w)
+    lot = _lot(w)
+    inspection = _in_progress(w, [lot])
     inspector = officer(w.session)
-    lot_id = _lot_id(w)
     return lambda: service.record_result(
         w.session,
         inspection,
         officer=inspector,
         result=InspectionResult.SEIZURE,
         findings="Undeclared samples.",
-        seizures=[service.SeizedGoods(lot_id, Decimal(3))],
+        seizures=[service.SeizedGoods(lot.id, Decimal(3))],
     )
 
 

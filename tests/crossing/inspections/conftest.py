@@ -9,7 +9,7 @@ from factories import make_party
 from hetao.audit.service import Actor
 from hetao.ledger.models import Lot
 from hetao.profiles import ZoneProfile
-from ledger.support import admit
+from ledger.declarations.support import admitted
 
 
 @pytest.fixture(autouse=True)
@@ -19,5 +19,6 @@ def _cheap(cheap_hashing: None) -> None:
 
 @pytest.fixture
 def lot(session: Session, actor: Actor, profile: ZoneProfile) -> Lot:
-    """Ten bonded reagent kits of a beneficiary party."""
-    return admit(session, make_party(session, actor), profile, actor)
+    """Ten bonded reagent kits of a beneficiary party, admitted by a cleared first-line entry:
+    a crossing of that declaration's goods (``decided(carrying=[lot])``) covers the lot."""
+    return admitted(session, make_party(session, actor), profile, actor, bonded=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
+from collections.abc import Sequence
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -20,10 +21,22 @@ from hetao.auth import service as auth
 from hetao.auth.models import User
 from hetao.auth.principal import Principal, Role
 from hetao.crossing import inspections as service
-from hetao.crossing.facts import Outcome, SubjectType
+from hetao.crossing.facts import (
+    NOT_WHITELISTED,
+    ConsignmentFacts,
+    CrossingFacts,
+    Outcome,
+    Subject,
+    VehicleFacts,
+    facts_to_json,
+)
+from hetao.crossing.gather import consignment_facts
 from hetao.crossing.inspection_models import InspectionResult
 from hetao.crossing.models import CrossingDecision, CrossingEvent
+from hetao.crossing.schemas import ConsignmentIn
 from hetao.db import utcnow
+from hetao.ledger.declaration_models import DeclarationLine
+from hetao.ledger.models import Lot
 
 _serial = itertools.count(1)
 
@@ -34,17 +47,68 @@ SECOND_POINT = "SL_GOODS"
 LINE_OF = {FIRST_POINT: "first", SECOND_POINT: "second", "HUANGGANG": "first"}
 
 
+def declaration_of(session: Session, lot: Lot) -> int:
+    """The declaration whose line admitted ``lot`` or draws from it."""
+    found = session.scalars(
+        select(DeclarationLine.declaration_id)
+        .where((DeclarationLine.result_lot_id == lot.id) | (DeclarationLine.lot_id == lot.id))
+        .order_by(DeclarationLine.id)
+        .limit(1)
+    ).first()
+    assert found is not None, f"lot {lot.id} was not admitted by a declaration"
+    return found
+
+
+def goods_subject(session: Session, carrying: Sequence[Lot], when: dt.datetime) -> Subject:
+    """The consignment of the declaration behind each lot, as the gate gathers it: one crosses
+    as a consignment, several in a vehicle; none, goods under no known declaration."""
+    consignments = [
+        consignment_facts(
+            session,
+            ConsignmentIn(declaration_id=declaration_id),
+            at=when,
+            day=when.date(),
+            credentials=None,
+        )
+        for declaration_id in dict.fromkeys(declaration_of(session, lot) for lot in carrying)
+    ]
+    if not consignments:
+        return ConsignmentFacts(declaration_id=None, declaration_status=None, party=None, lines=())
+    if len(consignments) == 1:
+        return consignments[0]
+    return VehicleFacts(
+        vehicle_id=None,
+        plate="TEST1",
+        permit_valid_here=True,
+        owner=None,
+        whitelist=NOT_WHITELISTED,
+        driver=None,
+        consignments=tuple(consignments),
+    )
+
+
 def decided(
     session: Session,
     *,
     outcome: Outcome = Outcome.INSPECT,
     crossing_point: str = FIRST_POINT,
     occurred_at: dt.datetime | None = None,
+    carrying: Sequence[Lot] = (),
 ) -> CrossingDecision:
-    """A consignment crossing at ``crossing_point`` decided ``outcome``."""
+    """A crossing at ``crossing_point`` decided ``outcome``, of the goods of the declarations
+    behind the ``carrying`` lots (see ``goods_subject``), its facts stored as a decision's are."""
     n = next(_serial)
     when = occurred_at or utcnow()
     payload = {"event_id": f"inspection-test-{n}", "crossing_point": crossing_point}
+    subject = goods_subject(session, carrying, when)
+    facts = CrossingFacts(
+        event_id=payload["event_id"],
+        crossing_point=crossing_point,
+        line=LINE_OF[crossing_point],
+        direction="inbound",
+        occurred_at=when,
+        subject=subject,
+    )
     event = CrossingEvent(
         device_key="device:0",
         device_name="gate-test",
@@ -52,7 +116,7 @@ def decided(
         crossing_point=crossing_point,
         line=LINE_OF[crossing_point],
         direction="inbound",
-        subject_type=SubjectType.CONSIGNMENT,
+        subject_type=facts.subject_type,
         payload=payload,
         payload_sha256=hashlib.sha256(repr(payload).encode()).hexdigest(),
         occurred_at=when,
@@ -69,7 +133,7 @@ def decided(
         profile_code="hetao",
         reasons=[],
         draw=None,
-        inputs=payload,
+        inputs=facts_to_json(facts),
         seed="00" * 32,
         document={"outcome": outcome.value},
         decided_at=when,
@@ -140,13 +204,14 @@ def _line_role(point: str) -> Role:
     return Role.FIRST_LINE_OFFICER if LINE_OF[point] == "first" else Role.SECOND_LINE_OFFICER
 
 
-def inspection_for(session: Session, role: Role | None, status: str = "queued") -> int:
+def inspection_for(
+    session: Session, role: Role | None, status: str = "queued", carrying: Sequence[Lot] = ()
+) -> int:
     """An inspection at a point of the caller's line, moved to ``status`` by a colleague."""
     point = point_for(role)
     colleague = officer(session, _line_role(point))  # also someone to assign by workload
-    inspection = service.open_inspection(
-        session, decided(session, crossing_point=point).id, crossing_point=point, actor=GATE
-    )
+    decision = decided(session, crossing_point=point, carrying=carrying)
+    inspection = service.open_inspection(session, decision.id, crossing_point=point, actor=GATE)
     if status in ("assigned", "in_progress"):
         service.assign(session, inspection, by=colleague, officer_id=colleague.id)
     if status == "in_progress":
@@ -155,9 +220,13 @@ def inspection_for(session: Session, role: Role | None, status: str = "queued") 
 
 
 def adjustment_for(session: Session, role: Role | None, lot_id: int) -> int:
-    """An adjustment of ``lot_id`` proposed by a colleague, for the caller to decide."""
+    """An adjustment of ``lot_id`` (which the inspection covers) proposed by a colleague, for
+    the caller to decide."""
     point = point_for(role)
-    inspection = service.get_inspection(session, inspection_for(session, role, "in_progress"))
+    lot = session.get(Lot, lot_id)
+    assert lot is not None
+    inspected = inspection_for(session, role, "in_progress", carrying=[lot])
+    inspection = service.get_inspection(session, inspected)
     service.record_result(
         session,
         inspection,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -23,9 +23,15 @@ PROBLEM = "application/problem+json"
 Tokens = Callable[..., str]
 
 
-def queued(session: Session, point: str = FIRST_POINT, outcome: Outcome = Outcome.INSPECT) -> int:
-    """A decision at ``point``, its inspection queued when it is INSPECT; committed."""
-    decision = decided(session, outcome=outcome, crossing_point=point)
+def queued(
+    session: Session,
+    point: str = FIRST_POINT,
+    outcome: Outcome = Outcome.INSPECT,
+    carrying: Sequence[Lot] = (),
+) -> int:
+    """A decision at ``point`` on the goods behind ``carrying``, its inspection queued when it
+    is INSPECT; committed."""
+    decision = decided(session, outcome=outcome, crossing_point=point, carrying=carrying)
     if outcome is Outcome.INSPECT:
         service.open_inspection(session, decision.id, crossing_point=point, actor=GATE)
     session.commit()
@@ -84,7 +90,7 @@ class TestInspectionsOverHttp:
         session.commit()
         first = bearer(token_for(Role.FIRST_LINE_OFFICER))
         second = bearer(token_for(Role.FIRST_LINE_OFFICER))
-        number = inspection_id(session, queued(session))
+        number = inspection_id(session, queued(session, carrying=[lot]))
         post(anonymous_client, f"{V}/inspections/{number}/assign", first, {})
         post(anonymous_client, f"{V}/inspections/{number}/start", first)
         done = post(
@@ -120,7 +126,7 @@ class TestInspectionsOverHttp:
     ) -> None:
         session.commit()
         officer = bearer(token_for(Role.FIRST_LINE_OFFICER))
-        number = inspection_id(session, queued(session))
+        number = inspection_id(session, queued(session, carrying=[lot]))
         post(anonymous_client, f"{V}/inspections/{number}/assign", officer, {})
         post(anonymous_client, f"{V}/inspections/{number}/start", officer)
         refused = post(

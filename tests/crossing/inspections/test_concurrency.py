@@ -18,7 +18,7 @@ from hetao.crossing.inspection_models import AdjustmentStatus, InspectionResult
 from hetao.errors import TransitionForbidden
 from hetao.ledger.models import Lot, Movement, MovementKind
 from hetao.profiles import ZoneProfile
-from ledger.support import admit
+from ledger.declarations.support import admitted
 
 SETUP = Actor("test", "setup")
 
@@ -28,10 +28,11 @@ def test_two_officers_approving_one_adjustment_at_once_move_the_ledger_once(
 ) -> None:
     factory = sessionmaker(bind=committing_engine, expire_on_commit=False)
     with factory() as session:
-        lot = admit(session, make_party(session, SETUP), profile, SETUP)
+        lot = admitted(session, make_party(session, SETUP), profile, SETUP, bonded=True)
         inspector = officer(session)
+        decision = decided(session, carrying=[lot])
         inspection = service.open_inspection(
-            session, decided(session).id, crossing_point=FIRST_POINT, actor=GATE
+            session, decision.id, crossing_point=FIRST_POINT, actor=GATE
         )
         service.assign(session, inspection, by=inspector, officer_id=inspector.id)
         service.start(session, inspection, officer=inspector)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 
 import pytest
@@ -36,8 +37,10 @@ S = InspectionStatus
 T0 = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
 
 
-def opened(session: Session, point: str = FIRST_POINT, *, minutes: int = 0) -> Inspection:
-    decision = decided(session, crossing_point=point)
+def opened(
+    session: Session, point: str = FIRST_POINT, *, minutes: int = 0, carrying: Sequence[Lot] = ()
+) -> Inspection:
+    decision = decided(session, crossing_point=point, carrying=carrying)
     return service.open_inspection(
         session,
         decision.id,
@@ -47,10 +50,13 @@ def opened(session: Session, point: str = FIRST_POINT, *, minutes: int = 0) -> I
     )
 
 
-def in_progress(session: Session, point: str = FIRST_POINT) -> Inspection:
+def in_progress(
+    session: Session, point: str = FIRST_POINT, *, carrying: Sequence[Lot] = ()
+) -> Inspection:
+    """An inspection under way of a crossing of the goods behind the ``carrying`` lots."""
     role = Role.FIRST_LINE_OFFICER if point == FIRST_POINT else Role.SECOND_LINE_OFFICER
     inspector = officer(session, role)
-    inspection = opened(session, point)
+    inspection = opened(session, point, carrying=carrying)
     service.assign(session, inspection, by=inspector, officer_id=inspector.id)
     service.start(session, inspection, officer=inspector)
     return inspection
@@ -275,7 +281,7 @@ class TestResults:
         self, session: Session, lot: Lot
     ) -> None:
         proposer, approver = officer(session), officer(session)
-        inspection = in_progress(session)
+        inspection = in_progress(session, carrying=[lot])
         service.record_result(
             session,
             inspection,
@@ -353,7 +359,7 @@ class TestResults:
             )
 
     def test_a_seizure_places_a_ledger_hold_on_the_goods(self, session: Session, lot: Lot) -> None:
-        inspection = in_progress(session)
+        inspection = in_progress(session, carrying=[lot])
         until = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
         service.record_result(
             session,
@@ -397,7 +403,7 @@ class TestResults:
         seize: bool,
         rule: str,
     ) -> None:
-        inspection = in_progress(session)
+        inspection = in_progress(session, carrying=[lot])
         with pytest.raises(ValidationFailed) as refused:
             service.record_result(
                 session,
@@ -412,7 +418,7 @@ class TestResults:
         assert inspection.status is S.IN_PROGRESS
 
     def test_a_discrepancy_needs_findings(self, session: Session, lot: Lot) -> None:
-        inspection = in_progress(session)
+        inspection = in_progress(session, carrying=[lot])
         with pytest.raises(ValidationFailed) as refused:
             service.record_result(
                 session,
@@ -437,7 +443,7 @@ class TestResults:
     def proposed(
         session: Session, lot: Lot, quantity: Decimal, proposer: Principal | None = None
     ) -> AdjustmentProposal:
-        inspection = in_progress(session)
+        inspection = in_progress(session, carrying=[lot])
         service.record_result(
             session,
             inspection,
