@@ -208,18 +208,26 @@ class _Gate:
 
     # --- whitelist gating ---------------------------------------------------------------
 
-    def check_standing(self, w: WhitelistStanding, who: str, flow: str | None) -> None:
-        """Status, validity on the crossing day at the zone, scope for the flow and the line."""
+    def check_standing(
+        self, w: WhitelistStanding, who: str, flow: str | None, ordinary: Outcome
+    ) -> None:
+        """Status, validity on the crossing day at the zone, scope for the flow and the line.
+
+        An entry that does not speak for the subject here refuses it where the point admits
+        whitelisted subjects only; where the whitelist only facilitates, the subject gets
+        ``ordinary``, the treatment of one not on the whitelist.
+        """
+        failed = Outcome.REFUSE if self.whitelist_only else ordinary
         entry = str(w.entry_id)
         if w.status != "active":
             code = _STATUS_CODES.get(w.status or "", "whitelist.not_in_force")
             date = w.valid_until.isoformat() if w.valid_until else "-"
-            self.add(code, Outcome.REFUSE, who, entry=entry, date=date, status=str(w.status))
+            self.add(code, failed, who, entry=entry, date=date, status=str(w.status))
             return
         if w.valid_from is not None and self.day < w.valid_from:
             self.add(
                 "whitelist.not_yet_valid",
-                Outcome.REFUSE,
+                failed,
                 who,
                 entry=entry,
                 date=w.valid_from.isoformat(),
@@ -227,7 +235,7 @@ class _Gate:
         if w.valid_until is not None and self.day > w.valid_until:
             self.add(
                 "whitelist.expired",
-                Outcome.REFUSE,
+                failed,
                 who,
                 entry=entry,
                 date=w.valid_until.isoformat(),
@@ -236,7 +244,7 @@ class _Gate:
         if flow is not None and flow in self.view.scope_flows and flow not in w.flows:
             self.add(
                 "whitelist.flow_out_of_scope",
-                Outcome.REFUSE,
+                failed,
                 who,
                 entry=entry,
                 flow=named(FLOW_NAMES, flow),
@@ -244,7 +252,7 @@ class _Gate:
         if self.facts.line not in w.lines:
             self.add(
                 "whitelist.line_out_of_scope",
-                Outcome.REFUSE,
+                failed,
                 who,
                 entry=entry,
                 line=named(LINE_NAMES, self.facts.line),
@@ -270,7 +278,8 @@ class _Gate:
         # Outside whitelist-only points a whitelisted person crosses like anyone else unless
         # they claim the whitelist by presenting a zone credential.
         if self.whitelist_only or credential is not None:
-            self.check_standing(person.whitelist, who, "people")
+            # Presenting a zone credential claims the whitelist: refused anywhere if it fails.
+            self.check_standing(person.whitelist, who, "people", Outcome.REFUSE)
 
     def check_consignment(self, c: ConsignmentFacts, prefix: str) -> None:
         party_who = f"{prefix}party" if prefix else "party"
@@ -281,7 +290,8 @@ class _Gate:
             else:
                 self.add("whitelist.party_not_listed", Outcome.INSPECT, party_who)
         else:
-            self.check_standing(party.whitelist, party_who, "goods")
+            # An unlisted party's goods are checked (whitelist.party_not_listed).
+            self.check_standing(party.whitelist, party_who, "goods", Outcome.INSPECT)
         if party is not None and party.status != "active":
             self.add("party.not_active", Outcome.REFUSE, party_who, status=party.status)
         if c.declaration_id is None:
@@ -290,7 +300,8 @@ class _Gate:
         bonded_lines: list[str] = []
         for line in c.lines:
             where = f"{prefix}line[{line.line_no}]"
-            if line.goods_kind in locked:
+            # R6 bars a new exemption claim for the waived kind, never the goods themselves.
+            if line.goods_kind in locked and line.claims_exemption:
                 self.add("whitelist.locked_out", Outcome.REFUSE, where, kind=line.goods_kind)
             if line.special_article and not line.special_article_approval:
                 self.add("R11.approval_missing", Outcome.REFUSE, where, line_no=str(line.line_no))
@@ -327,20 +338,34 @@ class _Gate:
         if whitelisted and party and "hand_carry_channel1" not in party.whitelist.exemptions:
             self.add("R13.exemption_missing", Outcome.REFUSE, f"{prefix}party")
 
+    def check_permits(self, v: VehicleFacts) -> None:
+        """R15: every permit the profile requires at the point, by the point it names."""
+        required: tuple[str, ...]
+        held: tuple[str, ...]
+        if v.permit_valid_here is not None:
+            # Decided when a permit naming the point was demanded everywhere: replayed so.
+            required = (self.facts.crossing_point,)
+            held = required if v.permit_valid_here else ()
+        else:
+            required = () if self.point is None else self.point.vehicle_permits_required
+            held = v.permit_points
+        for permit in required:
+            if permit not in held:
+                self.add(
+                    "R15.permit_invalid",
+                    Outcome.REFUSE,
+                    "vehicle",
+                    plate=v.plate,
+                    point=self.view.point_names.get(permit, permit),
+                )
+
     def check_vehicle(self, v: VehicleFacts) -> None:
-        if not v.permit_valid_here:
-            self.add(
-                "R15.permit_invalid",
-                Outcome.REFUSE,
-                "vehicle",
-                plate=v.plate,
-                point=self.point_name,
-            )
+        self.check_permits(v)
         if v.whitelist.entry_id is None:
             if self.whitelist_only:
                 self.add("whitelist.not_listed", Outcome.REFUSE, "vehicle", point=self.point_name)
         elif self.whitelist_only:
-            self.check_standing(v.whitelist, "vehicle", "vehicles")
+            self.check_standing(v.whitelist, "vehicle", "vehicles", Outcome.RELEASE)
         if self.people_uncontrolled():
             self.add("second_line.people_not_controlled", Outcome.RELEASE, "people")
         else:

@@ -104,6 +104,10 @@ class PersonFacts:
     the gate must not guess which one is crossing (person_id is then None)."""
 
 
+#: The customs status of a line claiming the exemption from import taxes (R4, R19).
+EXEMPT_CLAIM = "duty_free_research"
+
+
 @dataclass(frozen=True, slots=True)
 class GoodsLine:
     """One line of a consignment."""
@@ -123,6 +127,15 @@ class GoodsLine:
     hgr: bool = False
     hgr_approval: str | None = None
     """R41: the approval of human genetic resource material."""
+    customs_status: str | None = None
+    """The declaration line's customs status (``hetao.ledger.models.CustomsStatus`` value):
+    "duty_free_research" claims the exemption. None in decisions stored before it was
+    gathered, which were decided as claims."""
+
+    @property
+    def claims_exemption(self) -> bool:
+        """Whether the line claims the import tax exemption (what an R6 lockout bars)."""
+        return self.customs_status is None or self.customs_status == EXEMPT_CLAIM
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,12 +156,17 @@ class VehicleFacts:
 
     vehicle_id: int | None
     plate: str
-    permit_valid_here: bool
     owner: PartyFacts | None
     whitelist: WhitelistStanding
     driver: PersonFacts | None
     passengers: tuple[PersonFacts, ...] = ()
     consignments: tuple[ConsignmentFacts, ...] = ()
+    permit_points: tuple[str, ...] = ()
+    """R15: the crossing points named by the vehicle's permits valid on the crossing day; the
+    profile says which a point requires."""
+    permit_valid_here: bool | None = None
+    """Only in decisions stored before permits were profile data, when a permit naming the
+    point was demanded at every point: whether the vehicle held one. None since."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,7 +270,7 @@ def _person_json(p: PersonFacts | None) -> dict[str, Any] | None:
 
 
 def _line_json(g: GoodsLine) -> dict[str, Any]:
-    return {
+    line: dict[str, Any] = {
         "line_no": g.line_no,
         "hs_code": g.hs_code,
         "goods_kind": g.goods_kind,
@@ -266,6 +284,9 @@ def _line_json(g: GoodsLine) -> dict[str, Any]:
         "hgr": g.hgr,
         "hgr_approval": g.hgr_approval,
     }
+    if g.customs_status is not None:  # absent from decisions stored before it was gathered
+        line["customs_status"] = g.customs_status
+    return line
 
 
 def _consignment_json(c: ConsignmentFacts) -> dict[str, Any]:
@@ -284,16 +305,19 @@ def _subject_json(subject: Subject) -> dict[str, Any]:
     if isinstance(subject, PersonFacts):
         body = _person_json(subject) or {}
     elif isinstance(subject, VehicleFacts):
-        body = {
-            "vehicle_id": subject.vehicle_id,
-            "plate": subject.plate,
-            "permit_valid_here": subject.permit_valid_here,
-            "owner": _party_json(subject.owner),
-            "whitelist": _standing_json(subject.whitelist),
-            "driver": _person_json(subject.driver),
-            "passengers": [_person_json(p) for p in subject.passengers],
-            "consignments": [_consignment_json(c) for c in subject.consignments],
-        }
+        body = {"vehicle_id": subject.vehicle_id, "plate": subject.plate}
+        # A stored decision keeps the key it was decided on, so it replays byte for byte.
+        if subject.permit_valid_here is None:
+            body["permit_points"] = list(subject.permit_points)
+        else:
+            body["permit_valid_here"] = subject.permit_valid_here
+        body.update(
+            owner=_party_json(subject.owner),
+            whitelist=_standing_json(subject.whitelist),
+            driver=_person_json(subject.driver),
+            passengers=[_person_json(p) for p in subject.passengers],
+            consignments=[_consignment_json(c) for c in subject.consignments],
+        )
     else:
         body = _consignment_json(subject)
     return {"type": _TYPE_NAMES[type(subject)], **body}
@@ -377,6 +401,9 @@ class _Reader:
     def boolean(self, name: str, default: bool = False) -> bool:
         value = self._typed(name, bool, "a_boolean", required=False)
         return default if value is None else value
+
+    def opt_boolean(self, name: str) -> bool | None:
+        return self._typed(name, bool, "a_boolean", required=False)
 
     def decimal(self, name: str) -> Decimal:
         text = self.string(name)
@@ -506,6 +533,7 @@ def _goods_line(r: _Reader) -> GoodsLine:
         special_article_approval=r.opt_string("special_article_approval"),
         hgr=r.boolean("hgr"),
         hgr_approval=r.opt_string("hgr_approval"),
+        customs_status=r.opt_string("customs_status"),  # absent from earlier decisions
     )
 
 
@@ -524,12 +552,14 @@ def _vehicle(r: _Reader) -> VehicleFacts:
     return VehicleFacts(
         vehicle_id=r.opt_integer("vehicle_id"),
         plate=r.string("plate"),
-        permit_valid_here=r.boolean("permit_valid_here"),
         owner=_party(r.child("owner", required=False)),
         whitelist=_standing(r.child("whitelist", required=False)),
         driver=_person(r.child("driver", required=False)),
         passengers=r.items("passengers", _person_required),
         consignments=r.items("consignments", _consignment),
+        permit_points=r.strings("permit_points"),
+        # Present only in decisions stored before permits were profile data.
+        permit_valid_here=r.opt_boolean("permit_valid_here"),
     )
 
 
@@ -570,6 +600,7 @@ def facts_from_json(data: Mapping[str, Any]) -> CrossingFacts:
 
 
 __all__ = [
+    "EXEMPT_CLAIM",
     "NOT_WHITELISTED",
     "OUTCOME_SEVERITY",
     "ConsignmentFacts",

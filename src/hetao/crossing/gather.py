@@ -371,6 +371,7 @@ def consignment_facts(
                 special_article_approval=approval.special_article_approval if approval else None,
                 hgr=line.hgr_material,
                 hgr_approval=approval.hgr_approval if approval else None,
+                customs_status=line.customs_status.value,
             )
         )
     party = session.get(Party, declaration.party_id)
@@ -396,25 +397,25 @@ def _vehicle(session: Session, plate: str) -> Vehicle | None:
     return session.scalars(stmt.order_by(Vehicle.id).limit(1)).first()
 
 
-def _permit_valid(session: Session, vehicle_id: int, point: str, day: dt.date) -> bool:
+def _permit_points(session: Session, vehicle_id: int, day: dt.date) -> tuple[str, ...]:
+    """R15: the crossing points the vehicle's permits valid on ``day`` name."""
     stmt = select(VehiclePermit.crossing_points).where(
         VehiclePermit.vehicle_id == vehicle_id,
         VehiclePermit.valid_from <= day,
         VehiclePermit.valid_until >= day,
     )
-    return any(point in points for points in session.scalars(stmt))
+    return tuple(sorted({point for points in session.scalars(stmt) for point in points}))
 
 
 def vehicle_facts(
     session: Session,
     subject: VehicleSubject,
     *,
-    point: CrossingPoint,
     at: dt.datetime,
     day: dt.date,
     credentials: CredentialCheck | None,
 ) -> VehicleFacts:
-    """A vehicle by plate, its owner, permit here, driver, passengers and consignments."""
+    """A vehicle by plate, its owner, permits, driver, passengers and consignments."""
 
     def person(p: PersonIn) -> PersonFacts:
         return person_facts(session, p, at=at, day=day, credentials=credentials)
@@ -430,7 +431,6 @@ def vehicle_facts(
         return VehicleFacts(
             vehicle_id=None,
             plate=subject.plate,
-            permit_valid_here=False,
             owner=None,
             whitelist=NOT_WHITELISTED,
             driver=driver,
@@ -441,12 +441,12 @@ def vehicle_facts(
     return VehicleFacts(
         vehicle_id=vehicle.id,
         plate=vehicle.plate,
-        permit_valid_here=_permit_valid(session, vehicle.id, point.code, day),
         owner=None if owner is None else party_facts(session, owner, at=at, day=day),
         whitelist=_standing(session, kind=SubjectKind.VEHICLE, subject_id=vehicle.id, day=day),
         driver=driver,
         passengers=passengers,
         consignments=consignments,
+        permit_points=_permit_points(session, vehicle.id, day),
     )
 
 
@@ -487,7 +487,7 @@ def gather(
     if isinstance(body, PersonSubject):
         subject = person_facts(session, body, at=at, day=day, credentials=credentials)
     elif isinstance(body, VehicleSubject):
-        subject = vehicle_facts(session, body, point=point, at=at, day=day, credentials=credentials)
+        subject = vehicle_facts(session, body, at=at, day=day, credentials=credentials)
     else:
         subject = consignment_facts(session, body, at=at, day=day, credentials=credentials)
     return CrossingFacts(

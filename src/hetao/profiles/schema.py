@@ -125,6 +125,15 @@ class TransferExemptReason(StrEnum):
     """The transferring institution is deregistered."""
 
 
+class ExcludedGoodsEntry(StrEnum):
+    """How goods excluded from the first-line exemption enter (R4, R19 exclusions)."""
+
+    DUTY_PAID = "duty_paid"
+    """Taxed at the first line as an ordinary import."""
+    BONDED = "bonded"
+    """Enter bonded; taxed when they leave through the second line (R19: other imports)."""
+
+
 class RoundingMode(StrEnum):
     """A rounding mode of the ``decimal`` module, by its constant's name."""
 
@@ -301,6 +310,10 @@ class CrossingPoint(_Section):
     directions: Annotated[tuple[Direction, ...], Field(min_length=1), AfterValidator(_unique)]
     hand_carry_allowed: StrictBool
     whitelist_only: StrictBool
+    #: R15: the permits a vehicle must hold to cross here, each named by the crossing point it
+    #: is issued for (a registry permit names its points, e.g. the Channel No. 1 permit card);
+    #: empty at a public port. Required: a forgotten key must not open a dedicated channel.
+    vehicle_permits_required: Annotated[tuple[UpperSlug, ...], AfterValidator(_unique)]
     #: Unset while the opening date is unconfirmed (new Huanggang port, REGIME (d)11).
     opens_on: dt.date | None = None
 
@@ -319,6 +332,12 @@ class CrossingPoint(_Section):
                 "hand_carry_requires_goods_flow",
                 "hand-carried goods need goods among the flows",
                 "hand_carry_allowed",
+            )
+        if self.vehicle_permits_required and Flow.VEHICLES not in self.flows:
+            raise _problem(
+                "permits_require_vehicles_flow",
+                "vehicle permits are required only where vehicles cross",
+                "vehicle_permits_required",
             )
         return self
 
@@ -422,6 +441,8 @@ class TaxSection(_Section):
         tuple[TransferExemptReason, ...], AfterValidator(_unique)
     ]
     consumables_release_on_application: StrictBool
+    #: Goods an exemption-exclusions row takes out of the first-line exemption (R4, R19).
+    excluded_goods_enter_as: ExcludedGoodsEntry
     exchange_rate_rule: Text
 
     @model_validator(mode="after")
@@ -641,6 +662,7 @@ class ZoneProfile(_Section):
 
     @model_validator(mode="after")
     def _cross_checks(self) -> ZoneProfile:
+        codes = {p.code for p in self.crossing_points}
         for index, point in enumerate(self.crossing_points):
             for flow_index, flow in enumerate(point.flows):
                 if not self.lines.controls(point.line, flow):
@@ -651,6 +673,16 @@ class ZoneProfile(_Section):
                         index,
                         "flows",
                         flow_index,
+                    )
+            for permit_index, permit in enumerate(point.vehicle_permits_required):
+                if permit not in codes:
+                    raise _problem(
+                        "unknown_crossing_point",
+                        f"{permit} names no crossing point of this profile",
+                        "crossing_points",
+                        index,
+                        "vehicle_permits_required",
+                        permit_index,
                     )
         enabled = {
             Exemption.DUTY_FREE_RESEARCH_GOODS: self.tax.research_goods_exemption,

@@ -149,7 +149,7 @@ class TestVehicles:
 
         facts = event.decision.inputs["subject"]
         assert facts["vehicle_id"] == vehicle.id
-        assert facts["permit_valid_here"] is True
+        assert facts["permit_points"] == ["FBZ_CHANNEL_1"]
         assert facts["owner"]["party_id"] == owner.id
         assert facts["driver"]["person_id"] == driver.id
         assert facts["passengers"][0]["person_id"] is None
@@ -171,7 +171,7 @@ class TestVehicles:
         }
         event, _ = record(session, profile, body, device=ADMIN)
         assert event.vehicle_id is None
-        assert event.decision.inputs["subject"]["permit_valid_here"] is False
+        assert event.decision.inputs["subject"]["permit_points"] == []
 
 
 class TestCredentials:
