@@ -633,9 +633,16 @@ def tax_assess(
     rates: Annotated[
         Path | None, typer.Option(help="Monthly exchange-rate CSV (default: the SAMPLE table).")
     ] = None,
+    exclusions: Annotated[
+        Path | None,
+        typer.Option(
+            help="What R4 and R19 exclude from exemption, CSV (default: the SAMPLE table)."
+        ),
+    ] = None,
 ) -> None:
     """Assess the import taxes of a JSON request and print the assessment as JSON; no database."""
     from hetao import tax
+    from hetao.reference.exemption_exclusions import load_exemption_exclusions
     from hetao.reference.rates import load_rates
     from hetao.reference.tariff import load_tariff
 
@@ -647,7 +654,11 @@ def tax_assess(
         document = tax.read_document(tax.loads(text))
         profile = load_profile(document.profile) if document.profile else _profile(_settings())
         assessment = tax.assess(
-            document.request, profile, tariff=load_tariff(tariff), rates=load_rates(rates)
+            document.request,
+            profile,
+            tariff=load_tariff(tariff),
+            rates=load_rates(rates),
+            exclusions=load_exemption_exclusions(exclusions),
         )
     _print_json(assessment)
 

@@ -17,7 +17,10 @@ order duty, consumption tax, VAT, because each total is the base of the next.
 What each movement does (rule codes in :class:`hetao.tax.rules.Rule`):
 
 - first-line entry: research goods of a beneficiary are exempt (R4; Hengqin-style profiles
-  exempt self-use equipment, R19) unless it waived the exemption (R6: taxed). Other goods enter
+  exempt self-use equipment, R19) unless it waived the exemption (R6: taxed) or a row of the
+  exemption-exclusions table in force on the day excludes the code (R4: prohibited goods, the
+  not-exempt catalogue; R19: aircraft, cars, ships, yachts); an excluded line is taxed or enters
+  bonded as the profile's ``tax.excluded_goods_enter_as`` says, naming the row. Other goods enter
   bonded and are not taxed at the first line: "first line released" defers tax to the second line
   (R19 states it for Hengqin; Hetao's bonded regime is unpublished, (d)6). Goods declared
   duty-paid are taxed there as an ordinary import. Domestic goods cannot come from Hong Kong.
@@ -43,6 +46,13 @@ from decimal import ROUND_DOWN, Decimal
 
 from hetao.errors import FieldProblem, ValidationFailed
 from hetao.profiles import Exemption, TaxKind, ZoneProfile
+from hetao.profiles.schema import ExcludedGoodsEntry
+from hetao.reference.exemption_exclusions import (
+    Exclusion,
+    ExemptionExclusions,
+    ExemptionRule,
+    load_exemption_exclusions,
+)
 from hetao.reference.rates import RateTable
 from hetao.reference.tariff import Tariff, TariffRate
 from hetao.tax.rules import CHARGING_RULES, Rule
@@ -52,6 +62,7 @@ from hetao.tax.schemas import (
     AssessmentRequest,
     CustomsStatus,
     DeMinimis,
+    ExclusionApplied,
     LineInput,
     Movement,
     RateSource,
@@ -68,6 +79,17 @@ _R8_EXEMPT_RULES = {
     TransferReason.BANKRUPTCY: Rule.R8_BANKRUPTCY_TRANSFER_EXEMPT,
     TransferReason.DEREGISTRATION: Rule.R8_DEREGISTRATION_TRANSFER_EXEMPT,
 }
+#: The exemption each first-line exemption rule grants, as the exclusions table names it.
+_EXCLUDABLE = {
+    Rule.R4_RESEARCH_GOODS_EXEMPT: ExemptionRule.R4,
+    Rule.R19_SELF_USE_EQUIPMENT_EXEMPT: ExemptionRule.R19,
+}
+_EXCLUDED_RULES = {
+    (ExemptionRule.R4, ExcludedGoodsEntry.DUTY_PAID): Rule.R4_EXCLUDED_TAXED,
+    (ExemptionRule.R4, ExcludedGoodsEntry.BONDED): Rule.R4_EXCLUDED_BONDED,
+    (ExemptionRule.R19, ExcludedGoodsEntry.DUTY_PAID): Rule.R19_EXCLUDED_TAXED,
+    (ExemptionRule.R19, ExcludedGoodsEntry.BONDED): Rule.R19_EXCLUDED_BONDED,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +102,8 @@ class _Decision:
     charge_rule: Rule | None = None
     relieved: frozenset[TaxKind] = frozenset()
     value_added_ratio: Decimal | None = None
+    #: The exemption-exclusions row that took the line out of its exemption (R4, R19).
+    exclusion: Exclusion | None = None
 
     @property
     def taxed(self) -> bool:
@@ -115,13 +139,24 @@ class _Priced:
 
 
 def assess(
-    request: AssessmentRequest, profile: ZoneProfile, *, tariff: Tariff, rates: RateTable
+    request: AssessmentRequest,
+    profile: ZoneProfile,
+    *,
+    tariff: Tariff,
+    rates: RateTable,
+    exclusions: ExemptionExclusions | None = None,
 ) -> Assessment:
-    """Assess ``request`` under ``profile``; ValidationFailed names every line's problem."""
+    """Assess ``request`` under ``profile``; ValidationFailed names every line's problem.
+
+    ``exclusions`` is what R4 and R19 exclude from exemption; None takes the shipped SAMPLE
+    table, so no caller can assess a first-line entry without one.
+    """
     problems = consistency_problems(request, profile)
     if problems:
         raise _refused(problems)
-    decisions = [_decide(line, request, profile) for line in request.lines]
+    if exclusions is None:
+        exclusions = load_exemption_exclusions()
+    decisions = [_decide(line, request, profile, exclusions) for line in request.lines]
     priced: list[_Priced] = []
     for index, (line, decision) in enumerate(zip(request.lines, decisions, strict=True)):
         try:
@@ -151,6 +186,8 @@ def assess(
         tariff_sample=tariff.is_sample,
         exchange_rate_table_version=rates.version,
         exchange_rate_table_sample=rates.is_sample,
+        exemption_exclusions_version=exclusions.version,
+        exemption_exclusions_sample=exclusions.is_sample,
         request=request,
         lines=lines,
         de_minimis=DeMinimis(
@@ -271,14 +308,19 @@ def _inputs(line: LineInput) -> Decimal:
 # --- rules ------------------------------------------------------------------------------------
 
 
-def _decide(line: LineInput, request: AssessmentRequest, profile: ZoneProfile) -> _Decision:
+def _decide(
+    line: LineInput,
+    request: AssessmentRequest,
+    profile: ZoneProfile,
+    exclusions: ExemptionExclusions,
+) -> _Decision:
     status = line.status
     if request.movement is Movement.FIRST_LINE_EXIT:
         return _Decision(Rule.R9_FIRST_LINE_EXIT, None)
     if request.movement is Movement.SECOND_LINE_ENTRY:
         return _Decision(Rule.R9_SECOND_LINE_ENTRY, status)
     if request.movement is Movement.FIRST_LINE_ENTRY:
-        return _first_line_entry(line, request, profile)
+        return _first_line_entry(line, request, profile, exclusions)
     leaves = request.movement is Movement.SECOND_LINE_EXIT
     used_up = request.movement is Movement.RESEARCH_CONSUMPTION and line.consumed_in_research
     gone = leaves or used_up
@@ -294,18 +336,38 @@ def _decide(line: LineInput, request: AssessmentRequest, profile: ZoneProfile) -
 
 
 def _first_line_entry(
-    line: LineInput, request: AssessmentRequest, profile: ZoneProfile
+    line: LineInput,
+    request: AssessmentRequest,
+    profile: ZoneProfile,
+    exclusions: ExemptionExclusions,
 ) -> _Decision:
     if line.status is CustomsStatus.DUTY_PAID:
         return _Decision(Rule.FIRST_LINE_ENTRY_DUTY_PAID_TAXED, CustomsStatus.DUTY_PAID)
     if line.status is CustomsStatus.DUTY_FREE_RESEARCH:
+        exemption = _first_line_exemption(profile)
+        if exemption is not None and request.declarant.beneficiary:
+            # Excluded goods have no exemption to waive, so the table decides before R6 does.
+            excluded = exclusions.exclusion_for(
+                line.hs_code, rule=_EXCLUDABLE[exemption], on=request.date
+            )
+            if excluded is not None:
+                return _excluded(excluded, profile)
         if line.waived:
             return _Decision(Rule.R6_WAIVED_EXEMPTION_TAXED, CustomsStatus.DUTY_PAID)
-        exemption = _first_line_exemption(profile)
         if exemption is not None and request.declarant.beneficiary:
             return _Decision(exemption, CustomsStatus.DUTY_FREE_RESEARCH)
     # Not exempt (not a beneficiary, or the profile grants no such exemption): enters bonded.
     return _Decision(Rule.FIRST_LINE_ENTRY_BONDED, CustomsStatus.BONDED)
+
+
+def _excluded(exclusion: Exclusion, profile: ZoneProfile) -> _Decision:
+    """R4, R19: a row of the table takes the line out of its exemption; the profile says how."""
+    entry = profile.tax.excluded_goods_enter_as
+    rule = _EXCLUDED_RULES[(exclusion.rule, entry)]
+    status = (
+        CustomsStatus.DUTY_PAID if entry is ExcludedGoodsEntry.DUTY_PAID else CustomsStatus.BONDED
+    )
+    return _Decision(rule, status, exclusion=exclusion)
 
 
 def _first_line_exemption(profile: ZoneProfile) -> Rule | None:
@@ -486,6 +548,7 @@ def _assessed(index: int, line: LineInput, decision: _Decision, item: _Priced) -
         status_after=decision.status_after,
         rule=decision.rule,
         taxed=decision.taxed,
+        exclusion=_applied(decision.exclusion),
         currency=line.currency,
         customs_value=line.customs_value,
         exchange_rate=item.exchange_rate,
@@ -508,6 +571,21 @@ def _assessed(index: int, line: LineInput, decision: _Decision, item: _Priced) -
         vat=vat,
         vat_rule=item.rules[TaxKind.IMPORT_VAT],
         total=duty + consumption + vat,
+    )
+
+
+def _applied(exclusion: Exclusion | None) -> ExclusionApplied | None:
+    if exclusion is None:
+        return None
+    return ExclusionApplied(
+        rule=exclusion.rule.value,
+        table=exclusion.table,
+        row_id=exclusion.row_id,
+        code=exclusion.code,
+        valid_from=exclusion.valid_from,
+        valid_to=exclusion.valid_to,
+        description=exclusion.description,
+        source=exclusion.source,
     )
 
 

@@ -1,4 +1,4 @@
-"""Stable codes of the rules that charge or relieve a line; ``R4`` ... point at REGIME.md (c)."""
+"""Stable codes of the rules that charge or relieve a line; ``R4`` ... are in docs/regime.md."""
 
 from __future__ import annotations
 
@@ -15,6 +15,14 @@ class Rule(StrEnum):
     """Hengqin-style: self-use equipment of a listed entity enters free of the three taxes (R19)."""
     R6_WAIVED_EXEMPTION_TAXED = "R6.waived_exemption_taxed"
     """The beneficiary elected to pay: taxed as an import, 36-month lockout follows (R6)."""
+    R4_EXCLUDED_TAXED = "R4.excluded_from_exemption_taxed"
+    """An exemption-exclusions row takes the goods out of R4: taxed as an ordinary import."""
+    R4_EXCLUDED_BONDED = "R4.excluded_from_exemption_bonded"
+    """An exemption-exclusions row takes the goods out of R4: they enter bonded."""
+    R19_EXCLUDED_TAXED = "R19.excluded_from_exemption_taxed"
+    """Aircraft, cars, ships, yachts (a row of the table) are not exempt: taxed at entry."""
+    R19_EXCLUDED_BONDED = "R19.excluded_from_exemption_bonded"
+    """Aircraft, cars, ships, yachts (a row of the table) are not exempt: they enter bonded."""
     FIRST_LINE_ENTRY_BONDED = "first_line_entry_bonded_not_taxed"
     """Goods that are not exempt enter bonded; tax falls due only when they leave (R19, R20)."""
     FIRST_LINE_ENTRY_DUTY_PAID_TAXED = "first_line_entry_duty_paid_taxed"
@@ -71,6 +79,8 @@ class Rule(StrEnum):
 CHARGING_RULES = frozenset(
     {
         Rule.R6_WAIVED_EXEMPTION_TAXED,
+        Rule.R4_EXCLUDED_TAXED,
+        Rule.R19_EXCLUDED_TAXED,
         Rule.FIRST_LINE_ENTRY_DUTY_PAID_TAXED,
         Rule.R7_SECOND_LINE_EXIT_TAXED,
         Rule.R20_BONDED_SECOND_LINE_EXIT_TAXED,

@@ -336,6 +336,21 @@ class AssessmentRequest(_Model):
 # --- the assessment ---------------------------------------------------------------------------
 
 
+class ExclusionApplied(_Model):
+    """The exemption-exclusions row that took a line out of its exemption (R4, R19, (d)2)."""
+
+    #: The exemption the row limits: R4 or R19.
+    rule: str
+    table: str
+    #: None when the goods are on no row of the rule's exempt list.
+    row_id: str | None
+    code: str | None
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    description: str
+    source: str
+
+
 class AssessedLine(_Model):
     """One line's valuation, rates, taxes due and the rule behind each."""
 
@@ -346,6 +361,8 @@ class AssessedLine(_Model):
     status_after: CustomsStatus | None
     rule: Rule
     taxed: bool
+    #: Why the line is not exempt although claimed so; None when no row excludes it.
+    exclusion: ExclusionApplied | None
     currency: str
     customs_value: Decimal
     exchange_rate: Decimal
@@ -403,6 +420,8 @@ class Assessment(_Model):
     tariff_sample: bool
     exchange_rate_table_version: str
     exchange_rate_table_sample: bool
+    exemption_exclusions_version: str
+    exemption_exclusions_sample: bool
     request: AssessmentRequest
     lines: tuple[AssessedLine, ...]
     de_minimis: DeMinimis
