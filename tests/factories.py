@@ -14,7 +14,7 @@ from hetao.auth.principal import Role
 from hetao.db import utcnow
 from hetao.profiles import ZoneProfile
 from hetao.registry import identifiers, service
-from hetao.registry.models import Party, Person, Vehicle, WhitelistApplication
+from hetao.registry.models import Party, Person, Vehicle, WhitelistApplication, WhitelistEntry
 from hetao.registry.schemas import ApplicationCreate, PartyCreate, PersonCreate, VehicleCreate
 
 _serial = itertools.count(1)
@@ -129,6 +129,27 @@ def make_application(
     return service.create_application(
         session, ApplicationCreate(**values), profile=profile, actor=actor
     )
+
+
+def make_entry(
+    session: Session,
+    actor: Actor,
+    profile: ZoneProfile,
+    party_id: int,
+    *,
+    approved_on: dt.date | None = None,
+    **overrides: Any,
+) -> WhitelistEntry:
+    """An active institution entry for goods and people at both lines, in force 2026-2027."""
+    values: dict[str, Any] = {
+        "party_id": party_id,
+        "valid_from": dt.date(2026, 2, 10),
+        "valid_until": dt.date(2027, 12, 31),
+    }
+    values.update(overrides)
+    application = make_application(session, actor, profile, **values)
+    service.submit(session, application, actor=actor)
+    return service.approve(session, application, profile=profile, actor=actor, today=approved_on)
 
 
 def make_user_token(

@@ -98,6 +98,8 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/api/v1/parties/{party_id}"): READERS,
     ("GET", "/api/v1/parties/{party_id}/waivers"): READERS,
     ("POST", "/api/v1/parties/{party_id}/waivers"): APPLICANTS,
+    ("GET", "/api/v1/parties/{party_id}/standings"): READERS,
+    ("POST", "/api/v1/parties/{party_id}/standings"): REVIEWERS,
     ("GET", "/api/v1/persons"): READERS,
     ("POST", "/api/v1/persons"): REGISTRARS,
     ("GET", "/api/v1/persons/{person_id}"): READERS,
@@ -412,6 +414,19 @@ BUILDERS: dict[tuple[str, str], Builder] = {
     ),
     ("POST", f"{V}/parties/{{party_id}}/waivers"): lambda w, o: Call(
         "POST", f"{V}/parties/{w.party(o)}/waivers", json={"goods_kind": "reagents"}
+    ),
+    ("GET", f"{V}/parties/{{party_id}}/standings"): lambda w, o: Call(
+        "GET", f"{V}/parties/{w.party(o)}/standings"
+    ),
+    ("POST", f"{V}/parties/{{party_id}}/standings"): lambda w, o: Call(
+        "POST",
+        f"{V}/parties/{w.party(o)}/standings",
+        json={
+            "change": "credit_level",
+            "credit_level": "certified",
+            "effective_on": "2026-11-02",
+            "document_ref": "GACC-CREDIT-2026-0042",
+        },
     ),
     ("GET", f"{V}/persons"): lambda w, o: Call("GET", f"{V}/persons?party_id={w.party(o)}"),
     ("POST", f"{V}/persons"): lambda w, o: Call(

@@ -37,6 +37,8 @@ from hetao.registry.models import (
     IdentityDocument,
     Party,
     PartyKind,
+    PartyStanding,
+    PartyStatus,
     Person,
     PlateRegion,
     SubjectKind,
@@ -219,6 +221,16 @@ class TestDemoLoad:
         assert {p.kind for p in parties} == set(PartyKind)
         assert {p.credit_level for p in parties} == set(CreditLevel)
         assert all(p.name_zh for p in parties)
+
+    def test_R8_has_a_party_in_each_standing_each_from_a_dated_document(  # noqa: N802
+        self, session: Session
+    ) -> None:
+        statuses = {p.status for p in all_of(session, Party)}
+        assert statuses >= {PartyStatus.ACTIVE, PartyStatus.BANKRUPT, PartyStatus.DEREGISTERED}
+        standings = all_of(session, PartyStanding)
+        ended = {s.status for s in standings}
+        assert ended >= {PartyStatus.BANKRUPT, PartyStatus.DEREGISTERED}
+        assert all(s.document_ref and s.effective_on <= AS_OF for s in standings)
 
     def test_whitelists_1500_researchers_and_keeps_every_other_case(self, session: Session) -> None:
         entries = all_of(session, WhitelistEntry)

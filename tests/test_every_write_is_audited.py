@@ -1,6 +1,6 @@
 """No state change without its event: every public service function, walked and proved.
 
-DESIGN: every state change writes an audit event in the same transaction, tagged
+The platform's rule: every state change writes an audit event in the same transaction, tagged
 ``source:subject:action``, via ``hetao.audit.service.record_event``; services never commit.
 
 Every public function of the service modules (``hetao.registry.service``, ``hetao.auth.service``,
@@ -69,7 +69,7 @@ from hetao.ledger import service as ledger
 from hetao.ledger.declaration_models import Declaration
 from hetao.ledger.models import Hold, Lot, Movement, MovementKind
 from hetao.ledger.schemas import DeclarationCreate
-from hetao.profiles import ZoneProfile
+from hetao.profiles import Line, ZoneProfile
 from hetao.registry import bulk
 from hetao.registry import service as registry
 from hetao.registry.models import Party, WhitelistApplication, WhitelistEntry
@@ -78,6 +78,8 @@ from hetao.registry.schemas import (
     PartyCreate,
     PersonCreate,
     Resubmission,
+    StandingChange,
+    StandingCreate,
     VehicleCreate,
     WaiverCreate,
 )
@@ -309,6 +311,48 @@ def scenario_waive_exemption(w: World) -> Call:
     return lambda: registry.waive_exemption(
         w.session, party, data, profile=w.profile, actor=w.actor
     )
+
+
+def scenario_record_standing(w: World) -> Call:
+    party = make_party(w.session, w.actor)
+    data = StandingCreate(
+        change=StandingChange.BANKRUPT,
+        effective_on=NOW.date(),
+        document_ref="(2026) Yue 03 Po 117",
+    )
+    return lambda: registry.record_standing(
+        w.session, party, data, profile=w.profile, actor=w.actor, today=NOW.date()
+    )
+
+
+def scenario_status_on(w: World) -> Call:
+    party = make_party(w.session, w.actor)
+    return lambda: registry.status_on(w.session, party, on=NOW.date())
+
+
+def scenario_beneficiary_entry_state(w: World) -> Call:
+    party = make_party(w.session, w.actor)
+    return lambda: registry.beneficiary_entry_state(
+        w.session, party, on=NOW.date(), line=Line.FIRST
+    )
+
+
+def scenario_is_beneficiary(w: World) -> Call:
+    party = make_party(w.session, w.actor)
+    return lambda: registry.is_beneficiary(w.session, party, on=NOW.date(), line=Line.FIRST)
+
+
+def scenario_assert_beneficiary_entry(w: World) -> Call:
+    entry = live_entry(w)
+    party = w.session.get(Party, entry.party_id)
+    assert party is not None
+    return lambda: registry.assert_beneficiary_entry(
+        w.session, party, on=entry.valid_from, line=Line.FIRST, rule="R4", field="party_id"
+    )
+
+
+def scenario_first_line_exemption_rule(w: World) -> Call:
+    return lambda: declarations.first_line_exemption_rule(w.profile)
 
 
 def scenario_assert_exemption_claimable(w: World) -> Call:
@@ -761,7 +805,9 @@ def scenario_assessment_request(w: World) -> Call:
     declaration = lodged(w)
     party = w.session.get(Party, declaration.party_id)
     assert party is not None
-    return lambda: declarations.assessment_request(declaration, party, declaration.lines)
+    return lambda: declarations.assessment_request(
+        declaration, party, declaration.lines, beneficiary=True
+    )
 
 
 # --- scenarios: zone credentials -----------------------------------------------------------
@@ -871,6 +917,10 @@ WRITES: dict[str, tuple[Scenario, frozenset[str]]] = {
     "registry.service.waive_exemption": (
         scenario_waive_exemption,
         frozenset({"registry:waiver:create"}),
+    ),
+    "registry.service.record_standing": (
+        scenario_record_standing,
+        frozenset({"registry:standing:create"}),
     ),
     "registry.bulk.import_persons": (
         scenario_import_persons,
@@ -1014,6 +1064,26 @@ READS_ONLY: dict[str, tuple[str, Scenario]] = {
     "registry.service.vehicle_problems": (
         "computes problems, changes nothing",
         scenario_vehicle_problems,
+    ),
+    "registry.service.status_on": (
+        "reads the party's standing on a day, changes nothing",
+        scenario_status_on,
+    ),
+    "registry.service.beneficiary_entry_state": (
+        "reads the party's whitelist entries, changes nothing",
+        scenario_beneficiary_entry_state,
+    ),
+    "registry.service.is_beneficiary": (
+        "reads the party's kind and whitelist entries, changes nothing",
+        scenario_is_beneficiary,
+    ),
+    "registry.service.assert_beneficiary_entry": (
+        "raises when no whitelist entry is in force, changes nothing",
+        scenario_assert_beneficiary_entry,
+    ),
+    "ledger.declarations.first_line_exemption_rule": (
+        "names the first-line exemption rule of the profile, changes nothing",
+        scenario_first_line_exemption_rule,
     ),
     "registry.service.assert_exemption_claimable": (
         "raises when a waiver locks the exemption out, changes nothing",

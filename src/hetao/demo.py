@@ -56,6 +56,8 @@ from hetao.registry.schemas import (
     PermitIn,
     PersonCreate,
     Resubmission,
+    StandingChange,
+    StandingCreate,
     VehicleCreate,
     WaiverCreate,
 )
@@ -643,6 +645,43 @@ class _Builder:
         self.create_vehicles()
         # Windows that closed before today end now, as the nightly expiry job would end them.
         service.expire_due(self.session, today=self.today, actor=self.actor)
+        self.record_standings()
+
+    def record_standings(self) -> None:
+        """One whitelisted enterprise bankrupt, one institution deregistered (R8's exception),
+        one credit decision (R26); the rest stay active. The first enterprise is the demo
+        user's and stays active."""
+        whitelisted = [r.party for r in self.research if r.fate == "active"]
+        enterprises = [p for p in self.parties if p.kind is PartyKind.CSA_ENTERPRISE]
+        bankrupt = next(p for p in reversed(whitelisted) if p.kind is PartyKind.CSA_ENTERPRISE)
+        deregistered = next(
+            p
+            for p in reversed(whitelisted)
+            if p.kind in BENEFICIARY_KINDS - {PartyKind.CSA_ENTERPRISE}
+        )
+        downgraded = next(p for p in enterprises if p.credit_level is CreditLevel.DISHONEST)
+        changes = (
+            (bankrupt, StandingChange.BANKRUPT, 40, "(2026) Yue 03 Po 117", None),
+            (deregistered, StandingChange.DEREGISTERED, 20, "SZ-DEREG-2026-0311", None),
+            (
+                downgraded,
+                StandingChange.CREDIT_LEVEL,
+                60,
+                "GACC-CREDIT-2026-0042",
+                CreditLevel.DISHONEST,
+            ),
+        )
+        for party, change, days_ago, document, level in changes:
+            assert party is not enterprises[0]  # noqa: S101 (the demo user's party stays active)
+            data = StandingCreate(
+                change=change,
+                effective_on=self.today - dt.timedelta(days=days_ago),
+                document_ref=document,
+                credit_level=level,
+            )
+            service.record_standing(
+                self.session, party, data, profile=self.profile, actor=self.actor, today=self.today
+            )
 
     def create_parties(self) -> None:
         """About 40 parties: beneficiaries (R2), Hong Kong partners, brokers and carriers."""

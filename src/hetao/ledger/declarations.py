@@ -46,7 +46,9 @@ from hetao.pagination import PageOf, paginate
 from hetao.profiles import Direction, Flow, Line, TransferExemptReason, ZoneProfile
 from hetao.reference.rates import RateTable
 from hetao.reference.tariff import Tariff
-from hetao.registry.models import BENEFICIARY_KINDS, Party
+from hetao.registry import repository as registry_repo
+from hetao.registry import service as registry
+from hetao.registry.models import BENEFICIARY_KINDS, Party, PartyStatus
 from hetao.registry.service import assert_exemption_claimable
 from hetao.tax import Assessment, Movement, TransferReason, assess, parse_request
 from hetao.timeutil import zone_today
@@ -84,6 +86,16 @@ TRANSITIONS: dict[str, tuple[frozenset[DeclarationStatus], DeclarationStatus]] =
     "refuse": (frozenset({S.SUBMITTED, S.ACCEPTED}), S.REFUSED),
 }
 _R8_EXEMPT = {r.value for r in TransferExemptReason}
+#: The transferor's standing that makes a transfer one of R8's exceptions.
+_R8_REASON_OF_STATUS = {
+    PartyStatus.BANKRUPT: TransferExemptReason.BANKRUPTCY,
+    PartyStatus.DEREGISTERED: TransferExemptReason.DEREGISTRATION,
+}
+
+
+def first_line_exemption_rule(profile: ZoneProfile) -> str:
+    """The rule a first-line exemption is granted under: R4 in Hetao, R19 in Hengqin-style zones."""
+    return "R4" if profile.tax.research_goods_exemption else "R19"
 
 
 def line_of(kind: DeclarationKind) -> Line | None:
@@ -275,6 +287,59 @@ def _check_kind_fields(
             )
 
 
+def _assert_r8_claim(
+    session: Session,
+    transferor: Party,
+    receiver: Party,
+    *,
+    claimed: TransferExemptReason,
+    on: dt.date,
+) -> None:
+    """Refuse a claim of R8's exception that the registry does not bear out on the day."""
+    status = registry.status_on(session, transferor, on=on)
+    if (_R8_REASON_OF_STATUS.get(status) if status else None) is not claimed:
+        raise RuleViolation(
+            f"party {transferor.id}'s standing on {on} is {status or 'not recorded'}; the "
+            f"{claimed} exception of R8 needs the transferor's {claimed} in the registry",
+            problems=[
+                FieldProblem(
+                    "transfer_reason", "R8.transferor_standing", f"standing: {status or 'none'}"
+                )
+            ],
+        )
+    if receiver.kind not in BENEFICIARY_KINDS:
+        raise RuleViolation(
+            f"party {receiver.id} is a {receiver.kind}; the {claimed} exception of R8 "
+            "covers transfers to another beneficiary only",
+            problems=[FieldProblem("to_party_id", "R8.to_beneficiary", "is not a beneficiary")],
+        )
+    registry.assert_beneficiary_entry(
+        session, receiver, on=on, line=Line.FIRST, rule="R8", field="to_party_id"
+    )
+
+
+def _r8_exemption(
+    session: Session,
+    transferor: Party,
+    receiver: Party,
+    *,
+    on: dt.date,
+    claimed: str | None,
+) -> TransferExemptReason | None:
+    """R8's exception as the registry has it on the transfer's date: the transferor bankrupt or
+    deregistered, the receiver a beneficiary with an active entry. The declarant's claim is
+    only a request: one the registry does not bear out is refused, naming why."""
+    if claimed in _R8_EXEMPT:
+        _assert_r8_claim(
+            session, transferor, receiver, claimed=TransferExemptReason(claimed), on=on
+        )
+    status = registry.status_on(session, transferor, on=on)
+    reason = _R8_REASON_OF_STATUS.get(status) if status else None
+    if reason is None or not registry.is_beneficiary(session, receiver, on=on, line=Line.FIRST):
+        return None
+    return reason
+
+
 def _entry_status(
     session: Session,
     party: Party,
@@ -312,6 +377,14 @@ def _entry_status(
                     )
                 ],
             )
+        registry.assert_beneficiary_entry(
+            session,
+            party,
+            on=on,
+            line=Line.FIRST,
+            rule=first_line_exemption_rule(profile),
+            field=f"{at}.research_own_use",
+        )
         with _at(at):
             assert_exemption_claimable(
                 session, party_id=party.id, goods_kind=line.goods_kind, on=on
@@ -438,6 +511,14 @@ def submit(
         )
     _check_crossing(data, profile)
     _check_kind_fields(session, party, data, profile)
+    if data.to_party_id is not None:
+        _r8_exemption(
+            session,
+            party,
+            registry_repo.get(session, Party, data.to_party_id),
+            on=on,
+            claimed=str(data.transfer_reason) if data.transfer_reason else None,
+        )
     lines = [
         _line(session, party, i, line, data=data, on=on, profile=profile)
         for i, line in enumerate(data.lines)
@@ -512,8 +593,40 @@ def clear(
     if party is None:  # pragma: no cover - the foreign key forbids it
         raise NotFound(f"party {declaration.party_id} does not exist")
     _lock_lots(session, {line.lot_id for line in declaration.lines if line.lot_id is not None})
-    _post(session, declaration, party, profile=profile, actor=actor)
-    assessment = _assess(session, declaration, party, profile=profile, tariff=tariff, rates=rates)
+    _recheck_first_line_exemption(session, declaration, party, profile=profile)
+    transfer_exemption = (
+        _r8_exemption(
+            session,
+            party,
+            registry_repo.get(session, Party, declaration.to_party_id),
+            on=declaration.declared_on,
+            claimed=declaration.transfer_reason,
+        )
+        if declaration.to_party_id is not None
+        else None
+    )
+    # Assessed before posting: a line that a row of the exemption-exclusions table takes out of
+    # its exemption (R4, R19) is admitted with the status the assessment gives it.
+    assessment = _assess(
+        session,
+        declaration,
+        party,
+        transfer_exemption=transfer_exemption,
+        profile=profile,
+        tariff=tariff,
+        rates=rates,
+    )
+    for assessed in assessment.lines if assessment is not None else ():
+        if assessed.exclusion is not None and assessed.status_after is not None:
+            declaration.lines[assessed.index].customs_status = CustomsStatus(assessed.status_after)
+    _post(
+        session,
+        declaration,
+        party,
+        transfer_exemption=transfer_exemption,
+        profile=profile,
+        actor=actor,
+    )
     if assessment is not None:
         totals = assessment.totals
         declaration.assessment = assessment.model_dump(mode="json")
@@ -539,6 +652,24 @@ def clear(
 # --- clearance: the ledger and the taxes -------------------------------------------------------
 
 
+def _recheck_first_line_exemption(
+    session: Session, declaration: Declaration, party: Party, *, profile: ZoneProfile
+) -> None:
+    """An entry suspended, revoked or expired since lodging takes the exemption away (R4, R19)."""
+    if declaration.kind is not K.FIRST_LINE_ENTRY:
+        return
+    for line in declaration.lines:
+        if line.customs_status is CustomsStatus.DUTY_FREE_RESEARCH:
+            registry.assert_beneficiary_entry(
+                session,
+                party,
+                on=declaration.declared_on,
+                line=Line.FIRST,
+                rule=first_line_exemption_rule(profile),
+                field=f"lines[{line.line_no - 1}].research_own_use",
+            )
+
+
 def _lot(session: Session, line: DeclarationLine) -> Lot:
     if line.lot_id is None:  # pragma: no cover - submission requires it
         raise ValidationFailed.single("lot_id", "declaration.lot_required", "is required")
@@ -550,6 +681,7 @@ def _post(
     declaration: Declaration,
     party: Party,
     *,
+    transfer_exemption: TransferExemptReason | None,
     profile: ZoneProfile,
     actor: Actor,
 ) -> None:
@@ -565,7 +697,9 @@ def _post(
             if kind in ENTRY_KINDS:
                 line.result_lot_id = _admit(session, declaration, party, line, key, profile, actor)
             elif kind is K.IN_ZONE_TRANSFER:
-                line.result_lot_id = _transfer(session, declaration, line, common, profile)
+                line.result_lot_id = _transfer(
+                    session, declaration, line, common, transfer_exemption, profile
+                )
             elif kind in REASON_KINDS:
                 verb = ledger.destroy if kind is K.DESTRUCTION else ledger.adjust
                 verb(
@@ -626,6 +760,7 @@ def _transfer(
     declaration: Declaration,
     line: DeclarationLine,
     common: dict[str, Any],
+    transfer_exemption: TransferExemptReason | None,
     profile: ZoneProfile,
 ) -> int:
     receiver = session.get(Party, declaration.to_party_id or 0)
@@ -633,12 +768,7 @@ def _transfer(
         raise NotFound(f"party {declaration.to_party_id} does not exist")
     lot = _lot(session, line)
     # R8's exception waives taxes of exempt goods only; other goods keep their status anyway.
-    exempt = (
-        TransferExemptReason(declaration.transfer_reason)
-        if declaration.transfer_reason in _R8_EXEMPT
-        and lot.customs_status is CustomsStatus.DUTY_FREE_RESEARCH
-        else None
-    )
+    exempt = transfer_exemption if lot.customs_status is CustomsStatus.DUTY_FREE_RESEARCH else None
     moved = ledger.transfer(
         session,
         lot,
@@ -678,15 +808,25 @@ def _transform(
 
 
 def assessment_request(
-    declaration: Declaration, declarant: Party, lines: Sequence[DeclarationLine]
+    declaration: Declaration,
+    declarant: Party,
+    lines: Sequence[DeclarationLine],
+    *,
+    beneficiary: bool,
+    transfer_exemption: TransferExemptReason | None = None,
 ) -> dict[str, Any]:
-    """The ``hetao.tax`` request of a declaration; a transfer is declared by its receiver (R8)."""
+    """The ``hetao.tax`` request of a declaration; a transfer is declared by its receiver (R8).
+
+    ``beneficiary`` is the registry's answer on the day (``registry.is_beneficiary``), never
+    the declarant's kind alone (R3); so is ``transfer_exemption``, R8's exception, never the
+    declaration's claim.
+    """
     kind = declaration.kind
     request: dict[str, Any] = {
         "movement": TAX_MOVEMENT[kind].value,
         "date": declaration.declared_on.isoformat(),
         "declarant": {
-            "beneficiary": declarant.kind in BENEFICIARY_KINDS,
+            "beneficiary": beneficiary,
             "kind": declarant.kind.value,
         },
         "lines": [
@@ -705,7 +845,8 @@ def assessment_request(
         ],
     }
     if kind is K.IN_ZONE_TRANSFER:
-        request["transfer_reason"] = declaration.transfer_reason or TransferReason.ORDINARY.value
+        reason = transfer_exemption.value if transfer_exemption else TransferReason.ORDINARY.value
+        request["transfer_reason"] = reason
     return request
 
 
@@ -714,6 +855,7 @@ def _assess(
     declaration: Declaration,
     party: Party,
     *,
+    transfer_exemption: TransferExemptReason | None,
     profile: ZoneProfile,
     tariff: Tariff,
     rates: RateTable,
@@ -724,5 +866,17 @@ def _assess(
     if declaration.kind is K.IN_ZONE_TRANSFER:
         receiver = session.get(Party, declaration.to_party_id or 0)
         declarant = receiver if receiver is not None else party
-    request = parse_request(assessment_request(declaration, declarant, declaration.lines))
+    # The tax function reads the flag for first-line exemptions (R4, R19) and R8's receiver.
+    beneficiary = registry.is_beneficiary(
+        session, declarant, on=declaration.declared_on, line=Line.FIRST
+    )
+    request = parse_request(
+        assessment_request(
+            declaration,
+            declarant,
+            declaration.lines,
+            beneficiary=beneficiary,
+            transfer_exemption=transfer_exemption,
+        )
+    )
     return assess(request, profile, tariff=tariff, rates=rates)

@@ -46,6 +46,8 @@ from hetao.registry.schemas import (
     PersonOut,
     Resubmission,
     ReviewNote,
+    StandingCreate,
+    StandingOut,
     VehicleCreate,
     VehicleOut,
     WaiverCreate,
@@ -127,6 +129,34 @@ def waive_exemption(
     party = access.check_party(principal, repo.get(session, Party, party_id, for_update=True))
     waiver = service.waive_exemption(session, party, body, profile=profile, actor=principal.actor)
     return WaiverOut.model_validate(waiver)
+
+
+@router.get(
+    "/parties/{party_id}/standings", tags=["parties"], summary="List a party's standing history"
+)
+def list_standings(party_id: Id, session: SessionDep, principal: Readers) -> list[StandingOut]:
+    """Bankruptcy, deregistration and credit level, each from its date and document (R8, R26)."""
+    access.check_party(principal, repo.get(session, Party, party_id))
+    return [StandingOut.model_validate(s) for s in repo.list_standings(session, party_id=party_id)]
+
+
+@router.post(
+    "/parties/{party_id}/standings",
+    tags=["parties"],
+    status_code=status.HTTP_201_CREATED,
+    summary="Record a change of standing (bankrupt, deregistered, credit level)",
+)
+def record_standing(
+    party_id: Id,
+    body: StandingCreate,
+    session: SessionDep,
+    profile: ProfileDep,
+    principal: Reviewers,
+) -> StandingOut:
+    """A zone reviewer records a party's new standing from its date and document (R8, R26)."""
+    party = repo.get(session, Party, party_id, for_update=True)
+    standing = service.record_standing(session, party, body, profile=profile, actor=principal.actor)
+    return StandingOut.model_validate(standing)
 
 
 # --- persons and vehicles ------------------------------------------------------------------

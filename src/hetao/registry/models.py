@@ -1,4 +1,5 @@
-"""Whitelist registry tables: parties, persons, vehicles, applications, entries, waivers."""
+"""Whitelist registry tables: parties and their standings, persons, vehicles, applications,
+entries, waivers."""
 
 from __future__ import annotations
 
@@ -338,4 +339,22 @@ class ExemptionWaiver(Base):
     #: First day the party may claim the exemption for this kind again (36 months later, R6).
     lockout_until: Mapped[dt.date] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PartyStanding(Base):
+    """A party's standing from a date, as a zone reviewer recorded it from a document: its
+    status (bankrupt, deregistered: R8's exception) and its customs credit level (R26)."""
+
+    __tablename__ = "party_standings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
+    status: Mapped[PartyStatus] = mapped_column(enum_type(PartyStatus, name="party_status"))
+    credit_level: Mapped[CreditLevel] = mapped_column(enum_type(CreditLevel, name="credit_level"))
+    #: The first day the standing holds (the court ruling's or the deregistration's date).
+    effective_on: Mapped[dt.date] = mapped_column(Date)
+    #: The ruling, deregistration notice or credit decision it rests on.
+    document_ref: Mapped[str] = mapped_column(String(80))
+    note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -19,6 +19,7 @@ from hetao.registry.models import (
     ExemptionWaiver,
     IdentityDocument,
     Party,
+    PartyStanding,
     Person,
     SubjectKind,
     Vehicle,
@@ -119,6 +120,16 @@ def live_entries_for_subject(
     return list(session.scalars(stmt.with_for_update()))
 
 
+def institution_entries(session: Session, *, party_id: int) -> list[WhitelistEntry]:
+    """The party's own whitelist entries (as an institution, not as sponsor or owner), newest
+    first: whether it is a beneficiary on a day is read from these (R3)."""
+    stmt = select(WhitelistEntry).where(
+        WhitelistEntry.subject_kind == SubjectKind.INSTITUTION,
+        WhitelistEntry.party_id == party_id,
+    )
+    return list(session.scalars(stmt.order_by(WhitelistEntry.id.desc())))
+
+
 def entries_due_to_expire(session: Session, *, today: dt.date) -> list[WhitelistEntry]:
     """Live entries whose last valid day is before ``today``."""
     stmt = select(WhitelistEntry).where(
@@ -137,6 +148,21 @@ def waiver_in_force(
         ExemptionWaiver.lockout_until > on,
     )
     return session.scalars(stmt.order_by(ExemptionWaiver.lockout_until.desc()).limit(1)).first()
+
+
+def standing_on(session: Session, *, party_id: int, on: dt.date) -> PartyStanding | None:
+    """The party's standing in force on ``on``: the last one recorded from that day or before."""
+    stmt = select(PartyStanding).where(
+        PartyStanding.party_id == party_id, PartyStanding.effective_on <= on
+    )
+    order = (PartyStanding.effective_on.desc(), PartyStanding.id.desc())
+    return session.scalars(stmt.order_by(*order).limit(1)).first()
+
+
+def list_standings(session: Session, *, party_id: int) -> list[PartyStanding]:
+    """The party's standing history, oldest first."""
+    stmt = select(PartyStanding).where(PartyStanding.party_id == party_id)
+    return list(session.scalars(stmt.order_by(PartyStanding.effective_on, PartyStanding.id)))
 
 
 def list_waivers(session: Session, *, party_id: int) -> list[ExemptionWaiver]:

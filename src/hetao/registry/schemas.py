@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
@@ -465,4 +466,48 @@ class WaiverOut(_Out):
     waived_on: dt.date
     lockout_until: dt.date
     reason: str
+    created_at: dt.datetime
+
+
+class StandingChange(StrEnum):
+    """What a standing record changes: a status of R8's exception, or the credit level (R26)."""
+
+    BANKRUPT = "bankrupt"
+    """Declared bankrupt by a court."""
+    DEREGISTERED = "deregistered"
+    """Deregistered (an institution) or dissolved."""
+    CREDIT_LEVEL = "credit_level"
+    """A new customs credit level (Decree 282)."""
+
+
+class StandingCreate(_In):
+    """A change of a party's standing from a date, with the document it rests on."""
+
+    change: StandingChange
+    effective_on: dt.date = Field(description="First day the standing holds, at the zone")
+    document_ref: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)
+    ] = Field(description="Court ruling, deregistration notice or credit decision")
+    credit_level: CreditLevel | None = Field(
+        None, description="The new level; for, and only for, a credit_level change"
+    )
+    note: str = Field("", max_length=4000)
+
+    @model_validator(mode="after")
+    def _credit_level_fits_change(self) -> StandingCreate:
+        if (self.change is StandingChange.CREDIT_LEVEL) != (self.credit_level is not None):
+            raise _fail(
+                "standing.credit_level", "credit_level is required for, and only for, that change"
+            )
+        return self
+
+
+class StandingOut(_Out):
+    id: int
+    party_id: int
+    status: PartyStatus
+    credit_level: CreditLevel
+    effective_on: dt.date
+    document_ref: str
+    note: str
     created_at: dt.datetime

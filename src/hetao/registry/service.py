@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -21,7 +22,7 @@ from hetao.errors import (
     TransitionForbidden,
     ValidationFailed,
 )
-from hetao.profiles import ZoneProfile
+from hetao.profiles import Flow, Line, ZoneProfile
 from hetao.registry import repository as repo
 from hetao.registry.models import (
     BENEFICIARY_KINDS,
@@ -31,6 +32,8 @@ from hetao.registry.models import (
     ExemptionWaiver,
     IdentityDocument,
     Party,
+    PartyStanding,
+    PartyStatus,
     Person,
     SubjectKind,
     Vehicle,
@@ -43,6 +46,8 @@ from hetao.registry.schemas import (
     PartyCreate,
     PersonCreate,
     Resubmission,
+    StandingChange,
+    StandingCreate,
     VehicleCreate,
     WaiverCreate,
 )
@@ -70,6 +75,17 @@ ENTRY_TRANSITIONS: dict[str, tuple[frozenset[EntryStatus], EntryStatus]] = {
     "reinstate": (frozenset({E.SUSPENDED}), E.ACTIVE),
     "revoke": (frozenset({E.ACTIVE, E.SUSPENDED}), E.REVOKED),
     "expire": (frozenset({E.ACTIVE, E.SUSPENDED}), E.EXPIRED),
+}
+
+P = PartyStatus
+_LIVE_PARTY = frozenset({P.REGISTERED, P.ACTIVE, P.SUSPENDED})
+#: Each change of standing: the party statuses it may start from and the status it leads to
+#: (None: the status stays). A deregistered party is at its end; a bankrupt one may still be
+#: deregistered once the bankruptcy closes.
+STANDING_TRANSITIONS: dict[StandingChange, tuple[frozenset[PartyStatus], PartyStatus | None]] = {
+    StandingChange.BANKRUPT: (_LIVE_PARTY, P.BANKRUPT),
+    StandingChange.DEREGISTERED: (_LIVE_PARTY | {P.BANKRUPT}, P.DEREGISTERED),
+    StandingChange.CREDIT_LEVEL: (_LIVE_PARTY | {P.BANKRUPT}, None),
 }
 
 
@@ -281,6 +297,77 @@ def create_vehicle(
 ) -> Vehicle:
     """Register one vehicle."""
     return create_vehicles(session, [data], profile=profile, actor=actor)[0]
+
+
+# --- party standings (R8, R26) ----------------------------------------------------------------
+
+
+def record_standing(
+    session: Session,
+    party: Party,
+    data: StandingCreate,
+    *,
+    profile: ZoneProfile,
+    actor: Actor,
+    today: dt.date | None = None,
+) -> PartyStanding:
+    """Record a change of the party's standing from a date (R8, R26); the party shows the last.
+
+    Standings are recorded in date order and never ahead of today at the zone: a transfer
+    already decided on a day keeps the standing it was decided on.
+    """
+    allowed, target = STANDING_TRANSITIONS[data.change]
+    if party.status not in allowed:
+        raise TransitionForbidden(
+            subject="party", current=party.status, action=data.change, allowed_from=sorted(allowed)
+        )
+    today = today or zone_today(profile.zone.timezone)
+    if data.effective_on > today:
+        raise ValidationFailed.single(
+            "effective_on", "standing.not_ahead", f"is after today ({today}) at the zone"
+        )
+    history = repo.list_standings(session, party_id=party.id)
+    if history and data.effective_on < history[-1].effective_on:
+        raise ValidationFailed.single(
+            "effective_on",
+            "standing.in_date_order",
+            f"is before the last standing recorded, from {history[-1].effective_on}",
+        )
+    before = (party.status, party.credit_level)
+    party.status = target or party.status
+    party.credit_level = data.credit_level or party.credit_level
+    standing = PartyStanding(
+        party_id=party.id,
+        status=party.status,
+        credit_level=party.credit_level,
+        effective_on=data.effective_on,
+        document_ref=data.document_ref,
+        note=data.note,
+    )
+    session.add(standing)
+    session.flush()  # the id is needed by the audit event
+    _audit(
+        session,
+        "registry:standing:create",
+        standing,
+        actor,
+        party=party.id,
+        change=data.change,
+        before_status=before[0],
+        before_credit_level=before[1],
+        status=standing.status,
+        credit_level=standing.credit_level,
+        effective_on=standing.effective_on,
+        document_ref=standing.document_ref,
+    )
+    return standing
+
+
+def status_on(session: Session, party: Party, *, on: dt.date) -> PartyStatus | None:
+    """The party's status on ``on`` as recorded from a document; None when none was recorded
+    by then (a registration status carries no date to decide on)."""
+    standing = repo.standing_on(session, party_id=party.id, on=on)
+    return standing.status if standing is not None else None
 
 
 # --- whitelist applications ----------------------------------------------------------------
@@ -602,3 +689,73 @@ def assert_exemption_claimable(
             f"it may claim it again from {waiver.lockout_until} (R6)",
             problems=[FieldProblem("goods_kind", "R6.waiver_lockout", "locked out after a waiver")],
         )
+
+
+# --- beneficiaries: an active whitelist entry on the day (R3, R4, R8, R19) ------------------
+
+
+class BeneficiaryEntryState(StrEnum):
+    """Where a party's whitelist entry stands for an exemption on a given day and line."""
+
+    ACTIVE = "active"
+    """Active, valid on the day and in scope for goods at the line: the exemption may apply."""
+    NONE = "none"
+    """The party has no whitelist entry of its own."""
+    SUSPENDED = "suspended"
+    """Its newest entry is suspended."""
+    REVOKED = "revoked"
+    """Its newest entry is revoked."""
+    EXPIRED = "expired"
+    """Its newest entry expired, or its validity ended before the day."""
+    NOT_YET_VALID = "not_yet_valid"
+    """Its newest entry is active but valid only from a later day."""
+    OUT_OF_SCOPE = "out_of_scope"
+    """Its newest entry does not cover goods at that line."""
+
+
+def _entry_state(entry: WhitelistEntry, *, on: dt.date, line: Line) -> BeneficiaryEntryState:
+    if entry.status is not EntryStatus.ACTIVE:
+        return BeneficiaryEntryState(entry.status.value)
+    if entry.valid_until < on:
+        return BeneficiaryEntryState.EXPIRED
+    if entry.valid_from > on:
+        return BeneficiaryEntryState.NOT_YET_VALID
+    if Flow.GOODS.value not in entry.flows or line.value not in entry.lines:
+        return BeneficiaryEntryState.OUT_OF_SCOPE
+    return BeneficiaryEntryState.ACTIVE
+
+
+def beneficiary_entry_state(
+    session: Session, party: Party, *, on: dt.date, line: Line
+) -> BeneficiaryEntryState:
+    """ACTIVE if one of the party's entries is in force for goods at ``line`` on ``on`` (a zone
+    date); otherwise the state of its newest entry, which is the one a superseding left."""
+    entries = repo.institution_entries(session, party_id=party.id)
+    states = [_entry_state(entry, on=on, line=line) for entry in entries]
+    if BeneficiaryEntryState.ACTIVE in states:
+        return BeneficiaryEntryState.ACTIVE
+    return states[0] if states else BeneficiaryEntryState.NONE
+
+
+def is_beneficiary(session: Session, party: Party, *, on: dt.date, line: Line) -> bool:
+    """A beneficiary on the day: a kind of R2 and an active whitelist entry (R3)."""
+    return (
+        party.kind in BENEFICIARY_KINDS
+        and beneficiary_entry_state(session, party, on=on, line=line)
+        is BeneficiaryEntryState.ACTIVE
+    )
+
+
+def assert_beneficiary_entry(
+    session: Session, party: Party, *, on: dt.date, line: Line, rule: str, field: str
+) -> None:
+    """Refuse an exemption of ``rule`` (R4, R8, R19) to a party whose whitelist entry is not in
+    force for goods at ``line`` on ``on``, naming the entry's state in the rule code."""
+    state = beneficiary_entry_state(session, party, on=on, line=line)
+    if state is BeneficiaryEntryState.ACTIVE:
+        return
+    raise RuleViolation(
+        f"party {party.id} has no whitelist entry in force for goods at the {line} line on {on} "
+        f"(entry: {state}); the exemption is for whitelisted beneficiaries only ({rule}, R3)",
+        problems=[FieldProblem(field, f"{rule}.entry_{state}", f"whitelist entry: {state}")],
+    )

@@ -194,6 +194,11 @@ def scenario_get_decision(w: World) -> Call:
     return lambda: service.get_decision(w.session, decision.id, for_update=True)
 
 
+def scenario_inspected_goods(w: World) -> Call:
+    decision = decided(w.session)
+    return lambda: service.inspected_goods(w.session, decision)
+
+
 def scenario_get_inspection(w: World) -> Call:
     inspection = _queued(w)
     return lambda: service.get_inspection(w.session, inspection.id, for_update=True)
@@ -295,6 +300,10 @@ INSPECTION_OTHER_PATHS: dict[str, tuple[str, Scenario, frozenset[str]]] = {
 
 INSPECTION_READS: dict[str, tuple[str, Scenario]] = {
     f"{P}.get_decision": ("looks a decision up (optionally locking it)", scenario_get_decision),
+    f"{P}.inspected_goods": (
+        "reads the lots a decision's goods concern",
+        scenario_inspected_goods,
+    ),
     f"{P}.get_inspection": (
         "looks an inspection up (optionally locking it)",
         scenario_get_inspection,

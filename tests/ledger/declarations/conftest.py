@@ -5,21 +5,26 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
-from factories import hk_br, make_party
+from factories import hk_br, make_entry, make_party
 from hetao.audit.service import Actor
+from hetao.profiles import ZoneProfile
 from hetao.registry.models import Party
 
 
 @pytest.fixture
-def party(session: Session, actor: Actor) -> Party:
-    """A beneficiary: an enterprise registered in the zone (R2a)."""
-    return make_party(session, actor)
+def party(session: Session, actor: Actor, profile: ZoneProfile) -> Party:
+    """A beneficiary: an enterprise registered in the zone (R2a) with an active entry (R3)."""
+    beneficiary = make_party(session, actor)
+    make_entry(session, actor, profile, beneficiary.id)
+    return beneficiary
 
 
 @pytest.fixture
-def other(session: Session, actor: Actor) -> Party:
-    """A second beneficiary."""
-    return make_party(session, actor, name_en="Huanggang Quantum Devices Ltd.")
+def other(session: Session, actor: Actor, profile: ZoneProfile) -> Party:
+    """A second beneficiary, whitelisted too."""
+    beneficiary = make_party(session, actor, name_en="Huanggang Quantum Devices Ltd.")
+    make_entry(session, actor, profile, beneficiary.id)
+    return beneficiary
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from hetao.reference.rates import load_rates
 from hetao.reference.tariff import load_tariff
 from hetao.registry import service as registry
 from hetao.registry.models import Party
-from hetao.registry.schemas import WaiverCreate
+from hetao.registry.schemas import StandingChange, StandingCreate, WaiverCreate
 from hetao.tax import assess, parse_request
 from ledger.declarations.support import (
     DECLARED_ON,
@@ -357,6 +357,10 @@ class TestClearance:
         self, session: Session, actor: Actor, profile: ZoneProfile, party: Party, other: Party
     ) -> None:
         lot = admitted(session, party, profile, actor, research_own_use=True)
+        bankrupt = StandingCreate(
+            change=StandingChange.BANKRUPT, effective_on=DECLARED_ON, document_ref="(2026) Po 1"
+        )
+        registry.record_standing(session, party, bankrupt, profile=profile, actor=actor)
         declaration = submit(
             session,
             party,
