@@ -15,8 +15,8 @@ from hetao.db import DriverQuery
 from hetao.errors import NotFound
 from hetao.pagination import PageOf, paginate
 
-# The registry sits above auth (DESIGN.md section 3), so its Party model is not imported; a bare
-# table reference is enough to check that a party exists.
+# The registry sits above auth (the layers in pyproject.toml), so its Party model is not
+# imported; a bare table reference is enough to check that a party exists.
 _parties = table("parties", column("id"))
 
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from hetao.errors import ValidationFailed
 
-#: 2023 State Council press conference on the Shenzhen Park plan (seeds/README.md).
+#: 2023 State Council press conference on the Shenzhen Park plan (docs/regime.md, seed documents).
 SEED_2023 = "seeds/000_a0e75951ea9261a9.txt"
-#: 2018 Guangdong reply on the HK-Shenzhen Innovation and Technology Park (seeds/README.md).
+#: 2018 Guangdong reply on the HK-Shenzhen Innovation and Technology Park (docs/regime.md).
 SEED_2018 = "seeds/004_024dd08c03090f0b.txt"
 
 

@@ -431,7 +431,7 @@ def upgrade() -> None:
     _movements_append_only()
 
 
-#: The ledger only grows: corrections are reversal rows, never edits (DESIGN 4.7).
+#: The ledger only grows: corrections are reversal rows, never edits (the ledger's design, TigerBeetle-style).
 def _movements_append_only() -> None:
     dialect = op.get_bind().dialect.name
     if dialect == "sqlite":
