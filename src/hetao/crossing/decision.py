@@ -27,17 +27,22 @@ from hetao.crossing.facts import (
     facts_to_json,
 )
 from hetao.crossing.reasons import (
+    DECLARATION_KIND_NAMES,
+    DECLARATION_STATUS_NAMES,
     DIRECTION_NAMES,
     FLOW_NAMES,
+    INSIDE_THE_ZONE,
     LINE_NAMES,
     Param,
     Reason,
+    crossings_of,
     named,
     reason,
 )
 from hetao.crossing.rules import RuleSet, risk_contexts
 from hetao.crossing.selection import Draw, cap_reached, draw_units, threshold
 from hetao.errors import ValidationFailed
+from hetao.ledger.declarations import CROSSING
 from hetao.profiles import CrossingPoint, ZoneProfile
 from hetao.profiles.schema import SelectionLane
 
@@ -52,6 +57,8 @@ _STATUS_CODES = {
     "revoked": "whitelist.revoked",
     "expired": "whitelist.expired",
 }
+#: The line and direction a declaration of each kind crosses (the ledger's table, as values).
+_KIND_CROSSES = {kind.value: (line.value, way.value) for kind, (line, way) in CROSSING.items()}
 
 
 @dataclass(slots=True)
@@ -296,6 +303,8 @@ class _Gate:
             self.add("party.not_active", Outcome.REFUSE, party_who, status=party.status)
         if c.declaration_id is None:
             self.add("declaration.missing", Outcome.INSPECT, prefix.rstrip("."))
+        elif c.declaration_kind is not None:  # None: decided before the gate checked it
+            self.check_declaration(c, prefix)
         locked = frozenset(party.whitelist.locked_out_goods_kinds) if party else frozenset()
         bonded_lines: list[str] = []
         for line in c.lines:
@@ -311,6 +320,50 @@ class _Gate:
                 bonded_lines.append(where)
         if c.hand_carried:
             self.check_hand_carry(c, prefix, bonded_lines)
+
+    def check_declaration(self, c: ConsignmentFacts, prefix: str) -> None:
+        """The goods cross under a cleared declaration of their kind's line, direction and
+        point, presented for its own party."""
+        facts, who = self.facts, prefix.rstrip(".")
+        declaration = str(c.declaration_id)
+        status = c.declaration_status or "-"
+        if status != "cleared":
+            self.add(
+                "declaration.not_cleared",
+                Outcome.REFUSE,
+                who,
+                declaration=declaration,
+                status=named(DECLARATION_STATUS_NAMES, status),
+            )
+        kind = c.declaration_kind or ""
+        crosses = _KIND_CROSSES.get(kind)
+        if crosses != (facts.line, facts.direction):
+            self.add(
+                "declaration.kind_mismatch",
+                Outcome.REFUSE,
+                who,
+                declaration=declaration,
+                kind=named(DECLARATION_KIND_NAMES, kind),
+                expected=INSIDE_THE_ZONE if crosses is None else crossings_of(*crosses),
+                crossing=crossings_of(facts.line, facts.direction),
+            )
+        elif c.declaration_point is not None and c.declaration_point != facts.crossing_point:
+            self.add(
+                "declaration.point_mismatch",
+                Outcome.REFUSE,
+                who,
+                declaration=declaration,
+                declared_point=self.view.point_names.get(c.declaration_point, c.declaration_point),
+                point=self.point_name,
+            )
+        if c.carrier_affiliated is False and c.party is not None:
+            self.add(
+                "declaration.party_mismatch",
+                Outcome.REFUSE,
+                f"{prefix}carrier",
+                declaration=declaration,
+                party=str(c.party.party_id),
+            )
 
     def check_hand_carry(self, c: ConsignmentFacts, prefix: str, bonded_lines: list[str]) -> None:
         """R13: designated persons, at a point allowing it, never bonded goods."""

@@ -148,6 +148,15 @@ class ConsignmentFacts:
     lines: tuple[GoodsLine, ...]
     hand_carried: bool = False
     carrier: PersonFacts | None = None
+    declaration_kind: str | None = None
+    """The declaration's ``DeclarationKind`` value. None where no declaration was found, and in
+    decisions stored before the gate checked the declaration (its status, kind, point and
+    party against the crossing): those replay unchecked, as they were decided."""
+    declaration_point: str | None = None
+    """The crossing point the declaration names; None where it names none."""
+    carrier_affiliated: bool | None = None
+    """Whether the carrier presenting the goods is affiliated with the declaration's party;
+    None where no known carrier presents them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,7 +299,7 @@ def _line_json(g: GoodsLine) -> dict[str, Any]:
 
 
 def _consignment_json(c: ConsignmentFacts) -> dict[str, Any]:
-    return {
+    facts: dict[str, Any] = {
         "declaration_id": c.declaration_id,
         "declaration_status": c.declaration_status,
         "party": _party_json(c.party),
@@ -298,6 +307,13 @@ def _consignment_json(c: ConsignmentFacts) -> dict[str, Any]:
         "hand_carried": c.hand_carried,
         "carrier": _person_json(c.carrier),
     }
+    if c.declaration_kind is not None:  # absent from decisions stored before it was gathered
+        facts.update(
+            declaration_kind=c.declaration_kind,
+            declaration_point=c.declaration_point,
+            carrier_affiliated=c.carrier_affiliated,
+        )
+    return facts
 
 
 def _subject_json(subject: Subject) -> dict[str, Any]:
@@ -545,6 +561,10 @@ def _consignment(r: _Reader) -> ConsignmentFacts:
         lines=r.items("lines", _goods_line),
         hand_carried=r.boolean("hand_carried"),
         carrier=_person(r.child("carrier", required=False)),
+        # The three below are absent from decisions stored before the gate checked them.
+        declaration_kind=r.opt_string("declaration_kind"),
+        declaration_point=r.opt_string("declaration_point"),
+        carrier_affiliated=r.opt_boolean("carrier_affiliated"),
     )
 
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, bindparam, exists, func, null, select
 from sqlalchemy.orm import Session
 
 from hetao.crossing.facts import (
@@ -49,6 +49,7 @@ from hetao.ledger.models import CustomsStatus
 from hetao.profiles import CrossingPoint, Exemption, ZoneProfile
 from hetao.reference.rates import RateTable, load_rates
 from hetao.registry.models import (
+    Affiliation,
     EntryStatus,
     ExemptionWaiver,
     IdentityDocument,
@@ -319,14 +320,30 @@ def _value_cny(line: DeclarationLine, day: dt.date) -> Decimal:
     return (line.customs_value * rate.cny_per_unit).quantize(Decimal("0.01"))
 
 
-def _declaration(session: Session, consignment: ConsignmentIn) -> Declaration | None:
-    if consignment.declaration_id is not None:
-        return session.get(Declaration, consignment.declaration_id)
-    stmt = select(Declaration).where(
-        Declaration.party_id == consignment.party_id,
-        Declaration.reference == consignment.reference,
+def _declaration(
+    session: Session, consignment: ConsignmentIn, carrier_id: int | None
+) -> tuple[Declaration, bool | None] | None:
+    """The declaration named, and whether the carrier (if known) is of its party: one query."""
+    affiliated = (
+        exists().where(
+            Affiliation.person_id == carrier_id,
+            Affiliation.party_id == Declaration.party_id,
+        )
+        if carrier_id is not None
+        else null()
     )
-    return session.scalars(stmt).first()
+    stmt = select(Declaration, affiliated)
+    if consignment.declaration_id is not None:
+        stmt = stmt.where(Declaration.id == consignment.declaration_id)
+    else:
+        stmt = stmt.where(
+            Declaration.party_id == consignment.party_id,
+            Declaration.reference == consignment.reference,
+        )
+    row = session.execute(stmt).first()
+    if row is None:
+        return None
+    return row[0], None if row[1] is None else bool(row[1])
 
 
 def consignment_facts(
@@ -343,8 +360,8 @@ def consignment_facts(
         carrier = person_facts(
             session, consignment.carrier, at=at, day=day, credentials=credentials
         )
-    declaration = _declaration(session, consignment)
-    if declaration is None:
+    found = _declaration(session, consignment, None if carrier is None else carrier.person_id)
+    if found is None:
         return ConsignmentFacts(
             declaration_id=None,
             declaration_status=None,
@@ -353,6 +370,7 @@ def consignment_facts(
             hand_carried=bool(consignment.hand_carried),
             carrier=carrier,
         )
+    declaration, carrier_affiliated = found
     approvals = {a.line_no: a for a in consignment.approvals}
     lines = []
     for line in declaration.lines:
@@ -385,6 +403,9 @@ def consignment_facts(
         lines=tuple(lines),
         hand_carried=hand_carried,
         carrier=carrier,
+        declaration_kind=declaration.kind.value,
+        declaration_point=declaration.crossing_point,
+        carrier_affiliated=carrier_affiliated,
     )
 
 

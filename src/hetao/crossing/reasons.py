@@ -317,6 +317,31 @@ CATALOGUE: dict[str, Template] = {
         "貨物未有申報",
         "货物未有申报",
     ),
+    "declaration.not_cleared": Template(
+        "declaration",
+        "Declaration {declaration} is {status}, not cleared: the goods may not cross under it",
+        "申報 {declaration} 的狀態為{status},尚未放行,貨物不得憑此通關",
+        "申报 {declaration} 的状态为{status},尚未放行,货物不得凭此通关",
+    ),
+    "declaration.kind_mismatch": Template(
+        "declaration",
+        "Declaration {declaration} is a {kind}, for {expected}, not for {crossing}",
+        "申報 {declaration} 為{kind},適用於{expected},並非{crossing}",
+        "申报 {declaration} 为{kind},适用于{expected},并非{crossing}",
+    ),
+    "declaration.point_mismatch": Template(
+        "declaration",
+        "Declaration {declaration} names {declared_point} as its crossing point, not {point}",
+        "申報 {declaration} 申報的通關地點為{declared_point},並非{point}",
+        "申报 {declaration} 申报的通关地点为{declared_point},并非{point}",
+    ),
+    "declaration.party_mismatch": Template(
+        "declaration",
+        "Declaration {declaration} is lodged by party {party}; the person presenting the goods"
+        " is not affiliated with it",
+        "申報 {declaration} 由單位 {party} 提交;提交貨物的人員並非該單位所屬",
+        "申报 {declaration} 由单位 {party} 提交;提交货物的人员并非该单位所属",
+    ),
     # --- selection ------------------------------------------------------------------------
     "selection.random": Template(
         "selection",
@@ -352,6 +377,75 @@ DIRECTION_NAMES: dict[str, dict[str, str]] = {
     "outbound": {"en": "outbound", "zh-Hant": "出區", "zh-Hans": "出区"},
 }
 
+DECLARATION_KIND_NAMES: dict[str, dict[str, str]] = {
+    "first_line_entry": {
+        "en": "first-line entry",
+        "zh-Hant": "一線進境申報",
+        "zh-Hans": "一线进境申报",
+    },
+    "first_line_exit": {
+        "en": "first-line exit",
+        "zh-Hant": "一線出境申報",
+        "zh-Hans": "一线出境申报",
+    },
+    "second_line_exit": {
+        "en": "second-line exit",
+        "zh-Hant": "二線出區申報",
+        "zh-Hans": "二线出区申报",
+    },
+    "second_line_entry": {
+        "en": "second-line entry",
+        "zh-Hant": "二線入區申報",
+        "zh-Hans": "二线入区申报",
+    },
+    "in_zone_transfer": {
+        "en": "in-zone transfer",
+        "zh-Hant": "區內流轉申報",
+        "zh-Hans": "区内流转申报",
+    },
+    "research_consumption": {
+        "en": "research consumption",
+        "zh-Hant": "科研耗用申報",
+        "zh-Hans": "科研耗用申报",
+    },
+    "transformation": {
+        "en": "transformation into an R&D product",
+        "zh-Hant": "研發成品轉化申報",
+        "zh-Hans": "研发成品转化申报",
+    },
+    "destruction": {"en": "destruction", "zh-Hant": "銷毀申報", "zh-Hans": "销毁申报"},
+    "stocktake_adjustment": {
+        "en": "stocktake adjustment",
+        "zh-Hant": "盤點調整申報",
+        "zh-Hans": "盘点调整申报",
+    },
+}
+DECLARATION_STATUS_NAMES: dict[str, dict[str, str]] = {
+    "submitted": {"en": "lodged", "zh-Hant": "已提交", "zh-Hans": "已提交"},
+    "accepted": {
+        "en": "accepted, waiting for clearance",
+        "zh-Hant": "已受理待放行",
+        "zh-Hans": "已受理待放行",
+    },
+    "refused": {"en": "refused", "zh-Hant": "已被拒絕", "zh-Hans": "已被拒绝"},
+}
+#: What a declaration of a kind that crosses no line is for.
+INSIDE_THE_ZONE: dict[str, str] = {
+    "en": "movements inside the zone, which cross no line",
+    "zh-Hant": "區內流轉,不經一線或二線通關",
+    "zh-Hans": "区内流转,不经一线或二线通关",
+}
+
+
+def crossings_of(line: str, direction: str) -> dict[str, str]:
+    """ "inbound crossings of the first line", per language."""
+    lines, directions = LINE_NAMES.get(line, {}), DIRECTION_NAMES.get(direction, {})
+    return {
+        "en": f"{directions.get('en', direction)} crossings of the {lines.get('en', line)}",
+        "zh-Hant": f"經{lines.get('zh-Hant', line)}{directions.get('zh-Hant', direction)}",
+        "zh-Hans": f"经{lines.get('zh-Hans', line)}{directions.get('zh-Hans', direction)}",
+    }
+
 
 def named(table: Mapping[str, Mapping[str, str]], value: str) -> Param:
     """The localized name of a vocabulary value, or the value itself when unknown."""
@@ -377,13 +471,17 @@ def reason(code: str, outcome: Outcome, subject: str = "", **params: Param) -> R
 
 __all__ = [
     "CATALOGUE",
+    "DECLARATION_KIND_NAMES",
+    "DECLARATION_STATUS_NAMES",
     "DIRECTION_NAMES",
     "FLOW_NAMES",
+    "INSIDE_THE_ZONE",
     "LANGUAGES",
     "LINE_NAMES",
     "Reason",
     "Template",
     "TextSource",
+    "crossings_of",
     "named",
     "reason",
 ]

@@ -44,7 +44,7 @@ from hetao.ledger.declaration_models import DeclarationKind
 from hetao.ledger.models import Hold, Lot
 from hetao.profiles import ZoneProfile
 from hetao.registry.models import Party
-from ledger.declarations.support import admitted, line, submit
+from ledger.declarations.support import admitted, clear, line, submit
 
 V = "/api/v1"
 PROBLEM = "application/problem+json"
@@ -275,6 +275,7 @@ class TestLotNotInspected:
             DeclarationKind.FIRST_LINE_EXIT,
             lines=[line(lot_id=lot.id, quantity="2")],
         )
+        clear(session, exit_, profile, actor)  # the gate lets through cleared goods only
         inspection = consignment_of(session, profile, actor, exit_.id, direction="outbound")
         decision = service.get_decision(session, inspection.decision_id)
         assert service.inspected_goods(session, decision).lot_ids == {lot.id}
