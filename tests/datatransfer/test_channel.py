@@ -14,6 +14,7 @@ from hetao.audit.service import Actor
 from hetao.datatransfer import channel
 from hetao.datatransfer.models import BatchStatus, ChannelBatch
 from hetao.datatransfer.routing import Route
+from hetao.datatransfer.schemas import BatchOut
 from hetao.errors import Conflict
 from hetao.profiles import ZoneProfile
 from hetao.registry import service as registry
@@ -57,7 +58,12 @@ class TestScope:
         assert created
         assert row.status is BatchStatus.REFUSED
         assert codes(row) == ["category_outside_scope"]
-        assert "financial_records" in row.reasons[0]["message"]
+        assert row.reasons[0]["params"] == {
+            "outside": "financial_records",
+            "approved": ", ".join(application.data_categories),
+        }
+        assert "financial_records" in row.reasons[0]["text"]["en"]
+        assert "financial_records" in row.reasons[0]["text"]["zh-Hans"]
         assert tags_of(session, "channel_batch", row.id) == ["data:batch:refuse"]
         event = session.scalars(
             select(AuditEvent).where(
@@ -115,6 +121,26 @@ class TestScope:
             session, application, batch(), profile=profile, actor=actor, today=LATER
         )
         assert codes(row) == ["R17.exporter_not_whitelisted"]
+
+    def test_a_refusal_stored_as_code_and_message_reads_in_the_shared_shape(
+        self, session: Session, actor: Actor, profile: ZoneProfile
+    ) -> None:
+        party = exporter(session, actor, profile)
+        row, _ = channel.record_batch(
+            session, draft(session, actor, profile, party), batch(), profile=profile, actor=actor,
+            today=LATER,
+        )  # fmt: skip
+        assert BatchOut.model_validate(row).reasons[0].rule is None
+        row.reasons = [{"code": "R17.exporter_not_whitelisted", "message": "not whitelisted"}]
+        session.flush()
+        session.expire(row)
+        (reason,) = BatchOut.model_validate(row).reasons
+        assert (reason.code, reason.rule, reason.params) == (
+            "R17.exporter_not_whitelisted",
+            "R17",
+            {},
+        )
+        assert reason.text == dict.fromkeys(("en", "zh-Hant", "zh-Hans"), "not whitelisted")
 
 
 class TestVolume:

@@ -47,7 +47,8 @@ class TestDataRoute:
         )
         assert result["cumulative"]["personal_info_subjects"] == 1_000_000
         assert result["reasons"][0]["code"] == "R33.personal_info_volume"
-        assert set(result["reasons"][0]) == {"code", "en", "zh_hant", "zh_hans"}
+        assert set(result["reasons"][0]) == {"code", "rule", "params", "text"}
+        assert set(result["reasons"][0]["text"]) == {"en", "zh-Hant", "zh-Hans"}
 
     def test_r35_academic_data_without_personal_information_names_its_ground(
         self, tmp_path: Path

@@ -244,8 +244,12 @@ class TestReasons:
             "R33.personal_info_volume",
         ]
         for reason in routing.reasons:
-            assert all((reason.en, reason.zh_hant, reason.zh_hans))
-        assert "2,000,000" in routing.reasons[2].en
+            assert set(reason.text) == {"en", "zh-Hant", "zh-Hans"}
+            assert all(reason.text.values())
+            assert reason.rule == "R33"
+        assert routing.reasons[2].params == {"n": 2_000_000, "limit": 1_000_000}
+        assert "2,000,000" in routing.reasons[2].text["en"]
+        assert "2,000,000" in routing.reasons[2].text["zh-Hans"]
 
 
 persons = st.integers(min_value=0, max_value=3_000_000)

@@ -12,7 +12,7 @@ from hetao.audit.service import Actor
 from hetao.datatransfer import service
 from hetao.datatransfer.models import ApplicationStatus, DataTransferApplication
 from hetao.datatransfer.routing import Ground, Route
-from hetao.datatransfer.schemas import ApplicationCreate, ExtensionIn
+from hetao.datatransfer.schemas import ApplicationCreate, ApplicationOut, ExtensionIn
 from hetao.errors import NotFound, RuleViolation, TransitionForbidden
 from hetao.profiles import ZoneProfile
 
@@ -72,6 +72,30 @@ class TestSelfAssessment:
         assert tags_of(session, "data_transfer", application.id)[-1] == (
             "data:application:self_assess"
         )
+
+    def test_a_routing_stored_with_reasons_of_the_old_shape_reads_in_the_shared_shape(
+        self, session: Session, actor: Actor, profile: ZoneProfile
+    ) -> None:
+        application = draft(session, actor, profile, exporter(session, actor, profile))
+        service.self_assess(session, application, profile=profile, actor=actor, today=TODAY)
+        assert application.routing is not None
+        stored_now = application.routing["reasons"]
+        assert stored_now[-1]["code"] == "R37.gba_eligible"
+        assert set(stored_now[-1]) == {"code", "rule", "params", "text"}
+        old = {"code": "R37.gba_eligible", "en": "E", "zh_hant": "T", "zh_hans": "S"}
+        application.routing = {**application.routing, "reasons": [old]}
+        session.flush()
+        session.expire(application)
+        read = ApplicationOut.model_validate(application).routing
+        assert read is not None
+        assert read["reasons"] == [
+            {
+                "code": "R37.gba_eligible",
+                "rule": "R37",
+                "params": {},
+                "text": {"en": "E", "zh-Hant": "T", "zh-Hans": "S"},
+            }
+        ]
 
     def test_r33_the_exporter_s_earlier_applications_of_the_year_are_added(
         self, session: Session, actor: Actor, profile: ZoneProfile

@@ -116,7 +116,19 @@ class TestWorkflow:
             anonymous_client, "/fund-transfers", world.body(payee_rmb_account=None), admin
         ).json()["id"]
         held = post(anonymous_client, f"/fund-transfers/{tid}/check", None, admin).json()
-        assert (held["status"], held["reasons"]) == ("held", ["R39.rmb_account_missing"])
+        assert held["status"] == "held"
+        assert held["reasons"] == [
+            {
+                "code": "R39.rmb_account_missing",
+                "rule": "R39",
+                "params": {},
+                "text": {
+                    "en": "A Hong Kong payee must give an RMB account (R39)",
+                    "zh-Hant": "香港收款單位須提供人民幣賬戶(R39)",
+                    "zh-Hans": "香港收款单位须提供人民币账户(R39)",
+                },
+            }
+        ]
         refused = post(anonymous_client, f"/fund-transfers/{tid}/approve", {}, admin)
         assert refused.status_code == 422
         assert refused.json()["errors"][0] == {

@@ -87,7 +87,7 @@ def test_32_concurrent_approvals_against_a_budget_for_k_approve_exactly_k(
                 for transfer_id in ids:
                     transfer = session.get(FundTransfer, transfer_id)
                     assert transfer is not None
-                    assert transfer.reasons == [rules.OVER_BUDGET]
+                    assert transfer.reason_codes == [rules.OVER_BUDGET]
             continue
 
         def approve(i: int, ids: list[int] = ids) -> str:
@@ -111,7 +111,7 @@ def test_32_concurrent_approvals_against_a_budget_for_k_approve_exactly_k(
                 )
             ).all()
             assert len(held) == WORKERS - allows
-            assert all(t.reasons == [rules.OVER_BUDGET] for t in held)
+            assert all(t.reason_codes == [rules.OVER_BUDGET] for t in held)
             approvals = session.scalars(
                 select(AuditEvent.subject_id).where(
                     AuditEvent.tag == "funds:transfer:approve",

@@ -17,7 +17,7 @@ from hetao.audit.service import Actor
 from hetao.errors import Conflict, RuleViolation, TransitionForbidden, ValidationFailed
 from hetao.funds import rules, service
 from hetao.funds.models import BudgetLine, FundTransfer, ProjectStatus, TransferStatus
-from hetao.funds.schemas import ProjectCreate
+from hetao.funds.schemas import ProjectCreate, transfer_out
 from hetao.profiles import ZoneProfile
 from hetao.registry import service as registry
 from hetao.registry.models import PartyStatus
@@ -166,7 +166,7 @@ class TestChecks:
     ) -> None:
         transfer = zone.checked()
         assert transfer.status is T.CHECKED
-        assert transfer.reasons == []
+        assert transfer.reason_codes == []
         assert tags(session, transfer) == ["funds:transfer:declare", "funds:transfer:check"]
 
     def test_r39_a_hong_kong_payee_without_an_rmb_account_is_held(
@@ -174,7 +174,7 @@ class TestChecks:
     ) -> None:
         transfer = zone.checked(payee_rmb_account=None)
         assert transfer.status is T.HELD
-        assert transfer.reasons == [rules.RMB_ACCOUNT_MISSING]
+        assert transfer.reason_codes == [rules.RMB_ACCOUNT_MISSING]
         assert tags(session, transfer)[-1] == "funds:transfer:hold"
 
     def test_r39_the_rmb_account_is_not_asked_when_the_profile_does_not_require_it(
@@ -194,26 +194,26 @@ class TestChecks:
     ) -> None:
         whitelist(session, actor, profile, zone.partner, flows=("people", "goods"))  # supersedes
         transfer = zone.checked()
-        assert transfer.reasons == [rules.WHITELIST_FUNDS_NOT_IN_SCOPE]
+        assert transfer.reason_codes == [rules.WHITELIST_FUNDS_NOT_IN_SCOPE]
 
     def test_a_payee_whose_entry_lacks_the_first_line_is_held(
         self, session: Session, actor: Actor, profile: ZoneProfile, zone: Consortium
     ) -> None:
         whitelist(session, actor, profile, zone.partner, lines=("second",))
-        assert zone.checked().reasons == [rules.WHITELIST_FIRST_LINE_NOT_IN_SCOPE]
+        assert zone.checked().reason_codes == [rules.WHITELIST_FIRST_LINE_NOT_IN_SCOPE]
 
     def test_a_payee_whose_entry_is_suspended_is_held(
         self, session: Session, actor: Actor, zone: Consortium
     ) -> None:
         registry.suspend(session, zone.entry, note="inquiry", actor=actor)
-        assert zone.checked().reasons == [rules.WHITELIST_SUSPENDED]
+        assert zone.checked().reason_codes == [rules.WHITELIST_SUSPENDED]
 
     def test_a_payee_whose_entry_expired_by_the_transfer_date_is_held(
         self, session: Session, actor: Actor, profile: ZoneProfile, zone: Consortium
     ) -> None:
         whitelist(session, actor, profile, zone.partner, valid_until=dt.date(2026, 11, 30))
         transfer = zone.checked(transfer_date="2026-12-01")
-        assert transfer.reasons == [rules.WHITELIST_EXPIRED]
+        assert transfer.reason_codes == [rules.WHITELIST_EXPIRED]
 
     def test_the_last_day_of_the_entry_is_still_inside_its_window(
         self, session: Session, actor: Actor, profile: ZoneProfile, zone: Consortium
@@ -228,11 +228,11 @@ class TestChecks:
         team = project(session, actor, lead=zone.lead, partners=[other])
         transfer = declared(session, actor, profile, team, zone.lead, other)
         service.check(session, transfer, profile=profile, actor=actor)
-        assert transfer.reasons == [rules.WHITELIST_NOT_LISTED]
+        assert transfer.reason_codes == [rules.WHITELIST_NOT_LISTED]
 
     def test_a_suspended_payee_party_is_held(self, session: Session, zone: Consortium) -> None:
         zone.partner.status = PartyStatus.SUSPENDED
-        assert zone.checked().reasons == [rules.PAYEE_NOT_ACTIVE]
+        assert zone.checked().reason_codes == [rules.PAYEE_NOT_ACTIVE]
 
     def test_a_payee_outside_the_project_is_held(
         self, session: Session, actor: Actor, profile: ZoneProfile, zone: Consortium
@@ -241,38 +241,38 @@ class TestChecks:
         whitelist(session, actor, profile, outsider)
         transfer = declared(session, actor, profile, zone.project, zone.lead, outsider)
         service.check(session, transfer, profile=profile, actor=actor)
-        assert transfer.reasons == [rules.PAYEE_NOT_A_MEMBER]
+        assert transfer.reason_codes == [rules.PAYEE_NOT_A_MEMBER]
 
     def test_a_closed_project_is_held(
         self, session: Session, actor: Actor, zone: Consortium
     ) -> None:
         service.close_project(session, zone.project, note="finished", actor=actor)
-        assert zone.checked().reasons == [rules.PROJECT_CLOSED]
+        assert zone.checked().reason_codes == [rules.PROJECT_CLOSED]
 
     def test_a_transfer_date_after_the_period_is_held(
         self, session: Session, actor: Actor, profile: ZoneProfile
     ) -> None:
         zone = Consortium(session, actor, profile, ends_on=dt.date(2026, 11, 22))
-        assert zone.checked().reasons == [rules.PROJECT_OUTSIDE_PERIOD]
+        assert zone.checked().reason_codes == [rules.PROJECT_OUTSIDE_PERIOD]
 
     def test_a_transfer_date_before_the_period_is_held(
         self, session: Session, actor: Actor, profile: ZoneProfile
     ) -> None:
         zone = Consortium(session, actor, profile, starts_on=dt.date(2026, 11, 24))
-        assert zone.checked().reasons == [rules.PROJECT_OUTSIDE_PERIOD]
+        assert zone.checked().reason_codes == [rules.PROJECT_OUTSIDE_PERIOD]
 
     def test_r38_central_funds_may_not_pay_bank_fees(
         self, session: Session, actor: Actor, profile: ZoneProfile
     ) -> None:
         zone = Consortium(session, actor, profile, funding_source="central")
-        assert zone.checked(purpose="bank_fees").reasons == [rules.PURPOSE_NOT_ALLOWED]
+        assert zone.checked(purpose="bank_fees").reason_codes == [rules.PURPOSE_NOT_ALLOWED]
 
     def test_r39_guangdong_funds_may_pay_hong_kong_bank_fees(self, zone: Consortium) -> None:
         assert zone.checked(purpose="bank_fees").status is T.CHECKED
 
     def test_a_transfer_above_the_remaining_budget_is_held(self, zone: Consortium) -> None:
         transfer = zone.checked(amount="1000000.01")
-        assert transfer.reasons == [rules.OVER_BUDGET]
+        assert transfer.reason_codes == [rules.OVER_BUDGET]
 
     def test_every_failing_check_is_named(
         self, session: Session, actor: Actor, zone: Consortium
@@ -280,7 +280,7 @@ class TestChecks:
         registry.suspend(session, zone.entry, note="inquiry", actor=actor)
         service.close_project(session, zone.project, note="finished", actor=actor)
         transfer = zone.checked(payee_rmb_account=None, amount="2000000.00")
-        assert transfer.reasons == [
+        assert transfer.reason_codes == [
             rules.WHITELIST_SUSPENDED,
             rules.RMB_ACCOUNT_MISSING,
             rules.PROJECT_CLOSED,
@@ -390,7 +390,7 @@ class TestApprove:
         service.approve(session, first, profile=zone.profile, actor=zone.actor)
         service.approve(session, second, profile=zone.profile, actor=zone.actor)
         assert (first.status, second.status) == (T.APPROVED, T.HELD)
-        assert second.reasons == [rules.OVER_BUDGET]
+        assert second.reason_codes == [rules.OVER_BUDGET]
         assert line_of(session, second).consumed == Decimal("600000.00")
 
     def test_approval_checks_again_what_changed_since_the_check(
@@ -400,8 +400,30 @@ class TestApprove:
         registry.suspend(session, zone.entry, note="inquiry", actor=actor)
         service.approve(session, transfer, profile=zone.profile, actor=actor)
         assert transfer.status is T.HELD
-        assert transfer.reasons == [rules.WHITELIST_SUSPENDED]
+        assert transfer.reason_codes == [rules.WHITELIST_SUSPENDED]
         assert line_of(session, transfer).consumed == 0
+
+    def test_reasons_stored_as_bare_codes_read_in_the_shared_shape_under_their_codes_now(
+        self, session: Session, actor: Actor, zone: Consortium
+    ) -> None:
+        transfer = zone.checked(payee_rmb_account=None)
+        assert transfer.reasons[0]["rule"] == "R39"
+        transfer.reasons = ["whitelist.suspended", rules.RMB_ACCOUNT_MISSING]
+        session.flush()
+        session.expire(transfer)
+        assert transfer.reason_codes == [rules.WHITELIST_SUSPENDED, rules.RMB_ACCOUNT_MISSING]
+        suspended = transfer_out(transfer).reasons[0]
+        assert (suspended.code, suspended.rule, suspended.params) == (
+            "payee.whitelist.suspended",
+            "R1",
+            {},
+        )
+        assert suspended.text["zh-Hans"] == "收款单位的白名单登记已被暂停"
+        service.approve(session, transfer, profile=zone.profile, actor=actor, note="on file")
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.tag == "funds:transfer:approve")
+        ).one()
+        assert event.data["overridden"] == [rules.WHITELIST_SUSPENDED, rules.RMB_ACCOUNT_MISSING]
 
     def test_a_held_transfer_needs_a_reviewers_note_to_be_approved(
         self, session: Session, zone: Consortium
@@ -415,7 +437,7 @@ class TestApprove:
         )
         assert transfer.status is T.APPROVED
         assert transfer.note == "account on file"
-        assert transfer.reasons == [rules.RMB_ACCOUNT_MISSING]  # what the reviewer overrode
+        assert transfer.reason_codes == [rules.RMB_ACCOUNT_MISSING]  # what the reviewer overrode
         assert line_of(session, transfer).consumed == transfer.amount_cny
 
     def test_a_held_transfer_is_never_approved_beyond_the_budget(

@@ -7,12 +7,10 @@ take parameters (``{entry}``, ``{point}``); a parameter is a plain string or a t
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from hetao.crossing.facts import Outcome
-
-LANGUAGES = ("en", "zh-Hant", "zh-Hans")
+from hetao.reasons import LANGUAGES, Template, register
 
 Param = str | Mapping[str, str]
 
@@ -106,24 +104,7 @@ class Reason:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Template:
-    """One catalogue entry."""
-
-    rule: str
-    en: str
-    zh_hant: str
-    zh_hans: str
-
-    def render(self, params: Mapping[str, Param]) -> dict[str, str]:
-        """The text in each language with ``params`` filled in."""
-        out: dict[str, str] = {}
-        for lang, text in (("en", self.en), ("zh-Hant", self.zh_hant), ("zh-Hans", self.zh_hans)):
-            values = {k: v if isinstance(v, str) else v[lang] for k, v in params.items()}
-            out[lang] = text.format_map(values)
-        return out
-
-
+#: The crossing's reason codes, registered with the shared catalogue (``hetao.reasons``).
 CATALOGUE: dict[str, Template] = {
     # --- whitelist gating ---------------------------------------------------------------
     "whitelist.not_listed": Template(
@@ -305,6 +286,24 @@ CATALOGUE: dict[str, Template] = {
         "第 {line_no} 項人類遺傳資源材料未獲批准(R41)",
         "第 {line_no} 项人类遗传资源材料未获批准(R41)",
     ),
+    # The approvals register's verdict on the approval of a line, on the day (R11, R41).
+    **{
+        f"{rule}.approval_{state}": Template(
+            rule,
+            f"Line {{line_no}}: approval {{approval}} {en} ({rule})",
+            f"第 {{line_no}} 項:批准 {{approval}}{hant}({rule})",
+            f"第 {{line_no}} 项:批准 {{approval}}{hans}({rule})",
+        )
+        for rule in ("R11", "R41")
+        for state, (en, hant, hans) in {
+            "unknown": ("is not in the approvals register", "不在批准登記冊中", "不在批准登记册中"),
+            "not_yet_valid": ("is not yet valid", "尚未生效", "尚未生效"),
+            "expired": ("has expired", "已過期", "已过期"),
+            "other_party": ("was issued to another party", "屬於其他單位", "属于其他单位"),
+            "out_of_scope": ("does not cover these goods", "不涵蓋該貨物", "不涵盖该货物"),
+            "used_up": ("is used up", "已用完", "已用完"),
+        }.items()
+    },
     "R15.permit_invalid": Template(
         "R15",
         "Vehicle {plate} has no valid permit for {point} (R15)",
@@ -362,6 +361,10 @@ CATALOGUE: dict[str, Template] = {
         "没有规则要求查验,予以放行",
     ),
 }
+
+register("crossing", CATALOGUE)
+#: Every crossing template names its rule.
+_RULES: dict[str, str] = {code: template.rule or "" for code, template in CATALOGUE.items()}
 
 FLOW_NAMES: dict[str, dict[str, str]] = {
     "people": {"en": "people", "zh-Hant": "人員", "zh-Hans": "人员"},
@@ -463,10 +466,9 @@ def reason(code: str, outcome: Outcome, subject: str = "", **params: Param) -> R
         fixed = _FIXED.get(key)
         if fixed is None:
             template = CATALOGUE[code]
-            fixed = _FIXED[key] = Reason(code, template.rule, outcome, template.render({}), subject)
+            fixed = _FIXED[key] = Reason(code, _RULES[code], outcome, template.render({}), subject)
         return fixed
-    template = CATALOGUE[code]
-    return Reason.deferred(code, template.rule, outcome, subject, template, params)
+    return Reason.deferred(code, _RULES[code], outcome, subject, CATALOGUE[code], params)
 
 
 __all__ = [

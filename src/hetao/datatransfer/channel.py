@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
@@ -27,18 +26,74 @@ from hetao.datatransfer.routing import Route
 from hetao.datatransfer.schemas import BatchIn
 from hetao.errors import Conflict, FieldProblem
 from hetao.profiles import ZoneProfile
+from hetao.reasons import Reason, Template, register
 from hetao.timeutil import zone_today
 
+#: Why a batch may not leave.
+CATALOGUE = register(
+    "datatransfer.batch",
+    {
+        "approval_not_in_force": Template(
+            None,
+            "application {application} is {status}, not in force",
+            "申請 {application} 的狀態為{status},並未生效",
+            "申请 {application} 的状态为{status},并未生效",
+        ),
+        "approval_expired": Template(
+            None,
+            "the approval ended on {date}",
+            "批准已於 {date} 屆滿",
+            "批准已于 {date} 届满",
+        ),
+        "approval_not_yet_valid": Template(
+            None,
+            "the approval starts on {date}",
+            "批准自 {date} 起方才生效",
+            "批准自 {date} 起方才生效",
+        ),
+        "category_outside_scope": Template(
+            None,
+            "categories not in the approval: {outside} (approved: {approved})",
+            "批准範圍以外的數據類別:{outside}(已批准:{approved})",
+            "批准范围以外的数据类别:{outside}(已批准:{approved})",
+        ),
+        "destination_not_approved": Template(
+            None,
+            "{recipient} ({region}) is not the approved recipient {approved} ({approved_region})",
+            "{recipient}({region})並非獲批准的接收方 {approved}({approved_region})",
+            "{recipient}({region})并非获批准的接收方 {approved}({approved_region})",
+        ),
+        "volume_exceeded": Template(
+            None,
+            "{sent} + {batch} persons' {category} exceed the approved {approved}",
+            "已傳輸 {sent} 人加本批 {batch} 人的{category},超過批准的 {approved} 人",
+            "已传输 {sent} 人加本批 {batch} 人的{category},超过批准的 {approved} 人",
+        ),
+        "R33.threshold_crossed": Template(
+            "R33",
+            "the exporter would reach {total} persons' {category} this year"
+            " (security assessment from {limit}); this approval is a {route}",
+            "出境處理者本年度的{category}將累計達 {total} 人(達 {limit} 人須進行安全評估);"
+            "本批准為{route}",
+            "出境处理者本年度的{category}将累计达 {total} 人(达 {limit} 人须进行安全评估);"
+            "本批准为{route}",
+        ),
+        "R17.exporter_not_whitelisted": Template(
+            "R17",
+            "the exporter is not whitelisted for data",
+            "出境處理者不在數據白名單內",
+            "出境处理者不在数据白名单内",
+        ),
+    },
+)
+_refusal = CATALOGUE.reason
 
-@dataclass(frozen=True, slots=True)
-class Refusal:
-    """Why a batch may not leave."""
-
-    code: str
-    message: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message}
+PERSONAL_INFORMATION = {"en": "personal information", "zh-Hant": "個人信息", "zh-Hans": "个人信息"}
+SENSITIVE_PERSONAL_INFORMATION = {
+    "en": "sensitive personal information",
+    "zh-Hant": "敏感個人信息",
+    "zh-Hans": "敏感个人信息",
+}
 
 
 def content_hash(data: BatchIn) -> str:
@@ -51,32 +106,31 @@ def _normal_name(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-def _approval_refusals(application: DataTransferApplication, today: dt.date) -> list[Refusal]:
+def _approval_refusals(application: DataTransferApplication, today: dt.date) -> list[Reason]:
     if application.status not in LIVE_STATUSES:
         return [
-            Refusal(
+            _refusal(
                 "approval_not_in_force",
-                f"application {application.id} is {application.status}, not in force",
+                application=str(application.id),
+                status=str(application.status),
             )
         ]
     if application.valid_until is not None and today > application.valid_until:
-        return [Refusal("approval_expired", f"the approval ended on {application.valid_until}")]
+        return [_refusal("approval_expired", date=application.valid_until.isoformat())]
     if application.valid_from is not None and today < application.valid_from:
-        return [
-            Refusal("approval_not_yet_valid", f"the approval starts on {application.valid_from}")
-        ]
+        return [_refusal("approval_not_yet_valid", date=application.valid_from.isoformat())]
     return []
 
 
-def _scope_refusals(application: DataTransferApplication, data: BatchIn) -> list[Refusal]:
+def _scope_refusals(application: DataTransferApplication, data: BatchIn) -> list[Reason]:
     refusals = []
     outside = sorted(set(data.record_counts) - set(application.data_categories))
     if outside:
         refusals.append(
-            Refusal(
+            _refusal(
                 "category_outside_scope",
-                f"categories not in the approval: {', '.join(outside)}"
-                f" (approved: {', '.join(application.data_categories)})",
+                outside=", ".join(outside),
+                approved=", ".join(application.data_categories),
             )
         )
     same_region = data.recipient_region == application.recipient_region
@@ -84,10 +138,12 @@ def _scope_refusals(application: DataTransferApplication, data: BatchIn) -> list
         application.recipient_name
     ):
         refusals.append(
-            Refusal(
+            _refusal(
                 "destination_not_approved",
-                f"{data.recipient_name} ({data.recipient_region}) is not the approved recipient"
-                f" {application.recipient_name} ({application.recipient_region})",
+                recipient=data.recipient_name,
+                region=data.recipient_region,
+                approved=application.recipient_name,
+                approved_region=application.recipient_region,
             )
         )
     return refusals
@@ -100,20 +156,19 @@ def _volume_refusals(
     *,
     profile: ZoneProfile,
     today: dt.date,
-) -> list[Refusal]:
+) -> list[Reason]:
     refusals = []
     sent_pi, sent_sensitive = repo.recorded_for_application(session, application.id)
-    for label, sent, batch, approved in (
-        ("personal information", sent_pi, data.personal_info_subjects,
+    for category, sent, batch, approved in (
+        (PERSONAL_INFORMATION, sent_pi, data.personal_info_subjects,
          application.personal_info_subjects),
-        ("sensitive personal information", sent_sensitive,
+        (SENSITIVE_PERSONAL_INFORMATION, sent_sensitive,
          data.sensitive_personal_info_subjects, application.sensitive_personal_info_subjects),
     ):  # fmt: skip
         if batch and sent + batch > approved:
             refusals.append(
-                Refusal(
-                    "volume_exceeded",
-                    f"{sent:,} + {batch:,} persons' {label} exceed the approved {approved:,}",
+                _refusal(
+                    "volume_exceeded", sent=sent, batch=batch, category=category, approved=approved
                 )
             )
     if application.route is Route.SECURITY_ASSESSMENT:
@@ -124,19 +179,20 @@ def _volume_refusals(
         first_day=dt.date(today.year, 1, 1),
         last_day=dt.date(today.year, 12, 31),
     )
-    for label, year, batch, limit in (
-        ("personal information", year_pi, data.personal_info_subjects,
+    for category, year, batch, limit in (
+        (PERSONAL_INFORMATION, year_pi, data.personal_info_subjects,
          profile.data.security_assessment_pi_min),
-        ("sensitive personal information", year_sensitive,
+        (SENSITIVE_PERSONAL_INFORMATION, year_sensitive,
          data.sensitive_personal_info_subjects, profile.data.security_assessment_sensitive_pi_min),
     ):  # fmt: skip
         if batch and year + batch >= limit:
             refusals.append(
-                Refusal(
+                _refusal(
                     "R33.threshold_crossed",
-                    f"the exporter would reach {year + batch:,} persons' {label} this year"
-                    f" (security assessment from {limit:,});"
-                    f" this approval is a {application.route}",
+                    total=year + batch,
+                    category=category,
+                    limit=limit,
+                    route=str(application.route),
                 )
             )
     return refusals
@@ -173,9 +229,7 @@ def record_batch(
     repo.lock_exporter(session, application.exporter_party_id)
     refusals = _approval_refusals(application, today)
     if repo.data_entry_in_force(session, party_id=application.exporter_party_id, on=today) is None:
-        refusals.append(
-            Refusal("R17.exporter_not_whitelisted", "the exporter is not whitelisted for data")
-        )
+        refusals.append(_refusal("R17.exporter_not_whitelisted"))
     refusals += _scope_refusals(application, data)
     refusals += _volume_refusals(session, application, data, profile=profile, today=today)
     batch = ChannelBatch(
@@ -191,7 +245,7 @@ def record_batch(
         recipient_region=data.recipient_region,
         recipient_name=data.recipient_name,
         status=BatchStatus.REFUSED if refusals else BatchStatus.RECORDED,
-        reasons=[r.as_dict() for r in refusals],
+        reasons=[r.as_json() for r in refusals],
         recorded_on=today,
         recorded_by=str(actor),
     )

@@ -150,8 +150,9 @@ class ChannelBatch(Base):
     recipient_region: Mapped[str] = mapped_column(String(2))
     recipient_name: Mapped[str] = mapped_column(String(200))
     status: Mapped[BatchStatus] = mapped_column(enum_type(BatchStatus, name="data_batch_status"))
-    #: Each refusal reason: {"code": ..., "message": ...}; empty when recorded.
-    reasons: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    #: Each refusal reason, ``hetao.reasons.Reason.as_json()`` (before: {"code", "message"},
+    #: read by ``Reason.from_stored``); empty when recorded.
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     #: The zone date the batch was posted: its year is the R33 "since 1 January" year.
     recorded_on: Mapped[dt.date] = mapped_column(Date)
     recorded_by: Mapped[str] = mapped_column(String(120))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from hetao.profiles import DataSection
+from hetao.reasons import Reason, Template, register
 
 
 class Route(StrEnum):
@@ -153,16 +154,6 @@ class TransferFacts:
 
 
 @dataclass(frozen=True, slots=True)
-class Reason:
-    """One reason of a routing, in the platform's three languages."""
-
-    code: str
-    en: str
-    zh_hant: str
-    zh_hans: str
-
-
-@dataclass(frozen=True, slots=True)
 class Routing:
     """The route, the other routes that also satisfy the rules, the rule and why."""
 
@@ -176,83 +167,94 @@ class Routing:
     gba_eligible: bool
 
 
-# code -> (English, Traditional Chinese, Simplified Chinese); {n} and {limit} are filled in.
-_TEXTS: dict[str, tuple[str, str, str]] = {
-    "R33.cii_operator": (
-        "a critical information infrastructure operator exports personal information"
-        " or important data",
-        "關鍵信息基礎設施運營者向境外提供個人信息或重要數據",
-        "关键信息基础设施运营者向境外提供个人信息或重要数据",
-    ),
-    "R33.important_data": (
-        "the data includes important data",
-        "數據包含重要數據",
-        "数据包含重要数据",
-    ),
-    "R33.personal_info_volume": (
-        "{n} people's personal information since 1 January reaches {limit}",
-        "自1月1日起累計{n}人個人信息，達到{limit}人",
-        "自1月1日起累计{n}人个人信息，达到{limit}人",
-    ),
-    "R33.sensitive_volume": (
-        "{n} people's sensitive personal information since 1 January reaches {limit}",
-        "自1月1日起累計{n}人敏感個人信息，達到{limit}人",
-        "自1月1日起累计{n}人敏感个人信息，达到{limit}人",
-    ),
-    "R35.no_personal_information": (
-        "data of {purpose} with no personal information and no important data",
-        "{purpose}數據不含個人信息和重要數據",
-        "{purpose}数据不含个人信息和重要数据",
-    ),
-    "R35.contract_performance": (
-        "needed to conclude or perform a contract with the individual",
-        "為訂立、履行個人作為一方當事人的合同所必需",
-        "为订立、履行个人作为一方当事人的合同所必需",
-    ),
-    "R35.human_resources": (
-        "cross-border human resources management under lawful rules",
-        "依法實施跨境人力資源管理",
-        "依法实施跨境人力资源管理",
-    ),
-    "R35.emergency": (
-        "an emergency: protecting people's life, health or property",
-        "緊急情況下保護自然人的生命健康和財產安全",
-        "紧急情况下保护自然人的生命健康和财产安全",
-    ),
-    "R34.personal_info_volume": (
-        "{n} people's personal information since 1 January reaches {limit}",
-        "自1月1日起累計{n}人個人信息，達到{limit}人",
-        "自1月1日起累计{n}人个人信息，达到{limit}人",
-    ),
-    "R34.sensitive_volume": (
-        "{n} people's sensitive personal information since 1 January reaches {limit}",
-        "自1月1日起累計{n}人敏感個人信息，達到{limit}人",
-        "自1月1日起累计{n}人敏感个人信息，达到{limit}人",
-    ),
-    "R34.below_thresholds": (
-        "{n} people's personal information since 1 January is below {limit},"
-        " with no sensitive personal information",
-        "自1月1日起累計{n}人個人信息，不滿{limit}人，且無敏感個人信息",
-        "自1月1日起累计{n}人个人信息，不满{limit}人，且无敏感个人信息",
-    ),
-    "R37.gba_eligible": (
-        "exporter in a mainland Greater Bay Area city and recipient in Hong Kong:"
-        " the GBA standard contract may be used",
-        "境內處理者位於大灣區內地城市且接收方在香港：可採用大灣區標準合同",
-        "境内处理者位于大湾区内地城市且接收方在香港：可采用大湾区标准合同",
-    ),
-    "R37.macao_not_covered": (
-        "the GBA standard contract does not cover recipients in Macao",
-        "大灣區標準合同不適用於澳門接收方",
-        "大湾区标准合同不适用于澳门接收方",
-    ),
-}
-
-
-def _reason(code: str, **values: object) -> Reason:
-    en, hant, hans = _TEXTS[code]
-    shown = {k: f"{v:,}" if isinstance(v, int) else v for k, v in values.items()}
-    return Reason(code, en.format(**shown), hant.format(**shown), hans.format(**shown))
+#: The routing's reason codes; ``{n}`` and ``{limit}`` are counts of persons.
+CATALOGUE = register(
+    "datatransfer.route",
+    {
+        "R33.cii_operator": Template(
+            "R33",
+            "a critical information infrastructure operator exports personal information"
+            " or important data",
+            "關鍵信息基礎設施運營者向境外提供個人信息或重要數據",
+            "关键信息基础设施运营者向境外提供个人信息或重要数据",
+        ),
+        "R33.important_data": Template(
+            "R33",
+            "the data includes important data",
+            "數據包含重要數據",
+            "数据包含重要数据",
+        ),
+        "R33.personal_info_volume": Template(
+            "R33",
+            "{n} people's personal information since 1 January reaches {limit}",
+            "自1月1日起累計{n}人個人信息，達到{limit}人",
+            "自1月1日起累计{n}人个人信息，达到{limit}人",
+        ),
+        "R33.sensitive_volume": Template(
+            "R33",
+            "{n} people's sensitive personal information since 1 January reaches {limit}",
+            "自1月1日起累計{n}人敏感個人信息，達到{limit}人",
+            "自1月1日起累计{n}人敏感个人信息，达到{limit}人",
+        ),
+        "R35.no_personal_information": Template(
+            "R35",
+            "data of {purpose} with no personal information and no important data",
+            "{purpose}數據不含個人信息和重要數據",
+            "{purpose}数据不含个人信息和重要数据",
+        ),
+        "R35.contract_performance": Template(
+            "R35",
+            "needed to conclude or perform a contract with the individual",
+            "為訂立、履行個人作為一方當事人的合同所必需",
+            "为订立、履行个人作为一方当事人的合同所必需",
+        ),
+        "R35.human_resources": Template(
+            "R35",
+            "cross-border human resources management under lawful rules",
+            "依法實施跨境人力資源管理",
+            "依法实施跨境人力资源管理",
+        ),
+        "R35.emergency": Template(
+            "R35",
+            "an emergency: protecting people's life, health or property",
+            "緊急情況下保護自然人的生命健康和財產安全",
+            "紧急情况下保护自然人的生命健康和财产安全",
+        ),
+        "R34.personal_info_volume": Template(
+            "R34",
+            "{n} people's personal information since 1 January reaches {limit}",
+            "自1月1日起累計{n}人個人信息，達到{limit}人",
+            "自1月1日起累计{n}人个人信息，达到{limit}人",
+        ),
+        "R34.sensitive_volume": Template(
+            "R34",
+            "{n} people's sensitive personal information since 1 January reaches {limit}",
+            "自1月1日起累計{n}人敏感個人信息，達到{limit}人",
+            "自1月1日起累计{n}人敏感个人信息，达到{limit}人",
+        ),
+        "R34.below_thresholds": Template(
+            "R34",
+            "{n} people's personal information since 1 January is below {limit},"
+            " with no sensitive personal information",
+            "自1月1日起累計{n}人個人信息，不滿{limit}人，且無敏感個人信息",
+            "自1月1日起累计{n}人个人信息，不满{limit}人，且无敏感个人信息",
+        ),
+        "R37.gba_eligible": Template(
+            "R37",
+            "exporter in a mainland Greater Bay Area city and recipient in Hong Kong:"
+            " the GBA standard contract may be used",
+            "境內處理者位於大灣區內地城市且接收方在香港：可採用大灣區標準合同",
+            "境内处理者位于大湾区内地城市且接收方在香港：可采用大湾区标准合同",
+        ),
+        "R37.macao_not_covered": Template(
+            "R37",
+            "the GBA standard contract does not cover recipients in Macao",
+            "大灣區標準合同不適用於澳門接收方",
+            "大湾区标准合同不适用于澳门接收方",
+        ),
+    },
+)
+_reason = CATALOGUE.reason
 
 
 def gba_eligible(facts: TransferFacts, data: DataSection) -> bool:

@@ -15,6 +15,7 @@ from pydantic import (
     StrictBool,
     StringConstraints,
     ValidationError,
+    field_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -30,6 +31,7 @@ from hetao.datatransfer.routing import (
 )
 from hetao.errors import ValidationFailed
 from hetao.inputs import MAX_INTEGER, Id, InputModel
+from hetao.reasons import ReasonRecordOut, stored_reasons
 from hetao.reference.countries import check_country
 from hetao.tax.schemas import problems_of
 
@@ -207,13 +209,6 @@ class _Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
-class ReasonOut(_Out):
-    code: str
-    en: str
-    zh_hant: str
-    zh_hans: str
-
-
 class RoutingOut(_Out):
     """The route and why; ``cumulative`` is this application plus the year to date."""
 
@@ -221,7 +216,7 @@ class RoutingOut(_Out):
     alternatives: list[Route]
     rule: str
     ground: Ground | None
-    reasons: list[ReasonOut]
+    reasons: list[ReasonRecordOut]
     cumulative: dict[str, int]
     gba_eligible: bool
 
@@ -232,7 +227,7 @@ class RoutingOut(_Out):
             alternatives=list(routing.alternatives),
             rule=routing.rule,
             ground=routing.ground,
-            reasons=[ReasonOut.model_validate(r) for r in routing.reasons],
+            reasons=[ReasonRecordOut.of(r) for r in routing.reasons],
             cumulative={
                 "personal_info_subjects": routing.cumulative_personal_info_subjects,
                 "sensitive_personal_info_subjects": (
@@ -271,6 +266,14 @@ class ApplicationOut(_Out):
     created_at: dt.datetime
     updated_at: dt.datetime
 
+    @field_validator("routing")
+    @classmethod
+    def _reasons_of_one_shape(cls, routing: dict[str, Any] | None) -> dict[str, Any] | None:
+        """A routing stored before reasons had one shape reads in the shape of today."""
+        if routing is None or "reasons" not in routing:
+            return routing
+        return {**routing, "reasons": [r.as_json() for r in stored_reasons(routing["reasons"])]}
+
 
 class BatchOut(_Out):
     id: int
@@ -284,7 +287,12 @@ class BatchOut(_Out):
     recipient_region: str
     recipient_name: str
     status: BatchStatus
-    reasons: list[dict[str, str]]
+    reasons: list[ReasonRecordOut]
     recorded_on: dt.date
     recorded_by: str
     created_at: dt.datetime
+
+    @field_validator("reasons", mode="before")
+    @classmethod
+    def _stored(cls, stored: list[Any] | None) -> list[dict[str, Any]]:
+        return [r.as_json() for r in stored_reasons(stored)]

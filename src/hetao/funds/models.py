@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -26,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hetao.db import Base, ScaledDecimal, UTCDateTime, enum_type, utcnow
+from hetao.reasons import stored_reasons
 
 #: Amounts of money: 18 digits, 2 decimals (the fen, the cent).
 MONEY = ScaledDecimal(18, 2)
@@ -238,9 +240,10 @@ class FundTransfer(Base):
     status: Mapped[TransferStatus] = mapped_column(
         enum_type(TransferStatus, name="transfer_status"), default=TransferStatus.DECLARED
     )
-    #: Stable codes of the checks that failed (``rules.REASONS``); empty when all passed.
-    #: A held transfer a reviewer approves keeps them: they say what the reviewer overrode.
-    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: The checks that failed, each ``hetao.reasons.Reason.as_json()`` with a code of
+    #: ``rules.CATALOGUE`` (before: the bare code, read by ``Reason.from_stored``); empty when
+    #: all passed. A held transfer a reviewer approves keeps them: what the reviewer overrode.
+    reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
     #: R40: a tax filing is needed (computed at check, fixed at approval).
     tax_filing_required: Mapped[bool | None] = mapped_column(Boolean)
     #: R40: an earlier transfer under the same contract whose filing covers this one.
@@ -258,3 +261,8 @@ class FundTransfer(Base):
 
     project: Mapped[Project] = relationship()
     budget_line: Mapped[BudgetLine] = relationship()
+
+    @property
+    def reason_codes(self) -> list[str]:
+        """The codes of ``reasons``, whatever shape they were stored in."""
+        return [r.code for r in stored_reasons(self.reasons)]

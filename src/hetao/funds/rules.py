@@ -1,8 +1,9 @@
 """The checks of a fund transfer as pure functions over plain values (no database).
 
-``evaluate(facts)`` returns the stable reason codes of every check that fails; an empty tuple
-means the transfer may be approved. ``tax_filing(...)`` decides the R40 flag and ``convert``
-turns an amount into CNY (the budget) and USD (R40) at the monthly rates.
+``evaluate(facts)`` returns the reasons of every check that fails (``hetao.reasons`` shape,
+codes from ``CATALOGUE``); an empty tuple means the transfer may be approved.
+``tax_filing(...)`` decides the R40 flag and ``convert`` turns an amount into CNY (the budget)
+and USD (R40) at the monthly rates.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from hetao.funds.models import FundingSource, TransferPurpose
+from hetao.reasons import Reason, Template, register
 from hetao.reference.rates import RateTable, month_of
 
 CENT = Decimal("0.01")
@@ -34,13 +36,13 @@ PURPOSES_ALLOWED: dict[FundingSource, frozenset[TransferPurpose]] = {
 }
 
 # --- reason codes (stable: clients and reports match on them) -----------------------------------
-WHITELIST_NOT_LISTED = "whitelist.not_listed"
-WHITELIST_FUNDS_NOT_IN_SCOPE = "whitelist.funds_not_in_scope"
-WHITELIST_FIRST_LINE_NOT_IN_SCOPE = "whitelist.first_line_not_in_scope"
-WHITELIST_SUSPENDED = "whitelist.suspended"
-WHITELIST_REVOKED = "whitelist.revoked"
-WHITELIST_EXPIRED = "whitelist.expired"
-WHITELIST_NOT_YET_VALID = "whitelist.not_yet_valid"
+WHITELIST_NOT_LISTED = "payee.whitelist.not_listed"
+WHITELIST_FUNDS_NOT_IN_SCOPE = "payee.whitelist.funds_not_in_scope"
+WHITELIST_FIRST_LINE_NOT_IN_SCOPE = "payee.whitelist.first_line_not_in_scope"
+WHITELIST_SUSPENDED = "payee.whitelist.suspended"
+WHITELIST_REVOKED = "payee.whitelist.revoked"
+WHITELIST_EXPIRED = "payee.whitelist.expired"
+WHITELIST_NOT_YET_VALID = "payee.whitelist.not_yet_valid"
 PAYEE_NOT_ACTIVE = "payee.not_active"
 PAYEE_NOT_A_MEMBER = "payee.not_a_project_member"
 RMB_ACCOUNT_MISSING = "R39.rmb_account_missing"
@@ -50,24 +52,117 @@ PURPOSE_NOT_ALLOWED = "purpose.not_allowed"
 OVER_BUDGET = "budget.over_budget"
 REVIEWER_HOLD = "reviewer.hold"
 
-#: Every reason code with what it means (the API documents them from here).
-REASONS: dict[str, str] = {
-    WHITELIST_NOT_LISTED: "the payee has no whitelist entry as an institution",
-    WHITELIST_FUNDS_NOT_IN_SCOPE: "the payee's whitelist entry does not cover the funds flow",
-    WHITELIST_FIRST_LINE_NOT_IN_SCOPE: "the payee's whitelist entry does not cover the first line",
-    WHITELIST_SUSPENDED: "the payee's whitelist entry is suspended",
-    WHITELIST_REVOKED: "the payee's whitelist entry is revoked",
-    WHITELIST_EXPIRED: "the payee's whitelist entry has expired by the transfer date",
-    WHITELIST_NOT_YET_VALID: "the payee's whitelist entry is not yet valid on the transfer date",
-    PAYEE_NOT_ACTIVE: "the payee party is not active in the registry",
-    PAYEE_NOT_A_MEMBER: "the payee is neither the project's lead nor one of its partners (R39)",
-    RMB_ACCOUNT_MISSING: "a Hong Kong payee must give an RMB account (R39)",
-    PROJECT_CLOSED: "the project is closed",
-    PROJECT_OUTSIDE_PERIOD: "the transfer date or budget year is outside the project's period",
-    PURPOSE_NOT_ALLOWED: "the purpose is not allowed for the project's funding source",
-    OVER_BUDGET: "the budget line's remaining amount is less than the transfer (CNY)",
-    REVIEWER_HOLD: "a reviewer held the transfer (see the note)",
-}
+#: Every reason code with its rule and texts (the API documents them from here). The texts
+#: take no parameters: transfers held before reasons had texts stored bare codes, read back
+#: by rendering them.
+CATALOGUE = register(
+    "funds",
+    {
+        WHITELIST_NOT_LISTED: Template(
+            "R1",
+            "The payee has no whitelist entry as an institution",
+            "收款單位未以機構身份列入白名單",
+            "收款单位未以机构身份列入白名单",
+        ),
+        WHITELIST_FUNDS_NOT_IN_SCOPE: Template(
+            "R1",
+            "The payee's whitelist entry does not cover the funds flow",
+            "收款單位的白名單登記不包括資金流動",
+            "收款单位的白名单登记不包括资金流动",
+        ),
+        WHITELIST_FIRST_LINE_NOT_IN_SCOPE: Template(
+            "R1",
+            "The payee's whitelist entry does not cover the first line",
+            "收款單位的白名單登記不包括一線",
+            "收款单位的白名单登记不包括一线",
+        ),
+        WHITELIST_SUSPENDED: Template(
+            "R1",
+            "The payee's whitelist entry is suspended",
+            "收款單位的白名單登記已被暫停",
+            "收款单位的白名单登记已被暂停",
+        ),
+        WHITELIST_REVOKED: Template(
+            "R1",
+            "The payee's whitelist entry is revoked",
+            "收款單位的白名單登記已被撤銷",
+            "收款单位的白名单登记已被撤销",
+        ),
+        WHITELIST_EXPIRED: Template(
+            "R1",
+            "The payee's whitelist entry has expired by the transfer date",
+            "收款單位的白名單登記於劃款日已失效",
+            "收款单位的白名单登记于划款日已失效",
+        ),
+        WHITELIST_NOT_YET_VALID: Template(
+            "R1",
+            "The payee's whitelist entry is not yet valid on the transfer date",
+            "收款單位的白名單登記於劃款日尚未生效",
+            "收款单位的白名单登记于划款日尚未生效",
+        ),
+        PAYEE_NOT_ACTIVE: Template(
+            None,
+            "The payee party is not active in the registry",
+            "收款單位在登記冊中並非正常經營",
+            "收款单位在登记册中并非正常经营",
+        ),
+        PAYEE_NOT_A_MEMBER: Template(
+            "R39",
+            "The payee is neither the project's lead nor one of its partners (R39)",
+            "收款單位既非項目牽頭單位,亦非合作單位(R39)",
+            "收款单位既非项目牵头单位,亦非合作单位(R39)",
+        ),
+        RMB_ACCOUNT_MISSING: Template(
+            "R39",
+            "A Hong Kong payee must give an RMB account (R39)",
+            "香港收款單位須提供人民幣賬戶(R39)",
+            "香港收款单位须提供人民币账户(R39)",
+        ),
+        PROJECT_CLOSED: Template(
+            None,
+            "The project is closed",
+            "項目已結束",
+            "项目已结束",
+        ),
+        PROJECT_OUTSIDE_PERIOD: Template(
+            None,
+            "The transfer date or budget year is outside the project's period",
+            "劃款日期或預算年度不在項目期內",
+            "划款日期或预算年度不在项目期内",
+        ),
+        PURPOSE_NOT_ALLOWED: Template(
+            None,
+            "The purpose is not allowed for the project's funding source",
+            "項目的資金來源不准用於此用途",
+            "项目的资金来源不准用于此用途",
+        ),
+        OVER_BUDGET: Template(
+            None,
+            "The budget line's remaining amount (CNY) is less than the transfer",
+            "預算科目的餘額(人民幣)少於劃款金額",
+            "预算科目的余额(人民币)少于划款金额",
+        ),
+        REVIEWER_HOLD: Template(
+            None,
+            "A reviewer held the transfer (see the note)",
+            "審核人員暫緩了此劃款(見備註)",
+            "审核人员暂缓了此划款(见备注)",
+        ),
+    },
+    formerly={
+        code.removeprefix("payee."): code
+        for code in (
+            WHITELIST_NOT_LISTED,
+            WHITELIST_FUNDS_NOT_IN_SCOPE,
+            WHITELIST_FIRST_LINE_NOT_IN_SCOPE,
+            WHITELIST_SUSPENDED,
+            WHITELIST_REVOKED,
+            WHITELIST_EXPIRED,
+            WHITELIST_NOT_YET_VALID,
+        )
+    },
+)
+reason = CATALOGUE.reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,8 +239,8 @@ def _entry_problem(entry: EntryFacts, *, on: dt.date) -> str | None:
     return None
 
 
-def evaluate(facts: TransferFacts) -> tuple[str, ...]:
-    """The reason codes of every failing check, in a stable order; empty when all pass."""
+def evaluate(facts: TransferFacts) -> tuple[Reason, ...]:
+    """The reasons of every failing check, in a stable order; empty when all pass."""
     reasons: list[str] = []
     whitelist = whitelist_problem(facts.payee_entries, on=facts.transfer_date)
     if whitelist is not None:
@@ -166,7 +261,7 @@ def evaluate(facts: TransferFacts) -> tuple[str, ...]:
         reasons.append(PURPOSE_NOT_ALLOWED)
     if facts.amount_cny > facts.budget_remaining:
         reasons.append(OVER_BUDGET)
-    return tuple(reasons)
+    return tuple(reason(code) for code in reasons)
 
 
 @dataclass(frozen=True, slots=True)

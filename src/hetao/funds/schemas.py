@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
+from hetao.funds import rules as _rules  # noqa: F401  (registers the codes stored reasons read)
 from hetao.funds.models import (
     BudgetCategory,
     FundingSource,
@@ -18,6 +19,7 @@ from hetao.funds.models import (
     TransferStatus,
 )
 from hetao.inputs import Id, InputModel, decimal_within
+from hetao.reasons import ReasonRecordOut, stored_reasons
 from hetao.tax.schemas import CurrencyCode
 from hetao.tax.schemas import Money as _Decimal
 
@@ -175,7 +177,7 @@ class TransferOut(_Out):
     purpose: TransferPurpose
     contract_reference: str
     status: TransferStatus
-    reasons: list[str]
+    reasons: list[ReasonRecordOut]
     tax_filing: TaxFilingOut
     note: str | None
     bank_reference: str | None
@@ -232,7 +234,7 @@ def transfer_out(transfer: FundTransfer) -> TransferOut:
     return TransferOut.model_validate(
         {
             **{name: getattr(transfer, name) for name in _TRANSFER_FIELDS},
-            "reasons": list(transfer.reasons or []),
+            "reasons": [ReasonRecordOut.of(r) for r in stored_reasons(transfer.reasons)],
             "rates": RatesOut(
                 table=transfer.rate_table,
                 month=transfer.rate_month,

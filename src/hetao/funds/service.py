@@ -10,6 +10,7 @@ database, however many approvals run at once.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -36,6 +37,7 @@ from hetao.funds.models import (
 )
 from hetao.funds.schemas import ProjectCreate, TransferCreate
 from hetao.profiles import ZoneProfile
+from hetao.reasons import Reason
 from hetao.reference.rates import RateTable
 from hetao.registry import repository as registry_repo
 from hetao.registry.models import Party, PartyKind, PartyStatus
@@ -361,10 +363,15 @@ def _tax_data(transfer: FundTransfer) -> dict[str, Any]:
 
 
 def _hold(
-    session: Session, transfer: FundTransfer, reasons: list[str], *, actor: Actor, note: str | None
+    session: Session,
+    transfer: FundTransfer,
+    reasons: Sequence[Reason],
+    *,
+    actor: Actor,
+    note: str | None,
 ) -> None:
     before = _move(transfer, "hold")
-    transfer.reasons = reasons
+    transfer.reasons = [r.as_json() for r in reasons]
     if note is not None:
         transfer.note = note
     _audit(
@@ -373,7 +380,7 @@ def _hold(
         transfer,
         actor,
         before=before.value,
-        reasons=reasons,
+        reasons=[r.code for r in reasons],
         note=note,
     )
 
@@ -381,10 +388,10 @@ def _hold(
 def check(
     session: Session, transfer: FundTransfer, *, profile: ZoneProfile, actor: Actor
 ) -> FundTransfer:
-    """Run every check: checked when all pass, else held with the reason codes."""
+    """Run every check: checked when all pass, else held with the reasons."""
     current = repo.lock_transfer(session, transfer)
     before = _move(current, "check")
-    reasons = list(rules.evaluate(_facts(session, current, profile=profile)))
+    reasons = rules.evaluate(_facts(session, current, profile=profile))
     _tax_filing(session, current, profile=profile)  # a preview; fixed at approval
     current.reasons = []
     _audit(
@@ -393,7 +400,7 @@ def check(
         current,
         actor,
         before=before.value,
-        reasons=reasons,
+        reasons=[r.code for r in reasons],
         tax_filing=_tax_data(current),
     )
     if reasons:
@@ -407,7 +414,7 @@ def hold(
     """A reviewer holds a checked transfer, saying why."""
     why = _required_note(note, "hold")
     current = repo.lock_transfer(session, transfer)
-    _hold(session, current, [rules.REVIEWER_HOLD], actor=actor, note=why)
+    _hold(session, current, [rules.reason(rules.REVIEWER_HOLD)], actor=actor, note=why)
     return current
 
 
@@ -430,7 +437,7 @@ def approve(
         note = _required_note(note, "approve a held transfer")
     _allowed(current, "approve")
     if current.status is T.CHECKED:
-        reasons = list(rules.evaluate(_facts(session, current, profile=profile)))
+        reasons = rules.evaluate(_facts(session, current, profile=profile))
         if reasons:
             _hold(session, current, reasons, actor=actor, note=note)
             return current
@@ -449,7 +456,7 @@ def approve(
                     FieldProblem("amount", rules.OVER_BUDGET, "exceeds the remaining budget")
                 ],
             )
-        _hold(session, current, [rules.OVER_BUDGET], actor=actor, note=note)
+        _hold(session, current, [rules.reason(rules.OVER_BUDGET)], actor=actor, note=note)
         return current
     _tax_filing(session, current, profile=profile)
     before = _move(current, "approve")
@@ -465,7 +472,7 @@ def approve(
         amount_cny=current.amount_cny,
         consumed=line.consumed,
         note=note,
-        overridden=list(current.reasons),
+        overridden=current.reason_codes,
         tax_filing=_tax_data(current),
     )
     return current
