@@ -32,6 +32,7 @@ from datatransfer.support import in_state as data_application_in_state
 from datatransfer.support import whitelist as whitelist_for_data
 from factories import (
     make_application,
+    make_entry,
     make_party,
     make_person,
     make_vehicle,
@@ -50,11 +51,13 @@ from hetao.crossing import service as crossing_service
 from hetao.crossing.credentials import SigningKey
 from hetao.crossing.schemas import CrossingIn
 from hetao.db import utcnow
+from hetao.ledger import centralised
 from hetao.ledger.declaration_models import DeclarationKind
+from hetao.ledger.schemas import CentralisedLineIn, CentralisedPeriodCreate
 from hetao.profiles import ZoneProfile, load_profile
 from hetao.registry import service
 from hetao.registry.models import Party
-from hetao.registry.schemas import WaiverCreate
+from hetao.registry.schemas import ApprovalCreate, WaiverCreate
 from ledger.declarations.support import admitted
 from ledger.declarations.support import body as declaration_body
 from ledger.declarations.support import line as declaration_line
@@ -76,6 +79,8 @@ TAX_READERS = frozenset(
     {R.SECOND_LINE_OFFICER, R.ZONE_REVIEWER, R.AUDITOR, R.ADMINISTRATOR, R.ENTERPRISE_USER}
 )
 ADMINS = frozenset({R.ADMINISTRATOR})
+CENTRALISERS = frozenset({R.ENTERPRISE_USER, R.ZONE_REVIEWER, R.ADMINISTRATOR})
+PERIOD_CLOSERS = frozenset({R.FIRST_LINE_OFFICER, R.ADMINISTRATOR})
 OPEN = None  # no credentials needed
 
 #: (method, path) -> the roles admitted. Written by hand from the role table in
@@ -100,6 +105,9 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | None] = {
     ("POST", "/api/v1/parties/{party_id}/waivers"): APPLICANTS,
     ("GET", "/api/v1/parties/{party_id}/standings"): READERS,
     ("POST", "/api/v1/parties/{party_id}/standings"): REVIEWERS,
+    ("GET", "/api/v1/approvals"): READERS,
+    ("POST", "/api/v1/approvals"): REVIEWERS,
+    ("GET", "/api/v1/approvals/{approval_id}"): READERS,
     ("GET", "/api/v1/persons"): READERS,
     ("POST", "/api/v1/persons"): REGISTRARS,
     ("GET", "/api/v1/persons/{person_id}"): READERS,
@@ -139,6 +147,10 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | None] = {
     ("POST", "/api/v1/declarations/{declaration_id}/accept"): OFFICERS,
     ("POST", "/api/v1/declarations/{declaration_id}/clear"): OFFICERS,
     ("POST", "/api/v1/declarations/{declaration_id}/refuse"): OFFICERS,
+    ("POST", "/api/v1/centralised-periods"): CENTRALISERS,
+    ("GET", "/api/v1/centralised-periods/{period_id}"): READERS,
+    ("POST", "/api/v1/centralised-periods/{period_id}/lines"): CENTRALISERS,
+    ("POST", "/api/v1/centralised-periods/{period_id}/close"): PERIOD_CLOSERS,
     ("GET", "/api/v1/lots"): READERS,
     ("GET", "/api/v1/lots/{lot_id}"): READERS,
     ("GET", "/api/v1/parties/{party_id}/statement"): READERS,
@@ -233,6 +245,10 @@ REGISTRY = (
 PARTY_OBJECTS = {
     key for key in MATRIX if key[1].split("/")[3:4] and key[1].split("/")[3] in REGISTRY
 }
+# A centralised declaration period (R10) belongs to its party.
+PARTY_OBJECTS |= {key for key in MATRIX if key[1].split("/")[3:4] == ["centralised-periods"]}
+# An approval (R11, R41) belongs to the party it was issued to.
+PARTY_OBJECTS |= {("GET", "/api/v1/approvals"), ("GET", "/api/v1/approvals/{approval_id}")}
 # A credential belongs to the party its person is affiliated with.
 PARTY_OBJECTS |= {
     ("POST", "/api/v1/credentials"),
@@ -267,6 +283,10 @@ class World:
         if whose not in self.parties:
             self.parties[whose] = make_party(self.session, ACTOR).id
         return self.parties[whose]
+
+    def approval(self, whose: str) -> int:
+        data = ApprovalCreate.model_validate(approval_payload(self.party(whose)))
+        return service.record_approval(self.session, data, actor=ACTOR).id
 
     def uscc(self, whose: str) -> str:
         party = self.session.get(Party, self.party(whose))
@@ -356,6 +376,21 @@ class World:
 _names = itertools.count(1)
 
 
+def approval_payload(party_id: int) -> dict[str, Any]:
+    """An R41 approval with a number of its own."""
+    return {
+        "kind": "human_genetic_resources",
+        "number": f"MOST-HGR-2026-{next(_names):04d}",
+        "issuer": "Ministry of Science and Technology",
+        "party_id": party_id,
+        "article_kinds": ["samples"],
+        "quantity": "20",
+        "unit": "ml",
+        "valid_from": "2026-11-01",
+        "valid_until": "2027-10-31",
+    }
+
+
 @dataclass(frozen=True)
 class Call:
     method: str
@@ -427,6 +462,13 @@ BUILDERS: dict[tuple[str, str], Builder] = {
             "effective_on": "2026-11-02",
             "document_ref": "GACC-CREDIT-2026-0042",
         },
+    ),
+    ("GET", f"{V}/approvals"): lambda w, o: Call("GET", f"{V}/approvals?party_id={w.party(o)}"),
+    ("POST", f"{V}/approvals"): lambda w, o: Call(
+        "POST", f"{V}/approvals", json=approval_payload(w.party(o))
+    ),
+    ("GET", f"{V}/approvals/{{approval_id}}"): lambda w, o: Call(
+        "GET", f"{V}/approvals/{w.approval(o)}"
     ),
     ("GET", f"{V}/persons"): lambda w, o: Call("GET", f"{V}/persons?party_id={w.party(o)}"),
     ("POST", f"{V}/persons"): lambda w, o: Call(
@@ -559,6 +601,22 @@ BUILDERS: dict[tuple[str, str], Builder] = {
     ("POST", f"{V}/declarations/{{declaration_id}}/refuse"): lambda w, o: Call(
         "POST", f"{V}/declarations/{w.declaration(o)}/refuse", json={"reason": "incomplete"}
     ),
+    ("POST", f"{V}/centralised-periods"): lambda w, o: Call(
+        "POST",
+        f"{V}/centralised-periods",
+        json={"party_id": centralising(w, o), "crossing_point": "HUANGGANG"},
+    ),
+    ("GET", f"{V}/centralised-periods/{{period_id}}"): lambda w, o: Call(
+        "GET", f"{V}/centralised-periods/{centralised_period(w, o)}"
+    ),
+    ("POST", f"{V}/centralised-periods/{{period_id}}/lines"): lambda w, o: Call(
+        "POST",
+        f"{V}/centralised-periods/{centralised_period(w, o)}/lines",
+        json=centralised_goods(),
+    ),
+    ("POST", f"{V}/centralised-periods/{{period_id}}/close"): lambda w, o: Call(
+        "POST", f"{V}/centralised-periods/{centralised_period(w, o, goods=True)}/close"
+    ),
     ("GET", f"{V}/lots"): lambda w, o: Call("GET", f"{V}/lots?party_id={w.party(o)}"),
     ("GET", f"{V}/lots/{{lot_id}}"): lambda w, o: Call("GET", f"{V}/lots/{w.lot(o)}"),
     ("GET", f"{V}/parties/{{party_id}}/statement"): lambda w, o: Call(
@@ -618,6 +676,54 @@ BUILDERS |= {
     ),
 }
 CREDENTIAL_KEY = SigningKey.generate()
+
+
+def centralising(w: World, whose: str) -> int:
+    """The party, with a whitelist entry listing the centralised declaration exemption (R10)."""
+    party_id = w.party(whose)
+    make_entry(
+        w.session,
+        ACTOR,
+        w.profile,
+        party_id,
+        exemptions=["duty_free_research_goods", "centralised_declaration"],
+    )
+    return party_id
+
+
+def centralised_goods() -> dict[str, Any]:
+    """One research reagent kit crossed on the period's first day."""
+    return {
+        "crossed_on": "2026-11-01",
+        "hs_code": "3822.19",
+        "description": "Diagnostic reagent kit",
+        "quantity": "1",
+        "unit": "kit",
+        "customs_value": "1200.00",
+        "currency": "HKD",
+        "origin": "HK",
+        "goods_kind": "reagents",
+        "research_own_use": True,
+    }
+
+
+def centralised_period(w: World, whose: str, *, goods: bool = False) -> int:
+    """A November 2026 centralised period of the party (ended: it may be closed)."""
+    party = w.session.get(Party, centralising(w, whose))
+    assert party is not None
+    period = centralised.open_period(
+        w.session,
+        party,
+        CentralisedPeriodCreate(
+            party_id=party.id, crossing_point="HUANGGANG", starts_on=dt.date(2026, 11, 1)
+        ),
+        profile=w.profile,
+        actor=ACTOR,
+    )
+    if goods:
+        line = CentralisedLineIn.model_validate(centralised_goods())
+        centralised.record_line(w.session, period, line, profile=w.profile, actor=ACTOR)
+    return period.id
 
 
 def whitelisted_person(w: World, whose: str) -> int:

@@ -31,6 +31,8 @@ from hetao.registry.models import (
     BENEFICIARY_KINDS,
     Affiliation,
     ApplicationStatus,
+    Approval,
+    ApprovalKind,
     CreditLevel,
     EntryStatus,
     ExemptionWaiver,
@@ -221,6 +223,14 @@ class TestDemoLoad:
         assert {p.kind for p in parties} == set(PartyKind)
         assert {p.credit_level for p in parties} == set(CreditLevel)
         assert all(p.name_zh for p in parties)
+
+    def test_R11_R41_has_an_approval_of_each_kind_one_partly_drawn(  # noqa: N802
+        self, session: Session
+    ) -> None:
+        approvals = all_of(session, Approval)
+        assert {a.kind for a in approvals} == set(ApprovalKind)
+        assert any(0 < a.drawn < a.quantity for a in approvals)
+        assert all(a.valid_from <= AS_OF <= a.valid_until for a in approvals)
 
     def test_R8_has_a_party_in_each_standing_each_from_a_dated_document(  # noqa: N802
         self, session: Session

@@ -64,7 +64,7 @@ from hetao.datatransfer import channel as datatransfer_channel
 from hetao.datatransfer import service as datatransfer_service
 from hetao.db import utcnow
 from hetao.funds import service as funds_service
-from hetao.ledger import declarations
+from hetao.ledger import centralised, declarations
 from hetao.ledger import service as ledger
 from hetao.ledger.declaration_models import Declaration
 from hetao.ledger.models import Hold, Lot, Movement, MovementKind
@@ -72,9 +72,16 @@ from hetao.ledger.schemas import DeclarationCreate
 from hetao.profiles import Line, ZoneProfile
 from hetao.registry import bulk
 from hetao.registry import service as registry
-from hetao.registry.models import Party, WhitelistApplication, WhitelistEntry
+from hetao.registry.models import (
+    Approval,
+    ApprovalKind,
+    Party,
+    WhitelistApplication,
+    WhitelistEntry,
+)
 from hetao.registry.schemas import (
     ApplicationCreate,
+    ApprovalCreate,
     PartyCreate,
     PersonCreate,
     Resubmission,
@@ -83,6 +90,7 @@ from hetao.registry.schemas import (
     VehicleCreate,
     WaiverCreate,
 )
+from ledger.centralised_audited import CENTRALISED_READS, CENTRALISED_WRITES
 from ledger.declarations.support import K, admitted, body, line
 from ledger.declarations.support import clear as clear_declaration
 from ledger.declarations.support import submit as lodge
@@ -95,6 +103,7 @@ SERVICE_MODULES += (inspections,)
 SERVICE_MODULES += (crossing_service, crossing_backtest)
 SERVICE_MODULES += (funds_service,)
 SERVICE_MODULES += (datatransfer_service, datatransfer_channel)
+SERVICE_MODULES += (centralised,)
 AUDIT_TABLES = frozenset({"audit_events", "audit_head", "audit_checkpoints"})
 
 NOW = dt.datetime(2026, 6, 1, 9, 0, tzinfo=dt.UTC)
@@ -322,6 +331,83 @@ def scenario_record_standing(w: World) -> Call:
     )
     return lambda: registry.record_standing(
         w.session, party, data, profile=w.profile, actor=w.actor, today=NOW.date()
+    )
+
+
+def _approval(w: World) -> Approval:
+    party = make_party(w.session, w.actor)
+    data = ApprovalCreate(
+        kind=ApprovalKind.SPECIAL_ARTICLE_QUARANTINE,
+        number=f"SZ-QA-{next(_approval_numbers)}",
+        issuer="Shenzhen Customs (Futian)",
+        party_id=party.id,
+        hs_codes=["3002"],
+        quantity=Decimal(100),
+        unit="ml",
+        valid_from=NOW.date(),
+        valid_until=NOW.date(),
+    )
+    return registry.record_approval(w.session, data, actor=w.actor)
+
+
+_approval_numbers = itertools.count(1)
+
+
+def scenario_record_approval(w: World) -> Call:
+    party = make_party(w.session, w.actor)
+    data = ApprovalCreate(
+        kind=ApprovalKind.HUMAN_GENETIC_RESOURCES,
+        number="MOST-HGR-2026-0007",
+        issuer="Ministry of Science and Technology",
+        party_id=party.id,
+        article_kinds=["samples"],
+        quantity=Decimal(20),
+        unit="ml",
+        valid_from=NOW.date(),
+        valid_until=NOW.date(),
+    )
+    return lambda: registry.record_approval(w.session, data, actor=w.actor)
+
+
+def scenario_draw_approval(w: World) -> Call:
+    approval = _approval(w)
+    return lambda: registry.draw_approval(
+        w.session,
+        approval,
+        Decimal(5),
+        declaration_id=1,
+        line_no=1,
+        field="lines[0].special_article_approval",
+        actor=w.actor,
+    )
+
+
+def scenario_approval_state(w: World) -> Call:
+    approval = _approval(w)
+    return lambda: registry.approval_state(
+        approval,
+        party_id=approval.party_id,
+        hs_code="300290",
+        goods_kind="samples",
+        quantity=Decimal(5),
+        unit="ml",
+        on=NOW.date(),
+    )
+
+
+def scenario_assert_approval(w: World) -> Call:
+    approval = _approval(w)
+    return lambda: registry.assert_approval(
+        w.session,
+        approval.kind,
+        approval.number,
+        party_id=approval.party_id,
+        hs_code="300290",
+        goods_kind="samples",
+        quantity=Decimal(5),
+        unit="ml",
+        on=NOW.date(),
+        field="lines[0].special_article_approval",
     )
 
 
@@ -922,6 +1008,14 @@ WRITES: dict[str, tuple[Scenario, frozenset[str]]] = {
         scenario_record_standing,
         frozenset({"registry:standing:create"}),
     ),
+    "registry.service.record_approval": (
+        scenario_record_approval,
+        frozenset({"registry:approval:create"}),
+    ),
+    "registry.service.draw_approval": (
+        scenario_draw_approval,
+        frozenset({"registry:approval:draw"}),
+    ),
     "registry.bulk.import_persons": (
         scenario_import_persons,
         frozenset({"registry:person:create"}),
@@ -1015,6 +1109,7 @@ WRITES |= INSPECTION_WRITES  # scenarios in tests/crossing/inspections/audited.p
 WRITES |= EVENT_WRITES  # scenarios in tests/crossing/events/audited.py
 WRITES |= FUNDS_WRITES  # scenarios in tests/funds/audited.py
 WRITES |= DATA_WRITES  # scenarios in tests/datatransfer/audited.py
+WRITES |= CENTRALISED_WRITES  # scenarios in tests/ledger/centralised_audited.py
 
 #: Other paths of a writing function that write different events: case -> (function, ...).
 OTHER_PATHS: dict[str, tuple[str, Scenario, frozenset[str]]] = {
@@ -1064,6 +1159,14 @@ READS_ONLY: dict[str, tuple[str, Scenario]] = {
     "registry.service.vehicle_problems": (
         "computes problems, changes nothing",
         scenario_vehicle_problems,
+    ),
+    "registry.service.approval_state": (
+        "the register's verdict on an approval already loaded, changes nothing",
+        scenario_approval_state,
+    ),
+    "registry.service.assert_approval": (
+        "looks an approval up and raises on the register's verdict, changes nothing",
+        scenario_assert_approval,
     ),
     "registry.service.status_on": (
         "reads the party's standing on a day, changes nothing",
@@ -1212,6 +1315,7 @@ READS_ONLY |= {
 READS_ONLY |= INSPECTION_READS
 READS_ONLY |= EVENT_READS
 READS_ONLY |= DATA_READS
+READS_ONLY |= CENTRALISED_READS
 
 #: Columns written deliberately without an event: the one function allowed to, and why.
 BOOKKEEPING: dict[Change, tuple[str, str]] = {

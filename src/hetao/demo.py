@@ -14,6 +14,7 @@ import string
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session
 from hetao.audit.service import Actor
 from hetao.auth import service as auth
 from hetao.auth.principal import Role
-from hetao.profiles import CrossingKind, CrossingPoint, Flow, Line, ZoneProfile
+from hetao.profiles import CrossingKind, CrossingPoint, Direction, Flow, Line, ZoneProfile
 from hetao.registry import repository as repo
 from hetao.registry import service
 from hetao.registry.identifiers import (
@@ -35,10 +36,12 @@ from hetao.registry.identifiers import (
 )
 from hetao.registry.models import (
     BENEFICIARY_KINDS,
+    ApprovalKind,
     CreditLevel,
     IdentityDocument,
     Party,
     PartyKind,
+    PartyStatus,
     Person,
     PlateRegion,
     Residency,
@@ -51,6 +54,7 @@ from hetao.registry.models import (
 from hetao.registry.schemas import (
     AffiliationIn,
     ApplicationCreate,
+    ApprovalCreate,
     DocumentIn,
     PartyCreate,
     PermitIn,
@@ -107,7 +111,68 @@ def load(
     enterprise = next(p for p in builder.parties if p.kind is PartyKind.CSA_ENTERPRISE)
     summary.users = demo_users(session, enterprise_party_id=enterprise.id, actor=actor)
     demo_crossings(session, profile=profile, seed=seed, as_of=day, actor=actor)
+    demo_centralised_period(session, profile=profile, as_of=day, actor=actor)
     return summary
+
+
+#: Goods that crossed under the demo's open centralised period (R10): HS code, what, how many.
+DEMO_CENTRALISED_GOODS = (
+    ("3822.19", "Diagnostic reagent kit", "12", "kit", "14400.00", "reagents"),
+    ("9027.50", "Fluorescence microplate reader", "1", "unit", "86000.00", "instruments"),
+    ("3002.90", "Cell culture media (non-biological)", "40", "l", "9200.00", "consumables"),
+)
+
+
+def demo_centralised_period(
+    session: Session, *, profile: ZoneProfile, as_of: dt.date, actor: Actor
+) -> int | None:
+    """One open centralised period (R10) of the first eligible party, from the first of the
+    month, with a few goods crossed under it; None where no party is eligible (Hengqin)."""
+    from hetao.ledger import centralised
+    from hetao.ledger.schemas import CentralisedLineIn, CentralisedPeriodCreate
+
+    starts_on = max(as_of.replace(day=1), profile.effective_from)
+    points = [
+        p.code
+        for p in profile.crossing_points
+        if p.line is Line.FIRST and Flow.GOODS in p.flows and Direction.INBOUND in p.directions
+    ]
+    parties = session.scalars(select(Party).order_by(Party.id))
+    eligible = next(
+        (p for p in parties if centralised.eligibility(session, p, on=starts_on) == "active"),
+        None,
+    )
+    if eligible is None or not points:
+        return None
+    period = centralised.open_period(
+        session,
+        eligible,
+        CentralisedPeriodCreate(
+            party_id=eligible.id, crossing_point=points[0], starts_on=starts_on
+        ),
+        profile=profile,
+        actor=actor,
+    )
+    kinds = {str(k) for k in profile.whitelist.waiver_goods_kinds}
+    for hs_code, what, quantity, unit, value, kind in DEMO_CENTRALISED_GOODS:
+        if kind not in kinds:
+            continue
+        line = CentralisedLineIn.model_validate(
+            {
+                "crossed_on": starts_on,
+                "hs_code": hs_code,
+                "description": what,
+                "quantity": quantity,
+                "unit": unit,
+                "customs_value": value,
+                "currency": "HKD",
+                "origin": "HK",
+                "goods_kind": kind,
+                "research_own_use": True,
+            }
+        )
+        centralised.record_line(session, period, line, profile=profile, actor=actor)
+    return period.id
 
 
 #: Recorded crossings of the demo: enough for back-testing and the console, still fast to load.
@@ -646,6 +711,48 @@ class _Builder:
         # Windows that closed before today end now, as the nightly expiry job would end them.
         service.expire_due(self.session, today=self.today, actor=self.actor)
         self.record_standings()
+        self.record_approvals()
+
+    def record_approvals(self) -> None:
+        """The approvals register (R11, R41): a quarantine approval of the demo user's party,
+        partly drawn already, and an HGR approval of a whitelisted institution."""
+        enterprise = next(p for p in self.parties if p.kind is PartyKind.CSA_ENTERPRISE)
+        institution = next(
+            r.party
+            for r in self.research
+            if r.fate == "active"
+            and r.party.kind is PartyKind.CSA_PUBLIC_INSTITUTION
+            and r.party.status is PartyStatus.ACTIVE
+        )
+        approvals = (
+            ApprovalCreate(
+                kind=ApprovalKind.SPECIAL_ARTICLE_QUARANTINE,
+                number="SZ-QA-2026-0101",
+                issuer="Shenzhen Customs, Futian (special articles)",
+                party_id=enterprise.id,
+                hs_codes=["3002"],
+                article_kinds=["samples", "reagents"],
+                quantity=Decimal("500"),
+                unit="ml",
+                valid_from=self.today - dt.timedelta(days=90),
+                valid_until=self.today + dt.timedelta(days=275),
+                drawn=Decimal("120"),
+            ),
+            ApprovalCreate(
+                kind=ApprovalKind.HUMAN_GENETIC_RESOURCES,
+                number="MOST-HGR-2026-0007",
+                issuer="Ministry of Science and Technology (HGR administration)",
+                party_id=institution.id,
+                hs_codes=["3002"],
+                article_kinds=["specimens", "samples"],
+                quantity=Decimal("200"),
+                unit="ml",
+                valid_from=self.today - dt.timedelta(days=30),
+                valid_until=self.today + dt.timedelta(days=335),
+            ),
+        )
+        for data in approvals:
+            service.record_approval(self.session, data, actor=self.actor)
 
     def record_standings(self) -> None:
         """One whitelisted enterprise bankrupt, one institution deregistered (R8's exception),

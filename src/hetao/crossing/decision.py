@@ -312,10 +312,19 @@ class _Gate:
             # R6 bars a new exemption claim for the waived kind, never the goods themselves.
             if line.goods_kind in locked and line.claims_exemption:
                 self.add("whitelist.locked_out", Outcome.REFUSE, where, kind=line.goods_kind)
-            if line.special_article and not line.special_article_approval:
-                self.add("R11.approval_missing", Outcome.REFUSE, where, line_no=str(line.line_no))
-            if line.hgr and not line.hgr_approval:
-                self.add("R41.approval_missing", Outcome.REFUSE, where, line_no=str(line.line_no))
+            approvals = (
+                ("R11", line.special_article, line.special_article_approval),
+                ("R41", line.hgr, line.hgr_approval),
+            )
+            states = (line.special_article_approval_state, line.hgr_approval_state)
+            for (rule, needed, approval), state in zip(approvals, states, strict=True):
+                line_no = str(line.line_no)
+                if needed and not approval:
+                    self.add(f"{rule}.approval_missing", Outcome.REFUSE, where, line_no=line_no)
+                # The register's verdict; None in decisions made before the gate read it.
+                elif needed and state not in (None, "valid"):
+                    code = f"{rule}.approval_{state}"
+                    self.add(code, Outcome.REFUSE, where, line_no=line_no, approval=str(approval))
             if line.bonded:
                 bonded_lines.append(where)
         if c.hand_carried:

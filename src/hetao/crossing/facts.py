@@ -127,6 +127,12 @@ class GoodsLine:
     hgr: bool = False
     hgr_approval: str | None = None
     """R41: the approval of human genetic resource material."""
+    special_article_approval_state: str | None = None
+    """The approvals register's verdict on ``special_article_approval`` on the day (a
+    ``hetao.registry.service.ApprovalState`` value). None in decisions stored before the gate
+    read the register: the approval presented was taken as valid."""
+    hgr_approval_state: str | None = None
+    """The register's verdict on ``hgr_approval``, as for special articles (R41)."""
     customs_status: str | None = None
     """The declaration line's customs status (``hetao.ledger.models.CustomsStatus`` value):
     "duty_free_research" claims the exemption. None in decisions stored before it was
@@ -295,6 +301,12 @@ def _line_json(g: GoodsLine) -> dict[str, Any]:
     }
     if g.customs_status is not None:  # absent from decisions stored before it was gathered
         line["customs_status"] = g.customs_status
+    for name, state in (
+        ("special_article_approval_state", g.special_article_approval_state),
+        ("hgr_approval_state", g.hgr_approval_state),
+    ):
+        if state is not None:  # absent from decisions stored before the register was read
+            line[name] = state
     return line
 
 
@@ -550,6 +562,8 @@ def _goods_line(r: _Reader) -> GoodsLine:
         hgr=r.boolean("hgr"),
         hgr_approval=r.opt_string("hgr_approval"),
         customs_status=r.opt_string("customs_status"),  # absent from earlier decisions
+        special_article_approval_state=r.opt_string("special_article_approval_state"),
+        hgr_approval_state=r.opt_string("hgr_approval_state"),
     )
 
 

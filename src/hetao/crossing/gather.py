@@ -48,8 +48,11 @@ from hetao.ledger.declaration_models import Declaration, DeclarationLine
 from hetao.ledger.models import CustomsStatus
 from hetao.profiles import CrossingPoint, Exemption, ZoneProfile
 from hetao.reference.rates import RateTable, load_rates
+from hetao.registry import repository as registry_repo
+from hetao.registry import service as registry
 from hetao.registry.models import (
     Affiliation,
+    ApprovalKind,
     EntryStatus,
     ExemptionWaiver,
     IdentityDocument,
@@ -346,6 +349,32 @@ def _declaration(
     return row[0], None if row[1] is None else bool(row[1])
 
 
+def _approval_verdict(
+    session: Session,
+    kind: ApprovalKind,
+    number: str | None,
+    line: DeclarationLine,
+    *,
+    party_id: int,
+    named: str | None,
+    day: dt.date,
+) -> str | None:
+    """The approvals register's verdict on ``number`` for the line on ``day`` (R11, R41). The
+    approval the line itself names was drawn from at clearing: it needs no quantity left."""
+    if number is None:
+        return None
+    state = registry.approval_state(
+        registry_repo.approval_by_number(session, kind=kind, number=number),
+        party_id=party_id,
+        hs_code=line.hs_code,
+        goods_kind=line.goods_kind,
+        quantity=Decimal(0) if number == named else line.quantity,
+        unit=line.unit,
+        on=day,
+    )
+    return state.value
+
+
 def consignment_facts(
     session: Session,
     consignment: ConsignmentIn,
@@ -375,6 +404,9 @@ def consignment_facts(
     lines = []
     for line in declaration.lines:
         approval = approvals.get(line.line_no)
+        # Presented at the gate, or else the one the declaration line names.
+        special = (approval and approval.special_article_approval) or line.special_article_approval
+        hgr = (approval and approval.hgr_approval) or line.hgr_approval
         lines.append(
             GoodsLine(
                 line_no=line.line_no,
@@ -386,9 +418,27 @@ def consignment_facts(
                 unit=line.unit,
                 bonded=line.bonded or line.customs_status is CustomsStatus.BONDED,
                 special_article=line.special_article,
-                special_article_approval=approval.special_article_approval if approval else None,
+                special_article_approval=special,
                 hgr=line.hgr_material,
-                hgr_approval=approval.hgr_approval if approval else None,
+                hgr_approval=hgr,
+                special_article_approval_state=_approval_verdict(
+                    session,
+                    ApprovalKind.SPECIAL_ARTICLE_QUARANTINE,
+                    special,
+                    line,
+                    named=line.special_article_approval,
+                    party_id=declaration.party_id,
+                    day=day,
+                ),
+                hgr_approval_state=_approval_verdict(
+                    session,
+                    ApprovalKind.HUMAN_GENETIC_RESOURCES,
+                    hgr,
+                    line,
+                    named=line.hgr_approval,
+                    party_id=declaration.party_id,
+                    day=day,
+                ),
                 customs_status=line.customs_status.value,
             )
         )

@@ -167,5 +167,90 @@ class DeclarationLine(Base):
     supervised_equipment: Mapped[bool] = mapped_column(default=False)
     #: R5: consumables used up in research, released without repaying tax on application.
     release_on_application: Mapped[bool] = mapped_column(default=False)
+    #: R11: the number of the special-article quarantine approval in the approvals register.
+    special_article_approval: Mapped[str | None] = mapped_column(String(80))
+    #: R41: the number of the human-genetic-resources approval in the approvals register.
+    hgr_approval: Mapped[str | None] = mapped_column(String(80))
 
     declaration: Mapped[Declaration] = relationship(back_populates="lines")
+
+
+# --- R10: centralised declaration ----------------------------------------------------------
+
+
+class CentralisedPeriodStatus(StrEnum):
+    """Workflow of a centralised declaration period (R10)."""
+
+    OPEN = "open"
+    """Goods cross against it; lines are recorded."""
+    CLOSED = "closed"
+    """Its aggregate declaration was built and cleared; nothing more is recorded."""
+
+
+class CentralisedPeriod(Base):
+    """A party's open centralised declaration for a period (R10): its goods cross against it and
+    one aggregate declaration, built from the recorded lines, is cleared when it closes."""
+
+    __tablename__ = "ledger_centralised_periods"
+    __table_args__ = (
+        CheckConstraint("ends_on >= starts_on", name="ends_after_it_starts"),
+        CheckConstraint(
+            "(status = 'closed' AND declaration_id IS NOT NULL AND closed_at IS NOT NULL)"
+            " OR (status <> 'closed' AND declaration_id IS NULL AND closed_at IS NULL)",
+            name="closed_has_its_declaration",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
+    #: The first-line goods point the goods cross at (the aggregate declaration's).
+    crossing_point: Mapped[str] = mapped_column(String(40))
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    #: The last day of the period, included.
+    ends_on: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[CentralisedPeriodStatus] = mapped_column(
+        enum_type(CentralisedPeriodStatus, name="centralised_period_status"),
+        default=CentralisedPeriodStatus.OPEN,
+    )
+    #: The aggregate declaration built at closing.
+    declaration_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_declarations.id"))
+    opened_by: Mapped[str] = mapped_column(String(120))
+    closed_by: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    lines: Mapped[list[CentralisedLine]] = relationship(
+        back_populates="period", order_by="CentralisedLine.line_no", cascade="all, delete-orphan"
+    )
+
+
+class CentralisedLine(Base):
+    """Goods that crossed under a centralised period, as recorded when they crossed."""
+
+    __tablename__ = "ledger_centralised_lines"
+    __table_args__ = (
+        UniqueConstraint("period_id", "line_no"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("customs_value >= 0", name="customs_value_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("ledger_centralised_periods.id"))
+    line_no: Mapped[int] = mapped_column(Integer)
+    crossed_on: Mapped[dt.date] = mapped_column(Date)
+    hs_code: Mapped[str] = mapped_column(String(10))
+    description: Mapped[str] = mapped_column(String(500))
+    quantity: Mapped[Decimal] = mapped_column(QUANTITY)
+    unit: Mapped[str] = mapped_column(String(16))
+    customs_value: Mapped[Decimal] = mapped_column(MONEY)
+    currency: Mapped[str] = mapped_column(String(3))
+    origin: Mapped[str] = mapped_column(String(2))
+    goods_kind: Mapped[str] = mapped_column(String(40))
+    research_own_use: Mapped[bool] = mapped_column(default=False)
+    bonded: Mapped[bool] = mapped_column(default=False)
+    hgr_material: Mapped[bool] = mapped_column(default=False)
+    supervised_equipment: Mapped[bool] = mapped_column(default=False)
+    recorded_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    period: Mapped[CentralisedPeriod] = relationship(back_populates="lines")

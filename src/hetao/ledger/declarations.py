@@ -48,7 +48,7 @@ from hetao.reference.rates import RateTable
 from hetao.reference.tariff import Tariff
 from hetao.registry import repository as registry_repo
 from hetao.registry import service as registry
-from hetao.registry.models import BENEFICIARY_KINDS, Party, PartyStatus
+from hetao.registry.models import BENEFICIARY_KINDS, Approval, ApprovalKind, Party, PartyStatus
 from hetao.registry.service import assert_exemption_claimable
 from hetao.tax import Assessment, Movement, TransferReason, assess, parse_request
 from hetao.timeutil import zone_today
@@ -84,6 +84,11 @@ TRANSITIONS: dict[str, tuple[frozenset[DeclarationStatus], DeclarationStatus]] =
     "accept": (frozenset({S.SUBMITTED}), S.ACCEPTED),
     "clear": (frozenset({S.SUBMITTED, S.ACCEPTED}), S.CLEARED),
     "refuse": (frozenset({S.SUBMITTED, S.ACCEPTED}), S.REFUSED),
+}
+#: The approval reference fields of a line, each with its kind in the approvals register.
+APPROVAL_FIELDS: dict[str, ApprovalKind] = {
+    "special_article_approval": ApprovalKind.SPECIAL_ARTICLE_QUARANTINE,
+    "hgr_approval": ApprovalKind.HUMAN_GENETIC_RESOURCES,
 }
 _R8_EXEMPT = {r.value for r in TransferExemptReason}
 #: The transferor's standing that makes a transfer one of R8's exceptions.
@@ -174,9 +179,13 @@ def _content_hash(data: DeclarationCreate) -> str:
             return [plain(v) for v in value]
         return value
 
-    canonical = json.dumps(
-        plain(data.model_dump()), sort_keys=True, separators=(",", ":"), default=str
-    )
+    dumped = data.model_dump()
+    for line in dumped["lines"]:
+        # A line naming no approval hashes as it did before lines could name one (R11, R41).
+        for field in APPROVAL_FIELDS:
+            if line[field] is None:
+                del line[field]
+    canonical = json.dumps(plain(dumped), sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -418,6 +427,16 @@ def _line(
             "R5.only_for_research_consumption",
             "belongs to consumption in research",
         )
+    for field, named, flagged in (
+        ("special_article_approval", line.special_article_approval, line.special_article),
+        ("hgr_approval", line.hgr_approval, line.hgr_material),
+    ):
+        if named is not None and not (flagged and line.quantity > 0):
+            raise ValidationFailed.single(
+                f"{at}.{field}",
+                f"{APPROVAL_FIELDS[field].rule}.approval_for_flagged_goods",
+                "names an approval only for goods flagged as needing it, in a positive quantity",
+            )
     if data.kind in ENTRY_KINDS:
         if line.lot_id is not None:
             raise ValidationFailed.single(
@@ -465,7 +484,42 @@ def _line(
         legally_inspected=line.legally_inspected,
         supervised_equipment=line.supervised_equipment,
         release_on_application=line.release_on_application,
+        special_article_approval=line.special_article_approval,
+        hgr_approval=line.hgr_approval,
     )
+
+
+def _approvals_named(
+    session: Session, party_id: int, lines: Sequence[DeclarationLine], *, on: dt.date
+) -> list[tuple[Approval, DeclarationLine, str]]:
+    """Each approval the lines name, with the line and field naming it, if the register lets
+    the lines through on ``on`` (R11, R41): lines naming one approval draw on it together."""
+    asked: dict[tuple[ApprovalKind, str], Decimal] = {}
+    named = []
+    for line in lines:
+        for field, number in (
+            ("special_article_approval", line.special_article_approval),
+            ("hgr_approval", line.hgr_approval),
+        ):
+            if number is None:
+                continue
+            kind = APPROVAL_FIELDS[field]
+            asked[kind, number] = asked.get((kind, number), Decimal(0)) + line.quantity
+            at = f"lines[{line.line_no - 1}].{field}"
+            approval = registry.assert_approval(
+                session,
+                kind,
+                number,
+                party_id=party_id,
+                hs_code=line.hs_code,
+                goods_kind=line.goods_kind,
+                quantity=asked[kind, number],
+                unit=line.unit,
+                on=on,
+                field=at,
+            )
+            named.append((approval, line, at))
+    return named
 
 
 def submit(
@@ -523,6 +577,7 @@ def submit(
         _line(session, party, i, line, data=data, on=on, profile=profile)
         for i, line in enumerate(data.lines)
     ]
+    _approvals_named(session, party.id, lines, on=on)
     declaration = Declaration(
         party_id=party.id,
         reference=data.reference,
@@ -619,6 +674,19 @@ def clear(
     for assessed in assessment.lines if assessment is not None else ():
         if assessed.exclusion is not None and assessed.status_after is not None:
             declaration.lines[assessed.index].customs_status = CustomsStatus(assessed.status_after)
+    # Each line naming an approval draws its quantity from it, checked again on the declared day.
+    for approval, line, at in _approvals_named(
+        session, party.id, declaration.lines, on=declaration.declared_on
+    ):
+        registry.draw_approval(
+            session,
+            approval,
+            line.quantity,
+            declaration_id=declaration.id,
+            line_no=line.line_no,
+            field=at,
+            actor=actor,
+        )
     _post(
         session,
         declaration,

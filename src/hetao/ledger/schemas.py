@@ -18,8 +18,13 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from hetao.inputs import Id, InputModel, decimal_within
-from hetao.ledger.declaration_models import DeclarationKind, DeclarationStatus
+from hetao.ledger.declaration_models import (
+    CentralisedPeriodStatus,
+    DeclarationKind,
+    DeclarationStatus,
+)
 from hetao.ledger.models import CustomsStatus, MovementKind
+from hetao.registry.schemas import ApprovalNumber
 from hetao.tax.schemas import CountryCode, CurrencyCode, HsCode, TransferReason, Unit
 
 _REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
@@ -125,6 +130,12 @@ class LineIn(_In):
     legally_inspected: bool = False
     supervised_equipment: bool = False
     release_on_application: bool = False
+    special_article_approval: ApprovalNumber | None = Field(
+        None, description="R11: number of a registered special-article quarantine approval"
+    )
+    hgr_approval: ApprovalNumber | None = Field(
+        None, description="R41: number of a registered human-genetic-resources approval"
+    )
 
 
 class ProductIn(_In):
@@ -185,6 +196,8 @@ class DeclarationLineOut(_Out):
     legally_inspected: bool
     supervised_equipment: bool
     release_on_application: bool
+    special_article_approval: str | None
+    hgr_approval: str | None
 
 
 class DeclarationOut(_Out):
@@ -212,6 +225,68 @@ class DeclarationOut(_Out):
     cleared_at: dt.datetime | None
     refused_at: dt.datetime | None
     lines: list[DeclarationLineOut]
+
+
+# --- R10: centralised declaration periods --------------------------------------------------
+
+
+class CentralisedPeriodCreate(_In):
+    """Open a centralised declaration period for a party (R10); it runs the profile's months."""
+
+    party_id: Id
+    crossing_point: str = Field(max_length=40, description="A first-line goods point")
+    starts_on: dt.date | None = Field(None, description="Defaults to today at the zone")
+
+
+class CentralisedLineIn(_In):
+    """Goods crossing under an open period; goods under inspection and quarantine (legally
+    inspected) and special articles are refused (R10), so their flags are read, not stored."""
+
+    crossed_on: dt.date | None = Field(None, description="Defaults to today at the zone")
+    hs_code: HsCode
+    description: Text
+    quantity: SignedQuantity = Field(description="Decimal string, more than 0")
+    unit: Unit
+    customs_value: Money
+    currency: CurrencyCode
+    origin: CountryCode
+    goods_kind: GoodsKind = Field(description="One of the profile's goods kinds")
+    research_own_use: bool = False
+    bonded: bool = False
+    special_article: bool = False
+    hgr_material: bool = False
+    legally_inspected: bool = False
+    supervised_equipment: bool = False
+
+
+class CentralisedLineOut(_Out):
+    line_no: int
+    crossed_on: dt.date
+    hs_code: str
+    description: str
+    quantity: Decimal
+    unit: str
+    customs_value: Decimal
+    currency: str
+    origin: str
+    goods_kind: str
+    research_own_use: bool
+    bonded: bool
+    hgr_material: bool
+    supervised_equipment: bool
+
+
+class CentralisedPeriodOut(_Out):
+    id: int
+    party_id: int
+    crossing_point: str
+    starts_on: dt.date
+    ends_on: dt.date
+    status: CentralisedPeriodStatus
+    declaration_id: int | None
+    created_at: dt.datetime
+    closed_at: dt.datetime | None
+    lines: list[CentralisedLineOut]
 
 
 # --- lots -------------------------------------------------------------------------------------

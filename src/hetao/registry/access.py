@@ -16,6 +16,7 @@ from hetao.auth.principal import Principal, Role
 from hetao.errors import PermissionDenied
 from hetao.registry import repository as repo
 from hetao.registry.models import (
+    Approval,
     ExemptionWaiver,
     Party,
     Person,
@@ -91,6 +92,13 @@ def check_waiver(principal: Principal, waiver: ExemptionWaiver) -> None:
     scope = party_scope(principal)
     if scope is not None and waiver.party_id != scope:
         raise _hidden("exemption waiver", waiver.id)
+
+
+def check_approval(principal: Principal, approval: Approval) -> Approval:
+    scope = party_scope(principal)
+    if scope is not None and approval.party_id != scope:
+        raise _hidden("approval", approval.id)
+    return approval
 
 
 def check_new_person(principal: Principal, data: PersonCreate) -> None:

@@ -26,6 +26,8 @@ from hetao.registry import repository as repo
 from hetao.registry.access import Applicants, Readers, Registrars, Reviewers
 from hetao.registry.models import (
     ApplicationStatus,
+    Approval,
+    ApprovalKind,
     EntryStatus,
     Party,
     PartyKind,
@@ -38,6 +40,8 @@ from hetao.registry.models import (
 from hetao.registry.schemas import (
     ApplicationCreate,
     ApplicationOut,
+    ApprovalCreate,
+    ApprovalOut,
     EntryOut,
     OptionalNote,
     PartyCreate,
@@ -157,6 +161,48 @@ def record_standing(
     party = repo.get(session, Party, party_id, for_update=True)
     standing = service.record_standing(session, party, body, profile=profile, actor=principal.actor)
     return StandingOut.model_validate(standing)
+
+
+# --- the approvals register (R11, R41) -----------------------------------------------------
+
+
+@router.get("/approvals", tags=["approvals"], summary="List approvals")
+def list_approvals(
+    session: SessionDep,
+    principal: Readers,
+    kind: Annotated[ApprovalKind | None, Query(description="Only approvals of this kind")] = None,
+    party_id: Annotated[Id | None, Query(description="Only those issued to this party")] = None,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_PAGE_SIZE,
+) -> Page[ApprovalOut]:
+    """Special-article (R11) and human-genetic-resources (R41) approvals with what is left of
+    each, in registration order (an enterprise user sees its own)."""
+    page = repo.page_approvals(
+        session,
+        kind=kind,
+        party_id=_scoped(principal, party_id),
+        cursor=cursor,
+        limit=limit,
+    )
+    return Page.of(page, ApprovalOut)
+
+
+@router.post(
+    "/approvals",
+    tags=["approvals"],
+    status_code=status.HTTP_201_CREATED,
+    summary="Record an approval (R11 special articles, R41 human genetic resources)",
+)
+def record_approval(body: ApprovalCreate, session: SessionDep, principal: Reviewers) -> ApprovalOut:
+    """A zone reviewer records an approval as issued: party, scope, quantity and validity."""
+    return ApprovalOut.model_validate(service.record_approval(session, body, actor=principal.actor))
+
+
+@router.get("/approvals/{approval_id}", tags=["approvals"], summary="Show an approval")
+def get_approval(approval_id: Id, session: SessionDep, principal: Readers) -> ApprovalOut:
+    """One approval by id, with the quantity drawn and left."""
+    approval = access.check_approval(principal, repo.get(session, Approval, approval_id))
+    return ApprovalOut.model_validate(approval)
 
 
 # --- persons and vehicles ------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """Whitelist registry tables: parties and their standings, persons, vehicles, applications,
-entries, waivers."""
+entries, waivers, and the approvals register (R11, R41)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy import (
@@ -19,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hetao.db import Base, UTCDateTime, enum_type, utcnow
+from hetao.db import Base, ScaledDecimal, UTCDateTime, enum_type, utcnow
 
 # The profile owns the vocabulary of whitelist subjects; the registry stores it.
 from hetao.profiles import SubjectKind
@@ -358,3 +359,54 @@ class PartyStanding(Base):
     document_ref: Mapped[str] = mapped_column(String(80))
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ApprovalKind(StrEnum):
+    """The approvals a declaration line may rest on, each the approval of one rule."""
+
+    SPECIAL_ARTICLE_QUARANTINE = "special_article_quarantine"
+    """Quarantine approval of special articles: microbes, human tissue, biologics, blood (R11)."""
+    HUMAN_GENETIC_RESOURCES = "human_genetic_resources"
+    """Approval of international collaboration using human genetic resources (R41)."""
+
+    @property
+    def rule(self) -> str:
+        """The rule of the regime the approval is required by."""
+        return "R11" if self is ApprovalKind.SPECIAL_ARTICLE_QUARANTINE else "R41"
+
+
+class Approval(Base):
+    """An approval as issued: to one party, for goods within its scope, up to a quantity, in a
+    window. Clearing a declaration line that names it draws the line's quantity from it."""
+
+    __tablename__ = "approvals"
+    __table_args__ = (
+        UniqueConstraint("kind", "number"),
+        CheckConstraint("valid_until >= valid_from", name="window_ordered"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("drawn >= 0 AND drawn <= quantity", name="drawn_within_quantity"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[ApprovalKind] = mapped_column(enum_type(ApprovalKind, name="approval_kind"))
+    #: The number the issuer gave it; unique within its kind.
+    number: Mapped[str] = mapped_column(String(80))
+    issuer: Mapped[str] = mapped_column(String(200))
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
+    #: HS codes or headings (a line is in scope when its code starts with one); empty: any.
+    hs_codes: Mapped[list[str]] = mapped_column(JSON)
+    #: Goods kinds of the profile the approval covers; empty: any.
+    article_kinds: Mapped[list[str]] = mapped_column(JSON)
+    quantity: Mapped[Decimal] = mapped_column(ScaledDecimal(20, 3))
+    unit: Mapped[str] = mapped_column(String(16))
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_until: Mapped[dt.date] = mapped_column(Date)
+    #: What cleared declarations have drawn so far; never above ``quantity``.
+    drawn: Mapped[Decimal] = mapped_column(ScaledDecimal(20, 3), default=Decimal(0))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def remaining(self) -> Decimal:
+        """The quantity still to be drawn."""
+        return self.quantity - self.drawn

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
+from decimal import Decimal
 from typing import TypeVar
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from hetao.db import Base
@@ -15,6 +16,8 @@ from hetao.errors import NotFound
 from hetao.pagination import PageOf, paginate
 from hetao.registry.models import (
     Affiliation,
+    Approval,
+    ApprovalKind,
     EntryStatus,
     ExemptionWaiver,
     IdentityDocument,
@@ -257,3 +260,45 @@ def summary(session: Session) -> dict[str, dict[str, int]]:
         "entries_by_status": grouped(WhitelistEntry.status),
         "entries_by_subject": grouped(WhitelistEntry.subject_kind),
     }
+
+
+# --- the approvals register (R11, R41) ---------------------------------------------------------
+
+
+def approval_by_number(session: Session, *, kind: ApprovalKind, number: str) -> Approval | None:
+    """The approval of ``kind`` the issuer numbered ``number``, if the register holds it."""
+    stmt = select(Approval).where(Approval.kind == kind, Approval.number == number)
+    return session.scalars(stmt).first()
+
+
+def page_approvals(
+    session: Session,
+    *,
+    kind: ApprovalKind | None,
+    party_id: int | None,
+    cursor: str | None,
+    limit: int,
+) -> PageOf[Approval]:
+    stmt = select(Approval)
+    if kind is not None:
+        stmt = stmt.where(Approval.kind == kind)
+    if party_id is not None:
+        stmt = stmt.where(Approval.party_id == party_id)
+    return paginate(session, stmt, id_column=Approval.id, cursor=cursor, limit=limit)
+
+
+def draw_approval(session: Session, approval: Approval, quantity: Decimal) -> bool:
+    """Add ``quantity`` to what was drawn, only if that stays within the approved quantity: one
+    conditional UPDATE, so concurrent clearings can never draw more than was approved. False
+    when too little is left; the object is refreshed from the row otherwise."""
+    row = session.execute(
+        update(Approval)
+        .where(Approval.id == approval.id, Approval.drawn + quantity <= Approval.quantity)
+        .values(drawn=Approval.drawn + quantity)
+        .returning(Approval.drawn)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if row is None:
+        return False
+    session.refresh(approval, ["drawn"])
+    return True

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -18,7 +20,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from hetao.errors import ValidationFailed
-from hetao.inputs import Id, InputModel
+from hetao.inputs import Id, InputModel, decimal_within
 from hetao.reference.countries import alpha2_of_mrz_state, check_country
 from hetao.reference.industries import check_industry
 from hetao.registry import identifiers
@@ -26,6 +28,7 @@ from hetao.registry.identifiers import DocumentKind, InvalidIdentifier
 from hetao.registry.models import (
     BENEFICIARY_KINDS,
     ApplicationStatus,
+    ApprovalKind,
     CreditLevel,
     EntryStatus,
     PartyKind,
@@ -36,6 +39,7 @@ from hetao.registry.models import (
     VehicleKind,
 )
 from hetao.registry.plates import check_plate
+from hetao.tax.schemas import HsCode, Quantity, Slug, Unit
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
@@ -509,5 +513,80 @@ class StandingOut(_Out):
     credit_level: CreditLevel
     effective_on: dt.date
     document_ref: str
+    note: str
+    created_at: dt.datetime
+
+
+ApprovalNumber = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)
+]
+"""An approval's number as its issuer wrote it (the key, with its kind, a line names)."""
+_APPROVAL_QUANTITY_BOUND = decimal_within(
+    below=Decimal("1e15"), places=3, size_rule="quantity.max", places_rule="quantity.places"
+)
+ApprovalQuantity = Annotated[Quantity, _APPROVAL_QUANTITY_BOUND]
+
+
+def _not_a_float(value: object) -> object:
+    if isinstance(value, float):
+        raise _fail("decimal_string_required", 'write a quantity as a decimal string, e.g. "2.5"')
+    return value
+
+
+DrawnQuantity = Annotated[
+    Decimal, BeforeValidator(_not_a_float), Field(ge=0), _APPROVAL_QUANTITY_BOUND
+]
+"""What was drawn from an approval: zero or more, in thousandths at most."""
+
+
+class ApprovalCreate(_In):
+    """An approval as issued (R11 quarantine of special articles, R41 human genetic resources)."""
+
+    kind: ApprovalKind
+    number: ApprovalNumber
+    issuer: Name
+    party_id: Id = Field(description="The party the approval was issued to")
+    hs_codes: list[HsCode] = Field(
+        default_factory=list,
+        max_length=100,
+        description="HS codes or headings in scope (a line's code starts with one)",
+    )
+    article_kinds: list[Slug] = Field(
+        default_factory=list, max_length=50, description="Goods kinds of the profile in scope"
+    )
+    quantity: ApprovalQuantity = Field(description="Decimal string: the quantity approved")
+    unit: Unit
+    drawn: DrawnQuantity = Field(
+        Decimal(0), description="Already drawn when recorded (an approval in use before)"
+    )
+    valid_from: dt.date
+    valid_until: dt.date
+    note: str = Field("", max_length=4000)
+
+    @model_validator(mode="after")
+    def _scope_and_window(self) -> ApprovalCreate:
+        if not self.hs_codes and not self.article_kinds:
+            raise _fail("approval.scope", "give hs_codes, article_kinds or both")
+        if self.valid_until < self.valid_from:
+            raise _fail("approval.window", "valid_until is before valid_from")
+        if self.drawn > self.quantity:
+            raise _fail("approval.drawn", "drawn is more than the quantity approved")
+        return self
+
+
+class ApprovalOut(_Out):
+    id: int
+    kind: ApprovalKind
+    number: str
+    issuer: str
+    party_id: int
+    hs_codes: list[str]
+    article_kinds: list[str]
+    quantity: Decimal
+    unit: str
+    valid_from: dt.date
+    valid_until: dt.date
+    drawn: Decimal
+    remaining: Decimal
     note: str
     created_at: dt.datetime
