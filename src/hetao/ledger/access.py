@@ -14,7 +14,7 @@ from fastapi import Depends
 from hetao.api.security import Allow
 from hetao.auth.principal import Principal, Role
 from hetao.errors import PermissionDenied
-from hetao.ledger.declaration_models import Declaration
+from hetao.ledger.declaration_models import CentralisedPeriod, Declaration
 from hetao.ledger.declarations import line_of
 from hetao.ledger.models import Lot
 from hetao.profiles import Line
@@ -42,6 +42,14 @@ TaxReaders = Annotated[
         )
     ),
 ]
+
+#: Open a centralised declaration period and record its goods (R10): the enterprise for
+#: itself, the zone, administrators.
+Centralisers = Annotated[
+    Principal, Depends(Allow(R.ENTERPRISE_USER, R.ZONE_REVIEWER, R.ADMINISTRATOR))
+]
+#: Close a period, clearing its aggregate first-line entry: first-line officers, administrators.
+PeriodClosers = Annotated[Principal, Depends(Allow(R.FIRST_LINE_OFFICER, R.ADMINISTRATOR))]
 
 _OFFICER_OF = {Line.FIRST: R.FIRST_LINE_OFFICER, Line.SECOND: R.SECOND_LINE_OFFICER}
 
@@ -100,3 +108,11 @@ def check_officer(principal: Principal, declaration: Declaration) -> Declaration
             f"a {declaration.kind} declaration is decided by: {', '.join(needed)}"
         )
     return declaration
+
+
+def check_period(principal: Principal, period: CentralisedPeriod) -> CentralisedPeriod:
+    """A centralised period is its party's: another party's answers as not found."""
+    scope = party_scope(principal)
+    if scope is not None and period.party_id != scope:
+        raise _hidden("centralised period", period.id)
+    return period

@@ -22,12 +22,23 @@ from hetao.api.openapi import answered_again
 from hetao.api.routing import UnitOfWorkRoute
 from hetao.api.schemas import Page
 from hetao.inputs import Id
-from hetao.ledger import access, declarations, reports
+from hetao.ledger import access, centralised, declarations, reports
 from hetao.ledger import repository as ledger_repo
-from hetao.ledger.access import Declarants, Officers, Readers, TaxReaders
+from hetao.ledger.access import (
+    Centralisers,
+    Declarants,
+    Officers,
+    PeriodClosers,
+    Readers,
+    TaxReaders,
+)
 from hetao.ledger.declaration_models import DeclarationKind, DeclarationStatus
 from hetao.ledger.models import CustomsStatus
 from hetao.ledger.schemas import (
+    CentralisedLineIn,
+    CentralisedLineOut,
+    CentralisedPeriodCreate,
+    CentralisedPeriodOut,
     DeclarationCreate,
     DeclarationOut,
     LotDetail,
@@ -168,6 +179,83 @@ def refuse_declaration(
     access.check_officer(principal, declaration)
     declarations.refuse(session, declaration, reason=body.reason, actor=principal.actor)
     return DeclarationOut.model_validate(declaration)
+
+
+# --- R10: centralised declaration periods ---------------------------------------------------
+
+
+@router.post(
+    "/centralised-periods",
+    tags=["declarations"],
+    status_code=status.HTTP_201_CREATED,
+    summary="Open a centralised declaration period (R10)",
+)
+def open_centralised_period(
+    body: CentralisedPeriodCreate,
+    session: SessionDep,
+    profile: ProfileDep,
+    principal: Centralisers,
+) -> CentralisedPeriodOut:
+    """201 with the period; refused unless the party's whitelist entry lists the exemption."""
+    access.check_new_declaration(principal, body.party_id)
+    party = registry_repo.get(session, Party, body.party_id)
+    period = centralised.open_period(session, party, body, profile=profile, actor=principal.actor)
+    return CentralisedPeriodOut.model_validate(period)
+
+
+@router.get(
+    "/centralised-periods/{period_id}",
+    tags=["declarations"],
+    summary="Show a centralised declaration period with its lines",
+)
+def get_centralised_period(
+    period_id: Id, session: SessionDep, principal: Readers
+) -> CentralisedPeriodOut:
+    """The period, its recorded lines and, once closed, its aggregate declaration's id."""
+    period = ledger_repo.get_centralised_period(session, period_id)
+    return CentralisedPeriodOut.model_validate(access.check_period(principal, period))
+
+
+@router.post(
+    "/centralised-periods/{period_id}/lines",
+    tags=["declarations"],
+    status_code=status.HTTP_201_CREATED,
+    summary="Record goods crossing under a centralised period (R10)",
+)
+def record_centralised_line(
+    period_id: Id,
+    body: CentralisedLineIn,
+    session: SessionDep,
+    profile: ProfileDep,
+    principal: Centralisers,
+) -> CentralisedLineOut:
+    """201 with the line; goods under inspection and quarantine and special articles refused."""
+    period = ledger_repo.get_centralised_period(session, period_id, for_update=True)
+    access.check_period(principal, period)
+    line = centralised.record_line(session, period, body, profile=profile, actor=principal.actor)
+    return CentralisedLineOut.model_validate(line)
+
+
+@router.post(
+    "/centralised-periods/{period_id}/close",
+    tags=["declarations"],
+    summary="Close a period: build and clear its aggregate declaration (R10)",
+)
+def close_centralised_period(
+    period_id: Id,
+    session: SessionDep,
+    profile: ProfileDep,
+    tariff: TariffDep,
+    rates: RatesDep,
+    principal: PeriodClosers,
+) -> CentralisedPeriodOut:
+    """open -> closed, from the period's last day; the declaration is cleared at once."""
+    period = ledger_repo.get_centralised_period(session, period_id, for_update=True)
+    access.check_period(principal, period)
+    centralised.close_period(
+        session, period, profile=profile, tariff=tariff, rates=rates, actor=principal.actor
+    )
+    return CentralisedPeriodOut.model_validate(period)
 
 
 # --- lots -----------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from hetao.errors import NotFound
+from hetao.ledger.declaration_models import CentralisedLine, CentralisedPeriod
 from hetao.ledger.models import QUANTITY, Hold, HoldStatus, Lot, LotParent, Movement
 
 ZERO = Decimal("0.000")
@@ -264,3 +265,36 @@ def balance_as_of(session: Session, lot_id: int, on: dt.date, *, timezone: str) 
 def lots_of(session: Session, party_id: int) -> Sequence[Lot]:
     """A party's lots, oldest first."""
     return session.scalars(select(Lot).where(Lot.party_id == party_id).order_by(Lot.id)).all()
+
+
+# --- R10: centralised declaration periods ------------------------------------------------------
+
+
+def get_centralised_period(
+    session: Session, period_id: int, *, for_update: bool = False
+) -> CentralisedPeriod:
+    """One centralised declaration period by id, or NotFound."""
+    found = session.get(CentralisedPeriod, period_id, with_for_update=for_update)
+    if found is None:
+        raise NotFound(f"centralised period {period_id} does not exist")
+    return found
+
+
+def overlapping_period(
+    session: Session, *, party_id: int, starts_on: dt.date, ends_on: dt.date
+) -> CentralisedPeriod | None:
+    """A period of the party sharing a day with [starts_on, ends_on], if any."""
+    stmt = select(CentralisedPeriod).where(
+        CentralisedPeriod.party_id == party_id,
+        CentralisedPeriod.starts_on <= ends_on,
+        CentralisedPeriod.ends_on >= starts_on,
+    )
+    return session.scalars(stmt.order_by(CentralisedPeriod.id)).first()
+
+
+def next_centralised_line_no(session: Session, period_id: int) -> int:
+    """The number the next line of a period takes (1-based)."""
+    last = session.scalar(
+        select(func.max(CentralisedLine.line_no)).where(CentralisedLine.period_id == period_id)
+    )
+    return (last or 0) + 1

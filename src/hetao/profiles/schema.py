@@ -473,6 +473,8 @@ class GoodsSection(_Section):
     mainland_to_zone_treated_as_export: StrictBool
     bonded_hand_carry_allowed: StrictBool
     centralised_declaration_allowed: StrictBool
+    #: R10: how long one centralised declaration period runs, in months (a month by default).
+    centralised_declaration_period_months: Positive = 1
     stocktake_discrepancy: StocktakeDiscrepancy
 
 
