@@ -21,6 +21,7 @@ from hetao.reasons import (
     registered,
     stored_reasons,
 )
+from hetao.tax import rules as tax_rules
 
 #: Each domain's own catalogue, as the domain holds it.
 DOMAINS: dict[str, Mapping[str, Template]] = {
@@ -28,6 +29,7 @@ DOMAINS: dict[str, Mapping[str, Template]] = {
     "funds": funds_rules.CATALOGUE.templates,
     "datatransfer.route": routing.CATALOGUE.templates,
     "datatransfer.batch": channel.CATALOGUE.templates,
+    "tax": tax_rules.CATALOGUE.templates,
 }
 RULE_SETS = sorted(shipped_rule_set_path().parent.glob("*.json"))
 

@@ -75,6 +75,13 @@ class TestR19:
             "R19-not-exempt-equipment",
             "R19-CAR-1",
         )
+        (reason,) = car.reasons
+        assert (reason.code, reason.rule, reason.params) == (
+            "R19.excluded_from_exemption_bonded",
+            "R19",
+            {"table": "R19-not-exempt-equipment"},
+        )
+        assert "R19-not-exempt-equipment" in reason.text["zh-Hant"]
 
     def test_R19_an_aircraft_is_not_exempt_in_hengqin(self) -> None:  # noqa: N802
         aeroplane = {**CAR, "hs_code": "8802.30", **RATES_GIVEN}

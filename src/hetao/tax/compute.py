@@ -47,6 +47,7 @@ from decimal import ROUND_DOWN, Decimal
 from hetao.errors import FieldProblem, ValidationFailed
 from hetao.profiles import Exemption, TaxKind, ZoneProfile
 from hetao.profiles.schema import ExcludedGoodsEntry
+from hetao.reasons import Reason, ReasonRecordOut
 from hetao.reference.exemption_exclusions import (
     Exclusion,
     ExemptionExclusions,
@@ -55,7 +56,7 @@ from hetao.reference.exemption_exclusions import (
 )
 from hetao.reference.rates import RateTable
 from hetao.reference.tariff import Tariff, TariffRate
-from hetao.tax.rules import CHARGING_RULES, Rule
+from hetao.tax.rules import CATALOGUE, CHARGING_RULES, TAX_NAMES, Rule
 from hetao.tax.schemas import (
     AssessedLine,
     Assessment,
@@ -169,7 +170,7 @@ def assess(
         context.prec = _PRECISION
         waived = _taxes(decisions, priced, profile)
     lines = tuple(
-        _assessed(index, line, decision, item)
+        _assessed(index, line, decision, item, _reasons(decision, item, waived, profile))
         for index, (line, decision, item) in enumerate(
             zip(request.lines, decisions, priced, strict=True)
         )
@@ -536,7 +537,52 @@ def _taxes(
     return waived
 
 
-def _assessed(index: int, line: LineInput, decision: _Decision, item: _Priced) -> AssessedLine:
+_TAX_ORDER = (TaxKind.DUTY, TaxKind.CONSUMPTION_TAX, TaxKind.IMPORT_VAT)
+
+
+def _reasons(
+    decision: _Decision, item: _Priced, waived: dict[TaxKind, Decimal], profile: ZoneProfile
+) -> tuple[Reason, ...]:
+    """Why the line is what it is: its rule, then each other rule one of its taxes fell under
+    (the charging rule beside R25, de minimis per tax), once each, in the order of the taxes."""
+    money = profile.tax.round_money
+    reasons = [_rule_reason(decision, profile)]
+    for tax in _TAX_ORDER:
+        rule = item.rules[tax]
+        if rule is Rule.E_DE_MINIMIS:
+            reasons.append(
+                CATALOGUE.reason(
+                    rule.value,
+                    tax=TAX_NAMES[tax.value],
+                    total=str(money(waived[tax])),
+                    threshold=str(money(profile.tax.de_minimis_cny)),
+                )
+            )
+        elif rule is not decision.rule and all(r.code != rule.value for r in reasons):
+            reasons.append(CATALOGUE.reason(rule.value))
+    return tuple(reasons)
+
+
+def _rule_reason(decision: _Decision, profile: ZoneProfile) -> Reason:
+    if decision.exclusion is not None:
+        return CATALOGUE.reason(decision.rule.value, table=decision.exclusion.table)
+    if decision.rule is Rule.R25_VALUE_ADDED_DUTY_FREE:
+        assert decision.value_added_ratio is not None  # noqa: S101 (R25 is decided on a ratio)
+        return CATALOGUE.reason(
+            decision.rule.value,
+            ratio=_percent(decision.value_added_ratio),
+            threshold=_percent(profile.tax.value_added_rule.threshold),
+        )
+    return CATALOGUE.reason(decision.rule.value)
+
+
+def _percent(ratio: Decimal) -> str:
+    return f"{(ratio * 100).normalize():f} %"
+
+
+def _assessed(
+    index: int, line: LineInput, decision: _Decision, item: _Priced, reasons: tuple[Reason, ...]
+) -> AssessedLine:
     row = item.tariff_row
     duty = item.amounts[TaxKind.DUTY]
     consumption = item.amounts[TaxKind.CONSUMPTION_TAX]
@@ -571,6 +617,7 @@ def _assessed(index: int, line: LineInput, decision: _Decision, item: _Priced) -
         vat=vat,
         vat_rule=item.rules[TaxKind.IMPORT_VAT],
         total=duty + consumption + vat,
+        reasons=tuple(ReasonRecordOut.of(reason) for reason in reasons),
     )
 
 

@@ -31,6 +31,7 @@ from pydantic_core import PydanticCustomError
 from hetao.errors import FieldProblem, ValidationFailed
 from hetao.inputs import InputModel, decimal_within
 from hetao.profiles import dotted_key
+from hetao.reasons import ReasonRecordOut
 from hetao.reference.countries import check_country
 from hetao.reference.currencies import check_currency
 from hetao.reference.hs import check_hs_code
@@ -389,6 +390,9 @@ class AssessedLine(_Model):
     vat: Decimal
     vat_rule: Rule
     total: Decimal
+    #: Why, in the shape every domain gives (``hetao.reasons``): the line's ``rule`` first, then
+    #: each other rule one of its taxes fell under (``*_rule``), with texts in three languages.
+    reasons: tuple[ReasonRecordOut, ...]
 
 
 class DeMinimis(_Model):

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
 from factories import bearer
 from hetao.audit.service import Actor
 from hetao.auth import service as auth
 from hetao.auth.principal import Role
+from hetao.cli import app
 from hetao.db import utcnow
+from hetao.ledger.declaration_models import Declaration
 from hetao.ledger.models import Lot
 from hetao.profiles import ZoneProfile
 from hetao.registry.models import Party
+from hetao.tax.rules import TAX_NAMES
 from hetao.timeutil import zone_today
 from ledger.declarations.support import DECLARED_ON, K, admitted, body, line
 
@@ -123,6 +129,57 @@ class TestDeclarations:
         assert again.json() == out
         shown = client.get(f"{V}/lots/{lot.id}").json()
         assert shown["lot"]["balance"] == "6.000"
+
+    def test_a_cleared_assessment_gives_the_reasons_hetao_tax_assess_gives_for_its_request(
+        self, client: TestClient, token_for: Tokens, party: Party, lot: Lot, tmp_path: Path
+    ) -> None:
+        # A small value: the duty is waived as de minimis, a reason with parameters.
+        document = body(
+            party.id,
+            K.SECOND_LINE_EXIT,
+            lines=[line(lot_id=lot.id, quantity="1", customs_value="100.00")],
+        )
+        created = lodge(client, document).json()
+        second_line = as_role(token_for, Role.SECOND_LINE_OFFICER)
+        cleared = client.post(f"{V}/declarations/{created['id']}/clear", headers=second_line)
+        assert cleared.status_code == 200, cleared.text
+        served = cleared.json()["assessment"]
+        path = tmp_path / "request.json"
+        path.write_text(json.dumps({"profile": served["profile"], **served["request"]}))
+        printed = CliRunner().invoke(app, ["tax", "assess", str(path)])
+        assert printed.exit_code == 0, printed.stderr
+        by_cli = [line["reasons"] for line in json.loads(printed.stdout)["lines"]]
+        assert by_cli == [line["reasons"] for line in served["lines"]]
+        assert [(reason["code"], reason["params"].get("tax")) for reason in by_cli[0]] == [
+            ("R7.second_line_exit_taxed", None),
+            ("E.de_minimis", TAX_NAMES["duty"]),
+            ("E.de_minimis", TAX_NAMES["import_vat"]),
+        ]
+
+    def test_an_assessment_stored_before_reasons_is_served_with_those_of_its_rule_codes(
+        self, client: TestClient, token_for: Tokens, session: Session, party: Party, lot: Lot
+    ) -> None:
+        document = body(
+            party.id,
+            K.SECOND_LINE_EXIT,
+            lines=[line(lot_id=lot.id, quantity="1", customs_value="100.00")],
+        )
+        created = lodge(client, document).json()
+        second_line = as_role(token_for, Role.SECOND_LINE_OFFICER)
+        url = f"{V}/declarations/{created['id']}"
+        served = client.post(f"{url}/clear", headers=second_line).json()["assessment"]
+        stored = session.get(Declaration, created["id"])
+        assert stored is not None
+        session.refresh(stored)
+        old = [{k: v for k, v in line.items() if k != "reasons"} for line in served["lines"]]
+        stored.assessment = {**served, "lines": old}
+        session.commit()
+        (shown,) = client.get(url, headers=second_line).json()["assessment"]["lines"]
+        rule, de_minimis = shown["reasons"]
+        assert rule == served["lines"][0]["reasons"][0]
+        # The old record kept no amounts: the code stands for its text.
+        assert (de_minimis["code"], de_minimis["params"]) == ("E.de_minimis", {})
+        assert de_minimis["text"]["zh-Hant"] == "E.de_minimis"
 
     def test_accept_then_refuse_with_a_reason_and_refusing_again_is_a_409(
         self, client: TestClient, party: Party, session: Session
