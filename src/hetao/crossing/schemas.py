@@ -8,6 +8,7 @@ their declaration. The registry and the ledger turn these into facts (``gather``
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -76,6 +77,13 @@ class LineApproval(_In):
     hgr_approval: Approval | None = None
 
 
+class LineQuantity(_In):
+    """How much of one declaration line a crossing carries."""
+
+    line_no: Annotated[int, Field(ge=1)]
+    quantity: Annotated[Decimal, Field(gt=0, max_digits=20, decimal_places=3)]
+
+
 class ConsignmentIn(_In):
     """Goods under one declaration: by its id, or by the declarant party and its reference."""
 
@@ -86,6 +94,8 @@ class ConsignmentIn(_In):
     hand_carried: bool | None = None
     carrier: PersonIn | None = None
     approvals: Annotated[list[LineApproval], Field(max_length=500)] = Field(default_factory=list)
+    #: The lines and quantities carried (a partial crossing); without it, all that is left.
+    lines: Annotated[list[LineQuantity], Field(min_length=1, max_length=500)] | None = None
 
     @model_validator(mode="after")
     def _one_way_to_name_the_declaration(self) -> ConsignmentIn:
@@ -96,6 +106,11 @@ class ConsignmentIn(_In):
             raise PydanticCustomError(
                 "crossing.declaration_named_once",
                 "give either declaration_id or both party_id and reference",
+            )
+        numbers = [line.line_no for line in self.lines or ()]
+        if len(set(numbers)) != len(numbers):
+            raise PydanticCustomError(
+                "crossing.line_carried_once", "name each declaration line at most once"
             )
         return self
 

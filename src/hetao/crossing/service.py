@@ -36,6 +36,7 @@ from hetao.audit.service import (
     record_events,
 )
 from hetao.crossing import gather as gathering
+from hetao.crossing import used_up
 from hetao.crossing.decision import Decision, decide, decision_to_json
 from hetao.crossing.facts import (
     CrossingFacts,
@@ -522,7 +523,7 @@ def write_crossings(
             session, at=prepared.occurred_at, profile=profile, actor=prepared.actor
         )
         facts = _with_current_counters(prepared.facts, counters)
-        decision = decide(facts, rules, profile, seed=prepared.seed)
+        facts, decision = _decide_counting_quantities(session, facts, rules, profile, prepared)
         period = _period_of(facts)
         if period is not None:
             count = counters[period]
@@ -570,6 +571,27 @@ def write_crossings(
         locked=head,
     )
     return [r if not isinstance(r, PreparedCrossing) else _outcome(r, new, events) for r in results]
+
+
+def _decide_counting_quantities(
+    session: Session,
+    facts: CrossingFacts,
+    rules: RuleSet,
+    profile: ZoneProfile,
+    prepared: PreparedCrossing,
+) -> tuple[CrossingFacts, Decision]:
+    """Decide on the declared lines' quantities crossed as they stand under the write, and
+    count what the goods let on carry (``hetao.crossing.used_up``). Should the conditional
+    UPDATE find a line with less left than read, decide once more on what is stored."""
+    for _ in range(2):
+        facts = used_up.current(session, facts)
+        decision = decide(facts, rules, profile, seed=prepared.seed)
+        if used_up.count(session, facts, decision.outcome):
+            return facts, decision
+    raise Conflict(
+        f"crossing {prepared.payload.event_id}: the quantities crossed of its declarations"
+        " changed while it was decided; send it again"
+    )
 
 
 def _outcome(

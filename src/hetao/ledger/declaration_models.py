@@ -146,6 +146,11 @@ class DeclarationLine(Base):
     description: Mapped[str] = mapped_column(String(500))
     #: Signed only for stocktake adjustments; positive otherwise.
     quantity: Mapped[Decimal] = mapped_column(QUANTITY)
+    #: How much of ``quantity`` has crossed the gate so far: added when a crossing is recorded
+    #: (``hetao.crossing.used_up``) by a conditional UPDATE that never passes ``quantity``.
+    quantity_crossed: Mapped[Decimal] = mapped_column(
+        QUANTITY, default=Decimal(0), server_default="0"
+    )
     unit: Mapped[str] = mapped_column(String(16))
     customs_value: Mapped[Decimal] = mapped_column(MONEY)
     currency: Mapped[str] = mapped_column(String(3))
