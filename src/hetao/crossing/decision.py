@@ -44,7 +44,7 @@ from hetao.crossing.selection import Draw, cap_reached, draw_units, threshold
 from hetao.errors import ValidationFailed
 from hetao.ledger.declarations import CROSSING
 from hetao.profiles import CrossingPoint, ZoneProfile
-from hetao.profiles.schema import SelectionLane
+from hetao.profiles.schema import ConformityTier, SelectionLane
 
 _CREDENTIAL_CODES = {
     "revoked": "credential.revoked",
@@ -103,6 +103,8 @@ class _ProfileView:
     """Lane name -> its label per language, for the "selection.random" reason."""
     people_uncontrolled: bool
     """The second line controls goods, not people (Hengqin R21)."""
+    conformity: dict[str, tuple[str, Outcome]]
+    """Lane name -> the R12 reason code of its conformity-assessment tier and its outcome."""
     lanes_by_score: dict[int, SelectionLane] = field(default_factory=dict)
     """``selection.lane_for(score)`` for the scores seen so far (a few per rule set)."""
 
@@ -142,11 +144,34 @@ def _view(profile: ZoneProfile) -> _ProfileView:
             for lane in lanes
         },
         people_uncontrolled=not profile.lines.second_line_controls_people,
+        conformity={
+            lane.name: _conformity(profile.goods.conformity_tier(lane.name)) for lane in lanes
+        },
     )
     if len(_VIEWS) > 32:
         _VIEWS.clear()
     _VIEWS[id(profile)] = view
     return view
+
+
+def _conformity(tier: ConformityTier) -> tuple[str, Outcome]:
+    """R12: a document check releases (with its reason); sampling and full inspection inspect."""
+    outcome = Outcome.RELEASE if tier is ConformityTier.DOCUMENT_CHECK else Outcome.INSPECT
+    return f"R12.{tier.value}", outcome
+
+
+def _legally_inspected(subject: ConsignmentFacts | VehicleFacts) -> list[tuple[str, str]]:
+    """(subject, line number) of every legally inspected goods line crossing (R12)."""
+    if isinstance(subject, ConsignmentFacts):
+        consignments = [("", subject)]
+    else:
+        consignments = [(f"consignment[{i}].", c) for i, c in enumerate(subject.consignments, 1)]
+    return [
+        (f"{prefix}line[{line.line_no}]", str(line.line_no))
+        for prefix, c in consignments
+        for line in c.lines
+        if line.legally_inspected
+    ]
 
 
 class _Gate:
@@ -373,6 +398,26 @@ class _Gate:
                 declaration=declaration,
                 party=str(c.party.party_id),
             )
+        self.check_used_up(c, prefix, declaration)
+
+    def check_used_up(self, c: ConsignmentFacts, prefix: str, declaration: str) -> None:
+        """A declaration is not used up twice: a line carries no more than is left of it, and
+        a crossing naming no lines carries something (all that is left). Lines gathered
+        before crossings were counted (``crossed`` None) replay unchecked."""
+        counted = [line for line in c.lines if line.crossed is not None]
+        carries_nothing = not any(line.carried > 0 for line in counted)
+        for line in counted:
+            if line.carried > line.left or (carries_nothing and line.left <= 0):
+                self.add(
+                    "declaration.used_up",
+                    Outcome.REFUSE,
+                    f"{prefix}line[{line.line_no}]",
+                    declaration=declaration,
+                    line_no=str(line.line_no),
+                    declared=f"{line.quantity} {line.unit}",
+                    crossed=f"{line.crossed} {line.unit}",
+                    presented=f"{line.carried} {line.unit}",
+                )
 
     def check_hand_carry(self, c: ConsignmentFacts, prefix: str, bonded_lines: list[str]) -> None:
         """R13: designated persons, at a point allowing it, never bonded goods."""
@@ -491,6 +536,20 @@ def decide(
             outcome, severity = row.outcome, row.severity
         score = max(score, row.score)
     lane = selection.lanes[-1] if outcome is Outcome.REFUSE else view.lane_for(score)
+    if (
+        outcome is not Outcome.REFUSE
+        and not isinstance(subject, PersonFacts)
+        and facts.line == "first"
+        and facts.direction == "inbound"
+    ):
+        # R12: legally inspected goods from Hong Kong get the tier of the crossing's risk lane.
+        code, tier_outcome = view.conformity[lane.name]
+        for where, line_no in _legally_inspected(subject):
+            reasons.append(
+                reason(code, tier_outcome, where, line_no=line_no, lane=view.lane_labels[lane.name])
+            )
+            if tier_outcome is Outcome.INSPECT:  # never a REFUSE here: REFUSE skips R12
+                outcome = Outcome.INSPECT
     the_draw: Draw | None = None
     if outcome is Outcome.RELEASE:
         the_draw = draw_units(seed, facts.event_id, *view.thresholds[lane.name])

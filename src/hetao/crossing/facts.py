@@ -77,6 +77,10 @@ class PartyFacts:
     whitelist: WhitelistStanding
     inspections_last_365d: int = 0
     discrepancies_last_365d: int = 0
+    code: str | None = None
+    """The party's unified social credit code, else its Hong Kong business registration
+    number: what a risk table keys on to give one enterprise its own policy (column
+    ``party_code``). None in decisions stored before it was gathered."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +141,25 @@ class GoodsLine:
     """The declaration line's customs status (``hetao.ledger.models.CustomsStatus`` value):
     "duty_free_research" claims the exemption. None in decisions stored before it was
     gathered, which were decided as claims."""
+    legally_inspected: bool = False
+    """R12: goods subject to statutory inspection (legally inspected industrial goods). False in
+    decisions stored before the gate read it, which were decided without R12."""
+    crossed: Decimal | None = None
+    """How much of ``quantity`` had crossed before this crossing (re-read under the
+    committer's write). None in decisions stored before the gate counted crossings: unchecked."""
+    presented: Decimal | None = None
+    """How much of the line this crossing carries as it names it (0 for a line it does not
+    name). None: the crossing names no lines and carries all that is left."""
+
+    @property
+    def left(self) -> Decimal:
+        """What of the declared quantity has not crossed yet (all of it where uncounted)."""
+        return self.quantity - (self.crossed or Decimal(0))
+
+    @property
+    def carried(self) -> Decimal:
+        """What this crossing carries of the line: as presented, or else all that is left."""
+        return max(self.left, Decimal(0)) if self.presented is None else self.presented
 
     @property
     def claims_exemption(self) -> bool:
@@ -263,6 +286,8 @@ def _party_json(p: PartyFacts | None) -> dict[str, Any] | None:
         "whitelist": _standing_json(p.whitelist),
         "inspections_last_365d": p.inspections_last_365d,
         "discrepancies_last_365d": p.discrepancies_last_365d,
+        # Only when known: decisions stored before it was gathered replay byte for byte.
+        **({} if p.code is None else {"code": p.code}),
     }
 
 
@@ -301,12 +326,18 @@ def _line_json(g: GoodsLine) -> dict[str, Any]:
     }
     if g.customs_status is not None:  # absent from decisions stored before it was gathered
         line["customs_status"] = g.customs_status
+    if g.legally_inspected:  # only when set: decisions stored before it replay byte for byte
+        line["legally_inspected"] = True
     for name, state in (
         ("special_article_approval_state", g.special_article_approval_state),
         ("hgr_approval_state", g.hgr_approval_state),
     ):
         if state is not None:  # absent from decisions stored before the register was read
             line[name] = state
+    if g.crossed is not None:  # absent from decisions stored before crossings were counted
+        line["crossed"] = str(g.crossed)
+    if g.presented is not None:
+        line["presented"] = str(g.presented)
     return line
 
 
@@ -445,6 +476,9 @@ class _Reader:
             raise ValidationFailed.single(self.key(name), "decimal_format", "must be finite")
         return value
 
+    def opt_decimal(self, name: str) -> Decimal | None:
+        return None if self.opt_string(name) is None else self.decimal(name)
+
     def opt_date(self, name: str) -> dt.date | None:
         text = self.opt_string(name)
         if text is None:
@@ -523,6 +557,7 @@ def _party(r: _Reader | None) -> PartyFacts | None:
         whitelist=_standing(r.child("whitelist", required=False)),
         inspections_last_365d=r.integer("inspections_last_365d", 0),
         discrepancies_last_365d=r.integer("discrepancies_last_365d", 0),
+        code=r.opt_string("code"),  # absent from earlier decisions
     )
 
 
@@ -564,6 +599,9 @@ def _goods_line(r: _Reader) -> GoodsLine:
         customs_status=r.opt_string("customs_status"),  # absent from earlier decisions
         special_article_approval_state=r.opt_string("special_article_approval_state"),
         hgr_approval_state=r.opt_string("hgr_approval_state"),
+        crossed=r.opt_decimal("crossed"),  # absent from decisions before crossings were counted
+        presented=r.opt_decimal("presented"),
+        legally_inspected=r.boolean("legally_inspected"),  # absent from earlier decisions
     )
 
 

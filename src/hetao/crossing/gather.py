@@ -43,7 +43,7 @@ from hetao.crossing.schemas import (
 )
 from hetao.crossing.selection import period_start
 from hetao.db import DriverQuery
-from hetao.errors import HetaoError
+from hetao.errors import HetaoError, ValidationFailed
 from hetao.ledger.declaration_models import Declaration, DeclarationLine
 from hetao.ledger.models import CustomsStatus
 from hetao.profiles import CrossingPoint, Exemption, ZoneProfile
@@ -211,6 +211,7 @@ def party_facts(session: Session, party: Party, *, at: dt.datetime, day: dt.date
         ),
         inspections_last_365d=inspections,
         discrepancies_last_365d=discrepancies,
+        code=party.uscc or party.hk_br,
     )
 
 
@@ -375,6 +376,21 @@ def _approval_verdict(
     return state.value
 
 
+def _presented(consignment: ConsignmentIn, declaration: Declaration) -> dict[int, Decimal] | None:
+    """The quantities the crossing names per line; None when it names none (all that is left)."""
+    if consignment.lines is None:
+        return None
+    declared = {line.line_no for line in declaration.lines}
+    unknown = sorted({line.line_no for line in consignment.lines} - declared)
+    if unknown:
+        raise ValidationFailed.single(
+            "lines",
+            "crossing.line_unknown",
+            f"declaration {declaration.id} has no line {', '.join(map(str, unknown))}",
+        )
+    return {line.line_no: line.quantity for line in consignment.lines}
+
+
 def consignment_facts(
     session: Session,
     consignment: ConsignmentIn,
@@ -401,6 +417,7 @@ def consignment_facts(
         )
     declaration, carrier_affiliated = found
     approvals = {a.line_no: a for a in consignment.approvals}
+    presented = _presented(consignment, declaration)
     lines = []
     for line in declaration.lines:
         approval = approvals.get(line.line_no)
@@ -440,6 +457,9 @@ def consignment_facts(
                     day=day,
                 ),
                 customs_status=line.customs_status.value,
+                crossed=line.quantity_crossed,
+                presented=None if presented is None else presented.get(line.line_no, Decimal(0)),
+                legally_inspected=line.legally_inspected,
             )
         )
     party = session.get(Party, declaration.party_id)

@@ -280,6 +280,25 @@ CATALOGUE: dict[str, Template] = {
         "第 {line_no} 項特殊物品未有檢疫審批(R11)",
         "第 {line_no} 项特殊物品未有检疫审批(R11)",
     ),
+    # R12: legally inspected goods entering through the first line, by the crossing's risk lane.
+    "R12.document_check": Template(
+        "R12",
+        "Legally inspected goods on line {line_no}: released on a document check ({lane}, R12)",
+        "第 {line_no} 項法定檢驗貨物:{lane},憑單證審核放行(R12)",
+        "第 {line_no} 项法定检验货物:{lane},凭单证审核放行(R12)",
+    ),
+    "R12.sampling": Template(
+        "R12",
+        "Legally inspected goods on line {line_no}: inspected by sampling ({lane}, R12)",
+        "第 {line_no} 項法定檢驗貨物:{lane},抽樣檢驗(R12)",
+        "第 {line_no} 项法定检验货物:{lane},抽样检验(R12)",
+    ),
+    "R12.full_inspection": Template(
+        "R12",
+        "Legally inspected goods on line {line_no}: inspected in full ({lane}, R12)",
+        "第 {line_no} 項法定檢驗貨物:{lane},全數檢驗(R12)",
+        "第 {line_no} 项法定检验货物:{lane},全数检验(R12)",
+    ),
     "R41.approval_missing": Template(
         "R41",
         "The human genetic resource material on line {line_no} has no approval (R41)",
@@ -340,6 +359,15 @@ CATALOGUE: dict[str, Template] = {
         " is not affiliated with it",
         "申報 {declaration} 由單位 {party} 提交;提交貨物的人員並非該單位所屬",
         "申报 {declaration} 由单位 {party} 提交;提交货物的人员并非该单位所属",
+    ),
+    "declaration.used_up": Template(
+        "declaration",
+        "Declaration {declaration} line {line_no}: {presented} presented, but {crossed} of the"
+        " {declared} declared have crossed already",
+        "申報 {declaration} 第 {line_no} 項:提交 {presented},"
+        "但申報的 {declared} 中已有 {crossed} 通關",
+        "申报 {declaration} 第 {line_no} 项:提交 {presented},"
+        "但申报的 {declared} 中已有 {crossed} 通关",
     ),
     # --- selection ------------------------------------------------------------------------
     "selection.random": Template(

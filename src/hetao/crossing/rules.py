@@ -39,6 +39,7 @@ from hetao.errors import FieldProblem, ValidationFailed
 from hetao.profiles import ZoneProfile, load_profile
 from hetao.reference.countries import check_country
 from hetao.reference.hs import check_hs_code, lookup
+from hetao.registry.identifiers import InvalidIdentifier, check_hk_br, check_uscc
 
 SHIPPED_RULE_SET = "hetao-2026.11.json"
 LANGUAGES = ("en", "zh-Hant", "zh-Hans")
@@ -95,6 +96,13 @@ COLUMNS: dict[str, Column] = {
         Column("goods_kind", ColumnType.TEXT, True, "goods kind (profile waiver_goods_kinds)"),
         Column("bonded", ColumnType.BOOLEAN, True, "whether the goods line is bonded"),
         Column("party_credit_level", ColumnType.TEXT, False, "customs credit level of the party"),
+        Column(
+            "party_code",
+            ColumnType.TEXT,
+            False,
+            "the party's unified social credit code or HK business registration number "
+            "(one policy per enterprise)",
+        ),
         Column(
             "party_inspections_last_365d",
             ColumnType.INTEGER,
@@ -625,6 +633,8 @@ class _RuleSetParser:
             except ValidationFailed as exc:
                 p.items.extend(exc.problems)
                 return None
+        if column == "party_code":
+            return self._party_code(at, item)
         vocabulary = self.vocabularies[column]
         if item not in vocabulary:
             rule = {
@@ -634,6 +644,20 @@ class _RuleSetParser:
             p.add(at, rule, f"{item!r} is not one of {', '.join(sorted(vocabulary))}")
             return None
         return item
+
+    def _party_code(self, at: str, item: str) -> str | None:
+        """A USCC (GB 32100-2015, 18 characters) or a HK business registration number, as
+        the registry stores it: a code that names no possible party would never match."""
+        check = check_uscc if len(item.strip()) == 18 else check_hk_br
+        try:
+            code = check(item)
+        except InvalidIdentifier as exc:
+            self.problems.add(at, exc.rule, exc.message)
+            return None
+        if code != item:
+            self.problems.add(at, "party_code_not_normalised", f"write it as {code!r}")
+            return None
+        return code
 
     def _decimal(self, at: str, item: Any) -> Decimal | None:
         # Floats are binary approximations; amounts are written as strings or whole numbers.
@@ -833,10 +857,23 @@ def rule_set_to_json(rule_set: RuleSet) -> dict[str, Any]:
 # --- evaluation -----------------------------------------------------------------------------
 
 
-def _party_values(party: PartyFacts | None) -> tuple[str | None, int | None, int | None]:
+def _party_values(party: PartyFacts | None) -> Context:
     if party is None:
-        return None, None, None
-    return party.credit_level, party.inspections_last_365d, party.discrepancies_last_365d
+        return _NO_PARTY
+    return {
+        "party_code": party.code,
+        "party_credit_level": party.credit_level,
+        "party_inspections_last_365d": party.inspections_last_365d,
+        "party_discrepancies_last_365d": party.discrepancies_last_365d,
+    }
+
+
+_NO_PARTY: Context = {
+    "party_code": None,
+    "party_credit_level": None,
+    "party_inspections_last_365d": None,
+    "party_discrepancies_last_365d": None,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -887,6 +924,7 @@ def risk_contexts(
             "line": facts.line,
             "direction": facts.direction,
             "subject_type": "person",
+            "party_code": None,
             "party_credit_level": None,
             "party_inspections_last_365d": None,
             "party_discrepancies_last_365d": None,
@@ -917,27 +955,10 @@ def risk_contexts(
         parties.append(("", None))
     crossing: list[tuple[str, Context]] = []
     for label, party in parties:
-        level, inspections, discrepancies = _party_values(party)
-        crossing.append(
-            (
-                label,
-                {
-                    **base,
-                    "party_credit_level": level,
-                    "party_inspections_last_365d": inspections,
-                    "party_discrepancies_last_365d": discrepancies,
-                },
-            )
-        )
+        crossing.append((label, {**base, **_party_values(party)}))
     goods: list[tuple[str, Context]] = []
     for prefix, c in consignments:
-        level, inspections, discrepancies = _party_values(c.party)
-        party_ctx = {
-            **base,
-            "party_credit_level": level,
-            "party_inspections_last_365d": inspections,
-            "party_discrepancies_last_365d": discrepancies,
-        }
+        party_ctx = {**base, **_party_values(c.party)}
         for line in c.lines:
             digits = line.hs_code.replace(".", "").replace(" ", "")
             # The party's values and the line's in one dict (this runs for every goods line).

@@ -24,6 +24,7 @@ from hetao.ledger.declaration_models import (
     DeclarationStatus,
 )
 from hetao.ledger.models import CustomsStatus, MovementKind
+from hetao.reasons import Reason
 from hetao.registry.schemas import ApprovalNumber
 from hetao.tax.schemas import CountryCode, CurrencyCode, HsCode, TransferReason, Unit
 
@@ -200,6 +201,22 @@ class DeclarationLineOut(_Out):
     hgr_approval: str | None
 
 
+_TAX_RULES = ("duty_rule", "consumption_tax_rule", "vat_rule")
+
+
+def _with_reasons(assessment: dict[str, Any] | None) -> dict[str, Any] | None:
+    """An assessment stored before its lines carried ``reasons`` (``hetao.tax``) is served with
+    them: the line's rule, then each other rule of its taxes, read as stored bare codes (a code
+    whose texts need values the old record did not keep reads with the code as its text)."""
+    if assessment is None or all("reasons" in line for line in assessment.get("lines", ())):
+        return assessment
+    lines = []
+    for line in assessment["lines"]:
+        codes = dict.fromkeys([line["rule"], *(line[key] for key in _TAX_RULES)])
+        lines.append({**line, "reasons": [Reason.from_stored(code).as_json() for code in codes]})
+    return {**assessment, "lines": lines}
+
+
 class DeclarationOut(_Out):
     id: int
     party_id: int
@@ -218,7 +235,7 @@ class DeclarationOut(_Out):
     consumption_tax: Decimal | None
     vat: Decimal | None
     tax_total: Decimal | None
-    assessment: dict[str, Any] | None
+    assessment: Annotated[dict[str, Any] | None, AfterValidator(_with_reasons)]
     refusal_reason: str | None
     created_at: dt.datetime
     accepted_at: dt.datetime | None

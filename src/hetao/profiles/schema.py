@@ -134,6 +134,17 @@ class ExcludedGoodsEntry(StrEnum):
     """Enter bonded; taxed when they leave through the second line (R19: other imports)."""
 
 
+class ConformityTier(StrEnum):
+    """R12: how legally inspected industrial goods entering through the first line are assessed."""
+
+    DOCUMENT_CHECK = "document_check"
+    """Released on their documents (the decision says so)."""
+    SAMPLING = "sampling"
+    """Inspected by sampling."""
+    FULL_INSPECTION = "full_inspection"
+    """Inspected in full; the tier of any risk lane the profile does not list."""
+
+
 class RoundingMode(StrEnum):
     """A rounding mode of the ``decimal`` module, by its constant's name."""
 
@@ -467,6 +478,14 @@ class StocktakeDiscrepancy(_Section):
     duty_cny: Money
 
 
+class ConformityAssessmentRow(_Section):
+    """R12: the conformity-assessment tier of goods whose crossing falls in a risk lane."""
+
+    #: A lane name of ``[selection]`` (the decision's lane, by risk score).
+    lane: Slug
+    tier: ConformityTier
+
+
 class GoodsSection(_Section):
     """Goods policy flags."""
 
@@ -476,6 +495,16 @@ class GoodsSection(_Section):
     #: R10: how long one centralised declaration period runs, in months (a month by default).
     centralised_declaration_period_months: Positive = 1
     stocktake_discrepancy: StocktakeDiscrepancy
+    #: R12: risk lane -> tier for legally inspected goods entering through the first line; a
+    #: lane not listed (or a profile without the table) means ``full_inspection``.
+    conformity_assessment: tuple[ConformityAssessmentRow, ...] = ()
+
+    def conformity_tier(self, lane: str) -> ConformityTier:
+        """The R12 tier of the risk lane ``lane``."""
+        for row in self.conformity_assessment:
+            if row.lane == lane:
+                return row.tier
+        return ConformityTier.FULL_INSPECTION
 
 
 class PeopleSection(_Section):
@@ -703,6 +732,28 @@ class ZoneProfile(_Section):
                     "exemptions",
                     index,
                 )
+        lanes = {lane.name for lane in self.selection.lanes}
+        tiered: set[str] = set()
+        for index, row in enumerate(self.goods.conformity_assessment):
+            if row.lane not in lanes:
+                raise _problem(
+                    "unknown_lane",
+                    f"{row.lane} is not a lane of [selection]: {', '.join(sorted(lanes))}",
+                    "goods",
+                    "conformity_assessment",
+                    index,
+                    "lane",
+                )
+            if row.lane in tiered:
+                raise _problem(
+                    "must_be_unique",
+                    f"lane {row.lane} has two tiers",
+                    "goods",
+                    "conformity_assessment",
+                    index,
+                    "lane",
+                )
+            tiered.add(row.lane)
         for index, key in enumerate(self.provisional):
             if resolve_key(self, key) is _MISSING:
                 raise _problem(
@@ -739,6 +790,8 @@ def resolve_key(root: BaseModel, key: str) -> object:
 
 __all__ = [
     "AuditSection",
+    "ConformityAssessmentRow",
+    "ConformityTier",
     "CrossingKind",
     "CrossingPoint",
     "DataSection",

@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from crossing.events.support import event_id, record, whitelisted_person
-from factories import make_application, make_party, make_vehicle
+from factories import hk_br, make_application, make_party, make_vehicle
 from hetao.audit.service import Actor
 from hetao.crossing import credential_service, service
 from hetao.crossing.credentials import SigningKey
-from hetao.crossing.facts import Outcome
+from hetao.crossing.facts import ConsignmentFacts, Outcome, facts_from_json
 from hetao.db import utcnow
 from hetao.profiles import ZoneProfile
 from hetao.registry import service as registry
@@ -113,6 +113,40 @@ class TestConsignments:
 
         standing = event.decision.inputs["subject"]["party"]["whitelist"]
         assert standing["locked_out_goods_kinds"] == ["reagents"]
+
+    def test_R12_a_lines_legally_inspected_flag_and_the_partys_code_are_gathered(  # noqa: N802
+        self, session: Session, actor: Actor, profile: ZoneProfile
+    ) -> None:
+        party = whitelisted_party(session, actor, profile)
+        declaration = submit(
+            session, party, profile, actor, K.FIRST_LINE_ENTRY,
+            lines=[line(legally_inspected=True), line()],
+        )  # fmt: skip
+        body = consignment_event(point="HUANGGANG", declaration_id=declaration.id)
+
+        event, _ = record(session, profile, body, device=ADMIN)
+
+        goods = event.decision.inputs["subject"]
+        assert party.uscc is not None
+        assert goods["party"]["code"] == party.uscc
+        assert [entry.get("legally_inspected") for entry in goods["lines"]] == [True, None]
+        facts = facts_from_json(event.decision.inputs)
+        assert isinstance(facts.subject, ConsignmentFacts)
+        assert [g.legally_inspected for g in facts.subject.lines] == [True, False]
+        assert facts.subject.party is not None
+        assert facts.subject.party.code == party.uscc
+
+    def test_R12_a_hong_kong_partys_code_is_its_business_registration_number(  # noqa: N802
+        self, session: Session, actor: Actor, profile: ZoneProfile
+    ) -> None:
+        party = make_party(session, actor, kind="hk_institution", uscc=None, hk_br=hk_br())
+        declaration = submit(session, party, profile, actor, K.FIRST_LINE_ENTRY)
+        body = consignment_event(point="HUANGGANG", declaration_id=declaration.id)
+
+        event, _ = record(session, profile, body, device=ADMIN)
+
+        assert party.hk_br is not None
+        assert event.decision.inputs["subject"]["party"]["code"] == party.hk_br
 
     def test_an_unknown_declaration_is_a_fact_not_an_error(
         self, session: Session, profile: ZoneProfile
