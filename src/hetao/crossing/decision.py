@@ -599,6 +599,7 @@ def reason_to_json(r: Reason) -> dict[str, Any]:
         "outcome": r.outcome.value,
         "text": dict(r.text),
         "subject": r.subject,
+        "params": r.params,
     }
 
 
@@ -654,6 +655,8 @@ def decision_from_json(data: Mapping[str, Any]) -> Decision:
                 outcome=_outcome(_get(raw, "outcome", str, at), f"{at}outcome"),
                 text={str(k): str(v) for k, v in text.items()},
                 subject=_get(raw, "subject", str, at),
+                # Reasons stored before they carried their parameters have none.
+                params=_get(raw, "params", dict, at) if "params" in raw else None,
             )
         )
     the_draw = None

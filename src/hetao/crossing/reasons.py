@@ -21,6 +21,14 @@ class TextSource(Protocol):
     def render(self, params: Mapping[str, Any], /) -> dict[str, str]: ...
 
 
+def _json_param(value: Any) -> Any:
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, Mapping):
+        return {str(language): str(text) for language, text in value.items()}
+    return str(value)
+
+
 _NOT_RENDERED: dict[str, str] = {}
 """Stands in for a deferred reason's texts until they are rendered; never handed out."""
 
@@ -32,7 +40,7 @@ class Reason:
     acted on by code and their texts read later, when stored or shown, if at all.
     """
 
-    __slots__ = ("_pending", "_text", "code", "outcome", "rule", "subject")
+    __slots__ = ("_params", "_pending", "_text", "code", "outcome", "rule", "subject")
 
     code: str
     """Stable, e.g. "whitelist.suspended", "R13.bonded_hand_carry"."""
@@ -43,7 +51,13 @@ class Reason:
     """Which part of the subject: "driver", "passenger[2]", "line[3]", ... ("" the whole)."""
 
     def __init__(
-        self, code: str, rule: str, outcome: Outcome, text: dict[str, str], subject: str = ""
+        self,
+        code: str,
+        rule: str,
+        outcome: Outcome,
+        text: dict[str, str],
+        subject: str = "",
+        params: Mapping[str, Any] | None = None,
     ) -> None:
         self.code = code
         self.rule = rule
@@ -51,6 +65,7 @@ class Reason:
         self.subject = subject
         self._text = text
         self._pending: tuple[TextSource, Mapping[str, Any]] | None = None
+        self._params: Mapping[str, Any] = params or {}
 
     @classmethod
     def deferred(
@@ -73,6 +88,9 @@ class Reason:
         self.subject = subject
         self._text = _NOT_RENDERED
         self._pending = (source, params)
+        # A risk row's context holds every column; the reason keeps those its texts name.
+        fields: tuple[str, ...] | None = getattr(source, "fields", None)
+        self._params = params if fields is None else {name: params[name] for name in fields}
         return self
 
     @property
@@ -83,6 +101,12 @@ class Reason:
             self._text = source.render(params)
             self._pending = None
         return self._text
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The values the texts were rendered with, as JSON: a text per language stays a dict,
+        a number or an amount becomes its text, an absent value null."""
+        return {name: _json_param(value) for name, value in self._params.items()}
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Reason):

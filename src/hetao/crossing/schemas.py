@@ -165,6 +165,11 @@ class ReasonOut(BaseModel):
     outcome: Outcome
     subject: str
     text: dict[str, str] = Field(description="Keys en, zh-Hant, zh-Hans")
+    params: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The values the texts were rendered with (a text per language where the "
+        "value itself is words); empty on decisions stored before reasons carried them",
+    )
 
 
 class DecisionOut(_Out):

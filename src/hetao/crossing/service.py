@@ -827,9 +827,18 @@ def replay(session: Session, decision: CrossingDecision, *, profile: ZoneProfile
     rules = rule_set_by_version(session, decision.rule_set_version, profile=profile)
     again = decision_to_json(decide(facts, rules, profile, seed=bytes.fromhex(decision.seed)))
     stored = {**decision.document, "inputs": decision.inputs}
+    if not _reasons_carry_params(stored):
+        # Stored before reasons kept their parameters: their texts already hold the values.
+        for replayed in again["reasons"]:
+            replayed.pop("params", None)
     keys = sorted(set(stored) | set(again))
     differences = tuple(k for k in keys if stored.get(k) != again.get(k))
     return Replay(stored=stored, replayed=again, differences=differences)
+
+
+def _reasons_carry_params(document: dict[str, Any]) -> bool:
+    reasons = document.get("reasons") or []
+    return not reasons or "params" in reasons[0]
 
 
 def decide_payload(
