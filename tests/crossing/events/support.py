@@ -13,6 +13,7 @@ from factories import make_application, make_party, make_person
 from hetao.audit.models import AuditEvent
 from hetao.audit.service import Actor
 from hetao.crossing import service
+from hetao.crossing.gather import zone_day
 from hetao.crossing.models import CrossingDecision, CrossingEvent
 from hetao.crossing.schemas import CrossingIn
 from hetao.db import utcnow
@@ -58,7 +59,9 @@ def whitelisted_person(
         exemptions=list(exemptions),
     )
     registry.submit(session, application, actor=actor)
-    entry = registry.approve(session, application, profile=profile, actor=actor)
+    entry = registry.approve(
+        session, application, profile=profile, actor=actor, today=entries_from(profile)
+    )
     document = person_row.documents[0]
     ref = {
         "kind": document.kind.value,
@@ -69,6 +72,13 @@ def whitelisted_person(
 
 
 UNKNOWN_DOCUMENT = {"kind": "hk_identity_card", "number": "A1234563", "issuing_country": "HK"}
+
+
+def entries_from(profile: ZoneProfile) -> dt.date:
+    """The day test entries are approved on: the zone day of ``office_hours``, so that an
+    entry is in force for a crossing at office hours even just after midnight at the zone,
+    when office hours were yesterday's."""
+    return zone_day(office_hours(), profile)
 
 
 def office_hours() -> dt.datetime:

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from crossing.events.support import event_id, record, whitelisted_person
+from crossing.events.support import entries_from, event_id, record, whitelisted_person
 from factories import hk_br, make_application, make_party, make_vehicle
 from hetao.audit.service import Actor
 from hetao.crossing import credential_service, service
@@ -45,7 +45,9 @@ def whitelisted_party(session: Session, actor: Actor, profile: ZoneProfile) -> P
         exemptions=["duty_free_research_goods", "hand_carry_channel1"],
     )
     registry.submit(session, application, actor=actor)
-    registry.approve(session, application, profile=profile, actor=actor)
+    registry.approve(
+        session, application, profile=profile, actor=actor, today=entries_from(profile)
+    )
     return party
 
 
