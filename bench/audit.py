@@ -25,7 +25,7 @@ from hetao.audit.merkle import CompactRange, leaf_hash
 from hetao.audit.models import AuditEvent, AuditHead
 from hetao.audit.service import SYSTEM, CheckpointPolicy, enable_checkpoints, record_event
 from hetao.audit.verify import verify_database
-from hetao.db import make_engine, session_factory, unit_of_work
+from hetao.storage.engine import make_engine, session_factory, unit_of_work
 
 START = dt.datetime(2026, 2, 10, tzinfo=dt.UTC)
 

@@ -44,11 +44,12 @@ from hetao import migrate
 from hetao.audit.service import Actor
 from hetao.auth import service as auth
 from hetao.auth.principal import Role
-from hetao.db import make_engine, session_factory, unit_of_work, utcnow
 from hetao.profiles import ZoneProfile, load_profile
 from hetao.registry import identifiers
 from hetao.registry import service as registry
 from hetao.registry.schemas import ApplicationCreate, PartyCreate, PersonCreate
+from hetao.storage.engine import make_engine, session_factory, unit_of_work
+from hetao.storage.types import utcnow
 
 ACTOR = Actor("bench", "decide_http")
 POSTGRES_ADMIN_URL = os.environ.get(

@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hetao import migrate
 from hetao.audit.service import Actor
-from hetao.db import make_engine, session_factory, unit_of_work
 from hetao.funds import service
 from hetao.funds.models import BudgetLine, FundTransfer, TransferStatus
 from hetao.funds.schemas import ProjectCreate, TransferCreate
@@ -34,6 +33,7 @@ from hetao.reference.rates import load_rates
 from hetao.registry import identifiers
 from hetao.registry import service as registry
 from hetao.registry.schemas import ApplicationCreate, PartyCreate
+from hetao.storage.engine import make_engine, session_factory, unit_of_work
 
 ACTOR = Actor("bench", "funds")
 DAY = dt.date(2026, 11, 23)

@@ -27,11 +27,11 @@ from sqlalchemy import Engine, insert, text, update
 
 from hetao import migrate
 from hetao.audit.service import Actor
-from hetao.db import make_engine, session_factory, unit_of_work
 from hetao.ledger import repository, service
 from hetao.ledger.models import CustomsStatus, Lot, Movement, MovementKind
 from hetao.profiles import load_profile
 from hetao.registry.models import Party, PartyKind
+from hetao.storage.engine import make_engine, session_factory, unit_of_work
 
 ACTOR = Actor("bench", "ledger")
 SMALL = 10_000

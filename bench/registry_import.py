@@ -20,9 +20,9 @@ from sqlalchemy import Engine, text
 
 from hetao import migrate
 from hetao.audit.service import Actor
-from hetao.db import make_engine, session_factory, unit_of_work
 from hetao.registry import bulk, identifiers, service
 from hetao.registry.schemas import PartyCreate
+from hetao.storage.engine import make_engine, session_factory, unit_of_work
 
 HEADER = (
     "family_name,given_name,birth_date,residency,nationality,document_kind,document_number,"

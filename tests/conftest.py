@@ -25,8 +25,8 @@ from hetao.app import create_app
 from hetao.audit.service import Actor, checkpoint_policy, enable_checkpoints
 from hetao.auth.principal import Role
 from hetao.config import Settings
-from hetao.db import make_engine
 from hetao.profiles import ZoneProfile, load_profile
+from hetao.storage.engine import make_engine
 from web.support import serve
 
 POSTGRES_ADMIN_URL = os.environ.get(

@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 from hetao.audit.service import Actor
 from hetao.auth import service as auth
 from hetao.auth.principal import Role
-from hetao.db import utcnow
 from hetao.profiles import ZoneProfile
 from hetao.registry import identifiers, service
 from hetao.registry.models import Party, Person, Vehicle, WhitelistApplication, WhitelistEntry
 from hetao.registry.schemas import ApplicationCreate, PartyCreate, PersonCreate, VehicleCreate
+from hetao.storage.types import utcnow
 
 _serial = itertools.count(1)
 

@@ -20,12 +20,6 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from crossing.inspections.support import (
-    adjustment_for,
-    decision_for,
-    inspection_for,
-    pending_override_for,
-)
 from datatransfer.support import application_payload as data_application_payload
 from datatransfer.support import batch as data_batch
 from datatransfer.support import in_state as data_application_in_state
@@ -46,18 +40,24 @@ from hetao.app import create_app
 from hetao.audit.service import Actor
 from hetao.auth import service as auth
 from hetao.auth.principal import Role
-from hetao.crossing import credential_service
+from hetao.credentials import service as credential_service
+from hetao.credentials.tokens import SigningKey
 from hetao.crossing import service as crossing_service
-from hetao.crossing.credentials import SigningKey
 from hetao.crossing.schemas import CrossingIn
-from hetao.db import utcnow
 from hetao.ledger import centralised
-from hetao.ledger.declaration_models import DeclarationKind
+from hetao.ledger.kinds import DeclarationKind
 from hetao.ledger.schemas import CentralisedLineIn, CentralisedPeriodCreate
 from hetao.profiles import ZoneProfile, load_profile
 from hetao.registry import service
 from hetao.registry.models import Party
 from hetao.registry.schemas import ApprovalCreate, WaiverCreate
+from hetao.storage.types import utcnow
+from inspections.support import (
+    adjustment_for,
+    decision_for,
+    inspection_for,
+    pending_override_for,
+)
 from ledger.declarations.support import admitted
 from ledger.declarations.support import body as declaration_body
 from ledger.declarations.support import line as declaration_line
@@ -176,7 +176,7 @@ MATRIX |= {
     ("POST", "/api/v1/overrides/{override_id}/confirm"): OFFICERS,
     ("POST", "/api/v1/overrides/{override_id}/reject"): OFFICERS,
 }
-#: Zone credentials (issue 5): see hetao.crossing.credentials_api and docs/access.md.
+#: Zone credentials (issue 5): see hetao.credentials.api and docs/access.md.
 MATRIX |= {
     ("POST", "/api/v1/credentials"): REGISTRARS,
     ("GET", "/api/v1/credentials/keys"): EVERYONE,

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from factories import party_payload, resident_id
 from hetao.cli import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_TAMPERED, app
-from hetao.db import make_engine
+from hetao.storage.engine import make_engine
 
 
 @pytest.fixture
@@ -36,9 +36,9 @@ def register_party(tmp: Path) -> str:
     """Register a party through the API's service layer via the CLI's own database."""
     from hetao.audit.service import Actor
     from hetao.config import Settings
-    from hetao.db import make_engine, session_factory, unit_of_work
     from hetao.registry import service
     from hetao.registry.schemas import PartyCreate
+    from hetao.storage.engine import make_engine, session_factory, unit_of_work
 
     engine = make_engine(Settings.from_env().database_url)
     payload = party_payload()
@@ -244,7 +244,7 @@ class TestUsersAndTokens:
         raw = out.strip().splitlines()[-1]
         from hetao.auth import service as auth
         from hetao.config import Settings
-        from hetao.db import session_factory
+        from hetao.storage.engine import session_factory
 
         engine = make_engine(Settings.from_env().database_url)
         with session_factory(engine)() as session:

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import Engine
 
 from hetao.cli import EXIT_BAD_INPUT, EXIT_TAMPERED, app
-from hetao.crossing.rules import shipped_rule_set_path
+from hetao.engine.rules import shipped_rule_set_path
 
 DRIVER = Path(__file__).with_name("cli_fresh_interpreter.py")
 #: An id no fresh database holds, for the commands that look one up.
@@ -216,7 +216,7 @@ def test_no_command_crashes_on_a_fresh_database(committing_engine: Engine, tmp_p
 TABLES_BEYOND_HETAO_MODELS = """
 import importlib, json, pkgutil, sys
 import hetao, hetao.models
-from hetao.db import Base
+from hetao.storage.types import Base
 registered = set(Base.metadata.tables)
 for module in pkgutil.walk_packages(hetao.__path__, "hetao."):
     if not module.name.startswith("hetao.migrations"):

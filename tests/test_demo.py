@@ -18,7 +18,6 @@ import hetao.models  # noqa: F401 (registers every table on Base.metadata)
 from hetao import demo
 from hetao.audit.models import AuditEvent
 from hetao.audit.service import Actor
-from hetao.db import Base, make_engine, session_factory, unit_of_work
 from hetao.profiles import CrossingKind, ZoneProfile, load_profile
 from hetao.registry.identifiers import (
     DocumentKind,
@@ -51,6 +50,8 @@ from hetao.registry.models import (
     WhitelistEntry,
 )
 from hetao.registry.plates import check_plate
+from hetao.storage.engine import make_engine, session_factory, unit_of_work
+from hetao.storage.types import Base
 
 SEED = 2026
 AS_OF = dt.date(2026, 3, 2)

@@ -25,7 +25,8 @@ from sqlalchemy import (
     update,
 )
 
-from hetao.db import DriverInsert, DriverQuery, DriverWrite, ScaledDecimal, UTCDateTime, enum_type
+from hetao.storage.driver import DriverInsert, DriverQuery, DriverWrite
+from hetao.storage.types import ScaledDecimal, UTCDateTime, enum_type
 
 
 class Colour(StrEnum):

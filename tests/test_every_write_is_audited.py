@@ -38,13 +38,8 @@ import sqlalchemy as sa
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmaker
 
-from crossing.credentials.support import whitelisted
+from credentials.support import whitelisted
 from crossing.events.audited import EVENT_OTHER_PATHS, EVENT_READS, EVENT_WRITES
-from crossing.inspections.audited import (
-    INSPECTION_OTHER_PATHS,
-    INSPECTION_READS,
-    INSPECTION_WRITES,
-)
 from datatransfer.audited import DATA_OTHER_PATHS, DATA_READS, DATA_WRITES
 from factories import make_application, make_party, party_payload, person_payload, vehicle_payload
 from funds.audited import FUNDS_OTHER_PATHS, FUNDS_WRITES
@@ -56,14 +51,14 @@ from hetao.auth import service as auth
 from hetao.auth.errors import LoginRefused
 from hetao.auth.models import ApiToken, User, WebSession
 from hetao.auth.principal import Role
+from hetao.credentials import service as credential_service
+from hetao.credentials.tokens import SigningKey
 from hetao.crossing import backtest as crossing_backtest
-from hetao.crossing import credential_service, inspections
 from hetao.crossing import service as crossing_service
-from hetao.crossing.credentials import SigningKey
 from hetao.datatransfer import channel as datatransfer_channel
 from hetao.datatransfer import service as datatransfer_service
-from hetao.db import utcnow
 from hetao.funds import service as funds_service
+from hetao.inspections import service as inspections
 from hetao.ledger import centralised, declarations
 from hetao.ledger import service as ledger
 from hetao.ledger.declaration_models import Declaration
@@ -89,6 +84,12 @@ from hetao.registry.schemas import (
     StandingCreate,
     VehicleCreate,
     WaiverCreate,
+)
+from hetao.storage.types import utcnow
+from inspections.audited import (
+    INSPECTION_OTHER_PATHS,
+    INSPECTION_READS,
+    INSPECTION_WRITES,
 )
 from ledger.centralised_audited import CENTRALISED_READS, CENTRALISED_WRITES
 from ledger.declarations.support import K, admitted, body, line

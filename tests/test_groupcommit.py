@@ -14,9 +14,9 @@ from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, func, i
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hetao.db import session_factory
 from hetao.errors import Conflict
-from hetao.groupcommit import CommitterClosed, CommitterFull, GroupCommitter
+from hetao.storage.engine import session_factory
+from hetao.storage.groupcommit import CommitterClosed, CommitterFull, GroupCommitter
 
 METADATA = MetaData()
 NOTES = Table(

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from hetao.crossing import reasons as crossing_reasons
-from hetao.crossing.rules import load_rule_set, shipped_rule_set_path
 from hetao.datatransfer import channel, routing
+from hetao.engine import reasons as crossing_reasons
+from hetao.engine.rules import load_rule_set, shipped_rule_set_path
 from hetao.funds import rules as funds_rules
 from hetao.reasons import (
     LANGUAGES,

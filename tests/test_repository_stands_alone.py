@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from hetao.crossing.reasons import CATALOGUE
+from hetao.engine.reasons import CATALOGUE
 from hetao.profiles.loader import load_profile
 from hetao.profiles.schema import _MISSING as MISSING
 from hetao.profiles.schema import ZoneProfile, resolve_key

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from hetao.audit.checkpoints import Signer
-from hetao.crossing.credentials import SigningKey
+from hetao.credentials.tokens import SigningKey
 from hetao.crossing.service import load_seed_key
 from hetao.secretfiles import read_or_create
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from hetao.db import WAL_AUTOCHECKPOINT_PAGES, make_engine
-from hetao.walcheckpoint import WalCheckpointer
+from hetao.storage.engine import WAL_AUTOCHECKPOINT_PAGES, make_engine
+from hetao.storage.walcheckpoint import WalCheckpointer
 
 
 def wal_pages(engine: Engine) -> int:

@@ -1,6 +1,7 @@
 """SQLite's writer queue: a committer waits for the lock in the kernel, other threads poll.
 
-SQLite only: the queue is a flock beside the database file (hetao.db._WriterQueueConnection).
+SQLite only: the queue is a flock beside the database file
+(hetao.storage.writer.WriterQueueConnection).
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
-from hetao import db
 from hetao.api.problems import is_database_busy
-from hetao.db import make_engine, writer_lock_waits_in_kernel
+from hetao.storage import writer
+from hetao.storage.engine import make_engine
+from hetao.storage.writer import writer_lock_waits_in_kernel
 
 
 @pytest.fixture
@@ -30,7 +32,7 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
 
 @pytest.fixture
 def sleepers(monkeypatch: pytest.MonkeyPatch) -> set[int]:
-    """The threads that slept (here: polled for the writer lock, hetao.db)."""
+    """The threads that slept (here: polled for the writer lock, hetao.storage.writer)."""
     seen: set[int] = set()
     real_sleep = time.sleep
 
@@ -93,7 +95,7 @@ def test_a_committer_waits_in_the_kernel_where_other_threads_poll(
 def test_a_committer_that_holds_the_lock_polls_for_another_and_fails_as_sqlite_would(
     engine: Engine, sleepers: set[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr(writer, "BUSY_TIMEOUT_MS", 200)
 
     def nested() -> None:
         with writer_lock_waits_in_kernel(), engine.begin() as first:

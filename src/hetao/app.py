@@ -33,18 +33,18 @@ from hetao.api.security import current_principal
 from hetao.audit.service import checkpoint_policy, enable_checkpoints
 from hetao.auth.ratelimit import RateLimiter
 from hetao.config import Settings
+from hetao.credentials.api import router as credentials_router
 from hetao.crossing.api import gate_router
 from hetao.crossing.api import router as crossing_router
-from hetao.crossing.credentials_api import router as credentials_router
-from hetao.crossing.inspections_api import router as inspections_router
 from hetao.datatransfer.api import router as datatransfer_router
-from hetao.db import make_engine, reads_are_local, session_factory, unit_of_work
 from hetao.funds.api import router as funds_router
-from hetao.groupcommit import GroupCommitter
+from hetao.inspections.api import router as inspections_router
 from hetao.ledger.api import router as ledger_router
 from hetao.profiles import ZoneProfile, load_profile
 from hetao.registry.api import router as registry_router
-from hetao.walcheckpoint import WalCheckpointer
+from hetao.storage.engine import make_engine, reads_are_local, session_factory, unit_of_work
+from hetao.storage.groupcommit import GroupCommitter
+from hetao.storage.walcheckpoint import WalCheckpointer
 from hetao.web import router as web_router
 
 # Swagger UI's assets come from an installed package, never a CDN: zones run on closed networks.

@@ -37,9 +37,9 @@ from hetao.audit.checkpoints import (
 from hetao.audit.service import Actor, checkpoint_policy, enable_checkpoints
 from hetao.auth.principal import Role
 from hetao.config import Settings
-from hetao.db import make_engine, session_factory, unit_of_work
 from hetao.errors import ConfigurationError, HetaoError
 from hetao.profiles import ZoneProfile, available_profiles, load_profile
+from hetao.storage.engine import make_engine, session_factory, unit_of_work
 
 EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
@@ -596,7 +596,7 @@ def tokens_issue(
     import datetime as dt
 
     from hetao.auth import service as auth
-    from hetao.db import utcnow
+    from hetao.storage.types import utcnow
 
     roles = role or ([Role.GATE_DEVICE] if device else [])
 
@@ -699,11 +699,11 @@ def decide_command(
     force at the event's time (the shipped one if none is stored). The draw uses --seed, else the
     seed a recording by the device "cli" would get.
     """
+    from hetao.credentials.service import verify_presented
     from hetao.crossing import service as crossing
-    from hetao.crossing.credential_service import verify_presented
-    from hetao.crossing.decision import decision_to_json
-    from hetao.crossing.facts import facts_from_json
-    from hetao.crossing.rules import load_rule_set, shipped_rule_set
+    from hetao.engine.decision import decision_to_json
+    from hetao.engine.facts import facts_from_json
+    from hetao.engine.rules import load_rule_set, shipped_rule_set
 
     document = _read_json(file)
     try:
@@ -754,7 +754,7 @@ def decide_command(
 @rules_app.command("check")
 def rules_check(file: Annotated[Path, typer.Argument(help="Rule set (JSON).")]) -> None:
     """Validate a rule set; exit 2 naming the table, row and column of each problem."""
-    from hetao.crossing.rules import load_rule_set
+    from hetao.engine.rules import load_rule_set
 
     profile = _profile(_settings())
     with _translated_errors():
@@ -805,7 +805,7 @@ def rules_backtest(
     from zoneinfo import ZoneInfo
 
     from hetao.crossing.backtest import backtest
-    from hetao.crossing.rules import load_rule_set
+    from hetao.engine.rules import load_rule_set
 
     profile = _profile(_settings())
     with _translated_errors():
@@ -827,7 +827,7 @@ app.add_typer(credentials_app, name="credentials")
 
 
 def _credential_key() -> Any:
-    from hetao.crossing.credentials import SigningKey, signing_key_path
+    from hetao.credentials.tokens import SigningKey, signing_key_path
 
     return SigningKey.load_or_create(signing_key_path(_settings().data_dir))
 
@@ -843,8 +843,8 @@ def credentials_issue(
     ] = None,
 ) -> None:
     """Issue a credential and print its token (the QR payload) once, then its record."""
-    from hetao.crossing import credential_service
-    from hetao.db import utcnow
+    from hetao.credentials import service as credential_service
+    from hetao.storage.types import utcnow
 
     key = _credential_key()
 
@@ -872,8 +872,8 @@ def credentials_revoke(
     reason: Annotated[str, typer.Option(help="Why it is revoked (kept in the audit log).")],
 ) -> None:
     """Revoke a credential: online checks refuse it at once, offline gates with the next list."""
-    from hetao.crossing import credential_service
-    from hetao.db import utcnow
+    from hetao.credentials import service as credential_service
+    from hetao.storage.types import utcnow
 
     def work(session: Session, _profile: ZoneProfile) -> None:
         credential = credential_service.get_credential(session, credential_id, for_update=True)
@@ -892,9 +892,9 @@ def credentials_public_key() -> None:
 @credentials_app.command("rotate-key")
 def credentials_rotate_key() -> None:
     """Start signing with a new key; the old one is set aside and still verifies what it signed."""
-    from hetao.crossing import credential_service
-    from hetao.crossing.credentials import rotate_signing_key, signing_key_path
-    from hetao.db import utcnow
+    from hetao.credentials import service as credential_service
+    from hetao.credentials.tokens import rotate_signing_key, signing_key_path
+    from hetao.storage.types import utcnow
 
     retired, key = rotate_signing_key(signing_key_path(_settings().data_dir))
     _run(
@@ -910,8 +910,8 @@ def credentials_revocations(
     out: Annotated[Path, typer.Option(help="File to write the signed list to (JSON).")],
 ) -> None:
     """Sign the revocation list as of now and write it for offline gates."""
-    from hetao.crossing import credential_service
-    from hetao.db import utcnow
+    from hetao.credentials import service as credential_service
+    from hetao.storage.types import utcnow
 
     key = _credential_key()
     signed = _run(
@@ -940,8 +940,8 @@ def credentials_verify(
     zone: Annotated[str | None, typer.Option(help="Refuse credentials of another zone.")] = None,
 ) -> None:
     """Verify a credential OFFLINE, as a gate does: keys and revocation list only, no database."""
-    from hetao.crossing import credentials
-    from hetao.db import utcnow
+    from hetao.credentials import tokens as credentials
+    from hetao.storage.types import utcnow
 
     try:
         ring = credentials.keyring(path.read_bytes() for path in public_key)

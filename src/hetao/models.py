@@ -10,7 +10,6 @@ import hetao.funds.models  # noqa: F401
 from hetao.api.models import IdempotencyRecord
 from hetao.audit.models import AuditCheckpoint, AuditEvent, AuditHead
 from hetao.auth.models import ApiToken, LoginAttempt, User, WebSession
-from hetao.db import Base
 from hetao.ledger.declaration_models import Declaration, DeclarationLine
 from hetao.ledger.models import Hold, Lot, LotParent, Movement
 from hetao.registry.models import (
@@ -24,6 +23,7 @@ from hetao.registry.models import (
     WhitelistApplication,
     WhitelistEntry,
 )
+from hetao.storage.types import Base
 
 metadata = Base.metadata
 

@@ -6,7 +6,7 @@ import calendar
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from hetao.db import utcnow
+from hetao.storage.types import utcnow
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

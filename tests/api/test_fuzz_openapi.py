@@ -36,9 +36,9 @@ from hetao.audit.service import Actor
 from hetao.auth.models import User
 from hetao.auth.principal import Role
 from hetao.config import Settings
-from hetao.db import make_engine, unit_of_work
 from hetao.errors import ValidationFailed
 from hetao.profiles import load_profile
+from hetao.storage.engine import make_engine, unit_of_work
 
 #: Fixed: the same cases every run, so a failure in CI reproduces on a laptop.
 SEED = 2026

@@ -21,9 +21,9 @@ from hetao.api import denials
 from hetao.app import create_app
 from hetao.audit.models import AuditEvent
 from hetao.auth.principal import Role
-from hetao.db import session_factory, unit_of_work
 from hetao.profiles import ZoneProfile
 from hetao.registry.models import Party
+from hetao.storage.engine import session_factory, unit_of_work
 from web.support import serve
 
 MIB = 1024 * 1024

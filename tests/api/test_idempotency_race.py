@@ -11,9 +11,9 @@ from sqlalchemy import Engine, func, select
 from factories import bearer, make_user_token, party_payload
 from hetao.app import create_app
 from hetao.auth.principal import Role
-from hetao.db import unit_of_work
 from hetao.profiles import ZoneProfile
 from hetao.registry.models import Party
+from hetao.storage.engine import unit_of_work
 
 RETRIES = 6
 

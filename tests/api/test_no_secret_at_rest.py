@@ -18,14 +18,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from crossing.credentials.support import whitelisted
+from credentials.support import whitelisted
 from factories import bearer
 from hetao.api import idempotency
 from hetao.api.models import IdempotencyRecord
 from hetao.audit.service import Actor
 from hetao.auth.principal import Role
-from hetao.db import Base, utcnow
 from hetao.profiles import ZoneProfile
+from hetao.storage.types import Base, utcnow
 
 V = "/api/v1"
 PASSWORD = "correct horse battery staple 42"

@@ -32,8 +32,9 @@ from hetao.audit.models import AuditEvent
 from hetao.audit.service import Actor
 from hetao.auth.principal import Role
 from hetao.auth.ratelimit import RateLimiter
-from hetao.db import make_engine, utcnow
 from hetao.profiles import ZoneProfile
+from hetao.storage.engine import make_engine
+from hetao.storage.types import utcnow
 from web.support import add_events, sign_checkpoint
 
 DOCUMENT = "/api/v1/openapi.json"

@@ -20,8 +20,9 @@ from hetao.audit.service import Actor
 from hetao.auth import service as auth
 from hetao.auth.models import ApiToken
 from hetao.auth.principal import Role
-from hetao.db import session_factory, unit_of_work, utcnow
 from hetao.profiles import load_profile
+from hetao.storage.engine import session_factory, unit_of_work
+from hetao.storage.types import utcnow
 
 
 def device_token(engine: Engine, *, used_now: bool = False) -> tuple[int, str]:

@@ -30,7 +30,7 @@ from hetao.audit.checkpoints import (
     Signer,
 )
 from hetao.cli import EXIT_TAMPERED
-from hetao.db import session_factory, unit_of_work
+from hetao.storage.engine import session_factory, unit_of_work
 from web.support import add_events, sign_checkpoint
 
 EVENTS = 8

@@ -27,7 +27,7 @@ from hetao.audit.verify import (
     prove_inclusion,
     verify_database,
 )
-from hetao.db import session_factory, unit_of_work
+from hetao.storage.engine import session_factory, unit_of_work
 
 EVERY = 5
 

@@ -20,7 +20,7 @@ from audit.test_tampering import TAMPERINGS, Tampering, run, write_events
 from auditlog import disable_guards
 from hetao.audit.models import AuditEvent
 from hetao.cli import EXIT_TAMPERED
-from hetao.db import session_factory, unit_of_work
+from hetao.storage.engine import session_factory, unit_of_work
 from web.support import add_events, sign_checkpoint
 
 TAMPERING = {tampering.name: tampering for tampering in TAMPERINGS}

@@ -22,7 +22,7 @@ from hetao.audit.models import AuditEvent
 from hetao.audit.service import SYSTEM, record_event
 from hetao.audit.verify import verify_database
 from hetao.cli import EXIT_TAMPERED, app
-from hetao.db import session_factory, unit_of_work
+from hetao.storage.engine import session_factory, unit_of_work
 
 EVENTS = 8
 TARGET = 4  # the event each named tampering alters

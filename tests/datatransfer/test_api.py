@@ -17,8 +17,8 @@ from hetao.audit.service import Actor
 from hetao.auth import service as auth
 from hetao.auth.principal import Role
 from hetao.datatransfer.models import ChannelBatch
-from hetao.db import utcnow
 from hetao.profiles import ZoneProfile
+from hetao.storage.types import utcnow
 
 V = "/api/v1/data-transfers"
 ACTOR = Actor("test", "setup")

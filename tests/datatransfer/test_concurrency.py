@@ -20,8 +20,8 @@ from hetao.datatransfer import channel
 from hetao.datatransfer import repository as repo
 from hetao.datatransfer.models import BatchStatus, ChannelBatch
 from hetao.datatransfer.schemas import BatchIn
-from hetao.db import make_engine, session_factory, unit_of_work
 from hetao.profiles import ZoneProfile
+from hetao.storage.engine import make_engine, session_factory, unit_of_work
 
 WORKERS = 32
 ACTOR = Actor("test", "concurrency")

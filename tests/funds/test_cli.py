@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 from funds.support import Consortium, transfer_in
 from hetao.audit.service import Actor
 from hetao.cli import EXIT_BAD_INPUT, app
-from hetao.db import make_engine, session_factory, unit_of_work
 from hetao.profiles import ZoneProfile
+from hetao.storage.engine import make_engine, session_factory, unit_of_work
 
 
 @pytest.fixture

@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from funds.support import Consortium
 from hetao.audit.models import AuditEvent
 from hetao.audit.service import Actor
-from hetao.db import make_engine, session_factory, unit_of_work
 from hetao.funds import rules, service
 from hetao.funds.models import BudgetLine, FundTransfer, TransferStatus
 from hetao.profiles import ZoneProfile
+from hetao.storage.engine import make_engine, session_factory, unit_of_work
 
 WORKERS = 32
 TRIALS = 20 if os.environ.get("HETAO_LONG") == "1" else 1

@@ -29,9 +29,9 @@ from hetao.ledger.declaration_models import (
     CentralisedPeriod,
     CentralisedPeriodStatus,
     Declaration,
-    DeclarationKind,
     DeclarationStatus,
 )
+from hetao.ledger.kinds import DeclarationKind
 from hetao.ledger.models import CustomsStatus, Lot
 from hetao.ledger.schemas import CentralisedLineIn, CentralisedPeriodCreate
 from hetao.profiles import ZoneProfile

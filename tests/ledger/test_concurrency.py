@@ -17,13 +17,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from factories import make_party
 from hetao.audit.service import Actor
-from hetao.db import make_engine, session_factory, unit_of_work, utcnow
 from hetao.ledger import repository as repo
 from hetao.ledger import service
 from hetao.ledger.errors import InsufficientBalance
 from hetao.ledger.models import Lot, Movement, MovementKind
 from hetao.profiles import ZoneProfile
 from hetao.registry.models import Party
+from hetao.storage.engine import make_engine, session_factory, unit_of_work
+from hetao.storage.types import utcnow
 from ledger.support import goods, product
 
 WORKERS = 32

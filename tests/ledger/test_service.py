@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from factories import hk_br, make_party
 from hetao.audit.service import Actor
-from hetao.db import utcnow
 from hetao.errors import Conflict, RuleViolation, TransitionForbidden, ValidationFailed
 from hetao.ledger import repository as repo
 from hetao.ledger import service
@@ -24,6 +23,7 @@ from hetao.profiles import SupervisionClass, TransferExemptReason, ZoneProfile
 from hetao.registry import service as registry
 from hetao.registry.models import Party
 from hetao.registry.schemas import WaiverCreate
+from hetao.storage.types import utcnow
 from ledger.support import RELEASED_ON, admit, counts, key, last_seq, product, tags_since
 
 D = Decimal

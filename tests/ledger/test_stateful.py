@@ -34,7 +34,6 @@ from sqlalchemy.orm import Session
 
 from factories import make_party
 from hetao.audit.service import Actor
-from hetao.db import session_factory, unit_of_work
 from hetao.errors import Conflict, RuleViolation, TransitionForbidden
 from hetao.ledger import repository as repo
 from hetao.ledger import service
@@ -50,6 +49,7 @@ from hetao.ledger.models import (
 )
 from hetao.profiles import ZoneProfile
 from hetao.registry.models import Party
+from hetao.storage.engine import session_factory, unit_of_work
 from ledger.support import counts, goods, product
 
 LONG = os.environ.get("HETAO_LONG") == "1"

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from hetao import migrate
 from hetao.app import create_app
 from hetao.auth.principal import Role
-from hetao.db import make_engine
 from hetao.profiles import ZoneProfile
+from hetao.storage.engine import make_engine
 from web.support import PASSWORD, LiveConsole, add_user, csrf_of, serve
 
 

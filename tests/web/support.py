@@ -20,8 +20,8 @@ from hetao.audit.service import Actor, checkpoint_now, checkpoint_policy, record
 from hetao.auth import service as auth
 from hetao.auth.principal import Role
 from hetao.config import Settings
-from hetao.db import unit_of_work
 from hetao.profiles import ZoneProfile
+from hetao.storage.engine import unit_of_work
 
 PASSWORD = "correct horse battery staple"
 SETUP = Actor("test", "setup")

@@ -21,7 +21,7 @@ from hetao.audit.proofs import check_inclusion_document, inclusion_document
 from hetao.audit.verify import prove_inclusion
 from hetao.auth.principal import Role
 from hetao.inputs import BigId
-from hetao.pagination import paginate
+from hetao.storage.pagination import paginate
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["audit"])
 #: The audit log is for auditors and administrators only.

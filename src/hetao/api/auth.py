@@ -28,8 +28,8 @@ from hetao.auth import service as auth
 from hetao.auth.errors import LoginRefused
 from hetao.auth.principal import Principal, Role
 from hetao.auth.tokens import csrf_for
-from hetao.db import utcnow
 from hetao.inputs import Id, InputModel
+from hetao.storage.types import utcnow
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["auth"])
 ADMINISTRATORS = Depends(Allow(Role.ADMINISTRATOR))

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session, sessionmaker
 
 from hetao.audit.service import Actor, record_event
-from hetao.db import unit_of_work, utcnow
+from hetao.storage.engine import unit_of_work
+from hetao.storage.types import utcnow
 
 log = logging.getLogger("hetao.api")
 

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from hetao.api.security import CurrentPrincipal
 from hetao.audit.service import Actor
-from hetao.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from hetao.profiles import ZoneProfile
+from hetao.storage.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 
 # Coroutines, though they only read: FastAPI would run plain functions in a worker thread.

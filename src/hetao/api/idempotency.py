@@ -27,9 +27,9 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from hetao.api.models import IdempotencyRecord
-from hetao.db import utcnow
 from hetao.errors import Conflict, FieldProblem, ValidationFailed
 from hetao.secretfiles import read_or_create
+from hetao.storage.types import utcnow
 
 HEADER = "Idempotency-Key"
 #: On a replay whose first answer carried a secret: the dotted names of the fields withheld.

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hetao.db import Base, UTCDateTime, utcnow
+from hetao.storage.types import Base, UTCDateTime, utcnow
 
 
 class IdempotencyRecord(Base):

@@ -27,8 +27,8 @@ from hetao.auth.errors import TooManyAttempts
 from hetao.auth.principal import Principal
 from hetao.auth.ratelimit import RateLimiter
 from hetao.auth.service import LAST_USE_RESOLUTION
-from hetao.db import unit_of_work
 from hetao.errors import HetaoError, NotAuthenticated, PermissionDenied, RateLimited
+from hetao.storage.engine import unit_of_work
 
 REQUEST_ID_HEADER = "X-Request-ID"
 P = ParamSpec("P")
@@ -131,8 +131,9 @@ class UnitOfWorkRoute(APIRoute):
 
 async def run_read(request: Request, read: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Run a call that only reads the database: in the event loop's own thread where reads are
-    local (SQLite, hetao.db.reads_are_local), in a worker thread where each query is a network
-    round trip (PostgreSQL), which would stall every other request for its duration.
+    local (SQLite, hetao.storage.engine.reads_are_local), in a worker thread where each query
+    is a network round trip (PostgreSQL), which would stall every other request for its
+    duration.
 
     A worker thread costs two GIL handovers and a wakeup, more than a local read itself; and a
     read in WAL mode never waits for the writer, so it cannot block the loop for long.

@@ -6,7 +6,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
-from hetao.pagination import PageOf
+from hetao.storage.pagination import PageOf
 
 T = TypeVar("T", bound=BaseModel)
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, CheckConstraint, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hetao.db import Base, UTCDateTime
+from hetao.storage.types import Base, UTCDateTime
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
 

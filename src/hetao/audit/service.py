@@ -26,8 +26,9 @@ from hetao.audit.chain import (
 from hetao.audit.checkpoints import CheckpointStore, SignedCheckpoint, Signer
 from hetao.audit.merkle import CompactRange
 from hetao.audit.models import AuditCheckpoint, AuditEvent, AuditHead
-from hetao.db import DriverInsert, DriverQuery, DriverWrite, utcnow
 from hetao.profiles import ZoneProfile
+from hetao.storage.driver import DriverInsert, DriverQuery, DriverWrite
+from hetao.storage.types import utcnow
 
 log = logging.getLogger("hetao.audit")
 

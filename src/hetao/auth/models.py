@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hetao.auth.principal import Role
-from hetao.db import Base, UTCDateTime, enum_type, utcnow
+from hetao.storage.types import Base, UTCDateTime, enum_type, utcnow
 
 #: Longest username; it is also an audit subject id (64 characters).
 USERNAME_MAX = 64

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from hetao.auth.models import ApiToken, LoginAttempt, TokenKind, User, WebSession
 from hetao.auth.principal import Role
-from hetao.db import DriverQuery
 from hetao.errors import NotFound
-from hetao.pagination import PageOf, paginate
+from hetao.storage.driver import DriverQuery
+from hetao.storage.pagination import PageOf, paginate
 
 # The registry sits above auth (the layers in pyproject.toml), so its Party model is not
 # imported; a bare table reference is enough to check that a party exists.

@@ -42,9 +42,9 @@ from hetao.auth.tokens import (
     parse_token,
     secrets_match,
 )
-from hetao.db import utcnow
 from hetao.errors import Conflict, FieldProblem, TransitionForbidden, ValidationFailed
 from hetao.profiles import ZoneProfile
+from hetao.storage.types import utcnow
 
 # --- constants -----------------------------------------------------------------------------
 

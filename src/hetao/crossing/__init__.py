@@ -1,1 +1,1 @@
-"""Crossings at both lines: events, zone credentials, decisions, selection and inspections."""
+"""Crossings at both lines: events, the facts gathered for them, their decisions and replays."""

@@ -26,10 +26,9 @@ from hetao.api.openapi import answered_again
 from hetao.api.routing import ReadOnlyRoute, UnitOfWorkRoute, run_read
 from hetao.api.schemas import Page
 from hetao.config import Settings
+from hetao.credentials.service import verify_presented
 from hetao.crossing import access, service
 from hetao.crossing.access import READERS, REPLAYERS, Posters, RuleAdmins
-from hetao.crossing.credential_service import verify_presented
-from hetao.crossing.facts import CredentialFacts, Outcome
 from hetao.crossing.schemas import (
     CrossingDetail,
     CrossingIn,
@@ -39,9 +38,10 @@ from hetao.crossing.schemas import (
     RuleSetIn,
     RuleSetOut,
 )
+from hetao.engine.facts import CredentialFacts, Outcome
 from hetao.errors import Overloaded
-from hetao.groupcommit import CommitterFull, GroupCommitter
 from hetao.inputs import Id
+from hetao.storage.groupcommit import CommitterFull, GroupCommitter
 
 router = APIRouter(route_class=UnitOfWorkRoute)
 EVENT_ID_IS_THE_KEY = {

@@ -20,11 +20,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hetao.crossing.decision import Decision, decide
-from hetao.crossing.facts import Outcome, facts_from_json
-from hetao.crossing.inspection_models import Inspection, InspectionResult
 from hetao.crossing.models import CrossingDecision, CrossingEvent
-from hetao.crossing.rules import RuleSet
+from hetao.engine.decision import Decision, decide
+from hetao.engine.facts import Outcome, facts_from_json
+from hetao.engine.rules import RuleSet
+from hetao.inspections.models import Inspection, InspectionResult
 from hetao.profiles import ZoneProfile
 
 BATCH = 500

@@ -1,6 +1,6 @@
 """Facts for one crossing event, read from the registry, the ledger and the credentials.
 
-Everything the decision needs is read here, once, into plain values (``hetao.crossing.facts``);
+Everything the decision needs is read here, once, into plain values (``hetao.engine.facts``);
 the decision itself reads nothing. An unknown document, plate or declaration is a fact (no
 registry match), never an exception: the gate must still get an answer. Reads take no locks:
 a crossing is decided on the registry as it stood when the event arrived.
@@ -18,7 +18,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, bindparam, exists, func, null, select
 from sqlalchemy.orm import Session
 
-from hetao.crossing.facts import (
+from hetao.crossing.models import CrossingDecision, CrossingEvent, SelectionCounter
+from hetao.crossing.schemas import (
+    ConsignmentIn,
+    CrossingIn,
+    PersonIn,
+    PersonSubject,
+    VehicleSubject,
+)
+from hetao.engine.facts import (
     NOT_WHITELISTED,
     ConsignmentFacts,
     CredentialFacts,
@@ -32,18 +40,9 @@ from hetao.crossing.facts import (
     VehicleFacts,
     WhitelistStanding,
 )
-from hetao.crossing.inspection_models import Inspection, InspectionResult
-from hetao.crossing.models import CrossingDecision, CrossingEvent, SelectionCounter
-from hetao.crossing.schemas import (
-    ConsignmentIn,
-    CrossingIn,
-    PersonIn,
-    PersonSubject,
-    VehicleSubject,
-)
-from hetao.crossing.selection import period_start
-from hetao.db import DriverQuery
+from hetao.engine.selection import period_start
 from hetao.errors import HetaoError, ValidationFailed
+from hetao.inspections.models import Inspection, InspectionResult
 from hetao.ledger.declaration_models import Declaration, DeclarationLine
 from hetao.ledger.models import CustomsStatus
 from hetao.profiles import CrossingPoint, Exemption, ZoneProfile
@@ -64,6 +63,7 @@ from hetao.registry.models import (
     VehiclePermit,
     WhitelistEntry,
 )
+from hetao.storage.driver import DriverQuery
 
 #: Verifies a presented zone credential online: (person id or None, facts).
 CredentialCheck = Callable[[Session, str, dt.datetime], tuple[int | None, CredentialFacts]]

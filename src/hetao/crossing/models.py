@@ -22,8 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hetao.crossing.facts import Outcome, SubjectType
-from hetao.db import Base, UTCDateTime, enum_type, utcnow
+from hetao.engine.facts import Outcome, SubjectType
+from hetao.storage.types import Base, UTCDateTime, enum_type, utcnow
 
 
 class CrossingEvent(Base):
@@ -126,5 +126,5 @@ class SelectionCounter(Base):
 
 # hetao.models imports the crossing package through this module: the other crossing tables
 # register on the metadata here, last, since they may refer to the classes above.
-import hetao.crossing.credential_models  # noqa: E402
-import hetao.crossing.inspection_models  # noqa: E402, F401
+import hetao.credentials.models  # noqa: E402
+import hetao.inspections.models  # noqa: E402, F401

@@ -21,7 +21,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from hetao.crossing.facts import Outcome, SubjectType
+from hetao.engine.facts import Outcome, SubjectType
 from hetao.inputs import Id, InputModel
 from hetao.profiles import Direction
 from hetao.registry.identifiers import DocumentKind
@@ -151,7 +151,7 @@ class CrossingIn(_In):
 
 
 class RuleSetIn(_In):
-    """A rule set document as ``hetao.crossing.rules.load_rule_set`` reads it."""
+    """A rule set document as ``hetao.engine.rules.load_rule_set`` reads it."""
 
     model_config = ConfigDict(extra="allow")
 

@@ -37,8 +37,12 @@ from hetao.audit.service import (
 )
 from hetao.crossing import gather as gathering
 from hetao.crossing import used_up
-from hetao.crossing.decision import Decision, decide, decision_to_json
-from hetao.crossing.facts import (
+from hetao.crossing.gather import CredentialCheck
+from hetao.crossing.models import CrossingDecision, CrossingEvent, SelectionCounter
+from hetao.crossing.models import RuleSet as StoredRuleSet
+from hetao.crossing.schemas import CrossingIn
+from hetao.engine.decision import Decision, decide, decision_to_json
+from hetao.engine.facts import (
     CrossingFacts,
     Outcome,
     PersonFacts,
@@ -46,13 +50,7 @@ from hetao.crossing.facts import (
     VehicleFacts,
     facts_from_json,
 )
-from hetao.crossing.gather import CredentialCheck
-from hetao.crossing.inspections import NewInspection, queue_new_inspections
-from hetao.crossing.models import CrossingDecision, CrossingEvent, SelectionCounter
-from hetao.crossing.models import RuleSet as StoredRuleSet
-from hetao.crossing.rules import RuleSet, load_rule_set, shipped_rule_set
-from hetao.crossing.schemas import CrossingIn
-from hetao.db import DriverInsert, DriverQuery, DriverWrite, utcnow
+from hetao.engine.rules import RuleSet, load_rule_set, shipped_rule_set
 from hetao.errors import (
     Conflict,
     FieldProblem,
@@ -60,9 +58,12 @@ from hetao.errors import (
     PermissionDenied,
     ValidationFailed,
 )
-from hetao.pagination import DEFAULT_LIMIT, PageOf, paginate
+from hetao.inspections.service import NewInspection, queue_new_inspections
 from hetao.profiles import CrossingPoint, ZoneProfile
 from hetao.secretfiles import read_or_create
+from hetao.storage.driver import DriverInsert, DriverQuery, DriverWrite
+from hetao.storage.pagination import DEFAULT_LIMIT, PageOf, paginate
+from hetao.storage.types import utcnow
 
 SEED_KEY_FILE = Path("crossing") / "selection-seed.key"
 
@@ -474,7 +475,7 @@ Written = tuple[CrossingEvent | NewCrossing, bool]
 
 _EVENTS = cast(Table, CrossingEvent.__table__)
 _DECISIONS = cast(Table, CrossingDecision.__table__)
-# A batch's rows go to the driver directly (hetao.db.DriverInsert), ids back in order.
+# A batch's rows go to the driver directly (hetao.storage.driver.DriverInsert), ids back in order.
 _INSERT_EVENTS = DriverInsert(_EVENTS)
 _INSERT_DECISIONS = DriverInsert(_DECISIONS)
 

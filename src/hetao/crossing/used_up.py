@@ -17,7 +17,7 @@ from typing import cast
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from hetao.crossing.facts import (
+from hetao.engine.facts import (
     ConsignmentFacts,
     CrossingFacts,
     GoodsLine,

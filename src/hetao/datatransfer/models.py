@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hetao.datatransfer.routing import Ground, Purpose, Route
-from hetao.db import Base, UTCDateTime, enum_type, utcnow
+from hetao.storage.types import Base, UTCDateTime, enum_type, utcnow
 
 
 class ApplicationStatus(StrEnum):

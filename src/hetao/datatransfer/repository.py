@@ -22,9 +22,9 @@ from hetao.datatransfer.models import (
 )
 from hetao.datatransfer.routing import UNCOUNTED_GROUNDS
 from hetao.errors import NotFound
-from hetao.pagination import PageOf, paginate
 from hetao.profiles import Flow, SubjectKind
 from hetao.registry.models import EntryStatus, Party, WhitelistEntry
+from hetao.storage.pagination import PageOf, paginate
 
 #: Applications whose persons count towards the exporter's year (R33 "since 1 January"): every
 #: routed one but drafts and rejected ones.

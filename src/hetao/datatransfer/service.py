@@ -18,9 +18,9 @@ from hetao.datatransfer import workingdays
 from hetao.datatransfer.models import ApplicationStatus, DataTransferApplication
 from hetao.datatransfer.routing import Route, Routing, TransferFacts, route
 from hetao.datatransfer.schemas import ApplicationCreate, ExtensionIn, RoutingOut
-from hetao.db import utcnow
 from hetao.errors import FieldProblem, RuleViolation, TransitionForbidden
 from hetao.profiles import ZoneProfile
+from hetao.storage.types import utcnow
 from hetao.timeutil import add_months, zone_today
 
 # --- the workflow table --------------------------------------------------------------------

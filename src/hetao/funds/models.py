@@ -26,8 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hetao.db import Base, ScaledDecimal, UTCDateTime, enum_type, utcnow
 from hetao.reasons import stored_reasons
+from hetao.storage.types import Base, ScaledDecimal, UTCDateTime, enum_type, utcnow
 
 #: Amounts of money: 18 digits, 2 decimals (the fen, the cent).
 MONEY = ScaledDecimal(18, 2)

@@ -30,8 +30,8 @@ from hetao.funds.models import (
     ProjectStatus,
     TransferStatus,
 )
-from hetao.pagination import PageOf, paginate
 from hetao.registry.models import SubjectKind, WhitelistEntry
+from hetao.storage.pagination import PageOf, paginate
 
 
 def _money(amount: Decimal) -> ColumnElement[Decimal]:

@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hetao.audit.service import Actor, json_stable, record_event
-from hetao.db import utcnow
 from hetao.errors import (
     Conflict,
     FieldProblem,
@@ -41,6 +40,7 @@ from hetao.reasons import Reason
 from hetao.reference.rates import RateTable
 from hetao.registry import repository as registry_repo
 from hetao.registry.models import Party, PartyKind, PartyStatus
+from hetao.storage.types import utcnow
 from hetao.timeutil import zone_today
 
 #: The profile key of the R40 threshold; the profile lists it as provisional (REGIME (d)10).

@@ -19,7 +19,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hetao.audit.service import Actor, record_event
-from hetao.db import utcnow
 from hetao.errors import FieldProblem, RuleViolation, ValidationFailed
 from hetao.ledger import declarations
 from hetao.ledger import repository as ledger_repo
@@ -27,8 +26,8 @@ from hetao.ledger.declaration_models import (
     CentralisedLine,
     CentralisedPeriod,
     CentralisedPeriodStatus,
-    DeclarationKind,
 )
+from hetao.ledger.kinds import CROSSING, DeclarationKind
 from hetao.ledger.schemas import CentralisedLineIn, CentralisedPeriodCreate, DeclarationCreate
 from hetao.profiles import Exemption, Flow, Line, ZoneProfile
 from hetao.reference.rates import RateTable
@@ -36,6 +35,7 @@ from hetao.reference.tariff import Tariff
 from hetao.registry import repository as registry_repo
 from hetao.registry.models import EntryStatus, Party
 from hetao.registry.service import BeneficiaryEntryState, beneficiary_entry_state
+from hetao.storage.types import utcnow
 from hetao.timeutil import add_months, zone_today
 
 P = CentralisedPeriodStatus
@@ -117,7 +117,7 @@ def open_period(
         point is None
         or point.line is not Line.FIRST
         or Flow.GOODS not in point.flows
-        or declarations.CROSSING[KIND][1] not in point.directions
+        or CROSSING[KIND][1] not in point.directions
     ):
         raise ValidationFailed.single(
             "crossing_point", "profile.goods_crossing_point", "must be a first-line goods point"

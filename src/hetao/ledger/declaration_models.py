@@ -24,31 +24,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hetao.db import Base, UTCDateTime, enum_type, utcnow
+from hetao.ledger.kinds import DeclarationKind
 from hetao.ledger.models import MONEY, QUANTITY, CustomsStatus
-
-
-class DeclarationKind(StrEnum):
-    """What a declaration does to the goods; decides the ledger verb and the tax movement."""
-
-    FIRST_LINE_ENTRY = "first_line_entry"
-    """Hong Kong -> zone: admits new lots."""
-    FIRST_LINE_EXIT = "first_line_exit"
-    """Zone -> Hong Kong: exports goods from lots."""
-    SECOND_LINE_EXIT = "second_line_exit"
-    """Zone -> mainland: releases goods from lots, taxed as imports (R7)."""
-    SECOND_LINE_ENTRY = "second_line_entry"
-    """Mainland -> zone: admits domestic goods."""
-    IN_ZONE_TRANSFER = "in_zone_transfer"
-    """To another party inside the zone (R8)."""
-    RESEARCH_CONSUMPTION = "research_consumption"
-    """Used up in research without forming an R&D product (R5)."""
-    TRANSFORMATION = "transformation"
-    """Inputs turned into an R&D product lot (R7)."""
-    DESTRUCTION = "destruction"
-    """Destroyed under supervision."""
-    STOCKTAKE_ADJUSTMENT = "stocktake_adjustment"
-    """A counted shortage (negative) or overage (positive) booked to a lot (R31)."""
+from hetao.storage.types import Base, UTCDateTime, enum_type, utcnow
 
 
 class DeclarationStatus(StrEnum):

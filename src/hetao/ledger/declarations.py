@@ -22,7 +22,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from hetao.audit.service import Actor, record_event
-from hetao.db import utcnow
 from hetao.errors import (
     Conflict,
     FieldProblem,
@@ -34,35 +33,25 @@ from hetao.errors import (
 )
 from hetao.ledger import repository as ledger_repo
 from hetao.ledger import service as ledger
-from hetao.ledger.declaration_models import (
-    Declaration,
-    DeclarationKind,
-    DeclarationLine,
-    DeclarationStatus,
-)
+from hetao.ledger.declaration_models import Declaration, DeclarationLine, DeclarationStatus
+from hetao.ledger.kinds import CROSSING, DeclarationKind
 from hetao.ledger.models import CustomsStatus, Lot
 from hetao.ledger.schemas import DeclarationCreate, LineIn
-from hetao.pagination import PageOf, paginate
-from hetao.profiles import Direction, Flow, Line, TransferExemptReason, ZoneProfile
+from hetao.profiles import Flow, Line, TransferExemptReason, ZoneProfile
 from hetao.reference.rates import RateTable
 from hetao.reference.tariff import Tariff
 from hetao.registry import repository as registry_repo
 from hetao.registry import service as registry
 from hetao.registry.models import BENEFICIARY_KINDS, Approval, ApprovalKind, Party, PartyStatus
 from hetao.registry.service import assert_exemption_claimable
+from hetao.storage.pagination import PageOf, paginate
+from hetao.storage.types import utcnow
 from hetao.tax import Assessment, Movement, TransferReason, assess, parse_request
 from hetao.timeutil import zone_today
 
 K = DeclarationKind
 S = DeclarationStatus
 
-#: The line and direction of each kind that crosses a line; the rest happen inside the zone.
-CROSSING: dict[DeclarationKind, tuple[Line, Direction]] = {
-    K.FIRST_LINE_ENTRY: (Line.FIRST, Direction.INBOUND),
-    K.FIRST_LINE_EXIT: (Line.FIRST, Direction.OUTBOUND),
-    K.SECOND_LINE_EXIT: (Line.SECOND, Direction.OUTBOUND),
-    K.SECOND_LINE_ENTRY: (Line.SECOND, Direction.INBOUND),
-}
 ENTRY_KINDS = frozenset({K.FIRST_LINE_ENTRY, K.SECOND_LINE_ENTRY})
 #: Kinds whose goods are described by a reason the ledger requires (R28).
 REASON_KINDS = frozenset({K.DESTRUCTION, K.STOCKTAKE_ADJUSTMENT})

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hetao.db import Base, ScaledDecimal, UTCDateTime, enum_type, utcnow
+from hetao.storage.types import Base, ScaledDecimal, UTCDateTime, enum_type, utcnow
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
 

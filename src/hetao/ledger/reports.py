@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hetao.db import utcnow
 from hetao.errors import ValidationFailed
 from hetao.ledger import repository as ledger_repo
 from hetao.ledger.declaration_models import Declaration, DeclarationStatus
@@ -27,11 +26,12 @@ from hetao.ledger.models import (
     Movement,
     MovementKind,
 )
-from hetao.pagination import PageOf, paginate
 from hetao.profiles import ZoneProfile
 from hetao.reference.rates import RateTable
 from hetao.reference.tariff import Tariff
 from hetao.registry.models import BENEFICIARY_KINDS, Party
+from hetao.storage.pagination import PageOf, paginate
+from hetao.storage.types import utcnow
 from hetao.tax import assess, parse_request
 
 ZERO = Decimal("0.000")

@@ -22,7 +22,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hetao.audit.service import Actor, json_stable, record_event
-from hetao.db import utcnow
 from hetao.errors import (
     Conflict,
     FieldProblem,
@@ -48,6 +47,7 @@ from hetao.reference.currencies import check_currency
 from hetao.reference.hs import check_hs_code
 from hetao.registry.models import BENEFICIARY_KINDS, Party
 from hetao.registry.service import assert_exemption_claimable
+from hetao.storage.types import utcnow
 from hetao.timeutil import add_months, zone_today
 
 #: Client keys: 1-128 visible ASCII characters; "#" is kept for the legs the ledger derives.

@@ -20,10 +20,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hetao.db import Base, ScaledDecimal, UTCDateTime, enum_type, utcnow
-
 # The profile owns the vocabulary of whitelist subjects; the registry stores it.
 from hetao.profiles import SubjectKind
+from hetao.storage.types import Base, ScaledDecimal, UTCDateTime, enum_type, utcnow
 
 __all__ = ["SubjectKind"]  # re-exported: callers import it with the other registry enums
 from hetao.registry.identifiers import DocumentKind

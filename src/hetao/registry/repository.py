@@ -11,9 +11,7 @@ from typing import TypeVar
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from hetao.db import Base
 from hetao.errors import NotFound
-from hetao.pagination import PageOf, paginate
 from hetao.registry.models import (
     Affiliation,
     Approval,
@@ -30,6 +28,8 @@ from hetao.registry.models import (
     WhitelistApplication,
     WhitelistEntry,
 )
+from hetao.storage.pagination import PageOf, paginate
+from hetao.storage.types import Base
 
 M = TypeVar("M", bound=Base)
 

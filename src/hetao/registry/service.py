@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hetao.audit.service import Actor, record_event
-from hetao.db import utcnow
 from hetao.errors import (
     Conflict,
     FieldProblem,
@@ -55,6 +54,7 @@ from hetao.registry.schemas import (
     VehicleCreate,
     WaiverCreate,
 )
+from hetao.storage.types import utcnow
 from hetao.timeutil import add_months, zone_today
 
 #: The exemption of Cai Guan Shui [2026] No. 1 that only beneficiaries may hold (R2, R4).

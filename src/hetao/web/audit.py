@@ -16,7 +16,7 @@ from hetao.api.security import Allow
 from hetao.audit.checkpoints import SignedCheckpoint
 from hetao.audit.models import AuditEvent
 from hetao.errors import NotFound
-from hetao.pagination import decode_cursor, encode_cursor
+from hetao.storage.pagination import decode_cursor, encode_cursor
 from hetao.web.rendering import AUDIT_ROLES, render
 from hetao.web.routing import PageRoute
 

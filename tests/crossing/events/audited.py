@@ -25,10 +25,10 @@ from crossing.events.support import (
 from crossing.events.test_service import rule_set
 from hetao.audit.service import Actor
 from hetao.crossing import backtest, service
-from hetao.crossing.rules import load_rule_set, shipped_rule_set
 from hetao.crossing.schemas import CrossingIn
-from hetao.db import utcnow
+from hetao.engine.rules import load_rule_set, shipped_rule_set
 from hetao.profiles import ZoneProfile
+from hetao.storage.types import utcnow
 
 
 class World(Protocol):

@@ -16,10 +16,10 @@ from hetao.crossing import service
 from hetao.crossing.gather import zone_day
 from hetao.crossing.models import CrossingDecision, CrossingEvent
 from hetao.crossing.schemas import CrossingIn
-from hetao.db import utcnow
 from hetao.profiles import ZoneProfile
 from hetao.registry import service as registry
 from hetao.registry.models import Person, WhitelistEntry
+from hetao.storage.types import utcnow
 
 ACTOR = Actor("device", "gate-1")
 #: A gate at Channel No. 1 (whitelist_only) and one at Huanggang (open to everyone).

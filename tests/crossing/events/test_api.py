@@ -16,8 +16,8 @@ from factories import bearer
 from hetao.audit.service import Actor
 from hetao.auth import service as auth
 from hetao.auth.principal import Role
-from hetao.db import utcnow
 from hetao.profiles import ZoneProfile
+from hetao.storage.types import utcnow
 
 V = "/api/v1"
 GateToken = Callable[..., dict[str, str]]

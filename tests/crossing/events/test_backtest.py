@@ -11,15 +11,16 @@ from sqlalchemy.orm import Session
 
 from crossing.events.support import person_event, record, whitelisted_person
 from crossing.events.test_service import rule_set
-from crossing.inspections.support import officer
 from hetao.audit.service import Actor
 from hetao.auth.principal import Role
-from hetao.crossing import inspections, service
+from hetao.crossing import service
 from hetao.crossing.backtest import backtest
-from hetao.crossing.inspection_models import Inspection, InspectionResult
-from hetao.crossing.rules import load_rule_set
-from hetao.db import utcnow
+from hetao.engine.rules import load_rule_set
+from hetao.inspections import service as inspections
+from hetao.inspections.models import Inspection, InspectionResult
 from hetao.profiles import ZoneProfile
+from hetao.storage.types import utcnow
+from inspections.support import officer
 
 ALL_POINTS = service.Device("device:7", "gate-7", frozenset({"HUANGGANG", "FUTIAN"}))
 

@@ -19,8 +19,9 @@ from hetao.config import Settings
 from hetao.crossing import service
 from hetao.crossing.models import CrossingEvent
 from hetao.crossing.schemas import CrossingIn
-from hetao.db import make_engine, session_factory, unit_of_work, utcnow
 from hetao.profiles import load_profile
+from hetao.storage.engine import make_engine, session_factory, unit_of_work
+from hetao.storage.types import utcnow
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from hetao.config import Settings
 from hetao.crossing import service
 from hetao.crossing.models import CrossingEvent
 from hetao.crossing.schemas import CrossingIn
-from hetao.db import session_factory, unit_of_work
 from hetao.profiles import load_profile
+from hetao.storage.engine import session_factory, unit_of_work
 
 
 def test_the_same_event_posted_twice_at_once_is_recorded_once(committing_engine: Engine) -> None:

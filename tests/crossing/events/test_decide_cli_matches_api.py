@@ -27,8 +27,9 @@ from hetao.config import Settings
 from hetao.crossing import service
 from hetao.crossing.gather import zone_day
 from hetao.crossing.models import CrossingEvent
-from hetao.db import session_factory, unit_of_work, utcnow
 from hetao.profiles import ZoneProfile, load_profile
+from hetao.storage.engine import session_factory, unit_of_work
+from hetao.storage.types import utcnow
 from ledger.declarations.support import K, clear, line, submit
 
 SETUP = Actor("test", "setup")

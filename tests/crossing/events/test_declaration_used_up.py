@@ -17,13 +17,13 @@ from crossing.events.support import HUANGGANG_GATE, SEED_KEY
 from crossing.events.test_declaration_at_the_gate import Zone, goods_event, post
 from hetao.audit.service import Actor
 from hetao.crossing import service
-from hetao.crossing.decision import decide, decision_to_json
-from hetao.crossing.facts import ConsignmentFacts, facts_from_json
-from hetao.crossing.rules import shipped_rule_set
 from hetao.crossing.schemas import CrossingIn
-from hetao.db import session_factory, unit_of_work
+from hetao.engine.decision import decide, decision_to_json
+from hetao.engine.facts import ConsignmentFacts, facts_from_json
+from hetao.engine.rules import shipped_rule_set
 from hetao.ledger.declaration_models import DeclarationLine
 from hetao.profiles import ZoneProfile
+from hetao.storage.engine import session_factory, unit_of_work
 from ledger.declarations.support import K, line
 
 V = "/api/v1"

@@ -10,14 +10,15 @@ from sqlalchemy.orm import Session
 from crossing.events.support import entries_from, event_id, record, whitelisted_person
 from factories import hk_br, make_application, make_party, make_vehicle
 from hetao.audit.service import Actor
-from hetao.crossing import credential_service, service
-from hetao.crossing.credentials import SigningKey
-from hetao.crossing.facts import ConsignmentFacts, Outcome, facts_from_json
-from hetao.db import utcnow
+from hetao.credentials import service as credential_service
+from hetao.credentials.tokens import SigningKey
+from hetao.crossing import service
+from hetao.engine.facts import ConsignmentFacts, Outcome, facts_from_json
 from hetao.profiles import ZoneProfile
 from hetao.registry import service as registry
 from hetao.registry.models import Party
 from hetao.registry.schemas import WaiverCreate
+from hetao.storage.types import utcnow
 from ledger.declarations.support import K, line, submit
 
 ADMIN = service.Device("user:1", "admin")

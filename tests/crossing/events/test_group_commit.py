@@ -26,9 +26,10 @@ from hetao.audit.verify import verify_database
 from hetao.auth import service as auth
 from hetao.auth.principal import Role
 from hetao.crossing.models import CrossingDecision, CrossingEvent, SelectionCounter
-from hetao.db import session_factory, unit_of_work, utcnow
-from hetao.groupcommit import GroupCommitter
 from hetao.profiles import load_profile
+from hetao.storage.engine import session_factory, unit_of_work
+from hetao.storage.groupcommit import GroupCommitter
+from hetao.storage.types import utcnow
 
 POINTS = ["FBZ_CHANNEL_1", "HUANGGANG", "FUTIAN"]
 

@@ -14,10 +14,10 @@ from crossing.events.test_gather import ADMIN, consignment_event, whitelisted_pa
 from factories import make_party, vehicle_payload
 from hetao.audit.service import Actor
 from hetao.crossing.gather import zone_day
-from hetao.db import utcnow
 from hetao.profiles import Flow, Line, ZoneProfile, load_profile
 from hetao.registry import service as registry
 from hetao.registry.schemas import VehicleCreate, WaiverCreate
+from hetao.storage.types import utcnow
 from ledger.declarations.support import K, line, submit
 
 V = "/api/v1"

@@ -26,15 +26,15 @@ from factories import make_party, make_person
 from hetao.audit.models import AuditEvent
 from hetao.audit.service import Actor
 from hetao.crossing import service
-from hetao.crossing.facts import Outcome
-from hetao.crossing.inspection_models import Inspection
 from hetao.crossing.models import CrossingDecision, SelectionCounter
 from hetao.crossing.models import RuleSet as StoredRuleSet
-from hetao.crossing.rules import load_rule_set
 from hetao.crossing.schemas import CrossingIn
-from hetao.db import utcnow
+from hetao.engine.facts import Outcome
+from hetao.engine.rules import load_rule_set
 from hetao.errors import Conflict, PermissionDenied, ValidationFailed
+from hetao.inspections.models import Inspection
 from hetao.profiles import ZoneProfile
+from hetao.storage.types import utcnow
 
 
 def rule_set(

@@ -18,13 +18,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from crossing.engine.support import codes, consignment, crossing, decided, goods, reason_for
+from engine.support import codes, consignment, crossing, decided, goods, reason_for
 from factories import bearer
 from hetao.audit.service import Actor
 from hetao.auth.principal import Role
-from hetao.crossing.facts import Outcome, facts_from_json, facts_to_json
 from hetao.crossing.gather import consignment_facts
 from hetao.crossing.schemas import ConsignmentIn
+from hetao.engine.facts import Outcome, facts_from_json, facts_to_json
 from hetao.errors import RuleViolation, ValidationFailed
 from hetao.ledger.declaration_models import Declaration, DeclarationStatus
 from hetao.ledger.declarations import _content_hash as content_hash

@@ -9,7 +9,6 @@ from sqlalchemy import text, update
 from sqlalchemy.orm import Session
 
 from hetao.audit.service import Actor
-from hetao.db import utcnow
 from hetao.errors import ValidationFailed
 from hetao.ledger import reports
 from hetao.ledger import service as ledger
@@ -18,6 +17,7 @@ from hetao.profiles import ZoneProfile
 from hetao.reference.rates import load_rates
 from hetao.reference.tariff import load_tariff
 from hetao.registry.models import Party
+from hetao.storage.types import utcnow
 from hetao.timeutil import zone_today
 from ledger.declarations.support import DECLARED_ON, D, K, admitted, clear, line, submit
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import hetao.db
+import hetao.storage.types
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -33,7 +33,7 @@ def upgrade() -> None:
         sa.Column("subject_id", sa.String(length=64), nullable=False),
         sa.Column("actor", sa.String(length=120), nullable=False),
         sa.Column("request_id", sa.String(length=64), nullable=True),
-        sa.Column("occurred_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("occurred_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("data", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_events")),
     )
@@ -52,7 +52,7 @@ def upgrade() -> None:
         sa.Column("status_code", sa.Integer(), nullable=False),
         sa.Column("media_type", sa.String(length=100), nullable=False),
         sa.Column("body", sa.LargeBinary(), nullable=False),
-        sa.Column("created_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_idempotency_records")),
         sa.UniqueConstraint("principal", "key", name=op.f("uq_idempotency_records_principal_key")),
     )
@@ -108,7 +108,7 @@ def upgrade() -> None:
             ),
             nullable=False,
         ),
-        sa.Column("created_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "uscc IS NOT NULL OR hk_br IS NOT NULL", name=op.f("ck_parties_has_registration_number")
         ),
@@ -138,7 +138,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("nationality", sa.String(length=2), nullable=False),
-        sa.Column("created_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_persons")),
     )
     op.create_table(
@@ -171,7 +171,7 @@ def upgrade() -> None:
         sa.Column("waived_on", sa.Date(), nullable=False),
         sa.Column("lockout_until", sa.Date(), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
-        sa.Column("created_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "lockout_until > waived_on", name=op.f("ck_exemption_waivers_lockout_after_waiver")
         ),
@@ -253,7 +253,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("owner_party_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["owner_party_id"], ["parties.id"], name=op.f("fk_vehicles_owner_party_id_parties")
         ),
@@ -309,10 +309,10 @@ def upgrade() -> None:
         sa.Column("valid_until", sa.Date(), nullable=True),
         sa.Column("justification", sa.Text(), nullable=False),
         sa.Column("reviewer_note", sa.Text(), nullable=True),
-        sa.Column("submitted_at", hetao.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("decided_at", hetao.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("submitted_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("decided_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column(
             "subject_kind",
             sa.Enum(
@@ -380,8 +380,8 @@ def upgrade() -> None:
         sa.Column("valid_from", sa.Date(), nullable=False),
         sa.Column("valid_until", sa.Date(), nullable=False),
         sa.Column("status_reason", sa.Text(), nullable=True),
-        sa.Column("created_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column(
             "subject_kind",
             sa.Enum(

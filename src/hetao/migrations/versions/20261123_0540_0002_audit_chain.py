@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import hetao.db
+import hetao.storage.types
 from hetao.audit.chain import GENESIS, EventFacts, chain_link, event_leaf
 from hetao.audit.merkle import CompactRange
 
@@ -90,7 +90,9 @@ def upgrade() -> None:
         sa.Column("chain_hash", sa.LargeBinary(length=32), nullable=False),
         sa.Column("peaks", sa.JSON(), nullable=False),
         sa.Column("last_checkpoint_size", BigId, nullable=False),
-        sa.Column("last_checkpoint_at", hetao.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "last_checkpoint_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.CheckConstraint("id = 1", name=op.f("ck_audit_head_single_row")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_head")),
     )
@@ -113,7 +115,7 @@ def upgrade() -> None:
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("signature", sa.String(length=120), nullable=False),
         sa.Column("key_id", sa.String(length=16), nullable=False),
-        sa.Column("issued_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("issued_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("tree_size", name=op.f("pk_audit_checkpoints")),
     )
     _guard_append_only()

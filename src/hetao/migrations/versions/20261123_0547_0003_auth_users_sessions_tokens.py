@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import hetao.db
+import hetao.storage.types
 
 revision: str = "0003"
 down_revision: str | None = "0002"
@@ -31,7 +31,7 @@ def upgrade() -> None:
         sa.Column("username", sa.String(length=64), nullable=False),
         sa.Column("remote_addr", sa.String(length=45), nullable=False),
         sa.Column("succeeded", sa.Boolean(), nullable=False),
-        sa.Column("attempted_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("attempted_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_auth_login_attempts")),
     )
     with op.batch_alter_table("auth_login_attempts", schema=None) as batch_op:
@@ -70,8 +70,10 @@ def upgrade() -> None:
         ),
         sa.Column("party_id", sa.Integer(), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("password_changed_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "password_changed_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.CheckConstraint(
             "(role = 'enterprise_user' AND party_id IS NOT NULL) OR (role <> 'enterprise_user' AND party_id IS NULL)",
             name=op.f("ck_auth_users_party_iff_enterprise_user"),
@@ -105,10 +107,10 @@ def upgrade() -> None:
         sa.Column("crossing_points", sa.JSON(none_as_null=True), nullable=True),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("prefix", sa.String(length=8), nullable=False),
-        sa.Column("created_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("revoked_at", hetao.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("last_used_at", hetao.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_used_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "(kind = 'user' AND user_id IS NOT NULL AND device_name IS NULL) OR (kind = 'device' AND user_id IS NULL AND device_name IS NOT NULL)",
             name=op.f("ck_auth_api_tokens_subject_matches_kind"),
@@ -128,10 +130,10 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("csrf_token", sa.String(length=64), nullable=False),
-        sa.Column("created_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_seen_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("revoked_at", hetao.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["user_id"], ["auth_users.id"], name=op.f("fk_auth_web_sessions_user_id_auth_users")
         ),

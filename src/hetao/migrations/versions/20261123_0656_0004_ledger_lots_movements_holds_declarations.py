@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import hetao.db
 import hetao.ledger.models
+import hetao.storage.types
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -45,7 +45,7 @@ def upgrade() -> None:
         ),
         sa.Column(
             "customs_value",
-            hetao.db.ScaledDecimal(precision=18, scale=2),
+            hetao.storage.types.ScaledDecimal(precision=18, scale=2),
             nullable=False,
         ),
         sa.Column("currency", sa.String(length=3), nullable=False),
@@ -54,13 +54,17 @@ def upgrade() -> None:
         sa.Column("supervision_ends_on", sa.Date(), nullable=True),
         sa.Column(
             "initial_quantity",
-            hetao.db.ScaledDecimal(precision=20, scale=3),
+            hetao.storage.types.ScaledDecimal(precision=20, scale=3),
             nullable=False,
         ),
         sa.Column("source_lot_id", sa.Integer(), nullable=True),
-        sa.Column("balance", hetao.db.ScaledDecimal(precision=20, scale=3), nullable=False),
-        sa.Column("reserved", hetao.db.ScaledDecimal(precision=20, scale=3), nullable=False),
-        sa.Column("created_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "balance", hetao.storage.types.ScaledDecimal(precision=20, scale=3), nullable=False
+        ),
+        sa.Column(
+            "reserved", hetao.storage.types.ScaledDecimal(precision=20, scale=3), nullable=False
+        ),
+        sa.Column("created_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("balance >= 0", name=op.f("ck_ledger_lots_balance_not_negative")),
         sa.CheckConstraint(
             "customs_value >= 0", name=op.f("ck_ledger_lots_customs_value_not_negative")
@@ -144,21 +148,23 @@ def upgrade() -> None:
         sa.Column("product_lot_id", sa.Integer(), nullable=True),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.Column("assessment", sa.JSON(), nullable=True),
-        sa.Column("duty", hetao.db.ScaledDecimal(precision=18, scale=2), nullable=True),
+        sa.Column("duty", hetao.storage.types.ScaledDecimal(precision=18, scale=2), nullable=True),
         sa.Column(
             "consumption_tax",
-            hetao.db.ScaledDecimal(precision=18, scale=2),
+            hetao.storage.types.ScaledDecimal(precision=18, scale=2),
             nullable=True,
         ),
-        sa.Column("vat", hetao.db.ScaledDecimal(precision=18, scale=2), nullable=True),
-        sa.Column("tax_total", hetao.db.ScaledDecimal(precision=18, scale=2), nullable=True),
+        sa.Column("vat", hetao.storage.types.ScaledDecimal(precision=18, scale=2), nullable=True),
+        sa.Column(
+            "tax_total", hetao.storage.types.ScaledDecimal(precision=18, scale=2), nullable=True
+        ),
         sa.Column("refusal_reason", sa.Text(), nullable=True),
         sa.Column("submitted_by", sa.String(length=120), nullable=False),
         sa.Column("decided_by", sa.String(length=120), nullable=True),
-        sa.Column("created_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("accepted_at", hetao.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("cleared_at", hetao.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("refused_at", hetao.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("accepted_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("cleared_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("refused_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "(status = 'cleared' AND cleared_at IS NOT NULL) OR (status <> 'cleared' AND cleared_at IS NULL)",
             name=op.f("ck_ledger_declarations_cleared_has_its_time"),
@@ -195,7 +201,9 @@ def upgrade() -> None:
         "ledger_lot_parents",
         sa.Column("product_lot_id", sa.Integer(), nullable=False),
         sa.Column("input_lot_id", sa.Integer(), nullable=False),
-        sa.Column("quantity", hetao.db.ScaledDecimal(precision=20, scale=3), nullable=False),
+        sa.Column(
+            "quantity", hetao.storage.types.ScaledDecimal(precision=20, scale=3), nullable=False
+        ),
         sa.CheckConstraint(
             "product_lot_id <> input_lot_id", name=op.f("ck_ledger_lot_parents_not_its_own_parent")
         ),
@@ -249,7 +257,9 @@ def upgrade() -> None:
             ),
             nullable=False,
         ),
-        sa.Column("quantity", hetao.db.ScaledDecimal(precision=20, scale=3), nullable=False),
+        sa.Column(
+            "quantity", hetao.storage.types.ScaledDecimal(precision=20, scale=3), nullable=False
+        ),
         sa.Column("idempotency_key", sa.String(length=160), nullable=False),
         sa.Column("request_hash", sa.String(length=64), nullable=False),
         sa.Column("correlation_key", sa.String(length=32), nullable=False),
@@ -259,7 +269,7 @@ def upgrade() -> None:
         sa.Column("declaration_ref", sa.String(length=64), nullable=True),
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("actor", sa.String(length=120), nullable=False),
-        sa.Column("created_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "(kind = 'reversal' AND reverses_id IS NOT NULL) OR (kind <> 'reversal' AND reverses_id IS NULL)",
             name=op.f("ck_ledger_movements_reversal_points_at_its_movement"),
@@ -303,11 +313,13 @@ def upgrade() -> None:
         sa.Column("line_no", sa.Integer(), nullable=False),
         sa.Column("hs_code", sa.String(length=10), nullable=False),
         sa.Column("description", sa.String(length=500), nullable=False),
-        sa.Column("quantity", hetao.db.ScaledDecimal(precision=20, scale=3), nullable=False),
+        sa.Column(
+            "quantity", hetao.storage.types.ScaledDecimal(precision=20, scale=3), nullable=False
+        ),
         sa.Column("unit", sa.String(length=16), nullable=False),
         sa.Column(
             "customs_value",
-            hetao.db.ScaledDecimal(precision=18, scale=2),
+            hetao.storage.types.ScaledDecimal(precision=18, scale=2),
             nullable=False,
         ),
         sa.Column("currency", sa.String(length=3), nullable=False),
@@ -374,7 +386,9 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("lot_id", sa.Integer(), nullable=False),
         sa.Column("party_id", sa.Integer(), nullable=False),
-        sa.Column("quantity", hetao.db.ScaledDecimal(precision=20, scale=3), nullable=False),
+        sa.Column(
+            "quantity", hetao.storage.types.ScaledDecimal(precision=20, scale=3), nullable=False
+        ),
         sa.Column(
             "status",
             sa.Enum(
@@ -387,7 +401,7 @@ def upgrade() -> None:
             ),
             nullable=False,
         ),
-        sa.Column("expires_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("idempotency_key", sa.String(length=160), nullable=False),
         sa.Column("request_hash", sa.String(length=64), nullable=False),
         sa.Column(
@@ -396,8 +410,8 @@ def upgrade() -> None:
         sa.Column("declaration_ref", sa.String(length=64), nullable=True),
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("actor", sa.String(length=120), nullable=False),
-        sa.Column("created_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("resolved_at", hetao.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("resolved_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "(status = 'posted' AND movement_id IS NOT NULL) OR (status <> 'posted' AND movement_id IS NULL)",
             name=op.f("ck_ledger_holds_posted_has_its_movement"),

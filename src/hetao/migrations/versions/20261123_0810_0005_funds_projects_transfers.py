@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import hetao.db
 import hetao.funds.models
+import hetao.storage.types
 
 revision: str = "0005"
 down_revision: str | None = "0004"
@@ -50,8 +50,8 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("status_note", sa.Text(), nullable=True),
-        sa.Column("created_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("ends_on >= starts_on", name=op.f("ck_funds_projects_period_ordered")),
         sa.ForeignKeyConstraint(
             ["lead_party_id"], ["parties.id"], name=op.f("fk_funds_projects_lead_party_id_parties")
@@ -84,8 +84,12 @@ def upgrade() -> None:
             ),
             nullable=False,
         ),
-        sa.Column("amount", hetao.db.ScaledDecimal(precision=18, scale=2), nullable=False),
-        sa.Column("consumed", hetao.db.ScaledDecimal(precision=18, scale=2), nullable=False),
+        sa.Column(
+            "amount", hetao.storage.types.ScaledDecimal(precision=18, scale=2), nullable=False
+        ),
+        sa.Column(
+            "consumed", hetao.storage.types.ScaledDecimal(precision=18, scale=2), nullable=False
+        ),
         sa.CheckConstraint("amount >= 0", name=op.f("ck_funds_budget_lines_amount_not_negative")),
         sa.CheckConstraint(
             "consumed <= amount", name=op.f("ck_funds_budget_lines_consumed_within_amount")
@@ -139,17 +143,23 @@ def upgrade() -> None:
         sa.Column("payee_party_id", sa.Integer(), nullable=False),
         sa.Column("payee_rmb_account", sa.String(length=64), nullable=True),
         sa.Column("currency", sa.String(length=3), nullable=False),
-        sa.Column("amount", hetao.db.ScaledDecimal(precision=18, scale=2), nullable=False),
-        sa.Column("amount_cny", hetao.db.ScaledDecimal(precision=18, scale=2), nullable=False),
-        sa.Column("amount_usd", hetao.db.ScaledDecimal(precision=18, scale=2), nullable=False),
+        sa.Column(
+            "amount", hetao.storage.types.ScaledDecimal(precision=18, scale=2), nullable=False
+        ),
+        sa.Column(
+            "amount_cny", hetao.storage.types.ScaledDecimal(precision=18, scale=2), nullable=False
+        ),
+        sa.Column(
+            "amount_usd", hetao.storage.types.ScaledDecimal(precision=18, scale=2), nullable=False
+        ),
         sa.Column(
             "rate_cny_per_unit",
-            hetao.db.ScaledDecimal(precision=18, scale=6),
+            hetao.storage.types.ScaledDecimal(precision=18, scale=6),
             nullable=False,
         ),
         sa.Column(
             "usd_rate_cny_per_unit",
-            hetao.db.ScaledDecimal(precision=18, scale=6),
+            hetao.storage.types.ScaledDecimal(precision=18, scale=6),
             nullable=False,
         ),
         sa.Column("rate_table", sa.String(length=64), nullable=False),
@@ -214,9 +224,9 @@ def upgrade() -> None:
         sa.Column("remitted_on", sa.Date(), nullable=True),
         sa.Column("report_reference", sa.String(length=64), nullable=True),
         sa.Column("declared_by", sa.String(length=120), nullable=False),
-        sa.Column("created_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("decided_at", hetao.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("decided_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "(status IN ('remitted', 'reported')) = (bank_reference IS NOT NULL)",
             name=op.f("ck_funds_transfers_remitted_has_bank_reference"),

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import hetao.db
+import hetao.storage.types
 
 revision: str = "0006"
 down_revision: str | None = "0005"
@@ -106,8 +106,8 @@ def upgrade() -> None:
         sa.Column("renewal_window_opens_on", sa.Date(), nullable=True),
         sa.Column("extensions", sa.Integer(), nullable=False),
         sa.Column("status_reason", sa.Text(), nullable=True),
-        sa.Column("created_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "personal_info_subjects >= 0",
             name=op.f("ck_data_transfer_applications_pi_not_negative"),
@@ -187,7 +187,7 @@ def upgrade() -> None:
         sa.Column("reasons", sa.JSON(), nullable=False),
         sa.Column("recorded_on", sa.Date(), nullable=False),
         sa.Column("recorded_by", sa.String(length=120), nullable=False),
-        sa.Column("created_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "personal_info_subjects >= 0", name=op.f("ck_data_channel_log_pi_not_negative")
         ),

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import hetao.db
+import hetao.storage.types
 
 revision: str = "0007"
 down_revision: str | None = "0006"
@@ -24,11 +24,11 @@ def upgrade() -> None:
         "rule_sets",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("version", sa.String(length=64), nullable=False),
-        sa.Column("activates_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("activates_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("content", sa.JSON(), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("created_by", sa.String(length=120), nullable=False),
-        sa.Column("created_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_rule_sets")),
         sa.UniqueConstraint("version", name=op.f("uq_rule_sets_version")),
     )
@@ -40,7 +40,7 @@ def upgrade() -> None:
     op.create_table(
         "selection_counters",
         sa.Column("crossing_point", sa.String(length=40), nullable=False),
-        sa.Column("period_start", hetao.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("period_start", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("crossings", sa.Integer(), nullable=False),
         sa.Column("inspections", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint(
@@ -74,8 +74,8 @@ def upgrade() -> None:
         sa.Column("party_id", sa.Integer(), nullable=True),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("payload_sha256", sa.String(length=64), nullable=False),
-        sa.Column("occurred_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("received_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("occurred_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("clock_skew_ms", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
             ["declaration_id"],
@@ -143,7 +143,7 @@ def upgrade() -> None:
         sa.Column("inputs", sa.JSON(), nullable=False),
         sa.Column("seed", sa.String(length=64), nullable=False),
         sa.Column("document", sa.JSON(), nullable=False),
-        sa.Column("decided_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("decided_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["event_id"],
             ["crossing_events.id"],

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import hetao.db
+import hetao.storage.types
 
 revision: str = "0008"
 down_revision: str | None = "0007"
@@ -23,8 +23,8 @@ def upgrade() -> None:
         "credential_keys",
         sa.Column("key_id", sa.String(length=16), nullable=False),
         sa.Column("public_key_pem", sa.Text(), nullable=False),
-        sa.Column("created_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("retired_at", hetao.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("retired_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("key_id", name=op.f("pk_credential_keys")),
     )
     op.create_table(
@@ -45,11 +45,11 @@ def upgrade() -> None:
             ),
             nullable=False,
         ),
-        sa.Column("issued_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("not_before", hetao.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("not_after", hetao.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("issued_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("not_before", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("not_after", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("issued_by", sa.String(length=200), nullable=False),
-        sa.Column("revoked_at", hetao.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("revoked_by", sa.String(length=200), nullable=True),
         sa.Column("revocation_reason", sa.Text(), nullable=True),
         sa.Column("superseded_by", sa.String(length=22), nullable=True),

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import hetao.db
 import hetao.ledger.models
+import hetao.storage.types
 
 revision: str = "0009"
 down_revision: str | None = "0008"
@@ -56,10 +56,10 @@ def upgrade() -> None:
             nullable=True,
         ),
         sa.Column("findings", sa.Text(), nullable=True),
-        sa.Column("opened_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("assigned_at", hetao.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("started_at", hetao.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("completed_at", hetao.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("opened_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("assigned_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("started_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("completed_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "(status = 'completed' AND result IS NOT NULL AND completed_by IS NOT NULL) OR (status <> 'completed' AND result IS NULL)",
             name=op.f("ck_crossing_inspections_result_iff_completed"),
@@ -148,8 +148,8 @@ def upgrade() -> None:
         sa.Column("proposed_by", sa.Integer(), nullable=False),
         sa.Column("decided_by", sa.Integer(), nullable=True),
         sa.Column("decision_note", sa.Text(), nullable=True),
-        sa.Column("created_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("decided_at", hetao.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("decided_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "status <> 'confirmed' OR from_outcome <> 'refuse' OR decided_by IS NOT NULL",
             name=op.f("ck_crossing_overrides_refuse_overturned_by_two"),
@@ -192,7 +192,9 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("inspection_id", sa.Integer(), nullable=False),
         sa.Column("lot_id", sa.Integer(), nullable=False),
-        sa.Column("quantity", hetao.db.ScaledDecimal(precision=20, scale=3), nullable=False),
+        sa.Column(
+            "quantity", hetao.storage.types.ScaledDecimal(precision=20, scale=3), nullable=False
+        ),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column(
             "status",
@@ -212,8 +214,8 @@ def upgrade() -> None:
         sa.Column(
             "movement_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
-        sa.Column("created_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("decided_at", hetao.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("decided_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "(status = 'approved' AND movement_id IS NOT NULL) OR (status <> 'approved' AND movement_id IS NULL)",
             name=op.f("ck_crossing_adjustments_approved_has_its_movement"),

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import hetao.db
+import hetao.storage.types
 
 revision: str = "0012"
 down_revision: str | None = "0011"
@@ -57,7 +57,7 @@ def upgrade() -> None:
         sa.Column("effective_on", sa.Date(), nullable=False),
         sa.Column("document_ref", sa.String(length=80), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
-        sa.Column("created_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["party_id"], ["parties.id"], name=op.f("fk_party_standings_party_id_parties")
         ),

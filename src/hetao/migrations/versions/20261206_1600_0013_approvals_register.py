@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import hetao.db
+import hetao.storage.types
 
 revision: str = "0013"
 down_revision: str | None = "0012"
@@ -42,13 +42,17 @@ def upgrade() -> None:
         sa.Column("party_id", sa.Integer(), nullable=False),
         sa.Column("hs_codes", sa.JSON(), nullable=False),
         sa.Column("article_kinds", sa.JSON(), nullable=False),
-        sa.Column("quantity", hetao.db.ScaledDecimal(precision=20, scale=3), nullable=False),
+        sa.Column(
+            "quantity", hetao.storage.types.ScaledDecimal(precision=20, scale=3), nullable=False
+        ),
         sa.Column("unit", sa.String(length=16), nullable=False),
         sa.Column("valid_from", sa.Date(), nullable=False),
         sa.Column("valid_until", sa.Date(), nullable=False),
-        sa.Column("drawn", hetao.db.ScaledDecimal(precision=20, scale=3), nullable=False),
+        sa.Column(
+            "drawn", hetao.storage.types.ScaledDecimal(precision=20, scale=3), nullable=False
+        ),
         sa.Column("note", sa.Text(), nullable=False),
-        sa.Column("created_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "drawn >= 0 AND drawn <= quantity", name=op.f("ck_approvals_drawn_within_quantity")
         ),

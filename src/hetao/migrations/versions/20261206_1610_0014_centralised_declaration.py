@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import hetao.db
+import hetao.storage.types
 
 revision: str = "0014"
 down_revision: str | None = "0013"
@@ -43,8 +43,8 @@ def upgrade() -> None:
         sa.Column("declaration_id", sa.Integer(), nullable=True),
         sa.Column("opened_by", sa.String(length=120), nullable=False),
         sa.Column("closed_by", sa.String(length=120), nullable=True),
-        sa.Column("created_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("closed_at", hetao.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "(status = 'closed' AND declaration_id IS NOT NULL AND closed_at IS NOT NULL)"
             " OR (status <> 'closed' AND declaration_id IS NULL AND closed_at IS NULL)",
@@ -79,11 +79,13 @@ def upgrade() -> None:
         sa.Column("crossed_on", sa.Date(), nullable=False),
         sa.Column("hs_code", sa.String(length=10), nullable=False),
         sa.Column("description", sa.String(length=500), nullable=False),
-        sa.Column("quantity", hetao.db.ScaledDecimal(precision=20, scale=3), nullable=False),
+        sa.Column(
+            "quantity", hetao.storage.types.ScaledDecimal(precision=20, scale=3), nullable=False
+        ),
         sa.Column("unit", sa.String(length=16), nullable=False),
         sa.Column(
             "customs_value",
-            hetao.db.ScaledDecimal(precision=18, scale=2),
+            hetao.storage.types.ScaledDecimal(precision=18, scale=2),
             nullable=False,
         ),
         sa.Column("currency", sa.String(length=3), nullable=False),
@@ -94,7 +96,7 @@ def upgrade() -> None:
         sa.Column("hgr_material", sa.Boolean(), nullable=False),
         sa.Column("supervised_equipment", sa.Boolean(), nullable=False),
         sa.Column("recorded_by", sa.String(length=120), nullable=False),
-        sa.Column("created_at", hetao.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", hetao.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "customs_value >= 0",
             name=op.f("ck_ledger_centralised_lines_customs_value_not_negative"),

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import hetao.db
+import hetao.storage.types
 
 revision: str = "0015"
 down_revision: str | None = "0014"
@@ -26,7 +26,7 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column(
                 "quantity_crossed",
-                hetao.db.ScaledDecimal(precision=20, scale=3),
+                hetao.storage.types.ScaledDecimal(precision=20, scale=3),
                 server_default="0",
                 nullable=False,
             )

@@ -1,0 +1,1 @@
+"""Zone credentials: signed QR tokens for whitelisted people, their keys and revocations."""

@@ -1,0 +1,1 @@
+"""Inspections of selected crossings, their results and adjustments, and officers' overrides."""
