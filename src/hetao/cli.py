@@ -478,7 +478,6 @@ def audit_check_proof(
 @audit_app.command("checkpoint")
 def audit_checkpoint() -> None:
     """Sign and export a checkpoint of the log now (run it from cron to bound the unsigned tail)."""
-    from hetao.audit.models import AuditCheckpoint
     from hetao.audit.service import checkpoint_now
 
     settings = _settings()
@@ -496,11 +495,9 @@ def audit_checkpoint() -> None:
             signed = checkpoint_now(session, policy)
         # Re-export every committed checkpoint: heals an export that failed after a commit.
         with _translated_errors(), unit_of_work(factory) as session:
-            from sqlalchemy import select
+            from hetao.audit.repository import checkpoints_in_order
 
-            from hetao.audit.models import AuditCheckpoint
-
-            for row in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.tree_size)):
+            for row in checkpoints_in_order(session):
                 policy.store.export(
                     SignedCheckpoint(body=row.body, signature=row.signature),
                     policy.signer.public_key,

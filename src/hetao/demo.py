@@ -18,7 +18,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hetao.audit.service import Actor
@@ -38,7 +37,6 @@ from hetao.registry.models import (
     BENEFICIARY_KINDS,
     ApprovalKind,
     CreditLevel,
-    IdentityDocument,
     Party,
     PartyKind,
     PartyStatus,
@@ -137,7 +135,7 @@ def demo_centralised_period(
         for p in profile.crossing_points
         if p.line is Line.FIRST and Flow.GOODS in p.flows and Direction.INBOUND in p.directions
     ]
-    parties = session.scalars(select(Party).order_by(Party.id))
+    parties = repo.parties_in_order(session)
     eligible = next(
         (p for p in parties if centralised.eligibility(session, p, on=starts_on) == "active"),
         None,
@@ -187,7 +185,7 @@ def demo_crossings(
     from hetao.crossing.schemas import CrossingIn
 
     rng = random.Random(seed + 5)  # noqa: S311 (reproducible demo data, not a secret)
-    documents = list(session.scalars(select(IdentityDocument).order_by(IdentityDocument.id)))
+    documents = repo.documents_in_order(session)
     points = [p.code for p in profile.crossing_points if Flow.PEOPLE in p.flows]
     if not documents or not points:
         return 0

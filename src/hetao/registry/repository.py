@@ -302,3 +302,13 @@ def draw_approval(session: Session, approval: Approval, quantity: Decimal) -> bo
         return False
     session.refresh(approval, ["drawn"])
     return True
+
+
+def parties_in_order(session: Session) -> list[Party]:
+    """Every party, oldest first."""
+    return list(session.scalars(select(Party).order_by(Party.id)))
+
+
+def documents_in_order(session: Session) -> list[IdentityDocument]:
+    """Every identity document, oldest first."""
+    return list(session.scalars(select(IdentityDocument).order_by(IdentityDocument.id)))
