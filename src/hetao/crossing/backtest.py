@@ -12,24 +12,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hetao.crossing.models import CrossingDecision, CrossingEvent
+from hetao.crossing import repository
 from hetao.engine.decision import Decision, decide
 from hetao.engine.facts import Outcome, facts_from_json
 from hetao.engine.rules import RuleSet
-from hetao.inspections.models import Inspection, InspectionResult
 from hetao.profiles import ZoneProfile
 
 BATCH = 500
 #: Results that count as a hit: the inspection found something.
-HITS = frozenset({InspectionResult.DISCREPANCY, InspectionResult.SEIZURE})
+HITS = frozenset(repository.FOUND_A_PROBLEM)
 #: Outcomes that send a crossing to an officer (an inspection, or a refusal at the gate).
 FLAGGED = frozenset({Outcome.INSPECT, Outcome.REFUSE})
 
@@ -108,29 +105,6 @@ class Report:
         }
 
 
-def _recorded(session: Session, since: dt.datetime) -> Iterator[Any]:
-    """Recorded decisions since ``since`` with their inspection results, in batches by id.
-
-    Plain rows, not ORM objects: nothing piles up in the session over a long history.
-    """
-    d = CrossingDecision
-    after = 0
-    while True:
-        stmt = (
-            select(d.id, d.outcome, d.lane, d.reasons, d.inputs, d.seed, Inspection.result)
-            .join(CrossingEvent, CrossingEvent.id == d.event_id)
-            .outerjoin(Inspection, Inspection.decision_id == d.id)
-            .where(CrossingEvent.occurred_at >= since, d.id > after)
-            .order_by(d.id)
-            .limit(BATCH)
-        )
-        rows = session.execute(stmt).all()
-        if not rows:
-            return
-        yield from rows
-        after = rows[-1].id
-
-
 def _rules_of(reasons: Any) -> set[str]:
     return {str(r["rule"]) for r in reasons}
 
@@ -142,7 +116,7 @@ def backtest(
     report = Report(
         candidate_version=candidate.version, candidate_sha256=candidate.content_hash, since=since
     )
-    for recorded in _recorded(session, since):
+    for recorded in repository.decisions_since(session, since, batch=BATCH):
         result = recorded.result
         facts = facts_from_json(recorded.inputs)
         again: Decision = decide(facts, candidate, profile, seed=bytes.fromhex(recorded.seed))

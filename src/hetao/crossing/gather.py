@@ -12,13 +12,12 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from functools import lru_cache
-from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, bindparam, exists, func, null, select
 from sqlalchemy.orm import Session
 
-from hetao.crossing.models import CrossingDecision, CrossingEvent, SelectionCounter
+from hetao.crossing import repository
+from hetao.crossing.models import SelectionCounter
 from hetao.crossing.schemas import (
     ConsignmentIn,
     CrossingIn,
@@ -32,7 +31,6 @@ from hetao.engine.facts import (
     CredentialFacts,
     CrossingFacts,
     GoodsLine,
-    Outcome,
     PartyFacts,
     PersonFacts,
     SelectionState,
@@ -42,7 +40,7 @@ from hetao.engine.facts import (
 )
 from hetao.engine.selection import period_start
 from hetao.errors import HetaoError, ValidationFailed
-from hetao.inspections.models import Inspection, InspectionResult
+from hetao.ledger import repository as ledger_repository
 from hetao.ledger.declaration_models import Declaration, DeclarationLine
 from hetao.ledger.models import CustomsStatus
 from hetao.profiles import CrossingPoint, Exemption, ZoneProfile
@@ -50,27 +48,17 @@ from hetao.reference.rates import RateTable, load_rates
 from hetao.registry import repository as registry_repo
 from hetao.registry import service as registry
 from hetao.registry.models import (
-    Affiliation,
     ApprovalKind,
     EntryStatus,
-    ExemptionWaiver,
-    IdentityDocument,
     Party,
-    Person,
-    Residency,
     SubjectKind,
-    Vehicle,
-    VehiclePermit,
-    WhitelistEntry,
 )
-from hetao.storage.driver import DriverQuery
+from hetao.registry.repository import EntryRow
 
 #: Verifies a presented zone credential online: (person id or None, facts).
 CredentialCheck = Callable[[Session, str, dt.datetime], tuple[int | None, CredentialFacts]]
 
 HISTORY = dt.timedelta(days=365)
-#: Inspection results that count against a party in its history.
-FOUND_A_PROBLEM = (InspectionResult.DISCREPANCY, InspectionResult.SEIZURE)
 
 
 @lru_cache(maxsize=8)
@@ -86,18 +74,6 @@ def zone_day(instant: dt.datetime, profile: ZoneProfile) -> dt.date:
 # --- whitelist standing -----------------------------------------------------------------------
 
 
-class EntryRow(NamedTuple):
-    """An entry's columns the standing needs (see _ENTRIES_OF)."""
-
-    id: int
-    status: EntryStatus
-    valid_from: dt.date
-    valid_until: dt.date
-    flows: list[str]
-    lines: list[str]
-    exemptions: list[str]
-
-
 def _best_entry(entries: Sequence[EntryRow], day: dt.date) -> EntryRow | None:
     """The entry that speaks for the subject on ``day``: one in force, else the newest."""
     for entry in entries:
@@ -109,31 +85,6 @@ def _best_entry(entries: Sequence[EntryRow], day: dt.date) -> EntryRow | None:
     return entries[0] if entries else None
 
 
-#: Per subject kind, its entries newest first: the columns the standing needs, built once
-#: (a gate asks this for every traveller; an ORM load of whole entries costs several times more).
-_ENTRIES_OF = {
-    kind: DriverQuery(
-        select(
-            WhitelistEntry.id,
-            WhitelistEntry.status,
-            WhitelistEntry.valid_from,
-            WhitelistEntry.valid_until,
-            WhitelistEntry.flows,
-            WhitelistEntry.lines,
-            WhitelistEntry.exemptions,
-        )
-        .where(WhitelistEntry.subject_kind == kind, column == bindparam("subject_id"))
-        .order_by(WhitelistEntry.id.desc()),
-        EntryRow,
-    )
-    for kind, column in (
-        (SubjectKind.INSTITUTION, WhitelistEntry.party_id),
-        (SubjectKind.INDIVIDUAL, WhitelistEntry.person_id),
-        (SubjectKind.VEHICLE, WhitelistEntry.vehicle_id),
-    )
-}
-
-
 def _standing(
     session: Session,
     *,
@@ -142,7 +93,7 @@ def _standing(
     day: dt.date,
     locked_out: tuple[str, ...] = (),
 ) -> WhitelistStanding:
-    rows = _ENTRIES_OF[kind].all(session.connection(), subject_id=subject_id)
+    rows = registry_repo.entry_rows_of(session.connection(), kind, subject_id)
     entry = _best_entry(rows, day)
     if entry is None:
         return WhitelistStanding(
@@ -164,39 +115,13 @@ def _standing(
     )
 
 
-def _locked_out_kinds(session: Session, party_id: int, day: dt.date) -> tuple[str, ...]:
-    """R6: goods kinds the party waived within the lockout, in force on ``day``."""
-    stmt = select(ExemptionWaiver.goods_kind).where(
-        ExemptionWaiver.party_id == party_id,
-        ExemptionWaiver.waived_on <= day,
-        ExemptionWaiver.lockout_until > day,
-    )
-    return tuple(sorted(set(session.scalars(stmt))))
-
-
 # --- parties and persons ----------------------------------------------------------------------
-
-
-def _party_history(session: Session, party_id: int, since: dt.datetime) -> tuple[int, int]:
-    """Inspections of the party's crossings since ``since``, and those that found a problem."""
-    stmt = (
-        select(
-            func.count(CrossingDecision.id).filter(CrossingDecision.outcome == Outcome.INSPECT),
-            func.count(Inspection.id).filter(Inspection.result.in_(FOUND_A_PROBLEM)),
-        )
-        .select_from(CrossingEvent)
-        .join(CrossingDecision, CrossingDecision.event_id == CrossingEvent.id)
-        .outerjoin(Inspection, Inspection.decision_id == CrossingDecision.id)
-        .where(CrossingEvent.party_id == party_id, CrossingEvent.occurred_at >= since)
-    )
-    row = session.execute(stmt).one()
-    return int(row[0] or 0), int(row[1] or 0)
 
 
 def party_facts(session: Session, party: Party, *, at: dt.datetime, day: dt.date) -> PartyFacts:
     """A party's standing on the crossing day and its inspections of the last year."""
-    locked_out = _locked_out_kinds(session, party.id, day)
-    inspections, discrepancies = _party_history(session, party.id, at - HISTORY)
+    locked_out = registry_repo.locked_out_goods_kinds(session, party.id, day)  # R6
+    inspections, discrepancies = repository.party_history(session, party.id, at - HISTORY)
     return PartyFacts(
         party_id=party.id,
         kind=party.kind.value,
@@ -215,32 +140,6 @@ def party_facts(session: Session, party: Party, *, at: dt.datetime, day: dt.date
     )
 
 
-def _person_by_document_stmt(with_country: bool) -> Select[int, Residency]:
-    stmt = (
-        select(Person.id, Person.residency)
-        .join(IdentityDocument, IdentityDocument.person_id == Person.id)
-        .where(
-            IdentityDocument.kind == bindparam("kind"),
-            IdentityDocument.number == bindparam("number"),
-        )
-    )
-    if with_country:
-        stmt = stmt.where(IdentityDocument.issuing_country == bindparam("country"))
-    # Two rows are enough to tell one match from several (the same number in two countries).
-    return stmt.limit(2)
-
-
-#: Built once, with and without the issuing country: asked for every traveller.
-class _Holder(NamedTuple):
-    id: int
-    residency: Residency
-
-
-_PERSON_BY_DOCUMENT = {
-    flag: DriverQuery(_person_by_document_stmt(flag), _Holder) for flag in (False, True)
-}
-
-
 #: The document matched people of several countries: see PersonFacts.document_ambiguous.
 _AMBIGUOUS = (0, "")
 
@@ -250,13 +149,12 @@ def _person_by_document(session: Session, person: PersonIn) -> tuple[int, str] |
     document = person.document
     if document is None:  # pragma: no cover - the schema requires a document or a credential
         return None
-    params = {
-        "kind": document.kind,
-        "number": document.number.upper(),
-        "country": document.issuing_country,
-    }
-    statement = _PERSON_BY_DOCUMENT[document.issuing_country is not None]
-    rows = statement.all(session.connection(), **params)
+    rows = registry_repo.holders_of_document(
+        session.connection(),
+        kind=document.kind,
+        number=document.number.upper(),
+        country=document.issuing_country,
+    )
     if not rows:
         return None
     if len({row[0] for row in rows}) > 1:
@@ -281,7 +179,7 @@ def person_facts(
         else:
             person_id, credential = credentials(session, person.credential, at)
             if person_id is not None:
-                row = session.get(Person, person_id)
+                row = registry_repo.find_person(session, person_id)
                 found = None if row is None else (row.id, row.residency.value)
     else:
         found = _person_by_document(session, person)
@@ -328,26 +226,13 @@ def _declaration(
     session: Session, consignment: ConsignmentIn, carrier_id: int | None
 ) -> tuple[Declaration, bool | None] | None:
     """The declaration named, and whether the carrier (if known) is of its party: one query."""
-    affiliated = (
-        exists().where(
-            Affiliation.person_id == carrier_id,
-            Affiliation.party_id == Declaration.party_id,
-        )
-        if carrier_id is not None
-        else null()
+    return ledger_repository.declaration_at_the_gate(
+        session,
+        declaration_id=consignment.declaration_id,
+        party_id=consignment.party_id,
+        reference=consignment.reference,
+        carrier_id=carrier_id,
     )
-    stmt = select(Declaration, affiliated)
-    if consignment.declaration_id is not None:
-        stmt = stmt.where(Declaration.id == consignment.declaration_id)
-    else:
-        stmt = stmt.where(
-            Declaration.party_id == consignment.party_id,
-            Declaration.reference == consignment.reference,
-        )
-    row = session.execute(stmt).first()
-    if row is None:
-        return None
-    return row[0], None if row[1] is None else bool(row[1])
 
 
 def _approval_verdict(
@@ -462,7 +347,7 @@ def consignment_facts(
                 legally_inspected=line.legally_inspected,
             )
         )
-    party = session.get(Party, declaration.party_id)
+    party = registry_repo.find_party(session, declaration.party_id)
     hand_carried = (
         declaration.hand_carried if consignment.hand_carried is None else consignment.hand_carried
     )
@@ -480,22 +365,6 @@ def consignment_facts(
 
 
 # --- vehicles ---------------------------------------------------------------------------------
-
-
-def _vehicle(session: Session, plate: str) -> Vehicle | None:
-    wanted = plate.strip().upper()
-    stmt = select(Vehicle).where((Vehicle.plate == wanted) | (Vehicle.hk_plate == wanted))
-    return session.scalars(stmt.order_by(Vehicle.id).limit(1)).first()
-
-
-def _permit_points(session: Session, vehicle_id: int, day: dt.date) -> tuple[str, ...]:
-    """R15: the crossing points the vehicle's permits valid on ``day`` name."""
-    stmt = select(VehiclePermit.crossing_points).where(
-        VehiclePermit.vehicle_id == vehicle_id,
-        VehiclePermit.valid_from <= day,
-        VehiclePermit.valid_until >= day,
-    )
-    return tuple(sorted({point for points in session.scalars(stmt) for point in points}))
 
 
 def vehicle_facts(
@@ -517,7 +386,7 @@ def vehicle_facts(
         consignment_facts(session, c, at=at, day=day, credentials=credentials)
         for c in subject.consignments
     )
-    vehicle = _vehicle(session, subject.plate)
+    vehicle = registry_repo.vehicle_by_plate(session, subject.plate)
     if vehicle is None:
         return VehicleFacts(
             vehicle_id=None,
@@ -528,7 +397,7 @@ def vehicle_facts(
             passengers=passengers,
             consignments=consignments,
         )
-    owner = session.get(Party, vehicle.owner_party_id)
+    owner = registry_repo.find_party(session, vehicle.owner_party_id)
     return VehicleFacts(
         vehicle_id=vehicle.id,
         plate=vehicle.plate,
@@ -537,7 +406,7 @@ def vehicle_facts(
         driver=driver,
         passengers=passengers,
         consignments=consignments,
-        permit_points=_permit_points(session, vehicle.id, day),
+        permit_points=registry_repo.permit_points(session, vehicle.id, day)  # R15,
     )
 
 

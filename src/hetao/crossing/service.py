@@ -1,45 +1,47 @@
-"""Recording crossings: gather the facts, decide, store event + decision + audit event at once.
+"""Recording crossings: decide and store event + decision + audit event at once.
 
 A device may retry: the same (device, device event id) with the same payload returns the first
-decision and writes nothing; with another payload it is a Conflict. The random draw is seeded
-per event by an HMAC of a server secret (kept in the data directory, like the audit signing
-key) so nobody can predict selection from the event id, yet a stored decision replays exactly.
-Services never commit: the caller's unit of work does.
+decision and writes nothing; with another payload it is a Conflict. Intake (``intake``) checks
+the event and gathers its facts; ``write_crossings`` decides and stores a batch under the
+write lock. Services never commit: the caller's unit of work does.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
-import hmac
-import json
-import secrets
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, NamedTuple, cast
+from typing import Any
 
-from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import Table, bindparam, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session
 
-from hetao.audit.service import (
-    Actor,
-    NewEvent,
-    current_request_id,
-    lock_log,
-    record_event,
-    record_events,
-)
+from hetao.audit.service import Actor, NewEvent, lock_log, record_events
+from hetao.audit.tags import CrossingTag
 from hetao.crossing import gather as gathering
-from hetao.crossing import used_up
+from hetao.crossing import repository, used_up
 from hetao.crossing.gather import CredentialCheck
-from hetao.crossing.models import CrossingDecision, CrossingEvent, SelectionCounter
-from hetao.crossing.models import RuleSet as StoredRuleSet
+from hetao.crossing.intake import (
+    SEED_KEY_FILE,
+    Device,
+    PreparedCrossing,
+    crossing_point,
+    load_seed_key,
+    parse_event,
+    payload_hash,
+    prepare_crossing,
+    seed_for,
+)
+from hetao.crossing.models import CrossingDecision, CrossingEvent
+from hetao.crossing.repository import page_crossings
+from hetao.crossing.rule_sets import (
+    active_rule_set,
+    add_rule_set,
+    get_rule_set,
+    page_rule_sets,
+    rule_set_by_version,
+    rule_set_in_force,
+)
 from hetao.crossing.schemas import CrossingIn
 from hetao.engine.decision import Decision, decide, decision_to_json
 from hetao.engine.facts import (
@@ -50,215 +52,10 @@ from hetao.engine.facts import (
     VehicleFacts,
     facts_from_json,
 )
-from hetao.engine.rules import RuleSet, load_rule_set, shipped_rule_set
-from hetao.errors import (
-    Conflict,
-    FieldProblem,
-    NotFound,
-    PermissionDenied,
-    ValidationFailed,
-)
+from hetao.engine.rules import RuleSet, shipped_rule_set
+from hetao.errors import Conflict, FieldProblem, NotFound
 from hetao.inspections.service import NewInspection, queue_new_inspections
-from hetao.profiles import CrossingPoint, ZoneProfile
-from hetao.secretfiles import read_or_create
-from hetao.storage.driver import DriverInsert, DriverQuery, DriverWrite
-from hetao.storage.pagination import DEFAULT_LIMIT, PageOf, paginate
-from hetao.storage.types import utcnow
-
-SEED_KEY_FILE = Path("crossing") / "selection-seed.key"
-
-
-@dataclass(frozen=True, slots=True)
-class Device:
-    """Who posts the event: a gate token ("device:<id>") or an officer ("user:<id>")."""
-
-    key: str
-    name: str
-    #: The crossing points a gate token is scoped to; None for people (checked by role).
-    crossing_points: frozenset[str] | None = None
-
-
-# --- the selection seed -----------------------------------------------------------------------
-
-_seed_keys: dict[Path, bytes] = {}
-_seed_lock = threading.Lock()
-
-
-def load_seed_key(path: Path) -> bytes:
-    """The server's 32-byte selection secret at ``path``, created (mode 0600) on first use."""
-    with _seed_lock:
-        if path in _seed_keys:
-            return _seed_keys[path]
-        text, _ = read_or_create(path, lambda: secrets.token_bytes(32).hex().encode())
-        key = bytes.fromhex(text.decode().strip())
-        if len(key) < 32:
-            raise ValueError(f"{path} does not hold a 32-byte selection key")
-        _seed_keys[path] = key
-        return key
-
-
-def seed_for(key: bytes, *, device_key: str, event_id: str) -> bytes:
-    """The seed of one event's random draw: unpredictable without the key, stored for replay."""
-    return hmac.new(key, f"{device_key}\x00{event_id}".encode(), hashlib.sha256).digest()
-
-
-# --- rule sets --------------------------------------------------------------------------------
-
-_compiled: dict[tuple[str, str], RuleSet] = {}
-
-
-def _canonical(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def _compile(row: StoredRuleSet, profile: ZoneProfile) -> RuleSet:
-    """A stored rule set compiled once per content and profile (stored ones never change)."""
-    key = (row.sha256, profile.zone.code)
-    rule_set = _compiled.get(key)
-    if rule_set is None:
-        rule_set = load_rule_set(row.content, profile=profile)
-        _compiled[key] = rule_set
-    return rule_set
-
-
-def _store_rule_set(
-    session: Session, rule_set: RuleSet, *, actor: Actor, now: dt.datetime
-) -> tuple[StoredRuleSet, bool]:
-    existing = session.scalars(
-        select(StoredRuleSet).where(StoredRuleSet.version == rule_set.version)
-    ).first()
-    if existing is not None:
-        if existing.sha256 != rule_set.content_hash:
-            raise Conflict(
-                f"rule set {rule_set.version} is stored with other content; give it a new version",
-                problems=[
-                    FieldProblem("version", "rule_set.version_reused", "already used for others")
-                ],
-            )
-        return existing, False
-    row = StoredRuleSet(
-        version=rule_set.version,
-        activates_at=rule_set.activates_at,
-        content=rule_set.source,
-        sha256=rule_set.content_hash,
-        created_by=str(actor),
-        created_at=now,
-    )
-    try:
-        with session.begin_nested():  # a concurrent first use may store the same version
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        return _store_rule_set(session, rule_set, actor=actor, now=now)
-    record_event(
-        session,
-        "crossing:rule_set:add",
-        subject_type="rule_set",
-        subject_id=row.id,
-        actor=actor,
-        data={
-            "version": row.version,
-            "activates_at": row.activates_at.isoformat(),
-            "sha256": row.sha256,
-        },
-    )
-    return row, True
-
-
-def add_rule_set(
-    session: Session,
-    document: Mapping[str, Any],
-    *,
-    profile: ZoneProfile,
-    actor: Actor,
-    now: dt.datetime | None = None,
-) -> tuple[StoredRuleSet, bool]:
-    """Validate and store a rule set; the same version and content again returns the first."""
-    rule_set = load_rule_set(document, profile=profile)
-    return _store_rule_set(session, rule_set, actor=actor, now=now or utcnow())
-
-
-def rule_set_by_version(session: Session, version: str, *, profile: ZoneProfile) -> RuleSet:
-    """A stored rule set, compiled."""
-    return _compile(get_rule_set(session, version), profile)
-
-
-class _InForce(NamedTuple):
-    id: int
-    sha256: str
-
-
-_IN_FORCE = DriverQuery(
-    select(StoredRuleSet.id, StoredRuleSet.sha256)
-    .where(StoredRuleSet.activates_at <= bindparam("at", type_=StoredRuleSet.activates_at.type))
-    .order_by(StoredRuleSet.activates_at.desc(), StoredRuleSet.id.desc())
-    .limit(1),
-    _InForce,
-)
-
-
-def rule_set_in_force(session: Session, *, at: dt.datetime, profile: ZoneProfile) -> RuleSet | None:
-    """The stored rule set activated last at ``at`` (compiled), or None when none is."""
-    # The id and hash only: the (large) content is read once per process, on a cache miss.
-    found = _IN_FORCE.first(session.connection(), at=at)
-    if found is None:
-        return None
-    cached = _compiled.get((found.sha256, profile.zone.code))
-    if cached is not None:
-        return cached
-    row = session.get(StoredRuleSet, found.id)
-    return None if row is None else _compile(row, profile)
-
-
-def active_rule_set(
-    session: Session, *, at: dt.datetime, profile: ZoneProfile, actor: Actor
-) -> RuleSet:
-    """The rule set in force at ``at``; the shipped one, stored on first use, when none is."""
-    in_force = rule_set_in_force(session, at=at, profile=profile)
-    if in_force is not None:
-        return in_force
-    shipped = shipped_rule_set()
-    _store_rule_set(session, shipped, actor=actor, now=utcnow())
-    return shipped
-
-
-# --- recording a crossing ---------------------------------------------------------------------
-
-
-def crossing_point(profile: ZoneProfile, code: str) -> CrossingPoint:
-    """The profile's crossing point named ``code``, or a validation error naming the field."""
-    point = profile.crossing_point(code)
-    if point is None:
-        known = ", ".join(p.code for p in profile.crossing_points)
-        raise ValidationFailed.single(
-            "crossing_point", "profile.crossing_point", f"{code!r} is not one of: {known}"
-        )
-    return point
-
-
-def parse_event(document: Any) -> CrossingIn:
-    """An event payload from plain JSON (a file, a queue); errors name each key and rule."""
-    try:
-        return CrossingIn.model_validate(document)
-    except PydanticValidationError as error:
-        problems = [
-            FieldProblem(
-                ".".join(str(part) for part in problem["loc"]) or "event",
-                problem["type"],
-                problem["msg"],
-            )
-            for problem in error.errors()
-        ]
-        raise ValidationFailed(
-            f"the event is not valid: {problems[0].field}: {problems[0].message}",
-            problems=problems,
-        ) from None
-
-
-def payload_hash(payload: CrossingIn) -> tuple[dict[str, Any], str]:
-    """The payload as canonical JSON and its SHA-256: what a retry must repeat."""
-    document = payload.model_dump(mode="json")
-    return document, hashlib.sha256(_canonical(document)).hexdigest()
+from hetao.profiles import ZoneProfile
 
 
 def _conflict_unless_same(event: CrossingEvent | NewCrossing, digest: str) -> None:
@@ -292,144 +89,6 @@ def _subject_refs(facts: CrossingFacts) -> dict[str, int | None]:
         "party_id": subject.party.party_id if subject.party else None,
         "person_id": subject.carrier.person_id if subject.carrier else None,
     }
-
-
-def _counter_upsert(dialect_name: str) -> Any:
-    """INSERT ... ON CONFLICT DO UPDATE adding a batch's crossings and inspections."""
-    table = SelectionCounter.__table__
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
-    stmt = dialect.insert(table).values(
-        crossing_point=bindparam("point"),
-        period_start=bindparam("start", type_=table.c.period_start.type),
-        crossings=bindparam("crossed"),
-        inspections=bindparam("inspected"),
-    )
-    return stmt.on_conflict_do_update(
-        index_elements=[table.c.crossing_point, table.c.period_start],
-        set_={
-            "crossings": table.c.crossings + stmt.excluded.crossings,
-            "inspections": table.c.inspections + stmt.excluded.inspections,
-        },
-    )
-
-
-_COUNTER_UPSERTS = {name: DriverWrite(_counter_upsert(name)) for name in ("postgresql", "sqlite")}
-_COUNTERS = cast(Table, SelectionCounter.__table__)
-
-
-class _StoredCount(NamedTuple):
-    crossings: int
-    inspections: int
-
-
-# One (point, period) pair's counters, by primary key: a batch has a pair or two.
-_READ_COUNTERS = DriverQuery(
-    select(_COUNTERS.c.crossings, _COUNTERS.c.inspections).where(
-        _COUNTERS.c.crossing_point == bindparam("point"),
-        _COUNTERS.c.period_start == bindparam("start", type_=_COUNTERS.c.period_start.type),
-    ),
-    _StoredCount,
-)
-
-
-@dataclass(frozen=True, slots=True)
-class PreparedCrossing:
-    """An event checked and its facts gathered: what remains is to decide and store it."""
-
-    payload: CrossingIn
-    document: dict[str, Any]
-    digest: str
-    device: Device
-    point: CrossingPoint
-    facts: CrossingFacts
-    #: The rule set in force at the event; None when none is stored yet (the shipped one).
-    rules: RuleSet | None
-    seed: bytes
-    occurred_at: dt.datetime
-    received_at: dt.datetime
-    clock_skew_ms: int
-    actor: Actor
-    request_id: str | None
-
-    @property
-    def key(self) -> tuple[str, str]:
-        """What a retry repeats: the device and its event id."""
-        return self.device.key, self.payload.event_id
-
-
-def _check_clock_skew(skew: dt.timedelta, profile: ZoneProfile) -> None:
-    """A device clock far ahead is wrong, not early; far behind, it is wrong or the event stale.
-
-    Checked at intake against the time of receipt, never when deciding: a stored decision
-    replays however long ago it was made.
-    """
-    gates = profile.gates
-    if skew > gates.max_future_skew:
-        raise ValidationFailed.single(
-            "occurred_at",
-            "crossing.clock_skew",
-            f"is {int(skew.total_seconds())} s ahead of the server clock;"
-            f" at most {gates.max_future_skew_seconds} s is accepted",
-        )
-    if -skew > gates.max_past_skew:
-        raise ValidationFailed.single(
-            "occurred_at",
-            "crossing.clock_skew_past",
-            f"is {int(-skew.total_seconds() // 3600)} h before the server clock;"
-            f" at most {gates.max_past_skew_hours} h is accepted",
-        )
-
-
-def prepare_crossing(
-    session: Session,
-    payload: CrossingIn,
-    *,
-    device: Device,
-    profile: ZoneProfile,
-    seed_key: bytes,
-    actor: Actor,
-    rule_set: RuleSet | None = None,
-    credentials: CredentialCheck | None = None,
-    now: dt.datetime | None = None,
-) -> PreparedCrossing:
-    """Check an event and gather its facts; reads only, so it needs no write lock."""
-    now = now or utcnow()
-    point = crossing_point(profile, payload.crossing_point)
-    if device.crossing_points is not None and point.code not in device.crossing_points:
-        raise PermissionDenied(
-            f"device {device.name} may report crossings at"
-            f" {', '.join(sorted(device.crossing_points))} only, not {point.code}"
-        )
-    document, digest = payload_hash(payload)
-    occurred_at = payload.occurred_at
-    if occurred_at.tzinfo is None or occurred_at.utcoffset() is None:
-        raise ValidationFailed.single("occurred_at", "instant.timezone", "must carry a time zone")
-    occurred_at = occurred_at.astimezone(dt.UTC)
-    skew = occurred_at - now
-    _check_clock_skew(skew, profile)
-    facts = gathering.gather(
-        session,
-        payload,
-        point=point,
-        profile=profile,
-        credentials=credentials,
-        read_counters=False,  # write_crossings reads them under the write lock
-    )
-    return PreparedCrossing(
-        payload=payload,
-        document=document,
-        digest=digest,
-        device=device,
-        point=point,
-        facts=facts,
-        rules=rule_set or rule_set_in_force(session, at=occurred_at, profile=profile),
-        seed=seed_for(seed_key, device_key=device.key, event_id=payload.event_id),
-        occurred_at=occurred_at,
-        received_at=now,
-        clock_skew_ms=int(skew.total_seconds() * 1000),
-        actor=actor,
-        request_id=current_request_id.get(),
-    )
 
 
 #: What storing one prepared crossing gives: the event and whether it is new, or its error.
@@ -471,27 +130,6 @@ class NewCrossing:
 
 #: What writing one prepared crossing gives: the new rows or the first event, and whether new.
 Written = tuple[CrossingEvent | NewCrossing, bool]
-
-
-_EVENTS = cast(Table, CrossingEvent.__table__)
-_DECISIONS = cast(Table, CrossingDecision.__table__)
-# A batch's rows go to the driver directly (hetao.storage.driver.DriverInsert), ids back in order.
-_INSERT_EVENTS = DriverInsert(_EVENTS)
-_INSERT_DECISIONS = DriverInsert(_DECISIONS)
-
-
-class _EventId(NamedTuple):
-    id: int
-
-
-# An event by what a retry repeats (the unique device and event id).
-_FIND_EVENT = DriverQuery(
-    select(_EVENTS.c.id).where(
-        _EVENTS.c.device_key == bindparam("device_key"),
-        _EVENTS.c.device_event_id == bindparam("event_id"),
-    ),
-    _EventId,
-)
 
 
 def write_crossings(
@@ -542,12 +180,12 @@ def write_crossings(
     if new:
         connection = session.connection()  # Core inserts: no ORM objects to track
         event_rows = [row for _, row, _, _ in new.values()]
-        event_ids = _INSERT_EVENTS.ids(connection, event_rows)
+        event_ids = repository.insert_events(connection, event_rows)
         decision_rows = [
             {**row, "event_id": event_id}
             for (_, _, row, _), event_id in zip(new.values(), event_ids, strict=True)
         ]
-        decision_ids = _INSERT_DECISIONS.ids(connection, decision_rows)
+        decision_ids = repository.insert_decisions(connection, decision_rows)
         for key, event_row, event_id, decision_row, decision_id in zip(
             new, event_rows, event_ids, decision_rows, decision_ids, strict=True
         ):
@@ -614,9 +252,9 @@ def _existing_events(
     found: dict[tuple[str, str], CrossingEvent] = {}
     connection = session.connection()
     for device_key, event_id in set(keys):
-        row = _FIND_EVENT.first(connection, device_key=device_key, event_id=event_id)
-        if row is not None:  # retries are rare: ORM for those
-            event = session.get(CrossingEvent, row.id)
+        found_id = repository.event_id_of(connection, device_key=device_key, event_id=event_id)
+        if found_id is not None:  # retries are rare: ORM for those
+            event = session.get(CrossingEvent, found_id)
             if event is not None:
                 event.decision  # noqa: B018 - loaded now, read after the session closes
                 found[(device_key, event_id)] = event
@@ -661,7 +299,7 @@ def _read_counters(
     connection = session.connection()
     counters = {}
     for point, start in keys:
-        row = _READ_COUNTERS.first(connection, point=point, start=start)
+        row = repository.counters_of(connection, point=point, start=start)
         counters[(point, start)] = _PeriodCount(0, 0) if row is None else _PeriodCount(*row)
     return counters
 
@@ -696,8 +334,7 @@ def _add_counts(session: Session, counters: dict[_PeriodKey, _PeriodCount]) -> N
         if count.added_crossings
     ]
     if rows:
-        connection = session.connection()
-        _COUNTER_UPSERTS[connection.dialect.name].write(connection, rows)
+        repository.add_counts(session.connection(), rows)
 
 
 def _event_row(prepared: PreparedCrossing) -> dict[str, Any]:
@@ -725,7 +362,7 @@ def _event_row(prepared: PreparedCrossing) -> dict[str, Any]:
 
 def _decide_event(prepared: PreparedCrossing, event: NewCrossing, decision: Decision) -> NewEvent:
     return NewEvent(
-        "crossing:event:decide",
+        CrossingTag.EVENT_DECIDE,
         subject_type="crossing_event",
         subject_id=event.id,
         actor=prepared.actor,
@@ -897,47 +534,3 @@ __all__ = [
     "seed_for",
     "write_crossings",
 ]
-
-
-# --- lists ------------------------------------------------------------------------------------
-
-
-def page_crossings(
-    session: Session,
-    *,
-    crossing_point: str | None = None,
-    outcome: Outcome | None = None,
-    since: dt.datetime | None = None,
-    cursor: str | None = None,
-    limit: int = DEFAULT_LIMIT,
-) -> PageOf[CrossingEvent]:
-    """Recorded crossings in recording order, with their decisions."""
-    stmt = (
-        select(CrossingEvent)
-        .join(CrossingDecision, CrossingDecision.event_id == CrossingEvent.id)
-        .options(contains_eager(CrossingEvent.decision))
-    )
-    if crossing_point is not None:
-        stmt = stmt.where(CrossingEvent.crossing_point == crossing_point)
-    if outcome is not None:
-        stmt = stmt.where(CrossingDecision.outcome == outcome)
-    if since is not None:
-        stmt = stmt.where(CrossingEvent.occurred_at >= since)
-    return paginate(session, stmt, id_column=CrossingEvent.id, cursor=cursor, limit=limit)
-
-
-def page_rule_sets(
-    session: Session, *, cursor: str | None = None, limit: int = DEFAULT_LIMIT
-) -> PageOf[StoredRuleSet]:
-    """Stored rule sets in the order they were added."""
-    return paginate(
-        session, select(StoredRuleSet), id_column=StoredRuleSet.id, cursor=cursor, limit=limit
-    )
-
-
-def get_rule_set(session: Session, version: str) -> StoredRuleSet:
-    """One stored rule set by version."""
-    row = session.scalars(select(StoredRuleSet).where(StoredRuleSet.version == version)).first()
-    if row is None:
-        raise NotFound(f"rule set {version} does not exist")
-    return row

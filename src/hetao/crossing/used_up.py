@@ -12,9 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import cast
 
-from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from hetao.engine.facts import (
@@ -23,49 +21,20 @@ from hetao.engine.facts import (
     GoodsLine,
     Outcome,
     VehicleFacts,
+    consignments_of,
 )
-from hetao.ledger.declaration_models import DeclarationLine
-from hetao.ledger.models import QUANTITY
+from hetao.ledger import repository as ledger_repository
 
 #: A declaration line: its declaration's id and its number.
 LineKey = tuple[int, int]
-
-_LINES = cast(Table, DeclarationLine.__table__)
-
-_ADD = (
-    update(_LINES)
-    .where(
-        _LINES.c.declaration_id == bindparam("declaration"),
-        _LINES.c.line_no == bindparam("line"),
-        _LINES.c.quantity_crossed + bindparam("carried", type_=QUANTITY) <= _LINES.c.quantity,
-    )
-    .values(quantity_crossed=_LINES.c.quantity_crossed + bindparam("carried", type_=QUANTITY))
-)
-_TAKE_BACK = (
-    update(_LINES)
-    .where(
-        _LINES.c.declaration_id == bindparam("declaration"),
-        _LINES.c.line_no == bindparam("line"),
-    )
-    .values(quantity_crossed=_LINES.c.quantity_crossed - bindparam("carried", type_=QUANTITY))
-)
 
 #: The outcomes that let the goods on: their quantity counts as crossed.
 _CROSSING = frozenset({Outcome.RELEASE, Outcome.INSPECT})
 
 
-def _consignments(facts: CrossingFacts) -> tuple[ConsignmentFacts, ...]:
-    subject = facts.subject
-    if isinstance(subject, ConsignmentFacts):
-        return (subject,)
-    if isinstance(subject, VehicleFacts):
-        return subject.consignments
-    return ()
-
-
 def _counted(facts: CrossingFacts) -> Iterator[tuple[LineKey, GoodsLine]]:
     """The lines whose crossings are counted (gathered since they were), by their key."""
-    for c in _consignments(facts):
+    for c in consignments_of(facts.subject):
         if c.declaration_id is not None:
             for line in c.lines:
                 if line.crossed is not None:
@@ -77,14 +46,9 @@ def current(session: Session, facts: CrossingFacts) -> CrossingFacts:
     declarations = {key[0] for key, _ in _counted(facts)}
     if not declarations:
         return facts
-    rows = session.execute(
-        select(_LINES.c.declaration_id, _LINES.c.line_no, _LINES.c.quantity_crossed).where(
-            _LINES.c.declaration_id.in_(sorted(declarations))
-        )
-    )
     # What is stored, then what the crossing's earlier consignments under the same
     # declaration carry (a vehicle may bring two): each is decided on what the others leave.
-    crossed: dict[LineKey, Decimal] = {(d, n): q for d, n, q in rows}
+    crossed = ledger_repository.quantities_crossed(session, sorted(declarations))
 
     def consignment(c: ConsignmentFacts) -> ConsignmentFacts:
         lines = []
@@ -123,9 +87,9 @@ def count(session: Session, facts: CrossingFacts, outcome: Outcome) -> bool:
     added: list[dict[str, object]] = []
     for (declaration, line_no), quantity in sorted(carried.items()):
         params = {"declaration": declaration, "line": line_no, "carried": quantity}
-        if connection.execute(_ADD, params).rowcount != 1:
+        if not ledger_repository.add_crossed(connection, params):
             for done in added:
-                connection.execute(_TAKE_BACK, done)
+                ledger_repository.take_back_crossed(connection, done)
             return False
         added.append(params)
     return True

@@ -219,6 +219,13 @@ class SelectionState:
 Subject = PersonFacts | VehicleFacts | ConsignmentFacts
 
 
+def consignments_of(subject: Subject) -> tuple[ConsignmentFacts, ...]:
+    """The goods a crossing brings: its consignment, a vehicle's, or none for a person."""
+    if isinstance(subject, ConsignmentFacts):
+        return (subject,)
+    return subject.consignments if isinstance(subject, VehicleFacts) else ()
+
+
 @dataclass(frozen=True, slots=True)
 class CrossingFacts:
     """Everything one crossing is decided on."""

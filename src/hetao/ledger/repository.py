@@ -298,3 +298,101 @@ def next_centralised_line_no(session: Session, period_id: int) -> int:
         select(func.max(CentralisedLine.line_no)).where(CentralisedLine.period_id == period_id)
     )
     return (last or 0) + 1
+
+
+# --- read by the gate and the inspections (hetao.crossing, hetao.inspections) ---
+
+from typing import Any, cast  # noqa: E402
+
+from sqlalchemy import Connection, Row, Table, bindparam, exists, null  # noqa: E402
+
+from hetao.ledger.declaration_models import Declaration, DeclarationLine  # noqa: E402
+from hetao.registry.models import Affiliation  # noqa: E402
+
+
+def declaration_at_the_gate(
+    session: Session,
+    *,
+    declaration_id: int | None,
+    party_id: int | None,
+    reference: str | None,
+    carrier_id: int | None,
+) -> tuple[Declaration, bool | None] | None:
+    """The declaration named (by id, else party and reference), and whether the carrier (if
+    known) is affiliated with its party: one query."""
+    affiliated = (
+        exists().where(
+            Affiliation.person_id == carrier_id,
+            Affiliation.party_id == Declaration.party_id,
+        )
+        if carrier_id is not None
+        else null()
+    )
+    stmt = select(Declaration, affiliated)
+    if declaration_id is not None:
+        stmt = stmt.where(Declaration.id == declaration_id)
+    else:
+        stmt = stmt.where(Declaration.party_id == party_id, Declaration.reference == reference)
+    row = session.execute(stmt).first()
+    if row is None:
+        return None
+    return row[0], None if row[1] is None else bool(row[1])
+
+
+_LINES = cast(Table, DeclarationLine.__table__)
+
+# What a crossing carries is added only while the line has that much left.
+_ADD_CROSSED = (
+    update(_LINES)
+    .where(
+        _LINES.c.declaration_id == bindparam("declaration"),
+        _LINES.c.line_no == bindparam("line"),
+        _LINES.c.quantity_crossed + bindparam("carried", type_=QUANTITY) <= _LINES.c.quantity,
+    )
+    .values(quantity_crossed=_LINES.c.quantity_crossed + bindparam("carried", type_=QUANTITY))
+)
+_TAKE_BACK_CROSSED = (
+    update(_LINES)
+    .where(
+        _LINES.c.declaration_id == bindparam("declaration"),
+        _LINES.c.line_no == bindparam("line"),
+    )
+    .values(quantity_crossed=_LINES.c.quantity_crossed - bindparam("carried", type_=QUANTITY))
+)
+
+
+def quantities_crossed(
+    session: Session, declaration_ids: Sequence[int]
+) -> dict[tuple[int, int], Decimal]:
+    """The quantity crossed of every line of the declarations, by (declaration id, line no)."""
+    rows = session.execute(
+        select(_LINES.c.declaration_id, _LINES.c.line_no, _LINES.c.quantity_crossed).where(
+            _LINES.c.declaration_id.in_(declaration_ids)
+        )
+    )
+    return {(declaration, line_no): quantity for declaration, line_no, quantity in rows}
+
+
+def add_crossed(connection: Connection, params: dict[str, Any]) -> bool:
+    """Add ``carried`` to a line's quantity crossed; False, adding nothing, past the declared."""
+    return connection.execute(_ADD_CROSSED, params).rowcount == 1
+
+
+def take_back_crossed(connection: Connection, params: dict[str, Any]) -> None:
+    """Undo ``add_crossed`` with the same parameters."""
+    connection.execute(_TAKE_BACK_CROSSED, params)
+
+
+def line_lots(
+    session: Session, declaration_ids: set[int]
+) -> list[Row[int, int, int | None, int | None]]:
+    """(declaration id, line number, lot drawn from, lot admitted as) of the declarations' lines."""
+    rows = session.execute(
+        select(
+            DeclarationLine.declaration_id,
+            DeclarationLine.line_no,
+            DeclarationLine.lot_id,
+            DeclarationLine.result_lot_id,
+        ).where(DeclarationLine.declaration_id.in_(declaration_ids))
+    )
+    return list(rows)

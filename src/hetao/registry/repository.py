@@ -312,3 +312,137 @@ def parties_in_order(session: Session) -> list[Party]:
 def documents_in_order(session: Session) -> list[IdentityDocument]:
     """Every identity document, oldest first."""
     return list(session.scalars(select(IdentityDocument).order_by(IdentityDocument.id)))
+
+
+# --- read by the gate and the inspections (hetao.crossing, hetao.inspections) ---
+# Asked for every crossing: statements built once and run through the driver (plain rows).
+
+from typing import NamedTuple  # noqa: E402
+
+from sqlalchemy import Connection, Select, bindparam  # noqa: E402
+
+from hetao.registry.models import Residency  # noqa: E402
+from hetao.storage.driver import DriverQuery  # noqa: E402
+
+
+class EntryRow(NamedTuple):
+    """An entry's columns a whitelist standing needs."""
+
+    id: int
+    status: EntryStatus
+    valid_from: dt.date
+    valid_until: dt.date
+    flows: list[str]
+    lines: list[str]
+    exemptions: list[str]
+
+
+#: Per subject kind, its entries newest first: the columns the standing needs (an ORM load of
+#: whole entries costs several times more).
+_ENTRY_ROWS_OF = {
+    kind: DriverQuery(
+        select(
+            WhitelistEntry.id,
+            WhitelistEntry.status,
+            WhitelistEntry.valid_from,
+            WhitelistEntry.valid_until,
+            WhitelistEntry.flows,
+            WhitelistEntry.lines,
+            WhitelistEntry.exemptions,
+        )
+        .where(WhitelistEntry.subject_kind == kind, column == bindparam("subject_id"))
+        .order_by(WhitelistEntry.id.desc()),
+        EntryRow,
+    )
+    for kind, column in (
+        (SubjectKind.INSTITUTION, WhitelistEntry.party_id),
+        (SubjectKind.INDIVIDUAL, WhitelistEntry.person_id),
+        (SubjectKind.VEHICLE, WhitelistEntry.vehicle_id),
+    )
+}
+
+
+def entry_rows_of(connection: Connection, kind: SubjectKind, subject_id: int) -> list[EntryRow]:
+    """A subject's whitelist entries, newest first, as the columns a standing needs."""
+    return _ENTRY_ROWS_OF[kind].all(connection, subject_id=subject_id)
+
+
+def locked_out_goods_kinds(session: Session, party_id: int, day: dt.date) -> tuple[str, ...]:
+    """Goods kinds the party waived within the lockout, in force on ``day``."""
+    stmt = select(ExemptionWaiver.goods_kind).where(
+        ExemptionWaiver.party_id == party_id,
+        ExemptionWaiver.waived_on <= day,
+        ExemptionWaiver.lockout_until > day,
+    )
+    return tuple(sorted(set(session.scalars(stmt))))
+
+
+class DocumentHolder(NamedTuple):
+    id: int
+    residency: Residency
+
+
+def _holders_of_document(with_country: bool) -> DriverQuery[DocumentHolder]:
+    stmt = (
+        select(Person.id, Person.residency)
+        .join(IdentityDocument, IdentityDocument.person_id == Person.id)
+        .where(
+            IdentityDocument.kind == bindparam("kind"),
+            IdentityDocument.number == bindparam("number"),
+        )
+    )
+    if with_country:
+        stmt = stmt.where(IdentityDocument.issuing_country == bindparam("country"))
+    # Two rows are enough to tell one match from several (the same number in two countries).
+    return DriverQuery(stmt.limit(2), DocumentHolder)
+
+
+#: Built once, with and without the issuing country: asked for every traveller.
+HOLDERS_OF_DOCUMENT = {flag: _holders_of_document(flag) for flag in (False, True)}
+
+
+def holders_of_document(
+    connection: Connection, *, kind: str, number: str, country: str | None
+) -> list[DocumentHolder]:
+    """At most two persons holding the document (two: it is ambiguous without a country)."""
+    statement = HOLDERS_OF_DOCUMENT[country is not None]
+    return statement.all(connection, kind=kind, number=number, country=country)
+
+
+def vehicle_by_plate(session: Session, plate: str) -> Vehicle | None:
+    """The vehicle with ``plate`` as its mainland or its Hong Kong plate."""
+    wanted = plate.strip().upper()
+    stmt = select(Vehicle).where((Vehicle.plate == wanted) | (Vehicle.hk_plate == wanted))
+    return session.scalars(stmt.order_by(Vehicle.id).limit(1)).first()
+
+
+def permit_points(session: Session, vehicle_id: int, day: dt.date) -> tuple[str, ...]:
+    """The crossing points the vehicle's permits valid on ``day`` name."""
+    stmt = select(VehiclePermit.crossing_points).where(
+        VehiclePermit.vehicle_id == vehicle_id,
+        VehiclePermit.valid_from <= day,
+        VehiclePermit.valid_until >= day,
+    )
+    return tuple(sorted({point for points in session.scalars(stmt) for point in points}))
+
+
+def find_person(session: Session, person_id: int) -> Person | None:
+    """A person by id, or None."""
+    return session.get(Person, person_id)
+
+
+def find_party(session: Session, party_id: int) -> Party | None:
+    """A party by id, or None."""
+    return session.get(Party, party_id)
+
+
+def find_entry(session: Session, entry_id: int) -> WhitelistEntry | None:
+    """A whitelist entry by id, or None."""
+    return session.get(WhitelistEntry, entry_id)
+
+
+def lapsed_entry_ids(today: dt.date) -> Select[int]:
+    """The ids of entries no longer in force on ``today``: for a credential's revocation."""
+    return select(WhitelistEntry.id).where(
+        (WhitelistEntry.status != EntryStatus.ACTIVE) | (WhitelistEntry.valid_until < today)
+    )

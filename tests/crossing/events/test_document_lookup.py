@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from hetao.crossing.gather import _PERSON_BY_DOCUMENT
+from hetao.registry.repository import HOLDERS_OF_DOCUMENT
 
 PARAMETERS = {"kind": "passport", "number": "E12345678", "country": "GB"}
 
@@ -13,7 +13,7 @@ PARAMETERS = {"kind": "passport", "number": "E12345678", "country": "GB"}
 def plan(session: Session, with_country: bool) -> str:
     """The database's plan for the gate's document lookup, as one string."""
     connection = session.connection()
-    statement = _PERSON_BY_DOCUMENT[with_country].statement.params(PARAMETERS)
+    statement = HOLDERS_OF_DOCUMENT[with_country].statement.params(PARAMETERS)
     sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
     if connection.dialect.name == "sqlite":
         rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")
