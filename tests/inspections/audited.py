@@ -16,6 +16,9 @@ from factories import make_party
 from hetao.audit.service import Actor
 from hetao.auth.principal import Role
 from hetao.engine.facts import Outcome
+from hetao.inspections import overrides as inspection_overrides
+from hetao.inspections import repository as inspection_repository
+from hetao.inspections import results as inspection_results
 from hetao.inspections import service
 from hetao.inspections.models import AdjustmentProposal, Inspection, InspectionResult
 from hetao.ledger.models import Lot
@@ -57,13 +60,13 @@ def _lot(w: World) -> Lot:
 def _proposal(w: World) -> AdjustmentProposal:
     lot = _lot(w)
     inspection = _in_progress(w, [lot])
-    service.record_result(
+    inspection_results.record_result(
         w.session,
         inspection,
         officer=officer(w.session),
         result=InspectionResult.DISCREPANCY,
         findings="One kit short.",
-        adjustments=[service.ProposedAdjustment(lot.id, Decimal(-1), "short by one")],
+        adjustments=[inspection_results.ProposedAdjustment(lot.id, Decimal(-1), "short by one")],
     )
     return inspection.adjustments[0]
 
@@ -105,7 +108,7 @@ def scenario_start(w: World) -> Call:
 def scenario_record_result(w: World) -> Call:
     inspection = _in_progress(w)
     inspector = officer(w.session)
-    return lambda: service.record_result(
+    return lambda: inspection_results.record_result(
         w.session, inspection, officer=inspector, result=InspectionResult.CONFORMS
     )
 
@@ -114,13 +117,15 @@ def scenario_record_discrepancy(w: World) -> Call:
     lot = _lot(w)
     inspection = _in_progress(w, [lot])
     inspector = officer(w.session)
-    return lambda: service.record_result(
+    return lambda: inspection_results.record_result(
         w.session,
         inspection,
         officer=inspector,
         result=InspectionResult.DISCREPANCY,
         findings="Two over.",
-        adjustments=[service.ProposedAdjustment(lot.id, Decimal(2), "two more than declared")],
+        adjustments=[
+            inspection_results.ProposedAdjustment(lot.id, Decimal(2), "two more than declared")
+        ],
     )
 
 
@@ -128,33 +133,35 @@ def scenario_record_seizure(w: World) -> Call:
     lot = _lot(w)
     inspection = _in_progress(w, [lot])
     inspector = officer(w.session)
-    return lambda: service.record_result(
+    return lambda: inspection_results.record_result(
         w.session,
         inspection,
         officer=inspector,
         result=InspectionResult.SEIZURE,
         findings="Undeclared samples.",
-        seizures=[service.SeizedGoods(lot.id, Decimal(3))],
+        seizures=[inspection_results.SeizedGoods(lot.id, Decimal(3))],
     )
 
 
 def scenario_approve_adjustment(w: World) -> Call:
     proposal = _proposal(w)
     second = officer(w.session)
-    return lambda: service.approve_adjustment(w.session, proposal, officer=second)
+    return lambda: inspection_results.approve_adjustment(w.session, proposal, officer=second)
 
 
 def scenario_reject_adjustment(w: World) -> Call:
     proposal = _proposal(w)
     second = officer(w.session)
-    return lambda: service.reject_adjustment(w.session, proposal, officer=second, note="recount")
+    return lambda: inspection_results.reject_adjustment(
+        w.session, proposal, officer=second, note="recount"
+    )
 
 
 def scenario_propose_override(w: World) -> Call:
     decision = decided(w.session)
     service.open_inspection(w.session, decision.id, crossing_point=FIRST_POINT, actor=GATE)
     inspector = officer(w.session)
-    return lambda: service.propose_override(
+    return lambda: inspection_overrides.propose_override(
         w.session, decision.id, to_outcome=Outcome.RELEASE, reason="verified", officer=inspector
     )
 
@@ -162,14 +169,14 @@ def scenario_propose_override(w: World) -> Call:
 def scenario_propose_overturning_a_refusal(w: World) -> Call:
     decision = decided(w.session, outcome=Outcome.REFUSE)
     inspector = officer(w.session)
-    return lambda: service.propose_override(
+    return lambda: inspection_overrides.propose_override(
         w.session, decision.id, to_outcome=Outcome.RELEASE, reason="reinstated", officer=inspector
     )
 
 
 def _pending_override(w: World, to: Outcome) -> Any:
     decision = decided(w.session, outcome=Outcome.REFUSE)
-    return service.propose_override(
+    return inspection_overrides.propose_override(
         w.session, decision.id, to_outcome=to, reason="reinstated", officer=officer(w.session)
     )
 
@@ -177,13 +184,15 @@ def _pending_override(w: World, to: Outcome) -> Any:
 def scenario_confirm_override(w: World) -> Call:
     override = _pending_override(w, Outcome.INSPECT)
     second = officer(w.session)
-    return lambda: service.confirm_override(w.session, override, officer=second)
+    return lambda: inspection_overrides.confirm_override(w.session, override, officer=second)
 
 
 def scenario_reject_override(w: World) -> Call:
     override = _pending_override(w, Outcome.RELEASE)
     second = officer(w.session)
-    return lambda: service.reject_override(w.session, override, officer=second, note="no")
+    return lambda: inspection_overrides.reject_override(
+        w.session, override, officer=second, note="no"
+    )
 
 
 # --- read-only ---------------------------------------------------------------------------
@@ -196,7 +205,7 @@ def scenario_get_decision(w: World) -> Call:
 
 def scenario_inspected_goods(w: World) -> Call:
     decision = decided(w.session)
-    return lambda: service.inspected_goods(w.session, decision)
+    return lambda: inspection_results.inspected_goods(w.session, decision)
 
 
 def scenario_get_inspection(w: World) -> Call:
@@ -216,12 +225,12 @@ def scenario_get_override(w: World) -> Call:
 
 def scenario_inspection_of(w: World) -> Call:
     inspection = _queued(w)
-    return lambda: service.inspection_of(w.session, inspection.decision_id)
+    return lambda: inspection_repository.inspection_of(w.session, inspection.decision_id)
 
 
 def scenario_overrides_of(w: World) -> Call:
     override = _pending_override(w, Outcome.RELEASE)
-    return lambda: service.overrides_of(w.session, override.decision_id)
+    return lambda: inspection_repository.overrides_of(w.session, override.decision_id)
 
 
 def scenario_effective_outcome(w: World) -> Call:
@@ -236,7 +245,7 @@ def scenario_queue(w: World) -> Call:
 
 def scenario_page_inspections(w: World) -> Call:
     _queued(w)
-    return lambda: service.page_inspections(
+    return lambda: inspection_repository.page_inspections(
         w.session, crossing_point=FIRST_POINT, status=None, cursor=None, limit=10
     )
 

@@ -32,6 +32,8 @@ from hetao.engine.facts import (
     VehicleFacts,
     facts_to_json,
 )
+from hetao.inspections import overrides as inspection_overrides
+from hetao.inspections import results as inspection_results
 from hetao.inspections import service
 from hetao.inspections.models import InspectionResult
 from hetao.ledger.declaration_models import DeclarationLine
@@ -227,13 +229,13 @@ def adjustment_for(session: Session, role: Role | None, lot_id: int) -> int:
     assert lot is not None
     inspected = inspection_for(session, role, "in_progress", carrying=[lot])
     inspection = service.get_inspection(session, inspected)
-    service.record_result(
+    inspection_results.record_result(
         session,
         inspection,
         officer=officer(session, _line_role(point)),
         result=InspectionResult.DISCREPANCY,
         findings="One short.",
-        adjustments=[service.ProposedAdjustment(lot_id, Decimal(-1), "short by one")],
+        adjustments=[inspection_results.ProposedAdjustment(lot_id, Decimal(-1), "short by one")],
     )
     return inspection.adjustments[0].id
 
@@ -245,7 +247,7 @@ def decision_for(session: Session, role: Role | None, outcome: Outcome = Outcome
 def pending_override_for(session: Session, role: Role | None) -> int:
     """A colleague's proposal to overturn a REFUSE, awaiting a second officer."""
     point = point_for(role)
-    override = service.propose_override(
+    override = inspection_overrides.propose_override(
         session,
         decided(session, outcome=Outcome.REFUSE, crossing_point=point).id,
         to_outcome=Outcome.RELEASE,

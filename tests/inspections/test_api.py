@@ -14,6 +14,7 @@ from factories import bearer, make_party
 from hetao.audit.service import Actor
 from hetao.auth.principal import Role
 from hetao.engine.facts import Outcome
+from hetao.inspections import repository as inspection_repository
 from hetao.inspections import service
 from hetao.ledger.models import Lot
 from inspections.support import FIRST_POINT, GATE, SECOND_POINT, decided
@@ -39,7 +40,7 @@ def queued(
 
 
 def inspection_id(session: Session, decision_id: int) -> int:
-    found = service.inspection_of(session, decision_id)
+    found = inspection_repository.inspection_of(session, decision_id)
     assert found is not None
     return found.id
 

@@ -13,6 +13,7 @@ from hetao.audit.models import AuditEvent
 from hetao.audit.service import Actor
 from hetao.auth.principal import Principal
 from hetao.errors import TransitionForbidden
+from hetao.inspections import results as inspection_results
 from hetao.inspections import service
 from hetao.inspections.models import AdjustmentStatus, InspectionResult
 from hetao.ledger.models import Lot, Movement, MovementKind
@@ -36,13 +37,15 @@ def test_two_officers_approving_one_adjustment_at_once_move_the_ledger_once(
         )
         service.assign(session, inspection, by=inspector, officer_id=inspector.id)
         service.start(session, inspection, officer=inspector)
-        service.record_result(
+        inspection_results.record_result(
             session,
             inspection,
             officer=inspector,
             result=InspectionResult.DISCREPANCY,
             findings="Three short.",
-            adjustments=[service.ProposedAdjustment(lot.id, Decimal(-3), "short by three")],
+            adjustments=[
+                inspection_results.ProposedAdjustment(lot.id, Decimal(-3), "short by three")
+            ],
         )
         proposal_id = inspection.adjustments[0].id
         approvers = [officer(session), officer(session)]
@@ -57,7 +60,7 @@ def test_two_officers_approving_one_adjustment_at_once_move_the_ledger_once(
         with factory() as session:
             proposal = service.get_adjustment(session, proposal_id)
             try:
-                service.approve_adjustment(session, proposal, officer=who)
+                inspection_results.approve_adjustment(session, proposal, officer=who)
                 session.commit()
                 outcomes.append("approved")
             except TransitionForbidden:

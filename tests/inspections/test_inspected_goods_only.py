@@ -30,6 +30,8 @@ from hetao.audit.service import Actor
 from hetao.auth.principal import Principal, Role
 from hetao.crossing import service as crossings
 from hetao.errors import RuleViolation, ValidationFailed
+from hetao.inspections import repository as inspection_repository
+from hetao.inspections import results as inspection_results
 from hetao.inspections import service
 from hetao.inspections.models import (
     AdjustmentProposal,
@@ -97,7 +99,7 @@ def inspect_everything_at_huanggang(session: Session, profile: ZoneProfile, acto
 def crossed(session: Session, profile: ZoneProfile, body: dict[str, Any]) -> Inspection:
     """Record a crossing at Huanggang through the real service; the inspection it opened."""
     event, _ = record(session, profile, body, device=HUANGGANG_GATE)
-    inspection = service.inspection_of(session, event.decision.id)
+    inspection = inspection_repository.inspection_of(session, event.decision.id)
     assert inspection is not None, event.decision.outcome
     return inspection
 
@@ -145,24 +147,26 @@ def under_way(session: Session, inspection: Inspection) -> Principal:
 def discrepancy(
     session: Session, inspection: Inspection, inspector: Principal, *lots: Lot
 ) -> Inspection:
-    return service.record_result(
+    return inspection_results.record_result(
         session,
         inspection,
         officer=inspector,
         result=InspectionResult.DISCREPANCY,
         findings="One kit short.",
-        adjustments=[service.ProposedAdjustment(lot.id, Decimal(-1), "short") for lot in lots],
+        adjustments=[
+            inspection_results.ProposedAdjustment(lot.id, Decimal(-1), "short") for lot in lots
+        ],
     )
 
 
 def seizure(session: Session, inspection: Inspection, inspector: Principal, lot: Lot) -> Inspection:
-    return service.record_result(
+    return inspection_results.record_result(
         session,
         inspection,
         officer=inspector,
         result=InspectionResult.SEIZURE,
         findings="Undeclared samples.",
-        seizures=[service.SeizedGoods(lot.id, Decimal(2))],
+        seizures=[inspection_results.SeizedGoods(lot.id, Decimal(2))],
     )
 
 
@@ -178,7 +182,9 @@ def proposed_before_the_rule(session: Session, inspection: Inspection, lot: Lot)
     """Complete the inspection, with a proposal to adjust ``lot`` stored as it could be before
     this rule: unchecked."""
     inspector = under_way(session, inspection)
-    service.record_result(session, inspection, officer=inspector, result=InspectionResult.CONFORMS)
+    inspection_results.record_result(
+        session, inspection, officer=inspector, result=InspectionResult.CONFORMS
+    )
     session.add(
         AdjustmentProposal(
             inspection=inspection,
@@ -244,7 +250,10 @@ class TestLotNotInspected:
     ) -> None:
         inspection = inspecting(session, lot, other_lot)
         decision = service.get_decision(session, inspection.decision_id)
-        assert service.inspected_goods(session, decision).lot_ids == {lot.id, other_lot.id}
+        assert inspection_results.inspected_goods(session, decision).lot_ids == {
+            lot.id,
+            other_lot.id,
+        }
         inspector = under_way(session, inspection)
         discrepancy(session, inspection, inspector, lot, other_lot)
         assert [p.lot_id for p in inspection.adjustments] == [lot.id, other_lot.id]
@@ -278,7 +287,7 @@ class TestLotNotInspected:
         clear(session, exit_, profile, actor)  # the gate lets through cleared goods only
         inspection = consignment_of(session, profile, actor, exit_.id, direction="outbound")
         decision = service.get_decision(session, inspection.decision_id)
-        assert service.inspected_goods(session, decision).lot_ids == {lot.id}
+        assert inspection_results.inspected_goods(session, decision).lot_ids == {lot.id}
 
 
 class TestNoGoodsInspected:
@@ -311,7 +320,7 @@ class TestNoGoodsInspected:
     ) -> None:
         inspection = person_on_foot(session, profile, actor)
         inspector = under_way(session, inspection)
-        service.record_result(
+        inspection_results.record_result(
             session, inspection, officer=inspector, result=InspectionResult.CONFORMS
         )
         assert inspection.result is InspectionResult.CONFORMS
@@ -322,7 +331,7 @@ class TestNoGoodsInspected:
         inspection = person_on_foot(session, profile, actor)
         inspector = under_way(session, inspection)
         before = proposals(session)
-        service.record_result(
+        inspection_results.record_result(
             session,
             inspection,
             officer=inspector,
@@ -338,7 +347,7 @@ class TestNoGoodsInspected:
         inspection = inspecting(session, lot)
         inspector = under_way(session, inspection)
         with pytest.raises(ValidationFailed) as refused:
-            service.record_result(
+            inspection_results.record_result(
                 session,
                 inspection,
                 officer=inspector,
@@ -359,7 +368,7 @@ class TestApprovalChecksAgain:
         (proposal,) = inspection.adjustments
 
         with pytest.raises(RuleViolation) as refused:
-            service.approve_adjustment(session, proposal, officer=officer(session))
+            inspection_results.approve_adjustment(session, proposal, officer=officer(session))
         assert [(p.field, p.rule) for p in refused.value.problems] == [
             ("lot_id", "inspection.lot_not_inspected")
         ]
@@ -368,7 +377,7 @@ class TestApprovalChecksAgain:
         assert proposal.status is AdjustmentStatus.PROPOSED
 
         # A proposal of goods not inspected can still be turned down.
-        rejected = service.reject_adjustment(
+        rejected = inspection_results.reject_adjustment(
             session, proposal, officer=officer(session), note="not ours"
         )
         assert rejected.status is AdjustmentStatus.REJECTED
@@ -380,7 +389,7 @@ class TestApprovalChecksAgain:
         proposed_before_the_rule(session, inspection, other_lot)
         (proposal,) = inspection.adjustments
         with pytest.raises(RuleViolation) as refused:
-            service.approve_adjustment(session, proposal, officer=officer(session))
+            inspection_results.approve_adjustment(session, proposal, officer=officer(session))
         assert refused.value.problems[0].rule == "inspection.no_goods_inspected"
         session.refresh(other_lot)
         assert other_lot.balance == Decimal("10.000")

@@ -15,6 +15,7 @@ from hetao.audit.models import AuditEvent
 from hetao.auth.principal import Principal, Role
 from hetao.engine.facts import Outcome
 from hetao.errors import PermissionDenied, RuleViolation, TransitionForbidden, ValidationFailed
+from hetao.inspections import results as inspection_results
 from hetao.inspections import service
 from hetao.inspections.models import (
     AdjustmentProposal,
@@ -167,7 +168,9 @@ class TestAssignment:
         service.start(session, inspection, officer=busy)
         loads = service.workloads(session, "first", on_duty={busy.id, idle.id})
         assert loads == {busy.id: 1, idle.id: 0}
-        service.record_result(session, inspection, officer=busy, result=InspectionResult.CONFORMS)
+        inspection_results.record_result(
+            session, inspection, officer=busy, result=InspectionResult.CONFORMS
+        )
         loads = service.workloads(session, "first", on_duty={busy.id, idle.id})
         assert loads == {busy.id: 0, idle.id: 0}
 
@@ -239,7 +242,7 @@ class TestInspectionTransitions:
             elif verb == "start":
                 service.start(session, inspection, officer=inspector)
             else:
-                service.record_result(
+                inspection_results.record_result(
                     session,
                     inspection,
                     officer=inspector,
@@ -264,7 +267,7 @@ class TestResults:
     def test_a_conforming_inspection_changes_no_ledger(self, session: Session, lot: Lot) -> None:
         inspection = in_progress(session)
         before = lot.balance
-        service.record_result(
+        inspection_results.record_result(
             session,
             inspection,
             officer=officer(session),
@@ -282,13 +285,15 @@ class TestResults:
     ) -> None:
         proposer, approver = officer(session), officer(session)
         inspection = in_progress(session, carrying=[lot])
-        service.record_result(
+        inspection_results.record_result(
             session,
             inspection,
             officer=proposer,
             result=InspectionResult.DISCREPANCY,
             findings="Two kits short of the declared ten.",
-            adjustments=[service.ProposedAdjustment(lot.id, Decimal("-2"), "Short by 2 kits")],
+            adjustments=[
+                inspection_results.ProposedAdjustment(lot.id, Decimal("-2"), "Short by 2 kits")
+            ],
         )
         (proposal,) = inspection.adjustments
         assert proposal.status is AdjustmentStatus.PROPOSED
@@ -296,12 +301,14 @@ class TestResults:
         assert lot.balance == Decimal("10.000")  # nothing moves on a proposal
 
         with pytest.raises(RuleViolation) as refused:
-            service.approve_adjustment(session, proposal, officer=proposer)
+            inspection_results.approve_adjustment(session, proposal, officer=proposer)
         assert refused.value.problems[0].rule == "adjustment.second_officer"
         session.refresh(lot)
         assert lot.balance == Decimal("10.000")
 
-        service.approve_adjustment(session, proposal, officer=approver, note="Counted again.")
+        inspection_results.approve_adjustment(
+            session, proposal, officer=approver, note="Counted again."
+        )
         session.refresh(lot)
         assert lot.balance == Decimal("8.000")
         movement = session.get(Movement, proposal.movement_id)
@@ -318,9 +325,9 @@ class TestResults:
     def test_an_approved_adjustment_is_not_approved_again(self, session: Session, lot: Lot) -> None:
         proposal = self.proposed(session, lot, Decimal("1"))
         approver = officer(session)
-        service.approve_adjustment(session, proposal, officer=approver)
+        inspection_results.approve_adjustment(session, proposal, officer=approver)
         with pytest.raises(TransitionForbidden):
-            service.approve_adjustment(session, proposal, officer=officer(session))
+            inspection_results.approve_adjustment(session, proposal, officer=officer(session))
         session.refresh(lot)
         assert lot.balance == Decimal("11.000")
         moved = session.scalars(select(Movement).where(Movement.lot_id == lot.id)).all()
@@ -330,7 +337,7 @@ class TestResults:
         self, session: Session, lot: Lot
     ) -> None:
         proposal = self.proposed(session, lot, Decimal("-3"))
-        service.reject_adjustment(
+        inspection_results.reject_adjustment(
             session, proposal, officer=officer(session), note="Recount found all ten."
         )
         session.refresh(lot)
@@ -342,7 +349,9 @@ class TestResults:
         proposer = officer(session)
         proposal = self.proposed(session, lot, Decimal("-3"), proposer=proposer)
         with pytest.raises(RuleViolation) as refused:
-            service.reject_adjustment(session, proposal, officer=proposer, note="changed my mind")
+            inspection_results.reject_adjustment(
+                session, proposal, officer=proposer, note="changed my mind"
+            )
         assert refused.value.problems[0].rule == "adjustment.second_officer"
 
     def test_the_database_refuses_an_adjustment_decided_by_its_proposer(
@@ -361,13 +370,13 @@ class TestResults:
     def test_a_seizure_places_a_ledger_hold_on_the_goods(self, session: Session, lot: Lot) -> None:
         inspection = in_progress(session, carrying=[lot])
         until = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
-        service.record_result(
+        inspection_results.record_result(
             session,
             inspection,
             officer=officer(session),
             result=InspectionResult.SEIZURE,
             findings="Undeclared biological samples.",
-            seizures=[service.SeizedGoods(lot.id, Decimal("4"))],
+            seizures=[inspection_results.SeizedGoods(lot.id, Decimal("4"))],
             held_until=until,
         )
         (seizure,) = inspection.seizures
@@ -405,14 +414,16 @@ class TestResults:
     ) -> None:
         inspection = in_progress(session, carrying=[lot])
         with pytest.raises(ValidationFailed) as refused:
-            service.record_result(
+            inspection_results.record_result(
                 session,
                 inspection,
                 officer=officer(session),
                 result=result,
                 findings="Something is off.",
-                adjustments=[service.ProposedAdjustment(lot.id, Decimal(1), "x")] if adjust else [],
-                seizures=[service.SeizedGoods(lot.id, Decimal(1))] if seize else [],
+                adjustments=[inspection_results.ProposedAdjustment(lot.id, Decimal(1), "x")]
+                if adjust
+                else [],
+                seizures=[inspection_results.SeizedGoods(lot.id, Decimal(1))] if seize else [],
             )
         assert rule in {p.rule for p in refused.value.problems}
         assert inspection.status is S.IN_PROGRESS
@@ -420,19 +431,21 @@ class TestResults:
     def test_a_discrepancy_needs_findings(self, session: Session, lot: Lot) -> None:
         inspection = in_progress(session, carrying=[lot])
         with pytest.raises(ValidationFailed) as refused:
-            service.record_result(
+            inspection_results.record_result(
                 session,
                 inspection,
                 officer=officer(session),
                 result=InspectionResult.DISCREPANCY,
-                adjustments=[service.ProposedAdjustment(lot.id, Decimal(1), "over by one")],
+                adjustments=[
+                    inspection_results.ProposedAdjustment(lot.id, Decimal(1), "over by one")
+                ],
             )
         assert refused.value.problems[0].field == "findings"
 
     def test_an_officer_of_the_other_line_may_not_record_a_result(self, session: Session) -> None:
         inspection = in_progress(session)
         with pytest.raises(PermissionDenied):
-            service.record_result(
+            inspection_results.record_result(
                 session,
                 inspection,
                 officer=officer(session, Role.SECOND_LINE_OFFICER),
@@ -444,13 +457,13 @@ class TestResults:
         session: Session, lot: Lot, quantity: Decimal, proposer: Principal | None = None
     ) -> AdjustmentProposal:
         inspection = in_progress(session, carrying=[lot])
-        service.record_result(
+        inspection_results.record_result(
             session,
             inspection,
             officer=proposer or officer(session),
             result=InspectionResult.DISCREPANCY,
             findings="Count differs.",
-            adjustments=[service.ProposedAdjustment(lot.id, quantity, "Count differs")],
+            adjustments=[inspection_results.ProposedAdjustment(lot.id, quantity, "Count differs")],
         )
         return inspection.adjustments[0]
 
@@ -477,9 +490,9 @@ class TestAdjustmentTransitions:
 
         def call() -> None:
             if verb == "approve":
-                service.approve_adjustment(session, proposal, officer=second)
+                inspection_results.approve_adjustment(session, proposal, officer=second)
             else:
-                service.reject_adjustment(session, proposal, officer=second, note="no")
+                inspection_results.reject_adjustment(session, proposal, officer=second, note="no")
 
         if status in allowed:
             call()

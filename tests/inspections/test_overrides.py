@@ -16,6 +16,8 @@ from hetao.errors import (
     TransitionForbidden,
     ValidationFailed,
 )
+from hetao.inspections import overrides as inspection_overrides
+from hetao.inspections import repository as inspection_repository
 from hetao.inspections import service
 from hetao.inspections.models import InspectionStatus, Override, OverrideStatus
 from inspections.support import FIRST_POINT, GATE, SECOND_POINT, decided, officer, tags
@@ -29,7 +31,7 @@ class TestOneOfficer:
         inspection = service.open_inspection(
             session, decision.id, crossing_point=FIRST_POINT, actor=GATE
         )
-        override = service.propose_override(
+        override = inspection_overrides.propose_override(
             session,
             decision.id,
             to_outcome=Outcome.RELEASE,
@@ -50,10 +52,10 @@ class TestOneOfficer:
             session, decision.id, crossing_point=FIRST_POINT, actor=GATE
         )
         first, second = officer(session), officer(session)
-        service.propose_override(
+        inspection_overrides.propose_override(
             session, decision.id, to_outcome=Outcome.RELEASE, reason="verified", officer=first
         )
-        service.propose_override(
+        inspection_overrides.propose_override(
             session, decision.id, to_outcome=Outcome.INSPECT, reason="new tip-off", officer=second
         )
         assert inspection.status is InspectionStatus.QUEUED
@@ -62,21 +64,21 @@ class TestOneOfficer:
 
     def test_a_release_sent_to_inspection_opens_one(self, session: Session) -> None:
         decision = decided(session, outcome=Outcome.RELEASE)
-        service.propose_override(
+        inspection_overrides.propose_override(
             session,
             decision.id,
             to_outcome=Outcome.INSPECT,
             reason="Odour from the cold box.",
             officer=officer(session),
         )
-        inspection = service.inspection_of(session, decision.id)
+        inspection = inspection_repository.inspection_of(session, decision.id)
         assert inspection is not None
         assert inspection.status is InspectionStatus.QUEUED
 
     def test_an_override_must_change_the_outcome_in_force(self, session: Session) -> None:
         decision = decided(session, outcome=Outcome.RELEASE)
         with pytest.raises(ValidationFailed) as refused:
-            service.propose_override(
+            inspection_overrides.propose_override(
                 session,
                 decision.id,
                 to_outcome=Outcome.RELEASE,
@@ -88,7 +90,7 @@ class TestOneOfficer:
     def test_an_override_needs_a_reason(self, session: Session) -> None:
         decision = decided(session, outcome=Outcome.INSPECT)
         with pytest.raises(ValidationFailed) as refused:
-            service.propose_override(
+            inspection_overrides.propose_override(
                 session,
                 decision.id,
                 to_outcome=Outcome.RELEASE,
@@ -100,7 +102,7 @@ class TestOneOfficer:
     def test_an_officer_of_the_other_line_may_not_override(self, session: Session) -> None:
         decision = decided(session, outcome=Outcome.INSPECT, crossing_point=SECOND_POINT)
         with pytest.raises(PermissionDenied):
-            service.propose_override(
+            inspection_overrides.propose_override(
                 session,
                 decision.id,
                 to_outcome=Outcome.RELEASE,
@@ -113,7 +115,7 @@ class TestOverturningARefusal:
     def test_overturning_a_refuse_needs_a_second_different_officer(self, session: Session) -> None:
         decision = decided(session, outcome=Outcome.REFUSE)
         proposer, confirmer = officer(session), officer(session)
-        override = service.propose_override(
+        override = inspection_overrides.propose_override(
             session,
             decision.id,
             to_outcome=Outcome.RELEASE,
@@ -124,11 +126,11 @@ class TestOverturningARefusal:
         assert service.effective_outcome(session, decision.id) is Outcome.REFUSE
 
         with pytest.raises(RuleViolation) as refused:
-            service.confirm_override(session, override, officer=proposer)
+            inspection_overrides.confirm_override(session, override, officer=proposer)
         assert refused.value.problems[0].rule == "override.second_officer"
         assert service.effective_outcome(session, decision.id) is Outcome.REFUSE
 
-        confirmed = service.confirm_override(
+        confirmed = inspection_overrides.confirm_override(
             session, override, officer=confirmer, note="Checked the entry."
         )
         assert confirmed.status is OverrideStatus.CONFIRMED
@@ -145,29 +147,29 @@ class TestOverturningARefusal:
         self, session: Session
     ) -> None:
         decision = decided(session, outcome=Outcome.REFUSE)
-        override = service.propose_override(
+        override = inspection_overrides.propose_override(
             session,
             decision.id,
             to_outcome=Outcome.INSPECT,
             reason="Let an officer look.",
             officer=officer(session),
         )
-        assert service.inspection_of(session, decision.id) is None
-        service.confirm_override(session, override, officer=officer(session))
-        inspection = service.inspection_of(session, decision.id)
+        assert inspection_repository.inspection_of(session, decision.id) is None
+        inspection_overrides.confirm_override(session, override, officer=officer(session))
+        inspection = inspection_repository.inspection_of(session, decision.id)
         assert inspection is not None
         assert inspection.status is InspectionStatus.QUEUED
 
     def test_a_rejected_override_leaves_the_refusal_in_force(self, session: Session) -> None:
         decision = decided(session, outcome=Outcome.REFUSE)
-        override = service.propose_override(
+        override = inspection_overrides.propose_override(
             session,
             decision.id,
             to_outcome=Outcome.RELEASE,
             reason="looks fine",
             officer=officer(session),
         )
-        service.reject_override(
+        inspection_overrides.reject_override(
             session, override, officer=officer(session), note="Entry is still suspended."
         )
         assert override.status is OverrideStatus.REJECTED
@@ -176,11 +178,11 @@ class TestOverturningARefusal:
 
     def test_one_override_awaits_its_second_officer_at_a_time(self, session: Session) -> None:
         decision = decided(session, outcome=Outcome.REFUSE)
-        service.propose_override(
+        inspection_overrides.propose_override(
             session, decision.id, to_outcome=Outcome.RELEASE, reason="a", officer=officer(session)
         )
         with pytest.raises(Conflict) as refused:
-            service.propose_override(
+            inspection_overrides.propose_override(
                 session,
                 decision.id,
                 to_outcome=Outcome.INSPECT,
@@ -194,14 +196,14 @@ class TestOverturningARefusal:
     ) -> None:
         """Once an override makes REFUSE the outcome in force, releasing takes two again."""
         decision = decided(session, outcome=Outcome.INSPECT)
-        service.propose_override(
+        inspection_overrides.propose_override(
             session,
             decision.id,
             to_outcome=Outcome.REFUSE,
             reason="fake permit",
             officer=officer(session),
         )
-        again = service.propose_override(
+        again = inspection_overrides.propose_override(
             session,
             decision.id,
             to_outcome=Outcome.RELEASE,
@@ -232,7 +234,7 @@ class TestOverrideTransitions:
     @pytest.mark.parametrize("verb", ["confirm", "reject"])
     def test_verb_from_state(self, session: Session, verb: str, status: OverrideStatus) -> None:
         decision = decided(session, outcome=Outcome.REFUSE)
-        override = service.propose_override(
+        override = inspection_overrides.propose_override(
             session, decision.id, to_outcome=Outcome.RELEASE, reason="r", officer=officer(session)
         )
         second = officer(session)
@@ -244,8 +246,10 @@ class TestOverrideTransitions:
 
         def call() -> Override:
             if verb == "confirm":
-                return service.confirm_override(session, override, officer=second)
-            return service.reject_override(session, override, officer=second, note="no")
+                return inspection_overrides.confirm_override(session, override, officer=second)
+            return inspection_overrides.reject_override(
+                session, override, officer=second, note="no"
+            )
 
         if status in allowed:
             call()

@@ -6,173 +6,46 @@ of the object's line act on it (administrators on both). Auditors read and chang
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy.orm import Session
 
 from hetao.api.deps import DEFAULT_PAGE_SIZE, CursorQuery, LimitQuery, SessionDep
 from hetao.api.routing import UnitOfWorkRoute
 from hetao.api.schemas import Page
 from hetao.api.security import Allow
-from hetao.auth.principal import Principal, Role
-from hetao.engine.facts import Outcome
-from hetao.inputs import Id, InputModel
-from hetao.inspections import service
-from hetao.inspections.models import (
-    AdjustmentStatus,
-    Inspection,
-    InspectionResult,
-    InspectionStatus,
-    OverrideStatus,
+from hetao.auth.principal import Principal
+from hetao.inputs import Id
+from hetao.inspections import access, overrides, repository, results, service
+from hetao.inspections.models import Inspection, InspectionStatus
+from hetao.inspections.schemas import (
+    AdjustmentOut,
+    AssignIn,
+    CrossingPointCode,
+    DecisionOverrides,
+    InspectedGoodsOut,
+    InspectionDetail,
+    InspectionOut,
+    NoteIn,
+    OverrideIn,
+    OverrideOut,
+    ReasonIn,
+    ResultIn,
+    _InspectionResults,
 )
-from hetao.ledger.schemas import SignedQuantity
 
 router = APIRouter(route_class=UnitOfWorkRoute)
-R = Role
 
 #: Act on inspections, adjustments and overrides: officers (of the object's line) and admins.
-Officers = Annotated[
-    Principal, Depends(Allow(R.FIRST_LINE_OFFICER, R.SECOND_LINE_OFFICER, R.ADMINISTRATOR))
-]
+Officers = Annotated[Principal, Depends(Allow(*access.OFFICERS))]
 #: Read them: the officers, administrators and auditors.
-Readers = Annotated[
-    Principal,
-    Depends(Allow(R.FIRST_LINE_OFFICER, R.SECOND_LINE_OFFICER, R.AUDITOR, R.ADMINISTRATOR)),
-]
-Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
-CrossingPointCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]*$", max_length=40)]
-
-
-class _In(InputModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class _Out(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-
-class AdjustmentOut(_Out):
-    id: int
-    inspection_id: int
-    lot_id: int
-    quantity: Decimal
-    reason: str
-    status: AdjustmentStatus
-    proposed_by: int
-    decided_by: int | None
-    decision_note: str | None
-    movement_id: int | None
-    created_at: dt.datetime
-    decided_at: dt.datetime | None
-
-
-class SeizureOut(_Out):
-    id: int
-    lot_id: int
-    hold_id: int
-
-
-class InspectionOut(_Out):
-    id: int
-    decision_id: int
-    crossing_point: str
-    line: str
-    status: InspectionStatus
-    assigned_to: int | None
-    started_by: int | None
-    completed_by: int | None
-    result: InspectionResult | None
-    findings: str | None
-    opened_at: dt.datetime
-    assigned_at: dt.datetime | None
-    started_at: dt.datetime | None
-    completed_at: dt.datetime | None
-
-
-class _InspectionResults(InspectionOut):
-    adjustments: list[AdjustmentOut]
-    seizures: list[SeizureOut]
-
-
-class InspectedGoodsOut(BaseModel):
-    carried_goods: bool = Field(
-        description="False for a person, or a vehicle with no consignment: nothing to adjust"
-    )
-    lot_ids: list[int] = Field(description="The only lots its adjustments and seizures may name")
-
-
-class InspectionDetail(_InspectionResults):
-    goods: InspectedGoodsOut = Field(description="The goods of the decision inspected")
-
-
-class OverrideOut(_Out):
-    id: int
-    decision_id: int
-    from_outcome: Outcome
-    to_outcome: Outcome
-    reason: str
-    status: OverrideStatus
-    proposed_by: int
-    decided_by: int | None
-    decision_note: str | None
-    created_at: dt.datetime
-    decided_at: dt.datetime | None
-
-
-class DecisionOverrides(BaseModel):
-    decision_id: int
-    outcome: Outcome = Field(description="The decision as made; never changed")
-    effective_outcome: Outcome = Field(description="The outcome in force after overrides")
-    overrides: list[OverrideOut]
-
-
-class AssignIn(_In):
-    officer_id: Id | None = Field(
-        default=None, description="Omit to give it to the least-loaded officer of the line"
-    )
-
-
-class AdjustmentIn(_In):
-    lot_id: Id
-    quantity: SignedQuantity = Field(description="Decimal string: + overage, - shortage")
-    reason: Note
-
-
-class SeizureIn(_In):
-    lot_id: Id
-    quantity: SignedQuantity = Field(description="Decimal string, positive")
-
-
-class ResultIn(_In):
-    result: InspectionResult
-    findings: Note | None = None
-    adjustments: list[AdjustmentIn] = Field(default_factory=list, max_length=100)
-    seizures: list[SeizureIn] = Field(default_factory=list, max_length=100)
-    held_until: AwareDatetime | None = Field(
-        default=None, description="Until when seized goods stay held (default 90 days)"
-    )
-
-
-class NoteIn(_In):
-    note: Note | None = None
-
-
-class ReasonIn(_In):
-    note: Note
-
-
-class OverrideIn(_In):
-    to_outcome: Outcome
-    reason: Note
+Readers = Annotated[Principal, Depends(Allow(*access.READERS))]
 
 
 def _detail(session: Session, inspection: Inspection) -> InspectionDetail:
     decision = service.get_decision(session, inspection.decision_id)
-    goods = service.inspected_goods(session, decision)
+    goods = results.inspected_goods(session, decision)
     return InspectionDetail(
         **dict(_InspectionResults.model_validate(inspection)),
         goods=InspectedGoodsOut(carried_goods=goods.carried_goods, lot_ids=sorted(goods.lot_ids)),
@@ -193,7 +66,7 @@ def list_inspections(
     limit: LimitQuery = DEFAULT_PAGE_SIZE,
 ) -> Page[InspectionOut]:
     """Inspections oldest first; `status=queued&crossing_point=X` is that point's queue."""
-    page = service.page_inspections(
+    page = repository.page_inspections(
         session,
         crossing_point=crossing_point,
         status=status_,
@@ -246,17 +119,17 @@ def record_inspection_result(
     ``inspection.lot_not_inspected``, and ``inspection.no_goods_inspected`` when none crossed.
     """
     inspection = service.get_inspection(session, inspection_id, for_update=True)
-    service.record_result(
+    results.record_result(
         session,
         inspection,
         officer=principal,
         result=body.result,
         findings=body.findings,
         adjustments=[
-            service.ProposedAdjustment(lot_id=a.lot_id, quantity=a.quantity, reason=a.reason)
+            results.ProposedAdjustment(lot_id=a.lot_id, quantity=a.quantity, reason=a.reason)
             for a in body.adjustments
         ],
-        seizures=[service.SeizedGoods(lot_id=s.lot_id, quantity=s.quantity) for s in body.seizures],
+        seizures=[results.SeizedGoods(lot_id=s.lot_id, quantity=s.quantity) for s in body.seizures],
         held_until=body.held_until,
     )
     return _detail(session, inspection)
@@ -278,7 +151,7 @@ def approve_adjustment(
     The lot is checked again against the goods inspected (``inspection.lot_not_inspected``).
     """
     proposal = service.get_adjustment(session, adjustment_id, for_update=True)
-    service.approve_adjustment(
+    results.approve_adjustment(
         session, proposal, officer=principal, note=body.note if body else None
     )
     return AdjustmentOut.model_validate(proposal)
@@ -294,7 +167,7 @@ def reject_adjustment(
 ) -> AdjustmentOut:
     """proposed -> rejected; the ledger is unchanged."""
     proposal = service.get_adjustment(session, adjustment_id, for_update=True)
-    service.reject_adjustment(session, proposal, officer=principal, note=body.note)
+    results.reject_adjustment(session, proposal, officer=principal, note=body.note)
     return AdjustmentOut.model_validate(proposal)
 
 
@@ -314,7 +187,7 @@ def list_overrides(decision_id: Id, session: SessionDep, _reader: Readers) -> De
         outcome=decision.outcome,
         effective_outcome=service.effective_outcome(session, decision_id),
         overrides=[
-            OverrideOut.model_validate(o) for o in service.overrides_of(session, decision_id)
+            OverrideOut.model_validate(o) for o in repository.overrides_of(session, decision_id)
         ],
     )
 
@@ -329,7 +202,7 @@ def propose_override(
     decision_id: Id, body: OverrideIn, session: SessionDep, principal: Officers
 ) -> OverrideOut:
     """In force at once (status confirmed), unless it overturns a REFUSE (status proposed)."""
-    override = service.propose_override(
+    override = overrides.propose_override(
         session, decision_id, to_outcome=body.to_outcome, reason=body.reason, officer=principal
     )
     return OverrideOut.model_validate(override)
@@ -345,7 +218,9 @@ def confirm_override(
 ) -> OverrideOut:
     """proposed -> confirmed: the override's outcome is in force."""
     override = service.get_override(session, override_id, for_update=True)
-    service.confirm_override(session, override, officer=principal, note=body.note if body else None)
+    overrides.confirm_override(
+        session, override, officer=principal, note=body.note if body else None
+    )
     return OverrideOut.model_validate(override)
 
 
@@ -359,5 +234,5 @@ def reject_override(
 ) -> OverrideOut:
     """proposed -> rejected: the decision stands."""
     override = service.get_override(session, override_id, for_update=True)
-    service.reject_override(session, override, officer=principal, note=body.note)
+    overrides.reject_override(session, override, officer=principal, note=body.note)
     return OverrideOut.model_validate(override)

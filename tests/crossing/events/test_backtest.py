@@ -16,6 +16,7 @@ from hetao.auth.principal import Role
 from hetao.crossing import service
 from hetao.crossing.backtest import backtest
 from hetao.engine.rules import load_rule_set
+from hetao.inspections import results as inspection_results
 from hetao.inspections import service as inspections
 from hetao.inspections.models import Inspection, InspectionResult
 from hetao.profiles import ZoneProfile
@@ -54,7 +55,7 @@ def history(
         inspections.start(session, inspection, officer=inspector)
         if n == 0:
             # A person carries no goods: the discrepancy is in the findings, no lot moves.
-            inspections.record_result(
+            inspection_results.record_result(
                 session,
                 inspection,
                 officer=inspector,
@@ -62,7 +63,7 @@ def history(
                 findings="the visa in the passport does not match the permit",
             )
         else:
-            inspections.record_result(
+            inspection_results.record_result(
                 session, inspection, officer=inspector, result=InspectionResult.CONFORMS
             )
     return start

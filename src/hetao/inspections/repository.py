@@ -1,0 +1,125 @@
+"""Every query on inspections, their adjustments and seizures, and overrides of decisions."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any, cast
+
+from sqlalchemy import Select, Table, func, select
+from sqlalchemy.orm import Session
+
+from hetao.auth.models import User
+from hetao.auth.principal import Role
+from hetao.inspections.models import Inspection, InspectionStatus, Override, OverrideStatus
+from hetao.storage.driver import DriverInsert
+from hetao.storage.pagination import PageOf, paginate
+
+
+def inspection_of(session: Session, decision_id: int) -> Inspection | None:
+    """The inspection of a decision, if one was opened."""
+    return session.scalars(select(Inspection).where(Inspection.decision_id == decision_id)).first()
+
+
+def overrides_of(session: Session, decision_id: int) -> list[Override]:
+    """Every override of a decision, oldest first."""
+    return list(
+        session.scalars(
+            select(Override).where(Override.decision_id == decision_id).order_by(Override.id)
+        )
+    )
+
+
+def last_confirmed_override(session: Session, decision_id: int) -> Override | None:
+    """The override of a decision confirmed last, if any."""
+    return session.scalars(
+        select(Override)
+        .where(Override.decision_id == decision_id, Override.status == OverrideStatus.CONFIRMED)
+        # At most one override is pending at a time, so confirmations come in id order.
+        .order_by(Override.id.desc())
+        .limit(1)
+    ).first()
+
+
+def pending_override_id(session: Session, decision_id: int) -> int | None:
+    """The override of a decision awaiting its second officer, if any."""
+    return session.scalars(
+        select(Override.id).where(
+            Override.decision_id == decision_id, Override.status == OverrideStatus.PROPOSED
+        )
+    ).first()
+
+
+def _queued_at(crossing_point: str) -> Select[Inspection]:
+    return (
+        select(Inspection)
+        .where(
+            Inspection.crossing_point == crossing_point,
+            Inspection.status == InspectionStatus.QUEUED,
+        )
+        .order_by(Inspection.opened_at, Inspection.id)
+    )
+
+
+def queued(session: Session, crossing_point: str, *, limit: int) -> list[Inspection]:
+    """The queued inspections of a crossing point, oldest first."""
+    return list(session.scalars(_queued_at(crossing_point).limit(limit)))
+
+
+def oldest_queued_for_update(session: Session, crossing_point: str) -> Inspection | None:
+    """The oldest queued inspection of a point, locked; one another assigner holds is skipped."""
+    # Two supervisors assigning at once take different inspections (PostgreSQL).
+    stmt = _queued_at(crossing_point).limit(1).with_for_update(skip_locked=True)
+    return session.scalars(stmt).first()
+
+
+def page_inspections(
+    session: Session,
+    *,
+    crossing_point: str | None,
+    status: InspectionStatus | None,
+    assigned_to: int | None = None,
+    cursor: str | None,
+    limit: int,
+) -> PageOf[Inspection]:
+    """Inspections in opening order (ids grow with time), filtered."""
+    stmt = select(Inspection)
+    if crossing_point is not None:
+        stmt = stmt.where(Inspection.crossing_point == crossing_point)
+    if status is not None:
+        stmt = stmt.where(Inspection.status == status)
+    if assigned_to is not None:
+        stmt = stmt.where(Inspection.assigned_to == assigned_to)
+    return paginate(session, stmt, id_column=Inspection.id, cursor=cursor, limit=limit)
+
+
+def active_officers(
+    session: Session, role: Role, *, on_duty: Collection[int] | None = None
+) -> list[int]:
+    """The ids of active users of ``role`` (among ``on_duty`` when given)."""
+    officers = select(User.id).where(User.role == role, User.active.is_(True))
+    if on_duty is not None:
+        officers = officers.where(User.id.in_(list(on_duty)))
+    return list(session.scalars(officers))
+
+
+def open_counts(
+    session: Session, user_ids: Collection[int], statuses: Collection[InspectionStatus]
+) -> dict[int, int]:
+    """Inspections in ``statuses`` per user they are assigned to, among ``user_ids``."""
+    counted = session.execute(
+        select(Inspection.assigned_to, func.count())
+        .where(Inspection.status.in_(list(statuses)), Inspection.assigned_to.in_(list(user_ids)))
+        .group_by(Inspection.assigned_to)
+    )
+    return {user_id: int(count) for user_id, count in counted if user_id is not None}
+
+
+_INSERT_INSPECTIONS = DriverInsert(
+    cast(Table, Inspection.__table__),
+    ["decision_id", "crossing_point", "line", "status", "opened_at"],
+)
+
+
+def insert_inspections(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Insert inspections in one statement; their ids, in order."""
+    return _INSERT_INSPECTIONS.ids(session.connection(), rows)

@@ -1,0 +1,145 @@
+"""Request and response shapes of the inspection and override endpoints."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from hetao.engine.facts import Outcome
+from hetao.inputs import Id, InputModel
+from hetao.inspections.models import (
+    AdjustmentStatus,
+    InspectionResult,
+    InspectionStatus,
+    OverrideStatus,
+)
+from hetao.ledger.schemas import SignedQuantity
+
+Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+CrossingPointCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]*$", max_length=40)]
+
+
+class _In(InputModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class AdjustmentOut(_Out):
+    id: int
+    inspection_id: int
+    lot_id: int
+    quantity: Decimal
+    reason: str
+    status: AdjustmentStatus
+    proposed_by: int
+    decided_by: int | None
+    decision_note: str | None
+    movement_id: int | None
+    created_at: dt.datetime
+    decided_at: dt.datetime | None
+
+
+class SeizureOut(_Out):
+    id: int
+    lot_id: int
+    hold_id: int
+
+
+class InspectionOut(_Out):
+    id: int
+    decision_id: int
+    crossing_point: str
+    line: str
+    status: InspectionStatus
+    assigned_to: int | None
+    started_by: int | None
+    completed_by: int | None
+    result: InspectionResult | None
+    findings: str | None
+    opened_at: dt.datetime
+    assigned_at: dt.datetime | None
+    started_at: dt.datetime | None
+    completed_at: dt.datetime | None
+
+
+class _InspectionResults(InspectionOut):
+    adjustments: list[AdjustmentOut]
+    seizures: list[SeizureOut]
+
+
+class InspectedGoodsOut(BaseModel):
+    carried_goods: bool = Field(
+        description="False for a person, or a vehicle with no consignment: nothing to adjust"
+    )
+    lot_ids: list[int] = Field(description="The only lots its adjustments and seizures may name")
+
+
+class InspectionDetail(_InspectionResults):
+    goods: InspectedGoodsOut = Field(description="The goods of the decision inspected")
+
+
+class OverrideOut(_Out):
+    id: int
+    decision_id: int
+    from_outcome: Outcome
+    to_outcome: Outcome
+    reason: str
+    status: OverrideStatus
+    proposed_by: int
+    decided_by: int | None
+    decision_note: str | None
+    created_at: dt.datetime
+    decided_at: dt.datetime | None
+
+
+class DecisionOverrides(BaseModel):
+    decision_id: int
+    outcome: Outcome = Field(description="The decision as made; never changed")
+    effective_outcome: Outcome = Field(description="The outcome in force after overrides")
+    overrides: list[OverrideOut]
+
+
+class AssignIn(_In):
+    officer_id: Id | None = Field(
+        default=None, description="Omit to give it to the least-loaded officer of the line"
+    )
+
+
+class AdjustmentIn(_In):
+    lot_id: Id
+    quantity: SignedQuantity = Field(description="Decimal string: + overage, - shortage")
+    reason: Note
+
+
+class SeizureIn(_In):
+    lot_id: Id
+    quantity: SignedQuantity = Field(description="Decimal string, positive")
+
+
+class ResultIn(_In):
+    result: InspectionResult
+    findings: Note | None = None
+    adjustments: list[AdjustmentIn] = Field(default_factory=list, max_length=100)
+    seizures: list[SeizureIn] = Field(default_factory=list, max_length=100)
+    held_until: AwareDatetime | None = Field(
+        default=None, description="Until when seized goods stay held (default 90 days)"
+    )
+
+
+class NoteIn(_In):
+    note: Note | None = None
+
+
+class ReasonIn(_In):
+    note: Note
+
+
+class OverrideIn(_In):
+    to_outcome: Outcome
+    reason: Note
