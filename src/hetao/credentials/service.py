@@ -16,35 +16,33 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hetao.audit.models import AuditHead
-from hetao.audit.service import Actor, record_event
-from hetao.credentials import tokens
+from hetao.audit.service import Actor
+from hetao.audit.tags import CredentialTag
+from hetao.credentials import repository, tokens
 from hetao.credentials.models import CredentialKey, CredentialStatus, ZoneCredential
+from hetao.credentials.repository import revoked_ids
 from hetao.credentials.tokens import Claims, Failure, SignedRevocationList, SigningKey, Verdict
 from hetao.engine.facts import CredentialFacts
 from hetao.errors import (
     FieldProblem,
     NotFound,
     RuleViolation,
-    TransitionForbidden,
     ValidationFailed,
 )
 from hetao.profiles import SubjectKind, ZoneProfile
 from hetao.registry import repository as registry_repo
 from hetao.registry.models import EntryStatus, Person, WhitelistEntry
+from hetao.workflow import Workflow, audit
 
 DEFAULT_VALIDITY_DAYS = 365
 """How long a credential lasts when the issuer does not say (never beyond the whitelist entry).
 Not published (REGIME (d)3: whitelist procedure not retrieved): a year, renewed by re-issuing."""
 
-S = CredentialStatus
-#: verb -> (states it may start from, state it leads to)
-CREDENTIAL_TRANSITIONS: dict[str, tuple[frozenset[CredentialStatus], CredentialStatus]] = {
-    "revoke": (frozenset({S.ACTIVE}), S.REVOKED),
-}
+CREDENTIAL_TRANSITIONS = Workflow[CredentialStatus](
+    "credential", {"revoke": ({CredentialStatus.ACTIVE}, CredentialStatus.REVOKED)}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,20 +62,6 @@ class OnlineVerdict:
     credential: ZoneCredential | None
 
 
-def _move(credential: ZoneCredential, verb: str) -> CredentialStatus:
-    allowed, target = CREDENTIAL_TRANSITIONS[verb]
-    if credential.status not in allowed:
-        raise TransitionForbidden(
-            subject="credential",
-            current=credential.status,
-            action=verb,
-            allowed_from=sorted(allowed),
-        )
-    before = credential.status
-    credential.status = target
-    return before
-
-
 def _zone_midnight(day: dt.date, timezone: str) -> dt.datetime:
     """The instant a zone day starts, in UTC: validity windows are whole days at the gate."""
     return dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo(timezone)).astimezone(dt.UTC)
@@ -93,13 +77,7 @@ def register_key(
     known = session.get(CredentialKey, key.key_id)
     if known is not None and known.retired_at is None:
         return known
-    retired = list(
-        session.scalars(
-            select(CredentialKey)
-            .where(CredentialKey.retired_at.is_(None), CredentialKey.key_id != key.key_id)
-            .with_for_update()
-        )
-    )
+    retired = repository.live_keys_except_for_update(session, key.key_id)
     for old in retired:
         old.retired_at = now
     if known is None:
@@ -107,20 +85,19 @@ def register_key(
         session.add(known)
     else:
         known.retired_at = None  # an operator put a retired key back in service
-    record_event(
+    audit(
         session,
-        "crossing:credential_key:register",
-        subject_type="credential_key",
-        subject_id=key.key_id,
-        actor=actor,
-        data={"retired": sorted(k.key_id for k in retired)},
+        CredentialTag.CREDENTIAL_KEY_REGISTER,
+        key.key_id,
+        actor,
+        retired=sorted(k.key_id for k in retired),
     )
     return known
 
 
 def published_keys(session: Session, current: SigningKey | None = None) -> list[CredentialKey]:
     """Every key gates must hold (retired ones verify older credentials), newest first."""
-    keys = list(session.scalars(select(CredentialKey).order_by(CredentialKey.created_at.desc())))
+    keys = repository.keys_newest_first(session)
     if current is not None and all(k.key_id != current.key_id for k in keys):
         # Not registered yet (nothing issued since a rotation) but already signing lists.
         keys.insert(0, CredentialKey(key_id=current.key_id, public_key_pem=current.public_pem))
@@ -167,19 +144,6 @@ def _check_points(profile: ZoneProfile, points: Sequence[str]) -> None:
             "crossing_point.known",
             f"not crossing points of zone {profile.zone.code}: {', '.join(unknown)}",
         )
-
-
-def _live_for_entry(session: Session, entry_id: int) -> list[ZoneCredential]:
-    stmt = (
-        select(ZoneCredential)
-        .where(
-            ZoneCredential.whitelist_entry_id == entry_id,
-            ZoneCredential.status == CredentialStatus.ACTIVE,
-        )
-        .order_by(ZoneCredential.issued_at)
-        .with_for_update()
-    )
-    return list(session.scalars(stmt))
 
 
 def issue(
@@ -229,26 +193,23 @@ def issue(
         not_after=claims.not_after,
         issued_by=str(actor),
     )
-    superseded = _live_for_entry(session, entry.id)
+    superseded = repository.live_for_entry(session, entry.id)
     for earlier in superseded:
         _revoke(session, earlier, reason=f"superseded by {credential.id}", actor=actor, now=now)
         earlier.superseded_by = credential.id
     session.add(credential)
-    record_event(
+    audit(
         session,
-        "crossing:credential:issue",
-        subject_type="credential",
-        subject_id=credential.id,
-        actor=actor,
-        data={
-            "person_id": person_id,
-            "whitelist_entry_id": entry.id,
-            "key_id": key.key_id,
-            "not_before": claims.not_before.isoformat(),
-            "not_after": claims.not_after.isoformat(),
-            "crossing_points": list(claims.crossing_points),
-            "superseded": [c.id for c in superseded],
-        },
+        CredentialTag.CREDENTIAL_ISSUE,
+        credential.id,
+        actor,
+        person_id=person_id,
+        whitelist_entry_id=entry.id,
+        key_id=key.key_id,
+        not_before=claims.not_before.isoformat(),
+        not_after=claims.not_after.isoformat(),
+        crossing_points=list(claims.crossing_points),
+        superseded=[c.id for c in superseded],
     )
     return IssuedCredential(credential=credential, token=token)
 
@@ -256,17 +217,18 @@ def issue(
 def _revoke(
     session: Session, credential: ZoneCredential, *, reason: str, actor: Actor, now: dt.datetime
 ) -> None:
-    before = _move(credential, "revoke")
+    before = CREDENTIAL_TRANSITIONS.move(credential, "revoke")
     credential.revoked_at = now
     credential.revoked_by = str(actor)
     credential.revocation_reason = reason
-    record_event(
+    audit(
         session,
-        "crossing:credential:revoke",
-        subject_type="credential",
-        subject_id=credential.id,
-        actor=actor,
-        data={"before": str(before), "reason": reason, "person_id": credential.person_id},
+        CredentialTag.CREDENTIAL_REVOKE,
+        credential.id,
+        actor,
+        before=str(before),
+        reason=reason,
+        person_id=credential.person_id,
     )
 
 
@@ -298,34 +260,16 @@ def status_at(credential: ZoneCredential, at: dt.datetime) -> str:
 # --- revocation list ------------------------------------------------------------------------
 
 
-def revoked_ids(session: Session, *, now: dt.datetime, today: dt.date) -> list[str]:
-    """Unexpired credentials a gate must refuse: revoked ones and those of a lapsed entry."""
-    unexpired = ZoneCredential.not_after > now
-    explicit = select(ZoneCredential.id).where(
-        unexpired, ZoneCredential.status == CredentialStatus.REVOKED
-    )
-    lapsed = (
-        select(ZoneCredential.id)
-        .join(WhitelistEntry, WhitelistEntry.id == ZoneCredential.whitelist_entry_id)
-        .where(
-            unexpired,
-            ZoneCredential.status == CredentialStatus.ACTIVE,
-            (WhitelistEntry.status != EntryStatus.ACTIVE) | (WhitelistEntry.valid_until < today),
-        )
-    )
-    return sorted(set(session.scalars(explicit)) | set(session.scalars(lapsed)))
-
-
 def revocation_list(
     session: Session, *, key: SigningKey, profile: ZoneProfile, now: dt.datetime
 ) -> SignedRevocationList:
     """Sign the list as of now; its sequence is the audit log's size (monotonic, no writes)."""
     # Read the log size first: the ids read after it are at least as recent as the sequence.
-    sequence = session.scalar(select(func.coalesce(func.max(AuditHead.size), 0))) or 0
+    sequence = repository.audit_log_size(session)
     today = now.astimezone(ZoneInfo(profile.zone.timezone)).date()
     listed = tokens.RevocationList(
         zone=profile.zone.code,
-        sequence=int(sequence),
+        sequence=sequence,
         issued_at=now.replace(microsecond=0),
         key_id=key.key_id,
         revoked=frozenset(revoked_ids(session, now=now, today=today)),
@@ -362,7 +306,7 @@ def verify_online(
     if credential.status is CredentialStatus.REVOKED:
         revoked = Verdict(Failure.REVOKED, claims, credential.revocation_reason or "")
         return OnlineVerdict(revoked, credential.person_id, credential)
-    entry = session.get(WhitelistEntry, credential.whitelist_entry_id)
+    entry = registry_repo.find_entry(session, credential.whitelist_entry_id)
     if entry is None or entry.status is not EntryStatus.ACTIVE:
         state = "missing" if entry is None else entry.status
         lapsed = Verdict(Failure.REVOKED, claims, f"whitelist entry is {state}")

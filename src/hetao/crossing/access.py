@@ -7,32 +7,27 @@ so enterprise users see none of them (their own goods are in the ledger).
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Depends
-
-from hetao.api.security import Allow
 from hetao.auth.principal import Principal, Role
-from hetao.crossing.service import Device
+from hetao.crossing.intake import Device
 from hetao.errors import PermissionDenied
 from hetao.profiles import CrossingPoint, Line
 from hetao.registry.access import STAFF
 
-R = Role
-
 #: Post crossing events: gate devices, officers (of the point's line) and administrators.
-Posters = Annotated[
-    Principal,
-    Depends(Allow(R.GATE_DEVICE, R.FIRST_LINE_OFFICER, R.SECOND_LINE_OFFICER, R.ADMINISTRATOR)),
-]
+POSTERS = (
+    Role.GATE_DEVICE,
+    Role.FIRST_LINE_OFFICER,
+    Role.SECOND_LINE_OFFICER,
+    Role.ADMINISTRATOR,
+)
 #: Read crossings, decisions and rule sets: the staff roles.
-READERS = Depends(Allow(*STAFF))
+READERS = STAFF
 #: Replay a stored decision: officers, auditors and administrators.
-REPLAYERS = Depends(Allow(R.FIRST_LINE_OFFICER, R.SECOND_LINE_OFFICER, R.AUDITOR, R.ADMINISTRATOR))
+REPLAYERS = (Role.FIRST_LINE_OFFICER, Role.SECOND_LINE_OFFICER, Role.AUDITOR, Role.ADMINISTRATOR)
 #: Add rule sets: administrators.
-RuleAdmins = Annotated[Principal, Depends(Allow(R.ADMINISTRATOR))]
+RULE_ADMINS = (Role.ADMINISTRATOR,)
 
-_OFFICER_OF = {Line.FIRST: R.FIRST_LINE_OFFICER, Line.SECOND: R.SECOND_LINE_OFFICER}
+_OFFICER_OF = {Line.FIRST: Role.FIRST_LINE_OFFICER, Line.SECOND: Role.SECOND_LINE_OFFICER}
 
 
 def device_of(principal: Principal) -> Device:
@@ -47,9 +42,9 @@ def device_of(principal: Principal) -> Device:
 def check_post(principal: Principal, point: CrossingPoint | None) -> Device:
     """A gate posts at its own points, an officer at their line's points, an admin anywhere."""
     device = device_of(principal)
-    if point is None or principal.has(R.ADMINISTRATOR):
+    if point is None or principal.has(Role.ADMINISTRATOR):
         return device  # an unknown point is the service's validation error
-    if principal.has(R.GATE_DEVICE):
+    if principal.has(Role.GATE_DEVICE):
         if device.crossing_points is None or point.code not in device.crossing_points:
             allowed = ", ".join(sorted(device.crossing_points or ()))
             raise PermissionDenied(

@@ -12,7 +12,7 @@ import threading
 from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from sqlalchemy.orm import Session
 
 from hetao.api.deps import (
@@ -25,10 +25,11 @@ from hetao.api.deps import (
 from hetao.api.openapi import answered_again
 from hetao.api.routing import ReadOnlyRoute, UnitOfWorkRoute, run_read
 from hetao.api.schemas import Page
+from hetao.api.security import Allow
+from hetao.auth.principal import Principal
 from hetao.config import Settings
 from hetao.credentials.service import verify_presented
 from hetao.crossing import access, service
-from hetao.crossing.access import READERS, REPLAYERS, Posters, RuleAdmins
 from hetao.crossing.schemas import (
     CrossingDetail,
     CrossingIn,
@@ -44,6 +45,11 @@ from hetao.inputs import Id
 from hetao.storage.groupcommit import CommitterFull, GroupCommitter
 
 router = APIRouter(route_class=UnitOfWorkRoute)
+# Who may call each endpoint: the rules are in hetao.crossing.access.
+Posters = Annotated[Principal, Depends(Allow(*access.POSTERS))]
+READERS = Depends(Allow(*access.READERS))
+REPLAYERS = Depends(Allow(*access.REPLAYERS))
+RuleAdmins = Annotated[Principal, Depends(Allow(*access.RULE_ADMINS))]
 EVENT_ID_IS_THE_KEY = {
     "name": "Idempotency-Key",
     "in": "header",

@@ -406,7 +406,7 @@ def vehicle_facts(
         driver=driver,
         passengers=passengers,
         consignments=consignments,
-        permit_points=registry_repo.permit_points(session, vehicle.id, day)  # R15,
+        permit_points=registry_repo.permit_points(session, vehicle.id, day),  # R15,
     )
 
 
