@@ -34,7 +34,6 @@ from inspections.support import (
     tags,
 )
 
-S = InspectionStatus
 T0 = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
 
 
@@ -75,7 +74,7 @@ class TestQueue:
             session, decision.id, crossing_point=FIRST_POINT, actor=GATE
         )
         assert again.id == first.id
-        assert first.status is S.QUEUED
+        assert first.status is InspectionStatus.QUEUED
         assert first.line == "first"
         assert tags(session, "inspection", first.id) == ["crossing:inspection:open"]
 
@@ -221,9 +220,9 @@ class TestInspectionTransitions:
     def at(session: Session, status: InspectionStatus) -> tuple[Inspection, Principal]:
         inspector = officer(session)
         inspection = opened(session)
-        if status is not S.QUEUED:
+        if status is not InspectionStatus.QUEUED:
             inspection.assigned_to = inspector.id
-        if status is S.COMPLETED:
+        if status is InspectionStatus.COMPLETED:
             inspection.result = InspectionResult.CONFORMS
             inspection.completed_by = inspector.id
         inspection.status = status
@@ -260,7 +259,7 @@ class TestInspectionTransitions:
 
     def test_the_table_covers_the_lifecycle(self) -> None:
         reachable = {target for _, target in service.INSPECTION_TRANSITIONS.values()}
-        assert reachable | {S.QUEUED} == set(InspectionStatus)
+        assert reachable | {InspectionStatus.QUEUED} == set(InspectionStatus)
 
 
 class TestResults:
@@ -274,7 +273,7 @@ class TestResults:
             result=InspectionResult.CONFORMS,
             findings="Seals intact.",
         )
-        assert inspection.status is S.COMPLETED
+        assert inspection.status is InspectionStatus.COMPLETED
         assert inspection.result is InspectionResult.CONFORMS
         session.refresh(lot)
         assert lot.balance == before
@@ -426,7 +425,7 @@ class TestResults:
                 seizures=[inspection_results.SeizedGoods(lot.id, Decimal(1))] if seize else [],
             )
         assert rule in {p.rule for p in refused.value.problems}
-        assert inspection.status is S.IN_PROGRESS
+        assert inspection.status is InspectionStatus.IN_PROGRESS
 
     def test_a_discrepancy_needs_findings(self, session: Session, lot: Lot) -> None:
         inspection = in_progress(session, carrying=[lot])

@@ -22,7 +22,6 @@ from hetao.audit.service import Actor
 from hetao.audit.tags import CredentialTag
 from hetao.credentials import repository, tokens
 from hetao.credentials.models import CredentialKey, CredentialStatus, ZoneCredential
-from hetao.credentials.repository import revoked_ids
 from hetao.credentials.tokens import Claims, Failure, SignedRevocationList, SigningKey, Verdict
 from hetao.engine.facts import CredentialFacts
 from hetao.errors import (
@@ -258,6 +257,10 @@ def status_at(credential: ZoneCredential, at: dt.datetime) -> str:
 
 
 # --- revocation list ------------------------------------------------------------------------
+
+
+#: Unexpired credentials a gate must refuse (a query: see the repository).
+revoked_ids = repository.revoked_ids
 
 
 def revocation_list(

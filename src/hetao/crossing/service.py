@@ -99,8 +99,8 @@ Stored = tuple[CrossingEvent, bool]
 class NewCrossing:
     """A crossing event and its decision as just inserted: their rows and new ids.
 
-    The committer hands these on as they are: making ORM objects of them cost a sixth of a
-    batch's time under the write lock. ``as_event`` makes one where a caller needs it.
+    The committer hands these on as they are: ORM objects would cost time under the write
+    lock. ``as_event`` makes one where a caller needs it.
     """
 
     id: int

@@ -65,7 +65,7 @@ _KIND_CROSSES = {kind.value: (line.value, way.value) for kind, (line, way) in CR
 class Decision:
     """RELEASE, INSPECT or REFUSE with reasons and everything needed to replay it.
 
-    Not frozen: one is built per crossing and a frozen dataclass costs twice as much to build.
+    Not frozen: one is built per crossing and a frozen dataclass is slower to build.
     Treat it as a value all the same; ``decision_to_json`` is what is stored.
     """
 
@@ -83,8 +83,8 @@ class Decision:
 
     @property
     def inputs(self) -> dict[str, Any]:
-        """``facts_to_json(facts)``, built when asked: building it inside every ``decide`` cost
-        about a fifth of the decision, and most callers store it once or never."""
+        """``facts_to_json(facts)``, built when asked: it is a large part of a decision's cost,
+        and most callers store it once or never."""
         return facts_to_json(self.facts)
 
 

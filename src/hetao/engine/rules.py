@@ -230,6 +230,7 @@ __all__ = [
     "Column",
     "ColumnType",
     "Condition",
+    "Context",
     "Hit",
     "HitPolicy",
     "ReasonText",

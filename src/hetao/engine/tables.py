@@ -284,7 +284,7 @@ def _row_test(row: Row, variable: dict[str, str], namespace: dict[str, Any], key
             tests.append(f"({v} is not None and {v}.startswith({k}))")
         else:
             # Bounds of whole-number columns are whole (validated): compared as int with the
-            # int values, which is exact and several times cheaper than int against Decimal.
+            # int values, which is exact and cheaper than int against Decimal.
             bound = int if COLUMNS[condition.column].type is ColumnType.INTEGER else Decimal
             parts = [f"{v} is not None"]
             if condition.low is not None:

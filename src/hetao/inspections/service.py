@@ -273,7 +273,7 @@ def queue_new_inspections(
 
     What ``open_inspection`` checks first holds for such decisions by construction (no
     inspection or override can exist yet, the point is the decision's own): opening them
-    one by one through the ORM was a fifth of a batch's time under the write lock.
+    one by one through the ORM would slow the batch under the write lock.
     """
     if not new:
         return []

@@ -338,7 +338,7 @@ class EntryRow(NamedTuple):
 
 
 #: Per subject kind, its entries newest first: the columns the standing needs (an ORM load of
-#: whole entries costs several times more).
+#: whole entries costs more).
 _ENTRY_ROWS_OF = {
     kind: DriverQuery(
         select(

@@ -27,10 +27,11 @@ from hetao.config import Settings
 from hetao.crossing import service
 from hetao.crossing.gather import zone_day
 from hetao.crossing.models import CrossingEvent
+from hetao.ledger.kinds import DeclarationKind
 from hetao.profiles import ZoneProfile, load_profile
 from hetao.storage.engine import session_factory, unit_of_work
 from hetao.storage.types import utcnow
-from ledger.declarations.support import K, clear, line, submit
+from ledger.declarations.support import clear, line, submit
 
 SETUP = Actor("test", "setup")
 POINTS = ["FBZ_CHANNEL_1", "HUANGGANG"]
@@ -136,7 +137,7 @@ def test_R12_a_consignment_under_a_cleared_declaration_is_decided_alike(  # noqa
         party = whitelisted_party(session, actor, profile)
         inspected = line(research_own_use=True, legally_inspected=True)
         declaration = submit(
-            session, party, profile, actor, K.FIRST_LINE_ENTRY,
+            session, party, profile, actor, DeclarationKind.FIRST_LINE_ENTRY,
             declared_on=zone_day(office_hours(), profile).isoformat(),
             lines=[line(research_own_use=True), inspected],
         )  # fmt: skip
