@@ -101,15 +101,20 @@ class _RuleSetParser:
             "goods_kind": frozenset(profile.whitelist.waiver_goods_kinds),
         }
 
+    def _unknown_keys(self, at: str, raw: Mapping[str, Any], known: set[str], what: str) -> None:
+        """Name every key of ``raw`` that a ``what`` does not have."""
+        for key in raw:
+            if key not in known:
+                field = f"{at}.{key}" if at else str(key)
+                self.problems.add(field, "unknown_key", f"not a {what} key; use {sorted(known)}")
+
     def parse(self, document: Any) -> RuleSet | None:
         p = self.problems
         if not isinstance(document, Mapping):
             p.add("rules", "object_required", "a rule set is a JSON object")
             return None
         known = {"version", "activates_at", "description", "zone", "tables"}
-        for key in document:
-            if key not in known:
-                p.add(str(key), "unknown_key", f"not a rule set key; use {sorted(known)}")
+        self._unknown_keys("", document, known, "rule set")
         version = document.get("version")
         if not isinstance(version, str) or not _VERSION.fullmatch(version):
             p.add("version", "version_malformed", "letters, digits, '.', '_' or '-', 1-40 long")
@@ -172,9 +177,7 @@ class _RuleSetParser:
             return None
         before = len(p.items)
         known = {"name", "description", "hit_policy", "inputs", "rows"}
-        for key in raw:
-            if key not in known:
-                p.add(f"{at}.{key}", "unknown_key", f"not a table key; use {sorted(known)}")
+        self._unknown_keys(at, raw, known, "table")
         if not isinstance(name, str) or not _NAME.fullmatch(name):
             p.add(f"{at}.name", "name_malformed", "lower-case letters, digits, '-' or '_'")
         elif name in names:
@@ -236,9 +239,7 @@ class _RuleSetParser:
             return None
         before = len(p.items)
         known = {"when", "outcome", "score", "reason", "note"}
-        for key in raw:
-            if key not in known:
-                p.add(f"{at}.{key}", "unknown_key", f"not a row key; use {sorted(known)}")
+        self._unknown_keys(at, raw, known, "row")
         when = raw.get("when", {})
         conditions: list[Condition] = []
         if not isinstance(when, Mapping):

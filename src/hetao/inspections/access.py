@@ -34,9 +34,9 @@ def check_line(officer: Principal, line: str, what: str) -> None:
         raise PermissionDenied(f"{what} is on the {line} line: {needed or 'no'} officers act on it")
 
 
-def check_second_officer(officer_id: int, proposer_id: int, subject: str, object_id: int) -> None:
+def check_second_officer(user_id: int, proposer_id: int, subject: str, object_id: int) -> None:
     """A proposal is decided by an officer other than the one who made it."""
-    if officer_id == proposer_id:
+    if user_id == proposer_id:
         raise RuleViolation(
             f"{subject} {object_id} was proposed by user {proposer_id}; a second, different "
             "officer must decide it",
@@ -44,3 +44,13 @@ def check_second_officer(officer_id: int, proposer_id: int, subject: str, object
                 FieldProblem("officer", f"{subject}.second_officer", "is the proposing officer")
             ],
         )
+
+
+def check_decider(
+    officer: Principal, *, line: str, proposed_by: int, subject: str, object_id: int
+) -> int:
+    """The user id of the officer deciding a proposal: one of its line, not its proposer."""
+    user_id = officer_id(officer)
+    check_line(officer, line, f"{subject} {object_id}")
+    check_second_officer(user_id, proposed_by, subject, object_id)
+    return user_id

@@ -132,11 +132,15 @@ def confirm_override(
     now: dt.datetime | None = None,
 ) -> Override:
     """A second, different officer confirms an override awaiting confirmation; it is in force."""
-    user_id = access.officer_id(officer)
     lock(session, override)
     decision = get_decision(session, override.decision_id, for_update=True)
-    access.check_line(officer, decision.event.line, f"override {override.id}")
-    access.check_second_officer(user_id, override.proposed_by, "override", override.id)
+    user_id = access.check_decider(
+        officer,
+        line=decision.event.line,
+        proposed_by=override.proposed_by,
+        subject="override",
+        object_id=override.id,
+    )
     OVERRIDE_TRANSITIONS.move(override, "confirm")
     instant = now or utcnow()
     override.decided_by = user_id
@@ -169,11 +173,15 @@ def reject_override(
     now: dt.datetime | None = None,
 ) -> Override:
     """A second officer turns the override down, saying why; the decision stands."""
-    user_id = access.officer_id(officer)
     lock(session, override)
     decision = get_decision(session, override.decision_id, for_update=True)
-    access.check_line(officer, decision.event.line, f"override {override.id}")
-    access.check_second_officer(user_id, override.proposed_by, "override", override.id)
+    user_id = access.check_decider(
+        officer,
+        line=decision.event.line,
+        proposed_by=override.proposed_by,
+        subject="override",
+        object_id=override.id,
+    )
     why = clean_text(note, field="note", required=True)
     OVERRIDE_TRANSITIONS.move(override, "reject")
     override.decided_by = user_id

@@ -291,10 +291,14 @@ def approve_adjustment(
     now: dt.datetime | None = None,
 ) -> AdjustmentProposal:
     """A second officer approves: the adjustment is applied to the ledger now, exactly once."""
-    user_id = access.officer_id(officer)
     lock(session, proposal)
-    access.check_line(officer, proposal.inspection.line, f"adjustment {proposal.id}")
-    access.check_second_officer(user_id, proposal.proposed_by, "adjustment", proposal.id)
+    user_id = access.check_decider(
+        officer,
+        line=proposal.inspection.line,
+        proposed_by=proposal.proposed_by,
+        subject="adjustment",
+        object_id=proposal.id,
+    )
     ADJUSTMENT_TRANSITIONS.check(proposal, "approve")
     # Checked again: a proposal stored before the rule, or one made some other way, moves no
     # goods the inspection did not cover.
@@ -343,10 +347,14 @@ def reject_adjustment(
     now: dt.datetime | None = None,
 ) -> AdjustmentProposal:
     """A second officer turns the adjustment down, saying why; the ledger is unchanged."""
-    user_id = access.officer_id(officer)
     lock(session, proposal)
-    access.check_line(officer, proposal.inspection.line, f"adjustment {proposal.id}")
-    access.check_second_officer(user_id, proposal.proposed_by, "adjustment", proposal.id)
+    user_id = access.check_decider(
+        officer,
+        line=proposal.inspection.line,
+        proposed_by=proposal.proposed_by,
+        subject="adjustment",
+        object_id=proposal.id,
+    )
     why = clean_text(note, field="note", required=True)
     ADJUSTMENT_TRANSITIONS.move(proposal, "reject")
     proposal.decided_by = user_id
