@@ -27,12 +27,12 @@ from hetao.inspections.schemas import (
     InspectedGoodsOut,
     InspectionDetail,
     InspectionOut,
+    InspectionResults,
     NoteIn,
     OverrideIn,
     OverrideOut,
     ReasonIn,
     ResultIn,
-    _InspectionResults,
 )
 
 router = APIRouter(route_class=UnitOfWorkRoute)
@@ -47,7 +47,7 @@ def _detail(session: Session, inspection: Inspection) -> InspectionDetail:
     decision = service.get_decision(session, inspection.decision_id)
     goods = results.inspected_goods(session, decision)
     return InspectionDetail(
-        **dict(_InspectionResults.model_validate(inspection)),
+        **dict(InspectionResults.model_validate(inspection)),
         goods=InspectedGoodsOut(carried_goods=goods.carried_goods, lot_ids=sorted(goods.lot_ids)),
     )
 

@@ -68,7 +68,7 @@ class InspectionOut(_Out):
     completed_at: dt.datetime | None
 
 
-class _InspectionResults(InspectionOut):
+class InspectionResults(InspectionOut):
     adjustments: list[AdjustmentOut]
     seizures: list[SeizureOut]
 
@@ -80,7 +80,7 @@ class InspectedGoodsOut(BaseModel):
     lot_ids: list[int] = Field(description="The only lots its adjustments and seizures may name")
 
 
-class InspectionDetail(_InspectionResults):
+class InspectionDetail(InspectionResults):
     goods: InspectedGoodsOut = Field(description="The goods of the decision inspected")
 
 
