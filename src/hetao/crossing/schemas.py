@@ -35,18 +35,22 @@ MAX_PASSENGERS = 60
 MAX_CONSIGNMENTS = 20
 
 
-class _In(InputModel):
+class StrictInput(InputModel):
+    """A request body: unknown keys refused, text stripped."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-class _Out(BaseModel):
+class RowOutput(BaseModel):
+    """A response read from a stored row's attributes."""
+
     model_config = ConfigDict(from_attributes=True)
 
 
 # --- input ------------------------------------------------------------------------------------
 
 
-class DocumentRef(_In):
+class DocumentRef(StrictInput):
     """An identity document as read at the gate; an unknown one is a fact, not an error."""
 
     kind: DocumentKind
@@ -54,7 +58,7 @@ class DocumentRef(_In):
     issuing_country: Country | None = None
 
 
-class PersonIn(_In):
+class PersonIn(StrictInput):
     """A traveller: an identity document, or a zone credential (e.g. the QR payload)."""
 
     document: DocumentRef | None = None
@@ -69,7 +73,7 @@ class PersonIn(_In):
         return self
 
 
-class LineApproval(_In):
+class LineApproval(StrictInput):
     """Approvals presented for one declaration line (R11 special articles, R41 HGR)."""
 
     line_no: Annotated[int, Field(ge=1)]
@@ -77,14 +81,14 @@ class LineApproval(_In):
     hgr_approval: Approval | None = None
 
 
-class LineQuantity(_In):
+class LineQuantity(StrictInput):
     """How much of one declaration line a crossing carries."""
 
     line_no: Annotated[int, Field(ge=1)]
     quantity: Annotated[Decimal, Field(gt=0, max_digits=20, decimal_places=3)]
 
 
-class ConsignmentIn(_In):
+class ConsignmentIn(StrictInput):
     """Goods under one declaration: by its id, or by the declarant party and its reference."""
 
     declaration_id: Id | None = None
@@ -119,7 +123,7 @@ class PersonSubject(PersonIn):
     type: Literal["person"]
 
 
-class VehicleSubject(_In):
+class VehicleSubject(StrictInput):
     type: Literal["vehicle"]
     plate: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16)]
     driver: PersonIn | None = None
@@ -140,7 +144,7 @@ Subject = Annotated[
 ]
 
 
-class CrossingIn(_In):
+class CrossingIn(StrictInput):
     """One crossing event as a gate device or an officer posts it."""
 
     event_id: EventId = Field(description="The device's own id of the event: the retry key")
@@ -150,7 +154,7 @@ class CrossingIn(_In):
     subject: Subject
 
 
-class RuleSetIn(_In):
+class RuleSetIn(StrictInput):
     """A rule set document as ``hetao.engine.rules.load_rule_set`` reads it."""
 
     model_config = ConfigDict(extra="allow")
@@ -172,7 +176,7 @@ class ReasonOut(BaseModel):
     )
 
 
-class DecisionOut(_Out):
+class DecisionOut(RowOutput):
     id: int
     outcome: Outcome
     lane: str
@@ -185,7 +189,7 @@ class DecisionOut(_Out):
     decided_at: dt.datetime
 
 
-class CrossingOut(_Out):
+class CrossingOut(RowOutput):
     """An event and its decision."""
 
     id: int
@@ -222,7 +226,7 @@ class ReplayOut(BaseModel):
     differences: list[str]
 
 
-class RuleSetOut(_Out):
+class RuleSetOut(RowOutput):
     id: int
     version: str
     activates_at: dt.datetime

@@ -123,15 +123,11 @@ def propose_override(
     return override
 
 
-def confirm_override(
-    session: Session,
-    override: Override,
-    *,
-    officer: Principal,
-    note: str | None = None,
-    now: dt.datetime | None = None,
-) -> Override:
-    """A second, different officer confirms an override awaiting confirmation; it is in force."""
+def _second_officer_on(
+    session: Session, override: Override, officer: Principal
+) -> tuple[CrossingDecision, int]:
+    """Lock the override and its decision; the decision, and the deciding officer's user id if
+    they may decide it."""
     lock(session, override)
     decision = get_decision(session, override.decision_id, for_update=True)
     user_id = access.check_decider(
@@ -141,6 +137,19 @@ def confirm_override(
         subject="override",
         object_id=override.id,
     )
+    return decision, user_id
+
+
+def confirm_override(
+    session: Session,
+    override: Override,
+    *,
+    officer: Principal,
+    note: str | None = None,
+    now: dt.datetime | None = None,
+) -> Override:
+    """A second, different officer confirms an override awaiting confirmation; it is in force."""
+    decision, user_id = _second_officer_on(session, override, officer)
     OVERRIDE_TRANSITIONS.move(override, "confirm")
     instant = now or utcnow()
     override.decided_by = user_id
@@ -173,15 +182,7 @@ def reject_override(
     now: dt.datetime | None = None,
 ) -> Override:
     """A second officer turns the override down, saying why; the decision stands."""
-    lock(session, override)
-    decision = get_decision(session, override.decision_id, for_update=True)
-    user_id = access.check_decider(
-        officer,
-        line=decision.event.line,
-        proposed_by=override.proposed_by,
-        subject="override",
-        object_id=override.id,
-    )
+    _, user_id = _second_officer_on(session, override, officer)
     why = clean_text(note, field="note", required=True)
     OVERRIDE_TRANSITIONS.move(override, "reject")
     override.decided_by = user_id

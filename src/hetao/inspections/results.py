@@ -282,6 +282,18 @@ def record_result(
     return inspection
 
 
+def _second_officer_on(session: Session, proposal: AdjustmentProposal, officer: Principal) -> int:
+    """Lock the proposal; the deciding officer's user id, if they may decide it."""
+    lock(session, proposal)
+    return access.check_decider(
+        officer,
+        line=proposal.inspection.line,
+        proposed_by=proposal.proposed_by,
+        subject="adjustment",
+        object_id=proposal.id,
+    )
+
+
 def approve_adjustment(
     session: Session,
     proposal: AdjustmentProposal,
@@ -291,14 +303,7 @@ def approve_adjustment(
     now: dt.datetime | None = None,
 ) -> AdjustmentProposal:
     """A second officer approves: the adjustment is applied to the ledger now, exactly once."""
-    lock(session, proposal)
-    user_id = access.check_decider(
-        officer,
-        line=proposal.inspection.line,
-        proposed_by=proposal.proposed_by,
-        subject="adjustment",
-        object_id=proposal.id,
-    )
+    user_id = _second_officer_on(session, proposal, officer)
     ADJUSTMENT_TRANSITIONS.check(proposal, "approve")
     # Checked again: a proposal stored before the rule, or one made some other way, moves no
     # goods the inspection did not cover.
@@ -347,14 +352,7 @@ def reject_adjustment(
     now: dt.datetime | None = None,
 ) -> AdjustmentProposal:
     """A second officer turns the adjustment down, saying why; the ledger is unchanged."""
-    lock(session, proposal)
-    user_id = access.check_decider(
-        officer,
-        line=proposal.inspection.line,
-        proposed_by=proposal.proposed_by,
-        subject="adjustment",
-        object_id=proposal.id,
-    )
+    user_id = _second_officer_on(session, proposal, officer)
     why = clean_text(note, field="note", required=True)
     ADJUSTMENT_TRANSITIONS.move(proposal, "reject")
     proposal.decided_by = user_id

@@ -6,10 +6,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
+from hetao.crossing.schemas import RowOutput, StrictInput
 from hetao.engine.facts import Outcome
-from hetao.inputs import Id, InputModel
+from hetao.inputs import Id
 from hetao.inspections.models import (
     AdjustmentStatus,
     InspectionResult,
@@ -22,15 +23,7 @@ Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 CrossingPointCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]*$", max_length=40)]
 
 
-class _In(InputModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class _Out(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-
-class AdjustmentOut(_Out):
+class AdjustmentOut(RowOutput):
     id: int
     inspection_id: int
     lot_id: int
@@ -45,13 +38,13 @@ class AdjustmentOut(_Out):
     decided_at: dt.datetime | None
 
 
-class SeizureOut(_Out):
+class SeizureOut(RowOutput):
     id: int
     lot_id: int
     hold_id: int
 
 
-class InspectionOut(_Out):
+class InspectionOut(RowOutput):
     id: int
     decision_id: int
     crossing_point: str
@@ -84,7 +77,7 @@ class InspectionDetail(InspectionResults):
     goods: InspectedGoodsOut = Field(description="The goods of the decision inspected")
 
 
-class OverrideOut(_Out):
+class OverrideOut(RowOutput):
     id: int
     decision_id: int
     from_outcome: Outcome
@@ -105,24 +98,24 @@ class DecisionOverrides(BaseModel):
     overrides: list[OverrideOut]
 
 
-class AssignIn(_In):
+class AssignIn(StrictInput):
     officer_id: Id | None = Field(
         default=None, description="Omit to give it to the least-loaded officer of the line"
     )
 
 
-class AdjustmentIn(_In):
+class AdjustmentIn(StrictInput):
     lot_id: Id
     quantity: SignedQuantity = Field(description="Decimal string: + overage, - shortage")
     reason: Note
 
 
-class SeizureIn(_In):
+class SeizureIn(StrictInput):
     lot_id: Id
     quantity: SignedQuantity = Field(description="Decimal string, positive")
 
 
-class ResultIn(_In):
+class ResultIn(StrictInput):
     result: InspectionResult
     findings: Note | None = None
     adjustments: list[AdjustmentIn] = Field(default_factory=list, max_length=100)
@@ -132,14 +125,14 @@ class ResultIn(_In):
     )
 
 
-class NoteIn(_In):
+class NoteIn(StrictInput):
     note: Note | None = None
 
 
-class ReasonIn(_In):
+class ReasonIn(StrictInput):
     note: Note
 
 
-class OverrideIn(_In):
+class OverrideIn(StrictInput):
     to_outcome: Outcome
     reason: Note
