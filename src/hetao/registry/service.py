@@ -10,16 +10,15 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hetao.audit.service import Actor, record_event
+from hetao.audit.service import Actor
+from hetao.audit.tags import RegistryTag
 from hetao.errors import (
     Conflict,
     FieldProblem,
     RuleViolation,
-    TransitionForbidden,
     ValidationFailed,
 )
 from hetao.profiles import Flow, Line, ZoneProfile
@@ -56,6 +55,7 @@ from hetao.registry.schemas import (
 )
 from hetao.storage.types import utcnow
 from hetao.timeutil import add_months, zone_today
+from hetao.workflow import Workflow, audit
 
 #: The exemption of Cai Guan Shui [2026] No. 1 that only beneficiaries may hold (R2, R4).
 DUTY_FREE_RESEARCH_GOODS = "duty_free_research_goods"
@@ -64,71 +64,51 @@ DUTY_FREE_RESEARCH_GOODS = "duty_free_research_goods"
 # Each verb: the states it may start from and the state it leads to. One table, so the allowed
 # and forbidden transitions are data a test can walk exhaustively.
 
-A = ApplicationStatus
-APPLICATION_TRANSITIONS: dict[str, tuple[frozenset[ApplicationStatus], ApplicationStatus]] = {
-    "submit": (frozenset({A.DRAFT}), A.SUBMITTED),
-    "request_information": (frozenset({A.SUBMITTED, A.RESUBMITTED}), A.INFORMATION_REQUESTED),
-    "resubmit": (frozenset({A.INFORMATION_REQUESTED}), A.RESUBMITTED),
-    "approve": (frozenset({A.SUBMITTED, A.RESUBMITTED}), A.APPROVED),
-    "decline": (frozenset({A.SUBMITTED, A.RESUBMITTED}), A.DECLINED),
-}
+APPLICATION_TRANSITIONS: Workflow[ApplicationStatus] = Workflow(
+    "application",
+    {
+        "submit": ({ApplicationStatus.DRAFT}, ApplicationStatus.SUBMITTED),
+        "request_information": (
+            {ApplicationStatus.SUBMITTED, ApplicationStatus.RESUBMITTED},
+            ApplicationStatus.INFORMATION_REQUESTED,
+        ),
+        "resubmit": ({ApplicationStatus.INFORMATION_REQUESTED}, ApplicationStatus.RESUBMITTED),
+        "approve": (
+            {ApplicationStatus.SUBMITTED, ApplicationStatus.RESUBMITTED},
+            ApplicationStatus.APPROVED,
+        ),
+        "decline": (
+            {ApplicationStatus.SUBMITTED, ApplicationStatus.RESUBMITTED},
+            ApplicationStatus.DECLINED,
+        ),
+    },
+)
 
-E = EntryStatus
-ENTRY_TRANSITIONS: dict[str, tuple[frozenset[EntryStatus], EntryStatus]] = {
-    "suspend": (frozenset({E.ACTIVE}), E.SUSPENDED),
-    "reinstate": (frozenset({E.SUSPENDED}), E.ACTIVE),
-    "revoke": (frozenset({E.ACTIVE, E.SUSPENDED}), E.REVOKED),
-    "expire": (frozenset({E.ACTIVE, E.SUSPENDED}), E.EXPIRED),
-}
+ENTRY_TRANSITIONS: Workflow[EntryStatus] = Workflow(
+    "entry",
+    {
+        "suspend": ({EntryStatus.ACTIVE}, EntryStatus.SUSPENDED),
+        "reinstate": ({EntryStatus.SUSPENDED}, EntryStatus.ACTIVE),
+        "revoke": ({EntryStatus.ACTIVE, EntryStatus.SUSPENDED}, EntryStatus.REVOKED),
+        "expire": ({EntryStatus.ACTIVE, EntryStatus.SUSPENDED}, EntryStatus.EXPIRED),
+    },
+)
 
-P = PartyStatus
-_LIVE_PARTY = frozenset({P.REGISTERED, P.ACTIVE, P.SUSPENDED})
+_LIVE_PARTY = frozenset({PartyStatus.REGISTERED, PartyStatus.ACTIVE, PartyStatus.SUSPENDED})
 #: Each change of standing: the party statuses it may start from and the status it leads to
 #: (None: the status stays). A deregistered party is at its end; a bankrupt one may still be
 #: deregistered once the bankruptcy closes.
-STANDING_TRANSITIONS: dict[StandingChange, tuple[frozenset[PartyStatus], PartyStatus | None]] = {
-    StandingChange.BANKRUPT: (_LIVE_PARTY, P.BANKRUPT),
-    StandingChange.DEREGISTERED: (_LIVE_PARTY | {P.BANKRUPT}, P.DEREGISTERED),
-    StandingChange.CREDIT_LEVEL: (_LIVE_PARTY | {P.BANKRUPT}, None),
-}
-
-
-def _move_application(app: WhitelistApplication, verb: str) -> ApplicationStatus:
-    allowed, target = APPLICATION_TRANSITIONS[verb]
-    if app.status not in allowed:
-        raise TransitionForbidden(
-            subject="application",
-            current=app.status,
-            action=verb,
-            allowed_from=sorted(allowed),
-        )
-    before = app.status
-    app.status = target
-    app.updated_at = utcnow()
-    return before
-
-
-def _move_entry(entry: WhitelistEntry, verb: str) -> EntryStatus:
-    allowed, target = ENTRY_TRANSITIONS[verb]
-    if entry.status not in allowed:
-        raise TransitionForbidden(
-            subject="entry", current=entry.status, action=verb, allowed_from=sorted(allowed)
-        )
-    before = entry.status
-    entry.status = target
-    entry.updated_at = utcnow()
-    return before
-
-
-def _audit(session: Session, tag: str, obj: Any, actor: Actor, **data: Any) -> None:
-    record_event(
-        session,
-        tag,
-        subject_type=tag.split(":")[1],
-        subject_id=obj.id,
-        actor=actor,
-        data={k: (str(v) if isinstance(v, dt.date) else v) for k, v in data.items()},
-    )
+STANDING_TRANSITIONS: Workflow[PartyStatus] = Workflow(
+    "party",
+    {
+        StandingChange.BANKRUPT: (_LIVE_PARTY, PartyStatus.BANKRUPT),
+        StandingChange.DEREGISTERED: (
+            _LIVE_PARTY | {PartyStatus.BANKRUPT},
+            PartyStatus.DEREGISTERED,
+        ),
+        StandingChange.CREDIT_LEVEL: (_LIVE_PARTY | {PartyStatus.BANKRUPT}, None),
+    },
+)
 
 
 # --- parties, persons, vehicles ------------------------------------------------------------
@@ -146,7 +126,7 @@ def create_party(session: Session, data: PartyCreate, *, actor: Actor) -> Party:
     party = Party(**data.model_dump())
     session.add(party)
     session.flush()  # the id is needed by the audit event
-    _audit(session, "registry:party:create", party, actor, kind=party.kind, name=party.name_en)
+    audit(session, RegistryTag.PARTY_CREATE, party.id, actor, kind=party.kind, name=party.name_en)
     return party
 
 
@@ -219,7 +199,7 @@ def create_persons(
         created.append(person)
     session.flush()  # ids for the audit events
     for person in created:
-        _audit(session, "registry:person:create", person, actor, residency=person.residency)
+        audit(session, RegistryTag.PERSON_CREATE, person.id, actor, residency=person.residency)
     return created
 
 
@@ -292,7 +272,7 @@ def create_vehicles(
         created.append(vehicle)
     session.flush()  # ids for the audit events
     for vehicle in created:
-        _audit(session, "registry:vehicle:create", vehicle, actor, plate=vehicle.plate)
+        audit(session, RegistryTag.VEHICLE_CREATE, vehicle.id, actor, plate=vehicle.plate)
     return created
 
 
@@ -320,11 +300,7 @@ def record_standing(
     Standings are recorded in date order and never ahead of today at the zone: a transfer
     already decided on a day keeps the standing it was decided on.
     """
-    allowed, target = STANDING_TRANSITIONS[data.change]
-    if party.status not in allowed:
-        raise TransitionForbidden(
-            subject="party", current=party.status, action=data.change, allowed_from=sorted(allowed)
-        )
+    STANDING_TRANSITIONS.check(party, data.change)
     today = today or zone_today(profile.zone.timezone)
     if data.effective_on > today:
         raise ValidationFailed.single(
@@ -338,7 +314,7 @@ def record_standing(
             f"is before the last standing recorded, from {history[-1].effective_on}",
         )
     before = (party.status, party.credit_level)
-    party.status = target or party.status
+    STANDING_TRANSITIONS.move(party, data.change)
     party.credit_level = data.credit_level or party.credit_level
     standing = PartyStanding(
         party_id=party.id,
@@ -350,10 +326,10 @@ def record_standing(
     )
     session.add(standing)
     session.flush()  # the id is needed by the audit event
-    _audit(
+    audit(
         session,
-        "registry:standing:create",
-        standing,
+        RegistryTag.STANDING_CREATE,
+        standing.id,
         actor,
         party=party.id,
         change=data.change,
@@ -446,27 +422,27 @@ def create_application(
     application = WhitelistApplication(**values)
     session.add(application)
     session.flush()  # the id is needed by the audit event
-    _audit(session, "registry:application:create", application, actor, subject=data.subject_kind)
+    audit(session, RegistryTag.APPLICATION_CREATE, application.id, actor, subject=data.subject_kind)
     return application
 
 
 def submit(session: Session, application: WhitelistApplication, *, actor: Actor) -> None:
     """Send a draft to the zone reviewers."""
-    before = _move_application(application, "submit")
+    before = APPLICATION_TRANSITIONS.move(application, "submit")
     application.submitted_at = utcnow()
-    _audit(session, "registry:application:submit", application, actor, before=before)
+    audit(session, RegistryTag.APPLICATION_SUBMIT, application.id, actor, before=before)
 
 
 def request_information(
     session: Session, application: WhitelistApplication, *, note: str, actor: Actor
 ) -> None:
     """Ask the applicant for more information, saying what is missing."""
-    before = _move_application(application, "request_information")
+    before = APPLICATION_TRANSITIONS.move(application, "request_information")
     application.reviewer_note = note
-    _audit(
+    audit(
         session,
-        "registry:application:request_information",
-        application,
+        RegistryTag.APPLICATION_REQUEST_INFORMATION,
+        application.id,
         actor,
         before=before,
         note=note,
@@ -486,17 +462,17 @@ def resubmit(
     lines = answer.lines if answer.lines is not None else application.lines
     exemptions = answer.exemptions if answer.exemptions is not None else application.exemptions
     _check_scopes(profile, flows=flows, lines=lines, exemptions=exemptions)
-    before = _move_application(application, "resubmit")
+    before = APPLICATION_TRANSITIONS.move(application, "resubmit")
     application.flows, application.lines, application.exemptions = (
         list(flows),
         list(lines),
         list(exemptions),
     )
     application.justification = (application.justification + "\n\n" + answer.answer).strip()
-    _audit(
+    audit(
         session,
-        "registry:application:resubmit",
-        application,
+        RegistryTag.APPLICATION_RESUBMIT,
+        application.id,
         actor,
         before=before,
         answer=answer.answer,
@@ -524,7 +500,7 @@ def approve(
     today: dt.date | None = None,
 ) -> WhitelistEntry:
     """Approve and make the entry; a live entry of the same subject is superseded (revoked)."""
-    before = _move_application(application, "approve")
+    before = APPLICATION_TRANSITIONS.move(application, "approve")
     today = today or zone_today(profile.zone.timezone)
     valid_from = application.valid_from or today
     months = profile.whitelist.validity_months.months_for(application.subject_kind)
@@ -556,13 +532,18 @@ def approve(
     session.flush()  # the entry id is named in the superseded entries and the audit events
     for old in superseded:
         revoke(session, old, note=f"superseded by entry {entry.id}", actor=actor)
-    _audit(
-        session, "registry:application:approve", application, actor, before=before, entry=entry.id
-    )
-    _audit(
+    audit(
         session,
-        "registry:entry:create",
-        entry,
+        RegistryTag.APPLICATION_APPROVE,
+        application.id,
+        actor,
+        before=before,
+        entry=entry.id,
+    )
+    audit(
+        session,
+        RegistryTag.ENTRY_CREATE,
+        entry.id,
         actor,
         application=application.id,
         valid_from=valid_from,
@@ -575,10 +556,10 @@ def decline(
     session: Session, application: WhitelistApplication, *, note: str, actor: Actor
 ) -> None:
     """Decline with the reason the applicant will read."""
-    before = _move_application(application, "decline")
+    before = APPLICATION_TRANSITIONS.move(application, "decline")
     application.reviewer_note = note
     application.decided_at = utcnow()
-    _audit(session, "registry:application:decline", application, actor, before=before, note=note)
+    audit(session, RegistryTag.APPLICATION_DECLINE, application.id, actor, before=before, note=note)
 
 
 # --- whitelist entries ---------------------------------------------------------------------
@@ -586,9 +567,9 @@ def decline(
 
 def suspend(session: Session, entry: WhitelistEntry, *, note: str, actor: Actor) -> None:
     """Take an entry out of force until it is reinstated."""
-    before = _move_entry(entry, "suspend")
+    before = ENTRY_TRANSITIONS.move(entry, "suspend")
     entry.status_reason = note
-    _audit(session, "registry:entry:suspend", entry, actor, before=before, note=note)
+    audit(session, RegistryTag.ENTRY_SUSPEND, entry.id, actor, before=before, note=note)
 
 
 def reinstate(
@@ -607,25 +588,25 @@ def reinstate(
             f"entry {entry.id} ended on {entry.valid_until}; it expires instead",
             problems=[FieldProblem("valid_until", "entry.reinstate_within_window", "has passed")],
         )
-    before = _move_entry(entry, "reinstate")
+    before = ENTRY_TRANSITIONS.move(entry, "reinstate")
     entry.status_reason = note
-    _audit(session, "registry:entry:reinstate", entry, actor, before=before, note=note)
+    audit(session, RegistryTag.ENTRY_REINSTATE, entry.id, actor, before=before, note=note)
 
 
 def revoke(session: Session, entry: WhitelistEntry, *, note: str, actor: Actor) -> None:
     """End an entry for good."""
-    before = _move_entry(entry, "revoke")
+    before = ENTRY_TRANSITIONS.move(entry, "revoke")
     entry.status_reason = note
-    _audit(session, "registry:entry:revoke", entry, actor, before=before, note=note)
+    audit(session, RegistryTag.ENTRY_REVOKE, entry.id, actor, before=before, note=note)
 
 
 def expire_due(session: Session, *, today: dt.date, actor: Actor) -> list[WhitelistEntry]:
     """Expire every live entry whose validity window closed before ``today``."""
     due = repo.entries_due_to_expire(session, today=today)
     for entry in due:
-        before = _move_entry(entry, "expire")
+        before = ENTRY_TRANSITIONS.move(entry, "expire")
         entry.status_reason = f"validity ended on {entry.valid_until}"
-        _audit(session, "registry:entry:expire", entry, actor, before=before)
+        audit(session, RegistryTag.ENTRY_EXPIRE, entry.id, actor, before=before)
     return due
 
 
@@ -670,10 +651,10 @@ def waive_exemption(
     )
     session.add(waiver)
     session.flush()  # the id is needed by the audit event
-    _audit(
+    audit(
         session,
-        "registry:waiver:create",
-        waiver,
+        RegistryTag.WAIVER_CREATE,
+        waiver.id,
         actor,
         party=party.id,
         goods_kind=data.goods_kind,
@@ -793,10 +774,10 @@ def record_approval(session: Session, data: ApprovalCreate, *, actor: Actor) -> 
     )
     session.add(approval)
     session.flush()  # the id is needed by the audit event
-    _audit(
+    audit(
         session,
-        "registry:approval:create",
-        approval,
+        RegistryTag.APPROVAL_CREATE,
+        approval.id,
         actor,
         kind=approval.kind,
         number=approval.number,
@@ -917,10 +898,10 @@ def draw_approval(
     conditional UPDATE: two clearings at once cannot both take the last of it)."""
     if not repo.draw_approval(session, approval, quantity):
         raise _approval_refused(approval.kind, approval.number, ApprovalState.USED_UP, field)
-    _audit(
+    audit(
         session,
-        "registry:approval:draw",
-        approval,
+        RegistryTag.APPROVAL_DRAW,
+        approval.id,
         actor,
         declaration=declaration_id,
         line=line_no,
