@@ -533,7 +533,7 @@ def issue_token(
 def _user_token_problems(
     session: Session, user_id: int, wanted: frozenset[Role]
 ) -> list[FieldProblem]:
-    user = session.get(User, user_id)
+    user = repo.find_user(session, user_id)
     if user is None:
         return [FieldProblem("user_id", "user.exists", f"user {user_id} does not exist")]
     if not user.active:

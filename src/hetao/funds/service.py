@@ -71,7 +71,7 @@ TRANSFER_TRANSITIONS: Workflow[TransferStatus] = Workflow(
 
 
 def _party(session: Session, party_id: int, *, field: str) -> Party:
-    party = session.get(Party, party_id)
+    party = registry_repo.find_party(session, party_id)
     if party is None:
         raise ValidationFailed.single(field, "party.exists", f"party {party_id} does not exist")
     return party
@@ -185,7 +185,7 @@ def declare(
     today: dt.date | None = None,
 ) -> FundTransfer:
     """Record a transfer as declared, its amount converted to CNY and USD at the month's rates."""
-    project = session.get(Project, data.project_id)
+    project = repo.find_project(session, data.project_id)
     if project is None:
         raise ValidationFailed.single(
             "project_id", "project.exists", f"project {data.project_id} does not exist"
@@ -274,7 +274,7 @@ def _facts(
     session: Session, transfer: FundTransfer, *, profile: ZoneProfile
 ) -> rules.TransferFacts:
     project = transfer.project
-    payee = session.get(Party, transfer.payee_party_id)
+    payee = registry_repo.find_party(session, transfer.payee_party_id)
     assert payee is not None  # noqa: S101 (a foreign key)
     return rules.TransferFacts(
         transfer_date=transfer.transfer_date,

@@ -13,15 +13,13 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from hetao.audit.service import Actor
 from hetao.errors import FieldProblem, ValidationFailed
 from hetao.inputs import text_fault
 from hetao.profiles import ZoneProfile
-from hetao.registry import service
-from hetao.registry.models import Party
+from hetao.registry import repository, service
 from hetao.registry.schemas import PersonCreate, VehicleCreate
 
 MAX_ROWS = 50_000
@@ -140,22 +138,6 @@ def _refuse_control_characters(rows: Sequence[Mapping[str, str]]) -> None:
         )
 
 
-def _party_ids_by_registration(session: Session, numbers: set[str]) -> dict[str, int]:
-    if not numbers:
-        return {}
-    rows = session.execute(
-        select(Party.id, Party.uscc, Party.hk_br).where(
-            or_(Party.uscc.in_(numbers), Party.hk_br.in_(numbers))
-        )
-    )
-    found: dict[str, int] = {}
-    for pid, uscc, hk_br in rows:
-        for number in (uscc, hk_br):
-            if number:
-                found[number] = pid
-    return found
-
-
 def _validate_rows(
     rows: Sequence[dict[str, str]],
     *,
@@ -243,7 +225,7 @@ def import_persons(
     ``authorize`` sees each valid row first and raises to refuse the whole import.
     """
     rows = _read(text, PERSON_COLUMNS)
-    parties = _party_ids_by_registration(
+    parties = repository.party_ids_by_registration(
         session, {r["affiliation_party"] for r in rows if r.get("affiliation_party")}
     )
 
@@ -296,7 +278,7 @@ def import_vehicles(
     ``authorize`` sees each valid row first and raises to refuse the whole import.
     """
     rows = _read(text, VEHICLE_COLUMNS)
-    parties = _party_ids_by_registration(
+    parties = repository.party_ids_by_registration(
         session, {r["owner_party"] for r in rows if r.get("owner_party")}
     )
     permit_columns = (

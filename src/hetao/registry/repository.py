@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from hetao.errors import NotFound
+from hetao.profiles import Flow
 from hetao.registry.models import (
     Affiliation,
     Approval,
@@ -54,6 +55,23 @@ def party_by_registration(session: Session, *, uscc: str | None, hk_br: str | No
     if not clauses:
         return None
     return session.scalars(select(Party).where(or_(*clauses)).limit(1)).first()
+
+
+def party_ids_by_registration(session: Session, numbers: set[str]) -> dict[str, int]:
+    """The party id of each USCC or HK BR number among ``numbers`` that is registered."""
+    if not numbers:
+        return {}
+    rows = session.execute(
+        select(Party.id, Party.uscc, Party.hk_br).where(
+            or_(Party.uscc.in_(numbers), Party.hk_br.in_(numbers))
+        )
+    )
+    found: dict[str, int] = {}
+    for pid, uscc, hk_br in rows:
+        for number in (uscc, hk_br):
+            if number:
+                found[number] = pid
+    return found
 
 
 def has_parties(session: Session) -> bool:
@@ -302,6 +320,26 @@ def draw_approval(session: Session, approval: Approval, quantity: Decimal) -> bo
         return False
     session.refresh(approval, ["drawn"])
     return True
+
+
+def find_party(session: Session, party_id: int) -> Party | None:
+    """Party ``party_id``, or None."""
+    return session.get(Party, party_id)
+
+
+def institution_entry_in_force(
+    session: Session, *, party_id: int, on: dt.date, flow: Flow
+) -> WhitelistEntry | None:
+    """The party's own active whitelist entry that covers ``flow`` on ``on``, if any."""
+    stmt = select(WhitelistEntry).where(
+        WhitelistEntry.subject_kind == SubjectKind.INSTITUTION,
+        WhitelistEntry.party_id == party_id,
+        WhitelistEntry.status == EntryStatus.ACTIVE,
+        WhitelistEntry.valid_from <= on,
+        WhitelistEntry.valid_until >= on,
+    )
+    # flows is a JSON list: filtered here, the party has one or two live entries at most.
+    return next((e for e in session.scalars(stmt) if flow.value in e.flows), None)
 
 
 def parties_in_order(session: Session) -> list[Party]:
