@@ -84,7 +84,7 @@ class ImportResult(BaseModel):
     ids: list[int]
 
 
-S = TypeVar("S", bound=BaseModel)
+SchemaT = TypeVar("SchemaT", bound=BaseModel)
 
 
 def _column_of(field: str, mapping: Mapping[str, str]) -> str:
@@ -142,10 +142,10 @@ def _validate_rows(
     rows: Sequence[dict[str, str]],
     *,
     build: Callable[[dict[str, str]], dict[str, Any]],
-    schema: type[S],
+    schema: type[SchemaT],
     mapping: Mapping[str, str],
-) -> tuple[list[tuple[int, S]], list[FieldProblem]]:
-    valid: list[tuple[int, S]] = []
+) -> tuple[list[tuple[int, SchemaT]], list[FieldProblem]]:
+    valid: list[tuple[int, SchemaT]] = []
     problems: list[FieldProblem] = []
     for index, raw in enumerate(rows):
         row_number = index + 2  # the header is row 1

@@ -32,12 +32,14 @@ from hetao.registry.models import (
 from hetao.storage.pagination import PageOf, paginate
 from hetao.storage.types import Base
 
-M = TypeVar("M", bound=Base)
+ModelT = TypeVar("ModelT", bound=Base)
 
 LIVE_ENTRY_STATUSES = (EntryStatus.ACTIVE, EntryStatus.SUSPENDED)
 
 
-def get(session: Session, model: type[M], object_id: int, *, for_update: bool = False) -> M:
+def get(
+    session: Session, model: type[ModelT], object_id: int, *, for_update: bool = False
+) -> ModelT:
     """Load one object by id or raise NotFound naming its kind."""
     obj = session.get(model, object_id, with_for_update=for_update)
     if obj is None:
