@@ -195,17 +195,13 @@ def file(
     session: Session, application: DataTransferApplication, *, reference: str, actor: Actor
 ) -> None:
     """self_assessed -> filed: a standard contract (CAC or GBA) or a certification (R34, R37)."""
-    _needs(application, "file", FILED_ROUTES)
-    before = TRANSITIONS.move(application, "file")
-    application.filing_reference = reference
-    audit(
+    _lodge(
         session,
+        application,
         DataTag.APPLICATION_FILE,
-        application.id,
-        actor,
-        subject_type=SUBJECT,
-        before=before.value,
+        FILED_ROUTES,
         reference=reference,
+        actor=actor,
     )
 
 
@@ -213,12 +209,32 @@ def apply(
     session: Session, application: DataTransferApplication, *, reference: str, actor: Actor
 ) -> None:
     """self_assessed -> applied: a security assessment was applied for (R33)."""
-    _needs(application, "apply", APPLIED_ROUTES)
-    before = TRANSITIONS.move(application, "apply")
+    _lodge(
+        session,
+        application,
+        DataTag.APPLICATION_APPLY,
+        APPLIED_ROUTES,
+        reference=reference,
+        actor=actor,
+    )
+
+
+def _lodge(
+    session: Session,
+    application: DataTransferApplication,
+    tag: DataTag,
+    routes: frozenset[Route],
+    *,
+    reference: str,
+    actor: Actor,
+) -> None:
+    """File or apply (the tag's action): the route must call for it."""
+    _needs(application, tag.action, routes)
+    before = TRANSITIONS.move(application, tag.action)
     application.filing_reference = reference
     audit(
         session,
-        DataTag.APPLICATION_APPLY,
+        tag,
         application.id,
         actor,
         subject_type=SUBJECT,
