@@ -19,7 +19,8 @@ from hetao.audit.service import Actor
 from hetao.errors import FieldProblem, ValidationFailed
 from hetao.inputs import text_fault
 from hetao.profiles import ZoneProfile
-from hetao.registry import repository, service
+from hetao.registry import parties as registry_parties
+from hetao.registry import repository
 from hetao.registry.schemas import PersonCreate, VehicleCreate
 
 MAX_ROWS = 50_000
@@ -260,8 +261,10 @@ def import_persons(
     if authorize is not None:
         for person in people:
             authorize(person)
-    _finish(valid, problems, service.person_problems(session, people), _PERSON_FIELD_TO_COLUMN)
-    created = service.create_persons(session, people, actor=actor)
+    _finish(
+        valid, problems, registry_parties.person_problems(session, people), _PERSON_FIELD_TO_COLUMN
+    )
+    created = registry_parties.create_persons(session, people, actor=actor)
     return ImportResult(imported=len(created), ids=[p.id for p in created])
 
 
@@ -319,7 +322,7 @@ def import_vehicles(
     if authorize is not None:
         for vehicle in vehicles:
             authorize(vehicle)
-    later = service.vehicle_problems(session, vehicles, profile=profile)
+    later = registry_parties.vehicle_problems(session, vehicles, profile=profile)
     _finish(valid, problems, later, _VEHICLE_FIELD_TO_COLUMN)
-    created = service.create_vehicles(session, vehicles, profile=profile, actor=actor)
+    created = registry_parties.create_vehicles(session, vehicles, profile=profile, actor=actor)
     return ImportResult(imported=len(created), ids=[v.id for v in created])

@@ -236,14 +236,9 @@ def page_applications(
     cursor: str | None,
     limit: int,
 ) -> PageOf[WhitelistApplication]:
-    stmt = select(WhitelistApplication)
-    if party_id is not None:
-        stmt = stmt.where(WhitelistApplication.party_id == party_id)
-    if status:
-        stmt = stmt.where(WhitelistApplication.status == status)
-    if subject_kind:
-        stmt = stmt.where(WhitelistApplication.subject_kind == subject_kind)
-    return paginate(session, stmt, id_column=WhitelistApplication.id, cursor=cursor, limit=limit)
+    return _page_whitelist(
+        session, WhitelistApplication, status, subject_kind, party_id, cursor=cursor, limit=limit
+    )
 
 
 def page_entries(
@@ -255,14 +250,32 @@ def page_entries(
     cursor: str | None,
     limit: int,
 ) -> PageOf[WhitelistEntry]:
-    stmt = select(WhitelistEntry)
-    if status:
-        stmt = stmt.where(WhitelistEntry.status == status)
-    if subject_kind:
-        stmt = stmt.where(WhitelistEntry.subject_kind == subject_kind)
+    return _page_whitelist(
+        session, WhitelistEntry, status, subject_kind, party_id, cursor=cursor, limit=limit
+    )
+
+
+WhitelistT = TypeVar("WhitelistT", WhitelistApplication, WhitelistEntry)
+
+
+def _page_whitelist(
+    session: Session,
+    model: type[WhitelistT],
+    status: str | None,
+    subject_kind: str | None,
+    party_id: int | None,
+    *,
+    cursor: str | None,
+    limit: int,
+) -> PageOf[WhitelistT]:
+    stmt = select(model)
     if party_id is not None:
-        stmt = stmt.where(WhitelistEntry.party_id == party_id)
-    return paginate(session, stmt, id_column=WhitelistEntry.id, cursor=cursor, limit=limit)
+        stmt = stmt.where(model.party_id == party_id)
+    if status:
+        stmt = stmt.where(model.status == status)
+    if subject_kind:
+        stmt = stmt.where(model.subject_kind == subject_kind)
+    return paginate(session, stmt, id_column=model.id, cursor=cursor, limit=limit)
 
 
 def summary(session: Session) -> dict[str, dict[str, int]]:
