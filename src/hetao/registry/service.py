@@ -1,5 +1,8 @@
-"""Registry services: each workflow transition is one function named by its verb.
+"""Registry services: whitelist applications and entries, each transition a function named by
+its verb, and whether a party's entry is in force on a day (R3).
 
+Parties, persons and vehicles live in ``parties``, standings and waivers in ``standings``, the
+approvals register in ``approvals``; this module names them too, so other domains import one.
 Services never commit: the caller's unit of work does. Every change records an audit event in
 the same transaction.
 """
@@ -63,8 +66,6 @@ from hetao.storage.types import utcnow
 from hetao.timeutil import add_months, zone_today
 from hetao.workflow import Workflow, audit
 
-# The other domains import the registry's services from here; each lives in its own room
-# (parties, standings, approvals) and is listed as this module's too.
 __all__ = [
     "APPLICATION_TRANSITIONS",
     "DUTY_FREE_RESEARCH_GOODS",
