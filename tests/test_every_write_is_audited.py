@@ -65,8 +65,11 @@ from hetao.ledger.declaration_models import Declaration
 from hetao.ledger.models import Hold, Lot, Movement, MovementKind
 from hetao.ledger.schemas import DeclarationCreate
 from hetao.profiles import Line, ZoneProfile
+from hetao.registry import approvals as registry_approvals
 from hetao.registry import bulk
+from hetao.registry import parties as registry_parties
 from hetao.registry import service as registry
+from hetao.registry import standings as registry_standings
 from hetao.registry.models import (
     Approval,
     ApprovalKind,
@@ -99,6 +102,7 @@ from ledger.support import admit, product
 from ledger.support import key as idempotency_key
 
 SERVICE_MODULES: tuple[ModuleType, ...] = (registry, bulk, auth, audit, ledger, declarations)
+SERVICE_MODULES += (registry_parties, registry_standings, registry_approvals)
 SERVICE_MODULES += (credential_service,)
 SERVICE_MODULES += (inspections,)
 SERVICE_MODULES += (crossing_service, crossing_backtest)
@@ -422,6 +426,18 @@ def scenario_beneficiary_entry_state(w: World) -> Call:
     return lambda: registry.beneficiary_entry_state(
         w.session, party, on=NOW.date(), line=Line.FIRST
     )
+
+
+def scenario_entries_in_force(w: World) -> Call:
+    entry = live_entry(w)
+    party = w.session.get(Party, entry.party_id)
+    assert party is not None
+    return lambda: registry.entries_in_force(w.session, party, on=entry.valid_from, line=Line.FIRST)
+
+
+def scenario_entry_state(w: World) -> Call:
+    entry = live_entry(w)
+    return lambda: registry.entry_state(entry, on=entry.valid_from, line=Line.FIRST)
 
 
 def scenario_is_beneficiary(w: World) -> Call:
@@ -960,20 +976,20 @@ def scenario_credential_reads(
 
 #: Functions that change state: the scenario calling each, and the tags the call must write.
 WRITES: dict[str, tuple[Scenario, frozenset[str]]] = {
-    "registry.service.create_party": (scenario_create_party, frozenset({"registry:party:create"})),
-    "registry.service.create_persons": (
+    "registry.parties.create_party": (scenario_create_party, frozenset({"registry:party:create"})),
+    "registry.parties.create_persons": (
         scenario_create_persons,
         frozenset({"registry:person:create"}),
     ),
-    "registry.service.create_person": (
+    "registry.parties.create_person": (
         scenario_create_person,
         frozenset({"registry:person:create"}),
     ),
-    "registry.service.create_vehicles": (
+    "registry.parties.create_vehicles": (
         scenario_create_vehicles,
         frozenset({"registry:vehicle:create"}),
     ),
-    "registry.service.create_vehicle": (
+    "registry.parties.create_vehicle": (
         scenario_create_vehicle,
         frozenset({"registry:vehicle:create"}),
     ),
@@ -1001,19 +1017,19 @@ WRITES: dict[str, tuple[Scenario, frozenset[str]]] = {
     "registry.service.reinstate": (scenario_reinstate, frozenset({"registry:entry:reinstate"})),
     "registry.service.revoke": (scenario_revoke, frozenset({"registry:entry:revoke"})),
     "registry.service.expire_due": (scenario_expire_due, frozenset({"registry:entry:expire"})),
-    "registry.service.waive_exemption": (
+    "registry.standings.waive_exemption": (
         scenario_waive_exemption,
         frozenset({"registry:waiver:create"}),
     ),
-    "registry.service.record_standing": (
+    "registry.standings.record_standing": (
         scenario_record_standing,
         frozenset({"registry:standing:create"}),
     ),
-    "registry.service.record_approval": (
+    "registry.approvals.record_approval": (
         scenario_record_approval,
         frozenset({"registry:approval:create"}),
     ),
-    "registry.service.draw_approval": (
+    "registry.approvals.draw_approval": (
         scenario_draw_approval,
         frozenset({"registry:approval:draw"}),
     ),
@@ -1153,29 +1169,37 @@ AUDIT_LOG_UPKEEP: dict[str, str] = {
 
 #: Functions that change no state of the platform: the reason, and a scenario that proves it.
 READS_ONLY: dict[str, tuple[str, Scenario]] = {
-    "registry.service.person_problems": (
+    "registry.parties.person_problems": (
         "computes problems, changes nothing",
         scenario_person_problems,
     ),
-    "registry.service.vehicle_problems": (
+    "registry.parties.vehicle_problems": (
         "computes problems, changes nothing",
         scenario_vehicle_problems,
     ),
-    "registry.service.approval_state": (
+    "registry.approvals.approval_state": (
         "the register's verdict on an approval already loaded, changes nothing",
         scenario_approval_state,
     ),
-    "registry.service.assert_approval": (
+    "registry.approvals.assert_approval": (
         "looks an approval up and raises on the register's verdict, changes nothing",
         scenario_assert_approval,
     ),
-    "registry.service.status_on": (
+    "registry.standings.status_on": (
         "reads the party's standing on a day, changes nothing",
         scenario_status_on,
     ),
     "registry.service.beneficiary_entry_state": (
         "reads the party's whitelist entries, changes nothing",
         scenario_beneficiary_entry_state,
+    ),
+    "registry.service.entries_in_force": (
+        "reads the party's whitelist entries, changes nothing",
+        scenario_entries_in_force,
+    ),
+    "registry.service.entry_state": (
+        "the state of an entry already loaded, changes nothing",
+        scenario_entry_state,
     ),
     "registry.service.is_beneficiary": (
         "reads the party's kind and whitelist entries, changes nothing",
@@ -1189,7 +1213,7 @@ READS_ONLY: dict[str, tuple[str, Scenario]] = {
         "names the first-line exemption rule of the profile, changes nothing",
         scenario_first_line_exemption_rule,
     ),
-    "registry.service.assert_exemption_claimable": (
+    "registry.standings.assert_exemption_claimable": (
         "raises when a waiver locks the exemption out, changes nothing",
         scenario_assert_exemption_claimable,
     ),

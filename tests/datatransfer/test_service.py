@@ -16,8 +16,6 @@ from hetao.datatransfer.schemas import ApplicationCreate, ApplicationOut, Extens
 from hetao.errors import NotFound, RuleViolation, TransitionForbidden
 from hetao.profiles import ZoneProfile
 
-S = ApplicationStatus
-
 
 def status_of(application: DataTransferApplication) -> ApplicationStatus:
     """The status as it is now (a call, so type checkers do not narrow it across verbs)."""
@@ -44,7 +42,7 @@ class TestCreate:
         self, session: Session, actor: Actor, profile: ZoneProfile
     ) -> None:
         application = draft(session, actor, profile, exporter(session, actor, profile))
-        assert application.status is S.DRAFT
+        assert application.status is ApplicationStatus.DRAFT
         assert application.route is None
         assert tags_of(session, "data_transfer", application.id) == ["data:application:create"]
 
@@ -59,7 +57,7 @@ class TestSelfAssessment:
         )
         assert routing.route is Route.GBA_STANDARD_CONTRACT
         assert (application.status, application.route, application.route_rule) == (
-            S.SELF_ASSESSED,
+            ApplicationStatus.SELF_ASSESSED,
             Route.GBA_STANDARD_CONTRACT,
             "R37",
         )
@@ -141,7 +139,7 @@ class TestSelfAssessment:
         )
         service.self_assess(session, contract, profile=profile, actor=actor, today=TODAY)
         assert contract.ground is Ground.CONTRACT_PERFORMANCE
-        assert contract.status is S.SELF_ASSESSED
+        assert contract.status is ApplicationStatus.SELF_ASSESSED
         later = draft(session, actor, profile, party, personal_info_subjects=60_000)
         routing = service.self_assess(session, later, profile=profile, actor=actor, today=TODAY)
         assert routing.route is Route.EXEMPT
@@ -153,11 +151,14 @@ class TestSelfAssessment:
             session, actor, profile, exporter(session, actor, profile), personal_info_subjects=10
         )
         service.self_assess(session, application, profile=profile, actor=actor, today=TODAY)
-        assert (application.status, application.route) == (S.SELF_ASSESSED, Route.EXEMPT)
+        assert (application.status, application.route) == (
+            ApplicationStatus.SELF_ASSESSED,
+            Route.EXEMPT,
+        )
         for verb in (service.file, service.apply):
             with pytest.raises(RuleViolation):
                 verb(session, application, reference="X-1", actor=actor)
-        assert application.status is S.SELF_ASSESSED
+        assert application.status is ApplicationStatus.SELF_ASSESSED
 
     def test_r33_a_security_assessment_is_applied_for_not_filed(
         self, session: Session, actor: Actor, profile: ZoneProfile
@@ -170,7 +171,7 @@ class TestSelfAssessment:
             service.file(session, application, reference="SC-9", actor=actor)
         assert caught.value.problems[0].rule == "data.file.route"
         service.apply(session, application, reference="SA-9", actor=actor)
-        assert application.status is S.APPLIED
+        assert application.status is ApplicationStatus.APPLIED
 
 
 class TestValidity:
@@ -202,9 +203,9 @@ class TestValidity:
             valid_from=dt.date(2023, 12, 1),
         )
         assert service.expire_due(session, today=dt.date(2026, 9, 1), actor=actor) == []
-        assert status_of(application) is S.ACTIVE
+        assert status_of(application) is ApplicationStatus.ACTIVE
         assert service.expire_due(session, today=dt.date(2026, 9, 2), actor=actor) == [application]
-        assert status_of(application) is S.EXPIRING
+        assert status_of(application) is ApplicationStatus.EXPIRING
         assert tags_of(session, "data_transfer", application.id)[-1] == (
             "data:application:open_renewal"
         )
@@ -238,7 +239,7 @@ class TestValidity:
             actor=actor,
             today=dt.date(2026, 10, 12),
         )
-        assert application.status is S.EXTENDED
+        assert application.status is ApplicationStatus.EXTENDED
         assert application.valid_until == dt.date(2029, 11, 30)
         assert application.personal_info_subjects == 180_000
         assert application.extensions == 1
@@ -271,7 +272,7 @@ class TestValidity:
             "R36.growth_limit",
             "R36.no_major_incident",
         ]
-        assert application.status is S.EXPIRING
+        assert application.status is ApplicationStatus.EXPIRING
 
     def test_r36_an_approval_not_extended_expires_the_day_after_its_last_day(
         self, session: Session, actor: Actor, profile: ZoneProfile
@@ -284,9 +285,9 @@ class TestValidity:
             valid_from=dt.date(2023, 12, 1),
         )
         service.expire_due(session, today=dt.date(2026, 11, 30), actor=actor)
-        assert status_of(application) is S.EXPIRING
+        assert status_of(application) is ApplicationStatus.EXPIRING
         service.expire_due(session, today=dt.date(2026, 12, 1), actor=actor)
-        assert status_of(application) is S.EXPIRED
+        assert status_of(application) is ApplicationStatus.EXPIRED
         assert tags_of(session, "data_transfer", application.id)[-1] == ("data:application:expire")
 
 
@@ -364,4 +365,4 @@ class TestTransitions:
 
     def test_the_table_covers_the_whole_workflow(self) -> None:
         reached = {target for _, target in service.TRANSITIONS.values()}
-        assert reached | {S.DRAFT} == set(ApplicationStatus)
+        assert reached | {ApplicationStatus.DRAFT} == set(ApplicationStatus)

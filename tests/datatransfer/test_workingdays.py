@@ -14,7 +14,6 @@ from hetao.profiles import DataSection, load_profile
 
 DATA: DataSection = load_profile("hetao").data
 WEEKENDS_ONLY = DATA.model_copy(update={"holidays": (), "adjusted_working_days": ()})
-D = dt.date
 
 
 class TestCalendar:
@@ -22,13 +21,13 @@ class TestCalendar:
         # Back from Mon 12 Oct 2026: Sat 10 Oct is worked (1), Fri 9 (2), Thu 8 (3),
         # 1-7 Oct holidays, Wed 30 Sep (4), 29 (5), Mon 28 (6), 25-27 Sep Mid-Autumn,
         # Thu 24 (7), 23 (8), 22 (9), Mon 21 Sep (10).
-        assert working_days_before(D(2026, 10, 12), 10, DATA) == D(2026, 9, 21)
+        assert working_days_before(dt.date(2026, 10, 12), 10, DATA) == dt.date(2026, 9, 21)
 
     def test_spring_festival_adjusted_saturdays_are_working_days(self) -> None:
         # Sat 14 Feb (worked), 15-23 Feb holidays, Tue 24 - Fri 27, Sat 28 Feb (worked): 6;
         # weekends only, the two weeks 16-20 and 23-27 Feb: 10.
-        assert working_days_between(D(2026, 2, 14), D(2026, 3, 1), DATA) == 6
-        assert working_days_between(D(2026, 2, 14), D(2026, 3, 1), WEEKENDS_ONLY) == 10
+        assert working_days_between(dt.date(2026, 2, 14), dt.date(2026, 3, 1), DATA) == 6
+        assert working_days_between(dt.date(2026, 2, 14), dt.date(2026, 3, 1), WEEKENDS_ONLY) == 10
 
 
 class TestRenewalWindow:
@@ -40,12 +39,12 @@ class TestRenewalWindow:
         # the 30th: 30, 29, 28 (42), 25-27 Mid-Autumn, 24-21 (46), Sun 20 worked (47),
         # 18-14 (52), 11-7 (57), 4, 3, 2 (60).
         assert DATA.renewal_window_working_days == 60
-        assert renewal_window_opens(D(2026, 11, 30), DATA) == D(2026, 9, 2)
+        assert renewal_window_opens(dt.date(2026, 11, 30), DATA) == dt.date(2026, 9, 2)
 
     def test_r36_the_holiday_calendar_moves_the_window_earlier(self) -> None:
         # Without holidays the 60th working day back is Tue 8 Sep: six days later.
-        assert renewal_window_opens(D(2026, 11, 30), WEEKENDS_ONLY) == D(2026, 9, 8)
+        assert renewal_window_opens(dt.date(2026, 11, 30), WEEKENDS_ONLY) == dt.date(2026, 9, 8)
 
     def test_r36_an_approval_is_valid_three_years(self) -> None:
-        assert validity_end(D(2026, 3, 2), DATA) == D(2029, 3, 1)
-        assert validity_end(D(2028, 2, 29), DATA) == D(2031, 2, 27)
+        assert validity_end(dt.date(2026, 3, 2), DATA) == dt.date(2029, 3, 1)
+        assert validity_end(dt.date(2028, 2, 29), DATA) == dt.date(2031, 2, 27)

@@ -22,8 +22,6 @@ from hetao.profiles import ZoneProfile
 from hetao.registry import service as registry
 from hetao.registry.models import PartyStatus
 
-T = TransferStatus
-
 
 @pytest.fixture
 def zone(session: Session, actor: Actor, profile: ZoneProfile) -> Consortium:
@@ -131,7 +129,7 @@ class TestDeclare:
         assert (transfer.rate_cny_per_unit, transfer.usd_rate_cny_per_unit) == (hkd, usd)
         assert transfer.rate_month == "2026-11"
         assert transfer.rates_are_sample is True
-        assert transfer.status is T.DECLARED
+        assert transfer.status is TransferStatus.DECLARED
 
     def test_an_amount_in_usd_is_its_own_usd_value(self, zone: Consortium) -> None:
         transfer = zone.declare(amount="50000.01", currency="USD")
@@ -165,7 +163,7 @@ class TestChecks:
         self, session: Session, zone: Consortium
     ) -> None:
         transfer = zone.checked()
-        assert transfer.status is T.CHECKED
+        assert transfer.status is TransferStatus.CHECKED
         assert transfer.reason_codes == []
         assert tags(session, transfer) == ["funds:transfer:declare", "funds:transfer:check"]
 
@@ -173,7 +171,7 @@ class TestChecks:
         self, session: Session, zone: Consortium
     ) -> None:
         transfer = zone.checked(payee_rmb_account=None)
-        assert transfer.status is T.HELD
+        assert transfer.status is TransferStatus.HELD
         assert transfer.reason_codes == [rules.RMB_ACCOUNT_MISSING]
         assert tags(session, transfer)[-1] == "funds:transfer:hold"
 
@@ -187,7 +185,7 @@ class TestChecks:
         )
         transfer = zone.declare(payee_rmb_account=None)
         service.check(session, transfer, profile=relaxed, actor=actor)
-        assert transfer.status is T.CHECKED
+        assert transfer.status is TransferStatus.CHECKED
 
     def test_a_payee_whose_entry_lacks_the_funds_flow_is_held(
         self, session: Session, actor: Actor, profile: ZoneProfile, zone: Consortium
@@ -219,7 +217,7 @@ class TestChecks:
         self, session: Session, actor: Actor, profile: ZoneProfile, zone: Consortium
     ) -> None:
         whitelist(session, actor, profile, zone.partner, valid_until=dt.date(2026, 11, 30))
-        assert zone.checked(transfer_date="2026-11-30").status is T.CHECKED
+        assert zone.checked(transfer_date="2026-11-30").status is TransferStatus.CHECKED
 
     def test_a_payee_with_no_entry_at_all_is_held(
         self, session: Session, actor: Actor, profile: ZoneProfile, zone: Consortium
@@ -268,7 +266,7 @@ class TestChecks:
         assert zone.checked(purpose="bank_fees").reason_codes == [rules.PURPOSE_NOT_ALLOWED]
 
     def test_r39_guangdong_funds_may_pay_hong_kong_bank_fees(self, zone: Consortium) -> None:
-        assert zone.checked(purpose="bank_fees").status is T.CHECKED
+        assert zone.checked(purpose="bank_fees").status is TransferStatus.CHECKED
 
     def test_a_transfer_above_the_remaining_budget_is_held(self, zone: Consortium) -> None:
         transfer = zone.checked(amount="1000000.01")
@@ -298,7 +296,7 @@ def usd(zone: Consortium, amount: str, contract: str) -> FundTransfer:
 class TestR40TaxFiling:
     def test_r40_a_payment_of_exactly_the_threshold_is_not_flagged(self, zone: Consortium) -> None:
         transfer = usd(zone, "50000.00", "C-R40-A")
-        assert transfer.status is T.APPROVED
+        assert transfer.status is TransferStatus.APPROVED
         assert transfer.tax_filing_required is False
 
     def test_r40_one_cent_above_the_threshold_is_flagged_and_provisional(
@@ -369,7 +367,7 @@ class TestApprove:
     ) -> None:
         transfer = zone.checked(amount="100000.00", currency="HKD")
         service.approve(session, transfer, profile=zone.profile, actor=zone.actor)
-        assert transfer.status is T.APPROVED
+        assert transfer.status is TransferStatus.APPROVED
         assert line_of(session, transfer).consumed == transfer.amount_cny
         assert tags(session, transfer)[-1] == "funds:transfer:approve"
 
@@ -380,7 +378,7 @@ class TestApprove:
         service.approve(session, first, profile=zone.profile, actor=zone.actor)
         exact = zone.checked(amount="0.01")
         service.approve(session, exact, profile=zone.profile, actor=zone.actor)
-        assert exact.status is T.APPROVED
+        assert exact.status is TransferStatus.APPROVED
         assert line_of(session, exact).remaining == 0
 
     def test_a_transfer_the_budget_can_no_longer_hold_is_held_over_budget(
@@ -389,7 +387,7 @@ class TestApprove:
         first, second = zone.checked(amount="600000.00"), zone.checked(amount="600000.00")
         service.approve(session, first, profile=zone.profile, actor=zone.actor)
         service.approve(session, second, profile=zone.profile, actor=zone.actor)
-        assert (first.status, second.status) == (T.APPROVED, T.HELD)
+        assert (first.status, second.status) == (TransferStatus.APPROVED, TransferStatus.HELD)
         assert second.reason_codes == [rules.OVER_BUDGET]
         assert line_of(session, second).consumed == Decimal("600000.00")
 
@@ -399,7 +397,7 @@ class TestApprove:
         transfer = zone.checked()
         registry.suspend(session, zone.entry, note="inquiry", actor=actor)
         service.approve(session, transfer, profile=zone.profile, actor=actor)
-        assert transfer.status is T.HELD
+        assert transfer.status is TransferStatus.HELD
         assert transfer.reason_codes == [rules.WHITELIST_SUSPENDED]
         assert line_of(session, transfer).consumed == 0
 
@@ -435,7 +433,7 @@ class TestApprove:
         service.approve(
             session, transfer, profile=zone.profile, actor=zone.actor, note="account on file"
         )
-        assert transfer.status is T.APPROVED
+        assert transfer.status is TransferStatus.APPROVED
         assert transfer.note == "account on file"
         assert transfer.reason_codes == [rules.RMB_ACCOUNT_MISSING]  # what the reviewer overrode
         assert line_of(session, transfer).consumed == transfer.amount_cny
@@ -455,7 +453,7 @@ class TestApprove:
 def _in_state(zone: Consortium, state: TransferStatus) -> FundTransfer:
     transfer = zone.declare()
     transfer.status = state
-    if state in (T.REMITTED, T.REPORTED):
+    if state in (TransferStatus.REMITTED, TransferStatus.REPORTED):
         transfer.bank_reference, transfer.remitted_on = "BANK-1", TODAY
     zone.session.flush()
     return transfer
@@ -519,7 +517,7 @@ class TestTransitions:
         )  # fmt: skip
         service.report(session, transfer, report_reference=None, actor=zone.actor)
         assert (transfer.status, transfer.bank_reference, transfer.remitted_on) == (
-            T.REPORTED,
+            TransferStatus.REPORTED,
             "BOCHK-77",
             TODAY,
         )
@@ -527,7 +525,7 @@ class TestTransitions:
     def test_a_remittance_date_in_the_future_is_refused(
         self, session: Session, zone: Consortium
     ) -> None:
-        transfer = _in_state(zone, T.APPROVED)
+        transfer = _in_state(zone, TransferStatus.APPROVED)
         with pytest.raises(ValidationFailed) as caught:
             service.remit(
                 session, transfer, bank_reference="B", remitted_on=TODAY + dt.timedelta(days=1),
@@ -540,4 +538,4 @@ class TestTransitions:
         for verb in (service.hold, service.decline):
             with pytest.raises(ValidationFailed):
                 verb(session, transfer, note=None, actor=zone.actor)
-        assert transfer.status is T.CHECKED
+        assert transfer.status is TransferStatus.CHECKED

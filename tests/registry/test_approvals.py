@@ -21,10 +21,10 @@ from factories import bearer, make_party
 from hetao.audit.service import Actor
 from hetao.auth.principal import Role
 from hetao.errors import Conflict, RuleViolation
-from hetao.registry import service
+from hetao.registry import approvals
+from hetao.registry.approvals import ApprovalState
 from hetao.registry.models import Approval, ApprovalKind, Party
 from hetao.registry.schemas import ApprovalCreate
-from hetao.registry.service import ApprovalState
 from ledger.support import last_seq, tags_since
 
 ON = dt.date(2026, 11, 16)
@@ -52,7 +52,7 @@ def document(party_id: int, **overrides: Any) -> dict[str, Any]:
 
 def record(session: Session, actor: Actor, party: Party, **overrides: Any) -> Approval:
     data = ApprovalCreate.model_validate(document(party.id, **overrides))
-    return service.record_approval(session, data, actor=actor)
+    return approvals.record_approval(session, data, actor=actor)
 
 
 def verdict(approval: Approval | None, party: Party, **overrides: Any) -> ApprovalState:
@@ -65,7 +65,7 @@ def verdict(approval: Approval | None, party: Party, **overrides: Any) -> Approv
         "on": ON,
     }
     asked.update(overrides)
-    return service.approval_state(approval, **asked)
+    return approvals.approval_state(approval, **asked)
 
 
 class TestRecording:
@@ -129,7 +129,7 @@ class TestDrawing:
         before = last_seq(session)
 
         def draw(quantity: str) -> None:
-            service.draw_approval(
+            approvals.draw_approval(
                 session,
                 approval,
                 Decimal(quantity),

@@ -17,7 +17,7 @@ from hetao.audit.service import Actor
 from hetao.auth.principal import Role
 from hetao.errors import TransitionForbidden, ValidationFailed
 from hetao.profiles import ZoneProfile
-from hetao.registry import service
+from hetao.registry import standings
 from hetao.registry.models import CreditLevel, Party, PartyStatus
 from hetao.registry.schemas import StandingChange, StandingCreate
 from ledger.support import last_seq, tags_since
@@ -37,7 +37,7 @@ def record(
     data = StandingCreate(
         change=change, effective_on=on, document_ref="DOC-1", credit_level=credit_level
     )
-    service.record_standing(session, party, data, profile=profile, actor=actor, today=TODAY)
+    standings.record_standing(session, party, data, profile=profile, actor=actor, today=TODAY)
 
 
 class TestService:
@@ -50,7 +50,7 @@ class TestService:
         record(session, party, profile, actor, StandingChange.DEREGISTERED, dt.date(2026, 11, 1))
         assert party.status is PartyStatus.DEREGISTERED
         assert tags_since(session, before) == ["registry:standing:create"] * 2
-        on = service.status_on
+        on = standings.status_on
         assert on(session, party, on=dt.date(2026, 8, 31)) is None
         assert on(session, party, on=dt.date(2026, 9, 1)) is PartyStatus.BANKRUPT
         assert on(session, party, on=dt.date(2026, 10, 31)) is PartyStatus.BANKRUPT

@@ -8,20 +8,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, WithJsonSchema
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hetao.api.deps import DEFAULT_PAGE_SIZE, CursorQuery, LimitQuery, SessionDep
 from hetao.api.routing import UnitOfWorkRoute
 from hetao.api.schemas import Page
 from hetao.api.security import Allow
+from hetao.audit import repository
 from hetao.audit.checkpoints import CheckpointStore, SignedCheckpoint
 from hetao.audit.models import AuditEvent
 from hetao.audit.proofs import check_inclusion_document, inclusion_document
 from hetao.audit.verify import prove_inclusion
 from hetao.auth.principal import Role
 from hetao.inputs import BigId
-from hetao.storage.pagination import paginate
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["audit"])
 #: The audit log is for auditors and administrators only.
@@ -109,14 +108,14 @@ def list_events(
     limit: LimitQuery = DEFAULT_PAGE_SIZE,
 ) -> Page[EventOut]:
     """The log in order, filtered by tag or subject."""
-    stmt = select(AuditEvent)
-    if tag:
-        stmt = stmt.where(AuditEvent.tag == tag)
-    if subject_type:
-        stmt = stmt.where(AuditEvent.subject_type == subject_type)
-    if subject_id:
-        stmt = stmt.where(AuditEvent.subject_id == subject_id)
-    page = paginate(session, stmt, id_column=AuditEvent.id, cursor=cursor, limit=limit)
+    page = repository.page_events(
+        session,
+        tag=tag,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        cursor=cursor,
+        limit=limit,
+    )
     return Page(items=[EventOut.of(row) for row in page.items], next_cursor=page.next_cursor)
 
 

@@ -9,12 +9,13 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, NamedTuple, cast
+from typing import Any
 
-from sqlalchemy import Table, bindparam, event, insert, select, update
+from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.util import identity_key
 
+from hetao.audit import repository
 from hetao.audit.chain import (
     GENESIS,
     EventFacts,
@@ -27,7 +28,6 @@ from hetao.audit.checkpoints import CheckpointStore, SignedCheckpoint, Signer
 from hetao.audit.merkle import CompactRange
 from hetao.audit.models import AuditCheckpoint, AuditEvent, AuditHead
 from hetao.profiles import ZoneProfile
-from hetao.storage.driver import DriverInsert, DriverQuery, DriverWrite
 from hetao.storage.types import utcnow
 
 log = logging.getLogger("hetao.audit")
@@ -99,13 +99,7 @@ def lock_head(session: Session) -> AuditHead:
         if session.autoflush:
             session.flush()  # as the query would have: callers count on it (refresh after)
         return locked[1]
-    stmt = (
-        select(AuditHead)
-        .where(AuditHead.id == 1)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    head = session.scalars(stmt).first()
+    head = repository.head_for_update(session)
     if head is None:
         head = AuditHead(id=1, size=0, chain_hash=GENESIS, peaks=[], last_checkpoint_size=0)
         session.add(head)
@@ -172,49 +166,10 @@ class LockedHead:
     last_checkpoint_at: dt.datetime | None
 
 
-_HEAD = cast(Table, AuditHead.__table__)
-
-
-class _HeadRow(NamedTuple):
-    size: int
-    chain_hash: bytes
-    peaks: list[str]
-    last_checkpoint_size: int
-    last_checkpoint_at: dt.datetime | None
-
-
-_LOCK_HEAD = DriverQuery(
-    select(
-        _HEAD.c.size,
-        _HEAD.c.chain_hash,
-        _HEAD.c.peaks,
-        _HEAD.c.last_checkpoint_size,
-        _HEAD.c.last_checkpoint_at,
-    )
-    .where(_HEAD.c.id == 1)
-    .with_for_update(),
-    _HeadRow,
-)
-_WRITE_HEAD = DriverWrite(
-    update(_HEAD)
-    .where(_HEAD.c.id == 1)
-    .values(
-        size=bindparam("new_size"),
-        chain_hash=bindparam("new_chain_hash"),
-        peaks=bindparam("new_peaks"),
-        last_checkpoint_size=bindparam("new_checkpoint_size"),
-        last_checkpoint_at=bindparam("new_checkpoint_at"),
-    )
-)
-
-
-_INSERT_EVENTS = DriverInsert(cast(Table, AuditEvent.__table__))
-
-
 def lock_log(session: Session) -> LockedHead | None:
     """Take the audit head's lock (held until commit) without loading it as an object; the
     head as read (None for an empty log), to pass to ``record_events`` in this transaction."""
-    row = _LOCK_HEAD.first(session.connection())
+    row = repository.LOCK_HEAD.first(session.connection())
     return None if row is None else LockedHead(*row)
 
 
@@ -240,12 +195,12 @@ def record_events(
     now = utcnow()
     rows = [_link(head, frontier, new, now) for new in events]
     if isinstance(head, AuditHead):
-        session.execute(insert(AuditEvent), rows)
+        repository.insert_events(session, rows)
     else:
-        _INSERT_EVENTS.write(session.connection(), rows)
+        repository.INSERT_EVENTS.write(session.connection(), rows)
     _close_append(session, head, frontier, now)
     if isinstance(head, LockedHead):
-        _WRITE_HEAD.write(
+        repository.WRITE_HEAD.write(
             session.connection(),
             [
                 {

@@ -15,9 +15,9 @@ from decimal import Decimal
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from hetao.audit import repository
 from hetao.audit.chain import GENESIS, EventFacts, canonical_bytes, chain_link
 from hetao.audit.checkpoints import DamagedEvidence, DamagedFile, SignedCheckpoint
 from hetao.audit.merkle import (
@@ -230,14 +230,8 @@ def _verify_sequence(
     return report
 
 
-_READ = (
-    "SELECT seq, {occurred_at}, tag, subject_type, subject_id, actor, request_id, "
-    "CAST(data AS TEXT), leaf_hash, chain_hash FROM audit_events {where} ORDER BY seq"
-)
-_READ_LEAVES = "SELECT seq, leaf_hash FROM audit_events WHERE seq <= :size ORDER BY seq"
 #: Sequence numbers are 64-bit integers.
 MAX_SEQ = 2**63 - 1
-_READ_HEAD = "SELECT size, chain_hash FROM audit_head WHERE id = 1"
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 #: A column read raw: its name, the Python types its value may arrive as, and those in words.
@@ -264,16 +258,15 @@ def _instant_from_epoch(seconds: Decimal) -> dt.datetime:
 
 @dataclass(frozen=True, slots=True)
 class _Dialect:
-    """How one database returns the instant: the SQL read, its Python type, its decoding."""
+    """How one database returns the instant: its Python type, its decoding."""
 
-    occurred_at: str
     instant_type: type
     instant: Callable[[Any], dt.datetime]
 
 
 _DIALECTS = {
-    "sqlite": _Dialect("occurred_at", str, _instant_from_text),
-    "postgresql": _Dialect("EXTRACT(EPOCH FROM occurred_at)", Decimal, _instant_from_epoch),
+    "sqlite": _Dialect(str, _instant_from_text),
+    "postgresql": _Dialect(Decimal, _instant_from_epoch),
 }
 
 
@@ -293,7 +286,7 @@ class _RowDecoder:
     def __init__(self, dialect: _Dialect) -> None:
         self._instant = dialect.instant
         # Raw values, since a type processor (UTC datetime, JSON) would raise on an edited
-        # value instead of letting the verifier report it; in the order of _READ.
+        # value instead of letting the verifier report it; in raw_event_rows order.
         self._columns: tuple[_Column, ...] = (
             ("seq", (int,), "an integer"),
             ("occurred_at", (dialect.instant_type,), "an instant"),
@@ -329,21 +322,6 @@ class _RowDecoder:
         )
 
 
-def _raw_rows(
-    session: Session, statement: str, parameters: dict[str, int], *, batch: int = 20_000
-) -> Iterator[Sequence[Any]]:
-    """The rows of ``statement`` as the driver returns them, streamed from its cursor.
-
-    Plain DBAPI rows rather than ORM objects or typed results: a type processor (UTC datetime,
-    JSON) raises on an edited value, and a million events must verify in seconds.
-    """
-    cursor = session.connection().execute(text(statement), parameters).cursor
-    if cursor is None:  # pragma: no cover - a SELECT always has a cursor
-        return
-    while rows := cursor.fetchmany(batch):
-        yield from rows
-
-
 def stored_events(
     session: Session, *, seq: int | None = None
 ) -> Iterator[StoredEvent | UnreadableEvent]:
@@ -351,9 +329,7 @@ def stored_events(
     does not decode comes as an UnreadableEvent, never as an exception."""
     dialect = _DIALECTS[session.connection().dialect.name]
     decoder = _RowDecoder(dialect)
-    where, parameters = ("", {}) if seq is None else ("WHERE seq = :seq", {"seq": seq})
-    statement = _READ.format(occurred_at=dialect.occurred_at, where=where)
-    for row in _raw_rows(session, statement, parameters):
+    for row in repository.raw_event_rows(session, seq=seq):
         yield decoder.decoded(row)
 
 
@@ -361,7 +337,7 @@ def stored_leaf_hashes(session: Session, size: int) -> list[bytes]:
     """The leaf hashes of events 1 to ``size`` as stored; DamagedEvent naming the first event
     that is missing, out of place or without a hash (its content is not read)."""
     leaves: list[bytes] = []
-    for row in _raw_rows(session, _READ_LEAVES, {"size": size}):
+    for row in repository.raw_leaf_rows(session, size):
         seq, leaf = row
         expected = len(leaves) + 1
         if type(seq) is not int:
@@ -388,7 +364,7 @@ def verify_database(
 ) -> Report:
     """Verify the log in the database against the exported checkpoints; ``damaged`` as for
     verify_log."""
-    head_row = session.connection().exec_driver_sql(_READ_HEAD).first()
+    head_row = repository.raw_head_row(session)
     events = stored_events(session)
     if head_row is None:
         return verify_log(events, checkpoints, public_key, head=(0, GENESIS), damaged=damaged)

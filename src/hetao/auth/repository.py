@@ -28,6 +28,11 @@ def get_user(session: Session, user_id: int, *, for_update: bool = False) -> Use
     return user
 
 
+def find_user(session: Session, user_id: int) -> User | None:
+    """User ``user_id``, or None."""
+    return session.get(User, user_id)
+
+
 def get_token(session: Session, token_id: int, *, for_update: bool = False) -> ApiToken:
     """Load one API token by id or raise NotFound."""
     token = session.get(ApiToken, token_id, with_for_update=for_update)

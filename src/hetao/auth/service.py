@@ -10,11 +10,11 @@ import datetime as dt
 import math
 import re
 from collections.abc import Iterable
-from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hetao.audit.service import Actor, record_event
+from hetao.audit.service import Actor
+from hetao.audit.tags import AuthTag
 from hetao.auth import repository as repo
 from hetao.auth.errors import LoginRefused, TooManyAttempts
 from hetao.auth.models import (
@@ -45,6 +45,7 @@ from hetao.auth.tokens import (
 from hetao.errors import Conflict, FieldProblem, TransitionForbidden, ValidationFailed
 from hetao.profiles import ZoneProfile
 from hetao.storage.types import utcnow
+from hetao.workflow import audit
 
 # --- constants -----------------------------------------------------------------------------
 
@@ -73,17 +74,6 @@ USERNAME_PATTERN = re.compile(rf"[a-z0-9][a-z0-9._@-]{{2,{USERNAME_MAX - 1}}}")
 
 _DEVICE_ROLES = frozenset({Role.GATE_DEVICE})
 _ROLE_VALUES = frozenset(r.value for r in Role)
-
-
-def _audit(session: Session, tag: str, subject_id: int | str, actor: Actor, **data: Any) -> None:
-    record_event(
-        session,
-        tag,
-        subject_type=tag.split(":")[1],
-        subject_id=subject_id,
-        actor=actor,
-        data={k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in data.items()},
-    )
 
 
 def _normalise_username(username: str) -> str:
@@ -162,9 +152,9 @@ def create_user(
     )
     session.add(user)
     session.flush()  # the id is needed by the audit event
-    _audit(
+    audit(
         session,
-        "auth:user:create",
+        AuthTag.USER_CREATE,
         user.id,
         actor,
         username=username,
@@ -188,10 +178,10 @@ def deactivate_user(
     tokens = repo.live_tokens_of_user(session, user.id, now=now)
     for token in tokens:
         token.revoked_at = now
-        _audit(session, "auth:token:revoke", token.id, actor, reason="user deactivated")
-    _audit(
+        audit(session, AuthTag.TOKEN_REVOKE, token.id, actor, reason="user deactivated")
+    audit(
         session,
-        "auth:user:deactivate",
+        AuthTag.USER_DEACTIVATE,
         user.id,
         actor,
         sessions_revoked=sessions,
@@ -206,7 +196,7 @@ def reactivate_user(session: Session, user: User, *, actor: Actor) -> None:
             subject="user", current="active", action="reactivate", allowed_from=["inactive"]
         )
     user.active = True
-    _audit(session, "auth:user:reactivate", user.id, actor)
+    audit(session, AuthTag.USER_REACTIVATE, user.id, actor)
 
 
 def change_password(
@@ -222,7 +212,7 @@ def change_password(
     """A user's own change: the current password is required; other sessions are signed out."""
     if not verify_password(user.password_hash, current_password):
         raise ValidationFailed.single("current_password", "password.current", "is not correct")
-    _set_password(session, user, new_password, "auth:user:change_password", actor, keep, now)
+    _set_password(session, user, new_password, AuthTag.USER_CHANGE_PASSWORD, actor, keep, now)
 
 
 def reset_password(
@@ -234,14 +224,14 @@ def reset_password(
     now: dt.datetime | None = None,
 ) -> None:
     """An administrator's reset: no current password; every session of the user is signed out."""
-    _set_password(session, user, new_password, "auth:user:reset_password", actor, None, now)
+    _set_password(session, user, new_password, AuthTag.USER_RESET_PASSWORD, actor, None, now)
 
 
 def _set_password(
     session: Session,
     user: User,
     password: str,
-    tag: str,
+    tag: AuthTag,
     actor: Actor,
     keep: WebSession | None,
     now: dt.datetime | None,
@@ -252,7 +242,7 @@ def _set_password(
     user.password_changed_at = now
     # Whoever knew the old password may hold a session: end them all but the caller's own.
     revoked = _revoke_sessions(session, user, now=now, keep=keep)
-    _audit(session, tag, user.id, actor, sessions_revoked=revoked)
+    audit(session, tag, user.id, actor, sessions_revoked=revoked)
 
 
 def _revoke_sessions(
@@ -303,9 +293,9 @@ def login(
         )
     )
     if user is None or reason is not None:
-        _audit(
+        audit(
             session,
-            "auth:login:fail",
+            AuthTag.LOGIN_FAIL,
             username,
             Actor("anonymous", remote_addr),
             remote_addr=remote_addr,
@@ -327,9 +317,9 @@ def login(
     )
     session.add(web_session)
     session.flush()  # the id is needed by the audit event
-    _audit(
+    audit(
         session,
-        "auth:session:login",
+        AuthTag.SESSION_LOGIN,
         web_session.id,
         Actor("user", user.username),
         user_id=user.id,
@@ -447,9 +437,9 @@ def logout(session: Session, *, secret: str, now: dt.datetime | None = None) -> 
         return False
     web_session, user = found
     web_session.revoked_at = now
-    _audit(
+    audit(
         session,
-        "auth:session:logout",
+        AuthTag.SESSION_LOGOUT,
         web_session.id,
         Actor("user", user.username),
         user_id=user.id,
@@ -522,9 +512,9 @@ def issue_token(
     )
     session.add(token)
     session.flush()  # the id is part of the raw token and of the audit event
-    _audit(
+    audit(
         session,
-        "auth:token:issue",
+        AuthTag.TOKEN_ISSUE,
         token.id,
         actor,
         name=name,
@@ -533,7 +523,8 @@ def issue_token(
         device_name=device_name,
         roles=token.roles,
         crossing_points=points,
-        expires_at=expires_at,
+        # An instant in ISO form (T between date and time), as the event has always held it.
+        expires_at=expires_at.isoformat(),
         prefix=token.prefix,
     )
     return token, format_token(token.id, secret)
@@ -542,7 +533,7 @@ def issue_token(
 def _user_token_problems(
     session: Session, user_id: int, wanted: frozenset[Role]
 ) -> list[FieldProblem]:
-    user = session.get(User, user_id)
+    user = repo.find_user(session, user_id)
     if user is None:
         return [FieldProblem("user_id", "user.exists", f"user {user_id} does not exist")]
     if not user.active:
@@ -691,4 +682,4 @@ def revoke_token(
             subject="token", current="revoked", action="revoke", allowed_from=["active"]
         )
     token.revoked_at = now or utcnow()
-    _audit(session, "auth:token:revoke", token.id, actor)
+    audit(session, AuthTag.TOKEN_REVOKE, token.id, actor)

@@ -2,51 +2,48 @@
 
 Staff read every exporter's applications and channel log; an enterprise user reads and acts for
 its own party only, and another party's applications answer as if they did not exist. The zone
-records the authority's decisions; devices (and staff) post channel batches.
+records the authority's decisions; devices (and staff) post channel batches. Each rule returns
+None when allowed, otherwise the refusal; api.py wraps the role lists for FastAPI.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Depends
-
-from hetao.api.security import Allow
 from hetao.auth.principal import Principal, Role
 from hetao.datatransfer.models import DataTransferApplication
 from hetao.errors import PermissionDenied
-from hetao.registry.access import STAFF, party_scope
-
-R = Role
+from hetao.registry.access import STAFF, Verdict, enforce, hidden, party_scope
 
 #: Route a transfer (pure) and read applications and batches: staff and enterprises.
-READERS = Allow(*STAFF, R.ENTERPRISE_USER)
-Readers = Annotated[Principal, Depends(READERS)]
+READERS = (*STAFF, Role.ENTERPRISE_USER)
 #: Act as the exporter (create, self-assess, file, apply, extend): the enterprise or an admin.
-Exporters = Annotated[Principal, Depends(Allow(R.ENTERPRISE_USER, R.ADMINISTRATOR))]
+EXPORTERS = (Role.ENTERPRISE_USER, Role.ADMINISTRATOR)
 #: Record the authority's decisions (approve, reject, activate): the zone administration.
-Reviewers = Annotated[Principal, Depends(Allow(R.ZONE_REVIEWER, R.ADMINISTRATOR))]
+REVIEWERS = (Role.ZONE_REVIEWER, Role.ADMINISTRATOR)
 #: Post channel batches: the channel's device or integration token, or the zone administration.
-Channel = Annotated[Principal, Depends(Allow(R.GATE_DEVICE, R.ZONE_REVIEWER, R.ADMINISTRATOR))]
+CHANNEL = (Role.GATE_DEVICE, Role.ZONE_REVIEWER, Role.ADMINISTRATOR)
+
+
+def can_see_application(principal: Principal, application: DataTransferApplication) -> Verdict:
+    """An enterprise user reaches its own party's applications; others' answer as not found."""
+    scope = party_scope(principal)
+    if scope is not None and application.exporter_party_id != scope:
+        return hidden("data transfer application", application.id)
+    return None
+
+
+def can_apply(principal: Principal, exporter_party_id: int) -> Verdict:
+    """An enterprise applies as the exporter for itself only."""
+    scope = party_scope(principal)
+    if scope is not None and exporter_party_id != scope:
+        return PermissionDenied(f"party {scope} may apply as the exporter for itself only")
+    return None
 
 
 def check_application(
     principal: Principal, application: DataTransferApplication
 ) -> DataTransferApplication:
-    """An enterprise user reaches its own party's applications; others' answer as not found."""
-    scope = party_scope(principal)
-    if scope is not None and application.exporter_party_id != scope:
-        raise PermissionDenied(
-            f"data transfer application {application.id} does not exist", hidden=True
-        )
+    enforce(can_see_application(principal, application))
     return application
-
-
-def check_new_application(principal: Principal, exporter_party_id: int) -> None:
-    """An enterprise applies as the exporter for itself only."""
-    scope = party_scope(principal)
-    if scope is not None and exporter_party_id != scope:
-        raise PermissionDenied(f"party {scope} may apply as the exporter for itself only")
 
 
 def scoped(principal: Principal, requested: int | None) -> int | None:

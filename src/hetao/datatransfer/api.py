@@ -1,6 +1,6 @@
 """Endpoints of `hetao.datatransfer` under /api/v1: routing, applications, the channel log.
 
-Each endpoint admits roles (`access.Readers`, ...) and checks objects with `access`; an
+Each endpoint admits the roles `access` lists (`Readers`, ...) and checks objects with its rules; an
 enterprise user works within its own party.
 """
 
@@ -21,10 +21,10 @@ from hetao.api.deps import (
 from hetao.api.openapi import answered_again
 from hetao.api.routing import UnitOfWorkRoute
 from hetao.api.schemas import Page
+from hetao.api.security import Allow
 from hetao.auth.principal import Principal
 from hetao.datatransfer import access, channel, service
 from hetao.datatransfer import repository as repo
-from hetao.datatransfer.access import Channel, Exporters, Readers, Reviewers
 from hetao.datatransfer.models import ApplicationStatus, DataTransferApplication
 from hetao.datatransfer.routing import route
 from hetao.datatransfer.schemas import (
@@ -41,12 +41,19 @@ from hetao.datatransfer.schemas import (
     RoutingOut,
 )
 from hetao.inputs import Id
+from hetao.registry.access import enforce
 
 router = APIRouter(
     route_class=UnitOfWorkRoute,
     prefix="/data-transfers",
     tags=["data transfers"],
 )
+
+READERS = Allow(*access.READERS)
+Readers = Annotated[Principal, Depends(READERS)]
+Exporters = Annotated[Principal, Depends(Allow(*access.EXPORTERS))]
+Reviewers = Annotated[Principal, Depends(Allow(*access.REVIEWERS))]
+Channel = Annotated[Principal, Depends(Allow(*access.CHANNEL))]
 
 
 def _locked(session: Session, principal: Principal, application_id: int) -> DataTransferApplication:
@@ -57,7 +64,7 @@ def _locked(session: Session, principal: Principal, application_id: int) -> Data
 @router.post(
     "/route",
     summary="Route a transfer per R33-R37 (writes nothing)",
-    dependencies=[Depends(access.READERS)],
+    dependencies=[Depends(READERS)],
 )
 def route_transfer(body: RouteRequest, profile: ProfileDep) -> RoutingOut:
     """The route, its alternatives, the rule and the reasons, as `hetao data route` prints."""
@@ -69,7 +76,7 @@ def create_application(
     body: ApplicationCreate, session: SessionDep, profile: ProfileDep, principal: Exporters
 ) -> ApplicationOut:
     """A draft; the exporter must be whitelisted for the data flow."""
-    access.check_new_application(principal, body.exporter_party_id)
+    enforce(access.can_apply(principal, body.exporter_party_id))
     application = service.create_application(session, body, profile=profile, actor=principal.actor)
     return ApplicationOut.model_validate(application)
 

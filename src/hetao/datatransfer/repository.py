@@ -22,8 +22,9 @@ from hetao.datatransfer.models import (
 )
 from hetao.datatransfer.routing import UNCOUNTED_GROUNDS
 from hetao.errors import NotFound
-from hetao.profiles import Flow, SubjectKind
-from hetao.registry.models import EntryStatus, Party, WhitelistEntry
+from hetao.profiles import Flow
+from hetao.registry import repository as registry_repo
+from hetao.registry.models import Party, WhitelistEntry
 from hetao.storage.pagination import PageOf, paginate
 
 #: Applications whose persons count towards the exporter's year (R33 "since 1 January"): every
@@ -48,10 +49,7 @@ def get_application(
 
 def lock_exporter(session: Session, party_id: int) -> Party:
     """Lock the exporter's party row: its year-to-date totals are read and grown under it."""
-    party = session.get(Party, party_id, with_for_update=True)
-    if party is None:
-        raise NotFound(f"party {party_id} does not exist")
-    return party
+    return registry_repo.get(session, Party, party_id, for_update=True)
 
 
 def planned_year_to_date(
@@ -119,15 +117,9 @@ def get_batch(session: Session, batch_pk: int) -> ChannelBatch:
 
 def data_entry_in_force(session: Session, *, party_id: int, on: dt.date) -> WhitelistEntry | None:
     """The party's active whitelist entry that covers the data flow on ``on``, if any."""
-    stmt = select(WhitelistEntry).where(
-        WhitelistEntry.subject_kind == SubjectKind.INSTITUTION,
-        WhitelistEntry.party_id == party_id,
-        WhitelistEntry.status == EntryStatus.ACTIVE,
-        WhitelistEntry.valid_from <= on,
-        WhitelistEntry.valid_until >= on,
+    return registry_repo.institution_entry_in_force(
+        session, party_id=party_id, on=on, flow=Flow.DATA
     )
-    # flows is a JSON list: filtered here, the party has one or two live entries at most.
-    return next((e for e in session.scalars(stmt) if Flow.DATA.value in e.flows), None)
 
 
 def renewals_due(session: Session, *, today: dt.date) -> list[DataTransferApplication]:

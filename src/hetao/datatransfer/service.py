@@ -8,70 +8,59 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hetao.audit.service import Actor, json_stable, record_event
+from hetao.audit.service import Actor
+from hetao.audit.tags import DataTag
 from hetao.datatransfer import repository as repo
 from hetao.datatransfer import workingdays
 from hetao.datatransfer.models import ApplicationStatus, DataTransferApplication
 from hetao.datatransfer.routing import Route, Routing, TransferFacts, route
 from hetao.datatransfer.schemas import ApplicationCreate, ExtensionIn, RoutingOut
-from hetao.errors import FieldProblem, RuleViolation, TransitionForbidden
+from hetao.errors import FieldProblem, RuleViolation
 from hetao.profiles import ZoneProfile
-from hetao.storage.types import utcnow
 from hetao.timeutil import add_months, zone_today
+from hetao.workflow import Workflow, audit
 
 # --- the workflow table --------------------------------------------------------------------
 # Each verb: the states it may start from and the state it leads to, as data a test can walk.
 
-S = ApplicationStatus
-TRANSITIONS: dict[str, tuple[frozenset[ApplicationStatus], ApplicationStatus]] = {
-    "self_assess": (frozenset({S.DRAFT}), S.SELF_ASSESSED),
-    "file": (frozenset({S.SELF_ASSESSED}), S.FILED),
-    "apply": (frozenset({S.SELF_ASSESSED}), S.APPLIED),
-    "approve": (frozenset({S.FILED, S.APPLIED}), S.APPROVED),
-    "reject": (frozenset({S.FILED, S.APPLIED}), S.REJECTED),
-    "activate": (frozenset({S.APPROVED}), S.ACTIVE),
-    "open_renewal": (frozenset({S.ACTIVE, S.EXTENDED}), S.EXPIRING),
-    "extend": (frozenset({S.EXPIRING}), S.EXTENDED),
-    "expire": (frozenset({S.ACTIVE, S.EXPIRING, S.EXTENDED}), S.EXPIRED),
-}
+#: The subject the workflow and the audit events name (the tags say ``application``).
+SUBJECT = "data_transfer"
+
+TRANSITIONS: Workflow[ApplicationStatus] = Workflow(
+    SUBJECT,
+    {
+        "self_assess": ({ApplicationStatus.DRAFT}, ApplicationStatus.SELF_ASSESSED),
+        "file": ({ApplicationStatus.SELF_ASSESSED}, ApplicationStatus.FILED),
+        "apply": ({ApplicationStatus.SELF_ASSESSED}, ApplicationStatus.APPLIED),
+        "approve": (
+            {ApplicationStatus.FILED, ApplicationStatus.APPLIED},
+            ApplicationStatus.APPROVED,
+        ),
+        "reject": (
+            {ApplicationStatus.FILED, ApplicationStatus.APPLIED},
+            ApplicationStatus.REJECTED,
+        ),
+        "activate": ({ApplicationStatus.APPROVED}, ApplicationStatus.ACTIVE),
+        "open_renewal": (
+            {ApplicationStatus.ACTIVE, ApplicationStatus.EXTENDED},
+            ApplicationStatus.EXPIRING,
+        ),
+        "extend": ({ApplicationStatus.EXPIRING}, ApplicationStatus.EXTENDED),
+        "expire": (
+            {ApplicationStatus.ACTIVE, ApplicationStatus.EXPIRING, ApplicationStatus.EXTENDED},
+            ApplicationStatus.EXPIRED,
+        ),
+    },
+)
 
 #: Routes settled by filing a contract or a certification, and the one that needs an application.
 FILED_ROUTES = frozenset(
     {Route.STANDARD_CONTRACT, Route.GBA_STANDARD_CONTRACT, Route.CERTIFICATION}
 )
 APPLIED_ROUTES = frozenset({Route.SECURITY_ASSESSMENT})
-
-
-def _move(application: DataTransferApplication, verb: str) -> ApplicationStatus:
-    allowed, target = TRANSITIONS[verb]
-    if application.status not in allowed:
-        raise TransitionForbidden(
-            subject="data_transfer",
-            current=application.status,
-            action=verb,
-            allowed_from=sorted(allowed),
-        )
-    before = application.status
-    application.status = target
-    application.updated_at = utcnow()
-    return before
-
-
-def _audit(
-    session: Session, verb: str, application: DataTransferApplication, actor: Actor, **data: Any
-) -> None:
-    record_event(
-        session,
-        f"data:application:{verb}",
-        subject_type="data_transfer",
-        subject_id=application.id,
-        actor=actor,
-        data={k: json_stable(v) for k, v in data.items()},
-    )
 
 
 def _whitelisted_for_data(session: Session, *, party_id: int, today: dt.date) -> None:
@@ -104,15 +93,16 @@ def create_application(
     application = DataTransferApplication(
         **data.model_dump(exclude={"data_categories"}),
         data_categories=list(data.data_categories),
-        status=S.DRAFT,
+        status=ApplicationStatus.DRAFT,
     )
     session.add(application)
     session.flush()  # the id is named by the audit event
-    _audit(
+    audit(
         session,
-        "create",
-        application,
+        DataTag.APPLICATION_CREATE,
+        application.id,
         actor,
+        subject_type=SUBJECT,
         exporter_party_id=application.exporter_party_id,
         recipient_region=application.recipient_region,
         purpose=application.purpose.value,
@@ -143,9 +133,7 @@ def self_assess(
     today: dt.date | None = None,
 ) -> Routing:
     """draft -> self_assessed: route it with the exporter's year to date (R33-R37)."""
-    allowed, _ = TRANSITIONS["self_assess"]
-    if application.status not in allowed:
-        _move(application, "self_assess")  # raises with the allowed states
+    TRANSITIONS.check(application, "self_assess")
     today = today or zone_today(profile.zone.timezone)
     repo.lock_exporter(session, application.exporter_party_id)
     pi, sensitive = year_to_date(session, application, year=today.year)
@@ -163,7 +151,7 @@ def self_assess(
         ),
         profile.data,
     )
-    before = _move(application, "self_assess")
+    before = TRANSITIONS.move(application, "self_assess")
     application.route = routing.route
     application.route_rule = routing.rule
     application.ground = routing.ground
@@ -178,11 +166,12 @@ def self_assess(
     }
     if routing.route is Route.EXEMPT:
         application.status_reason = f"exempt under {routing.rule}: nothing to file"
-    _audit(
+    audit(
         session,
-        "self_assess",
-        application,
+        DataTag.APPLICATION_SELF_ASSESS,
+        application.id,
         actor,
+        subject_type=SUBJECT,
         before=before.value,
         route=routing.route.value,
         rule=routing.rule,
@@ -206,20 +195,52 @@ def file(
     session: Session, application: DataTransferApplication, *, reference: str, actor: Actor
 ) -> None:
     """self_assessed -> filed: a standard contract (CAC or GBA) or a certification (R34, R37)."""
-    _needs(application, "file", FILED_ROUTES)
-    before = _move(application, "file")
-    application.filing_reference = reference
-    _audit(session, "file", application, actor, before=before.value, reference=reference)
+    _lodge(
+        session,
+        application,
+        DataTag.APPLICATION_FILE,
+        FILED_ROUTES,
+        reference=reference,
+        actor=actor,
+    )
 
 
 def apply(
     session: Session, application: DataTransferApplication, *, reference: str, actor: Actor
 ) -> None:
     """self_assessed -> applied: a security assessment was applied for (R33)."""
-    _needs(application, "apply", APPLIED_ROUTES)
-    before = _move(application, "apply")
+    _lodge(
+        session,
+        application,
+        DataTag.APPLICATION_APPLY,
+        APPLIED_ROUTES,
+        reference=reference,
+        actor=actor,
+    )
+
+
+def _lodge(
+    session: Session,
+    application: DataTransferApplication,
+    tag: DataTag,
+    routes: frozenset[Route],
+    *,
+    reference: str,
+    actor: Actor,
+) -> None:
+    """File or apply (the tag's action): the route must call for it."""
+    _needs(application, tag.action, routes)
+    before = TRANSITIONS.move(application, tag.action)
     application.filing_reference = reference
-    _audit(session, "apply", application, actor, before=before.value, reference=reference)
+    audit(
+        session,
+        tag,
+        application.id,
+        actor,
+        subject_type=SUBJECT,
+        before=before.value,
+        reference=reference,
+    )
 
 
 def approve(
@@ -231,19 +252,35 @@ def approve(
     note: str | None = None,
 ) -> None:
     """filed | applied -> approved, with the authority's reference."""
-    before = _move(application, "approve")
+    before = TRANSITIONS.move(application, "approve")
     application.approval_reference = reference
     application.status_reason = note
-    _audit(session, "approve", application, actor, before=before.value, reference=reference)
+    audit(
+        session,
+        DataTag.APPLICATION_APPROVE,
+        application.id,
+        actor,
+        subject_type=SUBJECT,
+        before=before.value,
+        reference=reference,
+    )
 
 
 def reject(
     session: Session, application: DataTransferApplication, *, reason: str, actor: Actor
 ) -> None:
     """filed | applied -> rejected; its persons stop counting towards the exporter's year."""
-    before = _move(application, "reject")
+    before = TRANSITIONS.move(application, "reject")
     application.status_reason = reason
-    _audit(session, "reject", application, actor, before=before.value, reason=reason)
+    audit(
+        session,
+        DataTag.APPLICATION_REJECT,
+        application.id,
+        actor,
+        subject_type=SUBJECT,
+        before=before.value,
+        reason=reason,
+    )
 
 
 def activate(
@@ -264,17 +301,18 @@ def activate(
             f"an approval taking effect on {start} would have ended on {valid_until}",
             problems=[FieldProblem("valid_from", "R36.validity_in_future", "is too far back")],
         )
-    before = _move(application, "activate")
+    before = TRANSITIONS.move(application, "activate")
     application.valid_from = start
     application.valid_until = valid_until
     application.renewal_window_opens_on = workingdays.renewal_window_opens(
         valid_until, profile.data
     )
-    _audit(
+    audit(
         session,
-        "activate",
-        application,
+        DataTag.APPLICATION_ACTIVATE,
+        application.id,
         actor,
+        subject_type=SUBJECT,
         before=before.value,
         valid_from=start,
         valid_until=valid_until,
@@ -310,9 +348,7 @@ def extend(
 ) -> None:
     """expiring -> extended: adds the validity period again (R36: growth <= 20 %, no incident)."""
     today = today or zone_today(profile.zone.timezone)
-    allowed, _ = TRANSITIONS["extend"]
-    if application.status not in allowed:
-        _move(application, "extend")  # raises with the allowed states
+    TRANSITIONS.check(application, "extend")
     problems = _growth_problems(application, data, profile.data.renewal_growth_limit)
     if data.major_incident:
         problems.append(
@@ -326,7 +362,7 @@ def extend(
             "the extension does not meet R36: " + "; ".join(p.message for p in problems),
             problems=problems,
         )
-    before = _move(application, "extend")
+    before = TRANSITIONS.move(application, "extend")
     application.valid_until = add_months(old_until, 12 * profile.data.assessment_validity_years)
     application.renewal_window_opens_on = workingdays.renewal_window_opens(
         application.valid_until, profile.data
@@ -335,11 +371,12 @@ def extend(
     previous = (application.personal_info_subjects, application.sensitive_personal_info_subjects)
     application.personal_info_subjects = data.personal_info_subjects
     application.sensitive_personal_info_subjects = data.sensitive_personal_info_subjects
-    _audit(
+    audit(
         session,
-        "extend",
-        application,
+        DataTag.APPLICATION_EXTEND,
+        application.id,
         actor,
+        subject_type=SUBJECT,
         before=before.value,
         valid_until_before=old_until,
         valid_until=application.valid_until,
@@ -352,21 +389,29 @@ def expire_due(session: Session, *, today: dt.date, actor: Actor) -> list[DataTr
     """The daily job: open R36 renewal windows that have come, expire what ended before today."""
     changed: list[DataTransferApplication] = []
     for application in repo.expiries_due(session, today=today):
-        before = _move(application, "expire")
+        before = TRANSITIONS.move(application, "expire")
         application.status_reason = f"validity ended on {application.valid_until}"
-        _audit(session, "expire", application, actor, before=before.value)
+        audit(
+            session,
+            DataTag.APPLICATION_EXPIRE,
+            application.id,
+            actor,
+            subject_type=SUBJECT,
+            before=before.value,
+        )
         changed.append(application)
     for application in repo.renewals_due(session, today=today):
-        before = _move(application, "open_renewal")
+        before = TRANSITIONS.move(application, "open_renewal")
         application.status_reason = (
             f"R36 renewal window open since {application.renewal_window_opens_on};"
             f" valid until {application.valid_until}"
         )
-        _audit(
+        audit(
             session,
-            "open_renewal",
-            application,
+            DataTag.APPLICATION_OPEN_RENEWAL,
+            application.id,
             actor,
+            subject_type=SUBJECT,
             before=before.value,
             renewal_window_opens_on=application.renewal_window_opens_on,
             valid_until=application.valid_until,

@@ -1,6 +1,6 @@
 """Endpoints of `hetao.funds` under /api/v1: projects, fund transfers and their reports.
 
-Each endpoint admits roles (`access.Readers`, ...) and checks objects with `access`; an
+Each endpoint admits the roles `access` lists (`Readers`, ...) and checks objects with its rules; an
 enterprise user works within its own party. Every POST may carry an Idempotency-Key.
 """
 
@@ -19,9 +19,10 @@ from hetao.api.deps import (
 )
 from hetao.api.routing import UnitOfWorkRoute
 from hetao.api.schemas import Page
+from hetao.api.security import Allow
+from hetao.auth.principal import Principal
 from hetao.funds import access, reports, service
 from hetao.funds import repository as repo
-from hetao.funds.access import Payers, Readers, Reviewers
 from hetao.funds.models import FundingSource, ProjectStatus, TransferStatus
 from hetao.funds.schemas import (
     FundsBySourceOut,
@@ -37,8 +38,14 @@ from hetao.funds.schemas import (
 )
 from hetao.inputs import Id
 from hetao.reference.rates import RateTable, load_rates
+from hetao.registry.access import enforce
 
 router = APIRouter(route_class=UnitOfWorkRoute)
+
+Readers = Annotated[Principal, Depends(Allow(*access.READERS))]
+ZONE_READERS = Depends(Allow(*access.ZONE_READERS))
+Reviewers = Annotated[Principal, Depends(Allow(*access.REVIEWERS))]
+Payers = Annotated[Principal, Depends(Allow(*access.PAYERS))]
 
 
 def _rates(request: Request) -> RateTable:
@@ -119,7 +126,7 @@ def project_report(project_id: Id, session: SessionDep, principal: Readers) -> P
     "/reports/funds-by-source",
     tags=["funds"],
     summary="Budgets and transfers per funding source",
-    dependencies=[access.ZONE_READERS],
+    dependencies=[ZONE_READERS],
 )
 def funds_by_source(
     session: SessionDep,
@@ -146,7 +153,7 @@ def declare_transfer(
     principal: Payers,
 ) -> TransferOut:
     """201 with the declared transfer, converted to CNY and USD at the month's rates."""
-    access.check_new_transfer(principal, body.payer_party_id)
+    enforce(access.can_declare(principal, body.payer_party_id))
     transfer = service.declare(session, body, profile=profile, rates=rates, actor=principal.actor)
     return transfer_out(transfer)
 

@@ -30,7 +30,8 @@ from hetao.funds.models import (
     ProjectStatus,
     TransferStatus,
 )
-from hetao.registry.models import SubjectKind, WhitelistEntry
+from hetao.registry import repository as registry_repo
+from hetao.registry.models import WhitelistEntry
 from hetao.storage.pagination import PageOf, paginate
 
 
@@ -167,15 +168,13 @@ def earlier_filing(session: Session, transfer: FundTransfer) -> int | None:
 
 
 def payee_entries(session: Session, party_id: int) -> Sequence[WhitelistEntry]:
-    """Every institution whitelist entry of a party, whatever its status."""
-    return session.scalars(
-        select(WhitelistEntry)
-        .where(
-            WhitelistEntry.subject_kind == SubjectKind.INSTITUTION,
-            WhitelistEntry.party_id == party_id,
-        )
-        .order_by(WhitelistEntry.id)
-    ).all()
+    """Every institution whitelist entry of a party, whatever its status, oldest first."""
+    return registry_repo.institution_entries(session, party_id=party_id)[::-1]
+
+
+def find_project(session: Session, project_id: int) -> Project | None:
+    """Project ``project_id``, or None."""
+    return session.get(Project, project_id)
 
 
 def page_transfers(

@@ -17,20 +17,38 @@ from hetao.reasons import Reason, Template, register
 from hetao.reference.rates import RateTable, month_of
 
 CENT = Decimal("0.01")
-P = TransferPurpose
 
 #: Purposes each funding source allows. Central funds pay for the research itself (R38);
 #: Guangdong funds may also bear the Hong Kong bank fees (R39); Shenzhen's rules were not
 #: retrieved (REGIME (d)10), so they follow the central list (GUESS); other sources allow all.
 PURPOSES_ALLOWED: dict[FundingSource, frozenset[TransferPurpose]] = {
     FundingSource.CENTRAL: frozenset(
-        {P.RESEARCH_GRANT, P.EQUIPMENT_PURCHASE, P.MATERIALS, P.PERSONNEL, P.SERVICES}
+        {
+            TransferPurpose.RESEARCH_GRANT,
+            TransferPurpose.EQUIPMENT_PURCHASE,
+            TransferPurpose.MATERIALS,
+            TransferPurpose.PERSONNEL,
+            TransferPurpose.SERVICES,
+        }
     ),
     FundingSource.GUANGDONG: frozenset(
-        {P.RESEARCH_GRANT, P.EQUIPMENT_PURCHASE, P.MATERIALS, P.PERSONNEL, P.SERVICES, P.BANK_FEES}
+        {
+            TransferPurpose.RESEARCH_GRANT,
+            TransferPurpose.EQUIPMENT_PURCHASE,
+            TransferPurpose.MATERIALS,
+            TransferPurpose.PERSONNEL,
+            TransferPurpose.SERVICES,
+            TransferPurpose.BANK_FEES,
+        }
     ),
     FundingSource.SHENZHEN: frozenset(
-        {P.RESEARCH_GRANT, P.EQUIPMENT_PURCHASE, P.MATERIALS, P.PERSONNEL, P.SERVICES}
+        {
+            TransferPurpose.RESEARCH_GRANT,
+            TransferPurpose.EQUIPMENT_PURCHASE,
+            TransferPurpose.MATERIALS,
+            TransferPurpose.PERSONNEL,
+            TransferPurpose.SERVICES,
+        }
     ),
     FundingSource.OTHER: frozenset(TransferPurpose),
 }

@@ -16,12 +16,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hetao.audit.service import Actor, json_stable, record_event
+from hetao.audit.service import Actor
+from hetao.audit.tags import FundsTag
 from hetao.errors import (
     Conflict,
     FieldProblem,
     RuleViolation,
-    TransitionForbidden,
     ValidationFailed,
 )
 from hetao.funds import repository as repo
@@ -42,6 +42,7 @@ from hetao.registry import repository as registry_repo
 from hetao.registry.models import Party, PartyKind, PartyStatus
 from hetao.storage.types import utcnow
 from hetao.timeutil import zone_today
+from hetao.workflow import Workflow, audit
 
 #: The profile key of the R40 threshold; the profile lists it as provisional (REGIME (d)10).
 TAX_THRESHOLD_KEY = "funds.tax_filing_threshold_usd"
@@ -49,66 +50,28 @@ TAX_THRESHOLD_KEY = "funds.tax_filing_threshold_usd"
 # --- workflow tables ------------------------------------------------------------------------
 # Each verb: the states it may start from and the state it leads to; a test walks them all.
 
-P = ProjectStatus
-PROJECT_TRANSITIONS: dict[str, tuple[frozenset[ProjectStatus], ProjectStatus]] = {
-    "close": (frozenset({P.ACTIVE}), P.CLOSED),
-}
+PROJECT_TRANSITIONS: Workflow[ProjectStatus] = Workflow(
+    "project", {"close": ({ProjectStatus.ACTIVE}, ProjectStatus.CLOSED)}
+)
 
-T = TransferStatus
-TRANSFER_TRANSITIONS: dict[str, tuple[frozenset[TransferStatus], TransferStatus]] = {
-    "check": (frozenset({T.DECLARED}), T.CHECKED),
-    "hold": (frozenset({T.CHECKED}), T.HELD),
-    "approve": (frozenset({T.CHECKED, T.HELD}), T.APPROVED),
-    "decline": (frozenset({T.DECLARED, T.CHECKED, T.HELD}), T.DECLINED),
-    "remit": (frozenset({T.APPROVED}), T.REMITTED),
-    "report": (frozenset({T.REMITTED}), T.REPORTED),
-}
-
-
-def _move_project(project: Project, verb: str) -> ProjectStatus:
-    allowed, target = PROJECT_TRANSITIONS[verb]
-    if project.status not in allowed:
-        raise TransitionForbidden(
-            subject="project", current=project.status, action=verb, allowed_from=sorted(allowed)
-        )
-    before = project.status
-    project.status = target
-    project.updated_at = utcnow()
-    return before
-
-
-def _allowed(transfer: FundTransfer, verb: str) -> None:
-    allowed, _ = TRANSFER_TRANSITIONS[verb]
-    if transfer.status not in allowed:
-        raise TransitionForbidden(
-            subject="transfer", current=transfer.status, action=verb, allowed_from=sorted(allowed)
-        )
-
-
-def _move(transfer: FundTransfer, verb: str) -> TransferStatus:
-    _allowed(transfer, verb)
-    target = TRANSFER_TRANSITIONS[verb][1]
-    before = transfer.status
-    transfer.status = target
-    transfer.updated_at = utcnow()
-    return before
-
-
-def _audit(
-    session: Session, tag: str, obj: Project | FundTransfer, actor: Actor, **data: Any
-) -> None:
-    record_event(
-        session,
-        tag,
-        subject_type=tag.split(":")[1],
-        subject_id=obj.id,
-        actor=actor,
-        data={k: json_stable(v) for k, v in data.items()},
-    )
+TRANSFER_TRANSITIONS: Workflow[TransferStatus] = Workflow(
+    "transfer",
+    {
+        "check": ({TransferStatus.DECLARED}, TransferStatus.CHECKED),
+        "hold": ({TransferStatus.CHECKED}, TransferStatus.HELD),
+        "approve": ({TransferStatus.CHECKED, TransferStatus.HELD}, TransferStatus.APPROVED),
+        "decline": (
+            {TransferStatus.DECLARED, TransferStatus.CHECKED, TransferStatus.HELD},
+            TransferStatus.DECLINED,
+        ),
+        "remit": ({TransferStatus.APPROVED}, TransferStatus.REMITTED),
+        "report": ({TransferStatus.REMITTED}, TransferStatus.REPORTED),
+    },
+)
 
 
 def _party(session: Session, party_id: int, *, field: str) -> Party:
-    party = session.get(Party, party_id)
+    party = registry_repo.find_party(session, party_id)
     if party is None:
         raise ValidationFailed.single(field, "party.exists", f"party {party_id} does not exist")
     return party
@@ -182,10 +145,10 @@ def create_project(session: Session, data: ProjectCreate, *, actor: Actor) -> Pr
     )
     session.add(project)
     session.flush()  # the id for the audit event
-    _audit(
+    audit(
         session,
-        "funds:project:create",
-        project,
+        FundsTag.PROJECT_CREATE,
+        project.id,
         actor,
         code=project.code,
         lead=project.lead_party_id,
@@ -203,9 +166,9 @@ def create_project(session: Session, data: ProjectCreate, *, actor: Actor) -> Pr
 
 def close_project(session: Session, project: Project, *, note: str | None, actor: Actor) -> Project:
     """End a project: no transfer of it is approved any more (already approved ones stand)."""
-    before = _move_project(project, "close")
+    before = PROJECT_TRANSITIONS.move(project, "close")
     project.status_note = note
-    _audit(session, "funds:project:close", project, actor, before=before.value, note=note)
+    audit(session, FundsTag.PROJECT_CLOSE, project.id, actor, before=before.value, note=note)
     return project
 
 
@@ -222,7 +185,7 @@ def declare(
     today: dt.date | None = None,
 ) -> FundTransfer:
     """Record a transfer as declared, its amount converted to CNY and USD at the month's rates."""
-    project = session.get(Project, data.project_id)
+    project = repo.find_project(session, data.project_id)
     if project is None:
         raise ValidationFailed.single(
             "project_id", "project.exists", f"project {data.project_id} does not exist"
@@ -285,10 +248,10 @@ def declare(
     )
     session.add(transfer)
     session.flush()  # the id for the audit event
-    _audit(
+    audit(
         session,
-        "funds:transfer:declare",
-        transfer,
+        FundsTag.TRANSFER_DECLARE,
+        transfer.id,
         actor,
         project=project.id,
         payer=transfer.payer_party_id,
@@ -311,7 +274,7 @@ def _facts(
     session: Session, transfer: FundTransfer, *, profile: ZoneProfile
 ) -> rules.TransferFacts:
     project = transfer.project
-    payee = session.get(Party, transfer.payee_party_id)
+    payee = registry_repo.find_party(session, transfer.payee_party_id)
     assert payee is not None  # noqa: S101 (a foreign key)
     return rules.TransferFacts(
         transfer_date=transfer.transfer_date,
@@ -370,14 +333,14 @@ def _hold(
     actor: Actor,
     note: str | None,
 ) -> None:
-    before = _move(transfer, "hold")
+    before = TRANSFER_TRANSITIONS.move(transfer, "hold")
     transfer.reasons = [r.as_json() for r in reasons]
     if note is not None:
         transfer.note = note
-    _audit(
+    audit(
         session,
-        "funds:transfer:hold",
-        transfer,
+        FundsTag.TRANSFER_HOLD,
+        transfer.id,
         actor,
         before=before.value,
         reasons=[r.code for r in reasons],
@@ -390,14 +353,14 @@ def check(
 ) -> FundTransfer:
     """Run every check: checked when all pass, else held with the reasons."""
     current = repo.lock_transfer(session, transfer)
-    before = _move(current, "check")
+    before = TRANSFER_TRANSITIONS.move(current, "check")
     reasons = rules.evaluate(_facts(session, current, profile=profile))
     _tax_filing(session, current, profile=profile)  # a preview; fixed at approval
     current.reasons = []
-    _audit(
+    audit(
         session,
-        "funds:transfer:check",
-        current,
+        FundsTag.TRANSFER_CHECK,
+        current.id,
         actor,
         before=before.value,
         reasons=[r.code for r in reasons],
@@ -433,10 +396,10 @@ def approve(
     transfer is approved by a reviewer's decision with a note; the budget still has to hold it.
     """
     current = repo.lock_transfer(session, transfer)
-    if current.status is T.HELD:
+    if current.status is TransferStatus.HELD:
         note = _required_note(note, "approve a held transfer")
-    _allowed(current, "approve")
-    if current.status is T.CHECKED:
+    TRANSFER_TRANSITIONS.check(current, "approve")
+    if current.status is TransferStatus.CHECKED:
         reasons = rules.evaluate(_facts(session, current, profile=profile))
         if reasons:
             _hold(session, current, reasons, actor=actor, note=note)
@@ -448,7 +411,7 @@ def approve(
     )
     line = current.budget_line
     if not repo.consume(session, line, current.amount_cny):
-        if current.status is T.HELD:
+        if current.status is TransferStatus.HELD:
             raise RuleViolation(
                 f"budget line {line.year} {line.category} of project {current.project_id} has "
                 f"{line.remaining} CNY left; the transfer needs {current.amount_cny}",
@@ -459,13 +422,13 @@ def approve(
         _hold(session, current, [rules.reason(rules.OVER_BUDGET)], actor=actor, note=note)
         return current
     _tax_filing(session, current, profile=profile)
-    before = _move(current, "approve")
+    before = TRANSFER_TRANSITIONS.move(current, "approve")
     current.note = note
     current.decided_at = utcnow()
-    _audit(
+    audit(
         session,
-        "funds:transfer:approve",
-        current,
+        FundsTag.TRANSFER_APPROVE,
+        current.id,
         actor,
         before=before.value,
         budget_line=line.id,
@@ -484,10 +447,10 @@ def decline(
     """Decline with the reason the declarant will read; nothing was consumed."""
     why = _required_note(note, "decline")
     current = repo.lock_transfer(session, transfer)
-    before = _move(current, "decline")
+    before = TRANSFER_TRANSITIONS.move(current, "decline")
     current.note = why
     current.decided_at = utcnow()
-    _audit(session, "funds:transfer:decline", current, actor, before=before.value, note=why)
+    audit(session, FundsTag.TRANSFER_DECLINE, current.id, actor, before=before.value, note=why)
     return current
 
 
@@ -505,13 +468,13 @@ def remit(
     if remitted_on > (today or zone_today(profile.zone.timezone)):
         raise ValidationFailed.single("remitted_on", "remittance.not_in_future", "is in the future")
     current = repo.lock_transfer(session, transfer)
-    before = _move(current, "remit")
+    before = TRANSFER_TRANSITIONS.move(current, "remit")
     current.bank_reference = bank_reference
     current.remitted_on = remitted_on
-    _audit(
+    audit(
         session,
-        "funds:transfer:remit",
-        current,
+        FundsTag.TRANSFER_REMIT,
+        current.id,
         actor,
         before=before.value,
         bank_reference=bank_reference,
@@ -525,12 +488,12 @@ def report(
 ) -> FundTransfer:
     """Mark a remitted transfer as reported (the end of its workflow)."""
     current = repo.lock_transfer(session, transfer)
-    before = _move(current, "report")
+    before = TRANSFER_TRANSITIONS.move(current, "report")
     current.report_reference = report_reference
-    _audit(
+    audit(
         session,
-        "funds:transfer:report",
-        current,
+        FundsTag.TRANSFER_REPORT,
+        current.id,
         actor,
         before=before.value,
         report_reference=report_reference,

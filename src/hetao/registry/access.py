@@ -1,17 +1,15 @@
 """Who may see and change what in the registry: the one place these rules live.
 
 Staff roles see the whole registry; an enterprise user sees and acts for its own party only,
-and another party's objects answer as if they did not exist.
+and another party's objects answer as if they did not exist. Each rule is a function of the
+principal and the object: None when allowed, otherwise the refusal (``check_*`` raises it).
+The roles each route admits are listed here; api.py wraps them for FastAPI.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Depends
 from sqlalchemy.orm import Session
 
-from hetao.api.security import Allow
 from hetao.auth.principal import Principal, Role
 from hetao.errors import PermissionDenied
 from hetao.registry import repository as repo
@@ -27,101 +25,133 @@ from hetao.registry.models import (
 )
 from hetao.registry.schemas import ApplicationCreate, PersonCreate, VehicleCreate
 
-R = Role
-STAFF = (R.ZONE_REVIEWER, R.FIRST_LINE_OFFICER, R.SECOND_LINE_OFFICER, R.AUDITOR, R.ADMINISTRATOR)
-
+#: The zone's staff: they see the whole registry.
+STAFF = (
+    Role.ZONE_REVIEWER,
+    Role.FIRST_LINE_OFFICER,
+    Role.SECOND_LINE_OFFICER,
+    Role.AUDITOR,
+    Role.ADMINISTRATOR,
+)
 #: Read the registry: staff, and enterprise users for their own party.
-Readers = Annotated[Principal, Depends(Allow(*STAFF, R.ENTERPRISE_USER))]
+READERS = (*STAFF, Role.ENTERPRISE_USER)
 #: Register parties and decide applications and entries: the zone administration.
-Reviewers = Annotated[Principal, Depends(Allow(R.ZONE_REVIEWER, R.ADMINISTRATOR))]
+REVIEWERS = (Role.ZONE_REVIEWER, Role.ADMINISTRATOR)
 #: Register persons and vehicles and open applications: the administration and enterprises.
-Registrars = Annotated[
-    Principal, Depends(Allow(R.ZONE_REVIEWER, R.ADMINISTRATOR, R.ENTERPRISE_USER))
-]
+REGISTRARS = (Role.ZONE_REVIEWER, Role.ADMINISTRATOR, Role.ENTERPRISE_USER)
 #: Act as the applicant (submit, answer, waive an exemption): the enterprise or an administrator.
-Applicants = Annotated[Principal, Depends(Allow(R.ENTERPRISE_USER, R.ADMINISTRATOR))]
+APPLICANTS = (Role.ENTERPRISE_USER, Role.ADMINISTRATOR)
+
+#: A rule's answer: None when allowed, otherwise the refusal to raise.
+Verdict = PermissionDenied | None
+
+
+def enforce(verdict: Verdict) -> None:
+    """Raise the refusal, if the verdict is one."""
+    if verdict is not None:
+        raise verdict
 
 
 def party_scope(principal: Principal) -> int | None:
     """The one party an enterprise user is bound to; None for staff (no restriction)."""
-    if principal.has(R.ENTERPRISE_USER):
+    if principal.has(Role.ENTERPRISE_USER):
         if principal.party_id is None:  # pragma: no cover - the users table forbids it
             raise PermissionDenied("an enterprise user without a party may see nothing")
         return principal.party_id
     return None
 
 
-def _hidden(noun: str, object_id: int) -> PermissionDenied:
+def hidden(noun: str, object_id: int) -> PermissionDenied:
+    """The refusal of another party's object: it answers as if it did not exist."""
     return PermissionDenied(f"{noun} {object_id} does not exist", hidden=True)
 
 
-def check_party(principal: Principal, party: Party) -> Party:
+def _own(principal: Principal, party_id: int | None, noun: str, object_id: int) -> Verdict:
     scope = party_scope(principal)
-    if scope is not None and party.id != scope:
-        raise _hidden("party", party.id)
+    return hidden(noun, object_id) if scope is not None and party_id != scope else None
+
+
+# --- the rules -------------------------------------------------------------------------------
+
+
+def can_see_party(principal: Principal, party: Party) -> Verdict:
+    return _own(principal, party.id, "party", party.id)
+
+
+def can_see_person(session: Session, principal: Principal, person: Person) -> Verdict:
+    scope = party_scope(principal)
+    if scope is not None and not repo.is_affiliated(session, person_id=person.id, party_id=scope):
+        return hidden("person", person.id)
+    return None
+
+
+def can_see_vehicle(principal: Principal, vehicle: Vehicle) -> Verdict:
+    return _own(principal, vehicle.owner_party_id, "vehicle", vehicle.id)
+
+
+def can_see_application(principal: Principal, application: WhitelistApplication) -> Verdict:
+    return _own(principal, application.party_id, "whitelist application", application.id)
+
+
+def can_see_entry(principal: Principal, entry: WhitelistEntry) -> Verdict:
+    return _own(principal, entry.party_id, "whitelist entry", entry.id)
+
+
+def can_see_waiver(principal: Principal, waiver: ExemptionWaiver) -> Verdict:
+    return _own(principal, waiver.party_id, "exemption waiver", waiver.id)
+
+
+def can_see_approval(principal: Principal, approval: Approval) -> Verdict:
+    return _own(principal, approval.party_id, "approval", approval.id)
+
+
+def can_register_person(principal: Principal, data: PersonCreate) -> Verdict:
+    """An enterprise registers only persons affiliated with itself."""
+    scope = party_scope(principal)
+    if scope is not None and scope not in {a.party_id for a in data.affiliations}:
+        return PermissionDenied(f"a person registered by party {scope} must be affiliated with it")
+    return None
+
+
+def can_register_vehicle(principal: Principal, data: VehicleCreate) -> Verdict:
+    scope = party_scope(principal)
+    if scope is not None and data.owner_party_id != scope:
+        return PermissionDenied(f"party {scope} may register its own vehicles only")
+    return None
+
+
+def can_apply(session: Session, principal: Principal, data: ApplicationCreate) -> Verdict:
+    """An enterprise applies for itself, its people and its vehicles; industries are the zone's."""
+    scope = party_scope(principal)
+    if scope is None:
+        return None
+    if data.subject_kind is SubjectKind.INDUSTRY:
+        return PermissionDenied("industry applications are opened by the zone administration")
+    if data.party_id is not None and data.party_id != scope:
+        return PermissionDenied(f"party {scope} may apply as itself only")
+    if data.vehicle_id is not None:
+        return can_see_vehicle(principal, repo.get(session, Vehicle, data.vehicle_id))
+    return None
+
+
+# --- the rules enforced: the object when allowed, else the refusal raised ----------------------
+
+
+def check_party(principal: Principal, party: Party) -> Party:
+    enforce(can_see_party(principal, party))
     return party
 
 
 def check_person(session: Session, principal: Principal, person: Person) -> Person:
-    scope = party_scope(principal)
-    if scope is not None and not repo.is_affiliated(session, person_id=person.id, party_id=scope):
-        raise _hidden("person", person.id)
+    enforce(can_see_person(session, principal, person))
     return person
 
 
 def check_vehicle(principal: Principal, vehicle: Vehicle) -> Vehicle:
-    scope = party_scope(principal)
-    if scope is not None and vehicle.owner_party_id != scope:
-        raise _hidden("vehicle", vehicle.id)
+    enforce(can_see_vehicle(principal, vehicle))
     return vehicle
 
 
-def check_application(principal: Principal, application: WhitelistApplication) -> None:
-    scope = party_scope(principal)
-    if scope is not None and application.party_id != scope:
-        raise _hidden("whitelist application", application.id)
-
-
-def check_entry(principal: Principal, entry: WhitelistEntry) -> None:
-    scope = party_scope(principal)
-    if scope is not None and entry.party_id != scope:
-        raise _hidden("whitelist entry", entry.id)
-
-
-def check_waiver(principal: Principal, waiver: ExemptionWaiver) -> None:
-    scope = party_scope(principal)
-    if scope is not None and waiver.party_id != scope:
-        raise _hidden("exemption waiver", waiver.id)
-
-
 def check_approval(principal: Principal, approval: Approval) -> Approval:
-    scope = party_scope(principal)
-    if scope is not None and approval.party_id != scope:
-        raise _hidden("approval", approval.id)
+    enforce(can_see_approval(principal, approval))
     return approval
-
-
-def check_new_person(principal: Principal, data: PersonCreate) -> None:
-    """An enterprise registers only persons affiliated with itself."""
-    scope = party_scope(principal)
-    if scope is not None and scope not in {a.party_id for a in data.affiliations}:
-        raise PermissionDenied(f"a person registered by party {scope} must be affiliated with it")
-
-
-def check_new_vehicle(principal: Principal, data: VehicleCreate) -> None:
-    scope = party_scope(principal)
-    if scope is not None and data.owner_party_id != scope:
-        raise PermissionDenied(f"party {scope} may register its own vehicles only")
-
-
-def check_new_application(session: Session, principal: Principal, data: ApplicationCreate) -> None:
-    """An enterprise applies for itself, its people and its vehicles; industries are the zone's."""
-    scope = party_scope(principal)
-    if scope is None:
-        return
-    if data.subject_kind is SubjectKind.INDUSTRY:
-        raise PermissionDenied("industry applications are opened by the zone administration")
-    if data.party_id is not None and data.party_id != scope:
-        raise PermissionDenied(f"party {scope} may apply as itself only")
-    if data.vehicle_id is not None:
-        check_vehicle(principal, repo.get(session, Vehicle, data.vehicle_id))

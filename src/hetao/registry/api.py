@@ -1,6 +1,6 @@
 """Registry endpoints under /api/v1: parties, persons, vehicles, whitelist, bulk import.
 
-Each endpoint admits roles (`access.Readers`, ...) and checks objects with `access`; an
+Each endpoint admits the roles `access` lists (`Readers`, ...) and checks objects with its rules; an
 enterprise user works within its own party.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, status
+from fastapi import APIRouter, Body, Depends, Query, status
 
 from hetao.api.bodylimit import BULK_BODY
 from hetao.api.deps import (
@@ -20,10 +20,11 @@ from hetao.api.deps import (
 )
 from hetao.api.routing import UnitOfWorkRoute
 from hetao.api.schemas import Page
+from hetao.api.security import Allow
+from hetao.auth.principal import Principal
 from hetao.inputs import Id
 from hetao.registry import access, bulk, service
 from hetao.registry import repository as repo
-from hetao.registry.access import Applicants, Readers, Registrars, Reviewers
 from hetao.registry.models import (
     ApplicationStatus,
     Approval,
@@ -59,6 +60,11 @@ from hetao.registry.schemas import (
 )
 
 router = APIRouter(route_class=UnitOfWorkRoute)
+
+Readers = Annotated[Principal, Depends(Allow(*access.READERS))]
+Reviewers = Annotated[Principal, Depends(Allow(*access.REVIEWERS))]
+Registrars = Annotated[Principal, Depends(Allow(*access.REGISTRARS))]
+Applicants = Annotated[Principal, Depends(Allow(*access.APPLICANTS))]
 
 CSV_BODY = Body(
     media_type="text/csv",
@@ -228,7 +234,7 @@ def list_persons(
 )
 def create_person(body: PersonCreate, session: SessionDep, principal: Registrars) -> PersonOut:
     """Register a person with identity documents (check digits verified) and affiliations."""
-    access.check_new_person(principal, body)
+    access.enforce(access.can_register_person(principal, body))
     return PersonOut.model_validate(service.create_person(session, body, actor=principal.actor))
 
 
@@ -264,7 +270,7 @@ def create_vehicle(
     body: VehicleCreate, session: SessionDep, profile: ProfileDep, principal: Registrars
 ) -> VehicleOut:
     """Register a vehicle with its plates and permits at the profile's crossing points."""
-    access.check_new_vehicle(principal, body)
+    access.enforce(access.can_register_vehicle(principal, body))
     vehicle = service.create_vehicle(session, body, profile=profile, actor=principal.actor)
     return VehicleOut.model_validate(vehicle)
 
@@ -291,7 +297,7 @@ def import_persons(
         session,
         csv_text,
         actor=principal.actor,
-        authorize=lambda person: access.check_new_person(principal, person),
+        authorize=lambda person: access.enforce(access.can_register_person(principal, person)),
     )
 
 
@@ -314,7 +320,7 @@ def import_vehicles(
         csv_text,
         profile=profile,
         actor=principal.actor,
-        authorize=lambda vehicle: access.check_new_vehicle(principal, vehicle),
+        authorize=lambda vehicle: access.enforce(access.can_register_vehicle(principal, vehicle)),
     )
 
 
@@ -353,7 +359,7 @@ def create_application(
     body: ApplicationCreate, session: SessionDep, profile: ProfileDep, principal: Registrars
 ) -> ApplicationOut:
     """A draft application for an institution, individual, vehicle or industry, with its scopes."""
-    access.check_new_application(session, principal, body)
+    access.enforce(access.can_apply(session, principal, body))
     application = service.create_application(session, body, profile=profile, actor=principal.actor)
     return ApplicationOut.model_validate(application)
 
@@ -362,7 +368,7 @@ def _application(
     session: SessionDep, principal: Readers, application_id: int, *, lock: bool = True
 ) -> WhitelistApplication:
     application = repo.get(session, WhitelistApplication, application_id, for_update=lock)
-    access.check_application(principal, application)
+    access.enforce(access.can_see_application(principal, application))
     return application
 
 
@@ -470,7 +476,7 @@ def _entry(
     session: SessionDep, principal: Readers, entry_id: int, *, lock: bool = True
 ) -> WhitelistEntry:
     entry = repo.get(session, WhitelistEntry, entry_id, for_update=lock)
-    access.check_entry(principal, entry)
+    access.enforce(access.can_see_entry(principal, entry))
     return entry
 
 

@@ -13,15 +13,14 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from hetao.audit.service import Actor
 from hetao.errors import FieldProblem, ValidationFailed
 from hetao.inputs import text_fault
 from hetao.profiles import ZoneProfile
-from hetao.registry import service
-from hetao.registry.models import Party
+from hetao.registry import parties as registry_parties
+from hetao.registry import repository
 from hetao.registry.schemas import PersonCreate, VehicleCreate
 
 MAX_ROWS = 50_000
@@ -86,7 +85,7 @@ class ImportResult(BaseModel):
     ids: list[int]
 
 
-S = TypeVar("S", bound=BaseModel)
+SchemaT = TypeVar("SchemaT", bound=BaseModel)
 
 
 def _column_of(field: str, mapping: Mapping[str, str]) -> str:
@@ -140,30 +139,14 @@ def _refuse_control_characters(rows: Sequence[Mapping[str, str]]) -> None:
         )
 
 
-def _party_ids_by_registration(session: Session, numbers: set[str]) -> dict[str, int]:
-    if not numbers:
-        return {}
-    rows = session.execute(
-        select(Party.id, Party.uscc, Party.hk_br).where(
-            or_(Party.uscc.in_(numbers), Party.hk_br.in_(numbers))
-        )
-    )
-    found: dict[str, int] = {}
-    for pid, uscc, hk_br in rows:
-        for number in (uscc, hk_br):
-            if number:
-                found[number] = pid
-    return found
-
-
 def _validate_rows(
     rows: Sequence[dict[str, str]],
     *,
     build: Callable[[dict[str, str]], dict[str, Any]],
-    schema: type[S],
+    schema: type[SchemaT],
     mapping: Mapping[str, str],
-) -> tuple[list[tuple[int, S]], list[FieldProblem]]:
-    valid: list[tuple[int, S]] = []
+) -> tuple[list[tuple[int, SchemaT]], list[FieldProblem]]:
+    valid: list[tuple[int, SchemaT]] = []
     problems: list[FieldProblem] = []
     for index, raw in enumerate(rows):
         row_number = index + 2  # the header is row 1
@@ -243,7 +226,7 @@ def import_persons(
     ``authorize`` sees each valid row first and raises to refuse the whole import.
     """
     rows = _read(text, PERSON_COLUMNS)
-    parties = _party_ids_by_registration(
+    parties = repository.party_ids_by_registration(
         session, {r["affiliation_party"] for r in rows if r.get("affiliation_party")}
     )
 
@@ -278,8 +261,10 @@ def import_persons(
     if authorize is not None:
         for person in people:
             authorize(person)
-    _finish(valid, problems, service.person_problems(session, people), _PERSON_FIELD_TO_COLUMN)
-    created = service.create_persons(session, people, actor=actor)
+    _finish(
+        valid, problems, registry_parties.person_problems(session, people), _PERSON_FIELD_TO_COLUMN
+    )
+    created = registry_parties.create_persons(session, people, actor=actor)
     return ImportResult(imported=len(created), ids=[p.id for p in created])
 
 
@@ -296,7 +281,7 @@ def import_vehicles(
     ``authorize`` sees each valid row first and raises to refuse the whole import.
     """
     rows = _read(text, VEHICLE_COLUMNS)
-    parties = _party_ids_by_registration(
+    parties = repository.party_ids_by_registration(
         session, {r["owner_party"] for r in rows if r.get("owner_party")}
     )
     permit_columns = (
@@ -337,7 +322,7 @@ def import_vehicles(
     if authorize is not None:
         for vehicle in vehicles:
             authorize(vehicle)
-    later = service.vehicle_problems(session, vehicles, profile=profile)
+    later = registry_parties.vehicle_problems(session, vehicles, profile=profile)
     _finish(valid, problems, later, _VEHICLE_FIELD_TO_COLUMN)
-    created = service.create_vehicles(session, vehicles, profile=profile, actor=actor)
+    created = registry_parties.create_vehicles(session, vehicles, profile=profile, actor=actor)
     return ImportResult(imported=len(created), ids=[v.id for v in created])

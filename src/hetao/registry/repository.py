@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from hetao.errors import NotFound
+from hetao.profiles import Flow
 from hetao.registry.models import (
     Affiliation,
     Approval,
@@ -31,12 +32,14 @@ from hetao.registry.models import (
 from hetao.storage.pagination import PageOf, paginate
 from hetao.storage.types import Base
 
-M = TypeVar("M", bound=Base)
+ModelT = TypeVar("ModelT", bound=Base)
 
 LIVE_ENTRY_STATUSES = (EntryStatus.ACTIVE, EntryStatus.SUSPENDED)
 
 
-def get(session: Session, model: type[M], object_id: int, *, for_update: bool = False) -> M:
+def get(
+    session: Session, model: type[ModelT], object_id: int, *, for_update: bool = False
+) -> ModelT:
     """Load one object by id or raise NotFound naming its kind."""
     obj = session.get(model, object_id, with_for_update=for_update)
     if obj is None:
@@ -54,6 +57,23 @@ def party_by_registration(session: Session, *, uscc: str | None, hk_br: str | No
     if not clauses:
         return None
     return session.scalars(select(Party).where(or_(*clauses)).limit(1)).first()
+
+
+def party_ids_by_registration(session: Session, numbers: set[str]) -> dict[str, int]:
+    """The party id of each USCC or HK BR number among ``numbers`` that is registered."""
+    if not numbers:
+        return {}
+    rows = session.execute(
+        select(Party.id, Party.uscc, Party.hk_br).where(
+            or_(Party.uscc.in_(numbers), Party.hk_br.in_(numbers))
+        )
+    )
+    found: dict[str, int] = {}
+    for pid, uscc, hk_br in rows:
+        for number in (uscc, hk_br):
+            if number:
+                found[number] = pid
+    return found
 
 
 def has_parties(session: Session) -> bool:
@@ -216,14 +236,9 @@ def page_applications(
     cursor: str | None,
     limit: int,
 ) -> PageOf[WhitelistApplication]:
-    stmt = select(WhitelistApplication)
-    if party_id is not None:
-        stmt = stmt.where(WhitelistApplication.party_id == party_id)
-    if status:
-        stmt = stmt.where(WhitelistApplication.status == status)
-    if subject_kind:
-        stmt = stmt.where(WhitelistApplication.subject_kind == subject_kind)
-    return paginate(session, stmt, id_column=WhitelistApplication.id, cursor=cursor, limit=limit)
+    return _page_whitelist(
+        session, WhitelistApplication, status, subject_kind, party_id, cursor=cursor, limit=limit
+    )
 
 
 def page_entries(
@@ -235,14 +250,32 @@ def page_entries(
     cursor: str | None,
     limit: int,
 ) -> PageOf[WhitelistEntry]:
-    stmt = select(WhitelistEntry)
-    if status:
-        stmt = stmt.where(WhitelistEntry.status == status)
-    if subject_kind:
-        stmt = stmt.where(WhitelistEntry.subject_kind == subject_kind)
+    return _page_whitelist(
+        session, WhitelistEntry, status, subject_kind, party_id, cursor=cursor, limit=limit
+    )
+
+
+WhitelistT = TypeVar("WhitelistT", WhitelistApplication, WhitelistEntry)
+
+
+def _page_whitelist(
+    session: Session,
+    model: type[WhitelistT],
+    status: str | None,
+    subject_kind: str | None,
+    party_id: int | None,
+    *,
+    cursor: str | None,
+    limit: int,
+) -> PageOf[WhitelistT]:
+    stmt = select(model)
     if party_id is not None:
-        stmt = stmt.where(WhitelistEntry.party_id == party_id)
-    return paginate(session, stmt, id_column=WhitelistEntry.id, cursor=cursor, limit=limit)
+        stmt = stmt.where(model.party_id == party_id)
+    if status:
+        stmt = stmt.where(model.status == status)
+    if subject_kind:
+        stmt = stmt.where(model.subject_kind == subject_kind)
+    return paginate(session, stmt, id_column=model.id, cursor=cursor, limit=limit)
 
 
 def summary(session: Session) -> dict[str, dict[str, int]]:
@@ -302,6 +335,26 @@ def draw_approval(session: Session, approval: Approval, quantity: Decimal) -> bo
         return False
     session.refresh(approval, ["drawn"])
     return True
+
+
+def find_party(session: Session, party_id: int) -> Party | None:
+    """Party ``party_id``, or None."""
+    return session.get(Party, party_id)
+
+
+def institution_entry_in_force(
+    session: Session, *, party_id: int, on: dt.date, flow: Flow
+) -> WhitelistEntry | None:
+    """The party's own active whitelist entry that covers ``flow`` on ``on``, if any."""
+    stmt = select(WhitelistEntry).where(
+        WhitelistEntry.subject_kind == SubjectKind.INSTITUTION,
+        WhitelistEntry.party_id == party_id,
+        WhitelistEntry.status == EntryStatus.ACTIVE,
+        WhitelistEntry.valid_from <= on,
+        WhitelistEntry.valid_until >= on,
+    )
+    # flows is a JSON list: filtered here, the party has one or two live entries at most.
+    return next((e for e in session.scalars(stmt) if flow.value in e.flows), None)
 
 
 def parties_in_order(session: Session) -> list[Party]:

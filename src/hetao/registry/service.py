@@ -1,5 +1,8 @@
-"""Registry services: each workflow transition is one function named by its verb.
+"""Registry services: whitelist applications and entries, each transition a function named by
+its verb, and whether a party's entry is in force on a day (R3).
 
+Parties, persons and vehicles live in ``parties``, standings and waivers in ``standings``, the
+approvals register in ``approvals``; this module names them too, so other domains import one.
 Services never commit: the caller's unit of work does. Every change records an audit event in
 the same transaction.
 """
@@ -7,55 +10,100 @@ the same transaction.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from decimal import Decimal
+from collections.abc import Sequence
 from enum import StrEnum
-from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hetao.audit.service import Actor, record_event
+from hetao.audit.service import Actor
+from hetao.audit.tags import RegistryTag
 from hetao.errors import (
-    Conflict,
     FieldProblem,
     RuleViolation,
-    TransitionForbidden,
     ValidationFailed,
 )
 from hetao.profiles import Flow, Line, ZoneProfile
 from hetao.registry import repository as repo
+from hetao.registry.approvals import (
+    ApprovalState,
+    approval_state,
+    assert_approval,
+    draw_approval,
+    record_approval,
+)
 from hetao.registry.models import (
     BENEFICIARY_KINDS,
-    Affiliation,
     ApplicationStatus,
-    Approval,
-    ApprovalKind,
     EntryStatus,
-    ExemptionWaiver,
-    IdentityDocument,
     Party,
-    PartyStanding,
-    PartyStatus,
     Person,
     SubjectKind,
     Vehicle,
-    VehiclePermit,
     WhitelistApplication,
     WhitelistEntry,
 )
+from hetao.registry.parties import (
+    create_party,
+    create_person,
+    create_persons,
+    create_vehicle,
+    create_vehicles,
+    person_problems,
+    vehicle_problems,
+)
 from hetao.registry.schemas import (
     ApplicationCreate,
-    ApprovalCreate,
-    PartyCreate,
-    PersonCreate,
     Resubmission,
-    StandingChange,
-    StandingCreate,
-    VehicleCreate,
-    WaiverCreate,
+)
+from hetao.registry.standings import (
+    STANDING_TRANSITIONS,
+    assert_exemption_claimable,
+    record_standing,
+    status_on,
+    waive_exemption,
 )
 from hetao.storage.types import utcnow
 from hetao.timeutil import add_months, zone_today
+from hetao.workflow import Workflow, audit
+
+__all__ = [
+    "APPLICATION_TRANSITIONS",
+    "DUTY_FREE_RESEARCH_GOODS",
+    "ENTRY_TRANSITIONS",
+    "STANDING_TRANSITIONS",
+    "ApprovalState",
+    "BeneficiaryEntryState",
+    "approval_state",
+    "approve",
+    "assert_approval",
+    "assert_beneficiary_entry",
+    "assert_exemption_claimable",
+    "beneficiary_entry_state",
+    "create_application",
+    "create_party",
+    "create_person",
+    "create_persons",
+    "create_vehicle",
+    "create_vehicles",
+    "decline",
+    "draw_approval",
+    "entries_in_force",
+    "entry_state",
+    "expire_due",
+    "is_beneficiary",
+    "person_problems",
+    "record_approval",
+    "record_standing",
+    "reinstate",
+    "request_information",
+    "resubmit",
+    "revoke",
+    "status_on",
+    "submit",
+    "suspend",
+    "vehicle_problems",
+    "waive_exemption",
+]
 
 #: The exemption of Cai Guan Shui [2026] No. 1 that only beneficiaries may hold (R2, R4).
 DUTY_FREE_RESEARCH_GOODS = "duty_free_research_goods"
@@ -64,314 +112,35 @@ DUTY_FREE_RESEARCH_GOODS = "duty_free_research_goods"
 # Each verb: the states it may start from and the state it leads to. One table, so the allowed
 # and forbidden transitions are data a test can walk exhaustively.
 
-A = ApplicationStatus
-APPLICATION_TRANSITIONS: dict[str, tuple[frozenset[ApplicationStatus], ApplicationStatus]] = {
-    "submit": (frozenset({A.DRAFT}), A.SUBMITTED),
-    "request_information": (frozenset({A.SUBMITTED, A.RESUBMITTED}), A.INFORMATION_REQUESTED),
-    "resubmit": (frozenset({A.INFORMATION_REQUESTED}), A.RESUBMITTED),
-    "approve": (frozenset({A.SUBMITTED, A.RESUBMITTED}), A.APPROVED),
-    "decline": (frozenset({A.SUBMITTED, A.RESUBMITTED}), A.DECLINED),
-}
-
-E = EntryStatus
-ENTRY_TRANSITIONS: dict[str, tuple[frozenset[EntryStatus], EntryStatus]] = {
-    "suspend": (frozenset({E.ACTIVE}), E.SUSPENDED),
-    "reinstate": (frozenset({E.SUSPENDED}), E.ACTIVE),
-    "revoke": (frozenset({E.ACTIVE, E.SUSPENDED}), E.REVOKED),
-    "expire": (frozenset({E.ACTIVE, E.SUSPENDED}), E.EXPIRED),
-}
-
-P = PartyStatus
-_LIVE_PARTY = frozenset({P.REGISTERED, P.ACTIVE, P.SUSPENDED})
-#: Each change of standing: the party statuses it may start from and the status it leads to
-#: (None: the status stays). A deregistered party is at its end; a bankrupt one may still be
-#: deregistered once the bankruptcy closes.
-STANDING_TRANSITIONS: dict[StandingChange, tuple[frozenset[PartyStatus], PartyStatus | None]] = {
-    StandingChange.BANKRUPT: (_LIVE_PARTY, P.BANKRUPT),
-    StandingChange.DEREGISTERED: (_LIVE_PARTY | {P.BANKRUPT}, P.DEREGISTERED),
-    StandingChange.CREDIT_LEVEL: (_LIVE_PARTY | {P.BANKRUPT}, None),
-}
-
-
-def _move_application(app: WhitelistApplication, verb: str) -> ApplicationStatus:
-    allowed, target = APPLICATION_TRANSITIONS[verb]
-    if app.status not in allowed:
-        raise TransitionForbidden(
-            subject="application",
-            current=app.status,
-            action=verb,
-            allowed_from=sorted(allowed),
-        )
-    before = app.status
-    app.status = target
-    app.updated_at = utcnow()
-    return before
-
-
-def _move_entry(entry: WhitelistEntry, verb: str) -> EntryStatus:
-    allowed, target = ENTRY_TRANSITIONS[verb]
-    if entry.status not in allowed:
-        raise TransitionForbidden(
-            subject="entry", current=entry.status, action=verb, allowed_from=sorted(allowed)
-        )
-    before = entry.status
-    entry.status = target
-    entry.updated_at = utcnow()
-    return before
-
-
-def _audit(session: Session, tag: str, obj: Any, actor: Actor, **data: Any) -> None:
-    record_event(
-        session,
-        tag,
-        subject_type=tag.split(":")[1],
-        subject_id=obj.id,
-        actor=actor,
-        data={k: (str(v) if isinstance(v, dt.date) else v) for k, v in data.items()},
-    )
-
-
-# --- parties, persons, vehicles ------------------------------------------------------------
-
-
-def create_party(session: Session, data: PartyCreate, *, actor: Actor) -> Party:
-    """Register a party; a registration number already known is a conflict."""
-    clash = repo.party_by_registration(session, uscc=data.uscc, hk_br=data.hk_br)
-    if clash is not None:
-        field = "uscc" if data.uscc and clash.uscc == data.uscc else "hk_br"
-        raise Conflict(
-            f"{field} is already registered to party {clash.id}",
-            problems=[FieldProblem(field, "party.unique_registration", "is already registered")],
-        )
-    party = Party(**data.model_dump())
-    session.add(party)
-    session.flush()  # the id is needed by the audit event
-    _audit(session, "registry:party:create", party, actor, kind=party.kind, name=party.name_en)
-    return party
-
-
-def _missing_parties(session: Session, wanted: Iterable[tuple[str, int]]) -> list[FieldProblem]:
-    pairs = list(wanted)
-    known = repo.existing_party_ids(session, {pid for _, pid in pairs})
-    return [
-        FieldProblem(field, "party.exists", f"party {pid} does not exist")
-        for field, pid in pairs
-        if pid not in known
-    ]
-
-
-_UNIQUENESS_RULES = frozenset({"document.unique", "vehicle.unique_plate", "permit.unique_number"})
-
-
-def _raise_if_any(problems: list[FieldProblem]) -> None:
-    """Clashes with what is registered are conflicts; anything else is invalid input."""
-    if not problems:
-        return
-    if all(p.rule in _UNIQUENESS_RULES for p in problems):
-        raise Conflict(problems[0].message, problems=problems)
-    raise ValidationFailed(problems[0].message, problems=problems)
-
-
-def person_problems(session: Session, people: Sequence[PersonCreate]) -> list[FieldProblem]:
-    """What stops these persons being registered: unknown parties, documents already known.
-
-    Fields are named ``[i].path`` by position, so a bulk import can point at the row.
-    """
-    problems = _missing_parties(
-        session,
-        (
-            (f"[{i}].affiliations[{j}].party_id", aff.party_id)
-            for i, p in enumerate(people)
-            for j, aff in enumerate(p.affiliations)
+APPLICATION_TRANSITIONS: Workflow[ApplicationStatus] = Workflow(
+    "application",
+    {
+        "submit": ({ApplicationStatus.DRAFT}, ApplicationStatus.SUBMITTED),
+        "request_information": (
+            {ApplicationStatus.SUBMITTED, ApplicationStatus.RESUBMITTED},
+            ApplicationStatus.INFORMATION_REQUESTED,
         ),
-    )
-    keys = [(str(d.kind), d.issuing_country, d.number) for p in people for d in p.documents]
-    clashes = repo.existing_documents(session, keys)
-    seen: set[tuple[str, str, str]] = set()
-    for i, person in enumerate(people):
-        for j, doc in enumerate(person.documents):
-            key = (str(doc.kind), doc.issuing_country, doc.number)
-            if key in clashes or key in seen:
-                problems.append(
-                    FieldProblem(
-                        f"[{i}].documents[{j}].number",
-                        "document.unique",
-                        f"{doc.kind} {doc.number} is already registered",
-                    )
-                )
-            seen.add(key)
-    return problems
+        "resubmit": ({ApplicationStatus.INFORMATION_REQUESTED}, ApplicationStatus.RESUBMITTED),
+        "approve": (
+            {ApplicationStatus.SUBMITTED, ApplicationStatus.RESUBMITTED},
+            ApplicationStatus.APPROVED,
+        ),
+        "decline": (
+            {ApplicationStatus.SUBMITTED, ApplicationStatus.RESUBMITTED},
+            ApplicationStatus.DECLINED,
+        ),
+    },
+)
 
-
-def create_persons(
-    session: Session, people: Sequence[PersonCreate], *, actor: Actor
-) -> list[Person]:
-    """Register persons with their documents and affiliations, all or nothing."""
-    _raise_if_any(person_problems(session, people))
-    created = []
-    for data in people:
-        person = Person(
-            **data.model_dump(exclude={"documents", "affiliations"}),
-            documents=[IdentityDocument(**d.model_dump()) for d in data.documents],
-            affiliations=[Affiliation(**a.model_dump()) for a in data.affiliations],
-        )
-        session.add(person)
-        created.append(person)
-    session.flush()  # ids for the audit events
-    for person in created:
-        _audit(session, "registry:person:create", person, actor, residency=person.residency)
-    return created
-
-
-def create_person(session: Session, data: PersonCreate, *, actor: Actor) -> Person:
-    """Register one person."""
-    return create_persons(session, [data], actor=actor)[0]
-
-
-def vehicle_problems(
-    session: Session, vehicles: Sequence[VehicleCreate], *, profile: ZoneProfile
-) -> list[FieldProblem]:
-    """What stops these vehicles being registered: unknown owners or crossing points, clashes."""
-    problems = _missing_parties(
-        session, ((f"[{i}].owner_party_id", v.owner_party_id) for i, v in enumerate(vehicles))
-    )
-    known_points = {cp.code for cp in profile.crossing_points}
-    problems += [
-        FieldProblem(
-            f"[{i}].permits[{j}].crossing_points",
-            "profile.crossing_point",
-            f"{code} is not a crossing point of {profile.zone.code}",
-        )
-        for i, v in enumerate(vehicles)
-        for j, permit in enumerate(v.permits)
-        for code in permit.crossing_points
-        if code not in known_points
-    ]
-    plate_clashes = repo.existing_plates(
-        session, [(str(v.plate_region), v.plate) for v in vehicles]
-    )
-    number_clashes = repo.existing_permit_numbers(
-        session, [p.number for v in vehicles for p in v.permits]
-    )
-    seen_plates: set[tuple[str, str]] = set()
-    seen_numbers: set[str] = set()
-    for i, v in enumerate(vehicles):
-        key = (str(v.plate_region), v.plate)
-        if key in plate_clashes or key in seen_plates:
-            problems.append(
-                FieldProblem(
-                    f"[{i}].plate", "vehicle.unique_plate", f"{v.plate} is already registered"
-                )
-            )
-        seen_plates.add(key)
-        for j, permit in enumerate(v.permits):
-            if permit.number in number_clashes or permit.number in seen_numbers:
-                problems.append(
-                    FieldProblem(
-                        f"[{i}].permits[{j}].number",
-                        "permit.unique_number",
-                        f"permit {permit.number} is already registered",
-                    )
-                )
-            seen_numbers.add(permit.number)
-    return problems
-
-
-def create_vehicles(
-    session: Session, vehicles: Sequence[VehicleCreate], *, profile: ZoneProfile, actor: Actor
-) -> list[Vehicle]:
-    """Register vehicles with their permits, all or nothing."""
-    _raise_if_any(vehicle_problems(session, vehicles, profile=profile))
-    created = []
-    for data in vehicles:
-        vehicle = Vehicle(
-            **data.model_dump(exclude={"permits"}),
-            permits=[VehiclePermit(**p.model_dump()) for p in data.permits],
-        )
-        session.add(vehicle)
-        created.append(vehicle)
-    session.flush()  # ids for the audit events
-    for vehicle in created:
-        _audit(session, "registry:vehicle:create", vehicle, actor, plate=vehicle.plate)
-    return created
-
-
-def create_vehicle(
-    session: Session, data: VehicleCreate, *, profile: ZoneProfile, actor: Actor
-) -> Vehicle:
-    """Register one vehicle."""
-    return create_vehicles(session, [data], profile=profile, actor=actor)[0]
-
-
-# --- party standings (R8, R26) ----------------------------------------------------------------
-
-
-def record_standing(
-    session: Session,
-    party: Party,
-    data: StandingCreate,
-    *,
-    profile: ZoneProfile,
-    actor: Actor,
-    today: dt.date | None = None,
-) -> PartyStanding:
-    """Record a change of the party's standing from a date (R8, R26); the party shows the last.
-
-    Standings are recorded in date order and never ahead of today at the zone: a transfer
-    already decided on a day keeps the standing it was decided on.
-    """
-    allowed, target = STANDING_TRANSITIONS[data.change]
-    if party.status not in allowed:
-        raise TransitionForbidden(
-            subject="party", current=party.status, action=data.change, allowed_from=sorted(allowed)
-        )
-    today = today or zone_today(profile.zone.timezone)
-    if data.effective_on > today:
-        raise ValidationFailed.single(
-            "effective_on", "standing.not_ahead", f"is after today ({today}) at the zone"
-        )
-    history = repo.list_standings(session, party_id=party.id)
-    if history and data.effective_on < history[-1].effective_on:
-        raise ValidationFailed.single(
-            "effective_on",
-            "standing.in_date_order",
-            f"is before the last standing recorded, from {history[-1].effective_on}",
-        )
-    before = (party.status, party.credit_level)
-    party.status = target or party.status
-    party.credit_level = data.credit_level or party.credit_level
-    standing = PartyStanding(
-        party_id=party.id,
-        status=party.status,
-        credit_level=party.credit_level,
-        effective_on=data.effective_on,
-        document_ref=data.document_ref,
-        note=data.note,
-    )
-    session.add(standing)
-    session.flush()  # the id is needed by the audit event
-    _audit(
-        session,
-        "registry:standing:create",
-        standing,
-        actor,
-        party=party.id,
-        change=data.change,
-        before_status=before[0],
-        before_credit_level=before[1],
-        status=standing.status,
-        credit_level=standing.credit_level,
-        effective_on=standing.effective_on,
-        document_ref=standing.document_ref,
-    )
-    return standing
-
-
-def status_on(session: Session, party: Party, *, on: dt.date) -> PartyStatus | None:
-    """The party's status on ``on`` as recorded from a document; None when none was recorded
-    by then (a registration status carries no date to decide on)."""
-    standing = repo.standing_on(session, party_id=party.id, on=on)
-    return standing.status if standing is not None else None
+ENTRY_TRANSITIONS: Workflow[EntryStatus] = Workflow(
+    "entry",
+    {
+        "suspend": ({EntryStatus.ACTIVE}, EntryStatus.SUSPENDED),
+        "reinstate": ({EntryStatus.SUSPENDED}, EntryStatus.ACTIVE),
+        "revoke": ({EntryStatus.ACTIVE, EntryStatus.SUSPENDED}, EntryStatus.REVOKED),
+        "expire": ({EntryStatus.ACTIVE, EntryStatus.SUSPENDED}, EntryStatus.EXPIRED),
+    },
+)
 
 
 # --- whitelist applications ----------------------------------------------------------------
@@ -446,27 +215,27 @@ def create_application(
     application = WhitelistApplication(**values)
     session.add(application)
     session.flush()  # the id is needed by the audit event
-    _audit(session, "registry:application:create", application, actor, subject=data.subject_kind)
+    audit(session, RegistryTag.APPLICATION_CREATE, application.id, actor, subject=data.subject_kind)
     return application
 
 
 def submit(session: Session, application: WhitelistApplication, *, actor: Actor) -> None:
     """Send a draft to the zone reviewers."""
-    before = _move_application(application, "submit")
+    before = APPLICATION_TRANSITIONS.move(application, "submit")
     application.submitted_at = utcnow()
-    _audit(session, "registry:application:submit", application, actor, before=before)
+    audit(session, RegistryTag.APPLICATION_SUBMIT, application.id, actor, before=before)
 
 
 def request_information(
     session: Session, application: WhitelistApplication, *, note: str, actor: Actor
 ) -> None:
     """Ask the applicant for more information, saying what is missing."""
-    before = _move_application(application, "request_information")
+    before = APPLICATION_TRANSITIONS.move(application, "request_information")
     application.reviewer_note = note
-    _audit(
+    audit(
         session,
-        "registry:application:request_information",
-        application,
+        RegistryTag.APPLICATION_REQUEST_INFORMATION,
+        application.id,
         actor,
         before=before,
         note=note,
@@ -486,17 +255,17 @@ def resubmit(
     lines = answer.lines if answer.lines is not None else application.lines
     exemptions = answer.exemptions if answer.exemptions is not None else application.exemptions
     _check_scopes(profile, flows=flows, lines=lines, exemptions=exemptions)
-    before = _move_application(application, "resubmit")
+    before = APPLICATION_TRANSITIONS.move(application, "resubmit")
     application.flows, application.lines, application.exemptions = (
         list(flows),
         list(lines),
         list(exemptions),
     )
     application.justification = (application.justification + "\n\n" + answer.answer).strip()
-    _audit(
+    audit(
         session,
-        "registry:application:resubmit",
-        application,
+        RegistryTag.APPLICATION_RESUBMIT,
+        application.id,
         actor,
         before=before,
         answer=answer.answer,
@@ -524,7 +293,7 @@ def approve(
     today: dt.date | None = None,
 ) -> WhitelistEntry:
     """Approve and make the entry; a live entry of the same subject is superseded (revoked)."""
-    before = _move_application(application, "approve")
+    before = APPLICATION_TRANSITIONS.move(application, "approve")
     today = today or zone_today(profile.zone.timezone)
     valid_from = application.valid_from or today
     months = profile.whitelist.validity_months.months_for(application.subject_kind)
@@ -556,13 +325,18 @@ def approve(
     session.flush()  # the entry id is named in the superseded entries and the audit events
     for old in superseded:
         revoke(session, old, note=f"superseded by entry {entry.id}", actor=actor)
-    _audit(
-        session, "registry:application:approve", application, actor, before=before, entry=entry.id
-    )
-    _audit(
+    audit(
         session,
-        "registry:entry:create",
-        entry,
+        RegistryTag.APPLICATION_APPROVE,
+        application.id,
+        actor,
+        before=before,
+        entry=entry.id,
+    )
+    audit(
+        session,
+        RegistryTag.ENTRY_CREATE,
+        entry.id,
         actor,
         application=application.id,
         valid_from=valid_from,
@@ -575,10 +349,10 @@ def decline(
     session: Session, application: WhitelistApplication, *, note: str, actor: Actor
 ) -> None:
     """Decline with the reason the applicant will read."""
-    before = _move_application(application, "decline")
+    before = APPLICATION_TRANSITIONS.move(application, "decline")
     application.reviewer_note = note
     application.decided_at = utcnow()
-    _audit(session, "registry:application:decline", application, actor, before=before, note=note)
+    audit(session, RegistryTag.APPLICATION_DECLINE, application.id, actor, before=before, note=note)
 
 
 # --- whitelist entries ---------------------------------------------------------------------
@@ -586,9 +360,9 @@ def decline(
 
 def suspend(session: Session, entry: WhitelistEntry, *, note: str, actor: Actor) -> None:
     """Take an entry out of force until it is reinstated."""
-    before = _move_entry(entry, "suspend")
+    before = ENTRY_TRANSITIONS.move(entry, "suspend")
     entry.status_reason = note
-    _audit(session, "registry:entry:suspend", entry, actor, before=before, note=note)
+    audit(session, RegistryTag.ENTRY_SUSPEND, entry.id, actor, before=before, note=note)
 
 
 def reinstate(
@@ -607,92 +381,26 @@ def reinstate(
             f"entry {entry.id} ended on {entry.valid_until}; it expires instead",
             problems=[FieldProblem("valid_until", "entry.reinstate_within_window", "has passed")],
         )
-    before = _move_entry(entry, "reinstate")
+    before = ENTRY_TRANSITIONS.move(entry, "reinstate")
     entry.status_reason = note
-    _audit(session, "registry:entry:reinstate", entry, actor, before=before, note=note)
+    audit(session, RegistryTag.ENTRY_REINSTATE, entry.id, actor, before=before, note=note)
 
 
 def revoke(session: Session, entry: WhitelistEntry, *, note: str, actor: Actor) -> None:
     """End an entry for good."""
-    before = _move_entry(entry, "revoke")
+    before = ENTRY_TRANSITIONS.move(entry, "revoke")
     entry.status_reason = note
-    _audit(session, "registry:entry:revoke", entry, actor, before=before, note=note)
+    audit(session, RegistryTag.ENTRY_REVOKE, entry.id, actor, before=before, note=note)
 
 
 def expire_due(session: Session, *, today: dt.date, actor: Actor) -> list[WhitelistEntry]:
     """Expire every live entry whose validity window closed before ``today``."""
     due = repo.entries_due_to_expire(session, today=today)
     for entry in due:
-        before = _move_entry(entry, "expire")
+        before = ENTRY_TRANSITIONS.move(entry, "expire")
         entry.status_reason = f"validity ended on {entry.valid_until}"
-        _audit(session, "registry:entry:expire", entry, actor, before=before)
+        audit(session, RegistryTag.ENTRY_EXPIRE, entry.id, actor, before=before)
     return due
-
-
-# --- exemption waivers (R6) ----------------------------------------------------------------
-
-
-def waive_exemption(
-    session: Session,
-    party: Party,
-    data: WaiverCreate,
-    *,
-    profile: ZoneProfile,
-    actor: Actor,
-) -> ExemptionWaiver:
-    """Record a beneficiary's election to pay import taxes; starts the 36-month lockout (R6)."""
-    if party.kind not in BENEFICIARY_KINDS:
-        raise RuleViolation(
-            f"party {party.id} is a {party.kind}, not a beneficiary; it has no exemption to waive",
-            problems=[FieldProblem("party_id", "R6.beneficiaries_only", "is not a beneficiary")],
-        )
-    kinds = {str(k) for k in profile.whitelist.waiver_goods_kinds}
-    if data.goods_kind not in kinds:
-        raise ValidationFailed.single(
-            "goods_kind", "profile.waiver_goods_kind", f"must be one of: {', '.join(sorted(kinds))}"
-        )
-    waived_on = data.waived_on or zone_today(profile.zone.timezone)
-    current = repo.waiver_in_force(
-        session, party_id=party.id, goods_kind=data.goods_kind, on=waived_on
-    )
-    if current is not None:
-        raise Conflict(
-            f"{data.goods_kind} is already waived until {current.lockout_until}"
-            f" (waiver {current.id})",
-            problems=[FieldProblem("goods_kind", "R6.already_waived", "lockout already in force")],
-        )
-    waiver = ExemptionWaiver(
-        party_id=party.id,
-        goods_kind=data.goods_kind,
-        waived_on=waived_on,
-        lockout_until=add_months(waived_on, profile.whitelist.waiver_lockout_months),
-        reason=data.reason,
-    )
-    session.add(waiver)
-    session.flush()  # the id is needed by the audit event
-    _audit(
-        session,
-        "registry:waiver:create",
-        waiver,
-        actor,
-        party=party.id,
-        goods_kind=data.goods_kind,
-        lockout_until=waiver.lockout_until,
-    )
-    return waiver
-
-
-def assert_exemption_claimable(
-    session: Session, *, party_id: int, goods_kind: str, on: dt.date
-) -> None:
-    """Refuse an exemption for goods of a kind the party waived within the lockout (R6)."""
-    waiver = repo.waiver_in_force(session, party_id=party_id, goods_kind=goods_kind, on=on)
-    if waiver is not None:
-        raise RuleViolation(
-            f"party {party_id} waived the exemption for {goods_kind} on {waiver.waived_on}; "
-            f"it may claim it again from {waiver.lockout_until} (R6)",
-            problems=[FieldProblem("goods_kind", "R6.waiver_lockout", "locked out after a waiver")],
-        )
 
 
 # --- beneficiaries: an active whitelist entry on the day (R3, R4, R8, R19) ------------------
@@ -717,7 +425,8 @@ class BeneficiaryEntryState(StrEnum):
     """Its newest entry does not cover goods at that line."""
 
 
-def _entry_state(entry: WhitelistEntry, *, on: dt.date, line: Line) -> BeneficiaryEntryState:
+def entry_state(entry: WhitelistEntry, *, on: dt.date, line: Line) -> BeneficiaryEntryState:
+    """Where one entry stands for goods at ``line`` on ``on``: ACTIVE when in force."""
     if entry.status is not EntryStatus.ACTIVE:
         return BeneficiaryEntryState(entry.status.value)
     if entry.valid_until < on:
@@ -729,13 +438,25 @@ def _entry_state(entry: WhitelistEntry, *, on: dt.date, line: Line) -> Beneficia
     return BeneficiaryEntryState.ACTIVE
 
 
+def entries_in_force(
+    session: Session, party: Party, *, on: dt.date, line: Line
+) -> list[WhitelistEntry]:
+    """The party's own whitelist entries in force for goods at ``line`` on ``on`` (active, valid
+    on the day, covering the goods flow and the line), newest first."""
+    return [
+        entry
+        for entry in repo.institution_entries(session, party_id=party.id)
+        if entry_state(entry, on=on, line=line) is BeneficiaryEntryState.ACTIVE
+    ]
+
+
 def beneficiary_entry_state(
     session: Session, party: Party, *, on: dt.date, line: Line
 ) -> BeneficiaryEntryState:
     """ACTIVE if one of the party's entries is in force for goods at ``line`` on ``on`` (a zone
     date); otherwise the state of its newest entry, which is the one a superseding left."""
     entries = repo.institution_entries(session, party_id=party.id)
-    states = [_entry_state(entry, on=on, line=line) for entry in entries]
+    states = [entry_state(entry, on=on, line=line) for entry in entries]
     if BeneficiaryEntryState.ACTIVE in states:
         return BeneficiaryEntryState.ACTIVE
     return states[0] if states else BeneficiaryEntryState.NONE
@@ -763,168 +484,3 @@ def assert_beneficiary_entry(
         f"(entry: {state}); the exemption is for whitelisted beneficiaries only ({rule}, R3)",
         problems=[FieldProblem(field, f"{rule}.entry_{state}", f"whitelist entry: {state}")],
     )
-
-
-# --- the approvals register (R11, R41) ---------------------------------------------------------
-
-
-def record_approval(session: Session, data: ApprovalCreate, *, actor: Actor) -> Approval:
-    """Record an approval as its issuer gave it; the same kind and number twice is a conflict."""
-    party = repo.get(session, Party, data.party_id)
-    clash = repo.approval_by_number(session, kind=data.kind, number=data.number)
-    if clash is not None:
-        raise Conflict(
-            f"{data.kind} approval {data.number!r} is already registered as approval {clash.id}",
-            problems=[FieldProblem("number", "approval.unique", "is already registered")],
-        )
-    approval = Approval(
-        kind=data.kind,
-        number=data.number,
-        issuer=data.issuer,
-        party_id=party.id,
-        hs_codes=list(data.hs_codes),
-        article_kinds=list(data.article_kinds),
-        quantity=data.quantity,
-        unit=data.unit,
-        valid_from=data.valid_from,
-        valid_until=data.valid_until,
-        drawn=data.drawn,
-        note=data.note,
-    )
-    session.add(approval)
-    session.flush()  # the id is needed by the audit event
-    _audit(
-        session,
-        "registry:approval:create",
-        approval,
-        actor,
-        kind=approval.kind,
-        number=approval.number,
-        issuer=approval.issuer,
-        party=party.id,
-        hs_codes=approval.hs_codes,
-        article_kinds=approval.article_kinds,
-        quantity=str(approval.quantity),
-        drawn=str(approval.drawn),
-        unit=approval.unit,
-        valid_from=approval.valid_from,
-        valid_until=approval.valid_until,
-    )
-    return approval
-
-
-class ApprovalState(StrEnum):
-    """What the register says of an approval a declaration line names, on the line's day; each
-    state but VALID is the suffix of a rule code (``R11.approval_expired``, ...)."""
-
-    VALID = "valid"
-    """In the register, valid on the day, the party's, covering the goods, enough left."""
-    UNKNOWN = "unknown"
-    """No approval of that kind and number is registered."""
-    OTHER_PARTY = "other_party"
-    """Issued to another party."""
-    NOT_YET_VALID = "not_yet_valid"
-    """Valid only from a later day."""
-    EXPIRED = "expired"
-    """Its validity ended before the day."""
-    OUT_OF_SCOPE = "out_of_scope"
-    """The goods' HS code, kind or unit is outside what it approves."""
-    USED_UP = "used_up"
-    """Less is left of it than the quantity asked."""
-
-
-def approval_state(
-    approval: Approval | None,
-    *,
-    party_id: int,
-    hs_code: str,
-    goods_kind: str,
-    quantity: Decimal,
-    unit: str,
-    on: dt.date,
-) -> ApprovalState:
-    """The register's verdict on drawing ``quantity`` of goods from ``approval`` on ``on``."""
-    if approval is None:
-        return ApprovalState.UNKNOWN
-    if approval.party_id != party_id:
-        return ApprovalState.OTHER_PARTY
-    if on < approval.valid_from:
-        return ApprovalState.NOT_YET_VALID
-    if on > approval.valid_until:
-        return ApprovalState.EXPIRED
-    in_scope = (
-        (not approval.hs_codes or any(hs_code.startswith(c) for c in approval.hs_codes))
-        and (not approval.article_kinds or goods_kind in approval.article_kinds)
-        and unit == approval.unit
-    )
-    if not in_scope:
-        return ApprovalState.OUT_OF_SCOPE
-    if quantity > approval.remaining:
-        return ApprovalState.USED_UP
-    return ApprovalState.VALID
-
-
-def _approval_refused(
-    kind: ApprovalKind, number: str, state: ApprovalState, field: str
-) -> RuleViolation:
-    return RuleViolation(
-        f"{kind} approval {number!r}: {state} in the register ({kind.rule})",
-        problems=[FieldProblem(field, f"{kind.rule}.approval_{state}", f"approval: {state}")],
-    )
-
-
-def assert_approval(
-    session: Session,
-    kind: ApprovalKind,
-    number: str,
-    *,
-    party_id: int,
-    hs_code: str,
-    goods_kind: str,
-    quantity: Decimal,
-    unit: str,
-    on: dt.date,
-    field: str,
-) -> Approval:
-    """The registered approval a line names, if it lets the line through on ``on``; otherwise
-    a RuleViolation naming the register's verdict (``R11.approval_unknown``, ...)."""
-    approval = repo.approval_by_number(session, kind=kind, number=number)
-    state = approval_state(
-        approval,
-        party_id=party_id,
-        hs_code=hs_code,
-        goods_kind=goods_kind,
-        quantity=quantity,
-        unit=unit,
-        on=on,
-    )
-    if approval is None or state is not ApprovalState.VALID:
-        raise _approval_refused(kind, number, state, field)
-    return approval
-
-
-def draw_approval(
-    session: Session,
-    approval: Approval,
-    quantity: Decimal,
-    *,
-    declaration_id: int,
-    line_no: int,
-    field: str,
-    actor: Actor,
-) -> Approval:
-    """Draw a cleared line's quantity from the approval, never beyond what was approved (a
-    conditional UPDATE: two clearings at once cannot both take the last of it)."""
-    if not repo.draw_approval(session, approval, quantity):
-        raise _approval_refused(approval.kind, approval.number, ApprovalState.USED_UP, field)
-    _audit(
-        session,
-        "registry:approval:draw",
-        approval,
-        actor,
-        declaration=declaration_id,
-        line=line_no,
-        quantity=str(quantity),
-        drawn=str(approval.drawn),
-    )
-    return approval

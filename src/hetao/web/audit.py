@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from hetao.api.audit import StoreDep, event_with_proof
 from hetao.api.deps import CursorQuery, SessionDep
 from hetao.api.security import Allow
 from hetao.audit.checkpoints import SignedCheckpoint
-from hetao.audit.models import AuditEvent
+from hetao.audit.repository import event_by_seq, latest_events
 from hetao.errors import NotFound
 from hetao.storage.pagination import decode_cursor, encode_cursor
 from hetao.web.rendering import AUDIT_ROLES, render
@@ -27,23 +24,6 @@ SeqPath = Annotated[int, Path(ge=1, le=2**63 - 1)]
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 TAG_MAX = 80  # the column's width
-
-
-def latest_events(
-    session: Session, *, tag: str | None, before: int | None, limit: int
-) -> tuple[Sequence[AuditEvent], int | None]:
-    """Events newest first, below ``before`` (a seq); the last seq shown when older ones follow."""
-    # The API pages oldest first; an auditor's screen starts from now. Belongs in an audit
-    # repository module once the audit package has one.
-    stmt = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit + 1)
-    if tag:
-        stmt = stmt.where(AuditEvent.tag == tag)
-    if before is not None:
-        stmt = stmt.where(AuditEvent.seq < before)
-    rows = list(session.scalars(stmt))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (rows[-1].seq if more and rows else None)
 
 
 @router.get("/audit/events", dependencies=[AUDITORS])
@@ -88,7 +68,7 @@ def event(request: Request, seq: SeqPath, session: SessionDep, store: StoreDep) 
     else:
         signed = proof.proof["checkpoint"]
         checkpoint = SignedCheckpoint(body=signed["body"], signature=signed["signature"]).fields
-    row = session.scalars(select(AuditEvent).where(AuditEvent.seq == seq)).first()
+    row = event_by_seq(session, seq)
     if row is None:
         raise NotFound(f"audit event {seq} does not exist")
     return render(
