@@ -16,15 +16,36 @@ import datetime as dt
 import hashlib
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Update, func, literal, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    Table,
+    Update,
+    bindparam,
+    exists,
+    func,
+    literal,
+    null,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from hetao.errors import NotFound
-from hetao.ledger.declaration_models import CentralisedLine, CentralisedPeriod
+from hetao.ledger.declaration_models import (
+    CentralisedLine,
+    CentralisedPeriod,
+    Declaration,
+    DeclarationLine,
+)
 from hetao.ledger.models import QUANTITY, Hold, HoldStatus, Lot, LotParent, Movement
+from hetao.registry.models import Affiliation
 
 ZERO = Decimal("0.000")
 
@@ -301,13 +322,6 @@ def next_centralised_line_no(session: Session, period_id: int) -> int:
 
 
 # --- read by the gate and the inspections (hetao.crossing, hetao.inspections) ---
-
-from typing import Any, cast  # noqa: E402
-
-from sqlalchemy import Connection, Row, Table, bindparam, exists, null  # noqa: E402
-
-from hetao.ledger.declaration_models import Declaration, DeclarationLine  # noqa: E402
-from hetao.registry.models import Affiliation  # noqa: E402
 
 
 def declaration_at_the_gate(

@@ -6,9 +6,9 @@ import datetime as dt
 import re
 from collections import Counter
 from decimal import Decimal
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Connection, Select, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from hetao.errors import NotFound
@@ -23,12 +23,14 @@ from hetao.registry.models import (
     Party,
     PartyStanding,
     Person,
+    Residency,
     SubjectKind,
     Vehicle,
     VehiclePermit,
     WhitelistApplication,
     WhitelistEntry,
 )
+from hetao.storage.driver import DriverQuery
 from hetao.storage.pagination import PageOf, paginate
 from hetao.storage.types import Base
 
@@ -370,13 +372,6 @@ def documents_in_order(session: Session) -> list[IdentityDocument]:
 # --- read by the gate and the inspections (hetao.crossing, hetao.inspections) ---
 # Asked for every crossing: statements built once and run through the driver (plain rows).
 
-from typing import NamedTuple  # noqa: E402
-
-from sqlalchemy import Connection, Select, bindparam  # noqa: E402
-
-from hetao.registry.models import Residency  # noqa: E402
-from hetao.storage.driver import DriverQuery  # noqa: E402
-
 
 class EntryRow(NamedTuple):
     """An entry's columns a whitelist standing needs."""
@@ -482,11 +477,6 @@ def permit_points(session: Session, vehicle_id: int, day: dt.date) -> tuple[str,
 def find_person(session: Session, person_id: int) -> Person | None:
     """A person by id, or None."""
     return session.get(Person, person_id)
-
-
-def find_party(session: Session, party_id: int) -> Party | None:
-    """A party by id, or None."""
-    return session.get(Party, party_id)
 
 
 def find_entry(session: Session, entry_id: int) -> WhitelistEntry | None:
