@@ -54,10 +54,14 @@ from hetao.auth.principal import Role
 from hetao.credentials import service as credential_service
 from hetao.credentials.tokens import SigningKey
 from hetao.crossing import backtest as crossing_backtest
+from hetao.crossing import intake as crossing_intake
+from hetao.crossing import rule_sets as crossing_rule_sets
 from hetao.crossing import service as crossing_service
 from hetao.datatransfer import channel as datatransfer_channel
 from hetao.datatransfer import service as datatransfer_service
 from hetao.funds import service as funds_service
+from hetao.inspections import overrides as inspection_overrides
+from hetao.inspections import results as inspection_results
 from hetao.inspections import service as inspections
 from hetao.ledger import centralised, declarations
 from hetao.ledger import service as ledger
@@ -104,8 +108,8 @@ from ledger.support import key as idempotency_key
 SERVICE_MODULES: tuple[ModuleType, ...] = (registry, bulk, auth, audit, ledger, declarations)
 SERVICE_MODULES += (registry_parties, registry_standings, registry_approvals)
 SERVICE_MODULES += (credential_service,)
-SERVICE_MODULES += (inspections,)
-SERVICE_MODULES += (crossing_service, crossing_backtest)
+SERVICE_MODULES += (inspections, inspection_results, inspection_overrides)
+SERVICE_MODULES += (crossing_service, crossing_rule_sets, crossing_intake, crossing_backtest)
 SERVICE_MODULES += (funds_service,)
 SERVICE_MODULES += (datatransfer_service, datatransfer_channel)
 SERVICE_MODULES += (centralised,)
@@ -1109,15 +1113,15 @@ WRITES: dict[str, tuple[Scenario, frozenset[str]]] = {
     ),
 }
 WRITES |= {
-    "crossing.credential_service.issue": (
+    "credentials.service.issue": (
         scenario_issue_credential,
         frozenset({"crossing:credential:issue", "crossing:credential_key:register"}),
     ),
-    "crossing.credential_service.revoke": (
+    "credentials.service.revoke": (
         scenario_revoke_credential,
         frozenset({"crossing:credential:revoke"}),
     ),
-    "crossing.credential_service.register_key": (
+    "credentials.service.register_key": (
         scenario_register_credential_key,
         frozenset({"crossing:credential_key:register"}),
     ),
@@ -1148,8 +1152,8 @@ OTHER_PATHS: dict[str, tuple[str, Scenario, frozenset[str]]] = {
 }
 
 OTHER_PATHS |= {
-    "crossing.credential_service.issue[supersede]": (
-        "crossing.credential_service.issue",
+    "credentials.service.issue[supersede]": (
+        "credentials.service.issue",
         scenario_reissue_credential,
         frozenset({"crossing:credential:issue", "crossing:credential:revoke"}),
     ),
@@ -1284,29 +1288,23 @@ READS_ONLY: dict[str, tuple[str, Scenario]] = {
 }
 
 READS_ONLY |= {
-    "crossing.credential_service.published_keys": (
+    "credentials.service.published_keys": (
         "lists the public keys gates need, changes nothing",
         scenario_credential_reads(
             lambda w, _: credential_service.published_keys(w.session, credential_key(w))
         ),
     ),
-    "crossing.credential_service.get_credential": (
+    "credentials.service.get_credential": (
         "looks a credential up by id, changes nothing",
         scenario_credential_reads(
             lambda w, i: credential_service.get_credential(w.session, i.credential.id)
         ),
     ),
-    "crossing.credential_service.status_at": (
+    "credentials.service.status_at": (
         "reads a credential's state at an instant, changes nothing",
         scenario_credential_reads(lambda w, i: credential_service.status_at(i.credential, NOW)),
     ),
-    "crossing.credential_service.revoked_ids": (
-        "lists the credentials a gate must refuse, changes nothing",
-        scenario_credential_reads(
-            lambda w, _: credential_service.revoked_ids(w.session, now=NOW, today=NOW.date())
-        ),
-    ),
-    "crossing.credential_service.revocation_list": (
+    "credentials.service.revocation_list": (
         "signs the list in memory (its sequence is the audit log's size); stores nothing",
         scenario_credential_reads(
             lambda w, _: credential_service.revocation_list(
@@ -1314,7 +1312,7 @@ READS_ONLY |= {
             )
         ),
     ),
-    "crossing.credential_service.list_digest": (
+    "credentials.service.list_digest": (
         "hashes a signed list, changes nothing",
         scenario_credential_reads(
             lambda w, _: credential_service.list_digest(
@@ -1324,13 +1322,13 @@ READS_ONLY |= {
             )
         ),
     ),
-    "crossing.credential_service.verify_online": (
+    "credentials.service.verify_online": (
         "checks a presented token against the database, changes nothing",
         scenario_credential_reads(
             lambda w, i: credential_service.verify_online(w.session, i.token, at=utcnow())
         ),
     ),
-    "crossing.credential_service.verify_presented": (
+    "credentials.service.verify_presented": (
         "the facts of a presented token for a crossing, changes nothing",
         scenario_credential_reads(
             lambda w, i: credential_service.verify_presented(w.session, i.token, at=utcnow())

@@ -92,3 +92,15 @@ def audit(
         actor=actor,
         data={key: json_stable(value) for key, value in data.items()},
     )
+
+
+def audit_present(
+    session: Session, tag: EventTag, subject_id: int, actor: Actor, **data: Any
+) -> None:
+    """Append the event ``tag`` with only the values of ``data`` that are present (not None)."""
+    audit(session, tag, subject_id, actor, **present(data))
+
+
+def present(data: dict[str, Any]) -> dict[str, Any]:
+    """Event data without its absent (None) values."""
+    return {key: value for key, value in data.items() if value is not None}

@@ -17,7 +17,6 @@ from hetao.audit.service import Actor
 from hetao.auth.principal import Role
 from hetao.engine.facts import Outcome
 from hetao.inspections import overrides as inspection_overrides
-from hetao.inspections import repository as inspection_repository
 from hetao.inspections import results as inspection_results
 from hetao.inspections import service
 from hetao.inspections.models import AdjustmentProposal, Inspection, InspectionResult
@@ -36,7 +35,6 @@ class World(Protocol):
 
 Call = Callable[[], object]
 Scenario = Callable[[Any], Call]
-P = "crossing.inspections"
 
 
 def _queued(w: World, carrying: Sequence[Lot] = ()) -> Inspection:
@@ -223,16 +221,6 @@ def scenario_get_override(w: World) -> Call:
     return lambda: service.get_override(w.session, override.id)
 
 
-def scenario_inspection_of(w: World) -> Call:
-    inspection = _queued(w)
-    return lambda: inspection_repository.inspection_of(w.session, inspection.decision_id)
-
-
-def scenario_overrides_of(w: World) -> Call:
-    override = _pending_override(w, Outcome.RELEASE)
-    return lambda: inspection_repository.overrides_of(w.session, override.decision_id)
-
-
 def scenario_effective_outcome(w: World) -> Call:
     override = _pending_override(w, Outcome.RELEASE)
     return lambda: service.effective_outcome(w.session, override.decision_id)
@@ -241,13 +229,6 @@ def scenario_effective_outcome(w: World) -> Call:
 def scenario_queue(w: World) -> Call:
     _queued(w)
     return lambda: service.queue(w.session, FIRST_POINT)
-
-
-def scenario_page_inspections(w: World) -> Call:
-    _queued(w)
-    return lambda: inspection_repository.page_inspections(
-        w.session, crossing_point=FIRST_POINT, status=None, cursor=None, limit=10
-    )
 
 
 def scenario_workloads(w: World) -> Call:
@@ -261,69 +242,90 @@ def scenario_least_loaded(w: World) -> Call:
 
 
 INSPECTION_WRITES: dict[str, tuple[Scenario, frozenset[str]]] = {
-    f"{P}.open_inspection": (scenario_open_inspection, frozenset({"crossing:inspection:open"})),
-    f"{P}.queue_new_inspections": (
+    "inspections.service.open_inspection": (
+        scenario_open_inspection,
+        frozenset({"crossing:inspection:open"}),
+    ),
+    "inspections.service.queue_new_inspections": (
         scenario_queue_new_inspections,
         frozenset({"crossing:inspection:open"}),
     ),
-    f"{P}.assign": (scenario_assign, frozenset({"crossing:inspection:assign"})),
-    f"{P}.assign_next": (scenario_assign_next, frozenset({"crossing:inspection:assign"})),
-    f"{P}.start": (scenario_start, frozenset({"crossing:inspection:start"})),
-    f"{P}.record_result": (scenario_record_result, frozenset({"crossing:inspection:complete"})),
-    f"{P}.approve_adjustment": (
+    "inspections.service.assign": (scenario_assign, frozenset({"crossing:inspection:assign"})),
+    "inspections.service.assign_next": (
+        scenario_assign_next,
+        frozenset({"crossing:inspection:assign"}),
+    ),
+    "inspections.service.start": (scenario_start, frozenset({"crossing:inspection:start"})),
+    "inspections.results.record_result": (
+        scenario_record_result,
+        frozenset({"crossing:inspection:complete"}),
+    ),
+    "inspections.results.approve_adjustment": (
         scenario_approve_adjustment,
         frozenset({"crossing:adjustment:approve", "ledger:movement:adjust"}),
     ),
-    f"{P}.reject_adjustment": (
+    "inspections.results.reject_adjustment": (
         scenario_reject_adjustment,
         frozenset({"crossing:adjustment:reject"}),
     ),
-    f"{P}.propose_override": (
+    "inspections.overrides.propose_override": (
         scenario_propose_override,
         frozenset({"crossing:override:propose", "crossing:inspection:cancel"}),
     ),
-    f"{P}.confirm_override": (
+    "inspections.overrides.confirm_override": (
         scenario_confirm_override,
         frozenset({"crossing:override:confirm", "crossing:inspection:open"}),
     ),
-    f"{P}.reject_override": (scenario_reject_override, frozenset({"crossing:override:reject"})),
+    "inspections.overrides.reject_override": (
+        scenario_reject_override,
+        frozenset({"crossing:override:reject"}),
+    ),
 }
 
 INSPECTION_OTHER_PATHS: dict[str, tuple[str, Scenario, frozenset[str]]] = {
-    f"{P}.record_result[discrepancy]": (
-        f"{P}.record_result",
+    "inspections.results.record_result[discrepancy]": (
+        "inspections.results.record_result",
         scenario_record_discrepancy,
         frozenset({"crossing:inspection:complete", "crossing:adjustment:propose"}),
     ),
-    f"{P}.record_result[seizure]": (
-        f"{P}.record_result",
+    "inspections.results.record_result[seizure]": (
+        "inspections.results.record_result",
         scenario_record_seizure,
         frozenset({"crossing:inspection:complete", "ledger:hold:place"}),
     ),
-    f"{P}.propose_override[refuse]": (
-        f"{P}.propose_override",
+    "inspections.overrides.propose_override[refuse]": (
+        "inspections.overrides.propose_override",
         scenario_propose_overturning_a_refusal,
         frozenset({"crossing:override:propose"}),
     ),
 }
 
 INSPECTION_READS: dict[str, tuple[str, Scenario]] = {
-    f"{P}.get_decision": ("looks a decision up (optionally locking it)", scenario_get_decision),
-    f"{P}.inspected_goods": (
+    "inspections.service.get_decision": (
+        "looks a decision up (optionally locking it)",
+        scenario_get_decision,
+    ),
+    "inspections.results.inspected_goods": (
         "reads the lots a decision's goods concern",
         scenario_inspected_goods,
     ),
-    f"{P}.get_inspection": (
+    "inspections.service.get_inspection": (
         "looks an inspection up (optionally locking it)",
         scenario_get_inspection,
     ),
-    f"{P}.get_adjustment": ("looks a proposed adjustment up", scenario_get_adjustment),
-    f"{P}.get_override": ("looks an override up", scenario_get_override),
-    f"{P}.inspection_of": ("finds the inspection of a decision", scenario_inspection_of),
-    f"{P}.overrides_of": ("lists a decision's overrides", scenario_overrides_of),
-    f"{P}.effective_outcome": ("computes the outcome in force", scenario_effective_outcome),
-    f"{P}.queue": ("lists a crossing point's queue", scenario_queue),
-    f"{P}.page_inspections": ("reads one page of inspections", scenario_page_inspections),
-    f"{P}.workloads": ("counts open inspections per officer", scenario_workloads),
-    f"{P}.least_loaded": ("picks the least-loaded officer, assigns nothing", scenario_least_loaded),
+    "inspections.service.get_adjustment": (
+        "looks a proposed adjustment up",
+        scenario_get_adjustment,
+    ),
+    "inspections.service.get_override": ("looks an override up", scenario_get_override),
+    "inspections.service.effective_outcome": (
+        "computes the outcome in force",
+        scenario_effective_outcome,
+    ),
+    "inspections.service.queue": ("lists a crossing point's queue", scenario_queue),
+    "inspections.service.workloads": ("counts open inspections per officer", scenario_workloads),
+    "inspections.service.least_loaded": (
+        "picks the least-loaded officer, assigns nothing",
+        scenario_least_loaded,
+    ),
 }

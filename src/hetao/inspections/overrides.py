@@ -18,18 +18,17 @@ from hetao.engine.facts import Outcome
 from hetao.errors import Conflict, FieldProblem, ValidationFailed
 from hetao.inspections import access, repository
 from hetao.inspections.models import InspectionStatus, Override, OverrideStatus
-from hetao.inspections.repository import inspection_of
+from hetao.inspections.repository import inspection_of, lock
+from hetao.inspections.schemas import clean_text
 from hetao.inspections.service import (
     INSPECTION_TRANSITIONS,
     OVERRIDE_TRANSITIONS,
-    audit_present,
-    clean_text,
     effective_outcome,
     get_decision,
-    lock,
     open_inspection,
 )
 from hetao.storage.types import utcnow
+from hetao.workflow import audit_present
 
 
 def _put_in_force(

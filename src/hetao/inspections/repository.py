@@ -123,3 +123,8 @@ _INSERT_INSPECTIONS = DriverInsert(
 def insert_inspections(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[int]:
     """Insert inspections in one statement; their ids, in order."""
     return _INSERT_INSPECTIONS.ids(session.connection(), rows)
+
+
+def lock(session: Session, obj: Any) -> None:
+    """Re-read ``obj``'s row under a lock held until commit: two officers never both decide it."""
+    session.refresh(obj, with_for_update=True)

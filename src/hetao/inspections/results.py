@@ -28,18 +28,14 @@ from hetao.inspections.models import (
     InspectionResult,
     Seizure,
 )
-from hetao.inspections.service import (
-    ADJUSTMENT_TRANSITIONS,
-    INSPECTION_TRANSITIONS,
-    audit_present,
-    clean_text,
-    get_decision,
-    lock,
-)
+from hetao.inspections.repository import lock
+from hetao.inspections.schemas import clean_text
+from hetao.inspections.service import ADJUSTMENT_TRANSITIONS, INSPECTION_TRANSITIONS, get_decision
 from hetao.ledger import repository as ledger_repository
 from hetao.ledger import service as ledger
 from hetao.ledger.models import Lot
 from hetao.storage.types import utcnow
+from hetao.workflow import audit_present
 
 #: How long seized goods stay held when the officer names no date. The GACC 2026 No. 20 text on
 #: inspections is unpublished (REGIME (d)1), so the API and the CLI let the officer set it.

@@ -10,7 +10,8 @@ from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
 from hetao.crossing.schemas import RowOutput, StrictInput
 from hetao.engine.facts import Outcome
-from hetao.inputs import Id
+from hetao.errors import ValidationFailed
+from hetao.inputs import Id, text_fault
 from hetao.inspections.models import (
     AdjustmentStatus,
     InspectionResult,
@@ -136,3 +137,23 @@ class ReasonIn(StrictInput):
 class OverrideIn(StrictInput):
     to_outcome: Outcome
     reason: Note
+
+
+TEXT_MAX = 4000
+
+
+def clean_text(value: str | None, *, field: str, required: bool) -> str | None:
+    """Stripped text of at most TEXT_MAX characters; None when empty and not required."""
+    cleaned = value.strip() if isinstance(value, str) else None
+    if not cleaned:
+        if required:
+            raise ValidationFailed.single(field, "text.required", "must not be empty")
+        return None
+    if len(cleaned) > TEXT_MAX:
+        raise ValidationFailed.single(
+            field, "text.max_length", f"must be at most {TEXT_MAX} characters"
+        )
+    fault = text_fault(cleaned)
+    if fault is not None:
+        raise ValidationFailed.single(field, *fault)
+    return cleaned

@@ -23,7 +23,6 @@ from hetao.auth.principal import Principal
 from hetao.crossing.models import CrossingDecision
 from hetao.engine.facts import Outcome
 from hetao.errors import FieldProblem, NotFound, RuleViolation, ValidationFailed
-from hetao.inputs import text_fault
 from hetao.inspections import access, repository
 from hetao.inspections.access import OFFICER_OF_LINE
 from hetao.inspections.models import (
@@ -34,9 +33,9 @@ from hetao.inspections.models import (
     Override,
     OverrideStatus,
 )
-from hetao.inspections.repository import inspection_of
+from hetao.inspections.repository import inspection_of, lock
 from hetao.storage.types import utcnow
-from hetao.workflow import Workflow, audit
+from hetao.workflow import Workflow, audit_present, present
 
 INSPECTION_TRANSITIONS = Workflow[InspectionStatus](
     "inspection",
@@ -71,44 +70,9 @@ OVERRIDE_TRANSITIONS = Workflow[OverrideStatus](
 
 #: Inspections an officer is carrying: the workload that assignment balances.
 OPEN_STATUSES = frozenset({InspectionStatus.ASSIGNED, InspectionStatus.IN_PROGRESS})
-TEXT_MAX = 4000
 
 
 # --- small checks ----------------------------------------------------------------------------
-
-
-def clean_text(value: str | None, *, field: str, required: bool) -> str | None:
-    """Stripped text of at most TEXT_MAX characters; None when empty and not required."""
-    cleaned = value.strip() if isinstance(value, str) else None
-    if not cleaned:
-        if required:
-            raise ValidationFailed.single(field, "text.required", "must not be empty")
-        return None
-    if len(cleaned) > TEXT_MAX:
-        raise ValidationFailed.single(
-            field, "text.max_length", f"must be at most {TEXT_MAX} characters"
-        )
-    fault = text_fault(cleaned)
-    if fault is not None:
-        raise ValidationFailed.single(field, *fault)
-    return cleaned
-
-
-def lock(session: Session, obj: Any) -> None:
-    """Re-read ``obj``'s row under a lock held until commit: two officers never both decide it."""
-    session.refresh(obj, with_for_update=True)
-
-
-def _present(data: dict[str, Any]) -> dict[str, Any]:
-    """An inspection event's data: absent values are left out."""
-    return {key: value for key, value in data.items() if value is not None}
-
-
-def audit_present(
-    session: Session, tag: InspectionTag, subject_id: int, actor: Actor, **data: Any
-) -> None:
-    """Append the event ``tag`` with the values of ``data`` that are present."""
-    audit(session, tag, subject_id, actor, **_present(data))
 
 
 _Row = TypeVar("_Row")
@@ -296,7 +260,7 @@ def queue_new_inspections(
             subject_type="inspection",
             subject_id=inspection_id,
             actor=n.actor,
-            data=_present(_opened(n.decision_id, n.crossing_point, n.line, reopened=False)),
+            data=present(_opened(n.decision_id, n.crossing_point, n.line, reopened=False)),
             request_id=n.request_id,
         )
         for inspection_id, n in zip(ids, new, strict=True)

@@ -40,7 +40,6 @@ class World(Protocol):
 
 Call = Callable[[], object]
 Scenario = Callable[[Any], Call]
-P = "crossing.service"
 DAY = dt.timedelta(days=1)
 
 
@@ -126,20 +125,32 @@ def scenario_active_rule_set(w: World) -> Call:
 
 
 EVENT_WRITES: dict[str, tuple[Scenario, frozenset[str]]] = {
-    f"{P}.record_crossing": (scenario_record_crossing, frozenset({"crossing:event:decide"})),
-    f"{P}.write_crossings": (scenario_write_crossings, frozenset({"crossing:event:decide"})),
-    f"{P}.add_rule_set": (scenario_add_rule_set, frozenset({"crossing:rule_set:add"})),
-    f"{P}.active_rule_set": (scenario_active_rule_set, frozenset({"crossing:rule_set:add"})),
+    "crossing.service.record_crossing": (
+        scenario_record_crossing,
+        frozenset({"crossing:event:decide"}),
+    ),
+    "crossing.service.write_crossings": (
+        scenario_write_crossings,
+        frozenset({"crossing:event:decide"}),
+    ),
+    "crossing.rule_sets.add_rule_set": (
+        scenario_add_rule_set,
+        frozenset({"crossing:rule_set:add"}),
+    ),
+    "crossing.rule_sets.active_rule_set": (
+        scenario_active_rule_set,
+        frozenset({"crossing:rule_set:add"}),
+    ),
 }
 
 EVENT_OTHER_PATHS: dict[str, tuple[str, Scenario, frozenset[str]]] = {
-    f"{P}.record_crossing[inspect]": (
-        f"{P}.record_crossing",
+    "crossing.service.record_crossing[inspect]": (
+        "crossing.service.record_crossing",
         scenario_record_crossing_inspect,
         frozenset({"crossing:event:decide", "crossing:inspection:open"}),
     ),
-    f"{P}.record_crossing[first use of the shipped rules]": (
-        f"{P}.record_crossing",
+    "crossing.service.record_crossing[first use of the shipped rules]": (
+        "crossing.service.record_crossing",
         scenario_record_crossing_first_use,
         frozenset({"crossing:event:decide", "crossing:rule_set:add"}),
     ),
@@ -180,56 +191,51 @@ def scenario_get_rule_set(w: World) -> Call:
 
 
 EVENT_READS: dict[str, tuple[str, Scenario]] = {
-    f"{P}.load_seed_key": (
+    "crossing.intake.load_seed_key": (
         "reads (or first creates) the selection secret file, no table",
         lambda w: lambda: service.load_seed_key(w.tmp_path / "seed.key"),
     ),
-    f"{P}.seed_for": (
+    "crossing.intake.seed_for": (
         "pure HMAC",
         lambda w: lambda: service.seed_for(SEED_KEY, device_key="d", event_id="e"),
     ),
-    f"{P}.rule_set_by_version": (
+    "crossing.rule_sets.rule_set_by_version": (
         "compiles a stored rule set, changes nothing",
         scenario_rule_set_by_version,
     ),
-    f"{P}.rule_set_in_force": (
+    "crossing.rule_sets.rule_set_in_force": (
         "finds the stored rule set in force, changes nothing",
         lambda w: lambda: service.rule_set_in_force(w.session, at=utcnow(), profile=w.profile),
     ),
-    f"{P}.get_rule_set": (
+    "crossing.rule_sets.get_rule_set": (
         "reads one rule set",
         scenario_get_rule_set,
     ),
-    f"{P}.page_rule_sets": (
-        "lists rule sets",
-        lambda w: lambda: service.page_rule_sets(w.session),
-    ),
-    f"{P}.crossing_point": (
+    "crossing.intake.crossing_point": (
         "looks up the profile",
         lambda w: lambda: service.crossing_point(w.profile, "HUANGGANG"),
     ),
-    f"{P}.parse_event": (
+    "crossing.intake.parse_event": (
         "validates a payload",
         lambda w: lambda: service.parse_event(person_event(UNKNOWN_DOCUMENT)),
     ),
-    f"{P}.payload_hash": ("hashes a payload", lambda w: lambda: service.payload_hash(_event())),
-    f"{P}.prepare_crossing": (
+    "crossing.intake.payload_hash": (
+        "hashes a payload",
+        lambda w: lambda: service.payload_hash(_event()),
+    ),
+    "crossing.intake.prepare_crossing": (
         "checks an event and gathers its facts; the write is write_crossings'",
         lambda w: lambda: _prepared(w),
     ),
-    f"{P}.get_crossing": ("reads one crossing", scenario_get_crossing),
-    f"{P}.page_crossings": (
-        "lists crossings",
-        lambda w: lambda: service.page_crossings(w.session),
-    ),
-    f"{P}.replay": ("recomputes a stored decision, writes nothing", scenario_replay),
-    f"{P}.decide_payload": (
+    "crossing.service.get_crossing": ("reads one crossing", scenario_get_crossing),
+    "crossing.service.replay": ("recomputes a stored decision, writes nothing", scenario_replay),
+    "crossing.service.decide_payload": (
         "decides against the database without recording (hetao decide)",
         lambda w: (
             lambda: service.decide_payload(w.session, _event(), profile=w.profile, seed=SEED_KEY)
         ),
     ),
-    f"{P}.decide_facts": ("pure decision over stored facts", scenario_decide_facts),
+    "crossing.service.decide_facts": ("pure decision over stored facts", scenario_decide_facts),
     "crossing.backtest.backtest": (
         "replays recorded crossings with a candidate rule set, writes nothing",
         scenario_backtest,
