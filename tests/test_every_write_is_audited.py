@@ -59,9 +59,10 @@ from hetao.datatransfer import channel as datatransfer_channel
 from hetao.datatransfer import service as datatransfer_service
 from hetao.funds import service as funds_service
 from hetao.inspections import service as inspections
-from hetao.ledger import centralised, declarations
+from hetao.declarations import centralised
+from hetao.declarations import service as declarations
 from hetao.ledger import service as ledger
-from hetao.ledger.declaration_models import Declaration
+from hetao.declarations.models import Declaration
 from hetao.ledger.models import Hold, Lot, Movement, MovementKind
 from hetao.ledger.schemas import DeclarationCreate
 from hetao.profiles import Line, ZoneProfile
@@ -91,10 +92,10 @@ from inspections.audited import (
     INSPECTION_READS,
     INSPECTION_WRITES,
 )
-from ledger.centralised_audited import CENTRALISED_READS, CENTRALISED_WRITES
-from ledger.declarations.support import K, admitted, body, line
-from ledger.declarations.support import clear as clear_declaration
-from ledger.declarations.support import submit as lodge
+from declarations.centralised_audited import CENTRALISED_READS, CENTRALISED_WRITES
+from declarations.support import K, admitted, body, line
+from declarations.support import clear as clear_declaration
+from declarations.support import submit as lodge
 from ledger.support import admit, product
 from ledger.support import key as idempotency_key
 
@@ -1110,7 +1111,7 @@ WRITES |= INSPECTION_WRITES  # scenarios in tests/crossing/inspections/audited.p
 WRITES |= EVENT_WRITES  # scenarios in tests/crossing/events/audited.py
 WRITES |= FUNDS_WRITES  # scenarios in tests/funds/audited.py
 WRITES |= DATA_WRITES  # scenarios in tests/datatransfer/audited.py
-WRITES |= CENTRALISED_WRITES  # scenarios in tests/ledger/centralised_audited.py
+WRITES |= CENTRALISED_WRITES  # scenarios in tests/declarations/centralised_audited.py
 
 #: Other paths of a writing function that write different events: case -> (function, ...).
 OTHER_PATHS: dict[str, tuple[str, Scenario, frozenset[str]]] = {

@@ -21,10 +21,10 @@ from hetao.audit.models import AuditEvent
 from hetao.audit.service import Actor
 from hetao.auth.principal import Role
 from hetao.inputs import MAX_BIG_ID, MAX_ID, text_fault
-from hetao.ledger.kinds import DeclarationKind
+from hetao.declarations.kinds import DeclarationKind
 from hetao.registry.models import Party, Person
-from ledger.declarations.support import body as declaration_body
-from ledger.declarations.support import line
+from declarations.support import body as declaration_body
+from declarations.support import line
 
 V = "/api/v1"
 #: Far beyond SQLite's 64-bit integers too.

@@ -22,7 +22,7 @@ from hetao.ledger.models import Lot
 from hetao.profiles import ZoneProfile
 from hetao.storage.types import utcnow
 from inspections.support import FIRST_POINT, GATE, decided, officer
-from ledger.declarations.support import admitted
+from declarations.support import admitted
 
 
 class World(Protocol):

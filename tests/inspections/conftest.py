@@ -9,7 +9,7 @@ from factories import make_party
 from hetao.audit.service import Actor
 from hetao.ledger.models import Lot
 from hetao.profiles import ZoneProfile
-from ledger.declarations.support import admitted
+from declarations.support import admitted
 
 
 @pytest.fixture(autouse=True)

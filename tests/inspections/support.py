@@ -34,7 +34,7 @@ from hetao.engine.facts import (
 )
 from hetao.inspections import service
 from hetao.inspections.models import InspectionResult
-from hetao.ledger.declaration_models import DeclarationLine
+from hetao.declarations.models import DeclarationLine
 from hetao.ledger.models import Lot
 from hetao.storage.types import utcnow
 

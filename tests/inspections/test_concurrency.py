@@ -18,7 +18,7 @@ from hetao.inspections.models import AdjustmentStatus, InspectionResult
 from hetao.ledger.models import Lot, Movement, MovementKind
 from hetao.profiles import ZoneProfile
 from inspections.support import FIRST_POINT, GATE, decided, officer
-from ledger.declarations.support import admitted
+from declarations.support import admitted
 
 SETUP = Actor("test", "setup")
 

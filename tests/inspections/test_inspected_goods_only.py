@@ -38,13 +38,13 @@ from hetao.inspections.models import (
     InspectionResult,
     InspectionStatus,
 )
-from hetao.ledger.kinds import DeclarationKind
+from hetao.declarations.kinds import DeclarationKind
 from hetao.ledger.models import Hold, Lot
 from hetao.profiles import ZoneProfile
 from hetao.registry.models import Party
 from hetao.storage.types import utcnow
 from inspections.support import GATE, decided, declaration_of, officer
-from ledger.declarations.support import admitted, clear, line, submit
+from declarations.support import admitted, clear, line, submit
 
 V = "/api/v1"
 PROBLEM = "application/problem+json"

@@ -29,7 +29,7 @@ from hetao.reference.exemption_exclusions import (
 )
 from hetao.reference.tariff import import_tariff
 from hetao.tax import Assessment, assess
-from ledger.declarations.support import K, body
+from declarations.support import K, body
 from tax.support import RATES, TARIFF, TARIFF_CSV, hengqin, hetao, line, request, run
 
 CAR = {"hs_code": "8703.23", "quantity": 1, "unit": "unit", "customs_value": "200000.00"}

@@ -43,7 +43,7 @@ from hetao.engine.facts import (
 from hetao.engine.selection import period_start
 from hetao.errors import HetaoError, ValidationFailed
 from hetao.inspections.models import Inspection, InspectionResult
-from hetao.ledger.declaration_models import Declaration, DeclarationLine
+from hetao.declarations.models import Declaration, DeclarationLine
 from hetao.ledger.models import CustomsStatus
 from hetao.profiles import CrossingPoint, Exemption, ZoneProfile
 from hetao.reference.rates import RateTable, load_rates

@@ -24,7 +24,7 @@ from hetao.engine.facts import (
     Outcome,
     VehicleFacts,
 )
-from hetao.ledger.declaration_models import DeclarationLine
+from hetao.declarations.models import DeclarationLine
 from hetao.ledger.models import QUANTITY
 
 #: A declaration line: its declaration's id and its number.

@@ -42,7 +42,7 @@ from hetao.engine.reasons import (
 from hetao.engine.rules import RuleSet, risk_contexts
 from hetao.engine.selection import Draw, cap_reached, draw_units, threshold
 from hetao.errors import ValidationFailed
-from hetao.ledger.kinds import CROSSING
+from hetao.declarations.kinds import CROSSING
 from hetao.profiles import CrossingPoint, ZoneProfile
 from hetao.profiles.schema import ConformityTier, SelectionLane
 

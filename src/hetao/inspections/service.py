@@ -59,7 +59,7 @@ from hetao.inspections.models import (
     Seizure,
 )
 from hetao.ledger import service as ledger
-from hetao.ledger.declaration_models import DeclarationLine
+from hetao.declarations.models import DeclarationLine
 from hetao.ledger.models import Lot
 from hetao.storage.driver import DriverInsert
 from hetao.storage.pagination import PageOf, paginate

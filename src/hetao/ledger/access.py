@@ -14,8 +14,8 @@ from fastapi import Depends
 from hetao.api.security import Allow
 from hetao.auth.principal import Principal, Role
 from hetao.errors import PermissionDenied
-from hetao.ledger.declaration_models import CentralisedPeriod, Declaration
-from hetao.ledger.declarations import line_of
+from hetao.declarations.models import CentralisedPeriod, Declaration
+from hetao.declarations.service import line_of
 from hetao.ledger.models import Lot
 from hetao.profiles import Line
 from hetao.registry.access import STAFF, party_scope

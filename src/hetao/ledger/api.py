@@ -32,8 +32,8 @@ from hetao.ledger.access import (
     Readers,
     TaxReaders,
 )
-from hetao.ledger.declaration_models import DeclarationStatus
-from hetao.ledger.kinds import DeclarationKind
+from hetao.declarations.models import DeclarationStatus
+from hetao.declarations.kinds import DeclarationKind
 from hetao.ledger.models import CustomsStatus
 from hetao.ledger.schemas import (
     CentralisedLineIn,

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -23,8 +24,17 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from hetao.errors import NotFound
-from hetao.ledger.declaration_models import CentralisedLine, CentralisedPeriod
-from hetao.ledger.models import QUANTITY, Hold, HoldStatus, Lot, LotParent, Movement
+from hetao.ledger.models import (
+    QUANTITY,
+    CustomsStatus,
+    Hold,
+    HoldStatus,
+    Lot,
+    LotParent,
+    Movement,
+    MovementKind,
+)
+from hetao.storage.pagination import PageOf, paginate
 
 ZERO = Decimal("0.000")
 
@@ -231,35 +241,35 @@ def balance(session: Session, lot_id: int) -> Decimal:
     return value
 
 
-def balance_from_movements(session: Session, lot_id: int) -> Decimal:
-    """The sum of the lot's movements: what the stored balance must always equal."""
+def _movements_total(session: Session, *conditions: ColumnElement[bool]) -> Decimal:
     total = session.scalar(
-        select(func.coalesce(func.sum(Movement.quantity), _q(ZERO))).where(
-            Movement.lot_id == lot_id
-        )
+        select(func.coalesce(func.sum(Movement.quantity), _q(ZERO))).where(*conditions)
     )
     return total if total is not None else ZERO
+
+
+def balance_from_movements(session: Session, lot_id: int) -> Decimal:
+    """The sum of the lot's movements: what the stored balance must always equal."""
+    return _movements_total(session, Movement.lot_id == lot_id)
 
 
 def balance_at(session: Session, lot_id: int, at: dt.datetime) -> Decimal:
     """The lot's balance just after instant ``at`` (movements recorded up to and including it)."""
-    total = session.scalar(
-        select(func.coalesce(func.sum(Movement.quantity), _q(ZERO))).where(
-            Movement.lot_id == lot_id, Movement.created_at <= at
-        )
-    )
-    return total if total is not None else ZERO
+    return _movements_total(session, Movement.lot_id == lot_id, Movement.created_at <= at)
 
 
 def balance_as_of(session: Session, lot_id: int, on: dt.date, *, timezone: str) -> Decimal:
     """The lot's closing balance on local day ``on`` of the zone (19 CFR 146.23)."""
     next_midnight = dt.datetime.combine(on + dt.timedelta(days=1), dt.time(), ZoneInfo(timezone))
-    total = session.scalar(
-        select(func.coalesce(func.sum(Movement.quantity), _q(ZERO))).where(
-            Movement.lot_id == lot_id, Movement.created_at < next_midnight
+    return _movements_total(session, Movement.lot_id == lot_id, Movement.created_at < next_midnight)
+
+
+def lock_lots(session: Session, lot_ids: set[int]) -> None:
+    """Lock lots ascending until commit, ahead of the audit head (PostgreSQL; SQLite needs none)."""
+    if lot_ids and session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            select(Lot.id).where(Lot.id.in_(sorted(lot_ids))).order_by(Lot.id).with_for_update()
         )
-    )
-    return total if total is not None else ZERO
 
 
 def lots_of(session: Session, party_id: int) -> Sequence[Lot]:
@@ -267,34 +277,61 @@ def lots_of(session: Session, party_id: int) -> Sequence[Lot]:
     return session.scalars(select(Lot).where(Lot.party_id == party_id).order_by(Lot.id)).all()
 
 
-# --- R10: centralised declaration periods ------------------------------------------------------
+def lots_by_id(session: Session, lot_ids: Iterable[int]) -> dict[int, Lot]:
+    """The lots named, by id."""
+    return {lot.id: lot for lot in session.scalars(select(Lot).where(Lot.id.in_(sorted(lot_ids))))}
 
 
-def get_centralised_period(
-    session: Session, period_id: int, *, for_update: bool = False
-) -> CentralisedPeriod:
-    """One centralised declaration period by id, or NotFound."""
-    found = session.get(CentralisedPeriod, period_id, with_for_update=for_update)
-    if found is None:
-        raise NotFound(f"centralised period {period_id} does not exist")
-    return found
+def page_lots(
+    session: Session,
+    *,
+    party_id: int | None,
+    status: CustomsStatus | None,
+    cursor: str | None,
+    limit: int,
+) -> PageOf[Lot]:
+    """Lots in admission order, filtered by owner and customs status."""
+    stmt = select(Lot)
+    if party_id is not None:
+        stmt = stmt.where(Lot.party_id == party_id)
+    if status is not None:
+        stmt = stmt.where(Lot.customs_status == status)
+    return paginate(session, stmt, id_column=Lot.id, cursor=cursor, limit=limit)
 
 
-def overlapping_period(
-    session: Session, *, party_id: int, starts_on: dt.date, ends_on: dt.date
-) -> CentralisedPeriod | None:
-    """A period of the party sharing a day with [starts_on, ends_on], if any."""
-    stmt = select(CentralisedPeriod).where(
-        CentralisedPeriod.party_id == party_id,
-        CentralisedPeriod.starts_on <= ends_on,
-        CentralisedPeriod.ends_on >= starts_on,
+def page_movements(
+    session: Session, lot_id: int, *, cursor: str | None, limit: int
+) -> PageOf[Movement]:
+    """A lot's movements, oldest first."""
+    stmt = select(Movement).where(Movement.lot_id == lot_id)
+    return paginate(session, stmt, id_column=Movement.id, cursor=cursor, limit=limit)
+
+
+def sums_by_lot(
+    session: Session, party_id: int, start: dt.datetime, end: dt.datetime
+) -> dict[int, dict[tuple[bool, MovementKind], Decimal]]:
+    """Per lot: the movements' sums by (recorded before ``start``, kind), up to ``end``."""
+    prior = (Movement.created_at < start).label("prior")
+    rows = session.execute(
+        select(Movement.lot_id, Movement.kind, prior, func.sum(Movement.quantity))
+        .where(Movement.party_id == party_id, Movement.created_at < end)
+        .group_by(Movement.lot_id, Movement.kind, prior)
     )
-    return session.scalars(stmt.order_by(CentralisedPeriod.id)).first()
+    sums: dict[int, dict[tuple[bool, MovementKind], Decimal]] = defaultdict(dict)
+    for lot_id, kind, was_prior, total in rows:
+        sums[lot_id][bool(was_prior), MovementKind(kind)] = total
+    return sums
 
 
-def next_centralised_line_no(session: Session, period_id: int) -> int:
-    """The number the next line of a period takes (1-based)."""
-    last = session.scalar(
-        select(func.max(CentralisedLine.line_no)).where(CentralisedLine.period_id == period_id)
+def supervision_ending(
+    session: Session, *, first_day: dt.date, last_day: dt.date, party_id: int | None
+) -> Sequence[Lot]:
+    """Lots holding goods whose supervision ends between the two days, soonest first."""
+    stmt = select(Lot).where(
+        Lot.supervision_ends_on >= first_day,
+        Lot.supervision_ends_on <= last_day,
+        Lot.balance > 0,
     )
-    return (last or 0) + 1
+    if party_id is not None:
+        stmt = stmt.where(Lot.party_id == party_id)
+    return session.scalars(stmt.order_by(Lot.supervision_ends_on, Lot.id)).all()

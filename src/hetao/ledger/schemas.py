@@ -18,8 +18,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from hetao.inputs import Id, InputModel, decimal_within
-from hetao.ledger.declaration_models import CentralisedPeriodStatus, DeclarationStatus
-from hetao.ledger.kinds import DeclarationKind
+from hetao.declarations.models import CentralisedPeriodStatus, DeclarationStatus
+from hetao.declarations.kinds import DeclarationKind
 from hetao.ledger.models import CustomsStatus, MovementKind
 from hetao.reasons import Reason
 from hetao.registry.schemas import ApprovalNumber

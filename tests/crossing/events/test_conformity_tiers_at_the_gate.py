@@ -14,7 +14,7 @@ from hetao.audit.service import Actor
 from hetao.crossing import service
 from hetao.crossing.models import CrossingEvent
 from hetao.profiles import ZoneProfile
-from ledger.declarations.support import K, line
+from declarations.support import K, line
 
 R12_CODES = {"R12.document_check", "R12.sampling", "R12.full_inspection"}
 #: A complete equipment set for making semiconductors (HS 8486.20), HKD 1.5 million: above

@@ -30,7 +30,7 @@ from hetao.crossing.models import CrossingEvent
 from hetao.profiles import ZoneProfile, load_profile
 from hetao.storage.engine import session_factory, unit_of_work
 from hetao.storage.types import utcnow
-from ledger.declarations.support import K, clear, line, submit
+from declarations.support import K, clear, line, submit
 
 SETUP = Actor("test", "setup")
 POINTS = ["FBZ_CHANNEL_1", "HUANGGANG"]

@@ -21,10 +21,10 @@ from hetao.crossing.schemas import CrossingIn
 from hetao.engine.decision import decide, decision_to_json
 from hetao.engine.facts import ConsignmentFacts, facts_from_json
 from hetao.engine.rules import shipped_rule_set
-from hetao.ledger.declaration_models import DeclarationLine
+from hetao.declarations.models import DeclarationLine
 from hetao.profiles import ZoneProfile
 from hetao.storage.engine import session_factory, unit_of_work
-from ledger.declarations.support import K, line
+from declarations.support import K, line
 
 V = "/api/v1"
 

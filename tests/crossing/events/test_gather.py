@@ -19,7 +19,7 @@ from hetao.registry import service as registry
 from hetao.registry.models import Party
 from hetao.registry.schemas import WaiverCreate
 from hetao.storage.types import utcnow
-from ledger.declarations.support import K, line, submit
+from declarations.support import K, line, submit
 
 ADMIN = service.Device("user:1", "admin")
 

@@ -18,7 +18,7 @@ from hetao.profiles import Flow, Line, ZoneProfile, load_profile
 from hetao.registry import service as registry
 from hetao.registry.schemas import VehicleCreate, WaiverCreate
 from hetao.storage.types import utcnow
-from ledger.declarations.support import K, line, submit
+from declarations.support import K, line, submit
 
 V = "/api/v1"
 

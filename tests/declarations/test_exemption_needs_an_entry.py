@@ -20,14 +20,14 @@ from sqlalchemy.orm import Session
 from factories import make_entry, make_party
 from hetao.audit.service import Actor
 from hetao.errors import RuleViolation
-from hetao.ledger.declaration_models import Declaration, DeclarationStatus
+from hetao.declarations.models import Declaration, DeclarationStatus
 from hetao.ledger.models import CustomsStatus
 from hetao.profiles import ZoneProfile, load_profile
 from hetao.registry import service as registry
 from hetao.registry.models import Party
 from hetao.registry.schemas import StandingChange, StandingCreate
 from hetao.timeutil import zone_today
-from ledger.declarations.support import (
+from declarations.support import (
     DECLARED_ON,
     K,
     admitted,

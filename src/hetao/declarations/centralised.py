@@ -20,14 +20,14 @@ from sqlalchemy.orm import Session
 
 from hetao.audit.service import Actor, record_event
 from hetao.errors import FieldProblem, RuleViolation, ValidationFailed
-from hetao.ledger import declarations
+from hetao.declarations import service as declarations
 from hetao.ledger import repository as ledger_repo
-from hetao.ledger.declaration_models import (
+from hetao.declarations.models import (
     CentralisedLine,
     CentralisedPeriod,
     CentralisedPeriodStatus,
 )
-from hetao.ledger.kinds import CROSSING, DeclarationKind
+from hetao.declarations.kinds import CROSSING, DeclarationKind
 from hetao.ledger.schemas import CentralisedLineIn, CentralisedPeriodCreate, DeclarationCreate
 from hetao.profiles import Exemption, Flow, Line, ZoneProfile
 from hetao.reference.rates import RateTable

@@ -33,8 +33,8 @@ from hetao.errors import (
 )
 from hetao.ledger import repository as ledger_repo
 from hetao.ledger import service as ledger
-from hetao.ledger.declaration_models import Declaration, DeclarationLine, DeclarationStatus
-from hetao.ledger.kinds import CROSSING, DeclarationKind
+from hetao.declarations.models import Declaration, DeclarationLine, DeclarationStatus
+from hetao.declarations.kinds import CROSSING, DeclarationKind
 from hetao.ledger.models import CustomsStatus, Lot
 from hetao.ledger.schemas import DeclarationCreate, LineIn
 from hetao.profiles import Flow, Line, TransferExemptReason, ZoneProfile

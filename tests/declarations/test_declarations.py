@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from hetao.audit.service import Actor
 from hetao.errors import Conflict, RuleViolation, TransitionForbidden, ValidationFailed
-from hetao.ledger import declarations
+from hetao.declarations import service as declarations
 from hetao.ledger import service as ledger
-from hetao.ledger.declaration_models import DeclarationStatus
+from hetao.declarations.models import DeclarationStatus
 from hetao.ledger.errors import InsufficientBalance
 from hetao.ledger.models import CustomsStatus, Lot, LotParent, Movement, MovementKind
 from hetao.ledger.schemas import DeclarationCreate
@@ -24,7 +24,7 @@ from hetao.registry import service as registry
 from hetao.registry.models import Party
 from hetao.registry.schemas import StandingChange, StandingCreate, WaiverCreate
 from hetao.tax import assess, parse_request
-from ledger.declarations.support import (
+from declarations.support import (
     DECLARED_ON,
     HKD_NOVEMBER,
     D,

@@ -18,14 +18,14 @@ from hetao.audit.service import Actor
 from hetao.auth import service as auth
 from hetao.auth.principal import Role
 from hetao.cli import app
-from hetao.ledger.declaration_models import Declaration
+from hetao.declarations.models import Declaration
 from hetao.ledger.models import Lot
 from hetao.profiles import ZoneProfile
 from hetao.registry.models import Party
 from hetao.storage.types import utcnow
 from hetao.tax.rules import TAX_NAMES
 from hetao.timeutil import zone_today
-from ledger.declarations.support import DECLARED_ON, K, admitted, body, line
+from declarations.support import DECLARED_ON, K, admitted, body, line
 
 V = "/api/v1"
 PROBLEM = "application/problem+json"

@@ -19,7 +19,7 @@ from hetao.reference.tariff import load_tariff
 from hetao.registry.models import Party
 from hetao.storage.types import utcnow
 from hetao.timeutil import zone_today
-from ledger.declarations.support import DECLARED_ON, D, K, admitted, clear, line, submit
+from declarations.support import DECLARED_ON, D, K, admitted, clear, line, submit
 
 TZ = "Asia/Shanghai"
 

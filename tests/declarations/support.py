@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from hetao.audit.models import AuditEvent
 from hetao.audit.service import Actor
-from hetao.ledger import declarations
-from hetao.ledger.declaration_models import Declaration, DeclarationLine
-from hetao.ledger.kinds import DeclarationKind
+from hetao.declarations import service as declarations
+from hetao.declarations.models import Declaration, DeclarationLine
+from hetao.declarations.kinds import DeclarationKind
 from hetao.ledger.models import Lot, Movement
 from hetao.ledger.schemas import DeclarationCreate
 from hetao.profiles import ZoneProfile

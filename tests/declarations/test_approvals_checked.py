@@ -26,14 +26,14 @@ from hetao.crossing.gather import consignment_facts
 from hetao.crossing.schemas import ConsignmentIn
 from hetao.engine.facts import Outcome, facts_from_json, facts_to_json
 from hetao.errors import RuleViolation, ValidationFailed
-from hetao.ledger.declaration_models import Declaration, DeclarationStatus
-from hetao.ledger.declarations import _content_hash as content_hash
+from hetao.declarations.models import Declaration, DeclarationStatus
+from hetao.declarations.service import _content_hash as content_hash
 from hetao.ledger.schemas import DeclarationCreate
 from hetao.profiles import ZoneProfile
 from hetao.registry import service as registry
 from hetao.registry.models import Approval, ApprovalKind, Party
 from hetao.registry.schemas import ApprovalCreate
-from ledger.declarations.support import DECLARED_ON, K, body, clear, counts, line, submit
+from declarations.support import DECLARED_ON, K, body, clear, counts, line, submit
 from ledger.support import last_seq, tags_since
 
 QUARANTINE = "SZ-QA-2026-0101"

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from factories import make_entry, make_party
 from hetao.audit.service import Actor
-from hetao.ledger import centralised
-from hetao.ledger.declaration_models import CentralisedPeriod
+from hetao.declarations import centralised
+from hetao.declarations.models import CentralisedPeriod
 from hetao.ledger.schemas import CentralisedLineIn, CentralisedPeriodCreate
 from hetao.profiles import ZoneProfile
 from hetao.reference.rates import load_rates

@@ -24,14 +24,14 @@ from hetao.audit.models import AuditEvent
 from hetao.audit.service import Actor
 from hetao.auth.principal import Role
 from hetao.errors import RuleViolation, ValidationFailed
-from hetao.ledger import centralised
-from hetao.ledger.declaration_models import (
+from hetao.declarations import centralised
+from hetao.declarations.models import (
     CentralisedPeriod,
     CentralisedPeriodStatus,
     Declaration,
     DeclarationStatus,
 )
-from hetao.ledger.kinds import DeclarationKind
+from hetao.declarations.kinds import DeclarationKind
 from hetao.ledger.models import CustomsStatus, Lot
 from hetao.ledger.schemas import CentralisedLineIn, CentralisedPeriodCreate
 from hetao.profiles import ZoneProfile
@@ -39,7 +39,7 @@ from hetao.reference.rates import load_rates
 from hetao.reference.tariff import load_tariff
 from hetao.registry import service as registry
 from hetao.registry.models import Party
-from ledger.declarations.support import K, clear, submit
+from declarations.support import K, clear, submit
 
 V = "/api/v1"
 STARTS = dt.date(2026, 11, 1)
