@@ -5,7 +5,7 @@ The platform's rule: every state change writes an audit event in the same transa
 
 Every public function of the service modules (``hetao.registry.service``, ``hetao.auth.service``,
 ``hetao.audit.service``, the bulk imports of ``hetao.registry.bulk``, and the e-ledger's
-``hetao.ledger.service`` and ``hetao.ledger.declarations``) is classified by hand
+``hetao.ledger.service`` modules and ``hetao.declarations.service``) is classified by hand
 below, either in ``WRITES`` (a scenario that sets up what the function needs and calls it, and
 the tags the call must write) or in ``READS_ONLY`` (with the reason). A new service function
 fails ``test_every_public_service_function_is_classified`` until someone decides which it is.
@@ -41,6 +41,10 @@ from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmake
 from credentials.support import whitelisted
 from crossing.events.audited import EVENT_OTHER_PATHS, EVENT_READS, EVENT_WRITES
 from datatransfer.audited import DATA_OTHER_PATHS, DATA_READS, DATA_WRITES
+from declarations.centralised_audited import CENTRALISED_READS, CENTRALISED_WRITES
+from declarations.support import K, admitted, body, line
+from declarations.support import clear as clear_declaration
+from declarations.support import submit as lodge
 from factories import make_application, make_party, party_payload, person_payload, vehicle_payload
 from funds.audited import FUNDS_OTHER_PATHS, FUNDS_WRITES
 from hetao.audit import service as audit
@@ -57,14 +61,17 @@ from hetao.crossing import backtest as crossing_backtest
 from hetao.crossing import service as crossing_service
 from hetao.datatransfer import channel as datatransfer_channel
 from hetao.datatransfer import service as datatransfer_service
-from hetao.funds import service as funds_service
-from hetao.inspections import service as inspections
 from hetao.declarations import centralised
 from hetao.declarations import service as declarations
-from hetao.ledger import service as ledger
 from hetao.declarations.models import Declaration
+from hetao.declarations.schemas import DeclarationCreate
+from hetao.funds import service as funds_service
+from hetao.inspections import service as inspections
+from hetao.ledger import service as ledger
 from hetao.ledger.models import Hold, Lot, Movement, MovementKind
-from hetao.ledger.schemas import DeclarationCreate
+from hetao.ledger.service import holds as ledger_holds
+from hetao.ledger.service import lots as ledger_lots
+from hetao.ledger.service import movements as ledger_movements
 from hetao.profiles import Line, ZoneProfile
 from hetao.registry import bulk
 from hetao.registry import service as registry
@@ -92,14 +99,11 @@ from inspections.audited import (
     INSPECTION_READS,
     INSPECTION_WRITES,
 )
-from declarations.centralised_audited import CENTRALISED_READS, CENTRALISED_WRITES
-from declarations.support import K, admitted, body, line
-from declarations.support import clear as clear_declaration
-from declarations.support import submit as lodge
 from ledger.support import admit, product
 from ledger.support import key as idempotency_key
 
-SERVICE_MODULES: tuple[ModuleType, ...] = (registry, bulk, auth, audit, ledger, declarations)
+SERVICE_MODULES: tuple[ModuleType, ...] = (registry, bulk, auth, audit, declarations)
+SERVICE_MODULES += (ledger_lots, ledger_movements, ledger_holds)
 SERVICE_MODULES += (credential_service,)
 SERVICE_MODULES += (inspections,)
 SERVICE_MODULES += (crossing_service, crossing_backtest)
@@ -437,10 +441,6 @@ def scenario_assert_beneficiary_entry(w: World) -> Call:
     return lambda: registry.assert_beneficiary_entry(
         w.session, party, on=entry.valid_from, line=Line.FIRST, rule="R4", field="party_id"
     )
-
-
-def scenario_first_line_exemption_rule(w: World) -> Call:
-    return lambda: declarations.first_line_exemption_rule(w.profile)
 
 
 def scenario_assert_exemption_claimable(w: World) -> Call:
@@ -847,57 +847,6 @@ def scenario_clear_second_line_exit(w: World) -> Call:
     return lambda: clear_declaration(w.session, declaration, w.profile, w.actor)
 
 
-def scenario_line_of(w: World) -> Call:
-    return lambda: declarations.line_of(K.SECOND_LINE_EXIT)
-
-
-def scenario_ledger_key(w: World) -> Call:
-    return lambda: declarations.ledger_key("REF-2026-00001", 2)
-
-
-def scenario_get_declaration(w: World) -> Call:
-    declaration = lodged(w)
-
-    def call() -> None:
-        assert declarations.get_declaration(w.session, declaration.id) is declaration
-        assert declarations.get_declaration(w.session, declaration.id, for_update=True)
-
-    return call
-
-
-def scenario_by_reference(w: World) -> Call:
-    declaration = lodged(w)
-
-    def call() -> None:
-        found = declarations.by_reference(
-            w.session, party_id=declaration.party_id, reference=declaration.reference
-        )
-        assert found is declaration
-
-    return call
-
-
-def scenario_page_declarations(w: World) -> Call:
-    declaration = lodged(w)
-    return lambda: declarations.page_declarations(
-        w.session,
-        party_id=declaration.party_id,
-        status=None,
-        kind=None,
-        cursor=None,
-        limit=10,
-    )
-
-
-def scenario_assessment_request(w: World) -> Call:
-    declaration = lodged(w)
-    party = w.session.get(Party, declaration.party_id)
-    assert party is not None
-    return lambda: declarations.assessment_request(
-        declaration, party, declaration.lines, beneficiary=True
-    )
-
-
 # --- scenarios: zone credentials -----------------------------------------------------------
 
 
@@ -1051,44 +1000,35 @@ WRITES: dict[str, tuple[Scenario, frozenset[str]]] = {
     "audit.service.record_event": (scenario_record_event, frozenset({PROBE_TAG})),
     "audit.service.record_events": (scenario_record_events, frozenset({PROBE_TAG})),
     "audit.service.checkpoint_now": (scenario_checkpoint_now, frozenset()),
-    "ledger.service.admit": (scenario_admit, frozenset({"ledger:lot:admit"})),
-    "ledger.service.transfer": (scenario_transfer, frozenset({"ledger:movement:transfer"})),
-    "ledger.service.consume": (
+    "ledger.service.lots.admit": (scenario_admit, frozenset({"ledger:lot:admit"})),
+    "ledger.service.lots.transfer": (scenario_transfer, frozenset({"ledger:movement:transfer"})),
+    "ledger.service.movements.withdraw": (
         scenario_withdrawal(ledger.consume),
         frozenset({"ledger:movement:consume"}),
     ),
-    "ledger.service.release_second_line": (
-        scenario_withdrawal(ledger.release_second_line),
-        frozenset({"ledger:movement:release_second_line"}),
+    "ledger.service.movements.adjust": (
+        scenario_adjust(D(1)),
+        frozenset({"ledger:movement:adjust"}),
     ),
-    "ledger.service.export_first_line": (
-        scenario_withdrawal(ledger.export_first_line),
-        frozenset({"ledger:movement:export_first_line"}),
-    ),
-    "ledger.service.destroy": (
-        scenario_withdrawal(ledger.destroy, reason="contaminated, incinerated under supervision"),
-        frozenset({"ledger:movement:destroy"}),
-    ),
-    "ledger.service.adjust": (scenario_adjust(D(1)), frozenset({"ledger:movement:adjust"})),
-    "ledger.service.transform": (scenario_transform, frozenset({"ledger:lot:transform"})),
-    "ledger.service.reverse": (scenario_reverse, frozenset({"ledger:movement:reverse"})),
-    "ledger.service.hold": (scenario_hold, frozenset({"ledger:hold:place"})),
-    "ledger.service.post": (scenario_post, frozenset({"ledger:hold:post"})),
-    "ledger.service.void": (scenario_void, frozenset({"ledger:hold:void"})),
-    "ledger.service.void_expired": (scenario_void_expired, frozenset({"ledger:hold:void"})),
-    "ledger.declarations.submit": (
+    "ledger.service.lots.transform": (scenario_transform, frozenset({"ledger:lot:transform"})),
+    "ledger.service.movements.reverse": (scenario_reverse, frozenset({"ledger:movement:reverse"})),
+    "ledger.service.holds.hold": (scenario_hold, frozenset({"ledger:hold:place"})),
+    "ledger.service.holds.post": (scenario_post, frozenset({"ledger:hold:post"})),
+    "ledger.service.holds.void": (scenario_void, frozenset({"ledger:hold:void"})),
+    "ledger.service.holds.void_expired": (scenario_void_expired, frozenset({"ledger:hold:void"})),
+    "declarations.service.submit": (
         scenario_submit_declaration,
         frozenset({"ledger:declaration:submit"}),
     ),
-    "ledger.declarations.accept": (
+    "declarations.service.accept": (
         scenario_accept_declaration,
         frozenset({"ledger:declaration:accept"}),
     ),
-    "ledger.declarations.refuse": (
+    "declarations.service.refuse": (
         scenario_refuse_declaration,
         frozenset({"ledger:declaration:refuse"}),
     ),
-    "ledger.declarations.clear": (
+    "declarations.service.clear": (
         scenario_clear_entry,
         frozenset({"ledger:declaration:clear", "ledger:lot:admit"}),
     ),
@@ -1120,13 +1060,28 @@ OTHER_PATHS: dict[str, tuple[str, Scenario, frozenset[str]]] = {
         scenario_login_refused,
         frozenset({"auth:login:fail"}),
     ),
-    "ledger.service.adjust[shortage]": (
-        "ledger.service.adjust",
+    "ledger.service.movements.withdraw[release_second_line]": (
+        "ledger.service.movements.withdraw",
+        scenario_withdrawal(ledger.release_second_line),
+        frozenset({"ledger:movement:release_second_line"}),
+    ),
+    "ledger.service.movements.withdraw[export_first_line]": (
+        "ledger.service.movements.withdraw",
+        scenario_withdrawal(ledger.export_first_line),
+        frozenset({"ledger:movement:export_first_line"}),
+    ),
+    "ledger.service.movements.withdraw[destroy]": (
+        "ledger.service.movements.withdraw",
+        scenario_withdrawal(ledger.destroy, reason="contaminated, incinerated under supervision"),
+        frozenset({"ledger:movement:destroy"}),
+    ),
+    "ledger.service.movements.adjust[shortage]": (
+        "ledger.service.movements.adjust",
         scenario_adjust(D(-1)),
         frozenset({"ledger:movement:adjust"}),
     ),
-    "ledger.declarations.clear[second_line_exit]": (
-        "ledger.declarations.clear",
+    "declarations.service.clear[second_line_exit]": (
+        "declarations.service.clear",
         scenario_clear_second_line_exit,
         frozenset({"ledger:declaration:clear", "ledger:movement:release_second_line"}),
     ),
@@ -1186,10 +1141,6 @@ READS_ONLY: dict[str, tuple[str, Scenario]] = {
         "raises when no whitelist entry is in force, changes nothing",
         scenario_assert_beneficiary_entry,
     ),
-    "ledger.declarations.first_line_exemption_rule": (
-        "names the first-line exemption rule of the profile, changes nothing",
-        scenario_first_line_exemption_rule,
-    ),
     "registry.service.assert_exemption_claimable": (
         "raises when a waiver locks the exemption out, changes nothing",
         scenario_assert_exemption_claimable,
@@ -1230,33 +1181,9 @@ READS_ONLY: dict[str, tuple[str, Scenario]] = {
         "converts a value to what event data may hold; pure",
         lambda w: lambda: audit.json_stable({"amount": Decimal("1.50"), "on": NOW}),
     ),
-    "ledger.service.supervision_class_of": (
+    "ledger.service.lots.supervision_class_of": (
         "computes the R5 supervision class from the HS code and goods kind, changes nothing",
         scenario_supervision_class_of,
-    ),
-    "ledger.declarations.line_of": (
-        "computes the line a declaration kind crosses, changes nothing",
-        scenario_line_of,
-    ),
-    "ledger.declarations.ledger_key": (
-        "formats the ledger idempotency key of a declaration line, changes nothing",
-        scenario_ledger_key,
-    ),
-    "ledger.declarations.get_declaration": (
-        "looks a declaration up by id (optionally locking its row), changes nothing",
-        scenario_get_declaration,
-    ),
-    "ledger.declarations.by_reference": (
-        "looks a declaration up by its declarant's reference, changes nothing",
-        scenario_by_reference,
-    ),
-    "ledger.declarations.page_declarations": (
-        "reads one page of declarations, changes nothing",
-        scenario_page_declarations,
-    ),
-    "ledger.declarations.assessment_request": (
-        "builds the hetao.tax request of a declaration, changes nothing",
-        scenario_assessment_request,
     ),
 }
 

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from hetao.audit.models import AuditEvent
 from hetao.audit.service import Actor
 from hetao.declarations import service as declarations
-from hetao.declarations.models import Declaration, DeclarationLine
 from hetao.declarations.kinds import DeclarationKind
+from hetao.declarations.models import Declaration, DeclarationLine
+from hetao.declarations.schemas import DeclarationCreate
 from hetao.ledger.models import Lot, Movement
-from hetao.ledger.schemas import DeclarationCreate
 from hetao.profiles import ZoneProfile
 from hetao.reference.rates import load_rates
 from hetao.reference.tariff import load_tariff

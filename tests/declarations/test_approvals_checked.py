@@ -18,22 +18,22 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from declarations.support import DECLARED_ON, K, body, clear, counts, line, submit
 from engine.support import codes, consignment, crossing, decided, goods, reason_for
 from factories import bearer
 from hetao.audit.service import Actor
 from hetao.auth.principal import Role
 from hetao.crossing.gather import consignment_facts
 from hetao.crossing.schemas import ConsignmentIn
+from hetao.declarations.checks import content_hash_of as content_hash
+from hetao.declarations.models import Declaration, DeclarationStatus
+from hetao.declarations.schemas import DeclarationCreate
 from hetao.engine.facts import Outcome, facts_from_json, facts_to_json
 from hetao.errors import RuleViolation, ValidationFailed
-from hetao.declarations.models import Declaration, DeclarationStatus
-from hetao.declarations.service import _content_hash as content_hash
-from hetao.ledger.schemas import DeclarationCreate
 from hetao.profiles import ZoneProfile
 from hetao.registry import service as registry
 from hetao.registry.models import Approval, ApprovalKind, Party
 from hetao.registry.schemas import ApprovalCreate
-from declarations.support import DECLARED_ON, K, body, clear, counts, line, submit
 from ledger.support import last_seq, tags_since
 
 QUARANTINE = "SZ-QA-2026-0101"

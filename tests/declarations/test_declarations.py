@@ -9,21 +9,6 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hetao.audit.service import Actor
-from hetao.errors import Conflict, RuleViolation, TransitionForbidden, ValidationFailed
-from hetao.declarations import service as declarations
-from hetao.ledger import service as ledger
-from hetao.declarations.models import DeclarationStatus
-from hetao.ledger.errors import InsufficientBalance
-from hetao.ledger.models import CustomsStatus, Lot, LotParent, Movement, MovementKind
-from hetao.ledger.schemas import DeclarationCreate
-from hetao.profiles import ZoneProfile
-from hetao.reference.rates import load_rates
-from hetao.reference.tariff import load_tariff
-from hetao.registry import service as registry
-from hetao.registry.models import Party
-from hetao.registry.schemas import StandingChange, StandingCreate, WaiverCreate
-from hetao.tax import assess, parse_request
 from declarations.support import (
     DECLARED_ON,
     HKD_NOVEMBER,
@@ -36,6 +21,22 @@ from declarations.support import (
     line,
     submit,
 )
+from hetao.audit.service import Actor
+from hetao.declarations import service as declarations
+from hetao.declarations.clearance import ledger_key
+from hetao.declarations.models import DeclarationStatus
+from hetao.declarations.schemas import DeclarationCreate
+from hetao.errors import Conflict, RuleViolation, TransitionForbidden, ValidationFailed
+from hetao.ledger import service as ledger
+from hetao.ledger.errors import InsufficientBalance
+from hetao.ledger.models import CustomsStatus, Lot, LotParent, Movement, MovementKind
+from hetao.profiles import ZoneProfile
+from hetao.reference.rates import load_rates
+from hetao.reference.tariff import load_tariff
+from hetao.registry import service as registry
+from hetao.registry.models import Party
+from hetao.registry.schemas import StandingChange, StandingCreate, WaiverCreate
+from hetao.tax import assess, parse_request
 from ledger.support import last_seq, tags_since
 
 
@@ -289,7 +290,7 @@ class TestClearance:
             session,
             lot,
             quantity=D(4),
-            idempotency_key=declarations.ledger_key(declaration.reference, 1),
+            idempotency_key=ledger_key(declaration.reference, 1),
             declaration_ref=declaration.reference,
             actor=actor,
         )

@@ -17,16 +17,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from factories import make_entry, make_party
-from hetao.audit.service import Actor
-from hetao.errors import RuleViolation
-from hetao.declarations.models import Declaration, DeclarationStatus
-from hetao.ledger.models import CustomsStatus
-from hetao.profiles import ZoneProfile, load_profile
-from hetao.registry import service as registry
-from hetao.registry.models import Party
-from hetao.registry.schemas import StandingChange, StandingCreate
-from hetao.timeutil import zone_today
 from declarations.support import (
     DECLARED_ON,
     K,
@@ -37,6 +27,16 @@ from declarations.support import (
     line,
     submit,
 )
+from factories import make_entry, make_party
+from hetao.audit.service import Actor
+from hetao.declarations.models import Declaration, DeclarationStatus
+from hetao.errors import RuleViolation
+from hetao.ledger.models import CustomsStatus
+from hetao.profiles import ZoneProfile, load_profile
+from hetao.registry import service as registry
+from hetao.registry.models import Party
+from hetao.registry.schemas import StandingChange, StandingCreate
+from hetao.timeutil import zone_today
 
 
 @pytest.fixture

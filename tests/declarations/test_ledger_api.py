@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from declarations.support import DECLARED_ON, K, admitted, body, line
 from factories import bearer
 from hetao.audit.service import Actor
 from hetao.auth import service as auth
@@ -25,7 +26,6 @@ from hetao.registry.models import Party
 from hetao.storage.types import utcnow
 from hetao.tax.rules import TAX_NAMES
 from hetao.timeutil import zone_today
-from declarations.support import DECLARED_ON, K, admitted, body, line
 
 V = "/api/v1"
 PROBLEM = "application/problem+json"

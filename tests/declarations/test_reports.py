@@ -8,7 +8,9 @@ import pytest
 from sqlalchemy import text, update
 from sqlalchemy.orm import Session
 
+from declarations.support import DECLARED_ON, D, K, admitted, clear, line, submit
 from hetao.audit.service import Actor
+from hetao.declarations import reports as declaration_reports
 from hetao.errors import ValidationFailed
 from hetao.ledger import reports
 from hetao.ledger import service as ledger
@@ -19,7 +21,6 @@ from hetao.reference.tariff import load_tariff
 from hetao.registry.models import Party
 from hetao.storage.types import utcnow
 from hetao.timeutil import zone_today
-from declarations.support import DECLARED_ON, D, K, admitted, clear, line, submit
 
 TZ = "Asia/Shanghai"
 
@@ -234,16 +235,16 @@ class TestTaxes:
             )
             cleared.append(clear(session, declaration, profile, actor))
         today = zone_today(TZ)
-        report = reports.taxes(session, period_from=today, period_to=today, timezone=TZ)
+        report = declaration_reports.taxes(session, period_from=today, period_to=today, timezone=TZ)
         rows = {row.party_id: row for row in report.rows}
         assert (rows[party.id].declarations, rows[party.id].total) == (4, D("1435.12"))
         assert (rows[party.id].duty, rows[party.id].vat) == (D("262.68"), D("1172.44"))
         assert rows[other.id].total == D("717.56")
-        mine = reports.taxes(
+        mine = declaration_reports.taxes(
             session, period_from=today, period_to=today, timezone=TZ, party_id=other.id
         )
         assert [row.party_id for row in mine.rows] == [other.id]
-        earlier = reports.taxes(
+        earlier = declaration_reports.taxes(
             session,
             period_from=today - dt.timedelta(days=9),
             period_to=today - dt.timedelta(days=1),

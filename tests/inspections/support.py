@@ -23,6 +23,7 @@ from hetao.auth.principal import Principal, Role
 from hetao.crossing.gather import consignment_facts
 from hetao.crossing.models import CrossingDecision, CrossingEvent
 from hetao.crossing.schemas import ConsignmentIn
+from hetao.declarations.models import DeclarationLine
 from hetao.engine.facts import (
     NOT_WHITELISTED,
     ConsignmentFacts,
@@ -34,7 +35,6 @@ from hetao.engine.facts import (
 )
 from hetao.inspections import service
 from hetao.inspections.models import InspectionResult
-from hetao.declarations.models import DeclarationLine
 from hetao.ledger.models import Lot
 from hetao.storage.types import utcnow
 

@@ -25,10 +25,12 @@ from crossing.events.support import (
     record,
     whitelisted_person,
 )
+from declarations.support import admitted, clear, line, submit
 from factories import bearer, make_party
 from hetao.audit.service import Actor
 from hetao.auth.principal import Principal, Role
 from hetao.crossing import service as crossings
+from hetao.declarations.kinds import DeclarationKind
 from hetao.errors import RuleViolation, ValidationFailed
 from hetao.inspections import service
 from hetao.inspections.models import (
@@ -38,13 +40,11 @@ from hetao.inspections.models import (
     InspectionResult,
     InspectionStatus,
 )
-from hetao.declarations.kinds import DeclarationKind
 from hetao.ledger.models import Hold, Lot
 from hetao.profiles import ZoneProfile
 from hetao.registry.models import Party
 from hetao.storage.types import utcnow
 from inspections.support import GATE, decided, declaration_of, officer
-from declarations.support import admitted, clear, line, submit
 
 V = "/api/v1"
 PROBLEM = "application/problem+json"

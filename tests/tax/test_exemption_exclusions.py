@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from declarations.support import K, body
 from factories import bearer, make_entry, make_party
 from hetao.audit.service import Actor
 from hetao.auth.principal import Role
@@ -29,7 +30,6 @@ from hetao.reference.exemption_exclusions import (
 )
 from hetao.reference.tariff import import_tariff
 from hetao.tax import Assessment, assess
-from declarations.support import K, body
 from tax.support import RATES, TARIFF, TARIFF_CSV, hengqin, hetao, line, request, run
 
 CAR = {"hs_code": "8703.23", "quantity": 1, "unit": "unit", "customs_value": "200000.00"}

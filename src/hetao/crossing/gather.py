@@ -26,6 +26,7 @@ from hetao.crossing.schemas import (
     PersonSubject,
     VehicleSubject,
 )
+from hetao.declarations.models import Declaration, DeclarationLine
 from hetao.engine.facts import (
     NOT_WHITELISTED,
     ConsignmentFacts,
@@ -43,7 +44,6 @@ from hetao.engine.facts import (
 from hetao.engine.selection import period_start
 from hetao.errors import HetaoError, ValidationFailed
 from hetao.inspections.models import Inspection, InspectionResult
-from hetao.declarations.models import Declaration, DeclarationLine
 from hetao.ledger.models import CustomsStatus
 from hetao.profiles import CrossingPoint, Exemption, ZoneProfile
 from hetao.reference.rates import RateTable, load_rates

@@ -17,6 +17,7 @@ from typing import cast
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
+from hetao.declarations.models import DeclarationLine
 from hetao.engine.facts import (
     ConsignmentFacts,
     CrossingFacts,
@@ -24,7 +25,6 @@ from hetao.engine.facts import (
     Outcome,
     VehicleFacts,
 )
-from hetao.declarations.models import DeclarationLine
 from hetao.ledger.models import QUANTITY
 
 #: A declaration line: its declaration's id and its number.

@@ -31,6 +31,7 @@ from hetao.audit.service import (
 from hetao.auth.models import User
 from hetao.auth.principal import Principal, Role
 from hetao.crossing.models import CrossingDecision
+from hetao.declarations.models import DeclarationLine
 from hetao.engine.facts import (
     ConsignmentFacts,
     Outcome,
@@ -59,7 +60,6 @@ from hetao.inspections.models import (
     Seizure,
 )
 from hetao.ledger import service as ledger
-from hetao.declarations.models import DeclarationLine
 from hetao.ledger.models import Lot
 from hetao.storage.driver import DriverInsert
 from hetao.storage.pagination import PageOf, paginate

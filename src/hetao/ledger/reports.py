@@ -240,7 +240,7 @@ def reconcile(
     found = []
     for index, (lot_id, counted) in enumerate(counts):
         at = f"counts[{index}]"
-        lot = session.get(Lot, lot_id)
+        lot = ledger_repo.find_lot(session, lot_id)
         if lot is None or lot.party_id != party.id:
             raise ValidationFailed.single(
                 f"{at}.lot_id", "declaration.own_lot", "must name a lot of the party"

@@ -55,6 +55,11 @@ def get_lot(session: Session, lot_id: int) -> Lot:
     return lot
 
 
+def find_lot(session: Session, lot_id: int | None) -> Lot | None:
+    """One lot by id, or None (also for no id)."""
+    return session.get(Lot, lot_id) if lot_id is not None else None
+
+
 def get_movement(session: Session, movement_id: int) -> Movement:
     """One movement by id, or NotFound."""
     movement = session.get(Movement, movement_id)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crossing.events.support import event_id, office_hours
 from crossing.events.test_gather import whitelisted_party
+from declarations.support import K, clear, line, submit
 from factories import make_application, make_person
 from hetao.audit.service import Actor
 from hetao.crossing.gather import zone_day
@@ -19,7 +20,6 @@ from hetao.declarations.models import Declaration
 from hetao.profiles import ZoneProfile
 from hetao.registry import service as registry
 from hetao.registry.models import Party
-from declarations.support import K, clear, line, submit
 
 V = "/api/v1"
 DECLARATION_CODES = {

@@ -15,16 +15,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crossing.events.support import HUANGGANG_GATE, SEED_KEY
 from crossing.events.test_declaration_at_the_gate import Zone, goods_event, post
+from declarations.support import K, line
 from hetao.audit.service import Actor
 from hetao.crossing import service
 from hetao.crossing.schemas import CrossingIn
+from hetao.declarations.models import DeclarationLine
 from hetao.engine.decision import decide, decision_to_json
 from hetao.engine.facts import ConsignmentFacts, facts_from_json
 from hetao.engine.rules import shipped_rule_set
-from hetao.declarations.models import DeclarationLine
 from hetao.profiles import ZoneProfile
 from hetao.storage.engine import session_factory, unit_of_work
-from declarations.support import K, line
 
 V = "/api/v1"
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from crossing.events.support import entries_from, event_id, record, whitelisted_person
+from declarations.support import K, line, submit
 from factories import hk_br, make_application, make_party, make_vehicle
 from hetao.audit.service import Actor
 from hetao.credentials import service as credential_service
@@ -19,7 +20,6 @@ from hetao.registry import service as registry
 from hetao.registry.models import Party
 from hetao.registry.schemas import WaiverCreate
 from hetao.storage.types import utcnow
-from declarations.support import K, line, submit
 
 ADMIN = service.Device("user:1", "admin")
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from crossing.events.support import event_id, record
 from crossing.events.test_api import GateToken, gate  # noqa: F401 - the fixture
 from crossing.events.test_gather import ADMIN, consignment_event, whitelisted_party
+from declarations.support import K, line, submit
 from factories import make_party, vehicle_payload
 from hetao.audit.service import Actor
 from hetao.crossing.gather import zone_day
@@ -18,7 +19,6 @@ from hetao.profiles import Flow, Line, ZoneProfile, load_profile
 from hetao.registry import service as registry
 from hetao.registry.schemas import VehicleCreate, WaiverCreate
 from hetao.storage.types import utcnow
-from declarations.support import K, line, submit
 
 V = "/api/v1"
 
