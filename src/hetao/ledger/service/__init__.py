@@ -2,7 +2,8 @@
 
 Services never commit: the caller's unit of work does, and a failure anywhere rolls the whole
 request back. Lots are opened in ``lots``, goods leave or are corrected in ``movements``, and
-reserved for inspection in ``holds``; the package names them all for its callers.
+reserved for inspection in ``holds``; ``postings`` is how each of them writes and ``checks``
+checks their plain values. The package names the verbs for its callers.
 """
 
 from hetao.ledger.service.checks import MAX_QUANTITY, QUANTUM

@@ -20,8 +20,8 @@ from hetao.ledger.service.checks import (
     check_ref,
     hash_request,
 )
-from hetao.ledger.service.movements import (
-    SINGLE_LOT_WITHDRAWALS,
+from hetao.ledger.service.movements import SINGLE_LOT_WITHDRAWALS
+from hetao.ledger.service.postings import (
     audit_given,
     first_movement,
     new_correlation_key,

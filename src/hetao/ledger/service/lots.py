@@ -31,7 +31,7 @@ from hetao.ledger.service.checks import (
     check_status,
     hash_request,
 )
-from hetao.ledger.service.movements import (
+from hetao.ledger.service.postings import (
     audit_given,
     first_movement,
     new_correlation_key,
