@@ -42,7 +42,7 @@ from credentials.support import whitelisted
 from crossing.events.audited import EVENT_OTHER_PATHS, EVENT_READS, EVENT_WRITES
 from datatransfer.audited import DATA_OTHER_PATHS, DATA_READS, DATA_WRITES
 from declarations.centralised_audited import CENTRALISED_READS, CENTRALISED_WRITES
-from declarations.support import K, admitted, body, line
+from declarations.support import admitted, body, line
 from declarations.support import clear as clear_declaration
 from declarations.support import submit as lodge
 from factories import make_application, make_party, party_payload, person_payload, vehicle_payload
@@ -63,6 +63,7 @@ from hetao.datatransfer import channel as datatransfer_channel
 from hetao.datatransfer import service as datatransfer_service
 from hetao.declarations import centralised
 from hetao.declarations import service as declarations
+from hetao.declarations.kinds import DeclarationKind
 from hetao.declarations.models import Declaration
 from hetao.declarations.schemas import DeclarationCreate
 from hetao.funds import service as funds_service
@@ -654,7 +655,6 @@ def scenario_checkpoint_policy(w: World) -> Call:
 
 # --- scenarios: ledger --------------------------------------------------------------------
 
-D = Decimal
 #: A hold that outlives the test.
 LATER = dt.datetime(2099, 1, 1, tzinfo=dt.UTC)
 
@@ -669,7 +669,7 @@ def a_hold(w: World, lot: Lot, *, expires_at: dt.datetime = LATER, **extra: Any)
     return ledger.hold(
         w.session,
         lot,
-        quantity=D(3),
+        quantity=Decimal(3),
         expires_at=expires_at,
         idempotency_key=idempotency_key(),
         actor=w.actor,
@@ -688,7 +688,7 @@ def scenario_transfer(w: World) -> Call:
         w.session,
         lot,
         to_party=receiver,
-        quantity=D(4),
+        quantity=Decimal(4),
         idempotency_key=idempotency_key(),
         profile=w.profile,
         actor=w.actor,
@@ -703,7 +703,7 @@ def scenario_withdrawal(verb: Callable[..., Movement], **extra: Any) -> Scenario
         return lambda: verb(
             w.session,
             lot,
-            quantity=D(2),
+            quantity=Decimal(2),
             idempotency_key=idempotency_key(),
             actor=w.actor,
             **extra,
@@ -735,7 +735,7 @@ def scenario_transform(w: World) -> Call:
     cells = a_lot(w, party, hs_code="3002.49", goods_kind="samples")
     return lambda: ledger.transform(
         w.session,
-        [(cells, D(2)), (reagent, D("0.5"))],
+        [(cells, Decimal(2)), (reagent, Decimal("0.5"))],
         idempotency_key=idempotency_key(),
         profile=w.profile,
         actor=w.actor,
@@ -750,7 +750,7 @@ def scenario_reverse(w: World) -> Call:
         w.session,
         lot,
         to_party=make_party(w.session, w.actor),
-        quantity=D(4),
+        quantity=Decimal(4),
         idempotency_key=idempotency_key(),
         profile=w.profile,
         actor=w.actor,
@@ -803,14 +803,16 @@ def scenario_supervision_class_of(w: World) -> Call:
 # --- scenarios: declarations --------------------------------------------------------------
 
 
-def lodged(w: World, kind: K = K.FIRST_LINE_ENTRY, **fields: Any) -> Declaration:
+def lodged(
+    w: World, kind: DeclarationKind = DeclarationKind.FIRST_LINE_ENTRY, **fields: Any
+) -> Declaration:
     """A submitted declaration of a fresh party (a first-line entry unless told)."""
     return lodge(w.session, make_party(w.session, w.actor), w.profile, w.actor, kind, **fields)
 
 
 def scenario_submit_declaration(w: World) -> Call:
     party = make_party(w.session, w.actor)
-    data = DeclarationCreate.model_validate(body(party.id, K.FIRST_LINE_ENTRY))
+    data = DeclarationCreate.model_validate(body(party.id, DeclarationKind.FIRST_LINE_ENTRY))
     return lambda: declarations.submit(w.session, party, data, profile=w.profile, actor=w.actor)
 
 
@@ -841,7 +843,7 @@ def scenario_clear_second_line_exit(w: World) -> Call:
         party,
         w.profile,
         w.actor,
-        K.SECOND_LINE_EXIT,
+        DeclarationKind.SECOND_LINE_EXIT,
         lines=[line(lot_id=lot.id, quantity="4", customs_value="4800.00")],
     )
     return lambda: clear_declaration(w.session, declaration, w.profile, w.actor)
@@ -1007,7 +1009,7 @@ WRITES: dict[str, tuple[Scenario, frozenset[str]]] = {
         frozenset({"ledger:movement:consume"}),
     ),
     "ledger.service.movements.adjust": (
-        scenario_adjust(D(1)),
+        scenario_adjust(Decimal(1)),
         frozenset({"ledger:movement:adjust"}),
     ),
     "ledger.service.lots.transform": (scenario_transform, frozenset({"ledger:lot:transform"})),
@@ -1077,7 +1079,7 @@ OTHER_PATHS: dict[str, tuple[str, Scenario, frozenset[str]]] = {
     ),
     "ledger.service.movements.adjust[shortage]": (
         "ledger.service.movements.adjust",
-        scenario_adjust(D(-1)),
+        scenario_adjust(Decimal(-1)),
         frozenset({"ledger:movement:adjust"}),
     ),
     "declarations.service.clear[second_line_exit]": (

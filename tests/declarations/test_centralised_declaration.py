@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from declarations.support import K, clear, submit
+from declarations.support import clear, submit
 from factories import bearer, make_entry, make_party
 from hetao import demo
 from hetao.audit.models import AuditEvent
@@ -242,7 +242,7 @@ class TestClosing:
             twin,
             profile,
             actor,
-            K.FIRST_LINE_ENTRY,
+            DeclarationKind.FIRST_LINE_ENTRY,
             lines=lines,
             declared_on=ENDS.isoformat(),
         )

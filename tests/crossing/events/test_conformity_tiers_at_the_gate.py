@@ -10,10 +10,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from crossing.events.test_declaration_at_the_gate import V, goods_event, post, zone
-from declarations.support import K, line
+from declarations.support import line
 from hetao.audit.service import Actor
 from hetao.crossing import service
 from hetao.crossing.models import CrossingEvent
+from hetao.declarations.kinds import DeclarationKind
 from hetao.profiles import ZoneProfile
 
 R12_CODES = {"R12.document_check", "R12.sampling", "R12.full_inspection"}
@@ -57,7 +58,7 @@ class TestTierAtTheGate:
         profile: ZoneProfile,
     ) -> None:
         declaration_id = zone(session_maker, actor, profile).declaration(
-            K.FIRST_LINE_ENTRY,
+            DeclarationKind.FIRST_LINE_ENTRY,
             lines=[
                 line(research_own_use=True),
                 line(research_own_use=True, legally_inspected=True),
@@ -84,7 +85,8 @@ class TestTierAtTheGate:
         profile: ZoneProfile,
     ) -> None:
         declaration_id = zone(session_maker, actor, profile).declaration(
-            K.FIRST_LINE_ENTRY, lines=[line(research_own_use=True, legally_inspected=True)]
+            DeclarationKind.FIRST_LINE_ENTRY,
+            lines=[line(research_own_use=True, legally_inspected=True)],
         )
 
         decision = post(
@@ -108,7 +110,7 @@ class TestTierAtTheGate:
         profile: ZoneProfile,
     ) -> None:
         declaration_id = zone(session_maker, actor, profile).declaration(
-            K.FIRST_LINE_ENTRY,
+            DeclarationKind.FIRST_LINE_ENTRY,
             lines=[line(**EQUIPMENT, research_own_use=True, legally_inspected=True)],
         )
 
@@ -128,7 +130,9 @@ class TestTierAtTheGate:
         actor: Actor,
         profile: ZoneProfile,
     ) -> None:
-        declaration_id = zone(session_maker, actor, profile).declaration(K.FIRST_LINE_ENTRY)
+        declaration_id = zone(session_maker, actor, profile).declaration(
+            DeclarationKind.FIRST_LINE_ENTRY
+        )
 
         decision = post(
             client, goods_event("HUANGGANG", "inbound", {"declaration_id": declaration_id})
@@ -147,7 +151,7 @@ class TestTierAtTheGate:
         profile: ZoneProfile,
     ) -> None:
         declaration_id = zone(session_maker, actor, profile).declaration(
-            K.FIRST_LINE_ENTRY,
+            DeclarationKind.FIRST_LINE_ENTRY,
             crossing_point="FBZ_CHANNEL_1",
             lines=[line(research_own_use=True, legally_inspected=True)],
         )

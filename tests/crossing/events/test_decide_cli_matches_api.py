@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from crossing.events.support import UNKNOWN_DOCUMENT, office_hours, person_event, whitelisted_person
 from crossing.events.test_declaration_at_the_gate import goods_event
 from crossing.events.test_gather import whitelisted_party
-from declarations.support import K, clear, line, submit
+from declarations.support import clear, line, submit
 from hetao.app import create_app
 from hetao.audit.service import Actor
 from hetao.auth import service as auth
@@ -28,6 +28,7 @@ from hetao.config import Settings
 from hetao.crossing import service
 from hetao.crossing.gather import zone_day
 from hetao.crossing.models import CrossingEvent
+from hetao.declarations.kinds import DeclarationKind
 from hetao.profiles import ZoneProfile, load_profile
 from hetao.storage.engine import session_factory, unit_of_work
 from hetao.storage.types import utcnow
@@ -136,7 +137,7 @@ def test_R12_a_consignment_under_a_cleared_declaration_is_decided_alike(  # noqa
         party = whitelisted_party(session, actor, profile)
         inspected = line(research_own_use=True, legally_inspected=True)
         declaration = submit(
-            session, party, profile, actor, K.FIRST_LINE_ENTRY,
+            session, party, profile, actor, DeclarationKind.FIRST_LINE_ENTRY,
             declared_on=zone_day(office_hours(), profile).isoformat(),
             lines=[line(research_own_use=True), inspected],
         )  # fmt: skip

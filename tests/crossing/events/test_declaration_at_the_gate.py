@@ -11,11 +11,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crossing.events.support import event_id, office_hours
 from crossing.events.test_gather import whitelisted_party
-from declarations.support import K, clear, line, submit
+from declarations.support import clear, line, submit
 from factories import make_application, make_person
 from hetao.audit.service import Actor
 from hetao.crossing.gather import zone_day
 from hetao.declarations import service as declarations
+from hetao.declarations.kinds import DeclarationKind
 from hetao.declarations.models import Declaration
 from hetao.profiles import ZoneProfile
 from hetao.registry import service as registry
@@ -73,7 +74,12 @@ class Zone:
             s.commit()
 
     def declaration(
-        self, kind: K, *, status: str = "cleared", party_id: int | None = None, **fields: Any
+        self,
+        kind: DeclarationKind,
+        *,
+        status: str = "cleared",
+        party_id: int | None = None,
+        **fields: Any,
     ) -> int:
         with self.session_maker() as s:
             party = s.get(Party, party_id or self.party_id)
@@ -124,7 +130,9 @@ class TestStatus:
         actor: Actor,
         profile: ZoneProfile,
     ) -> None:
-        declaration_id = zone(session_maker, actor, profile).declaration(K.FIRST_LINE_ENTRY)
+        declaration_id = zone(session_maker, actor, profile).declaration(
+            DeclarationKind.FIRST_LINE_ENTRY
+        )
 
         decision = post(
             client, goods_event("HUANGGANG", "inbound", {"declaration_id": declaration_id})
@@ -142,7 +150,7 @@ class TestStatus:
         profile: ZoneProfile,
     ) -> None:
         declaration_id = zone(session_maker, actor, profile).declaration(
-            K.FIRST_LINE_ENTRY, status="submitted"
+            DeclarationKind.FIRST_LINE_ENTRY, status="submitted"
         )
 
         decision = post(
@@ -166,7 +174,7 @@ class TestStatus:
     ) -> None:
         here = zone(session_maker, actor, profile)
         declaration_id = here.declaration(
-            K.FIRST_LINE_ENTRY, status="refused", crossing_point="FBZ_CHANNEL_1"
+            DeclarationKind.FIRST_LINE_ENTRY, status="refused", crossing_point="FBZ_CHANNEL_1"
         )
 
         decision = post(
@@ -186,7 +194,9 @@ class TestKind:
         actor: Actor,
         profile: ZoneProfile,
     ) -> None:
-        declaration_id = zone(session_maker, actor, profile).declaration(K.FIRST_LINE_ENTRY)
+        declaration_id = zone(session_maker, actor, profile).declaration(
+            DeclarationKind.FIRST_LINE_ENTRY
+        )
 
         decision = post(
             client, goods_event("SL_GOODS", "outbound", {"declaration_id": declaration_id})
@@ -204,7 +214,9 @@ class TestKind:
         actor: Actor,
         profile: ZoneProfile,
     ) -> None:
-        declaration_id = zone(session_maker, actor, profile).declaration(K.FIRST_LINE_ENTRY)
+        declaration_id = zone(session_maker, actor, profile).declaration(
+            DeclarationKind.FIRST_LINE_ENTRY
+        )
 
         decision = post(
             client, goods_event("FBZ_CHANNEL_1", "inbound", {"declaration_id": declaration_id})
@@ -217,7 +229,7 @@ class TestKind:
 class TestParty:
     def hand_carried(self, here: Zone, carrier_party_id: int) -> dict[str, Any]:
         declaration_id = here.declaration(
-            K.FIRST_LINE_ENTRY, crossing_point="FBZ_CHANNEL_1", hand_carried=True
+            DeclarationKind.FIRST_LINE_ENTRY, crossing_point="FBZ_CHANNEL_1", hand_carried=True
         )
         carrier = here.carrier(carrier_party_id)
         subject = {"declaration_id": declaration_id, "carrier": {"document": carrier}}
@@ -266,8 +278,8 @@ class TestVehicle:
         profile: ZoneProfile,
     ) -> None:
         here = zone(session_maker, actor, profile)
-        cleared = here.declaration(K.FIRST_LINE_ENTRY)
-        accepted = here.declaration(K.FIRST_LINE_ENTRY, status="accepted")
+        cleared = here.declaration(DeclarationKind.FIRST_LINE_ENTRY)
+        accepted = here.declaration(DeclarationKind.FIRST_LINE_ENTRY, status="accepted")
         subject = {
             "plate": "ZZ9999",
             "consignments": [{"declaration_id": cleared}, {"declaration_id": accepted}],

@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crossing.events.support import HUANGGANG_GATE, SEED_KEY
 from crossing.events.test_declaration_at_the_gate import Zone, goods_event, post
-from declarations.support import K, line
+from declarations.support import line
 from hetao.audit.service import Actor
 from hetao.crossing import service
 from hetao.crossing.schemas import CrossingIn
+from hetao.declarations.kinds import DeclarationKind
 from hetao.declarations.models import DeclarationLine
 from hetao.engine.decision import decide, decision_to_json
 from hetao.engine.facts import ConsignmentFacts, facts_from_json
@@ -58,7 +59,9 @@ def carrying(declaration_id: int, **quantities: str) -> dict[str, Any]:
 def two_lines(session_maker: sessionmaker[Session], actor: Actor, profile: ZoneProfile) -> int:
     """A cleared first-line entry of 10 kits (line 1) and 4 kits (line 2)."""
     lines = [line(research_own_use=True), line(research_own_use=True, quantity="4")]
-    return Zone(session_maker, actor, profile).declaration(K.FIRST_LINE_ENTRY, lines=lines)
+    return Zone(session_maker, actor, profile).declaration(
+        DeclarationKind.FIRST_LINE_ENTRY, lines=lines
+    )
 
 
 class TestPartialCrossings:
@@ -148,7 +151,7 @@ def test_two_crossings_racing_for_the_last_of_a_line_never_together_exceed_it(
 ) -> None:
     factory = session_factory(committing_engine)
     declaration_id = Zone(factory, actor, profile).declaration(
-        K.FIRST_LINE_ENTRY, lines=[line(research_own_use=True)]
+        DeclarationKind.FIRST_LINE_ENTRY, lines=[line(research_own_use=True)]
     )
     payloads = [CrossingIn.model_validate(carrying(declaration_id, line_1="6")) for _ in "ab"]
     with unit_of_work(factory) as session:  # the shipped rules stored before the race

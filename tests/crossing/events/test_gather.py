@@ -8,12 +8,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from crossing.events.support import entries_from, event_id, record, whitelisted_person
-from declarations.support import K, line, submit
+from declarations.support import line, submit
 from factories import hk_br, make_application, make_party, make_vehicle
 from hetao.audit.service import Actor
 from hetao.credentials import service as credential_service
 from hetao.credentials.tokens import SigningKey
 from hetao.crossing import service
+from hetao.declarations.kinds import DeclarationKind
 from hetao.engine.facts import ConsignmentFacts, Outcome, facts_from_json
 from hetao.profiles import ZoneProfile
 from hetao.registry import service as registry
@@ -58,7 +59,7 @@ class TestConsignments:
     ) -> None:
         party = whitelisted_party(session, actor, profile)
         declaration = submit(
-            session, party, profile, actor, K.FIRST_LINE_ENTRY,
+            session, party, profile, actor, DeclarationKind.FIRST_LINE_ENTRY,
             crossing_point="FBZ_CHANNEL_1", lines=[line(bonded=True)],
         )  # fmt: skip
         _, _, carrier = whitelisted_person(
@@ -83,7 +84,7 @@ class TestConsignments:
     ) -> None:
         party = whitelisted_party(session, actor, profile)
         declaration = submit(
-            session, party, profile, actor, K.FIRST_LINE_ENTRY,
+            session, party, profile, actor, DeclarationKind.FIRST_LINE_ENTRY,
             lines=[line(special_article=True)],
         )  # fmt: skip
         body = consignment_event(
@@ -109,7 +110,7 @@ class TestConsignments:
         registry.waive_exemption(
             session, party, WaiverCreate(goods_kind="reagents"), profile=profile, actor=actor
         )
-        declaration = submit(session, party, profile, actor, K.FIRST_LINE_ENTRY)
+        declaration = submit(session, party, profile, actor, DeclarationKind.FIRST_LINE_ENTRY)
         body = consignment_event(point="HUANGGANG", declaration_id=declaration.id)
 
         event, _ = record(session, profile, body, device=ADMIN)
@@ -122,7 +123,7 @@ class TestConsignments:
     ) -> None:
         party = whitelisted_party(session, actor, profile)
         declaration = submit(
-            session, party, profile, actor, K.FIRST_LINE_ENTRY,
+            session, party, profile, actor, DeclarationKind.FIRST_LINE_ENTRY,
             lines=[line(legally_inspected=True), line()],
         )  # fmt: skip
         body = consignment_event(point="HUANGGANG", declaration_id=declaration.id)
@@ -143,7 +144,7 @@ class TestConsignments:
         self, session: Session, actor: Actor, profile: ZoneProfile
     ) -> None:
         party = make_party(session, actor, kind="hk_institution", uscc=None, hk_br=hk_br())
-        declaration = submit(session, party, profile, actor, K.FIRST_LINE_ENTRY)
+        declaration = submit(session, party, profile, actor, DeclarationKind.FIRST_LINE_ENTRY)
         body = consignment_event(point="HUANGGANG", declaration_id=declaration.id)
 
         event, _ = record(session, profile, body, device=ADMIN)

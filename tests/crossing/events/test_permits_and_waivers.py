@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from crossing.events.support import event_id, record
 from crossing.events.test_api import GateToken, gate  # noqa: F401 - the fixture
 from crossing.events.test_gather import ADMIN, consignment_event, whitelisted_party
-from declarations.support import K, line, submit
+from declarations.support import line, submit
 from factories import make_party, vehicle_payload
 from hetao.audit.service import Actor
 from hetao.crossing.gather import zone_day
+from hetao.declarations.kinds import DeclarationKind
 from hetao.profiles import Flow, Line, ZoneProfile, load_profile
 from hetao.registry import service as registry
 from hetao.registry.schemas import VehicleCreate, WaiverCreate
@@ -128,13 +129,15 @@ class TestR6TheWaiverBarsTheClaim:
         # Claimed before the waiver (after it, the ledger refuses the claim itself).
         today = zone_day(utcnow(), profile).isoformat()  # the entry is in force from today
         claim = submit(
-            session, party, profile, actor, K.FIRST_LINE_ENTRY,
+            session, party, profile, actor, DeclarationKind.FIRST_LINE_ENTRY,
             lines=[line(research_own_use=True)], declared_on=today,
         )  # fmt: skip
         registry.waive_exemption(
             session, party, WaiverCreate(goods_kind="reagents"), profile=profile, actor=actor
         )
-        paid = submit(session, party, profile, actor, K.FIRST_LINE_ENTRY, lines=[line()])
+        paid = submit(
+            session, party, profile, actor, DeclarationKind.FIRST_LINE_ENTRY, lines=[line()]
+        )
 
         paid_event, _ = record(
             session, profile, consignment_event(declaration_id=paid.id), device=ADMIN
