@@ -1,4 +1,4 @@
-"""Scenarios of `hetao.ledger.centralised` (R10) for tests/test_every_write_is_audited.py.
+"""Scenarios of `hetao.declarations.centralised` (R10) for tests/test_every_write_is_audited.py.
 
 Each scenario sets up what its function needs and returns the call alone; the shared test
 observes the call and checks the audit tags named here.
