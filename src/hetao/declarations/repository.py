@@ -88,7 +88,7 @@ def tax_sums_by_party(
     )
     if party_id is not None:
         stmt = stmt.where(Declaration.party_id == party_id)
-    return [row._tuple() for row in session.execute(stmt)]
+    return [(*row,) for row in session.execute(stmt)]
 
 
 # --- R10: centralised declaration periods ------------------------------------------------------
