@@ -24,6 +24,10 @@ from datatransfer.support import application_payload as data_application_payload
 from datatransfer.support import batch as data_batch
 from datatransfer.support import in_state as data_application_in_state
 from datatransfer.support import whitelist as whitelist_for_data
+from declarations.support import admitted
+from declarations.support import body as declaration_body
+from declarations.support import line as declaration_line
+from declarations.support import submit as submit_declaration
 from factories import (
     make_application,
     make_entry,
@@ -44,9 +48,9 @@ from hetao.credentials import service as credential_service
 from hetao.credentials.tokens import SigningKey
 from hetao.crossing import service as crossing_service
 from hetao.crossing.schemas import CrossingIn
-from hetao.ledger import centralised
-from hetao.ledger.kinds import DeclarationKind
-from hetao.ledger.schemas import CentralisedLineIn, CentralisedPeriodCreate
+from hetao.declarations import centralised
+from hetao.declarations.kinds import DeclarationKind
+from hetao.declarations.schemas import CentralisedLineIn, CentralisedPeriodCreate
 from hetao.profiles import ZoneProfile, load_profile
 from hetao.registry import service
 from hetao.registry.models import Party
@@ -58,10 +62,6 @@ from inspections.support import (
     inspection_for,
     pending_override_for,
 )
-from ledger.declarations.support import admitted
-from ledger.declarations.support import body as declaration_body
-from ledger.declarations.support import line as declaration_line
-from ledger.declarations.support import submit as submit_declaration
 
 R = Role
 EVERYONE = frozenset(Role)

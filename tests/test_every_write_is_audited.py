@@ -5,7 +5,7 @@ The platform's rule: every state change writes an audit event in the same transa
 
 Every public function of the service modules (``hetao.registry.service``, ``hetao.auth.service``,
 ``hetao.audit.service``, the bulk imports of ``hetao.registry.bulk``, and the e-ledger's
-``hetao.ledger.service`` and ``hetao.ledger.declarations``) is classified by hand
+``hetao.ledger.service`` modules and ``hetao.declarations.service``) is classified by hand
 below, either in ``WRITES`` (a scenario that sets up what the function needs and calls it, and
 the tags the call must write) or in ``READS_ONLY`` (with the reason). A new service function
 fails ``test_every_public_service_function_is_classified`` until someone decides which it is.
@@ -41,6 +41,10 @@ from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmake
 from credentials.support import whitelisted
 from crossing.events.audited import EVENT_OTHER_PATHS, EVENT_READS, EVENT_WRITES
 from datatransfer.audited import DATA_OTHER_PATHS, DATA_READS, DATA_WRITES
+from declarations.centralised_audited import CENTRALISED_READS, CENTRALISED_WRITES
+from declarations.support import admitted, body, line
+from declarations.support import clear as clear_declaration
+from declarations.support import submit as lodge
 from factories import make_application, make_party, party_payload, person_payload, vehicle_payload
 from funds.audited import FUNDS_OTHER_PATHS, FUNDS_WRITES
 from hetao.audit import service as audit
@@ -59,15 +63,20 @@ from hetao.crossing import rule_sets as crossing_rule_sets
 from hetao.crossing import service as crossing_service
 from hetao.datatransfer import channel as datatransfer_channel
 from hetao.datatransfer import service as datatransfer_service
+from hetao.declarations import centralised
+from hetao.declarations import service as declarations
+from hetao.declarations.kinds import DeclarationKind
+from hetao.declarations.models import Declaration
+from hetao.declarations.schemas import DeclarationCreate
 from hetao.funds import service as funds_service
 from hetao.inspections import overrides as inspection_overrides
 from hetao.inspections import results as inspection_results
 from hetao.inspections import service as inspections
-from hetao.ledger import centralised, declarations
 from hetao.ledger import service as ledger
-from hetao.ledger.declaration_models import Declaration
 from hetao.ledger.models import Hold, Lot, Movement, MovementKind
-from hetao.ledger.schemas import DeclarationCreate
+from hetao.ledger.service import holds as ledger_holds
+from hetao.ledger.service import lots as ledger_lots
+from hetao.ledger.service import movements as ledger_movements
 from hetao.profiles import Line, ZoneProfile
 from hetao.registry import approvals as registry_approvals
 from hetao.registry import bulk
@@ -98,14 +107,11 @@ from inspections.audited import (
     INSPECTION_READS,
     INSPECTION_WRITES,
 )
-from ledger.centralised_audited import CENTRALISED_READS, CENTRALISED_WRITES
-from ledger.declarations.support import K, admitted, body, line
-from ledger.declarations.support import clear as clear_declaration
-from ledger.declarations.support import submit as lodge
 from ledger.support import admit, product
 from ledger.support import key as idempotency_key
 
-SERVICE_MODULES: tuple[ModuleType, ...] = (registry, bulk, auth, audit, ledger, declarations)
+SERVICE_MODULES: tuple[ModuleType, ...] = (registry, bulk, auth, audit, declarations)
+SERVICE_MODULES += (ledger_lots, ledger_movements, ledger_holds)
 SERVICE_MODULES += (registry_parties, registry_standings, registry_approvals)
 SERVICE_MODULES += (credential_service,)
 SERVICE_MODULES += (inspections, inspection_results, inspection_overrides)
@@ -458,10 +464,6 @@ def scenario_assert_beneficiary_entry(w: World) -> Call:
     )
 
 
-def scenario_first_line_exemption_rule(w: World) -> Call:
-    return lambda: declarations.first_line_exemption_rule(w.profile)
-
-
 def scenario_assert_exemption_claimable(w: World) -> Call:
     party = make_party(w.session, w.actor)
     return lambda: registry.assert_exemption_claimable(
@@ -673,7 +675,6 @@ def scenario_checkpoint_policy(w: World) -> Call:
 
 # --- scenarios: ledger --------------------------------------------------------------------
 
-D = Decimal
 #: A hold that outlives the test.
 LATER = dt.datetime(2099, 1, 1, tzinfo=dt.UTC)
 
@@ -688,7 +689,7 @@ def a_hold(w: World, lot: Lot, *, expires_at: dt.datetime = LATER, **extra: Any)
     return ledger.hold(
         w.session,
         lot,
-        quantity=D(3),
+        quantity=Decimal(3),
         expires_at=expires_at,
         idempotency_key=idempotency_key(),
         actor=w.actor,
@@ -707,7 +708,7 @@ def scenario_transfer(w: World) -> Call:
         w.session,
         lot,
         to_party=receiver,
-        quantity=D(4),
+        quantity=Decimal(4),
         idempotency_key=idempotency_key(),
         profile=w.profile,
         actor=w.actor,
@@ -722,7 +723,7 @@ def scenario_withdrawal(verb: Callable[..., Movement], **extra: Any) -> Scenario
         return lambda: verb(
             w.session,
             lot,
-            quantity=D(2),
+            quantity=Decimal(2),
             idempotency_key=idempotency_key(),
             actor=w.actor,
             **extra,
@@ -754,7 +755,7 @@ def scenario_transform(w: World) -> Call:
     cells = a_lot(w, party, hs_code="3002.49", goods_kind="samples")
     return lambda: ledger.transform(
         w.session,
-        [(cells, D(2)), (reagent, D("0.5"))],
+        [(cells, Decimal(2)), (reagent, Decimal("0.5"))],
         idempotency_key=idempotency_key(),
         profile=w.profile,
         actor=w.actor,
@@ -769,7 +770,7 @@ def scenario_reverse(w: World) -> Call:
         w.session,
         lot,
         to_party=make_party(w.session, w.actor),
-        quantity=D(4),
+        quantity=Decimal(4),
         idempotency_key=idempotency_key(),
         profile=w.profile,
         actor=w.actor,
@@ -822,14 +823,16 @@ def scenario_supervision_class_of(w: World) -> Call:
 # --- scenarios: declarations --------------------------------------------------------------
 
 
-def lodged(w: World, kind: K = K.FIRST_LINE_ENTRY, **fields: Any) -> Declaration:
+def lodged(
+    w: World, kind: DeclarationKind = DeclarationKind.FIRST_LINE_ENTRY, **fields: Any
+) -> Declaration:
     """A submitted declaration of a fresh party (a first-line entry unless told)."""
     return lodge(w.session, make_party(w.session, w.actor), w.profile, w.actor, kind, **fields)
 
 
 def scenario_submit_declaration(w: World) -> Call:
     party = make_party(w.session, w.actor)
-    data = DeclarationCreate.model_validate(body(party.id, K.FIRST_LINE_ENTRY))
+    data = DeclarationCreate.model_validate(body(party.id, DeclarationKind.FIRST_LINE_ENTRY))
     return lambda: declarations.submit(w.session, party, data, profile=w.profile, actor=w.actor)
 
 
@@ -860,61 +863,10 @@ def scenario_clear_second_line_exit(w: World) -> Call:
         party,
         w.profile,
         w.actor,
-        K.SECOND_LINE_EXIT,
+        DeclarationKind.SECOND_LINE_EXIT,
         lines=[line(lot_id=lot.id, quantity="4", customs_value="4800.00")],
     )
     return lambda: clear_declaration(w.session, declaration, w.profile, w.actor)
-
-
-def scenario_line_of(w: World) -> Call:
-    return lambda: declarations.line_of(K.SECOND_LINE_EXIT)
-
-
-def scenario_ledger_key(w: World) -> Call:
-    return lambda: declarations.ledger_key("REF-2026-00001", 2)
-
-
-def scenario_get_declaration(w: World) -> Call:
-    declaration = lodged(w)
-
-    def call() -> None:
-        assert declarations.get_declaration(w.session, declaration.id) is declaration
-        assert declarations.get_declaration(w.session, declaration.id, for_update=True)
-
-    return call
-
-
-def scenario_by_reference(w: World) -> Call:
-    declaration = lodged(w)
-
-    def call() -> None:
-        found = declarations.by_reference(
-            w.session, party_id=declaration.party_id, reference=declaration.reference
-        )
-        assert found is declaration
-
-    return call
-
-
-def scenario_page_declarations(w: World) -> Call:
-    declaration = lodged(w)
-    return lambda: declarations.page_declarations(
-        w.session,
-        party_id=declaration.party_id,
-        status=None,
-        kind=None,
-        cursor=None,
-        limit=10,
-    )
-
-
-def scenario_assessment_request(w: World) -> Call:
-    declaration = lodged(w)
-    party = w.session.get(Party, declaration.party_id)
-    assert party is not None
-    return lambda: declarations.assessment_request(
-        declaration, party, declaration.lines, beneficiary=True
-    )
 
 
 # --- scenarios: zone credentials -----------------------------------------------------------
@@ -1070,44 +1022,35 @@ WRITES: dict[str, tuple[Scenario, frozenset[str]]] = {
     "audit.service.record_event": (scenario_record_event, frozenset({PROBE_TAG})),
     "audit.service.record_events": (scenario_record_events, frozenset({PROBE_TAG})),
     "audit.service.checkpoint_now": (scenario_checkpoint_now, frozenset()),
-    "ledger.service.admit": (scenario_admit, frozenset({"ledger:lot:admit"})),
-    "ledger.service.transfer": (scenario_transfer, frozenset({"ledger:movement:transfer"})),
-    "ledger.service.consume": (
+    "ledger.service.lots.admit": (scenario_admit, frozenset({"ledger:lot:admit"})),
+    "ledger.service.lots.transfer": (scenario_transfer, frozenset({"ledger:movement:transfer"})),
+    "ledger.service.movements.withdraw": (
         scenario_withdrawal(ledger.consume),
         frozenset({"ledger:movement:consume"}),
     ),
-    "ledger.service.release_second_line": (
-        scenario_withdrawal(ledger.release_second_line),
-        frozenset({"ledger:movement:release_second_line"}),
+    "ledger.service.movements.adjust": (
+        scenario_adjust(Decimal(1)),
+        frozenset({"ledger:movement:adjust"}),
     ),
-    "ledger.service.export_first_line": (
-        scenario_withdrawal(ledger.export_first_line),
-        frozenset({"ledger:movement:export_first_line"}),
-    ),
-    "ledger.service.destroy": (
-        scenario_withdrawal(ledger.destroy, reason="contaminated, incinerated under supervision"),
-        frozenset({"ledger:movement:destroy"}),
-    ),
-    "ledger.service.adjust": (scenario_adjust(D(1)), frozenset({"ledger:movement:adjust"})),
-    "ledger.service.transform": (scenario_transform, frozenset({"ledger:lot:transform"})),
-    "ledger.service.reverse": (scenario_reverse, frozenset({"ledger:movement:reverse"})),
-    "ledger.service.hold": (scenario_hold, frozenset({"ledger:hold:place"})),
-    "ledger.service.post": (scenario_post, frozenset({"ledger:hold:post"})),
-    "ledger.service.void": (scenario_void, frozenset({"ledger:hold:void"})),
-    "ledger.service.void_expired": (scenario_void_expired, frozenset({"ledger:hold:void"})),
-    "ledger.declarations.submit": (
+    "ledger.service.lots.transform": (scenario_transform, frozenset({"ledger:lot:transform"})),
+    "ledger.service.movements.reverse": (scenario_reverse, frozenset({"ledger:movement:reverse"})),
+    "ledger.service.holds.hold": (scenario_hold, frozenset({"ledger:hold:place"})),
+    "ledger.service.holds.post": (scenario_post, frozenset({"ledger:hold:post"})),
+    "ledger.service.holds.void": (scenario_void, frozenset({"ledger:hold:void"})),
+    "ledger.service.holds.void_expired": (scenario_void_expired, frozenset({"ledger:hold:void"})),
+    "declarations.service.submit": (
         scenario_submit_declaration,
         frozenset({"ledger:declaration:submit"}),
     ),
-    "ledger.declarations.accept": (
+    "declarations.service.accept": (
         scenario_accept_declaration,
         frozenset({"ledger:declaration:accept"}),
     ),
-    "ledger.declarations.refuse": (
+    "declarations.service.refuse": (
         scenario_refuse_declaration,
         frozenset({"ledger:declaration:refuse"}),
     ),
-    "ledger.declarations.clear": (
+    "declarations.service.clear": (
         scenario_clear_entry,
         frozenset({"ledger:declaration:clear", "ledger:lot:admit"}),
     ),
@@ -1130,7 +1073,7 @@ WRITES |= INSPECTION_WRITES  # scenarios in tests/crossing/inspections/audited.p
 WRITES |= EVENT_WRITES  # scenarios in tests/crossing/events/audited.py
 WRITES |= FUNDS_WRITES  # scenarios in tests/funds/audited.py
 WRITES |= DATA_WRITES  # scenarios in tests/datatransfer/audited.py
-WRITES |= CENTRALISED_WRITES  # scenarios in tests/ledger/centralised_audited.py
+WRITES |= CENTRALISED_WRITES  # scenarios in tests/declarations/centralised_audited.py
 
 #: Other paths of a writing function that write different events: case -> (function, ...).
 OTHER_PATHS: dict[str, tuple[str, Scenario, frozenset[str]]] = {
@@ -1139,13 +1082,28 @@ OTHER_PATHS: dict[str, tuple[str, Scenario, frozenset[str]]] = {
         scenario_login_refused,
         frozenset({"auth:login:fail"}),
     ),
-    "ledger.service.adjust[shortage]": (
-        "ledger.service.adjust",
-        scenario_adjust(D(-1)),
+    "ledger.service.movements.withdraw[release_second_line]": (
+        "ledger.service.movements.withdraw",
+        scenario_withdrawal(ledger.release_second_line),
+        frozenset({"ledger:movement:release_second_line"}),
+    ),
+    "ledger.service.movements.withdraw[export_first_line]": (
+        "ledger.service.movements.withdraw",
+        scenario_withdrawal(ledger.export_first_line),
+        frozenset({"ledger:movement:export_first_line"}),
+    ),
+    "ledger.service.movements.withdraw[destroy]": (
+        "ledger.service.movements.withdraw",
+        scenario_withdrawal(ledger.destroy, reason="contaminated, incinerated under supervision"),
+        frozenset({"ledger:movement:destroy"}),
+    ),
+    "ledger.service.movements.adjust[shortage]": (
+        "ledger.service.movements.adjust",
+        scenario_adjust(Decimal(-1)),
         frozenset({"ledger:movement:adjust"}),
     ),
-    "ledger.declarations.clear[second_line_exit]": (
-        "ledger.declarations.clear",
+    "declarations.service.clear[second_line_exit]": (
+        "declarations.service.clear",
         scenario_clear_second_line_exit,
         frozenset({"ledger:declaration:clear", "ledger:movement:release_second_line"}),
     ),
@@ -1213,10 +1171,6 @@ READS_ONLY: dict[str, tuple[str, Scenario]] = {
         "raises when no whitelist entry is in force, changes nothing",
         scenario_assert_beneficiary_entry,
     ),
-    "ledger.declarations.first_line_exemption_rule": (
-        "names the first-line exemption rule of the profile, changes nothing",
-        scenario_first_line_exemption_rule,
-    ),
     "registry.standings.assert_exemption_claimable": (
         "raises when a waiver locks the exemption out, changes nothing",
         scenario_assert_exemption_claimable,
@@ -1257,33 +1211,9 @@ READS_ONLY: dict[str, tuple[str, Scenario]] = {
         "converts a value to what event data may hold; pure",
         lambda w: lambda: audit.json_stable({"amount": Decimal("1.50"), "on": NOW}),
     ),
-    "ledger.service.supervision_class_of": (
+    "ledger.service.lots.supervision_class_of": (
         "computes the R5 supervision class from the HS code and goods kind, changes nothing",
         scenario_supervision_class_of,
-    ),
-    "ledger.declarations.line_of": (
-        "computes the line a declaration kind crosses, changes nothing",
-        scenario_line_of,
-    ),
-    "ledger.declarations.ledger_key": (
-        "formats the ledger idempotency key of a declaration line, changes nothing",
-        scenario_ledger_key,
-    ),
-    "ledger.declarations.get_declaration": (
-        "looks a declaration up by id (optionally locking its row), changes nothing",
-        scenario_get_declaration,
-    ),
-    "ledger.declarations.by_reference": (
-        "looks a declaration up by its declarant's reference, changes nothing",
-        scenario_by_reference,
-    ),
-    "ledger.declarations.page_declarations": (
-        "reads one page of declarations, changes nothing",
-        scenario_page_declarations,
-    ),
-    "ledger.declarations.assessment_request": (
-        "builds the hetao.tax request of a declaration, changes nothing",
-        scenario_assessment_request,
     ),
 }
 

@@ -37,6 +37,7 @@ from hetao.credentials.api import router as credentials_router
 from hetao.crossing.api import gate_router
 from hetao.crossing.api import router as crossing_router
 from hetao.datatransfer.api import router as datatransfer_router
+from hetao.declarations.api import router as declarations_router
 from hetao.funds.api import router as funds_router
 from hetao.inspections.api import router as inspections_router
 from hetao.ledger.api import router as ledger_router
@@ -178,6 +179,7 @@ def create_app(
     app.include_router(gate_router, prefix="/api/v1")
     app.include_router(system_router, prefix="/api/v1")
     app.include_router(registry_router, prefix="/api/v1")
+    app.include_router(declarations_router, prefix="/api/v1")
     app.include_router(ledger_router, prefix="/api/v1")
     app.include_router(crossing_router, prefix="/api/v1")
     app.include_router(credentials_router, prefix="/api/v1")

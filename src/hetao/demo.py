@@ -126,8 +126,8 @@ def demo_centralised_period(
 ) -> int | None:
     """One open centralised period (R10) of the first eligible party, from the first of the
     month, with a few goods crossed under it; None where no party is eligible (Hengqin)."""
-    from hetao.ledger import centralised
-    from hetao.ledger.schemas import CentralisedLineIn, CentralisedPeriodCreate
+    from hetao.declarations import centralised
+    from hetao.declarations.schemas import CentralisedLineIn, CentralisedPeriodCreate
 
     starts_on = max(as_of.replace(day=1), profile.effective_from)
     points = [

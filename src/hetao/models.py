@@ -10,7 +10,7 @@ import hetao.funds.models  # noqa: F401
 from hetao.api.models import IdempotencyRecord
 from hetao.audit.models import AuditCheckpoint, AuditEvent, AuditHead
 from hetao.auth.models import ApiToken, LoginAttempt, User, WebSession
-from hetao.ledger.declaration_models import Declaration, DeclarationLine
+from hetao.declarations.models import Declaration, DeclarationLine
 from hetao.ledger.models import Hold, Lot, LotParent, Movement
 from hetao.registry.models import (
     Affiliation,

@@ -16,15 +16,15 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from declarations.support import body as declaration_body
+from declarations.support import line
 from factories import bearer, make_party, party_payload, person_payload, vehicle_payload
 from hetao.audit.models import AuditEvent
 from hetao.audit.service import Actor
 from hetao.auth.principal import Role
+from hetao.declarations.kinds import DeclarationKind
 from hetao.inputs import MAX_BIG_ID, MAX_ID, text_fault
-from hetao.ledger.kinds import DeclarationKind
 from hetao.registry.models import Party, Person
-from ledger.declarations.support import body as declaration_body
-from ledger.declarations.support import line
 
 V = "/api/v1"
 #: Far beyond SQLite's 64-bit integers too.

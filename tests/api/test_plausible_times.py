@@ -15,20 +15,20 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from crossing.events.support import UNKNOWN_DOCUMENT, counts, person_event, record
+from declarations.support import body as declaration_body
 from factories import bearer, make_party
 from hetao.audit.service import Actor
 from hetao.auth.principal import Role
 from hetao.crossing import service as crossings
+from hetao.declarations import service as declarations
+from hetao.declarations.kinds import DeclarationKind
+from hetao.declarations.schemas import DeclarationCreate
 from hetao.errors import ValidationFailed
-from hetao.ledger import declarations
-from hetao.ledger.kinds import DeclarationKind
-from hetao.ledger.schemas import DeclarationCreate
 from hetao.profiles import ZoneProfile
 from hetao.profiles.schema import GatesSection
 from hetao.registry.identifiers import boundary_today
 from hetao.storage.types import utcnow
 from hetao.timeutil import zone_today
-from ledger.declarations.support import body as declaration_body
 
 V = "/api/v1"
 

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
+from declarations.support import admitted
 from factories import make_party
 from hetao.audit.service import Actor
 from hetao.auth.principal import Role
@@ -24,7 +25,6 @@ from hetao.ledger.models import Lot
 from hetao.profiles import ZoneProfile
 from hetao.storage.types import utcnow
 from inspections.support import FIRST_POINT, GATE, decided, officer
-from ledger.declarations.support import admitted
 
 
 class World(Protocol):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
+from declarations.support import admitted
 from factories import make_party
 from hetao.audit.service import Actor
 from hetao.ledger.models import Lot
 from hetao.profiles import ZoneProfile
-from ledger.declarations.support import admitted
 
 
 @pytest.fixture(autouse=True)

@@ -23,6 +23,7 @@ from hetao.auth.principal import Principal, Role
 from hetao.crossing.gather import consignment_facts
 from hetao.crossing.models import CrossingDecision, CrossingEvent
 from hetao.crossing.schemas import ConsignmentIn
+from hetao.declarations.models import DeclarationLine
 from hetao.engine.facts import (
     NOT_WHITELISTED,
     ConsignmentFacts,
@@ -36,7 +37,6 @@ from hetao.inspections import overrides as inspection_overrides
 from hetao.inspections import results as inspection_results
 from hetao.inspections import service
 from hetao.inspections.models import InspectionResult
-from hetao.ledger.declaration_models import DeclarationLine
 from hetao.ledger.models import Lot
 from hetao.storage.types import utcnow
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import sessionmaker
 
+from declarations.support import admitted
 from factories import make_party
 from hetao.audit.models import AuditEvent
 from hetao.audit.service import Actor
@@ -19,7 +20,6 @@ from hetao.inspections.models import AdjustmentStatus, InspectionResult
 from hetao.ledger.models import Lot, Movement, MovementKind
 from hetao.profiles import ZoneProfile
 from inspections.support import FIRST_POINT, GATE, decided, officer
-from ledger.declarations.support import admitted
 
 SETUP = Actor("test", "setup")
 

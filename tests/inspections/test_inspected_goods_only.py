@@ -25,10 +25,12 @@ from crossing.events.support import (
     record,
     whitelisted_person,
 )
+from declarations.support import admitted, clear, line, submit
 from factories import bearer, make_party
 from hetao.audit.service import Actor
 from hetao.auth.principal import Principal, Role
 from hetao.crossing import service as crossings
+from hetao.declarations.kinds import DeclarationKind
 from hetao.errors import RuleViolation, ValidationFailed
 from hetao.inspections import repository as inspection_repository
 from hetao.inspections import results as inspection_results
@@ -40,13 +42,11 @@ from hetao.inspections.models import (
     InspectionResult,
     InspectionStatus,
 )
-from hetao.ledger.kinds import DeclarationKind
 from hetao.ledger.models import Hold, Lot
 from hetao.profiles import ZoneProfile
 from hetao.registry.models import Party
 from hetao.storage.types import utcnow
 from inspections.support import GATE, decided, declaration_of, officer
-from ledger.declarations.support import admitted, clear, line, submit
 
 V = "/api/v1"
 PROBLEM = "application/problem+json"

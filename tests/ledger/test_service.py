@@ -26,7 +26,6 @@ from hetao.registry.schemas import WaiverCreate
 from hetao.storage.types import utcnow
 from ledger.support import RELEASED_ON, admit, counts, key, last_seq, product, tags_since
 
-D = Decimal
 LATER = dt.datetime(2099, 1, 1, tzinfo=dt.UTC)
 
 
@@ -45,11 +44,15 @@ class TestAdmission:
         self, session: Session, actor: Actor, profile: ZoneProfile, party: Party
     ) -> None:
         seq = last_seq(session)
-        lot = admit(session, party, profile, actor, quantity=D("12.5"))
-        assert (lot.balance, lot.reserved, lot.initial_quantity) == (D("12.5"), D(0), D("12.5"))
+        lot = admit(session, party, profile, actor, quantity=Decimal("12.5"))
+        assert (lot.balance, lot.reserved, lot.initial_quantity) == (
+            Decimal("12.5"),
+            Decimal(0),
+            Decimal("12.5"),
+        )
         assert lot.hs_code == "382219"
         (movement,) = session.scalars(select(Movement).where(Movement.lot_id == lot.id))
-        assert (movement.kind, movement.quantity) == (MovementKind.ADMIT, D("12.5"))
+        assert (movement.kind, movement.quantity) == (MovementKind.ADMIT, Decimal("12.5"))
         assert movement.declaration_ref == lot.admission_ref
         assert tags_since(session, seq) == ["ledger:lot:admit"]
 
@@ -119,11 +122,11 @@ class TestAdmission:
             hs_code="8479.89",
             description="Autonomous survey drone boat",
             unit="set",
-            quantity=D(1),
+            quantity=Decimal(1),
             origin="HK",
             goods_kind="equipment",
             customs_status=CustomsStatus.DUTY_FREE_RESEARCH,
-            customs_value=D("800000.00"),
+            customs_value=Decimal("800000.00"),
             currency="HKD",
             admission_ref="FL-2026-000777",
             admitted_on=RELEASED_ON,
@@ -176,11 +179,11 @@ class TestAdmission:
             ("hs_code", "9999.99", "hs2022.unknown_subheading"),
             ("origin", "XX", "iso3166.alpha2"),
             ("goods_kind", "yachts", "profile.waiver_goods_kind"),
-            ("quantity", D("1.0005"), "quantity.places"),
-            ("quantity", D(0), "quantity.positive"),
-            ("quantity", D(-3), "quantity.positive"),
+            ("quantity", Decimal("1.0005"), "quantity.places"),
+            ("quantity", Decimal(0), "quantity.positive"),
+            ("quantity", Decimal(-3), "quantity.positive"),
             ("quantity", 2.5, "quantity.decimal"),
-            ("customs_value", D("10.001"), "money.format"),
+            ("customs_value", Decimal("10.001"), "money.format"),
             ("idempotency_key", "a#b", "idempotency.key_format"),
             ("idempotency_key", "", "idempotency.key_format"),
             ("admission_ref", " ", "text.required"),
@@ -208,27 +211,37 @@ class TestWithdrawals:
     def test_refuses_a_withdrawal_larger_than_the_available_balance(
         self, session: Session, actor: Actor, profile: ZoneProfile, party: Party
     ) -> None:
-        lot = admit(session, party, profile, actor, quantity=D(3))
+        lot = admit(session, party, profile, actor, quantity=Decimal(3))
         before = counts(session)
         with pytest.raises(InsufficientBalance) as caught:
-            service.consume(session, lot, quantity=D("3.001"), idempotency_key=key(), actor=actor)
+            service.consume(
+                session, lot, quantity=Decimal("3.001"), idempotency_key=key(), actor=actor
+            )
         error = caught.value
-        assert (error.lot_id, error.asked, error.available) == (lot.id, D("3.001"), D(3))
+        assert (error.lot_id, error.asked, error.available) == (
+            lot.id,
+            Decimal("3.001"),
+            Decimal(3),
+        )
         assert f"lot {lot.id}" in error.detail
         assert error.problems[0].rule == "ledger.available_balance"
         assert counts(session) == before
-        assert repo.balance(session, lot.id) == D(3)
+        assert repo.balance(session, lot.id) == Decimal(3)
 
     def test_a_withdrawal_of_the_whole_balance_leaves_exactly_zero(
         self, session: Session, actor: Actor, profile: ZoneProfile, party: Party
     ) -> None:
-        lot = admit(session, party, profile, actor, quantity=D("0.3"))
+        lot = admit(session, party, profile, actor, quantity=Decimal("0.3"))
         for amount in ("0.1", "0.2"):
-            service.consume(session, lot, quantity=D(amount), idempotency_key=key(), actor=actor)
+            service.consume(
+                session, lot, quantity=Decimal(amount), idempotency_key=key(), actor=actor
+            )
         # On SQLite a NUMERIC column would hold floats: 0.3 - 0.1 - 0.2 = -2.8e-17 there.
         assert repo.balance(session, lot.id) == 0
         with pytest.raises(InsufficientBalance):
-            service.consume(session, lot, quantity=D("0.001"), idempotency_key=key(), actor=actor)
+            service.consume(
+                session, lot, quantity=Decimal("0.001"), idempotency_key=key(), actor=actor
+            )
 
     @pytest.mark.parametrize(
         ("verb", "kind"),
@@ -250,10 +263,19 @@ class TestWithdrawals:
         lot = admit(session, party, profile, actor)
         seq = last_seq(session)
         movement = verb(
-            session, lot, quantity=D(4), idempotency_key=key(), actor=actor, declaration_ref="D-1"
+            session,
+            lot,
+            quantity=Decimal(4),
+            idempotency_key=key(),
+            actor=actor,
+            declaration_ref="D-1",
         )
-        assert (movement.kind, movement.quantity, movement.declaration_ref) == (kind, D(-4), "D-1")
-        assert lot.balance == D(6)
+        assert (movement.kind, movement.quantity, movement.declaration_ref) == (
+            kind,
+            Decimal(-4),
+            "D-1",
+        )
+        assert lot.balance == Decimal(6)
         assert tags_since(session, seq) == [f"ledger:movement:{kind.value}"]
 
     def test_a_destruction_needs_a_reason(
@@ -262,28 +284,38 @@ class TestWithdrawals:
         lot = admit(session, party, profile, actor)
         with pytest.raises(ValidationFailed) as caught:
             service.destroy(
-                session, lot, quantity=D(1), reason=" ", idempotency_key=key(), actor=actor
+                session, lot, quantity=Decimal(1), reason=" ", idempotency_key=key(), actor=actor
             )
         assert caught.value.problems[0].field == "reason"
         moved = service.destroy(
-            session, lot, quantity=D(1), reason="expired", idempotency_key=key(), actor=actor
+            session, lot, quantity=Decimal(1), reason="expired", idempotency_key=key(), actor=actor
         )
         assert (moved.kind, moved.reason) == (MovementKind.DESTROY, "expired")
 
     def test_a_stocktake_adjustment_may_add_or_take_but_not_below_zero(
         self, session: Session, actor: Actor, profile: ZoneProfile, party: Party
     ) -> None:
-        lot = admit(session, party, profile, actor, quantity=D(5))
+        lot = admit(session, party, profile, actor, quantity=Decimal(5))
         service.adjust(
-            session, lot, quantity=D(2), reason="overage", idempotency_key=key(), actor=actor
+            session, lot, quantity=Decimal(2), reason="overage", idempotency_key=key(), actor=actor
         )
         service.adjust(
-            session, lot, quantity=D(-6), reason="shortage", idempotency_key=key(), actor=actor
+            session,
+            lot,
+            quantity=Decimal(-6),
+            reason="shortage",
+            idempotency_key=key(),
+            actor=actor,
         )
-        assert lot.balance == D(1)
+        assert lot.balance == Decimal(1)
         with pytest.raises(InsufficientBalance):
             service.adjust(
-                session, lot, quantity=D(-2), reason="shortage", idempotency_key=key(), actor=actor
+                session,
+                lot,
+                quantity=Decimal(-2),
+                reason="shortage",
+                idempotency_key=key(),
+                actor=actor,
             )
 
 
@@ -318,7 +350,7 @@ class TestTheDatabaseEnforcesBalances:
             "lot_id": lot.id,
             "party_id": party.id,
             "kind": MovementKind.CONSUME,
-            "quantity": D(1),
+            "quantity": Decimal(1),
             "idempotency_key": key(),
             "request_hash": "0" * 64,
             "correlation_key": "c" * 32,
@@ -330,7 +362,7 @@ class TestTheDatabaseEnforcesBalances:
         with pytest.raises(IntegrityError), session.begin_nested():
             session.execute(insert(Movement), [{**row, "kind": MovementKind.REVERSAL}])
         # A movement is reversed at most once, whoever writes the second reversal.
-        reversal = {**row, "kind": MovementKind.REVERSAL, "quantity": D(-1)}
+        reversal = {**row, "kind": MovementKind.REVERSAL, "quantity": Decimal(-1)}
         with pytest.raises(IntegrityError), session.begin_nested():
             session.execute(
                 insert(Movement),
@@ -351,22 +383,26 @@ class TestTransfer:
             session,
             lot,
             to_party=other,
-            quantity=D(4),
+            quantity=Decimal(4),
             idempotency_key=key(),
             profile=profile,
             actor=actor,
         )
         out, into = moved.outgoing, moved.incoming
-        assert (out.kind, out.quantity, out.lot_id) == (MovementKind.TRANSFER_OUT, D(-4), lot.id)
+        assert (out.kind, out.quantity, out.lot_id) == (
+            MovementKind.TRANSFER_OUT,
+            Decimal(-4),
+            lot.id,
+        )
         assert (into.kind, into.quantity, into.lot_id) == (
             MovementKind.TRANSFER_IN,
-            D(4),
+            Decimal(4),
             moved.lot.id,
         )
         assert out.correlation_key == into.correlation_key
         assert [m.id for m in repo.correlated(session, out.correlation_key)] == [out.id, into.id]
         assert (out.party_id, into.party_id) == (party.id, other.id)
-        assert (lot.balance, moved.lot.balance) == (D(6), D(4))
+        assert (lot.balance, moved.lot.balance) == (Decimal(6), Decimal(4))
         assert tags_since(session, seq) == ["ledger:movement:transfer"]
 
     def test_the_receiver_gets_a_new_lot_that_traces_to_the_source(
@@ -377,7 +413,7 @@ class TestTransfer:
             session,
             lot,
             to_party=other,
-            quantity=D(1),
+            quantity=Decimal(1),
             idempotency_key=key(),
             profile=profile,
             actor=actor,
@@ -395,17 +431,19 @@ class TestTransfer:
     def test_the_value_of_a_transferred_part_is_pro_rata_to_the_fen(
         self, session: Session, actor: Actor, profile: ZoneProfile, party: Party, other: Party
     ) -> None:
-        lot = admit(session, party, profile, actor, quantity=D(3), customs_value=D("100.00"))
+        lot = admit(
+            session, party, profile, actor, quantity=Decimal(3), customs_value=Decimal("100.00")
+        )
         received = service.transfer(
             session,
             lot,
             to_party=other,
-            quantity=D(1),
+            quantity=Decimal(1),
             idempotency_key=key(),
             profile=profile,
             actor=actor,
         ).lot
-        assert received.customs_value == D("33.33")  # 100 / 3, half up to the fen
+        assert received.customs_value == Decimal("33.33")  # 100 / 3, half up to the fen
 
     def test_r8_exempt_goods_transferred_in_the_zone_become_duty_paid(
         self, session: Session, actor: Actor, profile: ZoneProfile, party: Party, other: Party
@@ -423,7 +461,7 @@ class TestTransfer:
             session,
             lot,
             to_party=other,
-            quantity=D(1),
+            quantity=Decimal(1),
             idempotency_key=key(),
             profile=profile,
             actor=actor,
@@ -447,7 +485,7 @@ class TestTransfer:
             session,
             lot,
             to_party=other,
-            quantity=D(1),
+            quantity=Decimal(1),
             idempotency_key=key(),
             profile=profile,
             actor=actor,
@@ -467,7 +505,7 @@ class TestTransfer:
                 session,
                 lot,
                 to_party=hk,
-                quantity=D(1),
+                quantity=Decimal(1),
                 idempotency_key=key(),
                 profile=profile,
                 actor=actor,
@@ -484,7 +522,7 @@ class TestTransfer:
                 session,
                 lot,
                 to_party=party,
-                quantity=D(1),
+                quantity=Decimal(1),
                 idempotency_key=key(),
                 profile=profile,
                 actor=actor,
@@ -500,7 +538,7 @@ class TestTransform:
         seq = last_seq(session)
         made = service.transform(
             session,
-            [(cells, D(2)), (reagent, D("0.5"))],
+            [(cells, Decimal(2)), (reagent, Decimal("0.5"))],
             idempotency_key=key(),
             profile=profile,
             actor=actor,
@@ -508,15 +546,18 @@ class TestTransform:
         )
         parents = repo.parents_of(session, made.product.id)
         assert [(p.input_lot_id, p.quantity) for p in parents] == sorted(
-            [(cells.id, D(2)), (reagent.id, D("0.5"))]
+            [(cells.id, Decimal(2)), (reagent.id, Decimal("0.5"))]
         )
-        assert {m.lot_id: m.quantity for m in made.inputs} == {cells.id: -2, reagent.id: D("-0.5")}
+        assert {m.lot_id: m.quantity for m in made.inputs} == {
+            cells.id: -2,
+            reagent.id: Decimal("-0.5"),
+        }
         assert made.output.kind is MovementKind.TRANSFORM_IN
         assert {m.correlation_key for m in (*made.inputs, made.output)} == {
             made.output.correlation_key
         }
-        assert (made.product.balance, made.product.admission_ref) == (D(4), "RD-2026-0042")
-        assert (cells.balance, reagent.balance) == (D(8), D("9.5"))
+        assert (made.product.balance, made.product.admission_ref) == (Decimal(4), "RD-2026-0042")
+        assert (cells.balance, reagent.balance) == (Decimal(8), Decimal("9.5"))
         assert tags_since(session, seq) == ["ledger:lot:transform"]
 
     def test_an_rnd_product_takes_the_most_supervised_status_of_its_inputs(
@@ -529,7 +570,7 @@ class TestTransform:
         bonded = admit(session, party, profile, actor)
         first = service.transform(
             session,
-            [(exempt, D(1)), (paid, D(1))],
+            [(exempt, Decimal(1)), (paid, Decimal(1))],
             idempotency_key=key(),
             profile=profile,
             actor=actor,
@@ -538,7 +579,7 @@ class TestTransform:
         assert first.product.customs_status is CustomsStatus.DUTY_FREE_RESEARCH
         second = service.transform(
             session,
-            [(exempt, D(1)), (bonded, D(1))],
+            [(exempt, Decimal(1)), (bonded, Decimal(1))],
             idempotency_key=key(),
             profile=profile,
             actor=actor,
@@ -550,20 +591,20 @@ class TestTransform:
         self, session: Session, actor: Actor, profile: ZoneProfile, party: Party
     ) -> None:
         plenty = admit(session, party, profile, actor)
-        scarce = admit(session, party, profile, actor, quantity=D(1))
+        scarce = admit(session, party, profile, actor, quantity=Decimal(1))
         before = counts(session)
         # The caller's unit of work rolls the request back; a savepoint plays that part here.
         with pytest.raises(InsufficientBalance), session.begin_nested():
             service.transform(
                 session,
-                [(plenty, D(5)), (scarce, D(2))],
+                [(plenty, Decimal(5)), (scarce, Decimal(2))],
                 idempotency_key=key(),
                 profile=profile,
                 actor=actor,
                 **product(),
             )
         assert counts(session) == before
-        assert repo.balance(session, plenty.id) == D(10)
+        assert repo.balance(session, plenty.id) == Decimal(10)
 
     def test_refuses_inputs_of_several_parties(
         self, session: Session, actor: Actor, profile: ZoneProfile, party: Party, other: Party
@@ -572,7 +613,7 @@ class TestTransform:
         with pytest.raises(RuleViolation) as caught:
             service.transform(
                 session,
-                [(mine, D(1)), (theirs, D(1))],
+                [(mine, Decimal(1)), (theirs, Decimal(1))],
                 idempotency_key=key(),
                 profile=profile,
                 actor=actor,
@@ -586,14 +627,16 @@ class TestReversal:
         self, session: Session, actor: Actor, profile: ZoneProfile, party: Party
     ) -> None:
         lot = admit(session, party, profile, actor)
-        consumed = service.consume(session, lot, quantity=D(4), idempotency_key=key(), actor=actor)
+        consumed = service.consume(
+            session, lot, quantity=Decimal(4), idempotency_key=key(), actor=actor
+        )
         seq = last_seq(session)
         (reversal,) = service.reverse(
             session, consumed, reason="keyed twice", idempotency_key=key(), actor=actor
         )
         assert (reversal.kind, reversal.reverses_id) == (MovementKind.REVERSAL, consumed.id)
         assert reversal.quantity == 4
-        assert lot.balance == repo.balance_from_movements(session, lot.id) == D(10)
+        assert lot.balance == repo.balance_from_movements(session, lot.id) == Decimal(10)
         assert tags_since(session, seq) == ["ledger:movement:reverse"]
 
     def test_a_reversal_of_a_transfer_reverses_both_legs(
@@ -604,7 +647,7 @@ class TestReversal:
             session,
             lot,
             to_party=other,
-            quantity=D(4),
+            quantity=Decimal(4),
             idempotency_key=key(),
             profile=profile,
             actor=actor,
@@ -615,7 +658,10 @@ class TestReversal:
         )
         assert [r.reverses_id for r in reversals] == [moved.outgoing.id, moved.incoming.id]
         assert len({r.correlation_key for r in reversals}) == 1
-        assert (repo.balance(session, lot.id), repo.balance(session, moved.lot.id)) == (D(10), D(0))
+        assert (repo.balance(session, lot.id), repo.balance(session, moved.lot.id)) == (
+            Decimal(10),
+            Decimal(0),
+        )
 
     def test_a_reversal_of_a_transformation_restores_every_input(
         self, session: Session, actor: Actor, profile: ZoneProfile, party: Party
@@ -623,7 +669,7 @@ class TestReversal:
         a, b = admit(session, party, profile, actor), admit(session, party, profile, actor)
         made = service.transform(
             session,
-            [(a, D(3)), (b, D(2))],
+            [(a, Decimal(3)), (b, Decimal(2))],
             idempotency_key=key(),
             profile=profile,
             actor=actor,
@@ -636,17 +682,21 @@ class TestReversal:
         self, session: Session, actor: Actor, profile: ZoneProfile, party: Party
     ) -> None:
         lot = admit(session, party, profile, actor)
-        consumed = service.consume(session, lot, quantity=D(1), idempotency_key=key(), actor=actor)
+        consumed = service.consume(
+            session, lot, quantity=Decimal(1), idempotency_key=key(), actor=actor
+        )
         service.reverse(session, consumed, reason="error", idempotency_key=key(), actor=actor)
         with pytest.raises(Conflict):
             service.reverse(session, consumed, reason="error", idempotency_key=key(), actor=actor)
-        assert lot.balance == D(10)
+        assert lot.balance == Decimal(10)
 
     def test_a_reversal_is_not_itself_reversed(
         self, session: Session, actor: Actor, profile: ZoneProfile, party: Party
     ) -> None:
         lot = admit(session, party, profile, actor)
-        consumed = service.consume(session, lot, quantity=D(1), idempotency_key=key(), actor=actor)
+        consumed = service.consume(
+            session, lot, quantity=Decimal(1), idempotency_key=key(), actor=actor
+        )
         (reversal,) = service.reverse(
             session, consumed, reason="error", idempotency_key=key(), actor=actor
         )
@@ -661,17 +711,17 @@ class TestReversal:
             session,
             lot,
             to_party=other,
-            quantity=D(4),
+            quantity=Decimal(4),
             idempotency_key=key(),
             profile=profile,
             actor=actor,
         )
-        service.consume(session, moved.lot, quantity=D(1), idempotency_key=key(), actor=actor)
+        service.consume(session, moved.lot, quantity=Decimal(1), idempotency_key=key(), actor=actor)
         with pytest.raises(InsufficientBalance) as caught, session.begin_nested():
             service.reverse(
                 session, moved.outgoing, reason="undo", idempotency_key=key(), actor=actor
             )
-        assert (caught.value.lot_id, caught.value.available) == (moved.lot.id, D(3))
+        assert (caught.value.lot_id, caught.value.available) == (moved.lot.id, Decimal(3))
 
 
 class TestIdempotency:
@@ -679,25 +729,29 @@ class TestIdempotency:
         self, session: Session, actor: Actor, profile: ZoneProfile, party: Party
     ) -> None:
         lot = admit(session, party, profile, actor)
-        first = service.consume(session, lot, quantity=D(2), idempotency_key="c-1", actor=actor)
+        first = service.consume(
+            session, lot, quantity=Decimal(2), idempotency_key="c-1", actor=actor
+        )
         before = counts(session)
-        again = service.consume(session, lot, quantity=D(2), idempotency_key="c-1", actor=actor)
+        again = service.consume(
+            session, lot, quantity=Decimal(2), idempotency_key="c-1", actor=actor
+        )
         assert again is first
         assert counts(session) == before
-        assert lot.balance == D(8)
+        assert lot.balance == Decimal(8)
 
     def test_the_same_key_with_other_arguments_is_a_conflict(
         self, session: Session, actor: Actor, profile: ZoneProfile, party: Party
     ) -> None:
         lot = admit(session, party, profile, actor)
-        service.consume(session, lot, quantity=D(2), idempotency_key="c-1", actor=actor)
+        service.consume(session, lot, quantity=Decimal(2), idempotency_key="c-1", actor=actor)
         before = counts(session)
         with pytest.raises(Conflict) as caught:
-            service.consume(session, lot, quantity=D(3), idempotency_key="c-1", actor=actor)
+            service.consume(session, lot, quantity=Decimal(3), idempotency_key="c-1", actor=actor)
         assert caught.value.problems[0].rule == "idempotency.same_arguments"
         with pytest.raises(Conflict):
             service.destroy(
-                session, lot, quantity=D(2), reason="x", idempotency_key="c-1", actor=actor
+                session, lot, quantity=Decimal(2), reason="x", idempotency_key="c-1", actor=actor
             )
         assert counts(session) == before
 
@@ -711,24 +765,29 @@ class TestIdempotency:
                 session,
                 lot,
                 to_party=other,
-                quantity=D(1),
+                quantity=Decimal(1),
                 idempotency_key="t",
                 profile=profile,
                 actor=actor,
             ),
             "transform": lambda: service.transform(
                 session,
-                [(lot, D(1))],
+                [(lot, Decimal(1))],
                 idempotency_key="f",
                 profile=profile,
                 actor=actor,
                 **product(),
             ),
             "adjust": lambda: service.adjust(
-                session, lot, quantity=D(1), reason="count", idempotency_key="j", actor=actor
+                session, lot, quantity=Decimal(1), reason="count", idempotency_key="j", actor=actor
             ),
             "hold": lambda: service.hold(
-                session, lot, quantity=D(1), expires_at=LATER, idempotency_key="h", actor=actor
+                session,
+                lot,
+                quantity=Decimal(1),
+                expires_at=LATER,
+                idempotency_key="h",
+                actor=actor,
             ),
         }
         answers = {name: call() for name, call in calls.items()}
@@ -746,13 +805,13 @@ class TestIdempotency:
             session,
             lot,
             to_party=other,
-            quantity=D(1),
+            quantity=Decimal(1),
             idempotency_key="t",
             profile=profile,
             actor=actor,
         )
         held = service.hold(
-            session, lot, quantity=D(2), expires_at=LATER, idempotency_key="h", actor=actor
+            session, lot, quantity=Decimal(2), expires_at=LATER, idempotency_key="h", actor=actor
         )
 
         def reverse() -> tuple[Movement, ...]:
@@ -780,11 +839,11 @@ class TestIdempotency:
     ) -> None:
         lot = admit(session, party, profile, actor)
         first = service.hold(
-            session, lot, quantity=D(1), expires_at=LATER, idempotency_key="h", actor=actor
+            session, lot, quantity=Decimal(1), expires_at=LATER, idempotency_key="h", actor=actor
         )
         local = LATER.astimezone(ZoneInfo(profile.zone.timezone))
         again = service.hold(
-            session, lot, quantity=D(1), expires_at=local, idempotency_key="h", actor=actor
+            session, lot, quantity=Decimal(1), expires_at=local, idempotency_key="h", actor=actor
         )
         assert again is first
 
@@ -798,13 +857,15 @@ class TestIdempotency:
     def test_a_refused_request_does_not_use_up_its_key(
         self, session: Session, actor: Actor, profile: ZoneProfile, party: Party
     ) -> None:
-        lot = admit(session, party, profile, actor, quantity=D(1))
+        lot = admit(session, party, profile, actor, quantity=Decimal(1))
         with pytest.raises(InsufficientBalance), session.begin_nested():
-            service.consume(session, lot, quantity=D(2), idempotency_key="c-9", actor=actor)
+            service.consume(session, lot, quantity=Decimal(2), idempotency_key="c-9", actor=actor)
         service.adjust(
-            session, lot, quantity=D(1), reason="found", idempotency_key=key(), actor=actor
+            session, lot, quantity=Decimal(1), reason="found", idempotency_key=key(), actor=actor
         )
-        moved = service.consume(session, lot, quantity=D(2), idempotency_key="c-9", actor=actor)
+        moved = service.consume(
+            session, lot, quantity=Decimal(2), idempotency_key="c-9", actor=actor
+        )
         assert moved.quantity == -2
 
 
@@ -815,15 +876,24 @@ class TestHolds:
         lot = admit(session, party, profile, actor)
         seq = last_seq(session)
         held = service.hold(
-            session, lot, quantity=D(7), expires_at=LATER, idempotency_key=key(), actor=actor
+            session, lot, quantity=Decimal(7), expires_at=LATER, idempotency_key=key(), actor=actor
         )
-        assert (held.status, lot.balance, lot.reserved) == (HoldStatus.PENDING, D(10), D(7))
+        assert (held.status, lot.balance, lot.reserved) == (
+            HoldStatus.PENDING,
+            Decimal(10),
+            Decimal(7),
+        )
         with pytest.raises(InsufficientBalance) as caught:
-            service.consume(session, lot, quantity=D(4), idempotency_key=key(), actor=actor)
-        assert caught.value.available == D(3)
+            service.consume(session, lot, quantity=Decimal(4), idempotency_key=key(), actor=actor)
+        assert caught.value.available == Decimal(3)
         with pytest.raises(InsufficientBalance):
             service.hold(
-                session, lot, quantity=D(4), expires_at=LATER, idempotency_key=key(), actor=actor
+                session,
+                lot,
+                quantity=Decimal(4),
+                expires_at=LATER,
+                idempotency_key=key(),
+                actor=actor,
             )
         assert tags_since(session, seq) == ["ledger:hold:place"]
 
@@ -832,7 +902,7 @@ class TestHolds:
     ) -> None:
         lot = admit(session, party, profile, actor)
         held = service.hold(
-            session, lot, quantity=D(3), expires_at=LATER, idempotency_key=key(), actor=actor
+            session, lot, quantity=Decimal(3), expires_at=LATER, idempotency_key=key(), actor=actor
         )
         seq = last_seq(session)
         moved = service.post(
@@ -842,9 +912,9 @@ class TestHolds:
             idempotency_key=key(),
             actor=actor,
         )
-        assert (moved.kind, moved.quantity) == (MovementKind.RELEASE_SECOND_LINE, D(-3))
+        assert (moved.kind, moved.quantity) == (MovementKind.RELEASE_SECOND_LINE, Decimal(-3))
         assert (held.status, held.movement_id) == (HoldStatus.POSTED, moved.id)
-        assert (lot.balance, lot.reserved) == (D(7), D(0))
+        assert (lot.balance, lot.reserved) == (Decimal(7), Decimal(0))
         assert tags_since(session, seq) == ["ledger:hold:post"]
 
     def test_voiding_a_hold_gives_the_goods_back_to_the_available_balance(
@@ -852,11 +922,15 @@ class TestHolds:
     ) -> None:
         lot = admit(session, party, profile, actor)
         held = service.hold(
-            session, lot, quantity=D(3), expires_at=LATER, idempotency_key=key(), actor=actor
+            session, lot, quantity=Decimal(3), expires_at=LATER, idempotency_key=key(), actor=actor
         )
         seq = last_seq(session)
         service.void(session, held, actor=actor, reason="inspection passed")
-        assert (held.status, lot.balance, lot.reserved) == (HoldStatus.VOIDED, D(10), D(0))
+        assert (held.status, lot.balance, lot.reserved) == (
+            HoldStatus.VOIDED,
+            Decimal(10),
+            Decimal(0),
+        )
         service.void(session, held, actor=actor)  # again: nothing changes, nothing is recorded
         assert tags_since(session, seq) == ["ledger:hold:void"]
 
@@ -868,7 +942,7 @@ class TestHolds:
         soon = service.hold(
             session,
             lot,
-            quantity=D(2),
+            quantity=Decimal(2),
             expires_at=now + dt.timedelta(minutes=5),
             idempotency_key=key(),
             actor=actor,
@@ -877,7 +951,7 @@ class TestHolds:
         later = service.hold(
             session,
             lot,
-            quantity=D(3),
+            quantity=Decimal(3),
             expires_at=now + dt.timedelta(hours=2),
             idempotency_key=key(),
             actor=actor,
@@ -887,7 +961,7 @@ class TestHolds:
         voided = service.void_expired(session, now=now + dt.timedelta(minutes=5), actor=actor)
         assert voided == [soon]
         assert (soon.status, later.status) == (HoldStatus.VOIDED, HoldStatus.PENDING)
-        assert lot.reserved == D(3)
+        assert lot.reserved == Decimal(3)
 
     def test_an_expired_hold_is_not_posted(
         self, session: Session, actor: Actor, profile: ZoneProfile, party: Party
@@ -897,7 +971,7 @@ class TestHolds:
         held = service.hold(
             session,
             lot,
-            quantity=D(2),
+            quantity=Decimal(2),
             expires_at=now + dt.timedelta(minutes=5),
             idempotency_key=key(),
             actor=actor,
@@ -919,7 +993,7 @@ class TestHolds:
     ) -> None:
         lot = admit(session, party, profile, actor)
         held = service.hold(
-            session, lot, quantity=D(2), expires_at=LATER, idempotency_key=key(), actor=actor
+            session, lot, quantity=Decimal(2), expires_at=LATER, idempotency_key=key(), actor=actor
         )
         service.post(session, held, kind=MovementKind.CONSUME, idempotency_key=key(), actor=actor)
         with pytest.raises(TransitionForbidden):
@@ -934,7 +1008,7 @@ class TestHolds:
     ) -> None:
         lot = admit(session, party, profile, actor)
         held = service.hold(
-            session, lot, quantity=D(2), expires_at=LATER, idempotency_key=key(), actor=actor
+            session, lot, quantity=Decimal(2), expires_at=LATER, idempotency_key=key(), actor=actor
         )
         with pytest.raises(ValidationFailed) as caught:
             service.post(
@@ -948,7 +1022,12 @@ class TestHolds:
         lot = admit(session, party, profile, actor)
         with pytest.raises(ValidationFailed):
             service.hold(
-                session, lot, quantity=D(1), expires_at=utcnow(), idempotency_key=key(), actor=actor
+                session,
+                lot,
+                quantity=Decimal(1),
+                expires_at=utcnow(),
+                idempotency_key=key(),
+                actor=actor,
             )
 
 
@@ -957,33 +1036,38 @@ class TestBalances:
         self, session: Session, actor: Actor, profile: ZoneProfile, party: Party, other: Party
     ) -> None:
         lot = admit(session, party, profile, actor)
-        service.consume(session, lot, quantity=D("1.25"), idempotency_key=key(), actor=actor)
+        service.consume(session, lot, quantity=Decimal("1.25"), idempotency_key=key(), actor=actor)
         moved = service.transfer(
             session,
             lot,
             to_party=other,
-            quantity=D(2),
+            quantity=Decimal(2),
             idempotency_key=key(),
             profile=profile,
             actor=actor,
         )
         service.adjust(
-            session, lot, quantity=D("0.5"), reason="found", idempotency_key=key(), actor=actor
+            session,
+            lot,
+            quantity=Decimal("0.5"),
+            reason="found",
+            idempotency_key=key(),
+            actor=actor,
         )
         for each in (lot, moved.lot):
             assert repo.balance(session, each.id) == repo.balance_from_movements(session, each.id)
-        assert repo.balance(session, lot.id) == D("7.25")
+        assert repo.balance(session, lot.id) == Decimal("7.25")
 
     def test_balance_by_date_counts_the_movements_up_to_that_day(
         self, session: Session, actor: Actor, profile: ZoneProfile, party: Party
     ) -> None:
         lot = admit(session, party, profile, actor)
         between = utcnow()
-        service.consume(session, lot, quantity=D(3), idempotency_key=key(), actor=actor)
+        service.consume(session, lot, quantity=Decimal(3), idempotency_key=key(), actor=actor)
         zone = profile.zone.timezone
         today = utcnow().astimezone(ZoneInfo(zone)).date()
-        assert repo.balance_at(session, lot.id, between) == D(10)
-        assert repo.balance_at(session, lot.id, utcnow()) == D(7)
-        assert repo.balance_as_of(session, lot.id, today, timezone=zone) == D(7)
+        assert repo.balance_at(session, lot.id, between) == Decimal(10)
+        assert repo.balance_at(session, lot.id, utcnow()) == Decimal(7)
+        assert repo.balance_as_of(session, lot.id, today, timezone=zone) == Decimal(7)
         yesterday = today - dt.timedelta(days=1)
         assert repo.balance_as_of(session, lot.id, yesterday, timezone=zone) == 0

@@ -2,7 +2,7 @@
 approvals, each issued to a party for goods in a scope, up to a quantity, in a window.
 
 A declaration line's approval is a fact of this register on the day, never a string taken on
-trust (tests/ledger/declarations/test_approvals_checked.py): here, recording, the register's
+trust (tests/declarations/test_approvals_checked.py): here, recording, the register's
 verdict and the drawing down, which never goes below what is left.
 """
 

@@ -16,10 +16,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from declarations.support import body
 from factories import bearer, make_entry, make_party
 from hetao.audit.service import Actor
 from hetao.auth.principal import Role
 from hetao.cli import app
+from hetao.declarations.kinds import DeclarationKind
 from hetao.profiles import ZoneProfile
 from hetao.profiles.schema import ExcludedGoodsEntry
 from hetao.reference.exemption_exclusions import (
@@ -29,7 +31,6 @@ from hetao.reference.exemption_exclusions import (
 )
 from hetao.reference.tariff import import_tariff
 from hetao.tax import Assessment, assess
-from ledger.declarations.support import K, body
 from tax.support import RATES, TARIFF, TARIFF_CSV, hengqin, hetao, line, request, run
 
 CAR = {"hs_code": "8703.23", "quantity": 1, "unit": "unit", "customs_value": "200000.00"}
@@ -242,7 +243,8 @@ class TestCliAndApiAgree:
             "research_own_use": True,
         }
         lodged = client.post(
-            "/api/v1/declarations", json=body(party.id, K.FIRST_LINE_ENTRY, lines=[centre])
+            "/api/v1/declarations",
+            json=body(party.id, DeclarationKind.FIRST_LINE_ENTRY, lines=[centre]),
         )
         assert lodged.status_code == 201, lodged.text
         officer = bearer(token_for(Role.FIRST_LINE_OFFICER))

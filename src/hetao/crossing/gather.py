@@ -25,6 +25,8 @@ from hetao.crossing.schemas import (
     PersonSubject,
     VehicleSubject,
 )
+from hetao.declarations import repository as declarations_repository
+from hetao.declarations.models import Declaration, DeclarationLine
 from hetao.engine.facts import (
     NOT_WHITELISTED,
     ConsignmentFacts,
@@ -40,8 +42,6 @@ from hetao.engine.facts import (
 )
 from hetao.engine.selection import period_start
 from hetao.errors import HetaoError, ValidationFailed
-from hetao.ledger import repository as ledger_repository
-from hetao.ledger.declaration_models import Declaration, DeclarationLine
 from hetao.ledger.models import CustomsStatus
 from hetao.profiles import CrossingPoint, Exemption, ZoneProfile
 from hetao.reference.rates import RateTable, load_rates
@@ -226,7 +226,7 @@ def _declaration(
     session: Session, consignment: ConsignmentIn, carrier_id: int | None
 ) -> tuple[Declaration, bool | None] | None:
     """The declaration named, and whether the carrier (if known) is of its party: one query."""
-    return ledger_repository.declaration_at_the_gate(
+    return declarations_repository.declaration_at_the_gate(
         session,
         declaration_id=consignment.declaration_id,
         party_id=consignment.party_id,

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from hetao.declarations import repository as declarations_repository
 from hetao.engine.facts import (
     ConsignmentFacts,
     CrossingFacts,
@@ -23,7 +24,6 @@ from hetao.engine.facts import (
     VehicleFacts,
     consignments_of,
 )
-from hetao.ledger import repository as ledger_repository
 
 #: A declaration line: its declaration's id and its number.
 LineKey = tuple[int, int]
@@ -48,7 +48,7 @@ def current(session: Session, facts: CrossingFacts) -> CrossingFacts:
         return facts
     # What is stored, then what the crossing's earlier consignments under the same
     # declaration carry (a vehicle may bring two): each is decided on what the others leave.
-    crossed = ledger_repository.quantities_crossed(session, sorted(declarations))
+    crossed = declarations_repository.quantities_crossed(session, sorted(declarations))
 
     def consignment(c: ConsignmentFacts) -> ConsignmentFacts:
         lines = []
@@ -87,9 +87,9 @@ def count(session: Session, facts: CrossingFacts, outcome: Outcome) -> bool:
     added: list[dict[str, object]] = []
     for (declaration, line_no), quantity in sorted(carried.items()):
         params = {"declaration": declaration, "line": line_no, "carried": quantity}
-        if not ledger_repository.add_crossed(connection, params):
+        if not declarations_repository.add_crossed(connection, params):
             for done in added:
-                ledger_repository.take_back_crossed(connection, done)
+                declarations_repository.take_back_crossed(connection, done)
             return False
         added.append(params)
     return True

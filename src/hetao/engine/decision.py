@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from hetao.declarations.kinds import CROSSING
 from hetao.engine.facts import (
     OUTCOME_SEVERITY,
     ConsignmentFacts,
@@ -42,7 +43,6 @@ from hetao.engine.reasons import (
 from hetao.engine.rules import RuleSet, risk_contexts
 from hetao.engine.selection import Draw, cap_reached, draw_units, threshold
 from hetao.errors import ValidationFailed
-from hetao.ledger.kinds import CROSSING
 from hetao.profiles import CrossingPoint, ZoneProfile
 from hetao.profiles.schema import ConformityTier, SelectionLane
 

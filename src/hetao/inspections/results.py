@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from hetao.audit.tags import InspectionTag
 from hetao.auth.principal import Principal
 from hetao.crossing.models import CrossingDecision
+from hetao.declarations import repository as declarations_repository
 from hetao.engine.facts import consignments_of, facts_from_json
 from hetao.errors import FieldProblem, RuleViolation, ValidationFailed
 from hetao.inputs import DecimalFault, decimal_fault
@@ -31,7 +32,6 @@ from hetao.inspections.models import (
 from hetao.inspections.repository import lock
 from hetao.inspections.schemas import clean_text
 from hetao.inspections.service import ADJUSTMENT_TRANSITIONS, INSPECTION_TRANSITIONS, get_decision
-from hetao.ledger import repository as ledger_repository
 from hetao.ledger import service as ledger
 from hetao.ledger.models import Lot
 from hetao.storage.types import utcnow
@@ -106,7 +106,7 @@ def inspected_goods(session: Session, decision: CrossingDecision) -> InspectedGo
     }
     lot_ids: set[int] = set()
     if declared:
-        rows = ledger_repository.line_lots(session, {d for d, _ in declared})
+        rows = declarations_repository.line_lots(session, {d for d, _ in declared})
         for declaration_id, line_no, lot_id, result_lot_id in rows:
             if (declaration_id, line_no) in declared:
                 lot_ids.update(i for i in (lot_id, result_lot_id) if i is not None)

@@ -1,36 +1,32 @@
-"""E-ledger reports: statement per lot, stocktake reconciliation, supervision ending, taxes.
+"""E-ledger reports: statement per lot, stocktake reconciliation, supervision periods ending.
 
-Queries first, then pure formatting. Periods are whole local days at the zone, [from, to].
+Queries in the repository, then pure formatting. Periods are whole local days at the zone,
+[from, to].
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hetao.errors import ValidationFailed
 from hetao.ledger import repository as ledger_repo
-from hetao.ledger.declaration_models import Declaration, DeclarationStatus
 from hetao.ledger.models import (
     DEPOSIT_KINDS,
     WITHDRAWAL_KINDS,
     CustomsStatus,
     Lot,
-    Movement,
     MovementKind,
 )
 from hetao.profiles import ZoneProfile
 from hetao.reference.rates import RateTable
 from hetao.reference.tariff import Tariff
 from hetao.registry.models import BENEFICIARY_KINDS, Party
-from hetao.storage.pagination import PageOf, paginate
 from hetao.storage.types import utcnow
 from hetao.tax import assess, parse_request
 
@@ -47,40 +43,14 @@ def _midnight(day: dt.date, timezone: str) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), ZoneInfo(timezone))
 
 
-def _period(period_from: dt.date, period_to: dt.date, timezone: str) -> tuple[dt.datetime, ...]:
+def period_bounds(
+    period_from: dt.date, period_to: dt.date, timezone: str
+) -> tuple[dt.datetime, ...]:
     if period_to < period_from:
         raise ValidationFailed.single("to", "period.ordered", "must not be before from")
     if (period_to - period_from).days > MAX_REPORT_DAYS:
         raise ValidationFailed.single("to", "period.max_days", "a period is at most ten years")
     return _midnight(period_from, timezone), _midnight(period_to + dt.timedelta(days=1), timezone)
-
-
-# --- lots and movements -----------------------------------------------------------------------
-
-
-def page_lots(
-    session: Session,
-    *,
-    party_id: int | None,
-    status: CustomsStatus | None,
-    cursor: str | None,
-    limit: int,
-) -> PageOf[Lot]:
-    """Lots in admission order, filtered by owner and customs status."""
-    stmt = select(Lot)
-    if party_id is not None:
-        stmt = stmt.where(Lot.party_id == party_id)
-    if status is not None:
-        stmt = stmt.where(Lot.customs_status == status)
-    return paginate(session, stmt, id_column=Lot.id, cursor=cursor, limit=limit)
-
-
-def page_movements(
-    session: Session, lot_id: int, *, cursor: str | None, limit: int
-) -> PageOf[Movement]:
-    """A lot's movements, oldest first."""
-    stmt = select(Movement).where(Movement.lot_id == lot_id)
-    return paginate(session, stmt, id_column=Movement.id, cursor=cursor, limit=limit)
 
 
 # --- (a) statement ----------------------------------------------------------------------------
@@ -121,22 +91,6 @@ class Statement:
         return all(line.balanced for line in self.lots)
 
 
-def _sums_by_lot(
-    session: Session, party_id: int, start: dt.datetime, end: dt.datetime
-) -> dict[int, dict[tuple[bool, MovementKind], Decimal]]:
-    """Per lot: the movements' sums by (recorded before the period, kind), up to its end."""
-    prior = (Movement.created_at < start).label("prior")
-    rows = session.execute(
-        select(Movement.lot_id, Movement.kind, prior, func.sum(Movement.quantity))
-        .where(Movement.party_id == party_id, Movement.created_at < end)
-        .group_by(Movement.lot_id, Movement.kind, prior)
-    )
-    sums: dict[int, dict[tuple[bool, MovementKind], Decimal]] = defaultdict(dict)
-    for lot_id, kind, was_prior, total in rows:
-        sums[lot_id][bool(was_prior), MovementKind(kind)] = total
-    return sums
-
-
 def _total(
     by: dict[tuple[bool, MovementKind], Decimal],
     kinds: frozenset[MovementKind],
@@ -155,9 +109,9 @@ def statement(
     timezone: str,
 ) -> Statement:
     """Per lot: opening, receipts, removals, adjustments, closing, checked against the ledger."""
-    start, end = _period(period_from, period_to, timezone)
-    sums = _sums_by_lot(session, party_id, start, end)
-    lots = {lot.id: lot for lot in session.scalars(select(Lot).where(Lot.id.in_(sorted(sums))))}
+    start, end = period_bounds(period_from, period_to, timezone)
+    sums = ledger_repo.sums_by_lot(session, party_id, start, end)
+    lots = ledger_repo.lots_by_id(session, sums)
     ended = end <= utcnow()
     lines = []
     for lot_id in sorted(sums):
@@ -286,7 +240,7 @@ def reconcile(
     found = []
     for index, (lot_id, counted) in enumerate(counts):
         at = f"counts[{index}]"
-        lot = session.get(Lot, lot_id)
+        lot = ledger_repo.find_lot(session, lot_id)
         if lot is None or lot.party_id != party.id:
             raise ValidationFailed.single(
                 f"{at}.lot_id", "declaration.own_lot", "must name a lot of the party"
@@ -358,14 +312,9 @@ def supervision_ending(
     """Lots with goods whose supervision ends within ``days`` days from ``today``, soonest first."""
     if not 0 <= days <= MAX_REPORT_DAYS:
         raise ValidationFailed.single("days", "report.days_range", f"must be 0-{MAX_REPORT_DAYS}")
-    stmt = select(Lot).where(
-        Lot.supervision_ends_on >= today,
-        Lot.supervision_ends_on <= today + dt.timedelta(days=days),
-        Lot.balance > 0,
+    lots = ledger_repo.supervision_ending(
+        session, first_day=today, last_day=today + dt.timedelta(days=days), party_id=party_id
     )
-    if party_id is not None:
-        stmt = stmt.where(Lot.party_id == party_id)
-    lots = session.scalars(stmt.order_by(Lot.supervision_ends_on, Lot.id))
     return [
         SupervisionEnding(
             lot_id=lot.id,
@@ -380,88 +329,3 @@ def supervision_ending(
         for lot in lots
         if (ends := lot.supervision_ends_on) is not None
     ]
-
-
-# --- (d) taxes assessed -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class TaxRow:
-    """Taxes of one party's declarations cleared in the period."""
-
-    party_id: int
-    declarations: int
-    duty: Decimal
-    consumption_tax: Decimal
-    vat: Decimal
-    total: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class TaxReport:
-    """Taxes assessed on declarations cleared in a period, by party and tax."""
-
-    period_from: dt.date
-    period_to: dt.date
-    rows: tuple[TaxRow, ...]
-
-    @property
-    def duty(self) -> Decimal:
-        return sum((r.duty for r in self.rows), MONEY_ZERO)
-
-    @property
-    def consumption_tax(self) -> Decimal:
-        return sum((r.consumption_tax for r in self.rows), MONEY_ZERO)
-
-    @property
-    def vat(self) -> Decimal:
-        return sum((r.vat for r in self.rows), MONEY_ZERO)
-
-    @property
-    def total(self) -> Decimal:
-        return sum((r.total for r in self.rows), MONEY_ZERO)
-
-
-def taxes(
-    session: Session,
-    *,
-    period_from: dt.date,
-    period_to: dt.date,
-    timezone: str,
-    party_id: int | None = None,
-) -> TaxReport:
-    """Sums of the assessments stored by clearance, per party, for declarations cleared then."""
-    start, end = _period(period_from, period_to, timezone)
-    d = Declaration
-    stmt = (
-        select(
-            d.party_id,
-            func.count(d.id),
-            func.sum(d.duty),
-            func.sum(d.consumption_tax),
-            func.sum(d.vat),
-            func.sum(d.tax_total),
-        )
-        .where(
-            d.status == DeclarationStatus.CLEARED,
-            d.cleared_at >= start,
-            d.cleared_at < end,
-            d.tax_total.is_not(None),
-        )
-        .group_by(d.party_id)
-        .order_by(d.party_id)
-    )
-    if party_id is not None:
-        stmt = stmt.where(d.party_id == party_id)
-    rows = tuple(
-        TaxRow(
-            party_id=party,
-            declarations=count,
-            duty=duty or MONEY_ZERO,
-            consumption_tax=consumption or MONEY_ZERO,
-            vat=vat or MONEY_ZERO,
-            total=total or MONEY_ZERO,
-        )
-        for party, count, duty, consumption, vat, total in session.execute(stmt)
-    )
-    return TaxReport(period_from=period_from, period_to=period_to, rows=rows)

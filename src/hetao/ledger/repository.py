@@ -14,22 +14,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
-    Connection,
-    Row,
-    Table,
     Update,
-    bindparam,
-    exists,
     func,
     literal,
-    null,
     select,
     text,
     update,
@@ -38,14 +32,17 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from hetao.errors import NotFound
-from hetao.ledger.declaration_models import (
-    CentralisedLine,
-    CentralisedPeriod,
-    Declaration,
-    DeclarationLine,
+from hetao.ledger.models import (
+    QUANTITY,
+    CustomsStatus,
+    Hold,
+    HoldStatus,
+    Lot,
+    LotParent,
+    Movement,
+    MovementKind,
 )
-from hetao.ledger.models import QUANTITY, Hold, HoldStatus, Lot, LotParent, Movement
-from hetao.registry.models import Affiliation
+from hetao.storage.pagination import PageOf, paginate
 
 ZERO = Decimal("0.000")
 
@@ -64,6 +61,11 @@ def get_lot(session: Session, lot_id: int) -> Lot:
     if lot is None:
         raise NotFound(f"lot {lot_id} does not exist")
     return lot
+
+
+def find_lot(session: Session, lot_id: int | None) -> Lot | None:
+    """One lot by id, or None (also for no id)."""
+    return session.get(Lot, lot_id) if lot_id is not None else None
 
 
 def get_movement(session: Session, movement_id: int) -> Movement:
@@ -252,35 +254,35 @@ def balance(session: Session, lot_id: int) -> Decimal:
     return value
 
 
-def balance_from_movements(session: Session, lot_id: int) -> Decimal:
-    """The sum of the lot's movements: what the stored balance must always equal."""
+def _movements_total(session: Session, *conditions: ColumnElement[bool]) -> Decimal:
     total = session.scalar(
-        select(func.coalesce(func.sum(Movement.quantity), _q(ZERO))).where(
-            Movement.lot_id == lot_id
-        )
+        select(func.coalesce(func.sum(Movement.quantity), _q(ZERO))).where(*conditions)
     )
     return total if total is not None else ZERO
+
+
+def balance_from_movements(session: Session, lot_id: int) -> Decimal:
+    """The sum of the lot's movements: what the stored balance must always equal."""
+    return _movements_total(session, Movement.lot_id == lot_id)
 
 
 def balance_at(session: Session, lot_id: int, at: dt.datetime) -> Decimal:
     """The lot's balance just after instant ``at`` (movements recorded up to and including it)."""
-    total = session.scalar(
-        select(func.coalesce(func.sum(Movement.quantity), _q(ZERO))).where(
-            Movement.lot_id == lot_id, Movement.created_at <= at
-        )
-    )
-    return total if total is not None else ZERO
+    return _movements_total(session, Movement.lot_id == lot_id, Movement.created_at <= at)
 
 
 def balance_as_of(session: Session, lot_id: int, on: dt.date, *, timezone: str) -> Decimal:
     """The lot's closing balance on local day ``on`` of the zone (19 CFR 146.23)."""
     next_midnight = dt.datetime.combine(on + dt.timedelta(days=1), dt.time(), ZoneInfo(timezone))
-    total = session.scalar(
-        select(func.coalesce(func.sum(Movement.quantity), _q(ZERO))).where(
-            Movement.lot_id == lot_id, Movement.created_at < next_midnight
+    return _movements_total(session, Movement.lot_id == lot_id, Movement.created_at < next_midnight)
+
+
+def lock_lots(session: Session, lot_ids: set[int]) -> None:
+    """Lock lots ascending until commit, ahead of the audit head (PostgreSQL; SQLite needs none)."""
+    if lot_ids and session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            select(Lot.id).where(Lot.id.in_(sorted(lot_ids))).order_by(Lot.id).with_for_update()
         )
-    )
-    return total if total is not None else ZERO
 
 
 def lots_of(session: Session, party_id: int) -> Sequence[Lot]:
@@ -288,125 +290,61 @@ def lots_of(session: Session, party_id: int) -> Sequence[Lot]:
     return session.scalars(select(Lot).where(Lot.party_id == party_id).order_by(Lot.id)).all()
 
 
-# --- R10: centralised declaration periods ------------------------------------------------------
+def lots_by_id(session: Session, lot_ids: Iterable[int]) -> dict[int, Lot]:
+    """The lots named, by id."""
+    return {lot.id: lot for lot in session.scalars(select(Lot).where(Lot.id.in_(sorted(lot_ids))))}
 
 
-def get_centralised_period(
-    session: Session, period_id: int, *, for_update: bool = False
-) -> CentralisedPeriod:
-    """One centralised declaration period by id, or NotFound."""
-    found = session.get(CentralisedPeriod, period_id, with_for_update=for_update)
-    if found is None:
-        raise NotFound(f"centralised period {period_id} does not exist")
-    return found
-
-
-def overlapping_period(
-    session: Session, *, party_id: int, starts_on: dt.date, ends_on: dt.date
-) -> CentralisedPeriod | None:
-    """A period of the party sharing a day with [starts_on, ends_on], if any."""
-    stmt = select(CentralisedPeriod).where(
-        CentralisedPeriod.party_id == party_id,
-        CentralisedPeriod.starts_on <= ends_on,
-        CentralisedPeriod.ends_on >= starts_on,
-    )
-    return session.scalars(stmt.order_by(CentralisedPeriod.id)).first()
-
-
-def next_centralised_line_no(session: Session, period_id: int) -> int:
-    """The number the next line of a period takes (1-based)."""
-    last = session.scalar(
-        select(func.max(CentralisedLine.line_no)).where(CentralisedLine.period_id == period_id)
-    )
-    return (last or 0) + 1
-
-
-# --- read by the gate and the inspections (hetao.crossing, hetao.inspections) ---
-
-
-def declaration_at_the_gate(
+def page_lots(
     session: Session,
     *,
-    declaration_id: int | None,
     party_id: int | None,
-    reference: str | None,
-    carrier_id: int | None,
-) -> tuple[Declaration, bool | None] | None:
-    """The declaration named (by id, else party and reference), and whether the carrier (if
-    known) is affiliated with its party: one query."""
-    affiliated = (
-        exists().where(
-            Affiliation.person_id == carrier_id,
-            Affiliation.party_id == Declaration.party_id,
-        )
-        if carrier_id is not None
-        else null()
-    )
-    stmt = select(Declaration, affiliated)
-    if declaration_id is not None:
-        stmt = stmt.where(Declaration.id == declaration_id)
-    else:
-        stmt = stmt.where(Declaration.party_id == party_id, Declaration.reference == reference)
-    row = session.execute(stmt).first()
-    if row is None:
-        return None
-    return row[0], None if row[1] is None else bool(row[1])
+    status: CustomsStatus | None,
+    cursor: str | None,
+    limit: int,
+) -> PageOf[Lot]:
+    """Lots in admission order, filtered by owner and customs status."""
+    stmt = select(Lot)
+    if party_id is not None:
+        stmt = stmt.where(Lot.party_id == party_id)
+    if status is not None:
+        stmt = stmt.where(Lot.customs_status == status)
+    return paginate(session, stmt, id_column=Lot.id, cursor=cursor, limit=limit)
 
 
-_LINES = cast(Table, DeclarationLine.__table__)
-
-# What a crossing carries is added only while the line has that much left.
-_ADD_CROSSED = (
-    update(_LINES)
-    .where(
-        _LINES.c.declaration_id == bindparam("declaration"),
-        _LINES.c.line_no == bindparam("line"),
-        _LINES.c.quantity_crossed + bindparam("carried", type_=QUANTITY) <= _LINES.c.quantity,
-    )
-    .values(quantity_crossed=_LINES.c.quantity_crossed + bindparam("carried", type_=QUANTITY))
-)
-_TAKE_BACK_CROSSED = (
-    update(_LINES)
-    .where(
-        _LINES.c.declaration_id == bindparam("declaration"),
-        _LINES.c.line_no == bindparam("line"),
-    )
-    .values(quantity_crossed=_LINES.c.quantity_crossed - bindparam("carried", type_=QUANTITY))
-)
+def page_movements(
+    session: Session, lot_id: int, *, cursor: str | None, limit: int
+) -> PageOf[Movement]:
+    """A lot's movements, oldest first."""
+    stmt = select(Movement).where(Movement.lot_id == lot_id)
+    return paginate(session, stmt, id_column=Movement.id, cursor=cursor, limit=limit)
 
 
-def quantities_crossed(
-    session: Session, declaration_ids: Sequence[int]
-) -> dict[tuple[int, int], Decimal]:
-    """The quantity crossed of every line of the declarations, by (declaration id, line no)."""
+def sums_by_lot(
+    session: Session, party_id: int, start: dt.datetime, end: dt.datetime
+) -> dict[int, dict[tuple[bool, MovementKind], Decimal]]:
+    """Per lot: the movements' sums by (recorded before ``start``, kind), up to ``end``."""
+    prior = (Movement.created_at < start).label("prior")
     rows = session.execute(
-        select(_LINES.c.declaration_id, _LINES.c.line_no, _LINES.c.quantity_crossed).where(
-            _LINES.c.declaration_id.in_(declaration_ids)
-        )
+        select(Movement.lot_id, Movement.kind, prior, func.sum(Movement.quantity))
+        .where(Movement.party_id == party_id, Movement.created_at < end)
+        .group_by(Movement.lot_id, Movement.kind, prior)
     )
-    return {(declaration, line_no): quantity for declaration, line_no, quantity in rows}
+    sums: dict[int, dict[tuple[bool, MovementKind], Decimal]] = defaultdict(dict)
+    for lot_id, kind, was_prior, total in rows:
+        sums[lot_id][bool(was_prior), MovementKind(kind)] = total
+    return sums
 
 
-def add_crossed(connection: Connection, params: dict[str, Any]) -> bool:
-    """Add ``carried`` to a line's quantity crossed; False, adding nothing, past the declared."""
-    return connection.execute(_ADD_CROSSED, params).rowcount == 1
-
-
-def take_back_crossed(connection: Connection, params: dict[str, Any]) -> None:
-    """Undo ``add_crossed`` with the same parameters."""
-    connection.execute(_TAKE_BACK_CROSSED, params)
-
-
-def line_lots(
-    session: Session, declaration_ids: set[int]
-) -> list[Row[int, int, int | None, int | None]]:
-    """(declaration id, line number, lot drawn from, lot admitted as) of the declarations' lines."""
-    rows = session.execute(
-        select(
-            DeclarationLine.declaration_id,
-            DeclarationLine.line_no,
-            DeclarationLine.lot_id,
-            DeclarationLine.result_lot_id,
-        ).where(DeclarationLine.declaration_id.in_(declaration_ids))
+def supervision_ending(
+    session: Session, *, first_day: dt.date, last_day: dt.date, party_id: int | None
+) -> Sequence[Lot]:
+    """Lots holding goods whose supervision ends between the two days, soonest first."""
+    stmt = select(Lot).where(
+        Lot.supervision_ends_on >= first_day,
+        Lot.supervision_ends_on <= last_day,
+        Lot.balance > 0,
     )
-    return list(rows)
+    if party_id is not None:
+        stmt = stmt.where(Lot.party_id == party_id)
+    return session.scalars(stmt.order_by(Lot.supervision_ends_on, Lot.id)).all()

@@ -10,12 +10,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from crossing.events.test_declaration_at_the_gate import V, goods_event, post, zone
+from declarations.support import line
 from hetao.audit.service import Actor
 from hetao.crossing import service
 from hetao.crossing.models import CrossingEvent
-from hetao.ledger.kinds import DeclarationKind
+from hetao.declarations.kinds import DeclarationKind
 from hetao.profiles import ZoneProfile
-from ledger.declarations.support import line
 
 R12_CODES = {"R12.document_check", "R12.sampling", "R12.full_inspection"}
 #: A complete equipment set for making semiconductors (HS 8486.20), HKD 1.5 million: above

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from crossing.events.support import UNKNOWN_DOCUMENT, office_hours, person_event, whitelisted_person
 from crossing.events.test_declaration_at_the_gate import goods_event
 from crossing.events.test_gather import whitelisted_party
+from declarations.support import clear, line, submit
 from hetao.app import create_app
 from hetao.audit.service import Actor
 from hetao.auth import service as auth
@@ -27,11 +28,10 @@ from hetao.config import Settings
 from hetao.crossing import service
 from hetao.crossing.gather import zone_day
 from hetao.crossing.models import CrossingEvent
-from hetao.ledger.kinds import DeclarationKind
+from hetao.declarations.kinds import DeclarationKind
 from hetao.profiles import ZoneProfile, load_profile
 from hetao.storage.engine import session_factory, unit_of_work
 from hetao.storage.types import utcnow
-from ledger.declarations.support import clear, line, submit
 
 SETUP = Actor("test", "setup")
 POINTS = ["FBZ_CHANNEL_1", "HUANGGANG"]

@@ -11,16 +11,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crossing.events.support import event_id, office_hours
 from crossing.events.test_gather import whitelisted_party
+from declarations.support import clear, line, submit
 from factories import make_application, make_person
 from hetao.audit.service import Actor
 from hetao.crossing.gather import zone_day
-from hetao.ledger import declarations
-from hetao.ledger.declaration_models import Declaration
-from hetao.ledger.kinds import DeclarationKind
+from hetao.declarations import service as declarations
+from hetao.declarations.kinds import DeclarationKind
+from hetao.declarations.models import Declaration
 from hetao.profiles import ZoneProfile
 from hetao.registry import service as registry
 from hetao.registry.models import Party
-from ledger.declarations.support import clear, line, submit
 
 V = "/api/v1"
 DECLARATION_CODES = {

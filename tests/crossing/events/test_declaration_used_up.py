@@ -15,17 +15,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crossing.events.support import HUANGGANG_GATE, SEED_KEY
 from crossing.events.test_declaration_at_the_gate import Zone, goods_event, post
+from declarations.support import line
 from hetao.audit.service import Actor
 from hetao.crossing import service
 from hetao.crossing.schemas import CrossingIn
+from hetao.declarations.kinds import DeclarationKind
+from hetao.declarations.models import DeclarationLine
 from hetao.engine.decision import decide, decision_to_json
 from hetao.engine.facts import ConsignmentFacts, facts_from_json
 from hetao.engine.rules import shipped_rule_set
-from hetao.ledger.declaration_models import DeclarationLine
-from hetao.ledger.kinds import DeclarationKind
 from hetao.profiles import ZoneProfile
 from hetao.storage.engine import session_factory, unit_of_work
-from ledger.declarations.support import line
 
 V = "/api/v1"
 

@@ -8,19 +8,19 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from crossing.events.support import entries_from, event_id, record, whitelisted_person
+from declarations.support import line, submit
 from factories import hk_br, make_application, make_party, make_vehicle
 from hetao.audit.service import Actor
 from hetao.credentials import service as credential_service
 from hetao.credentials.tokens import SigningKey
 from hetao.crossing import service
+from hetao.declarations.kinds import DeclarationKind
 from hetao.engine.facts import ConsignmentFacts, Outcome, facts_from_json
-from hetao.ledger.kinds import DeclarationKind
 from hetao.profiles import ZoneProfile
 from hetao.registry import service as registry
 from hetao.registry.models import Party
 from hetao.registry.schemas import WaiverCreate
 from hetao.storage.types import utcnow
-from ledger.declarations.support import line, submit
 
 ADMIN = service.Device("user:1", "admin")
 

@@ -11,15 +11,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from crossing.events.support import event_id, record
 from crossing.events.test_api import GateToken, gate  # noqa: F401 - the fixture
 from crossing.events.test_gather import ADMIN, consignment_event, whitelisted_party
+from declarations.support import line, submit
 from factories import make_party, vehicle_payload
 from hetao.audit.service import Actor
 from hetao.crossing.gather import zone_day
-from hetao.ledger.kinds import DeclarationKind
+from hetao.declarations.kinds import DeclarationKind
 from hetao.profiles import Flow, Line, ZoneProfile, load_profile
 from hetao.registry import service as registry
 from hetao.registry.schemas import VehicleCreate, WaiverCreate
 from hetao.storage.types import utcnow
-from ledger.declarations.support import line, submit
 
 V = "/api/v1"
 

@@ -12,28 +12,26 @@ from sqlalchemy.orm import Session
 
 from hetao.audit.models import AuditEvent
 from hetao.audit.service import Actor
-from hetao.ledger import declarations
-from hetao.ledger.declaration_models import Declaration, DeclarationLine
-from hetao.ledger.kinds import DeclarationKind
+from hetao.declarations import service as declarations
+from hetao.declarations.kinds import DeclarationKind
+from hetao.declarations.models import Declaration, DeclarationLine
+from hetao.declarations.schemas import DeclarationCreate
 from hetao.ledger.models import Lot, Movement
-from hetao.ledger.schemas import DeclarationCreate
 from hetao.profiles import ZoneProfile
 from hetao.reference.rates import load_rates
 from hetao.reference.tariff import load_tariff
 from hetao.registry.models import Party
 
-K = DeclarationKind
-D = Decimal
 #: A Monday in a month of the sample exchange-rate table (HKD 0.9121 in November 2026).
 DECLARED_ON = dt.date(2026, 11, 16)
-HKD_NOVEMBER = D("0.9121")
+HKD_NOVEMBER = Decimal("0.9121")
 
 _serial = itertools.count(1)
 _POINTS = {
-    K.FIRST_LINE_ENTRY: "HUANGGANG",
-    K.FIRST_LINE_EXIT: "HUANGGANG",
-    K.SECOND_LINE_EXIT: "SL_GOODS",
-    K.SECOND_LINE_ENTRY: "SL_GOODS",
+    DeclarationKind.FIRST_LINE_ENTRY: "HUANGGANG",
+    DeclarationKind.FIRST_LINE_EXIT: "HUANGGANG",
+    DeclarationKind.SECOND_LINE_EXIT: "SL_GOODS",
+    DeclarationKind.SECOND_LINE_ENTRY: "SL_GOODS",
 }
 
 
@@ -59,7 +57,11 @@ def line(**overrides: Any) -> dict[str, Any]:
 
 
 def body(
-    party_id: int, kind: K, *, lines: list[dict[str, Any]] | None = None, **fields: Any
+    party_id: int,
+    kind: DeclarationKind,
+    *,
+    lines: list[dict[str, Any]] | None = None,
+    **fields: Any,
 ) -> dict[str, Any]:
     """A declaration document; crossing kinds pass their line's goods point unless told."""
     values: dict[str, Any] = {
@@ -76,7 +78,12 @@ def body(
 
 
 def submit(
-    session: Session, party: Party, profile: ZoneProfile, actor: Actor, kind: K, **fields: Any
+    session: Session,
+    party: Party,
+    profile: ZoneProfile,
+    actor: Actor,
+    kind: DeclarationKind,
+    **fields: Any,
 ) -> Declaration:
     """Lodge a declaration built by ``body``."""
     data = DeclarationCreate.model_validate(body(party.id, kind, **fields))
@@ -103,7 +110,12 @@ def admitted(
 ) -> Lot:
     """A lot admitted by a cleared first-line entry of one line."""
     declaration = submit(
-        session, party, profile, actor, K.FIRST_LINE_ENTRY, lines=[line(**line_fields)]
+        session,
+        party,
+        profile,
+        actor,
+        DeclarationKind.FIRST_LINE_ENTRY,
+        lines=[line(**line_fields)],
     )
     clear(session, declaration, profile, actor)
     lot = session.get(Lot, declaration.lines[0].result_lot_id)

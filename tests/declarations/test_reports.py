@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import text, update
 from sqlalchemy.orm import Session
 
+from declarations.support import DECLARED_ON, admitted, clear, line, submit
 from hetao.audit.service import Actor
+from hetao.declarations import reports as declaration_reports
+from hetao.declarations.kinds import DeclarationKind
 from hetao.errors import ValidationFailed
 from hetao.ledger import reports
 from hetao.ledger import service as ledger
@@ -19,7 +23,6 @@ from hetao.reference.tariff import load_tariff
 from hetao.registry.models import Party
 from hetao.storage.types import utcnow
 from hetao.timeutil import zone_today
-from ledger.declarations.support import DECLARED_ON, D, K, admitted, clear, line, submit
 
 TZ = "Asia/Shanghai"
 
@@ -52,12 +55,12 @@ class TestStatement:
         backdate(session, older, days=5)
         newer = admitted(session, party, profile, actor, bonded=True, quantity="5")
         export = ledger.export_first_line(
-            session, older, quantity=D(3), idempotency_key="exp-1", actor=actor
+            session, older, quantity=Decimal(3), idempotency_key="exp-1", actor=actor
         )
         ledger.adjust(
             session,
             older,
-            quantity=D(-1),
+            quantity=Decimal(-1),
             reason="one kit broken",
             idempotency_key="adj-1",
             actor=actor,
@@ -75,13 +78,22 @@ class TestStatement:
         by_lot = {line.lot_id: line for line in report.lots}
         first, second = by_lot[older.id], by_lot[newer.id]
         assert (first.opening, first.receipts, first.removals, first.adjustments) == (
-            D(10),
-            D(0),
-            D(3),
-            D(2),
+            Decimal(10),
+            Decimal(0),
+            Decimal(3),
+            Decimal(2),
         )
-        assert first.closing == D(10) + D(0) - D(3) + D(2) == older.balance == D(9)
-        assert (second.opening, second.receipts, second.closing) == (D(0), D(5), D(5))
+        assert (
+            first.closing
+            == Decimal(10) + Decimal(0) - Decimal(3) + Decimal(2)
+            == older.balance
+            == Decimal(9)
+        )
+        assert (second.opening, second.receipts, second.closing) == (
+            Decimal(0),
+            Decimal(5),
+            Decimal(5),
+        )
         assert report.balanced
         assert all(line.closing == line.balance_at_end for line in report.lots)
 
@@ -102,9 +114,9 @@ class TestStatement:
         (only,) = report.lots
         assert (only.lot_id, only.opening, only.receipts, only.closing) == (
             older.id,
-            D(0),
-            D(10),
-            D(10),
+            Decimal(0),
+            Decimal(10),
+            Decimal(10),
         )
         assert only.balanced
 
@@ -127,7 +139,7 @@ class TestReconciliation:
         self, session: Session, actor: Actor, profile: ZoneProfile, party: Party
     ) -> None:
         limits = profile.goods.stocktake_discrepancy
-        assert (limits.ratio, limits.duty_cny) == (D("0.01"), D(700))
+        assert (limits.ratio, limits.duty_cny) == (Decimal("0.01"), Decimal(700))
         # 0.5 % short but worth HKD 50,000: duty 3 % of 45,605.00 CNY = 1,368.15 (ratio too low).
         big = admitted(
             session,
@@ -148,17 +160,22 @@ class TestReconciliation:
         report = reports.reconcile(
             session,
             party,
-            [(big.id, D(995)), (cheap.id, D(9)), (both.id, D(95)), (exact.id, D(10))],
+            [
+                (big.id, Decimal(995)),
+                (cheap.id, Decimal(9)),
+                (both.id, Decimal(95)),
+                (exact.id, Decimal(10)),
+            ],
             counted_on=DECLARED_ON,
             profile=profile,
             tariff=load_tariff(None),
             rates=load_rates(None),
         )
         found = {lot.lot_id: lot for lot in report.lots}
-        assert found[big.id].duty_at_stake_cny == D("1368.15")
-        assert found[big.id].ratio == D("0.005")
-        assert found[cheap.id].duty_at_stake_cny == D("32.84")
-        assert (found[both.id].finding, found[both.id].difference) == ("shortage", D(-5))
+        assert found[big.id].duty_at_stake_cny == Decimal("1368.15")
+        assert found[big.id].ratio == Decimal("0.005")
+        assert found[cheap.id].duty_at_stake_cny == Decimal("32.84")
+        assert (found[both.id].finding, found[both.id].difference) == ("shortage", Decimal(-5))
         assert found[exact.id].finding == "none"
         assert [lot.lot_id for lot in report.lots if lot.flagged] == [both.id]
         assert report.flagged == 1
@@ -172,7 +189,7 @@ class TestReconciliation:
         report = reports.reconcile(
             session,
             party,
-            [(lot.id, D(110))],
+            [(lot.id, Decimal(110))],
             counted_on=DECLARED_ON,
             profile=profile,
             tariff=load_tariff(None),
@@ -189,7 +206,7 @@ class TestReconciliation:
             reports.reconcile(
                 session,
                 party,
-                [(lot.id, D(10))],
+                [(lot.id, Decimal(10))],
                 counted_on=DECLARED_ON,
                 profile=profile,
                 tariff=load_tariff(None),
@@ -205,7 +222,9 @@ class TestSupervisionEnding:
         equipment = {"research_own_use": True, "supervised_equipment": True}
         soon = admitted(session, party, profile, actor, **equipment)
         used_up = admitted(session, party, profile, actor, **equipment)
-        ledger.consume(session, used_up, quantity=D(10), idempotency_key="use-all", actor=actor)
+        ledger.consume(
+            session, used_up, quantity=Decimal(10), idempotency_key="use-all", actor=actor
+        )
         theirs = admitted(session, other, profile, actor, **equipment)
         assert soon.supervision_ends_on == dt.date(2029, 11, 16)
         today = dt.date(2029, 11, 6)
@@ -229,21 +248,21 @@ class TestTaxes:
                 owner,
                 profile,
                 actor,
-                K.SECOND_LINE_EXIT,
+                DeclarationKind.SECOND_LINE_EXIT,
                 lines=[line(lot_id=lot.id, quantity="4", customs_value="4800.00")],
             )
             cleared.append(clear(session, declaration, profile, actor))
         today = zone_today(TZ)
-        report = reports.taxes(session, period_from=today, period_to=today, timezone=TZ)
+        report = declaration_reports.taxes(session, period_from=today, period_to=today, timezone=TZ)
         rows = {row.party_id: row for row in report.rows}
-        assert (rows[party.id].declarations, rows[party.id].total) == (4, D("1435.12"))
-        assert (rows[party.id].duty, rows[party.id].vat) == (D("262.68"), D("1172.44"))
-        assert rows[other.id].total == D("717.56")
-        mine = reports.taxes(
+        assert (rows[party.id].declarations, rows[party.id].total) == (4, Decimal("1435.12"))
+        assert (rows[party.id].duty, rows[party.id].vat) == (Decimal("262.68"), Decimal("1172.44"))
+        assert rows[other.id].total == Decimal("717.56")
+        mine = declaration_reports.taxes(
             session, period_from=today, period_to=today, timezone=TZ, party_id=other.id
         )
         assert [row.party_id for row in mine.rows] == [other.id]
-        earlier = reports.taxes(
+        earlier = declaration_reports.taxes(
             session,
             period_from=today - dt.timedelta(days=9),
             period_to=today - dt.timedelta(days=1),

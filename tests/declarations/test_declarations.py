@@ -3,32 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hetao.audit.service import Actor
-from hetao.errors import Conflict, RuleViolation, TransitionForbidden, ValidationFailed
-from hetao.ledger import declarations
-from hetao.ledger import service as ledger
-from hetao.ledger.declaration_models import DeclarationStatus
-from hetao.ledger.errors import InsufficientBalance
-from hetao.ledger.models import CustomsStatus, Lot, LotParent, Movement, MovementKind
-from hetao.ledger.schemas import DeclarationCreate
-from hetao.profiles import ZoneProfile
-from hetao.reference.rates import load_rates
-from hetao.reference.tariff import load_tariff
-from hetao.registry import service as registry
-from hetao.registry.models import Party
-from hetao.registry.schemas import StandingChange, StandingCreate, WaiverCreate
-from hetao.tax import assess, parse_request
-from ledger.declarations.support import (
+from declarations.support import (
     DECLARED_ON,
     HKD_NOVEMBER,
-    D,
-    K,
     admitted,
     body,
     clear,
@@ -36,6 +20,23 @@ from ledger.declarations.support import (
     line,
     submit,
 )
+from hetao.audit.service import Actor
+from hetao.declarations import service as declarations
+from hetao.declarations.clearance import ledger_key
+from hetao.declarations.kinds import DeclarationKind
+from hetao.declarations.models import DeclarationStatus
+from hetao.declarations.schemas import DeclarationCreate
+from hetao.errors import Conflict, RuleViolation, TransitionForbidden, ValidationFailed
+from hetao.ledger import service as ledger
+from hetao.ledger.errors import InsufficientBalance
+from hetao.ledger.models import CustomsStatus, Lot, LotParent, Movement, MovementKind
+from hetao.profiles import ZoneProfile
+from hetao.reference.rates import load_rates
+from hetao.reference.tariff import load_tariff
+from hetao.registry import service as registry
+from hetao.registry.models import Party
+from hetao.registry.schemas import StandingChange, StandingCreate, WaiverCreate
+from hetao.tax import assess, parse_request
 from ledger.support import last_seq, tags_since
 
 
@@ -52,18 +53,23 @@ class TestSubmission:
     ) -> None:
         seq = last_seq(session)
         declaration = submit(
-            session, party, profile, actor, K.FIRST_LINE_ENTRY, lines=[line(bonded=True)]
+            session,
+            party,
+            profile,
+            actor,
+            DeclarationKind.FIRST_LINE_ENTRY,
+            lines=[line(bonded=True)],
         )
         assert declaration.status is DeclarationStatus.SUBMITTED
         (first,) = declaration.lines
-        assert (first.line_no, first.hs_code, first.quantity) == (1, "382219", D(10))
+        assert (first.line_no, first.hs_code, first.quantity) == (1, "382219", Decimal(10))
         assert first.customs_status is CustomsStatus.BONDED
         assert tags_since(session, seq) == ["ledger:declaration:submit"]
 
     def test_the_same_reference_and_content_return_the_first_declaration_writing_nothing(
         self, session: Session, actor: Actor, profile: ZoneProfile, party: Party
     ) -> None:
-        document = body(party.id, K.FIRST_LINE_ENTRY)
+        document = body(party.id, DeclarationKind.FIRST_LINE_ENTRY)
         first, created = lodge(session, party, profile, actor, document)
         before = counts(session)
         # The same goods written another way: 10.000 kits, HS code without its dot.
@@ -76,7 +82,7 @@ class TestSubmission:
     def test_the_same_reference_with_other_content_is_a_conflict_naming_reference(
         self, session: Session, actor: Actor, profile: ZoneProfile, party: Party
     ) -> None:
-        document = body(party.id, K.FIRST_LINE_ENTRY)
+        document = body(party.id, DeclarationKind.FIRST_LINE_ENTRY)
         lodge(session, party, profile, actor, document)
         with pytest.raises(Conflict) as caught:
             lodge(session, party, profile, actor, {**document, "lines": [line(quantity="11")]})
@@ -86,7 +92,7 @@ class TestSubmission:
     def test_another_party_may_use_the_same_reference(
         self, session: Session, actor: Actor, profile: ZoneProfile, party: Party, other: Party
     ) -> None:
-        document = body(party.id, K.FIRST_LINE_ENTRY)
+        document = body(party.id, DeclarationKind.FIRST_LINE_ENTRY)
         first, _ = lodge(session, party, profile, actor, document)
         second, created = lodge(session, other, profile, actor, {**document, "party_id": other.id})
         assert created
@@ -101,7 +107,7 @@ class TestSubmission:
                 outsider,
                 profile,
                 actor,
-                K.FIRST_LINE_ENTRY,
+                DeclarationKind.FIRST_LINE_ENTRY,
                 lines=[line(research_own_use=True)],
             )
         assert caught.value.problems[0].field == "lines[0].research_own_use"
@@ -123,7 +129,7 @@ class TestSubmission:
                 party,
                 profile,
                 actor,
-                K.FIRST_LINE_ENTRY,
+                DeclarationKind.FIRST_LINE_ENTRY,
                 lines=[line(research_own_use=True)],
             )
         assert caught.value.problems[0].field == "lines[0].goods_kind"
@@ -139,7 +145,7 @@ class TestSubmission:
                 party,
                 profile,
                 actor,
-                K.FIRST_LINE_ENTRY,
+                DeclarationKind.FIRST_LINE_ENTRY,
                 crossing_point="FBZ_CHANNEL_1",
                 hand_carried=True,
                 lines=[line(research_own_use=True), line(bonded=True)],
@@ -157,7 +163,7 @@ class TestSubmission:
                 party,
                 profile,
                 actor,
-                K.FIRST_LINE_EXIT,
+                DeclarationKind.FIRST_LINE_EXIT,
                 crossing_point="FBZ_CHANNEL_1",
                 hand_carried=True,
                 lines=[line(lot_id=lot.id, quantity="1")],
@@ -172,7 +178,7 @@ class TestSubmission:
             party,
             profile,
             actor,
-            K.FIRST_LINE_ENTRY,
+            DeclarationKind.FIRST_LINE_ENTRY,
             crossing_point="FBZ_CHANNEL_1",
             hand_carried=True,
             lines=[line(research_own_use=True)],
@@ -188,7 +194,7 @@ class TestSubmission:
                 party,
                 profile,
                 actor,
-                K.FIRST_LINE_ENTRY,
+                DeclarationKind.FIRST_LINE_ENTRY,
                 hand_carried=True,
                 lines=[line(research_own_use=True)],
             )
@@ -198,7 +204,14 @@ class TestSubmission:
         self, session: Session, actor: Actor, profile: ZoneProfile, party: Party
     ) -> None:
         with pytest.raises(ValidationFailed) as caught:
-            submit(session, party, profile, actor, K.FIRST_LINE_ENTRY, crossing_point="SL_GOODS")
+            submit(
+                session,
+                party,
+                profile,
+                actor,
+                DeclarationKind.FIRST_LINE_ENTRY,
+                crossing_point="SL_GOODS",
+            )
         assert caught.value.problems[0].field == "crossing_point"
 
     def test_a_lot_of_another_party_is_refused(
@@ -206,7 +219,14 @@ class TestSubmission:
     ) -> None:
         lot = admitted(session, other, profile, actor, bonded=True)
         with pytest.raises(ValidationFailed) as caught:
-            submit(session, party, profile, actor, K.SECOND_LINE_EXIT, lines=[line(lot_id=lot.id)])
+            submit(
+                session,
+                party,
+                profile,
+                actor,
+                DeclarationKind.SECOND_LINE_EXIT,
+                lines=[line(lot_id=lot.id)],
+            )
         assert caught.value.problems[0].field == "lines[0].lot_id"
         assert caught.value.problems[0].rule == "declaration.own_lot"
 
@@ -215,7 +235,7 @@ class TestWorkflow:
     def test_an_accepted_declaration_is_cleared(
         self, session: Session, actor: Actor, profile: ZoneProfile, party: Party
     ) -> None:
-        declaration = submit(session, party, profile, actor, K.FIRST_LINE_ENTRY)
+        declaration = submit(session, party, profile, actor, DeclarationKind.FIRST_LINE_ENTRY)
         declarations.accept(session, declaration, actor=actor)
         clear(session, declaration, profile, actor)
         assert declaration.status is DeclarationStatus.CLEARED
@@ -223,7 +243,7 @@ class TestWorkflow:
     def test_a_refused_declaration_keeps_its_reason_and_cannot_be_cleared(
         self, session: Session, actor: Actor, profile: ZoneProfile, party: Party
     ) -> None:
-        declaration = submit(session, party, profile, actor, K.FIRST_LINE_ENTRY)
+        declaration = submit(session, party, profile, actor, DeclarationKind.FIRST_LINE_ENTRY)
         seq = last_seq(session)
         declarations.refuse(session, declaration, reason="invoice missing", actor=actor)
         assert tags_since(session, seq) == ["ledger:declaration:refuse"]
@@ -242,7 +262,7 @@ class TestClearance:
             party,
             profile,
             actor,
-            K.FIRST_LINE_ENTRY,
+            DeclarationKind.FIRST_LINE_ENTRY,
             lines=[
                 line(research_own_use=True, supervised_equipment=True),
                 line(bonded=True, quantity="3"),
@@ -255,7 +275,7 @@ class TestClearance:
         assert bonded is not None
         assert reagents.customs_status is CustomsStatus.DUTY_FREE_RESEARCH
         assert reagents.supervision_ends_on == dt.date(2029, 11, 16)
-        assert (bonded.customs_status, bonded.balance) == (CustomsStatus.BONDED, D(3))
+        assert (bonded.customs_status, bonded.balance) == (CustomsStatus.BONDED, Decimal(3))
         assert reagents.admission_ref == declaration.reference
         assert declaration.assessment is not None
         assert declaration.assessment["lines"][0]["rule"] == "R4.research_goods_exempt"
@@ -265,7 +285,7 @@ class TestClearance:
     def test_clearing_twice_creates_nothing_new(
         self, session: Session, actor: Actor, profile: ZoneProfile, party: Party
     ) -> None:
-        declaration = submit(session, party, profile, actor, K.FIRST_LINE_ENTRY)
+        declaration = submit(session, party, profile, actor, DeclarationKind.FIRST_LINE_ENTRY)
         clear(session, declaration, profile, actor)
         before = counts(session)
         again = clear(session, declaration, profile, actor)
@@ -281,15 +301,15 @@ class TestClearance:
             party,
             profile,
             actor,
-            K.SECOND_LINE_EXIT,
+            DeclarationKind.SECOND_LINE_EXIT,
             lines=[line(lot_id=lot.id, quantity="4", customs_value="4800.00")],
         )
         # As if an earlier clearance had posted the line before the declaration was marked.
         first = ledger.release_second_line(
             session,
             lot,
-            quantity=D(4),
-            idempotency_key=declarations.ledger_key(declaration.reference, 1),
+            quantity=Decimal(4),
+            idempotency_key=ledger_key(declaration.reference, 1),
             declaration_ref=declaration.reference,
             actor=actor,
         )
@@ -298,7 +318,7 @@ class TestClearance:
             select(Movement).where(Movement.declaration_ref == declaration.reference)
         ).all()
         assert [m.id for m in moved] == [first.id]
-        assert lot.balance == D(6)
+        assert lot.balance == Decimal(6)
 
     def test_a_second_line_exit_of_duty_free_research_goods_is_taxed_as_assess_computes_r7(
         self, session: Session, actor: Actor, profile: ZoneProfile, party: Party
@@ -309,7 +329,7 @@ class TestClearance:
             party,
             profile,
             actor,
-            K.SECOND_LINE_EXIT,
+            DeclarationKind.SECOND_LINE_EXIT,
             lines=[line(lot_id=lot.id, quantity="4", customs_value="4800.00")],
         )
         clear(session, declaration, profile, actor)
@@ -344,14 +364,14 @@ class TestClearance:
             totals.vat,
         )
         # By hand: 4,800 HKD x 0.9121 = 4,378.08 CNY; duty 3 % = 131.34; VAT 13 % of 4,509.42.
-        assert D("4800.00") * HKD_NOVEMBER == D("4378.0800")
+        assert Decimal("4800.00") * HKD_NOVEMBER == Decimal("4378.0800")
         assert (declaration.duty, declaration.vat, declaration.tax_total) == (
-            D("131.34"),
-            D("586.22"),
-            D("717.56"),
+            Decimal("131.34"),
+            Decimal("586.22"),
+            Decimal("717.56"),
         )
         assert declaration.assessment["lines"][0]["rule"] == "R7.second_line_exit_taxed"
-        assert lot.balance == D(6)
+        assert lot.balance == Decimal(6)
 
     def test_a_bankruptcy_transfer_to_a_beneficiary_is_not_taxed_r8(
         self, session: Session, actor: Actor, profile: ZoneProfile, party: Party, other: Party
@@ -366,7 +386,7 @@ class TestClearance:
             party,
             profile,
             actor,
-            K.IN_ZONE_TRANSFER,
+            DeclarationKind.IN_ZONE_TRANSFER,
             to_party_id=other.id,
             transfer_reason="bankruptcy",
             lines=[line(lot_id=lot.id, quantity="10")],
@@ -391,7 +411,7 @@ class TestClearance:
             party,
             profile,
             actor,
-            K.IN_ZONE_TRANSFER,
+            DeclarationKind.IN_ZONE_TRANSFER,
             to_party_id=outsider.id,
             lines=[line(lot_id=lot.id, quantity="10")],
         )
@@ -402,7 +422,7 @@ class TestClearance:
         assert declaration.assessment is not None
         assert declaration.assessment["lines"][0]["rule"] == "R8.in_zone_transfer_taxed"
         # 12,000 HKD x 0.9121 = 10,945.20; duty 3 % = 328.36; VAT 13 % of 11,273.56 = 1,465.56.
-        assert (declaration.duty, declaration.vat) == (D("328.36"), D("1465.56"))
+        assert (declaration.duty, declaration.vat) == (Decimal("328.36"), Decimal("1465.56"))
 
     def test_consumables_used_up_in_research_are_released_untaxed_on_application_r5(
         self, session: Session, actor: Actor, profile: ZoneProfile, party: Party
@@ -413,12 +433,12 @@ class TestClearance:
             party,
             profile,
             actor,
-            K.RESEARCH_CONSUMPTION,
+            DeclarationKind.RESEARCH_CONSUMPTION,
             lines=[line(lot_id=lot.id, quantity="2", release_on_application=True)],
         )
         clear(session, declaration, profile, actor)
         assert declaration.tax_total == 0
-        assert lot.balance == D(8)
+        assert lot.balance == Decimal(8)
 
     def test_a_transformation_makes_an_rd_product_lot_recording_its_inputs_r7(
         self, session: Session, actor: Actor, profile: ZoneProfile, party: Party
@@ -439,7 +459,7 @@ class TestClearance:
             party,
             profile,
             actor,
-            K.TRANSFORMATION,
+            DeclarationKind.TRANSFORMATION,
             product=product,
             lines=[line(lot_id=lot.id, quantity="5")],
         )
@@ -448,7 +468,7 @@ class TestClearance:
         assert made is not None
         assert made.customs_status is CustomsStatus.DUTY_FREE_RESEARCH
         parents = session.scalars(select(LotParent).where(LotParent.product_lot_id == made.id))
-        assert [(p.input_lot_id, p.quantity) for p in parents] == [(lot.id, D(5))]
+        assert [(p.input_lot_id, p.quantity) for p in parents] == [(lot.id, Decimal(5))]
         assert declaration.tax_total == 0
 
     def test_a_stocktake_adjustment_books_a_shortage_to_the_lot(
@@ -460,7 +480,7 @@ class TestClearance:
             party,
             profile,
             actor,
-            K.STOCKTAKE_ADJUSTMENT,
+            DeclarationKind.STOCKTAKE_ADJUSTMENT,
             reason="annual stocktake: one kit missing",
             lines=[line(lot_id=lot.id, quantity="-1")],
         )
@@ -468,7 +488,7 @@ class TestClearance:
         (movement,) = session.scalars(
             select(Movement).where(Movement.declaration_ref == declaration.reference)
         )
-        assert (movement.kind, movement.quantity) == (MovementKind.ADJUST, D(-1))
+        assert (movement.kind, movement.quantity) == (MovementKind.ADJUST, Decimal(-1))
         assert declaration.assessment is None
 
     def test_a_withdrawal_above_the_available_balance_is_refused_naming_the_line(
@@ -480,7 +500,7 @@ class TestClearance:
             party,
             profile,
             actor,
-            K.FIRST_LINE_EXIT,
+            DeclarationKind.FIRST_LINE_EXIT,
             lines=[line(lot_id=lot.id, quantity="11")],
         )
         with pytest.raises(InsufficientBalance) as caught:

@@ -7,28 +7,29 @@ and lists the ``centralised_declaration`` exemption opens a period of the profil
 request). Goods crossing under it are recorded line by line; goods under inspection and
 quarantine (legally inspected) and special articles are refused: they are declared each time.
 Closing, from the period's last day, builds one first-line entry of the party from the recorded
-lines and clears it through ``hetao.ledger.declarations``, so its taxes are assessed and its
+lines and clears it through ``hetao.declarations.service``, so its taxes are assessed and its
 ledger movements posted as for any declaration. Services never commit; every change is audited.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hetao.audit.service import Actor, record_event
-from hetao.errors import FieldProblem, RuleViolation, ValidationFailed
-from hetao.ledger import declarations
-from hetao.ledger import repository as ledger_repo
-from hetao.ledger.declaration_models import (
+from hetao.audit.service import Actor
+from hetao.audit.tags import LedgerTag
+from hetao.declarations import repository as declarations_repo
+from hetao.declarations import service as declarations
+from hetao.declarations.kinds import CROSSING, DeclarationKind
+from hetao.declarations.models import (
     CentralisedLine,
     CentralisedPeriod,
     CentralisedPeriodStatus,
 )
-from hetao.ledger.kinds import CROSSING, DeclarationKind
-from hetao.ledger.schemas import CentralisedLineIn, CentralisedPeriodCreate, DeclarationCreate
+from hetao.declarations.schemas import CentralisedLineIn, CentralisedPeriodCreate, DeclarationCreate
+from hetao.errors import FieldProblem, RuleViolation, ValidationFailed
+from hetao.ledger import repository as ledger_repo
 from hetao.profiles import Exemption, Flow, Line, ZoneProfile
 from hetao.reference.rates import RateTable
 from hetao.reference.tariff import Tariff
@@ -37,8 +38,10 @@ from hetao.registry.models import EntryStatus, Party
 from hetao.registry.service import BeneficiaryEntryState, beneficiary_entry_state
 from hetao.storage.types import utcnow
 from hetao.timeutil import add_months, zone_today
+from hetao.workflow import audit
 
-P = CentralisedPeriodStatus
+#: The events of a period name it so, though their tags say ``centralised``.
+SUBJECT_TYPE = "centralised_period"
 #: The line flags of goods R10 leaves out: inspection and quarantine, special articles.
 EXCLUDED_FLAGS = ("legally_inspected", "special_article")
 #: The state of an entry in force that does not list the exemption.
@@ -74,19 +77,6 @@ def period_end(starts_on: dt.date, profile: ZoneProfile) -> dt.date:
 def reference_of(period: CentralisedPeriod) -> str:
     """The reference of a period's aggregate declaration."""
     return f"R10-PERIOD-{period.id}"
-
-
-def _audit(
-    session: Session, tag: str, period: CentralisedPeriod, actor: Actor, **data: Any
-) -> None:
-    record_event(
-        session,
-        tag,
-        subject_type="centralised_period",
-        subject_id=period.id,
-        actor=actor,
-        data={k: (v if isinstance(v, int | None) else str(v)) for k, v in data.items()},
-    )
 
 
 def _violation(field: str, rule: str, detail: str, message: str) -> RuleViolation:
@@ -135,7 +125,7 @@ def open_period(
     ends_on = period_end(starts_on, profile)
     # Concurrent openings for one party wait for each other (PostgreSQL advisory lock).
     ledger_repo.lock_key(session, party_id=party.id, key="centralised-period")
-    clash = ledger_repo.overlapping_period(
+    clash = declarations_repo.overlapping_period(
         session, party_id=party.id, starts_on=starts_on, ends_on=ends_on
     )
     if clash is not None:
@@ -151,16 +141,17 @@ def open_period(
         crossing_point=point.code,
         starts_on=starts_on,
         ends_on=ends_on,
-        status=P.OPEN,
+        status=CentralisedPeriodStatus.OPEN,
         opened_by=str(actor),
     )
     session.add(period)
     session.flush()  # the id for the audit event
-    _audit(
+    audit(
         session,
-        "ledger:centralised:open",
-        period,
+        LedgerTag.CENTRALISED_OPEN,
+        period.id,
         actor,
+        subject_type=SUBJECT_TYPE,
         party=party.id,
         starts_on=starts_on,
         ends_on=ends_on,
@@ -169,7 +160,7 @@ def open_period(
 
 
 def _check_open(period: CentralisedPeriod) -> None:
-    if period.status is P.CLOSED:
+    if period.status is CentralisedPeriodStatus.CLOSED:
         raise _violation(
             "period_id",
             "R10.already_closed",
@@ -216,7 +207,7 @@ def record_line(
             "bonded", "declaration.one_status", "research goods for own use are not bonded"
         )
     line = CentralisedLine(
-        line_no=ledger_repo.next_centralised_line_no(session, period.id),
+        line_no=declarations_repo.next_centralised_line_no(session, period.id),
         crossed_on=crossed_on,
         hs_code=data.hs_code,
         description=data.description,
@@ -234,11 +225,12 @@ def record_line(
     )
     period.lines.append(line)
     session.flush()
-    _audit(
+    audit(
         session,
-        "ledger:centralised:line",
-        period,
+        LedgerTag.CENTRALISED_LINE,
+        period.id,
         actor,
+        subject_type=SUBJECT_TYPE,
         line_no=line.line_no,
         hs_code=line.hs_code,
         quantity=line.quantity,
@@ -309,15 +301,16 @@ def close_period(
     declarations.clear(
         session, declaration, profile=profile, tariff=tariff, rates=rates, actor=actor
     )
-    period.status = P.CLOSED
+    period.status = CentralisedPeriodStatus.CLOSED
     period.declaration_id = declaration.id
     period.closed_at = utcnow()
     period.closed_by = str(actor)
-    _audit(
+    audit(
         session,
-        "ledger:centralised:close",
-        period,
+        LedgerTag.CENTRALISED_CLOSE,
+        period.id,
         actor,
+        subject_type=SUBJECT_TYPE,
         declaration=declaration.id,
         lines=len(period.lines),
         tax_total=declaration.tax_total,

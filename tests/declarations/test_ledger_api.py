@@ -13,19 +13,20 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from declarations.support import DECLARED_ON, admitted, body, line
 from factories import bearer
 from hetao.audit.service import Actor
 from hetao.auth import service as auth
 from hetao.auth.principal import Role
 from hetao.cli import app
-from hetao.ledger.declaration_models import Declaration
+from hetao.declarations.kinds import DeclarationKind
+from hetao.declarations.models import Declaration
 from hetao.ledger.models import Lot
 from hetao.profiles import ZoneProfile
 from hetao.registry.models import Party
 from hetao.storage.types import utcnow
 from hetao.tax.rules import TAX_NAMES
 from hetao.timeutil import zone_today
-from ledger.declarations.support import DECLARED_ON, K, admitted, body, line
 
 V = "/api/v1"
 PROBLEM = "application/problem+json"
@@ -60,7 +61,7 @@ class TestDeclarations:
         self, client: TestClient, party: Party, session: Session
     ) -> None:
         session.commit()
-        document = body(party.id, K.FIRST_LINE_ENTRY, lines=[line(bonded=True)])
+        document = body(party.id, DeclarationKind.FIRST_LINE_ENTRY, lines=[line(bonded=True)])
         first = lodge(client, document)
         assert first.status_code == 201, first.text
         again = lodge(client, document)
@@ -75,7 +76,7 @@ class TestDeclarations:
         self, client: TestClient, party: Party, session: Session
     ) -> None:
         session.commit()
-        document = body(party.id, K.FIRST_LINE_ENTRY)
+        document = body(party.id, DeclarationKind.FIRST_LINE_ENTRY)
         first = lodge(client, document, **{"Idempotency-Key": "lodge-1"})
         replay = lodge(client, document, **{"Idempotency-Key": "lodge-1"})
         assert replay.headers.get("Idempotent-Replayed") == "true"
@@ -87,7 +88,7 @@ class TestDeclarations:
         session.commit()
         document = body(
             party.id,
-            K.FIRST_LINE_ENTRY,
+            DeclarationKind.FIRST_LINE_ENTRY,
             crossing_point="FBZ_CHANNEL_1",
             hand_carried=True,
             lines=[line(bonded=True)],
@@ -102,7 +103,9 @@ class TestDeclarations:
         self, client: TestClient, party: Party, session: Session
     ) -> None:
         session.commit()
-        response = lodge(client, body(party.id, K.FIRST_LINE_ENTRY, lines=[line(quantity=2.5)]))
+        response = lodge(
+            client, body(party.id, DeclarationKind.FIRST_LINE_ENTRY, lines=[line(quantity=2.5)])
+        )
         assert response.status_code == 422
         error = response.json()["errors"][0]
         assert (error["field"], error["rule"]) == ("lines[0].quantity", "decimal_string_required")
@@ -112,7 +115,7 @@ class TestDeclarations:
     ) -> None:
         document = body(
             party.id,
-            K.SECOND_LINE_EXIT,
+            DeclarationKind.SECOND_LINE_EXIT,
             lines=[line(lot_id=lot.id, quantity="4", customs_value="4800.00")],
         )
         created = lodge(client, document).json()
@@ -136,7 +139,7 @@ class TestDeclarations:
         # A small value: the duty is waived as de minimis, a reason with parameters.
         document = body(
             party.id,
-            K.SECOND_LINE_EXIT,
+            DeclarationKind.SECOND_LINE_EXIT,
             lines=[line(lot_id=lot.id, quantity="1", customs_value="100.00")],
         )
         created = lodge(client, document).json()
@@ -161,7 +164,7 @@ class TestDeclarations:
     ) -> None:
         document = body(
             party.id,
-            K.SECOND_LINE_EXIT,
+            DeclarationKind.SECOND_LINE_EXIT,
             lines=[line(lot_id=lot.id, quantity="1", customs_value="100.00")],
         )
         created = lodge(client, document).json()
@@ -185,7 +188,7 @@ class TestDeclarations:
         self, client: TestClient, party: Party, session: Session
     ) -> None:
         session.commit()
-        created = lodge(client, body(party.id, K.FIRST_LINE_ENTRY)).json()
+        created = lodge(client, body(party.id, DeclarationKind.FIRST_LINE_ENTRY)).json()
         url = f"{V}/declarations/{created['id']}"
         assert client.post(f"{url}/accept").json()["status"] == "accepted"
         refused = client.post(f"{url}/refuse", json={"reason": "permit missing"})
@@ -201,7 +204,7 @@ class TestDeclarations:
         self, client: TestClient, party: Party, session: Session
     ) -> None:
         session.commit()
-        created = lodge(client, body(party.id, K.FIRST_LINE_ENTRY)).json()
+        created = lodge(client, body(party.id, DeclarationKind.FIRST_LINE_ENTRY)).json()
         listed = client.get(f"{V}/declarations", params={"party_id": party.id, "limit": 1})
         assert [d["id"] for d in listed.json()["items"]] == [created["id"]]
         shown = client.get(f"{V}/declarations/{created['id']}").json()
@@ -219,10 +222,13 @@ class TestEnterpriseUser:
         their_lot: Lot,
     ) -> None:
         mine = as_role(token_for, Role.ENTERPRISE_USER, party)
-        own = lodge(client, body(party.id, K.FIRST_LINE_ENTRY), **mine)
+        own = lodge(client, body(party.id, DeclarationKind.FIRST_LINE_ENTRY), **mine)
         assert own.status_code == 201, own.text
-        assert lodge(client, body(other.id, K.FIRST_LINE_ENTRY), **mine).status_code == 403
-        theirs = lodge(client, body(other.id, K.FIRST_LINE_ENTRY)).json()
+        assert (
+            lodge(client, body(other.id, DeclarationKind.FIRST_LINE_ENTRY), **mine).status_code
+            == 403
+        )
+        theirs = lodge(client, body(other.id, DeclarationKind.FIRST_LINE_ENTRY)).json()
         hidden = client.get(f"{V}/declarations/{theirs['id']}", headers=mine)
         assert hidden.status_code == 404
         assert hidden.headers["content-type"] == PROBLEM

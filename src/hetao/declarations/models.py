@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hetao.ledger.kinds import DeclarationKind
+from hetao.declarations.kinds import DeclarationKind
 from hetao.ledger.models import MONEY, QUANTITY, CustomsStatus
 from hetao.storage.types import Base, UTCDateTime, enum_type, utcnow
 

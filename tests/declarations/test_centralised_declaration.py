@@ -18,28 +18,28 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from declarations.support import clear, submit
 from factories import bearer, make_entry, make_party
 from hetao import demo
 from hetao.audit.models import AuditEvent
 from hetao.audit.service import Actor
 from hetao.auth.principal import Role
-from hetao.errors import RuleViolation, ValidationFailed
-from hetao.ledger import centralised
-from hetao.ledger.declaration_models import (
+from hetao.declarations import centralised
+from hetao.declarations.kinds import DeclarationKind
+from hetao.declarations.models import (
     CentralisedPeriod,
     CentralisedPeriodStatus,
     Declaration,
     DeclarationStatus,
 )
-from hetao.ledger.kinds import DeclarationKind
+from hetao.declarations.schemas import CentralisedLineIn, CentralisedPeriodCreate
+from hetao.errors import RuleViolation, ValidationFailed
 from hetao.ledger.models import CustomsStatus, Lot
-from hetao.ledger.schemas import CentralisedLineIn, CentralisedPeriodCreate
 from hetao.profiles import ZoneProfile
 from hetao.reference.rates import load_rates
 from hetao.reference.tariff import load_tariff
 from hetao.registry import service as registry
 from hetao.registry.models import Party
-from ledger.declarations.support import K, clear, submit
 
 V = "/api/v1"
 STARTS = dt.date(2026, 11, 1)
@@ -242,7 +242,7 @@ class TestClosing:
             twin,
             profile,
             actor,
-            K.FIRST_LINE_ENTRY,
+            DeclarationKind.FIRST_LINE_ENTRY,
             lines=lines,
             declared_on=ENDS.isoformat(),
         )

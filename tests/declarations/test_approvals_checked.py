@@ -18,22 +18,23 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from declarations.support import DECLARED_ON, body, clear, counts, line, submit
 from engine.support import codes, consignment, crossing, decided, goods, reason_for
 from factories import bearer
 from hetao.audit.service import Actor
 from hetao.auth.principal import Role
 from hetao.crossing.gather import consignment_facts
 from hetao.crossing.schemas import ConsignmentIn
+from hetao.declarations.checks import content_hash_of as content_hash
+from hetao.declarations.kinds import DeclarationKind
+from hetao.declarations.models import Declaration, DeclarationStatus
+from hetao.declarations.schemas import DeclarationCreate
 from hetao.engine.facts import Outcome, facts_from_json, facts_to_json
 from hetao.errors import RuleViolation, ValidationFailed
-from hetao.ledger.declaration_models import Declaration, DeclarationStatus
-from hetao.ledger.declarations import _content_hash as content_hash
-from hetao.ledger.schemas import DeclarationCreate
 from hetao.profiles import ZoneProfile
 from hetao.registry import service as registry
 from hetao.registry.models import Approval, ApprovalKind, Party
 from hetao.registry.schemas import ApprovalCreate
-from ledger.declarations.support import DECLARED_ON, K, body, clear, counts, line, submit
 from ledger.support import last_seq, tags_since
 
 QUARANTINE = "SZ-QA-2026-0101"
@@ -84,7 +85,9 @@ def hgr_sample(**overrides: Any) -> dict[str, Any]:
 def lodge(
     session: Session, party: Party, profile: ZoneProfile, actor: Actor, *lines: dict[str, Any]
 ) -> Declaration:
-    return submit(session, party, profile, actor, K.FIRST_LINE_ENTRY, lines=list(lines))
+    return submit(
+        session, party, profile, actor, DeclarationKind.FIRST_LINE_ENTRY, lines=list(lines)
+    )
 
 
 def refused(
@@ -218,7 +221,9 @@ class TestApi:
         approval = approve(session, actor, party)
         session.commit()
         unknown = body(
-            party.id, K.FIRST_LINE_ENTRY, lines=[article(special_article_approval="SZ-QA-0000")]
+            party.id,
+            DeclarationKind.FIRST_LINE_ENTRY,
+            lines=[article(special_article_approval="SZ-QA-0000")],
         )
         response = client.post("/api/v1/declarations", json=unknown)
         assert response.status_code == 422, response.text
@@ -228,7 +233,8 @@ class TestApi:
             "R11.approval_unknown",
         )
         created = client.post(
-            "/api/v1/declarations", json=body(party.id, K.FIRST_LINE_ENTRY, lines=[article()])
+            "/api/v1/declarations",
+            json=body(party.id, DeclarationKind.FIRST_LINE_ENTRY, lines=[article()]),
         )
         assert created.status_code == 201, created.text
         assert created.json()["lines"][0]["special_article_approval"] == QUARANTINE
@@ -294,5 +300,7 @@ class TestGate:
 def test_R11_a_line_naming_no_approval_keeps_the_content_hash_it_had() -> None:  # noqa: N802
     """A declaration lodged before lines could name approvals is retried as the same content:
     the hash below is the one the code before the approvals register gave this document."""
-    data = DeclarationCreate.model_validate(body(1, K.FIRST_LINE_ENTRY, reference="REF-1"))
+    data = DeclarationCreate.model_validate(
+        body(1, DeclarationKind.FIRST_LINE_ENTRY, reference="REF-1")
+    )
     assert content_hash(data) == "feb73d80a73ee2fbb527ac259df0cbfe81e7ecd2f97ce8be41114b24236d1291"

@@ -17,19 +17,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from factories import make_entry, make_party
-from hetao.audit.service import Actor
-from hetao.errors import RuleViolation
-from hetao.ledger.declaration_models import Declaration, DeclarationStatus
-from hetao.ledger.models import CustomsStatus
-from hetao.profiles import ZoneProfile, load_profile
-from hetao.registry import service as registry
-from hetao.registry.models import Party
-from hetao.registry.schemas import StandingChange, StandingCreate
-from hetao.timeutil import zone_today
-from ledger.declarations.support import (
+from declarations.support import (
     DECLARED_ON,
-    K,
     admitted,
     body,
     clear,
@@ -37,6 +26,17 @@ from ledger.declarations.support import (
     line,
     submit,
 )
+from factories import make_entry, make_party
+from hetao.audit.service import Actor
+from hetao.declarations.kinds import DeclarationKind
+from hetao.declarations.models import Declaration, DeclarationStatus
+from hetao.errors import RuleViolation
+from hetao.ledger.models import CustomsStatus
+from hetao.profiles import ZoneProfile, load_profile
+from hetao.registry import service as registry
+from hetao.registry.models import Party
+from hetao.registry.schemas import StandingChange, StandingCreate
+from hetao.timeutil import zone_today
 
 
 @pytest.fixture
@@ -48,7 +48,12 @@ def unlisted(session: Session, actor: Actor) -> Party:
 def refused_rule(session: Session, party: Party, profile: ZoneProfile, actor: Actor) -> str:
     with pytest.raises(RuleViolation) as caught:
         submit(
-            session, party, profile, actor, K.FIRST_LINE_ENTRY, lines=[line(research_own_use=True)]
+            session,
+            party,
+            profile,
+            actor,
+            DeclarationKind.FIRST_LINE_ENTRY,
+            lines=[line(research_own_use=True)],
         )
     return caught.value.problems[0].rule
 
@@ -128,7 +133,7 @@ class TestLodging:
             unlisted,
             profile,
             actor,
-            K.FIRST_LINE_ENTRY,
+            DeclarationKind.FIRST_LINE_ENTRY,
             lines=[line(research_own_use=True)],
         )
         clear(session, declaration, profile, actor)
@@ -147,7 +152,7 @@ class TestLodging:
             unlisted,
             profile,
             actor,
-            K.FIRST_LINE_ENTRY,
+            DeclarationKind.FIRST_LINE_ENTRY,
             declared_on=None,
             lines=[line(research_own_use=True)],
         )
@@ -158,7 +163,7 @@ class TestLodging:
         self, session: Session, actor: Actor, profile: ZoneProfile, unlisted: Party
     ) -> None:
         assert refused_rule(session, unlisted, profile, actor) == "R4.entry_none"
-        declaration = submit(session, unlisted, profile, actor, K.FIRST_LINE_ENTRY)
+        declaration = submit(session, unlisted, profile, actor, DeclarationKind.FIRST_LINE_ENTRY)
         clear(session, declaration, profile, actor)
         assert declaration.lines[0].customs_status is CustomsStatus.DUTY_PAID
         assert declaration.assessment is not None
@@ -177,7 +182,7 @@ class TestClearing:
             unlisted,
             profile,
             actor,
-            K.FIRST_LINE_ENTRY,
+            DeclarationKind.FIRST_LINE_ENTRY,
             lines=[line(research_own_use=True)],
         )
         registry.suspend(session, entry, note="audit finding", actor=actor)
@@ -198,7 +203,7 @@ class TestHengqin:
         equipment = line(goods_kind="equipment", research_own_use=True)
         fields = {"crossing_point": "HENGQIN_PORT", "lines": [equipment]}
         with pytest.raises(RuleViolation) as caught:
-            submit(session, unlisted, hengqin, actor, K.FIRST_LINE_ENTRY, **fields)
+            submit(session, unlisted, hengqin, actor, DeclarationKind.FIRST_LINE_ENTRY, **fields)
         assert caught.value.problems[0].rule == "R19.entry_none"
         make_entry(
             session,
@@ -208,7 +213,9 @@ class TestHengqin:
             flows=["goods"],
             exemptions=["duty_free_self_use_equipment"],
         )
-        declaration = submit(session, unlisted, hengqin, actor, K.FIRST_LINE_ENTRY, **fields)
+        declaration = submit(
+            session, unlisted, hengqin, actor, DeclarationKind.FIRST_LINE_ENTRY, **fields
+        )
         assert declaration.lines[0].customs_status is CustomsStatus.DUTY_FREE_RESEARCH
 
 
@@ -220,7 +227,9 @@ class TestApi:
         entry = make_entry(session, actor, profile, party.id)
         registry.suspend(session, entry, note="documents under review", actor=actor)
         session.commit()
-        document = body(party.id, K.FIRST_LINE_ENTRY, lines=[line(research_own_use=True)])
+        document = body(
+            party.id, DeclarationKind.FIRST_LINE_ENTRY, lines=[line(research_own_use=True)]
+        )
         response = client.post("/api/v1/declarations", json=document)
         assert response.status_code == 422, response.text
         error = response.json()["errors"][0]
@@ -228,7 +237,7 @@ class TestApi:
             "lines[0].research_own_use",
             "R4.entry_suspended",
         )
-        dutiable = body(party.id, K.FIRST_LINE_ENTRY, lines=[line()])
+        dutiable = body(party.id, DeclarationKind.FIRST_LINE_ENTRY, lines=[line()])
         assert client.post("/api/v1/declarations", json=dutiable).status_code == 201
 
 
@@ -258,7 +267,7 @@ def transfer(
         party,
         profile,
         actor,
-        K.IN_ZONE_TRANSFER,
+        DeclarationKind.IN_ZONE_TRANSFER,
         to_party_id=to.id,
         lines=[line(lot_id=lot_id)],
         **fields,

@@ -41,3 +41,9 @@ CROSSING: dict[DeclarationKind, tuple[Line, Direction]] = {
     DeclarationKind.SECOND_LINE_EXIT: (Line.SECOND, Direction.OUTBOUND),
     DeclarationKind.SECOND_LINE_ENTRY: (Line.SECOND, Direction.INBOUND),
 }
+
+
+def line_of(kind: DeclarationKind) -> Line | None:
+    """The line a declaration of ``kind`` crosses; None inside the zone."""
+    crossing = CROSSING.get(kind)
+    return crossing[0] if crossing else None

@@ -1,4 +1,4 @@
-"""Scenarios of `hetao.ledger.centralised` (R10) for tests/test_every_write_is_audited.py.
+"""Scenarios of `hetao.declarations.centralised` (R10) for tests/test_every_write_is_audited.py.
 
 Each scenario sets up what its function needs and returns the call alone; the shared test
 observes the call and checks the audit tags named here.
@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from factories import make_entry, make_party
 from hetao.audit.service import Actor
-from hetao.ledger import centralised
-from hetao.ledger.declaration_models import CentralisedPeriod
-from hetao.ledger.schemas import CentralisedLineIn, CentralisedPeriodCreate
+from hetao.declarations import centralised
+from hetao.declarations.models import CentralisedPeriod
+from hetao.declarations.schemas import CentralisedLineIn, CentralisedPeriodCreate
 from hetao.profiles import ZoneProfile
 from hetao.reference.rates import load_rates
 from hetao.reference.tariff import load_tariff
@@ -120,15 +120,15 @@ def scenario_aggregate(w: World) -> Call:
 Scenario = Callable[[Any], Call]
 
 CENTRALISED_WRITES: dict[str, tuple[Scenario, frozenset[str]]] = {
-    "ledger.centralised.open_period": (
+    "declarations.centralised.open_period": (
         scenario_open_period,
         frozenset({"ledger:centralised:open"}),
     ),
-    "ledger.centralised.record_line": (
+    "declarations.centralised.record_line": (
         scenario_record_line,
         frozenset({"ledger:centralised:line"}),
     ),
-    "ledger.centralised.close_period": (
+    "declarations.centralised.close_period": (
         scenario_close_period,
         frozenset(
             {
@@ -141,16 +141,19 @@ CENTRALISED_WRITES: dict[str, tuple[Scenario, frozenset[str]]] = {
     ),
 }
 CENTRALISED_READS: dict[str, tuple[str, Scenario]] = {
-    "ledger.centralised.eligibility": (
+    "declarations.centralised.eligibility": (
         "reads the party's whitelist entries, changes nothing",
         scenario_eligibility,
     ),
-    "ledger.centralised.period_end": ("computes a date, changes nothing", scenario_period_end),
-    "ledger.centralised.reference_of": (
+    "declarations.centralised.period_end": (
+        "computes a date, changes nothing",
+        scenario_period_end,
+    ),
+    "declarations.centralised.reference_of": (
         "names a reference, changes nothing",
         scenario_reference_of,
     ),
-    "ledger.centralised.aggregate": (
+    "declarations.centralised.aggregate": (
         "builds the declaration document, changes nothing",
         scenario_aggregate,
     ),

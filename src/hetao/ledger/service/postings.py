@@ -1,0 +1,104 @@
+"""How every ledger verb writes: idempotency by the client's key, movements, balances, events.
+
+Every movement carries the client's idempotency key: calling a verb again with the same (party,
+key) returns the first result and writes nothing; the same key with other arguments is a
+Conflict. Withdrawals are conditional updates in the database (``repository.withdraw``; see that
+module for why READ COMMITTED is enough).
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from hetao.audit.service import Actor
+from hetao.audit.tags import LedgerTag
+from hetao.errors import Conflict, FieldProblem
+from hetao.ledger import repository as repo
+from hetao.ledger.errors import InsufficientBalance
+from hetao.ledger.models import Lot, Movement, MovementKind
+from hetao.workflow import audit
+
+# --- idempotency -------------------------------------------------------------------------------
+
+
+def first_movement(
+    session: Session, *, party_id: int, key: str, request_hash: str
+) -> Movement | None:
+    """The movement an earlier call with this key wrote, or None; other arguments: Conflict."""
+    repo.lock_key(session, party_id=party_id, key=key)
+    first = repo.movement_by_key(session, party_id=party_id, key=key)
+    if first is not None and first.request_hash != request_hash:
+        raise reused_key(key, party_id, f"movement {first.id}")
+    return first
+
+
+def reused_key(key: str, party_id: int, what: str) -> Conflict:
+    return Conflict(
+        f"idempotency key {key!r} of party {party_id} was used with other arguments ({what})",
+        problems=[
+            FieldProblem(
+                "idempotency_key", "idempotency.same_arguments", "was used with other arguments"
+            )
+        ],
+    )
+
+
+def new_correlation_key() -> str:
+    return uuid.uuid4().hex
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+def new_movement(
+    session: Session,
+    lot: Lot,
+    *,
+    kind: MovementKind,
+    quantity: Decimal,
+    key: str,
+    request_hash: str,
+    correlation_key: str,
+    actor: Actor,
+    declaration_ref: str | None = None,
+    reason: str | None = None,
+    reverses: Movement | None = None,
+) -> Movement:
+    movement = Movement(
+        lot=lot,
+        party_id=lot.party_id,
+        kind=kind,
+        quantity=quantity,
+        idempotency_key=key,
+        request_hash=request_hash,
+        correlation_key=correlation_key,
+        reverses_id=reverses.id if reverses is not None else None,
+        declaration_ref=declaration_ref,
+        reason=reason,
+        actor=str(actor),
+    )
+    session.add(movement)
+    return movement
+
+
+def short_of(session: Session, lot: Lot, asked: Decimal) -> InsufficientBalance:
+    """The refusal of ``asked``, with what the lot has available now in the database."""
+    balance, reserved = repo.current_amounts(session, lot.id)
+    return InsufficientBalance(lot_id=lot.id, asked=asked, available=balance - reserved)
+
+
+def take(session: Session, lot: Lot, quantity: Decimal) -> None:
+    """Withdraw in the database, or raise InsufficientBalance with what is available now."""
+    if not repo.withdraw(session, lot, quantity):
+        raise short_of(session, lot, quantity)
+
+
+def audit_given(
+    session: Session, tag: LedgerTag, subject_id: int, actor: Actor, **data: Any
+) -> None:
+    """``workflow.audit`` without the fields a call left empty: ledger events never carry them."""
+    audit(session, tag, subject_id, actor, **{k: v for k, v in data.items() if v is not None})
