@@ -50,18 +50,21 @@ def _main(
 # `--help` lists commands, then groups, each in the order added here.
 app.command()(serve.serve)
 app.command("decide")(crossing.decide_command)
-app.add_typer(db.app, name="db")
-app.add_typer(demo.app, name="demo")
-app.add_typer(registry.app, name="registry")
-app.add_typer(profile.app, name="profile")
-app.add_typer(audit.app, name="audit")
-app.add_typer(auth.users_app, name="users")
-app.add_typer(auth.tokens_app, name="tokens")
-app.add_typer(tax.app, name="tax")
-app.add_typer(crossing.rules_app, name="rules")
-app.add_typer(credentials.app, name="credentials")
-app.add_typer(funds.app, name="funds")
-app.add_typer(data.app, name="data")
+for name, group in (
+    ("db", db.app),
+    ("demo", demo.app),
+    ("registry", registry.app),
+    ("profile", profile.app),
+    ("audit", audit.app),
+    ("users", auth.users_app),
+    ("tokens", auth.tokens_app),
+    ("tax", tax.app),
+    ("rules", crossing.rules_app),
+    ("credentials", credentials.app),
+    ("funds", funds.app),
+    ("data", data.app),
+):
+    app.add_typer(group, name=name)
 
 
 def main() -> None:

@@ -19,12 +19,12 @@ from hetao.audit.checkpoints import (
     load_public_key,
 )
 from hetao.cli.runner import (
-    EXIT_BAD_INPUT,
     EXIT_TAMPERED,
-    fail,
+    bad_input,
     platform,
     print_json,
     settings,
+    tampered,
     transaction,
 )
 
@@ -50,7 +50,7 @@ def _trusted_key(path: Path) -> Ed25519PublicKey:
     try:
         return load_public_key(path.read_bytes())
     except (OSError, ValueError, UnsupportedAlgorithm) as error:
-        fail(f"error: cannot read the public key {path}: {error}", EXIT_BAD_INPUT)
+        bad_input(f"cannot read the public key {path}: {error}")
 
 
 @contextmanager
@@ -59,9 +59,9 @@ def _tampering_exits() -> Iterator[None]:
     try:
         yield
     except DamagedCheckpoints as error:
-        fail("\n".join(f"TAMPERED: {file}" for file in error.damaged), EXIT_TAMPERED)
+        tampered(str(file) for file in error.damaged)
     except DamagedEvidence as error:
-        fail(f"TAMPERED: {error.detail}", EXIT_TAMPERED)
+        tampered([error.detail])
 
 
 def _print_checks(verdict: ProofVerdict) -> None:
@@ -101,13 +101,13 @@ def audit_verify(checkpoints: CheckpointsOption = None, public_key: PublicKeyOpt
     if report.ok:
         typer.echo(f"ok: {verdict}")
         return
-    tampered = [f"TAMPERED: {file}" for file in report.damaged]
+    findings = [str(file) for file in report.damaged]
     if report.problem is None:
         typer.echo(f"the events hold: {verdict} (damaged files left out)")
     else:
         bad = f"first bad event: {report.first_bad_seq}; " if report.first_bad_seq else ""
-        tampered.append(f"TAMPERED: {bad}{report.problem}")
-    fail("\n".join(tampered), EXIT_TAMPERED)
+        findings.append(f"{bad}{report.problem}")
+    tampered(findings)
 
 
 @app.command("prove")
@@ -139,7 +139,7 @@ def audit_check_proof(
         document = json.loads(file.read_text(encoding="utf-8"))
         key = load_public_key(public_key.read_bytes())
     except (OSError, ValueError) as error:
-        fail(f"error: {error}", EXIT_BAD_INPUT)
+        bad_input(str(error))
     verdict = check_inclusion_document(document, key)
     _print_checks(verdict)
 
@@ -184,13 +184,10 @@ def audit_consistency(
             signed = {c.tree_size: c for c in store.load()}
             key = _public_key(store, public_key)
             if old_size not in signed or new_size not in signed:
-                fail(
-                    f"error: no exported checkpoint of size {old_size} and {new_size}",
-                    EXIT_BAD_INPUT,
-                )
+                bad_input(f"no exported checkpoint of size {old_size} and {new_size}")
             proof = consistency_between(session, old_size=old_size, new_size=new_size)
         if key is None:
-            fail("error: no public key to check the checkpoints with", EXIT_BAD_INPUT)
+            bad_input("no public key to check the checkpoints with")
         verdict = check_consistency(signed[old_size], signed[new_size], proof, key)
     print_json({"old_size": old_size, "new_size": new_size, "proof": [h.hex() for h in proof]})
     _print_checks(verdict)

@@ -13,10 +13,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from hetao.cli.runner import (
-    EXIT_BAD_INPUT,
     EXIT_TAMPERED,
     actor,
-    fail,
+    bad_input,
     print_json,
     settings,
     transaction,
@@ -142,7 +141,7 @@ def credentials_verify(
             else credentials.SignedRevocationList.from_json(revocations.read_text("utf-8"))
         )
     except (OSError, ValueError) as error:
-        fail(f"error: {error}", EXIT_BAD_INPUT)
+        bad_input(str(error))
     max_age = (
         credentials.MAX_REVOCATION_LIST_AGE
         if max_age_hours is None

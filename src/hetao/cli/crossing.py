@@ -9,9 +9,8 @@ from typing import Annotated
 import typer
 
 from hetao.cli.runner import (
-    EXIT_BAD_INPUT,
     actor,
-    fail,
+    bad_input,
     platform,
     print_json,
     read_json,
@@ -51,7 +50,7 @@ def decide_command(
     try:
         seed_bytes = bytes.fromhex(seed) if seed is not None else None
     except ValueError:
-        fail("error: --seed must be hexadecimal, e.g. a stored decision's seed", EXIT_BAD_INPUT)
+        bad_input("--seed must be hexadecimal, e.g. a stored decision's seed")
     configured = platform()
     with translated_errors():
         candidate = load_rule_set(rules, profile=configured.profile) if rules is not None else None

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from hetao.cli.runner import (
-    EXIT_BAD_INPUT,
     actor,
-    fail,
+    day_option,
     print_json,
     read_text,
     settings,
@@ -47,10 +45,7 @@ def data_expire(
     from hetao.datatransfer import service
     from hetao.timeutil import zone_today
 
-    try:
-        as_of = dt.date.fromisoformat(today) if today else None
-    except ValueError:
-        fail(f"error: --today {today!r} is not a date (YYYY-MM-DD)", EXIT_BAD_INPUT)
+    as_of = day_option("--today", today or None)
 
     with transaction() as (session, profile):
         day = as_of or zone_today(profile.zone.timezone)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 import typer
 
-from hetao.cli.runner import EXIT_BAD_INPUT, actor, fail, print_json, transaction
+from hetao.cli.runner import actor, day_option, print_json, transaction
 
 app = typer.Typer(help="The demo zone.", no_args_is_help=True)
 
@@ -27,12 +26,7 @@ def demo_load(
     """Load the demo zone: institutions, researchers, vehicles and their whitelist cases."""
     from hetao import demo
 
-    day = None
-    if as_of is not None:
-        try:
-            day = dt.date.fromisoformat(as_of)
-        except ValueError:
-            fail(f"error: --as-of {as_of!r} is not a date (YYYY-MM-DD)", EXIT_BAD_INPUT)
+    day = day_option("--as-of", as_of)
 
     with transaction() as (session, profile):
         summary = None

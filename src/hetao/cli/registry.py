@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import BaseModel
 
-from hetao.cli.runner import EXIT_BAD_INPUT, actor, fail, print_json, read_text, transaction
+from hetao.cli.runner import actor, bad_input, print_json, read_text, transaction
 
 app = typer.Typer(help="The whitelist registry.", no_args_is_help=True)
 
@@ -77,7 +77,7 @@ def registry_show(
         ShowKind.entry: (WhitelistEntry, schemas.EntryOut),
     }
     if kind is not None and object_id is None:
-        fail(f"error: give the id of the {kind.value} to show", EXIT_BAD_INPUT)
+        bad_input(f"give the id of the {kind.value} to show")
 
     with transaction() as (session, profile):
         if kind is None:

@@ -7,9 +7,10 @@ registered, an unknown id, a bad profile); 1 failure (database unreachable, unex
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,23 @@ def actor() -> Actor:
 def fail(message: str, code: int) -> NoReturn:
     typer.echo(message, err=True)
     raise typer.Exit(code)
+
+
+def bad_input(detail: str) -> NoReturn:
+    fail(f"error: {detail}", EXIT_BAD_INPUT)
+
+
+def tampered(findings: Iterable[str]) -> NoReturn:
+    """The audit's verdict: exit 3 with one line per piece of evidence that does not hold."""
+    fail("\n".join(f"TAMPERED: {finding}" for finding in findings), EXIT_TAMPERED)
+
+
+def day_option(option: str, value: str | None) -> dt.date | None:
+    """The date an option gives (YYYY-MM-DD); another value is bad input."""
+    try:
+        return None if value is None else dt.date.fromisoformat(value)
+    except ValueError:
+        bad_input(f"{option} {value!r} is not a date (YYYY-MM-DD)")
 
 
 def report(error: HetaoError) -> NoReturn:
@@ -158,7 +176,7 @@ def read_text(file: Path) -> str:
     try:
         return file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
-        fail(f"error: cannot read {file}: {error}", EXIT_BAD_INPUT)
+        bad_input(f"cannot read {file}: {error}")
 
 
 def read_json(file: Path) -> Any:
@@ -166,7 +184,4 @@ def read_json(file: Path) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        fail(
-            f"error: {file} is not JSON: line {error.lineno} column {error.colno}: {error.msg}",
-            EXIT_BAD_INPUT,
-        )
+        bad_input(f"{file} is not JSON: line {error.lineno} column {error.colno}: {error.msg}")

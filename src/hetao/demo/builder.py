@@ -93,6 +93,9 @@ class Builder:
     def days_ago(self, low: int, high: int) -> dt.date:
         return self.today - dt.timedelta(days=self.rng.randint(low, high))
 
+    def days_ahead(self, low: int, high: int) -> dt.date:
+        return self.today + dt.timedelta(days=self.rng.randint(low, high))
+
     def scopes(
         self, flows: Sequence[str], lines: Sequence[str], exemptions: Sequence[str]
     ) -> tuple[list[str], list[str], list[str]]:

@@ -101,7 +101,7 @@ def chinese_name(
 
 
 def mainland_person(builder: Builder, birth: dt.date, sex: str) -> PersonCreate:
-    family, given, zh = chinese_name(builder, MAINLAND_FAMILY, MAINLAND_GIVEN, hk=False)
+    names = chinese_name(builder, MAINLAND_FAMILY, MAINLAND_GIVEN, hk=False)
 
     def number() -> str:
         # The 17th digit is odd for men and even for women (GB 11643-1999).
@@ -115,21 +115,13 @@ def mainland_person(builder: Builder, birth: dt.date, sex: str) -> PersonCreate:
         kind=DocumentKind.MAINLAND_RESIDENT_ID,
         number=builder.unique(number),
         issuing_country="CN",
-        expiry_date=builder.today + dt.timedelta(days=builder.rng.randint(200, 7000)),
+        expiry_date=builder.days_ahead(200, 7000),
     )
-    return PersonCreate(
-        family_name=family,
-        given_name=given,
-        name_zh=zh,
-        birth_date=birth,
-        residency=Residency.MAINLAND,
-        nationality="CN",
-        documents=[document],
-    )
+    return chinese_resident(names, birth, Residency.MAINLAND, [document])
 
 
 def hong_kong_person(builder: Builder, birth: dt.date) -> PersonCreate:
-    family, given, zh = chinese_name(builder, HK_FAMILY, HK_GIVEN, hk=True)
+    names = chinese_name(builder, HK_FAMILY, HK_GIVEN, hk=True)
 
     def hkid() -> str:
         prefix, digits = builder.rng.choice("ACDEGHKPRVYZ"), builder.fill("######")
@@ -143,15 +135,23 @@ def hong_kong_person(builder: Builder, birth: dt.date) -> PersonCreate:
             kind=DocumentKind.MAINLAND_TRAVEL_PERMIT_HK_MACAO,
             number=builder.unique(lambda: builder.fill("H########")),
             issuing_country="CN",
-            expiry_date=builder.today + dt.timedelta(days=builder.rng.randint(100, 3600)),
+            expiry_date=builder.days_ahead(100, 3600),
         ),
     ]
+    return chinese_resident(names, birth, Residency.HONG_KONG, documents)
+
+
+def chinese_resident(
+    names: tuple[str, str, str], birth: dt.date, residency: Residency, documents: list[DocumentIn]
+) -> PersonCreate:
+    """A Chinese citizen of the mainland or Hong Kong, named in romanised and Chinese script."""
+    family, given, zh = names
     return PersonCreate(
         family_name=family,
         given_name=given,
         name_zh=zh,
         birth_date=birth,
-        residency=Residency.HONG_KONG,
+        residency=residency,
         nationality="CN",
         documents=documents,
     )
@@ -162,7 +162,7 @@ def foreign_person(builder: Builder, birth: dt.date, sex: str) -> PersonCreate:
     family = builder.rng.choice(country.family)
     given = builder.rng.choice(country.given[sex == "F" :: 2])
     number = builder.unique(lambda: builder.fill(country.passport))
-    expiry = builder.today + dt.timedelta(days=builder.rng.randint(120, 3500))
+    expiry = builder.days_ahead(120, 3500)
     line1, line2 = mrz(
         country=country,
         surname=family,

@@ -178,68 +178,59 @@ class Country:
     given: tuple[str, ...]
 
 
-COUNTRIES = (
-    Country(
-        "GB", "GBR", "#########",
-        ("Hughes", "Whitaker", "Fletcher", "Morgan", "Clarke", "Patel"),
-        ("Oliver", "Amelia", "James", "Charlotte", "Thomas", "Eleanor"),
-    ),
-    Country(
-        "US", "USA", "@########",
-        ("Carter", "Nguyen", "Brooks", "Ramirez", "Sullivan", "Price"),
-        ("Ethan", "Olivia", "Noah", "Madison", "Caleb", "Grace"),
-    ),
-    Country(
-        "DE", "D<<", "C********",
-        ("Becker", "Hoffmann", "Wagner", "Richter", "Krause", "Vogel"),
-        ("Lukas", "Anna", "Felix", "Lena", "Jonas", "Hannah"),
-    ),
-    Country(
-        "FR", "FRA", "##@@#####",
-        ("Moreau", "Laurent", "Lefebvre", "Girard", "Bonnet", "Roux"),
-        ("Louis", "Camille", "Hugo", "Chloe", "Julien", "Manon"),
-    ),
-    Country(
-        "JP", "JPN", "@@#######",
-        ("Sato", "Takahashi", "Watanabe", "Yamamoto", "Kobayashi"),
-        ("Haruto", "Yui", "Sota", "Aoi", "Ren", "Hina"),
-    ),
-    Country(
-        "KR", "KOR", "M########",
-        ("Kim", "Park", "Choi", "Jung", "Kang", "Yoon"),
-        ("Minjun", "Seoyeon", "Jiho", "Hayoon", "Dohyun", "Jiwoo"),
-    ),
-    Country(
-        "SG", "SGP", "E#######@",
-        ("Tan", "Lim", "Goh", "Teo", "Ong", "Koh"),
-        ("Jun Jie", "Wei Ling", "Zhi Hao", "Hui Min", "Wei Jie", "Xin Yi"),
-    ),
-    Country(
-        "AU", "AUS", "@@#######",
-        ("Walsh", "Mitchell", "Kelly", "Harrison", "Bennett"),
-        ("Jack", "Chloe", "Liam", "Isla", "Cooper", "Ruby"),
-    ),
-    Country(
-        "CA", "CAN", "@@######",
-        ("Tremblay", "Gagnon", "Roy", "MacDonald", "Campbell"),
-        ("Liam", "Emma", "Owen", "Ava", "Logan", "Zoe"),
-    ),
-    Country(
-        "IT", "ITA", "@@#######",
-        ("Rossi", "Ferrari", "Esposito", "Bianchi", "Romano"),
-        ("Luca", "Giulia", "Marco", "Sofia", "Matteo", "Chiara"),
-    ),
-    Country(
-        "IN", "IND", "@#######",
-        ("Sharma", "Iyer", "Gupta", "Rao", "Nair", "Menon"),
-        ("Aarav", "Priya", "Rohan", "Ananya", "Vikram", "Kavya"),
-    ),
-    Country(
-        "NL", "NLD", "@@*******",
-        ("de Vries", "Jansen", "Bakker", "Visser", "Smit"),
-        ("Daan", "Sanne", "Bram", "Femke", "Thijs", "Lotte"),
-    ),
-)  # fmt: skip
+#: Per nationality: alpha-2, MRZ code and passport number shape; then family names; then given
+#: names, which alternate male, female (Country's fields, in a table a reader can scan).
+_COUNTRY_TABLE = """
+GB GBR #########
+    Hughes, Whitaker, Fletcher, Morgan, Clarke, Patel
+    Oliver, Amelia, James, Charlotte, Thomas, Eleanor
+US USA @########
+    Carter, Nguyen, Brooks, Ramirez, Sullivan, Price
+    Ethan, Olivia, Noah, Madison, Caleb, Grace
+DE D<< C********
+    Becker, Hoffmann, Wagner, Richter, Krause, Vogel
+    Lukas, Anna, Felix, Lena, Jonas, Hannah
+FR FRA ##@@#####
+    Moreau, Laurent, Lefebvre, Girard, Bonnet, Roux
+    Louis, Camille, Hugo, Chloe, Julien, Manon
+JP JPN @@#######
+    Sato, Takahashi, Watanabe, Yamamoto, Kobayashi
+    Haruto, Yui, Sota, Aoi, Ren, Hina
+KR KOR M########
+    Kim, Park, Choi, Jung, Kang, Yoon
+    Minjun, Seoyeon, Jiho, Hayoon, Dohyun, Jiwoo
+SG SGP E#######@
+    Tan, Lim, Goh, Teo, Ong, Koh
+    Jun Jie, Wei Ling, Zhi Hao, Hui Min, Wei Jie, Xin Yi
+AU AUS @@#######
+    Walsh, Mitchell, Kelly, Harrison, Bennett
+    Jack, Chloe, Liam, Isla, Cooper, Ruby
+CA CAN @@######
+    Tremblay, Gagnon, Roy, MacDonald, Campbell
+    Liam, Emma, Owen, Ava, Logan, Zoe
+IT ITA @@#######
+    Rossi, Ferrari, Esposito, Bianchi, Romano
+    Luca, Giulia, Marco, Sofia, Matteo, Chiara
+IN IND @#######
+    Sharma, Iyer, Gupta, Rao, Nair, Menon
+    Aarav, Priya, Rohan, Ananya, Vikram, Kavya
+NL NLD @@*******
+    de Vries, Jansen, Bakker, Visser, Smit
+    Daan, Sanne, Bram, Femke, Thijs, Lotte
+"""
+
+
+def _countries(table: str) -> tuple[Country, ...]:
+    rows = table.strip().split("\n")
+    countries = []
+    for head, family, given in zip(rows[0::3], rows[1::3], rows[2::3], strict=True):
+        alpha2, mrz, passport = head.split()
+        names = tuple(family.strip().split(", ")), tuple(given.strip().split(", "))
+        countries.append(Country(alpha2, mrz, passport, *names))
+    return tuple(countries)
+
+
+COUNTRIES = _countries(_COUNTRY_TABLE)
 
 ROLES = (
     ("Principal investigator", 1),
