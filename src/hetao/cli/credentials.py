@@ -12,14 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hetao.cli.runner import (
-    EXIT_TAMPERED,
-    actor,
-    bad_input,
-    print_json,
-    settings,
-    transaction,
-)
+from hetao.cli.runner import EXIT_TAMPERED, actor, bad_input, print_json, settings, transaction
 
 if TYPE_CHECKING:
     from hetao.credentials.tokens import SigningKey
