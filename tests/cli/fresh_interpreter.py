@@ -1,6 +1,6 @@
 """Run one `hetao` command through CliRunner in a fresh interpreter; print the outcome as JSON.
 
-usage: python tests/cli_fresh_interpreter.py ARG...   (standard input goes to the command)
+usage: python tests/cli/fresh_interpreter.py ARG...   (standard input goes to the command)
 
 Only hetao.cli is loaded beforehand, as when an operator runs `hetao`: a test process has every
 model loaded already, which hides a command that loads only some (issue 14).

@@ -1,6 +1,6 @@
 """Every `hetao` command on a freshly migrated, empty database answers; none ends in a traceback.
 
-Each command runs in an interpreter of its own (tests/cli_fresh_interpreter.py), as an operator
+Each command runs in an interpreter of its own (tests/cli/fresh_interpreter.py), as an operator
 runs it: this process has every model loaded, which hid `users create` failing on the foreign key
 `auth_users.party_id` -> `parties` on a database without the demo (issue 14).
 """
@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 from hetao.cli import EXIT_BAD_INPUT, EXIT_TAMPERED, app
 from hetao.engine.rules import shipped_rule_set_path
 
-DRIVER = Path(__file__).with_name("cli_fresh_interpreter.py")
+DRIVER = Path(__file__).with_name("fresh_interpreter.py")
 #: An id no fresh database holds, for the commands that look one up.
 UNKNOWN_ID = "999999"
 

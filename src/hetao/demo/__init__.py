@@ -1,0 +1,86 @@
+"""The demo zone: fictitious institutions, researchers and vehicles, built through the registry.
+
+Everything goes through the registry services, so the demo obeys the same rules and leaves the
+same audit trail as real data. The content follows REGIME R15 (1,500 whitelisted researchers,
+11 institutions with Channel No. 1 cars) and is a pure function of the seed and the date: the
+steps below draw from one random stream in a fixed order, so ids and names never change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from sqlalchemy.orm import Session
+
+from hetao.audit.service import Actor
+from hetao.demo.builder import Builder, DemoSummary
+from hetao.demo.crossings import DEMO_CROSSINGS, demo_crossings
+from hetao.demo.ledger import DEMO_CENTRALISED_GOODS, demo_centralised_period
+from hetao.demo.parties import create_parties, record_standings
+from hetao.demo.researchers import create_researchers
+from hetao.demo.users import DEMO_PASSWORD, demo_users
+from hetao.demo.vehicles import create_vehicles
+from hetao.demo.whitelist import (
+    record_approvals,
+    record_waivers,
+    whitelist_industries,
+    whitelist_institutions,
+)
+from hetao.profiles import ZoneProfile
+from hetao.registry import repository as repo
+from hetao.registry import service
+from hetao.registry.models import PartyKind
+from hetao.timeutil import zone_today
+
+__all__ = [
+    "DEMO_CENTRALISED_GOODS",
+    "DEMO_CROSSINGS",
+    "DEMO_PASSWORD",
+    "DemoSummary",
+    "demo_centralised_period",
+    "demo_crossings",
+    "demo_users",
+    "is_empty",
+    "load",
+]
+
+
+def is_empty(session: Session) -> bool:
+    """Whether the registry holds no party yet."""
+    return not repo.has_parties(session)
+
+
+def load(
+    session: Session,
+    *,
+    profile: ZoneProfile,
+    seed: int,
+    as_of: dt.date | None,
+    actor: Actor,
+) -> DemoSummary:
+    """Create the demo zone in ``session`` (the caller commits) and say what was created."""
+    day = as_of or zone_today(profile.zone.timezone)
+    rng = random.Random(seed)  # noqa: S311 (reproducible demo data, not a secret)
+    builder = Builder(session, profile=profile, rng=rng, today=day, actor=actor)
+    _build_registry(builder)
+    summary = builder.summary(seed)
+    enterprise = next(p for p in builder.parties if p.kind is PartyKind.CSA_ENTERPRISE)
+    summary.users = demo_users(session, enterprise_party_id=enterprise.id, actor=actor)
+    demo_crossings(session, profile=profile, seed=seed, as_of=day, actor=actor)
+    demo_centralised_period(session, profile=profile, as_of=day, actor=actor)
+    return summary
+
+
+def _build_registry(builder: Builder) -> None:
+    """The registry's steps, in the order the random stream was first drawn in."""
+    create_parties(builder)
+    whitelist_institutions(builder)
+    whitelist_industries(builder)
+    record_waivers(builder)
+    create_researchers(builder)
+    create_vehicles(builder)
+    # Windows that closed before today end now, as the nightly expiry job would end them.
+    service.expire_due(builder.session, today=builder.today, actor=builder.actor)
+    record_standings(builder)
+    record_approvals(builder)
