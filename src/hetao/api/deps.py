@@ -8,6 +8,7 @@ from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from hetao.api.security import CurrentPrincipal
+from hetao.api.state import app_state
 from hetao.audit.service import Actor
 from hetao.profiles import ZoneProfile
 from hetao.storage.pagination import DEFAULT_LIMIT, MAX_LIMIT
@@ -20,8 +21,7 @@ async def _session(request: Request) -> Session:
 
 
 async def _profile(request: Request) -> ZoneProfile:
-    profile: ZoneProfile = request.app.state.profile
-    return profile
+    return app_state(request).profile
 
 
 async def _actor(principal: CurrentPrincipal) -> Actor:

@@ -15,7 +15,6 @@ Who may do what (also in docs/access.md):
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response, status
@@ -25,11 +24,11 @@ from hetao.api.deps import ProfileDep, SessionDep
 from hetao.api.idempotency import shown_once
 from hetao.api.routing import UnitOfWorkRoute
 from hetao.api.security import Allow
+from hetao.api.state import app_state
 from hetao.auth.principal import Principal, Role
-from hetao.config import Settings
 from hetao.credentials import service
 from hetao.credentials.models import ZoneCredential
-from hetao.credentials.tokens import SigningKey, signing_key_path
+from hetao.credentials.tokens import SigningKey
 from hetao.errors import PermissionDenied
 from hetao.inputs import Id, InputModel
 from hetao.registry import repository as registry_repo
@@ -57,18 +56,13 @@ VERIFIERS = Depends(Allow(R.GATE_DEVICE, *OFFICERS, R.ADMINISTRATOR))
 CredentialIdPath = Annotated[
     str, Path(min_length=22, max_length=22, pattern=r"^[A-Za-z0-9_-]{22}$")
 ]
-_KEY_LOCK = threading.Lock()
 
 
 def _signing_key(request: Request) -> SigningKey:
-    """The process's signing key, loaded (or created) once from the data directory."""
-    key: SigningKey | None = getattr(request.app.state, "credential_signing_key", None)
-    if key is None:
-        with _KEY_LOCK:
-            key = getattr(request.app.state, "credential_signing_key", None)
-            if key is None:
-                key = SigningKey.load_or_create(signing_key_path(Settings.from_env().data_dir))
-                request.app.state.credential_signing_key = key
+    """The process's signing key, loaded (or created) with the application (hetao.app)."""
+    key = app_state(request).credential_signing_key
+    if not isinstance(key, SigningKey):
+        raise TypeError(f"the credential signing key is a {type(key).__name__}")
     return key
 
 

@@ -19,6 +19,7 @@ from hetao.api.deps import (
 )
 from hetao.api.routing import UnitOfWorkRoute
 from hetao.api.schemas import Page
+from hetao.api.state import app_state
 from hetao.funds import access, reports, service
 from hetao.funds import repository as repo
 from hetao.funds.access import Payers, Readers, Reviewers
@@ -42,8 +43,8 @@ router = APIRouter(route_class=UnitOfWorkRoute)
 
 
 def _rates(request: Request) -> RateTable:
-    # An operator-imported table on app.state wins; otherwise the shipped SAMPLE table.
-    table: RateTable | None = getattr(request.app.state, "rates", None)
+    # An operator-imported table on the app's state wins; otherwise the shipped SAMPLE table.
+    table = app_state(request).rates
     return table if table is not None else load_rates(None)
 
 
