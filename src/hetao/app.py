@@ -96,8 +96,7 @@ def zone_profile(profile: ProfileDep) -> ZoneProfile:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # What exists at startup (profile, routes, models, compiled tables) lives as long as the
-    # process: kept out of the collector's full passes, which otherwise stall every request
-    # in flight for tens of milliseconds each time they walk it.
+    # process: kept out of the collector's full passes, which would stall requests walking it.
     gc.collect()
     gc.freeze()
     state = app_state(app)

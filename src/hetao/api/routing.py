@@ -124,13 +124,10 @@ class UnitOfWorkRoute(APIRoute):
 async def run_read(
     request: Request, read: Callable[Params, Result], *args: Params.args, **kwargs: Params.kwargs
 ) -> Result:
-    """Run a call that only reads the database: in the event loop's own thread where reads are
-    local (SQLite, hetao.storage.engine.reads_are_local), in a worker thread where each query
-    is a network round trip (PostgreSQL), which would stall every other request for its
-    duration.
+    """Run a read in the event loop's thread where reads are local (SQLite), else in a worker.
 
-    A worker thread costs two GIL handovers and a wakeup, more than a local read itself; and a
-    read in WAL mode never waits for the writer, so it cannot block the loop for long.
+    A worker thread costs two GIL handovers and a wakeup, more than a local WAL read, which
+    never waits for the writer; a PostgreSQL query is a round trip that would stall the loop.
     """
     if app_state(request).reads_inline:
         return read(*args, **kwargs)
