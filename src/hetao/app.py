@@ -215,18 +215,21 @@ def create_app(
     openapi.answer_405_with_every_method(app)
     openapi.document_conventions(app)
     # Routes are matched in order, and matching costs: the gates' hot path comes first.
-    app.include_router(gate_router, prefix="/api/v1")
-    app.include_router(system_router, prefix="/api/v1")
-    app.include_router(registry_router, prefix="/api/v1")
-    app.include_router(ledger_router, prefix="/api/v1")
-    app.include_router(crossing_router, prefix="/api/v1")
-    app.include_router(credentials_router, prefix="/api/v1")
-    app.include_router(inspections_router, prefix="/api/v1")
-    app.include_router(funds_router, prefix="/api/v1")
-    app.include_router(datatransfer_router, prefix="/api/v1")
-    app.include_router(reference_router, prefix="/api/v1")
-    app.include_router(auth_router, prefix="/api/v1")
-    app.include_router(audit_router, prefix="/api/v1")
+    for api_router in (
+        gate_router,
+        system_router,
+        registry_router,
+        ledger_router,
+        crossing_router,
+        credentials_router,
+        inspections_router,
+        funds_router,
+        datatransfer_router,
+        reference_router,
+        auth_router,
+        audit_router,
+    ):
+        app.include_router(api_router, prefix="/api/v1")
     app.include_router(web_router)
     app.mount("/static/api-docs", StaticFiles(directory=SWAGGER_ASSETS), name="api-docs-assets")
     app.mount("/static/console", StaticFiles(directory=CONSOLE_ASSETS), name="console-assets")
