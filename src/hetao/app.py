@@ -141,12 +141,10 @@ def _make_state(
 ) -> AppState:
     writes = sessions or session_factory(engine)
     checkpoint_dir = settings.resolve(profile.audit.checkpoint_store)
-    enable_checkpoints(
-        writes,
-        checkpoint_policy(
-            profile, signing_key=settings.audit_signing_key, store_dir=checkpoint_dir
-        ),
+    checkpoints = checkpoint_policy(
+        profile, signing_key=settings.audit_signing_key, store_dir=checkpoint_dir
     )
+    enable_checkpoints(writes, checkpoints)
     return AppState(
         profile=profile,
         engine=engine,
@@ -155,6 +153,7 @@ def _make_state(
         reads_inline=reads_are_local(engine),
         last_use_writes=LastUseWrites(),
         checkpoint_dir=checkpoint_dir,
+        checkpoint_policy=checkpoints,
         cookies_secure=settings.cookies_secure,
         fingerprint_key=idempotency.fingerprint_key(
             settings.resolve(idempotency.FINGERPRINT_KEY_FILE)
@@ -169,8 +168,8 @@ def _make_state(
             name="crossing-recorder",
             max_queued=MAX_WAITING_DECISIONS,
         ),
-        # Both secrets are read (or created) now, as the fingerprint key is, not on first use:
-        # the data directory is already written above, and a bad key file then stops the start.
+        # Read (or created) now, not on first use, as the audit and fingerprint keys above are:
+        # a bad key file then stops the start instead of the first request that signs.
         credential_signing_key=SigningKey.load_or_create(signing_key_path(settings.data_dir)),
         crossing_seed_key=crossing_service.load_seed_key(
             settings.resolve(crossing_service.SEED_KEY_FILE)

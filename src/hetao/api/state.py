@@ -14,6 +14,7 @@ from starlette.types import ASGIApp
 
 from hetao.api.denials import RefusalSummaries
 from hetao.api.lastuse import LastUseWrites
+from hetao.audit.service import CheckpointPolicy
 from hetao.auth.ratelimit import RateLimiter
 from hetao.profiles import ZoneProfile
 from hetao.reference.rates import RateTable
@@ -39,6 +40,8 @@ class AppState:
     last_use_writes: LastUseWrites
     #: Where signed audit checkpoints are exported.
     checkpoint_dir: Path
+    #: When and with which key the app's sessions sign checkpoints, and where they go.
+    checkpoint_policy: CheckpointPolicy
     cookies_secure: bool
     #: HMAC key of idempotency fingerprints.
     fingerprint_key: bytes
