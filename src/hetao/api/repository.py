@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from hetao.api.models import IdempotencyRecord
+from hetao.storage.locks import advisory_lock
 
 
 def lock_key(session: Session, *, principal: str, key: str) -> None:
-    """Make concurrent requests with one key wait for each other (PostgreSQL advisory lock).
-
-    SQLite needs nothing: BEGIN IMMEDIATE already serialises every writing transaction.
-    """
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    digest = hashlib.sha256(f"{principal}\0{key}".encode()).digest()
-    session.execute(
-        text("SELECT pg_advisory_xact_lock(:lock)"),
-        {"lock": int.from_bytes(digest[:8], "big", signed=True)},
-    )
+    """Make concurrent requests with one key wait for each other until one commits."""
+    advisory_lock(session, principal, key)
 
 
 def find_record(session: Session, *, principal: str, key: str) -> IdempotencyRecord | None:
