@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Query, status
 
 from hetao.api.deps import (
     DEFAULT_PAGE_SIZE,
     CursorQuery,
     LimitQuery,
     ProfileDep,
+    RatesDep,
     SessionDep,
 )
 from hetao.api.routing import UnitOfWorkRoute
 from hetao.api.schemas import Page
-from hetao.api.state import app_state
 from hetao.funds import access, reports, service
 from hetao.funds import repository as repo
 from hetao.funds.access import Payers, Readers, Reviewers
@@ -37,18 +37,8 @@ from hetao.funds.schemas import (
     transfer_out,
 )
 from hetao.inputs import Id
-from hetao.reference.rates import RateTable, load_rates
 
 router = APIRouter(route_class=UnitOfWorkRoute)
-
-
-def _rates(request: Request) -> RateTable:
-    # An operator-imported table on the app's state wins; otherwise the shipped SAMPLE table.
-    table = app_state(request).rates
-    return table if table is not None else load_rates(None)
-
-
-RatesDep = Annotated[RateTable, Depends(_rates)]
 
 
 # --- projects -------------------------------------------------------------------------------
