@@ -22,9 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from factories import bearer, make_user_token
 from hetao import migrate
 from hetao.app import create_app
-from hetao.audit.service import Actor, checkpoint_policy, enable_checkpoints
+from hetao.audit.service import Actor
 from hetao.auth.principal import Role
-from hetao.config import Settings
 from hetao.profiles import ZoneProfile, load_profile
 from hetao.storage.engine import make_engine
 from web.support import serve
@@ -164,20 +163,11 @@ def anonymous_client(
     engine: Engine, session_maker: sessionmaker[Session], profile: ZoneProfile
 ) -> Iterator[TestClient]:
     """The API over the test's rolled-back transaction, with no credentials."""
-    app = create_app(engine=engine, profile=profile)
-    settings = Settings.from_env()
-    # The test's sessions sign and export checkpoints as the app's own would.
-    enable_checkpoints(
-        session_maker,
-        checkpoint_policy(
-            profile, signing_key=settings.audit_signing_key, store_dir=app.state.checkpoint_dir
-        ),
-    )
-    # Reads and writes both see the test's transaction (its reads are not DEFERRED, no matter).
-    app.state.session_factory = app.state.read_session_factory = session_maker
-    # The test's one connection cannot be shared with timers writing from other threads: the
-    # tests flush refusal summaries and purge replays themselves.
-    app.state.background_work = False
+    # Reads and writes both see the test's transaction (its reads are not DEFERRED, no matter);
+    # its sessions sign and export checkpoints as the app's own would. The test's one connection
+    # cannot be shared with timers writing from other threads: the tests flush refusal
+    # summaries and purge replays themselves.
+    app = create_app(engine=engine, profile=profile, sessions=session_maker, background_work=False)
     # https, as in production: the session cookie is Secure.
     with TestClient(
         app, base_url="https://testserver", raise_server_exceptions=False

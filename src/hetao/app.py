@@ -8,8 +8,8 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
-from typing import Any
 
 import fastapi_offline
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 import hetao.models  # noqa: F401 (every table on Base.metadata, whatever the routers import)
@@ -27,14 +28,18 @@ from hetao.api.audit import router as audit_router
 from hetao.api.auth import router as auth_router
 from hetao.api.denials import RefusalSummaries
 from hetao.api.deps import ProfileDep
+from hetao.api.lastuse import LastUseWrites
 from hetao.api.reference import router as reference_router
-from hetao.api.routing import LastUseWrites, UnitOfWorkRoute
+from hetao.api.routing import UnitOfWorkRoute
 from hetao.api.security import current_principal
+from hetao.api.state import AppState, app_state
 from hetao.audit.service import checkpoint_policy, enable_checkpoints
 from hetao.auth.ratelimit import RateLimiter
 from hetao.config import Settings
 from hetao.credentials.api import router as credentials_router
-from hetao.crossing.api import gate_router
+from hetao.credentials.tokens import SigningKey, signing_key_path
+from hetao.crossing import service as crossing_service
+from hetao.crossing.api import MAX_WAITING_DECISIONS, gate_router
 from hetao.crossing.api import router as crossing_router
 from hetao.datatransfer.api import router as datatransfer_router
 from hetao.declarations.api import router as declarations_router
@@ -92,33 +97,31 @@ def zone_profile(profile: ProfileDep) -> ZoneProfile:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # What exists at startup (profile, routes, models, compiled tables) lives as long as the
-    # process: kept out of the collector's full passes, which otherwise stall every request
-    # in flight for tens of milliseconds each time they walk it.
+    # process: kept out of the collector's full passes, which would stall requests walking it.
     gc.collect()
     gc.freeze()
-    checkpointer = WalCheckpointer(app.state.engine)
+    state = app_state(app)
+    checkpointer = WalCheckpointer(state.engine)
     checkpointer.start()
     purger: asyncio.Task[None] | None = None
-    if app.state.background_work:
-        app.state.refusals.start()
-        purger = asyncio.create_task(_purge_replays(app))
+    if state.background_work:
+        state.refusals.start()
+        purger = asyncio.create_task(_purge_replays(state))
     yield
     if purger is not None:
         purger.cancel()
-    await run_in_threadpool(app.state.refusals.stop)
+    await run_in_threadpool(state.refusals.stop)
     # Decisions still queued for the group committer are written before the process ends.
-    recorder: GroupCommitter[Any, Any] | None = getattr(app.state, "crossing_recorder", None)
-    if recorder is not None:
-        await run_in_threadpool(recorder.close)
+    await run_in_threadpool(state.crossing_recorder.close)
     await run_in_threadpool(checkpointer.stop)
 
 
-async def _purge_replays(app: FastAPI) -> None:
+async def _purge_replays(state: AppState) -> None:
     """Delete replay records past the profile's retention, at start and every ten minutes."""
-    retention = dt.timedelta(hours=app.state.profile.api.replay_retention_hours)
+    retention = dt.timedelta(hours=state.profile.api.replay_retention_hours)
 
     def purge() -> int:
-        with unit_of_work(app.state.session_factory) as session:
+        with unit_of_work(state.session_factory) as session:
             return idempotency.purge(session, retention=retention)
 
     while True:
@@ -129,13 +132,65 @@ async def _purge_replays(app: FastAPI) -> None:
         await asyncio.sleep(REPLAY_PURGE_SECONDS)
 
 
+def _make_state(
+    settings: Settings,
+    *,
+    engine: Engine,
+    profile: ZoneProfile,
+    sessions: sessionmaker[Session] | None,
+    background_work: bool,
+) -> AppState:
+    writes = sessions or session_factory(engine)
+    checkpoint_dir = settings.resolve(profile.audit.checkpoint_store)
+    checkpoints = checkpoint_policy(
+        profile, signing_key=settings.audit_signing_key, store_dir=checkpoint_dir
+    )
+    enable_checkpoints(writes, checkpoints)
+    return AppState(
+        profile=profile,
+        engine=engine,
+        session_factory=writes,
+        read_session_factory=sessions or session_factory(engine, read_only=True),
+        reads_inline=reads_are_local(engine),
+        last_use_writes=LastUseWrites(),
+        checkpoint_dir=checkpoint_dir,
+        checkpoint_policy=checkpoints,
+        cookies_secure=settings.cookies_secure,
+        fingerprint_key=idempotency.fingerprint_key(
+            settings.resolve(idempotency.FINGERPRINT_KEY_FILE)
+        ),
+        background_work=background_work,
+        refusals=RefusalSummaries(writes, profile.api.denial_summary_seconds),
+        rate_limiter=RateLimiter(settings.rate_per_second, settings.rate_burst),
+        # Its thread starts with the first crossing posted, and ends when idle.
+        crossing_recorder=GroupCommitter(
+            writes,
+            partial(crossing_service.write_crossings, profile=profile),
+            name="crossing-recorder",
+            max_queued=MAX_WAITING_DECISIONS,
+        ),
+        # Read (or created) now, not on first use, as the audit and fingerprint keys above are:
+        # a bad key file then stops the start instead of the first request that signs.
+        credential_signing_key=SigningKey.load_or_create(signing_key_path(settings.data_dir)),
+        crossing_seed_key=crossing_service.load_seed_key(
+            settings.resolve(crossing_service.SEED_KEY_FILE)
+        ),
+    )
+
+
 def create_app(
     *,
     settings: Settings | None = None,
     engine: Engine | None = None,
     profile: ZoneProfile | None = None,
+    sessions: sessionmaker[Session] | None = None,
+    background_work: bool = True,
 ) -> FastAPI:
-    """Build the application; the profile is loaded and validated before anything is served."""
+    """Build the application; the profile is loaded and validated before anything is served.
+
+    ``sessions`` serves reads and writes alike (a test's rolled-back transaction);
+    ``background_work`` False keeps timers from writing on a connection a test owns.
+    """
     settings = settings or Settings.from_env()
     profile = profile or load_profile(settings.profile)
     engine = engine or make_engine(settings.database_url)
@@ -148,47 +203,34 @@ def create_app(
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
-    app.state.profile = profile
-    app.state.engine = engine
-    app.state.session_factory = session_factory(engine)
-    app.state.read_session_factory = session_factory(engine, read_only=True)
-    app.state.reads_inline = reads_are_local(engine)
-    app.state.last_use_writes = LastUseWrites()
-    app.state.checkpoint_dir = settings.resolve(profile.audit.checkpoint_store)
-    enable_checkpoints(
-        app.state.session_factory,
-        checkpoint_policy(
-            profile, signing_key=settings.audit_signing_key, store_dir=app.state.checkpoint_dir
-        ),
+    # The typed AppState replaces Starlette's dict-like State: each object is a declared field.
+    app.state = _make_state(  # type: ignore[assignment]
+        settings,
+        engine=engine,
+        profile=profile,
+        sessions=sessions,
+        background_work=background_work,
     )
-    app.state.cookies_secure = settings.cookies_secure
-    app.state.fingerprint_key = idempotency.fingerprint_key(
-        settings.resolve(idempotency.FINGERPRINT_KEY_FILE)
-    )
-    #: Timers that write on their own (refusal summaries, the replay purge); off where the
-    #: application shares one connection with a test that owns it.
-    app.state.background_work = True
-    app.state.refusals = RefusalSummaries(
-        lambda: app.state.session_factory, profile.api.denial_summary_seconds
-    )
-    app.state.rate_limiter = RateLimiter(settings.rate_per_second, settings.rate_burst)
     problems.install(app)
     openapi.answer_405_with_every_method(app)
     openapi.document_conventions(app)
     # Routes are matched in order, and matching costs: the gates' hot path comes first.
-    app.include_router(gate_router, prefix="/api/v1")
-    app.include_router(system_router, prefix="/api/v1")
-    app.include_router(registry_router, prefix="/api/v1")
-    app.include_router(declarations_router, prefix="/api/v1")
-    app.include_router(ledger_router, prefix="/api/v1")
-    app.include_router(crossing_router, prefix="/api/v1")
-    app.include_router(credentials_router, prefix="/api/v1")
-    app.include_router(inspections_router, prefix="/api/v1")
-    app.include_router(funds_router, prefix="/api/v1")
-    app.include_router(datatransfer_router, prefix="/api/v1")
-    app.include_router(reference_router, prefix="/api/v1")
-    app.include_router(auth_router, prefix="/api/v1")
-    app.include_router(audit_router, prefix="/api/v1")
+    for api_router in (
+        gate_router,
+        system_router,
+        registry_router,
+        declarations_router,
+        ledger_router,
+        crossing_router,
+        credentials_router,
+        inspections_router,
+        funds_router,
+        datatransfer_router,
+        reference_router,
+        auth_router,
+        audit_router,
+    ):
+        app.include_router(api_router, prefix="/api/v1")
     app.include_router(web_router)
     app.mount("/static/api-docs", StaticFiles(directory=SWAGGER_ASSETS), name="api-docs-assets")
     app.mount("/static/console", StaticFiles(directory=CONSOLE_ASSETS), name="console-assets")

@@ -3,8 +3,8 @@
 A worker's Python runs one thread at a time, so a machine's cores need a process each. With
 uvicorn's own ``--workers`` all processes accept from one shared socket, and whichever wakes
 first takes every connection waiting in the backlog: gates keep their connections open, so
-one process ended up with 31 of 32 of them while the other idled (the gate managed 750
-decisions/s instead of 1,050). Here each process binds its own socket to the same address
+one process ends up with nearly all of them while the others idle (docs/performance.md).
+Here each process binds its own socket to the same address
 with SO_REUSEPORT, and the kernel spreads new connections across them.
 
 The parent only supervises: it restarts a worker that dies, and on SIGINT or SIGTERM asks

@@ -31,6 +31,7 @@ from conftest import BACKENDS, scratch_postgres_database
 from factories import make_user_token
 from hetao import demo, migrate
 from hetao.api import idempotency
+from hetao.api.state import app_state
 from hetao.app import create_app
 from hetao.audit.service import Actor
 from hetao.auth.models import User
@@ -93,7 +94,7 @@ def demo_app(
         profile = load_profile("hetao")
         app = create_app(settings=settings, engine=engine, profile=profile)
         # Through the app's own sessions: its checkpoints are exported, so proofs exist.
-        with unit_of_work(app.state.session_factory) as session:
+        with unit_of_work(app_state(app).session_factory) as session:
             demo.load(
                 session, profile=profile, seed=SEED, as_of=DEMO_AS_OF, actor=Actor("test", "fuzz")
             )
@@ -237,7 +238,7 @@ def test_every_answer_is_documented_and_none_is_a_server_error(
 
     def sign_in() -> str:
         # A user of its own: the administrator's passes deactivate users and revoke tokens.
-        with unit_of_work(demo_app.app.state.session_factory) as session:
+        with unit_of_work(app_state(demo_app.app).session_factory) as session:
             return make_user_token(session, role, party_id=party_id)
 
     run = fuzz(demo_app.app, sign_in)

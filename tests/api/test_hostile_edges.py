@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from factories import bearer, make_user_token
 from hetao.api import denials
+from hetao.api.state import app_state
 from hetao.app import create_app
 from hetao.audit.models import AuditEvent
 from hetao.auth.principal import Role
@@ -197,7 +198,7 @@ class TestAnonymousNoise:
             forged = anonymous_client.get("/api/v1/parties", headers=bearer("hetao_1_forged"))
             assert forged.status_code == 401
         assert all_events() == before  # nothing written per request
-        refusals: denials.RefusalSummaries = anonymous_client.app.state.refusals  # type: ignore[attr-defined]
+        refusals = app_state(anonymous_client.app).refusals
         assert refusals.pending() == 306
         assert refusals.flush() == 1  # one source (the test client), one reason
         [summary] = self.count_events(session_maker, denials.TAG)
@@ -216,7 +217,7 @@ class TestAnonymousNoise:
     def test_summaries_are_bounded_in_sources_and_paths(
         self, session_maker: sessionmaker[Session]
     ) -> None:
-        refusals = denials.RefusalSummaries(lambda: session_maker, every_seconds=3600)
+        refusals = denials.RefusalSummaries(session_maker, every_seconds=3600)
         for index in range(denials.MAX_SOURCES + 50):
             refusals.count(f"10.0.{index // 256}.{index % 256}", "not-authenticated", "x", "/")
         for index in range(denials.MAX_PATHS + 7):
@@ -229,7 +230,7 @@ class TestAnonymousNoise:
     def test_stopping_writes_what_is_still_counted(
         self, session_maker: sessionmaker[Session]
     ) -> None:
-        refusals = denials.RefusalSummaries(lambda: session_maker, every_seconds=3600)
+        refusals = denials.RefusalSummaries(session_maker, every_seconds=3600)
         refusals.start()
         refusals.count("198.51.100.7", "not-authenticated", "no credentials", "GET /api/v1/x")
         refusals.stop()

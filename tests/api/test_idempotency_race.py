@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
 from factories import bearer, make_user_token, party_payload
+from hetao.api.state import app_state
 from hetao.app import create_app
 from hetao.auth.principal import Role
 from hetao.profiles import ZoneProfile
@@ -23,7 +24,7 @@ class TestIdempotencyUnderConcurrency:
         self, committing_engine: Engine, profile: ZoneProfile, cheap_hashing: None
     ) -> None:
         app = create_app(engine=committing_engine, profile=profile)
-        with unit_of_work(app.state.session_factory) as session:
+        with unit_of_work(app_state(app).session_factory) as session:
             headers = {
                 **bearer(make_user_token(session, Role.ADMINISTRATOR)),
                 "Idempotency-Key": "burst-1",

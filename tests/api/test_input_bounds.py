@@ -26,7 +26,7 @@ from hetao.declarations.kinds import DeclarationKind
 from hetao.inputs import MAX_BIG_ID, MAX_ID, text_fault
 from hetao.registry.models import Party, Person
 
-V = "/api/v1"
+API = "/api/v1"
 #: Far beyond SQLite's 64-bit integers too.
 HUGE = 2**70
 
@@ -76,15 +76,15 @@ class TestIds:
     @pytest.mark.parametrize(
         ("url", "field"),
         [
-            (f"{V}/parties/{MAX_ID + 1}", "party_id"),
-            (f"{V}/persons/{MAX_BIG_ID + 1}", "person_id"),
-            (f"{V}/declarations/{HUGE}", "declaration_id"),
-            (f"{V}/data-transfers/0", "application_id"),
-            (f"{V}/crossings/{MAX_ID + 1}", "crossing_id"),
-            (f"{V}/persons?party_id={MAX_ID + 1}", "party_id"),
-            (f"{V}/entries?party_id={HUGE}", "party_id"),
-            (f"{V}/fund-transfers?project_id={MAX_ID + 1}", "project_id"),
-            (f"{V}/inspections?assigned_to={MAX_ID + 1}", "assigned_to"),
+            (f"{API}/parties/{MAX_ID + 1}", "party_id"),
+            (f"{API}/persons/{MAX_BIG_ID + 1}", "person_id"),
+            (f"{API}/declarations/{HUGE}", "declaration_id"),
+            (f"{API}/data-transfers/0", "application_id"),
+            (f"{API}/crossings/{MAX_ID + 1}", "crossing_id"),
+            (f"{API}/persons?party_id={MAX_ID + 1}", "party_id"),
+            (f"{API}/entries?party_id={HUGE}", "party_id"),
+            (f"{API}/fund-transfers?project_id={MAX_ID + 1}", "project_id"),
+            (f"{API}/inspections?assigned_to={MAX_ID + 1}", "assigned_to"),
         ],
     )
     def test_an_id_beyond_its_column_in_a_path_or_query_is_a_422(
@@ -99,7 +99,7 @@ class TestIds:
             client,
             session,
             "POST",
-            f"{V}/applications/{MAX_ID + 1}/submit",
+            f"{API}/applications/{MAX_ID + 1}/submit",
             field="application_id",
             rule="id.range",
         )
@@ -112,7 +112,7 @@ class TestIds:
             client,
             session,
             "POST",
-            f"{V}/persons",
+            f"{API}/persons",
             field="affiliations[0].party_id",
             rule="id.range",
             json=person_payload(party_id=MAX_ID + 1),
@@ -121,7 +121,7 @@ class TestIds:
             client,
             session,
             "POST",
-            f"{V}/vehicles",
+            f"{API}/vehicles",
             field="owner_party_id",
             rule="id.range",
             json=vehicle_payload(HUGE),
@@ -130,7 +130,7 @@ class TestIds:
             client,
             session,
             "POST",
-            f"{V}/declarations",
+            f"{API}/declarations",
             field="lines[0].lot_id",
             rule="id.range",
             json=_declaration(party_id, lot_id=MAX_ID + 1),
@@ -138,14 +138,14 @@ class TestIds:
         assert _count(session, Person) == persons
 
     def test_the_largest_id_of_a_column_is_simply_not_found(self, client: TestClient) -> None:
-        assert client.get(f"{V}/parties/{MAX_ID}").status_code == 404
+        assert client.get(f"{API}/parties/{MAX_ID}").status_code == 404
 
     def test_an_audit_sequence_number_is_bounded_by_its_bigint_column(
         self, client: TestClient, token_for: Callable[..., str]
     ) -> None:
         auditor = bearer(token_for(Role.AUDITOR))
-        beyond = client.get(f"{V}/audit/events/{MAX_BIG_ID + 1}/proof", headers=auditor)
-        within = client.get(f"{V}/audit/events/{MAX_ID + 1}/proof", headers=auditor)
+        beyond = client.get(f"{API}/audit/events/{MAX_BIG_ID + 1}/proof", headers=auditor)
+        within = client.get(f"{API}/audit/events/{MAX_ID + 1}/proof", headers=auditor)
 
         assert beyond.status_code == 422
         assert ("seq", "id.range") in _problems(beyond)
@@ -160,7 +160,7 @@ class TestIds:
     def test_any_integer_id_is_either_looked_up_or_refused_as_out_of_range(
         self, client: TestClient, party: int
     ) -> None:
-        response = client.get(f"{V}/parties/{party}")
+        response = client.get(f"{API}/parties/{party}")
         if 1 <= party <= MAX_ID:
             assert response.status_code in (200, 404)
         else:
@@ -193,7 +193,7 @@ class TestDecimals:
             client,
             session,
             "POST",
-            f"{V}/declarations",
+            f"{API}/declarations",
             field=field,
             rule=rule,
             json=_declaration(party_id, **line),
@@ -204,7 +204,7 @@ class TestDecimals:
         self, client: TestClient, session: Session, party_id: int, counted: str
     ) -> None:
         response = client.post(
-            f"{V}/parties/{party_id}/reconciliation",
+            f"{API}/parties/{party_id}/reconciliation",
             json={"counted_on": "2026-11-16", "counts": [{"lot_id": 1, "counted": counted}]},
         )
         assert response.status_code == 422, response.text
@@ -218,7 +218,7 @@ class TestDecimals:
             client,
             session,
             "POST",
-            f"{V}/fund-transfers",
+            f"{API}/fund-transfers",
             field="amount",
             rule=rule,
             json={
@@ -246,7 +246,9 @@ class TestDecimals:
     def test_no_decimal_string_makes_a_server_error(
         self, client: TestClient, party_id: int, quantity: str
     ) -> None:
-        response = client.post(f"{V}/declarations", json=_declaration(party_id, quantity=quantity))
+        response = client.post(
+            f"{API}/declarations", json=_declaration(party_id, quantity=quantity)
+        )
         assert response.status_code < 500, response.text
 
 
@@ -263,7 +265,7 @@ class TestControlCharacters:
             client,
             session,
             "POST",
-            f"{V}/parties",
+            f"{API}/parties",
             field="name_en",
             rule="text.control_character",
             json=party_payload(name_en=f"Futian{character}Labs"),
@@ -277,7 +279,7 @@ class TestControlCharacters:
             client,
             session,
             "POST",
-            f"{V}/declarations",
+            f"{API}/declarations",
             field="lines[0].description",
             rule="text.control_character",
             json=_declaration(party_id, description="kit\x00"),
@@ -286,7 +288,7 @@ class TestControlCharacters:
             client,
             session,
             "POST",
-            f"{V}/applications",
+            f"{API}/applications",
             field="flows",
             rule="text.control_character",
             json={
@@ -300,10 +302,10 @@ class TestControlCharacters:
     @pytest.mark.parametrize(
         ("url", "field"),
         [
-            (f"{V}/crossings?crossing_point=FBZ%00", "crossing_point"),
-            (f"{V}/audit/events?tag=registry%00", "tag"),
-            (f"{V}/reference/hs/3822%00", "code"),
-            (f"{V}/parties?cursor=%7F", "cursor"),
+            (f"{API}/crossings?crossing_point=FBZ%00", "crossing_point"),
+            (f"{API}/audit/events?tag=registry%00", "tag"),
+            (f"{API}/reference/hs/3822%00", "code"),
+            (f"{API}/parties?cursor=%7F", "cursor"),
         ],
     )
     def test_a_control_character_in_a_query_or_path_is_a_422(
@@ -315,7 +317,7 @@ class TestControlCharacters:
         self, anonymous_client: TestClient
     ) -> None:
         response = anonymous_client.post(
-            f"{V}/auth/login", json={"username": "demo\x00admin", "password": "x"}
+            f"{API}/auth/login", json={"username": "demo\x00admin", "password": "x"}
         )
         assert response.status_code == 422
         assert ("username", "text.control_character") in _problems(response)
@@ -335,7 +337,7 @@ class TestControlCharacters:
         persons = _count(session, Person)
         audited = _count(session, AuditEvent)
         response = client.post(
-            f"{V}/imports/persons",
+            f"{API}/imports/persons",
             content="\n".join([header, *rows]).encode(),
             headers={"Content-Type": "text/csv"},
         )
@@ -351,7 +353,7 @@ class TestControlCharacters:
         self, client: TestClient, session: Session, party_id: int
     ) -> None:
         response = client.post(
-            f"{V}/applications",
+            f"{API}/applications",
             json={
                 "subject_kind": "institution",
                 "party_id": party_id,

@@ -27,7 +27,7 @@ from hetao.auth.principal import Role
 from hetao.profiles import ZoneProfile
 from hetao.storage.types import Base, utcnow
 
-V = "/api/v1"
+API = "/api/v1"
 PASSWORD = "correct horse battery staple 42"
 
 
@@ -63,7 +63,7 @@ def device_token(name: str) -> dict[str, Any]:
 
 
 def post(client: TestClient, path: str, body: Any, key: str, **headers: str) -> Any:
-    return client.post(f"{V}{path}", json=body, headers={"Idempotency-Key": key, **headers})
+    return client.post(f"{API}{path}", json=body, headers={"Idempotency-Key": key, **headers})
 
 
 class TestNoSecretAtRest:
@@ -160,7 +160,7 @@ class TestNoSecretAtRest:
         session_maker: sessionmaker[Session],
     ) -> None:
         created = client.post(
-            f"{V}/users",
+            f"{API}/users",
             json={
                 "username": "wong.signin",
                 "display_name": "Wong",
@@ -186,7 +186,7 @@ class TestNoSecretAtRest:
     ) -> None:
         body = json.dumps(device_token("fp")).encode()
         response = client.post(
-            f"{V}/tokens",
+            f"{API}/tokens",
             content=body,
             headers={"Idempotency-Key": "fp", "Content-Type": "application/json"},
         )
@@ -197,13 +197,13 @@ class TestNoSecretAtRest:
             ).one()
         key = idempotency.fingerprint_key(data_dir / idempotency.FINGERPRINT_KEY_FILE)
         assert len(key) == 32
-        assert stored == idempotency.fingerprint(key, "POST", f"{V}/tokens", "", body)
+        assert stored == idempotency.fingerprint(key, "POST", f"{API}/tokens", "", body)
         unkeyed = hashlib.sha256()
-        for part in (b"POST", f"{V}/tokens".encode(), b""):
+        for part in (b"POST", f"{API}/tokens".encode(), b""):
             unkeyed.update(len(part).to_bytes(4, "big") + part)
         unkeyed.update(body)
         assert stored != unkeyed.hexdigest()
-        assert stored != idempotency.fingerprint(b"\0" * 32, "POST", f"{V}/tokens", "", body)
+        assert stored != idempotency.fingerprint(b"\0" * 32, "POST", f"{API}/tokens", "", body)
 
 
 class TestRetention:

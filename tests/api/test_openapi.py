@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crossing.events.test_service import rule_set
 from factories import bearer, make_party
+from hetao.api.state import app_state
 from hetao.app import create_app
 from hetao.audit.models import AuditEvent
 from hetao.audit.service import Actor
@@ -227,7 +228,7 @@ class TestAnswersMatchTheDocument:
         validate(client, "POST", "/api/v1/rule-sets", again)
 
     def test_too_many_requests(self, client: TestClient) -> None:
-        client.app.state.rate_limiter = RateLimiter(0.01, 1)  # type: ignore[attr-defined]
+        app_state(client.app).rate_limiter = RateLimiter(0.01, 1)
         client.get("/api/v1/health")
         response = client.get("/api/v1/health")
         assert response.status_code == 429

@@ -30,7 +30,7 @@ from hetao.registry.identifiers import boundary_today
 from hetao.storage.types import utcnow
 from hetao.timeutil import zone_today
 
-V = "/api/v1"
+API = "/api/v1"
 
 
 def _rules(error: ValidationFailed) -> list[tuple[str, str]]:
@@ -105,7 +105,7 @@ class TestCrossingTimes:
         headers = bearer(token_for(Role.FIRST_LINE_OFFICER))
         stored = counts(session)
         body = person_event(UNKNOWN_DOCUMENT, occurred_at=dt.datetime(1, 1, 1, tzinfo=dt.UTC))
-        response = anonymous_client.post(f"{V}/crossings", json=body, headers=headers)
+        response = anonymous_client.post(f"{API}/crossings", json=body, headers=headers)
 
         assert response.status_code == 422, response.text
         assert [(e["field"], e["rule"]) for e in response.json()["errors"]] == [
@@ -184,7 +184,7 @@ class TestBirthDates:
     def test_an_implausible_birth_date_is_a_422(
         self, client: TestClient, birth_date: dt.date, rule: str
     ) -> None:
-        response = client.post(f"{V}/persons", json=_person(birth_date))
+        response = client.post(f"{API}/persons", json=_person(birth_date))
         assert response.status_code == 422, response.text
         assert [(e["field"], e["rule"]) for e in response.json()["errors"]] == [
             ("birth_date", rule)
@@ -194,5 +194,5 @@ class TestBirthDates:
     def test_the_bounds_themselves_are_plausible(
         self, client: TestClient, birth_date: dt.date
     ) -> None:
-        response = client.post(f"{V}/persons", json=_person(birth_date))
+        response = client.post(f"{API}/persons", json=_person(birth_date))
         assert response.status_code == 201, response.text

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
-from hetao.api.routing import LastUseWrites, _take_last_use
+from hetao.api.lastuse import LastUseWrites, take_last_use
 from hetao.app import create_app
 from hetao.audit.service import Actor
 from hetao.auth import service as auth
@@ -84,7 +84,7 @@ def test_a_last_use_due_in_many_reads_at_once_is_handed_to_one_write(
         assert auth.authenticate_token(session, raw=raw) is not None
         assert session.dirty
     writes = LastUseWrites()
-    taken = [len(_take_last_use(session, writes)) for session in sessions]
+    taken = [len(take_last_use(session, writes)) for session in sessions]
     for session in sessions:
         session.close()
     assert taken == [1, 0, 0]

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from factories import bearer, party_payload
 from hetao.api.denials import TAG
+from hetao.api.state import app_state
 from hetao.audit.models import AuditEvent
 from hetao.audit.service import Actor
 from hetao.auth import service as auth
@@ -56,7 +57,7 @@ class TestTokens:
         response = anonymous_client.get("/api/v1/parties", headers=bearer("hetao_1_forged"))
         assert response.status_code == 401
         assert denials(session_maker) == []  # anonymous refusals are summarised, not one by one
-        anonymous_client.app.state.refusals.flush()  # type: ignore[attr-defined]
+        app_state(anonymous_client.app).refusals.flush()
         with session_maker() as session:
             [event] = session.scalars(select(AuditEvent).where(AuditEvent.tag == TAG))
         assert event.actor.startswith("anonymous:")
@@ -146,7 +147,7 @@ class TestRateLimit:
         self, anonymous_client: TestClient, token_for: Callable[..., str]
     ) -> None:
         app = anonymous_client.app
-        app.state.rate_limiter = RateLimiter(rate_per_second=0.5, burst=3)  # type: ignore[attr-defined]
+        app_state(app).rate_limiter = RateLimiter(rate_per_second=0.5, burst=3)
         headers = bearer(token_for(Role.AUDITOR))
         statuses = [
             anonymous_client.get("/api/v1/auth/me", headers=headers).status_code for _ in range(4)
@@ -169,7 +170,7 @@ class TestThrottlingIsAudited:
         wrong = {"username": reviewer, "password": "not the password at all"}
         for _ in range(6):
             anonymous_client.post("/api/v1/auth/login", json=wrong)
-        anonymous_client.app.state.refusals.flush()  # type: ignore[attr-defined]
+        app_state(anonymous_client.app).refusals.flush()
         with session_maker() as session:
             [event] = session.scalars(select(AuditEvent).where(AuditEvent.tag == TAG))
         assert event.data["code"] == "too-many-attempts"

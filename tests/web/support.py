@@ -15,12 +15,11 @@ import uvicorn
 from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
+from hetao.api.state import app_state
 from hetao.audit.checkpoints import SignedCheckpoint
-from hetao.audit.service import Actor, checkpoint_now, checkpoint_policy, record_event
+from hetao.audit.service import Actor, checkpoint_now, record_event
 from hetao.auth import service as auth
 from hetao.auth.principal import Role
-from hetao.config import Settings
-from hetao.profiles import ZoneProfile
 from hetao.storage.engine import unit_of_work
 
 PASSWORD = "correct horse battery staple"
@@ -69,12 +68,7 @@ def add_events(session: Session, count: int, *, tag: str = "registry:entry:suspe
 
 def sign_checkpoint(session: Session, app: FastAPI) -> SignedCheckpoint:
     """Sign a checkpoint of the log now and export it where the app looks for checkpoints."""
-    profile: ZoneProfile = app.state.profile
-    policy = checkpoint_policy(
-        profile,
-        signing_key=Settings.from_env().audit_signing_key,
-        store_dir=app.state.checkpoint_dir,
-    )
+    policy = app_state(app).checkpoint_policy
     signed = checkpoint_now(session, policy)
     assert signed is not None, "nothing to checkpoint"
     # The test's sessions are not the app's factory, whose commit hook would export it.
@@ -113,17 +107,10 @@ def serve(app: FastAPI) -> Iterator[str]:
 
 def seed_live(console: LiveConsole, *, auditor: str, events: int) -> None:
     """An auditor and ``events`` events in the live database, all covered by a checkpoint."""
-    with unit_of_work(console.app.state.session_factory) as session:
+    state = app_state(console.app)
+    with unit_of_work(state.session_factory) as session:
         add_user(session, auditor, Role.AUDITOR)
         add_events(session, events)
-    with unit_of_work(console.app.state.session_factory) as session:
+    with unit_of_work(state.session_factory) as session:
         # The app's own factory exports the checkpoint when this commits.
-        profile: ZoneProfile = console.app.state.profile
-        checkpoint_now(
-            session,
-            checkpoint_policy(
-                profile,
-                signing_key=Settings.from_env().audit_signing_key,
-                store_dir=console.app.state.checkpoint_dir,
-            ),
-        )
+        checkpoint_now(session, state.checkpoint_policy)

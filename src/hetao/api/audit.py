@@ -14,6 +14,7 @@ from hetao.api.deps import DEFAULT_PAGE_SIZE, CursorQuery, LimitQuery, SessionDe
 from hetao.api.routing import UnitOfWorkRoute
 from hetao.api.schemas import Page
 from hetao.api.security import Allow
+from hetao.api.state import app_state
 from hetao.audit import repository
 from hetao.audit.checkpoints import CheckpointStore, SignedCheckpoint
 from hetao.audit.models import AuditEvent
@@ -84,7 +85,7 @@ class ProofOut(BaseModel):
 
 
 def checkpoint_store(request: Request) -> CheckpointStore:
-    directory: FilePath = request.app.state.checkpoint_dir
+    directory: FilePath = app_state(request).checkpoint_dir
     return CheckpointStore(directory)
 
 

@@ -23,6 +23,7 @@ from hetao.api.security import (
     Allow,
     CurrentPrincipal,
 )
+from hetao.api.state import app_state
 from hetao.auth import repository as auth_repo
 from hetao.auth import service as auth
 from hetao.auth.errors import LoginRefused
@@ -69,15 +70,18 @@ def _me(principal: Principal, csrf: str | None) -> Me:
     )
 
 
+def _cookie_is_secure(request: Request) -> bool:
+    return request.url.scheme == "https" or app_state(request).cookies_secure
+
+
 def session_cookie(response: Response, request: Request, secret: str, *, max_age: int) -> None:
     """The session cookie: HttpOnly, SameSite=Lax, Secure unless served over plain loopback."""
-    secure = request.url.scheme == "https" or request.app.state.cookies_secure
     response.set_cookie(
         SESSION_COOKIE,
         secret,
         max_age=max_age,
         httponly=True,
-        secure=secure,
+        secure=_cookie_is_secure(request),
         samesite="lax",
         path="/",
     )
@@ -88,7 +92,7 @@ def clear_session_cookie(response: Response, request: Request) -> None:
     response.delete_cookie(
         SESSION_COOKIE,
         path="/",
-        secure=request.url.scheme == "https" or request.app.state.cookies_secure,
+        secure=_cookie_is_secure(request),
         httponly=True,
         samesite="lax",
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
+from hetao.api.state import app_state
 from hetao.errors import BodyTooLarge, FieldProblem, ValidationFailed
 from hetao.inputs import text_fault
 
@@ -19,7 +20,7 @@ _ADMITTED = "hetao.body_admitted"
 
 def body_limit(request: Request, openapi_extra: dict[str, object] | None) -> int:
     """The largest body the route takes, in bytes, from the profile in force."""
-    limits = request.app.state.profile.api
+    limits = app_state(request).profile.api
     bulk = (openapi_extra or {}).get("x-hetao-body-limit") == "bulk"
     return int(limits.max_bulk_body_bytes if bulk else limits.max_body_bytes)
 

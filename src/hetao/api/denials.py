@@ -14,7 +14,6 @@ import datetime as dt
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -57,8 +56,7 @@ class Tally:
 class RefusalSummaries:
     """Tallies of refused anonymous requests, flushed to the audit log by a thread of its own."""
 
-    def __init__(self, factory: Callable[[], sessionmaker[Session]], every_seconds: float) -> None:
-        #: Asked at each flush: tests swap the application's session factory after start.
+    def __init__(self, factory: sessionmaker[Session], every_seconds: float) -> None:
         self._factory = factory
         self._every = every_seconds
         self._lock = threading.Lock()
@@ -95,7 +93,7 @@ class RefusalSummaries:
         if not taken:
             return 0
         try:
-            with unit_of_work(self._factory()) as session:
+            with unit_of_work(self._factory) as session:
                 for (source, code), tally in sorted(taken.items()):
                     record_event(
                         session,

@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
+from hetao.api import repository
 from hetao.api.models import IdempotencyRecord
 from hetao.errors import Conflict, FieldProblem, ValidationFailed
 from hetao.secretfiles import read_or_create
@@ -112,20 +112,6 @@ def withhold(body: bytes, paths: tuple[tuple[str, ...], ...]) -> bytes:
     return json.dumps(document, separators=(",", ":")).encode()
 
 
-def lock_key(session: Session, *, principal: str, key: str) -> None:
-    """Make concurrent requests with one key wait for each other (PostgreSQL advisory lock).
-
-    SQLite needs nothing: BEGIN IMMEDIATE already serialises every writing transaction.
-    """
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    digest = hashlib.sha256(f"{principal}\0{key}".encode()).digest()
-    session.execute(
-        text("SELECT pg_advisory_xact_lock(:lock)"),
-        {"lock": int.from_bytes(digest[:8], "big", signed=True)},
-    )
-
-
 def find_replay(
     session: Session,
     *,
@@ -138,14 +124,9 @@ def find_replay(
 
     A record past the retention is forgotten here, so the key may be used afresh.
     """
-    record = session.scalars(
-        select(IdempotencyRecord).where(
-            IdempotencyRecord.principal == principal, IdempotencyRecord.key == key
-        )
-    ).first()
+    record = repository.find_record(session, principal=principal, key=key)
     if record is not None and record.created_at <= utcnow() - retention:
-        session.delete(record)
-        session.flush()
+        repository.forget(session, record)
         return None
     if record is not None and record.fingerprint != request_fingerprint:
         raise Conflict(
@@ -184,8 +165,4 @@ def remember(
 
 def purge(session: Session, *, retention: dt.timedelta, now: dt.datetime | None = None) -> int:
     """Delete the replay records older than the retention; how many went."""
-    cutoff = (now or utcnow()) - retention
-    result = session.execute(
-        delete(IdempotencyRecord).where(IdempotencyRecord.created_at <= cutoff)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return repository.delete_created_before(session, (now or utcnow()) - retention)

@@ -3,37 +3,33 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import threading
-import time
 import uuid
 from collections.abc import Callable, Coroutine
 from typing import Any, ClassVar, ParamSpec, TypeVar
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
-from sqlalchemy import ColumnElement, inspect, update
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Mapper, Session, sessionmaker
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
-from hetao.api import idempotency
+from hetao.api import idempotency, repository
 from hetao.api.bodylimit import admit_body, body_limit, refuse_control_characters
+from hetao.api.lastuse import save_last_use, take_last_use
 from hetao.api.models import IdempotencyRecord
 from hetao.api.security import authenticated, needs_caller, resolve_principal
+from hetao.api.state import app_state
 from hetao.audit.service import current_request_id, record_event
 from hetao.auth.errors import TooManyAttempts
 from hetao.auth.principal import Principal
 from hetao.auth.ratelimit import RateLimiter
-from hetao.auth.service import LAST_USE_RESOLUTION
 from hetao.errors import HetaoError, NotAuthenticated, PermissionDenied, RateLimited
 from hetao.storage.engine import unit_of_work
 
 REQUEST_ID_HEADER = "X-Request-ID"
-P = ParamSpec("P")
-T = TypeVar("T")
-log = logging.getLogger("hetao.api")
+Params = ParamSpec("Params")
+Result = TypeVar("Result")
 
 
 def _replay(record: IdempotencyRecord, request_id: str) -> Response:
@@ -71,12 +67,8 @@ class UnitOfWorkRoute(APIRoute):
             request_id = request.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex
             token = current_request_id.set(request_id[:64])
             reads_only = request.method in ("GET", "HEAD") or not self.commits_session
-            state = request.app.state
-            factory: sessionmaker[Session] = (
-                getattr(state, "read_session_factory", state.session_factory)
-                if reads_only
-                else state.session_factory
-            )
+            state = app_state(request)
+            factory = state.read_session_factory if reads_only else state.session_factory
             session = factory()
             request.state.session = session
             try:
@@ -85,12 +77,12 @@ class UnitOfWorkRoute(APIRoute):
                 else:
                     principal = await run_in_threadpool(resolve_principal, request, session)
                 last_use = (
-                    _take_last_use(session, state.last_use_writes)
+                    take_last_use(session, state.last_use_writes)
                     if reads_only and session.dirty
                     else None
                 )
                 request.state.principal = principal
-                _limit_rate(request, principal)
+                _limit_rate(state.rate_limiter, request, principal)
                 if admits_only_callers:
                     authenticated(request)  # 401 before a byte of the body is read
                 await admit_body(request, body_limit(request, openapi_extra))
@@ -109,7 +101,7 @@ class UnitOfWorkRoute(APIRoute):
                 response.headers[REQUEST_ID_HEADER] = request_id
                 if last_use and response.background is None:
                     response.background = BackgroundTask(
-                        run_in_threadpool, _save_last_use, state.session_factory, last_use
+                        run_in_threadpool, save_last_use, state.session_factory, last_use
                     )
                 return response
             except (PermissionDenied, NotAuthenticated, TooManyAttempts) as denied:
@@ -129,16 +121,15 @@ class UnitOfWorkRoute(APIRoute):
         return route
 
 
-async def run_read(request: Request, read: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-    """Run a call that only reads the database: in the event loop's own thread where reads are
-    local (SQLite, hetao.storage.engine.reads_are_local), in a worker thread where each query
-    is a network round trip (PostgreSQL), which would stall every other request for its
-    duration.
+async def run_read(
+    request: Request, read: Callable[Params, Result], *args: Params.args, **kwargs: Params.kwargs
+) -> Result:
+    """Run a read in the event loop's thread where reads are local (SQLite), else in a worker.
 
-    A worker thread costs two GIL handovers and a wakeup, more than a local read itself; and a
-    read in WAL mode never waits for the writer, so it cannot block the loop for long.
+    A worker thread costs two GIL handovers and a wakeup, more than a local WAL read, which
+    never waits for the writer; a PostgreSQL query is a round trip that would stall the loop.
     """
-    if getattr(request.app.state, "reads_inline", False):
+    if app_state(request).reads_inline:
         return read(*args, **kwargs)
     return await run_in_threadpool(read, *args, **kwargs)
 
@@ -154,73 +145,15 @@ class ReadOnlyRoute(UnitOfWorkRoute):
     commits_session: ClassVar[bool] = False
 
 
-#: Per changed row: its mapper, the primary key condition, and the new values.
-RowChanges = list[tuple[Mapper[Any], list[ColumnElement[bool]], dict[str, Any]]]
-
-
-class LastUseWrites:
-    """When this application (one database, one process) last handed each row's last use to
-    a write.
-
-    Every request that read a token or web session before its last use was written sees that
-    use as due: hundreds a second, on a busy gate, each a write queued behind the committer.
-    A row's last use is kept to a minute's resolution anyway, so one write per row per minute
-    per process is enough.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._handed: dict[tuple[object, ...], float] = {}
-
-    def first_in_a_while(self, key: tuple[object, ...]) -> bool:
-        """True, and noted, unless ``key`` was handed to a write within the resolution."""
-        now = time.monotonic()
-        window = LAST_USE_RESOLUTION.total_seconds()
-        with self._lock:
-            if now - self._handed.get(key, -window) < window:
-                return False
-            if len(self._handed) > 10_000:  # forget rows not seen for a minute
-                self._handed = {k: t for k, t in self._handed.items() if now - t < window}
-            self._handed[key] = now
-            return True
-
-
-def _take_last_use(read_session: Session, writes: LastUseWrites) -> RowChanges:
-    """What resolving the caller changed (a token's or web session's last use, due once a
-    minute), taken out of a read-only session, which must not write it."""
-    changes: RowChanges = []
-    for changed in read_session.dirty:
-        state = inspect(changed)
-        if not writes.first_in_a_while((state.mapper.class_, *(state.identity or ()))):
-            continue
-        values = {attr.key: attr.history.added[0] for attr in state.attrs if attr.history.added}
-        keys = zip(state.mapper.primary_key, state.identity or (), strict=True)
-        changes.append((state.mapper, [column == value for column, value in keys], values))
-    read_session.rollback()  # and let go of the connection: the next query starts afresh
-    return changes
-
-
-def _save_last_use(factory: sessionmaker[Session], changes: RowChanges) -> None:
-    """Write a read's last-use bookkeeping after its answer; a busy database only delays it."""
-    try:
-        with unit_of_work(factory) as session:
-            for mapper, where, values in changes:
-                session.execute(update(mapper).where(*where).values(values))
-    except OperationalError as error:
-        log.warning("last use not recorded (%s); the next request records it", error.orig)
-
-
 def _principal_key(principal: Principal | None) -> str:
     """Whose idempotency keys and rate budget these are."""
     return "anonymous" if principal is None else f"{principal.kind}:{principal.id}"
 
 
-def _limit_rate(request: Request, principal: Principal | None) -> None:
-    limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
+def _limit_rate(limiter: RateLimiter | None, request: Request, principal: Principal | None) -> None:
     if limiter is None:
         return
-    client = request.client.host if request.client else "unknown"
-    key = _principal_key(principal) if principal else f"address:{client}"
+    key = _principal_key(principal) if principal else f"address:{_client(request)}"
     wait = limiter.check(key)
     if wait is not None:
         raise RateLimited(wait)
@@ -235,7 +168,7 @@ def _record_denial(
     rolled back), an anonymous one's in the next summary of its source (hetao.api.denials)."""
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is None:
-        request.app.state.refusals.count(
+        app_state(request).refusals.count(
             _client(request), denied.code, denied.detail, f"{request.method} {request.url.path}"
         )
         return
@@ -265,7 +198,7 @@ async def _idempotent(
 ) -> Response:
     """Replay the stored response for a known key, or run and store the response atomically."""
     idempotency.check_key(key)
-    state = request.app.state
+    state = app_state(request)
     fingerprint = idempotency.fingerprint(
         state.fingerprint_key,
         request.method,
@@ -289,7 +222,7 @@ async def _idempotent(
         return _replay(record, request_id)
 
     owner = _principal_key(request.state.principal)
-    await run_in_threadpool(idempotency.lock_key, session, principal=owner, key=key)
+    await run_in_threadpool(repository.lock_key, session, principal=owner, key=key)
     if (replay := await stored()) is not None:
         return replay
     try:

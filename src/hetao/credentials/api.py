@@ -5,7 +5,6 @@ Who may do what: ``hetao.credentials.access`` (also in docs/access.md).
 
 from __future__ import annotations
 
-import threading
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response, status
@@ -13,8 +12,8 @@ from fastapi import APIRouter, Depends, Path, Request, Response, status
 from hetao.api.deps import ProfileDep, SessionDep
 from hetao.api.routing import UnitOfWorkRoute
 from hetao.api.security import Allow
+from hetao.api.state import app_state
 from hetao.auth.principal import Principal
-from hetao.config import Settings
 from hetao.credentials import access, service
 from hetao.credentials.models import ZoneCredential
 from hetao.credentials.schemas import (
@@ -27,7 +26,7 @@ from hetao.credentials.schemas import (
     Revocation,
     VerificationOut,
 )
-from hetao.credentials.tokens import SigningKey, signing_key_path
+from hetao.credentials.tokens import SigningKey
 from hetao.registry import repository as registry_repo
 from hetao.registry.access import check_person, party_scope
 from hetao.registry.models import Person
@@ -45,18 +44,13 @@ VERIFIERS = Depends(Allow(*access.VERIFIERS))
 CredentialIdPath = Annotated[
     str, Path(min_length=22, max_length=22, pattern=r"^[A-Za-z0-9_-]{22}$")
 ]
-_KEY_LOCK = threading.Lock()
 
 
 def _signing_key(request: Request) -> SigningKey:
-    """The process's signing key, loaded (or created) once from the data directory."""
-    key: SigningKey | None = getattr(request.app.state, "credential_signing_key", None)
-    if key is None:
-        with _KEY_LOCK:
-            key = getattr(request.app.state, "credential_signing_key", None)
-            if key is None:
-                key = SigningKey.load_or_create(signing_key_path(Settings.from_env().data_dir))
-                request.app.state.credential_signing_key = key
+    """The process's signing key, loaded (or created) with the application (hetao.app)."""
+    key = app_state(request).credential_signing_key
+    if not isinstance(key, SigningKey):
+        raise TypeError(f"the credential signing key is a {type(key).__name__}")
     return key
 
 

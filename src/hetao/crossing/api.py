@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import threading
-from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
@@ -26,8 +24,8 @@ from hetao.api.openapi import answered_again
 from hetao.api.routing import ReadOnlyRoute, UnitOfWorkRoute, run_read
 from hetao.api.schemas import Page
 from hetao.api.security import Allow
+from hetao.api.state import app_state
 from hetao.auth.principal import Principal
-from hetao.config import Settings
 from hetao.credentials.service import verify_presented
 from hetao.crossing import access, service
 from hetao.crossing.schemas import (
@@ -64,11 +62,7 @@ EVENT_ID_IS_THE_KEY = {
 
 def seed_key(request: Request) -> bytes:
     """The server's selection secret, read from the data directory once per application."""
-    key: bytes | None = getattr(request.app.state, "crossing_seed_key", None)
-    if key is None:
-        key = service.load_seed_key(Settings.from_env().resolve(service.SEED_KEY_FILE))
-        request.app.state.crossing_seed_key = key
-    return key
+    return app_state(request).crossing_seed_key
 
 
 def check_credential(
@@ -83,27 +77,13 @@ COMMIT_WAIT_SECONDS = 30
 #: Decisions a process may have waiting for the committer: about a second of its work on a
 #: small machine. Past it a gate is told at once to retry, instead of waiting behind them all.
 MAX_WAITING_DECISIONS = 1024
-_recorder_lock = threading.Lock()
 
 
 def crossing_recorder(
     request: Request,
 ) -> GroupCommitter[service.PreparedCrossing, service.Written]:
-    """The application's committer of crossings, made on first use."""
-    state = request.app.state
-    with _recorder_lock:
-        recorder: GroupCommitter[service.PreparedCrossing, service.Written] | None = getattr(
-            state, "crossing_recorder", None
-        )
-        if recorder is None:
-            recorder = GroupCommitter(
-                state.session_factory,
-                partial(service.write_crossings, profile=state.profile),
-                name="crossing-recorder",
-                max_queued=MAX_WAITING_DECISIONS,
-            )
-            state.crossing_recorder = recorder
-    return recorder
+    """The application's committer of crossings (made with the application: hetao.app)."""
+    return app_state(request).crossing_recorder
 
 
 # Posting a crossing reads in the request and writes through the group committer: requests

@@ -15,7 +15,9 @@ from hetao.api.deps import (
     CursorQuery,
     LimitQuery,
     ProfileDep,
+    RatesDep,
     SessionDep,
+    TariffDep,
 )
 from hetao.api.openapi import answered_again
 from hetao.api.routing import UnitOfWorkRoute
@@ -39,7 +41,7 @@ from hetao.declarations.schemas import (
 )
 from hetao.inputs import Id
 from hetao.ledger.access import scoped
-from hetao.ledger.api import FromQuery, RatesDep, Readers, TariffDep, ToQuery
+from hetao.ledger.api import FromQuery, Readers, ToQuery
 from hetao.registry import repository as registry_repo
 from hetao.registry.models import Party
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Query, status
 
 from hetao.api.deps import (
     DEFAULT_PAGE_SIZE,
     CursorQuery,
     LimitQuery,
     ProfileDep,
+    RatesDep,
     SessionDep,
 )
 from hetao.api.routing import UnitOfWorkRoute
@@ -37,7 +38,6 @@ from hetao.funds.schemas import (
     transfer_out,
 )
 from hetao.inputs import Id
-from hetao.reference.rates import RateTable, load_rates
 from hetao.registry.access import enforce
 
 router = APIRouter(route_class=UnitOfWorkRoute)
@@ -46,15 +46,6 @@ Readers = Annotated[Principal, Depends(Allow(*access.READERS))]
 ZONE_READERS = Depends(Allow(*access.ZONE_READERS))
 Reviewers = Annotated[Principal, Depends(Allow(*access.REVIEWERS))]
 Payers = Annotated[Principal, Depends(Allow(*access.PAYERS))]
-
-
-def _rates(request: Request) -> RateTable:
-    # An operator-imported table on app.state wins; otherwise the shipped SAMPLE table.
-    table: RateTable | None = getattr(request.app.state, "rates", None)
-    return table if table is not None else load_rates(None)
-
-
-RatesDep = Annotated[RateTable, Depends(_rates)]
 
 
 # --- projects -------------------------------------------------------------------------------

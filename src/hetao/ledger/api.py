@@ -9,14 +9,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 
 from hetao.api.deps import (
     DEFAULT_PAGE_SIZE,
     CursorQuery,
     LimitQuery,
     ProfileDep,
+    RatesDep,
     SessionDep,
+    TariffDep,
 )
 from hetao.api.routing import UnitOfWorkRoute
 from hetao.api.schemas import Page
@@ -36,8 +38,6 @@ from hetao.ledger.schemas import (
     StocktakeIn,
     SupervisionEndingOut,
 )
-from hetao.reference.rates import RateTable, load_rates
-from hetao.reference.tariff import Tariff, load_tariff
 from hetao.registry import repository as registry_repo
 from hetao.registry.models import Party
 from hetao.timeutil import zone_today
@@ -47,21 +47,6 @@ FromQuery = Annotated[dt.date, Query(alias="from", description="First day, at th
 ToQuery = Annotated[dt.date, Query(alias="to", description="Last day, included")]
 #: Read lots and reports: staff, and enterprise users for their own party.
 Readers = Annotated[Principal, Depends(Allow(*access.READERS))]
-
-
-def _tariff(request: Request) -> Tariff:
-    # An operator-imported table on app.state wins; otherwise the shipped SAMPLE table.
-    table: Tariff | None = getattr(request.app.state, "tariff", None)
-    return table if table is not None else load_tariff(None)
-
-
-def _rates(request: Request) -> RateTable:
-    table: RateTable | None = getattr(request.app.state, "rates", None)
-    return table if table is not None else load_rates(None)
-
-
-TariffDep = Annotated[Tariff, Depends(_tariff)]
-RatesDep = Annotated[RateTable, Depends(_rates)]
 
 
 # --- lots -----------------------------------------------------------------------------------

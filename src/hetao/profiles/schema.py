@@ -3,274 +3,52 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
-from enum import StrEnum
-from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from decimal import Decimal
+from typing import Annotated, Literal
 
-import pycountry
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
-    ConfigDict,
     Field,
     StrictBool,
-    StringConstraints,
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
-# --- closed vocabularies ------------------------------------------------------------------
-
-
-class Line(StrEnum):
-    """One of the two lines of split-line management (R1)."""
-
-    FIRST = "first"
-    """Zone <-> Hong Kong (or Macao): port management."""
-    SECOND = "second"
-    """Zone <-> the rest of the mainland customs territory: channel management."""
-
-
-class Flow(StrEnum):
-    """What crosses a line."""
-
-    PEOPLE = "people"
-    """Researchers, staff and other travellers."""
-    GOODS = "goods"
-    """Research materials, samples, equipment, consumables and their products."""
-    VEHICLES = "vehicles"
-    """Cars, shuttle buses and goods vehicles."""
-    FUNDS = "funds"
-    """Cross-border research fund transfers."""
-    DATA = "data"
-    """Cross-border data transfers through the dedicated channel."""
-
-
-class CrossingKind(StrEnum):
-    """How a crossing point is managed."""
-
-    PORT = "port"
-    """A port of entry open to the public."""
-    CHANNEL = "channel"
-    """A second-line channel between the zone and the mainland."""
-    DEDICATED_CHANNEL = "dedicated_channel"
-    """A restricted channel for whitelisted subjects only (e.g. Channel No. 1)."""
-
-
-class Direction(StrEnum):
-    """Which way a crossing goes, seen from the zone."""
-
-    INBOUND = "inbound"
-    """Into the customs-supervised area."""
-    OUTBOUND = "outbound"
-    """Out of the customs-supervised area."""
-
-
-class SubjectKind(StrEnum):
-    """What a whitelist entry is about (R1: industries, institutions, individuals; vehicles)."""
-
-    INSTITUTION = "institution"
-    """A party: enterprise, institution, non-enterprise unit."""
-    INDIVIDUAL = "individual"
-    """A person, sponsored by the party they work for."""
-    VEHICLE = "vehicle"
-    """A vehicle, sponsored by its owner party."""
-    INDUSTRY = "industry"
-    """An industry field admitted to the zone."""
-
-
-class Exemption(StrEnum):
-    """A facilitation or exemption a whitelist entry can grant."""
-
-    DUTY_FREE_RESEARCH_GOODS = "duty_free_research_goods"
-    """Research goods imported for own use free of the three import taxes (R4)."""
-    CENTRALISED_DECLARATION = "centralised_declaration"
-    """Periodic summary declaration of research goods (R10)."""
-    HAND_CARRY_CHANNEL1 = "hand_carry_channel1"
-    """Hand-carrying research goods through Channel No. 1 (R13)."""
-    SPECIAL_ARTICLES_PRIORITY = "special_articles_priority"
-    """Priority quarantine approval of special articles (R11)."""
-    CHANNEL1_VEHICLE = "channel1_vehicle"
-    """A car permitted to use Channel No. 1 (R15)."""
-    HGR = "hgr"
-    """Human genetic resources activities (R41-R43)."""
-    DATA = "data"
-    """Cross-border research data through the dedicated channel (R17)."""
-    DUTY_FREE_SELF_USE_EQUIPMENT = "duty_free_self_use_equipment"
-    """Hengqin-style exemption of self-use machinery and equipment (R19)."""
-    VALUE_ADDED_DUTY_FREE = "value_added_duty_free"
-    """Duty-free entry to the mainland of goods passing the value-added test (R20, R25)."""
-
-
-class TaxKind(StrEnum):
-    """One of the three import taxes."""
-
-    DUTY = "duty"
-    """Customs duty."""
-    IMPORT_VAT = "import_vat"
-    """Import value-added tax."""
-    CONSUMPTION_TAX = "consumption_tax"
-    """Consumption tax, for the goods that bear it."""
-
-
-class TransferExemptReason(StrEnum):
-    """Why an in-zone transfer of exempt goods does not repay import taxes (R8)."""
-
-    BANKRUPTCY = "bankruptcy"
-    """The transferring enterprise is bankrupt."""
-    DEREGISTRATION = "deregistration"
-    """The transferring institution is deregistered."""
-
-
-class ExcludedGoodsEntry(StrEnum):
-    """How goods excluded from the first-line exemption enter (R4, R19 exclusions)."""
-
-    DUTY_PAID = "duty_paid"
-    """Taxed at the first line as an ordinary import."""
-    BONDED = "bonded"
-    """Enter bonded; taxed when they leave through the second line (R19: other imports)."""
-
-
-class ConformityTier(StrEnum):
-    """R12: how legally inspected industrial goods entering through the first line are assessed."""
-
-    DOCUMENT_CHECK = "document_check"
-    """Released on their documents (the decision says so)."""
-    SAMPLING = "sampling"
-    """Inspected by sampling."""
-    FULL_INSPECTION = "full_inspection"
-    """Inspected in full; the tier of any risk lane the profile does not list."""
-
-
-class RoundingMode(StrEnum):
-    """A rounding mode of the ``decimal`` module, by its constant's name."""
-
-    ROUND_HALF_UP = "ROUND_HALF_UP"
-    """Halves away from zero: the customs rule for fractions of a fen."""
-    ROUND_HALF_EVEN = "ROUND_HALF_EVEN"
-    """Halves to the even neighbour (banker's rounding)."""
-    ROUND_DOWN = "ROUND_DOWN"
-    """Towards zero (truncation)."""
-    ROUND_UP = "ROUND_UP"
-    """Away from zero."""
-
-
-class SupervisionClass(StrEnum):
-    """Goods classes with their own supervision period (R5, S24)."""
-
-    SHIPS_AIRCRAFT = "ships_aircraft"
-    """Ships and aircraft."""
-    MOTOR_VEHICLES = "motor_vehicles"
-    """Motor vehicles."""
-    OTHER = "other"
-    """All other goods."""
-
-
-# --- value types --------------------------------------------------------------------------
-
-
-def _problem(rule: str, message: str, *at: str | int) -> PydanticCustomError:
-    """An error whose ``at`` path (relative to the validated object) the loader appends."""
-    return PydanticCustomError(rule, message, {"at": at} if at else None)
-
-
-def _decimal_string(value: Any) -> Decimal:
-    # TOML floats are binary: 0.13 parses to 0.13000000000000000444..., so money must be quoted.
-    if not isinstance(value, str):
-        raise _problem(
-            "decimal_string_required",
-            'write money amounts and rates as quoted decimal strings, e.g. "0.13"; '
-            "a TOML number is a binary float that loses cents",
-        )
-    try:
-        parsed = Decimal(value.strip())
-    except InvalidOperation:
-        raise _problem("decimal_format", f"{value!r} is not a decimal number") from None
-    if not parsed.is_finite():
-        raise _problem("decimal_format", f"{value!r} is not a finite decimal number")
-    return parsed
-
-
-def _not_negative(value: Decimal) -> Decimal:
-    if value < 0:
-        raise _problem("must_not_be_negative", f"{value} is negative")
-    return value
-
-
-def _unit_interval(value: Decimal) -> Decimal:
-    if not Decimal(0) <= value < Decimal(1):
-        raise _problem("must_be_between_0_and_1", f"{value} is not in [0, 1)")
-    return value
-
-
-def _positive(value: Decimal) -> Decimal:
-    if value <= 0:
-        raise _problem("must_be_positive", f"{value} is not greater than 0")
-    return value
-
-
-def _iana_timezone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise _problem("iana_timezone", f"{value!r} is not an IANA time zone") from None
-    return value
-
-
-def _iso4217(value: str) -> str:
-    code = value.upper()
-    if len(code) != 3 or pycountry.currencies.get(alpha_3=code) is None:
-        raise _problem("iso4217.code", f"{value!r} is not an ISO 4217 currency code")
-    return code
-
-
-def _unique(items: tuple[Any, ...]) -> tuple[Any, ...]:
-    seen: set[Any] = set()
-    for index, item in enumerate(items):
-        if item in seen:
-            raise _problem("must_be_unique", f"{item!s} is listed twice", index)
-        seen.add(item)
-    return items
-
-
-Money = Annotated[Decimal, BeforeValidator(_decimal_string), AfterValidator(_not_negative)]
-"""A non-negative amount, written as a quoted decimal string."""
-Rate = Annotated[Decimal, BeforeValidator(_decimal_string), AfterValidator(_unit_interval)]
-"""A ratio in [0, 1), written as a quoted decimal string."""
-Quantum = Annotated[Decimal, BeforeValidator(_decimal_string), AfterValidator(_positive)]
-"""A rounding step such as 0.01, written as a quoted decimal string."""
-Count = Annotated[int, Field(strict=True, ge=0)]
-"""A whole number from TOML; booleans and floats are refused."""
-Positive = Annotated[int, Field(strict=True, gt=0)]
-"""A whole number greater than zero."""
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
-"""A lower-case identifier; 40 characters fit the registry's columns."""
-UpperSlug = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]*$", max_length=40)]
-"""An upper-case identifier such as a crossing point code."""
-TimeZoneName = Annotated[str, AfterValidator(_iana_timezone)]
-CurrencyCode = Annotated[str, AfterValidator(_iso4217)]
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class LocalizedText(_Section):
-    """A name in the platform's three languages."""
-
-    en: Text
-    zh_hant: Text
-    zh_hans: Text
-
+from hetao.profiles.values import (
+    CurrencyCode,
+    LocalizedText,
+    Money,
+    Positive,
+    Quantum,
+    Rate,
+    Section,
+    Slug,
+    Text,
+    TimeZoneName,
+    UpperSlug,
+    problem,
+    unique,
+)
+from hetao.profiles.vocabulary import (
+    ConformityTier,
+    CrossingKind,
+    Direction,
+    ExcludedGoodsEntry,
+    Exemption,
+    Flow,
+    Line,
+    RoundingMode,
+    SubjectKind,
+    SupervisionClass,
+    TaxKind,
+    TransferExemptReason,
+)
 
 # --- sections -----------------------------------------------------------------------------
 
 
-class ZoneSection(_Section):
+class ZoneSection(Section):
     """Which zone this is, its clock and its money."""
 
     code: Slug
@@ -279,14 +57,14 @@ class ZoneSection(_Section):
     currency: CurrencyCode
 
 
-class LineSection(_Section):
+class LineSection(Section):
     """One line: its names and the flows it controls."""
 
     name: LocalizedText
-    controls: Annotated[tuple[Flow, ...], AfterValidator(_unique)]
+    controls: Annotated[tuple[Flow, ...], AfterValidator(unique)]
 
 
-class LinesSection(_Section):
+class LinesSection(Section):
     """The first and second line (R1), and whether the second line checks people."""
 
     first: LineSection
@@ -297,7 +75,7 @@ class LinesSection(_Section):
     @model_validator(mode="after")
     def _people_flag_matches_controls(self) -> LinesSection:
         if self.second_line_controls_people != (Flow.PEOPLE in self.second.controls):
-            raise _problem(
+            raise problem(
                 "inconsistent_with_controls",
                 "must be true exactly when lines.second.controls lists people",
                 "second_line_controls_people",
@@ -310,21 +88,21 @@ class LinesSection(_Section):
         return flow in section.controls
 
 
-class CrossingPoint(_Section):
+class CrossingPoint(Section):
     """A port or channel on one line."""
 
     code: UpperSlug
     name: LocalizedText
     line: Line
     kind: CrossingKind
-    flows: Annotated[tuple[Flow, ...], Field(min_length=1), AfterValidator(_unique)]
-    directions: Annotated[tuple[Direction, ...], Field(min_length=1), AfterValidator(_unique)]
+    flows: Annotated[tuple[Flow, ...], Field(min_length=1), AfterValidator(unique)]
+    directions: Annotated[tuple[Direction, ...], Field(min_length=1), AfterValidator(unique)]
     hand_carry_allowed: StrictBool
     whitelist_only: StrictBool
     #: R15: the permits a vehicle must hold to cross here, each named by the crossing point it
     #: is issued for (a registry permit names its points, e.g. the Channel No. 1 permit card);
     #: empty at a public port. Required: a forgotten key must not open a dedicated channel.
-    vehicle_permits_required: Annotated[tuple[UpperSlug, ...], AfterValidator(_unique)]
+    vehicle_permits_required: Annotated[tuple[UpperSlug, ...], AfterValidator(unique)]
     #: Unset while the opening date is unconfirmed (new Huanggang port, REGIME (d)11).
     opens_on: dt.date | None = None
 
@@ -332,20 +110,20 @@ class CrossingPoint(_Section):
     def _flows_fit_the_point(self) -> CrossingPoint:
         for index, flow in enumerate(self.flows):
             if flow not in _PHYSICAL_FLOWS:
-                raise _problem(
+                raise problem(
                     "not_a_physical_flow",
                     f"{flow} does not pass through a gate; use people, goods or vehicles",
                     "flows",
                     index,
                 )
         if self.hand_carry_allowed and Flow.GOODS not in self.flows:
-            raise _problem(
+            raise problem(
                 "hand_carry_requires_goods_flow",
                 "hand-carried goods need goods among the flows",
                 "hand_carry_allowed",
             )
         if self.vehicle_permits_required and Flow.VEHICLES not in self.flows:
-            raise _problem(
+            raise problem(
                 "permits_require_vehicles_flow",
                 "vehicle permits are required only where vehicles cross",
                 "vehicle_permits_required",
@@ -356,7 +134,7 @@ class CrossingPoint(_Section):
 _PHYSICAL_FLOWS = frozenset({Flow.PEOPLE, Flow.GOODS, Flow.VEHICLES})
 
 
-class GatesSection(_Section):
+class GatesSection(Section):
     """How far a gate device's clock may stray from the server's when it reports a crossing."""
 
     #: A crossing may have happened this long before it is received: gates queue events while
@@ -374,7 +152,7 @@ class GatesSection(_Section):
         return dt.timedelta(seconds=self.max_future_skew_seconds)
 
 
-class WhitelistValidity(_Section):
+class WhitelistValidity(Section):
     """Default validity of a whitelist entry, in months, per subject kind."""
 
     institution: Positive
@@ -387,29 +165,29 @@ class WhitelistValidity(_Section):
         return int(getattr(self, kind.value))
 
 
-class WhitelistScopes(_Section):
+class WhitelistScopes(Section):
     """The scopes a whitelist entry may grant in this zone."""
 
-    flows: Annotated[tuple[Flow, ...], Field(min_length=1), AfterValidator(_unique)]
-    lines: Annotated[tuple[Line, ...], Field(min_length=1), AfterValidator(_unique)]
-    exemptions: Annotated[tuple[Exemption, ...], AfterValidator(_unique)]
+    flows: Annotated[tuple[Flow, ...], Field(min_length=1), AfterValidator(unique)]
+    lines: Annotated[tuple[Line, ...], Field(min_length=1), AfterValidator(unique)]
+    exemptions: Annotated[tuple[Exemption, ...], AfterValidator(unique)]
 
 
-class WhitelistSection(_Section):
+class WhitelistSection(Section):
     """Whitelist validity, renewal, waiver lockout and scopes (R1-R3, R6)."""
 
     validity_months: WhitelistValidity
     renewal_reminder_days: Positive
     waiver_lockout_months: Positive
     scopes: WhitelistScopes
-    waiver_goods_kinds: Annotated[tuple[Slug, ...], Field(min_length=1), AfterValidator(_unique)]
+    waiver_goods_kinds: Annotated[tuple[Slug, ...], Field(min_length=1), AfterValidator(unique)]
 
     @model_validator(mode="after")
     def _reminder_within_validity(self) -> WhitelistSection:
         shortest = min(self.validity_months.months_for(kind) for kind in SubjectKind)
         # 28 days is the shortest month, so the reminder always falls inside the window.
         if self.renewal_reminder_days >= shortest * 28:
-            raise _problem(
+            raise problem(
                 "must_be_shorter_than_validity",
                 f"must be shorter than the shortest validity ({shortest} months)",
                 "renewal_reminder_days",
@@ -417,7 +195,7 @@ class WhitelistSection(_Section):
         return self
 
 
-class SupervisionPeriods(_Section):
+class SupervisionPeriods(Section):
     """Supervision period in years by goods class, counted from release (R5, S24)."""
 
     ships_aircraft: Positive
@@ -429,15 +207,15 @@ class SupervisionPeriods(_Section):
         return int(getattr(self, goods_class.value))
 
 
-class ValueAddedRule(_Section):
+class ValueAddedRule(Section):
     """The processing value-added test (R20, R25): goods above the threshold skip some taxes."""
 
     enabled: StrictBool
     threshold: Rate
-    exempt_taxes: Annotated[tuple[TaxKind, ...], Field(min_length=1), AfterValidator(_unique)]
+    exempt_taxes: Annotated[tuple[TaxKind, ...], Field(min_length=1), AfterValidator(unique)]
 
 
-class TaxSection(_Section):
+class TaxSection(Section):
     """Import tax parameters (REGIME (e)); every amount is a Decimal."""
 
     vat_standard_rate: Rate
@@ -449,7 +227,7 @@ class TaxSection(_Section):
     research_goods_exemption: StrictBool
     in_zone_transfer_taxed: StrictBool
     in_zone_transfer_exempt_reasons: Annotated[
-        tuple[TransferExemptReason, ...], AfterValidator(_unique)
+        tuple[TransferExemptReason, ...], AfterValidator(unique)
     ]
     consumables_release_on_application: StrictBool
     #: Goods an exemption-exclusions row takes out of the first-line exemption (R4, R19).
@@ -459,7 +237,7 @@ class TaxSection(_Section):
     @model_validator(mode="after")
     def _reduced_not_above_standard(self) -> TaxSection:
         if self.vat_reduced_rate > self.vat_standard_rate:
-            raise _problem(
+            raise problem(
                 "must_not_exceed_standard_rate",
                 f"{self.vat_reduced_rate} is above the standard rate {self.vat_standard_rate}",
                 "vat_reduced_rate",
@@ -471,14 +249,14 @@ class TaxSection(_Section):
         return amount.quantize(self.rounding_quantum, rounding=self.rounding.value)
 
 
-class StocktakeDiscrepancy(_Section):
+class StocktakeDiscrepancy(Section):
     """A stocktake shortage is reported when both limits are reached (R31 analogue)."""
 
     ratio: Rate
     duty_cny: Money
 
 
-class ConformityAssessmentRow(_Section):
+class ConformityAssessmentRow(Section):
     """R12: the conformity-assessment tier of goods whose crossing falls in a risk lane."""
 
     #: A lane name of ``[selection]`` (the decision's lane, by risk score).
@@ -486,7 +264,7 @@ class ConformityAssessmentRow(_Section):
     tier: ConformityTier
 
 
-class GoodsSection(_Section):
+class GoodsSection(Section):
     """Goods policy flags."""
 
     mainland_to_zone_treated_as_export: StrictBool
@@ -507,13 +285,13 @@ class GoodsSection(_Section):
         return ConformityTier.FULL_INSPECTION
 
 
-class PeopleSection(_Section):
+class PeopleSection(Section):
     """Travellers' parameters."""
 
     passenger_allowance_cny: Money
 
 
-class FundsSection(_Section):
+class FundsSection(Section):
     """Cross-border research fund parameters (R39, R40)."""
 
     #: A single payment of more than this (strictly greater) needs a tax filing (R40).
@@ -522,7 +300,7 @@ class FundsSection(_Section):
     hk_payee_rmb_account_required: StrictBool
 
 
-class DataSection(_Section):
+class DataSection(Section):
     """Cross-border data thresholds (R33-R37) and the working-day calendar."""
 
     #: People whose PI left since 1 January; thresholds are inclusive (以上).
@@ -533,10 +311,10 @@ class DataSection(_Section):
     assessment_validity_years: Positive
     renewal_window_working_days: Positive
     renewal_growth_limit: Rate
-    gba_cities: Annotated[tuple[Slug, ...], Field(min_length=1), AfterValidator(_unique)]
-    holidays: Annotated[tuple[dt.date, ...], AfterValidator(_unique)]
+    gba_cities: Annotated[tuple[Slug, ...], Field(min_length=1), AfterValidator(unique)]
+    holidays: Annotated[tuple[dt.date, ...], AfterValidator(unique)]
     #: Weekend days worked in exchange for a longer holiday (调休).
-    adjusted_working_days: Annotated[tuple[dt.date, ...], AfterValidator(_unique)]
+    adjusted_working_days: Annotated[tuple[dt.date, ...], AfterValidator(unique)]
 
     @model_validator(mode="after")
     def _thresholds_ordered(self) -> DataSection:
@@ -546,17 +324,17 @@ class DataSection(_Section):
         )
         for lower, upper in pairs:
             if getattr(self, lower) >= getattr(self, upper):
-                raise _problem("thresholds_out_of_order", f"must be below data.{upper}", lower)
+                raise problem("thresholds_out_of_order", f"must be below data.{upper}", lower)
         for index, day in enumerate(self.adjusted_working_days):
             if day in self.holidays:
-                raise _problem(
+                raise problem(
                     "working_day_is_holiday",
                     f"{day} is also listed as a holiday",
                     "adjusted_working_days",
                     index,
                 )
             if day.weekday() < 5:
-                raise _problem(
+                raise problem(
                     "adjusted_working_day_not_weekend",
                     f"{day} is a weekday, which is a working day anyway",
                     "adjusted_working_days",
@@ -571,7 +349,7 @@ class DataSection(_Section):
         return day.weekday() < 5 and day not in self.holidays
 
 
-class AuditSection(_Section):
+class AuditSection(Section):
     """Tamper evidence of the audit log: when checkpoints are signed and where they go."""
 
     #: Sign a checkpoint after this many events ...
@@ -583,7 +361,7 @@ class AuditSection(_Section):
     checkpoint_store: Text
 
 
-class ApiSection(_Section):
+class ApiSection(Section):
     """Limits at the API's edge: body sizes, how long retries are answered, denial summaries."""
 
     #: Largest request body, in bytes; a longer one is refused with 413 before it is read.
@@ -598,7 +376,7 @@ class ApiSection(_Section):
     denial_summary_seconds: Positive = 60
 
 
-class SelectionLane(_Section):
+class SelectionLane(Section):
     """A lane of crossing selection: risk scores from ``min_score`` up, with a random rate."""
 
     name: Slug
@@ -609,14 +387,14 @@ class SelectionLane(_Section):
     random_rate: Rate
 
 
-class SelectionCap(_Section):
+class SelectionCap(Section):
     """At most ``max_inspections`` random selections' worth of inspections per period and point."""
 
     period_minutes: Annotated[int, Field(strict=True, gt=0, le=1440)]
     max_inspections: Positive
 
 
-class SelectionSection(_Section):
+class SelectionSection(Section):
     """Lanes by risk score, minimum random inspection rates and the cap per period (issue 5)."""
 
     lanes: Annotated[tuple[SelectionLane, ...], Field(min_length=1)]
@@ -627,12 +405,12 @@ class SelectionSection(_Section):
         names: set[str] = set()
         for index, lane in enumerate(self.lanes):
             if lane.name in names:
-                raise _problem(
+                raise problem(
                     "must_be_unique", f"lane {lane.name} is used twice", "lanes", index, "name"
                 )
             names.add(lane.name)
             if index == 0 and lane.min_score != 0:
-                raise _problem(
+                raise problem(
                     "first_lane_starts_at_0",
                     "the first lane must start at score 0 so every score has a lane",
                     "lanes",
@@ -640,7 +418,7 @@ class SelectionSection(_Section):
                     "min_score",
                 )
             if index > 0 and lane.min_score <= self.lanes[index - 1].min_score:
-                raise _problem(
+                raise problem(
                     "min_scores_not_increasing",
                     f"{lane.min_score} is not above the previous lane's minimum score",
                     "lanes",
@@ -658,14 +436,14 @@ class SelectionSection(_Section):
         return chosen
 
 
-class ZoneProfile(_Section):
+class ZoneProfile(Section):
     """A zone's whole regime: lines, crossing points, whitelist, tax, goods, people, funds, data."""
 
     schema_version: Literal[1]
     #: Date the regime this profile encodes took effect; assessments record it.
     effective_from: dt.date
     #: Dotted keys whose values are placeholders for unpublished rules (REGIME (d)).
-    provisional: Annotated[tuple[str, ...], AfterValidator(_unique)] = ()
+    provisional: Annotated[tuple[str, ...], AfterValidator(unique)] = ()
     zone: ZoneSection
     lines: LinesSection
     crossing_points: Annotated[tuple[CrossingPoint, ...], Field(min_length=1)]
@@ -687,7 +465,7 @@ class ZoneProfile(_Section):
         seen: set[str] = set()
         for index, point in enumerate(points):
             if point.code in seen:
-                raise _problem("must_be_unique", f"code {point.code} is used twice", index, "code")
+                raise problem("must_be_unique", f"code {point.code} is used twice", index, "code")
             seen.add(point.code)
         return points
 
@@ -697,7 +475,7 @@ class ZoneProfile(_Section):
         for index, point in enumerate(self.crossing_points):
             for flow_index, flow in enumerate(point.flows):
                 if not self.lines.controls(point.line, flow):
-                    raise _problem(
+                    raise problem(
                         "line_does_not_control_flow",
                         f"the {point.line} line does not control {flow} in this profile",
                         "crossing_points",
@@ -707,7 +485,7 @@ class ZoneProfile(_Section):
                     )
             for permit_index, permit in enumerate(point.vehicle_permits_required):
                 if permit not in codes:
-                    raise _problem(
+                    raise problem(
                         "unknown_crossing_point",
                         f"{permit} names no crossing point of this profile",
                         "crossing_points",
@@ -724,7 +502,7 @@ class ZoneProfile(_Section):
         for index, exemption in enumerate(self.whitelist.scopes.exemptions):
             # A whitelist must not grant what the regime of this profile switched off.
             if not enabled.get(exemption, True):
-                raise _problem(
+                raise problem(
                     "exemption_not_enabled",
                     f"{exemption} is offered but the profile disables it",
                     "whitelist",
@@ -736,7 +514,7 @@ class ZoneProfile(_Section):
         tiered: set[str] = set()
         for index, row in enumerate(self.goods.conformity_assessment):
             if row.lane not in lanes:
-                raise _problem(
+                raise problem(
                     "unknown_lane",
                     f"{row.lane} is not a lane of [selection]: {', '.join(sorted(lanes))}",
                     "goods",
@@ -745,7 +523,7 @@ class ZoneProfile(_Section):
                     "lane",
                 )
             if row.lane in tiered:
-                raise _problem(
+                raise problem(
                     "must_be_unique",
                     f"lane {row.lane} has two tiers",
                     "goods",
@@ -756,7 +534,7 @@ class ZoneProfile(_Section):
             tiered.add(row.lane)
         for index, key in enumerate(self.provisional):
             if resolve_key(self, key) is _MISSING:
-                raise _problem(
+                raise problem(
                     "unknown_key", f"{key!r} names no key of the profile", "provisional", index
                 )
         return self
@@ -796,6 +574,7 @@ __all__ = [
     "CrossingPoint",
     "DataSection",
     "Direction",
+    "ExcludedGoodsEntry",
     "Exemption",
     "Flow",
     "FundsSection",

@@ -100,8 +100,8 @@ class DriverQuery(_OneStatement, Generic[RowT]):
 
     For the few reads a gate request makes every time (its token, the traveller, the
     whitelist entry, the rule set in force): SQLAlchemy's execute path (the compiled-cache
-    lookup, an execution context, a result object) cost several times the query itself, about
-    40 us against 7 on SQLite. Values go through the same type processors SQLAlchemy applies
+    lookup, an execution context, a result object) costs several times the query itself on
+    SQLite (docs/performance.md). Values go through the same type processors SQLAlchemy applies
     (UTC instants, enums, JSON, dates), and rows come back as ``row``, a NamedTuple whose
     fields are the statement's columns (checked here). Reads only: no ORM event sees them.
     """

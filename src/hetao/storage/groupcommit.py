@@ -1,7 +1,7 @@
 """Group commit: many small writes from many requests in one transaction and one fsync.
 
-A durable commit costs a disk flush (about a millisecond here) and, on SQLite, the one write
-lock; a gate posts hundreds of crossings a second. So request threads do their reading and
+A durable commit costs a disk flush and, on SQLite, the one write lock; a gate posts hundreds
+of crossings a second. So request threads do their reading and
 deciding on their own, then hand the write to one committer thread per process, which takes
 whatever has queued while the previous batch committed and writes it in one unit of work.
 Each caller waits for its own item's result or error.

@@ -14,7 +14,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from hetao.errors import ValidationFailed
 
-T = TypeVar("T")
+Item = TypeVar("Item")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -43,10 +43,10 @@ def decode_cursor(cursor: str | None) -> int | None:
 
 
 @dataclass(frozen=True, slots=True)
-class PageOf(Generic[T]):
+class PageOf(Generic[Item]):
     """One page of rows and the cursor of the next page (None on the last page)."""
 
-    items: Sequence[T]
+    items: Sequence[Item]
     next_cursor: str | None
 
 

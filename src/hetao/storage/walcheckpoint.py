@@ -1,11 +1,11 @@
 """SQLite: copy committed pages from the write-ahead log into the database file in the background.
 
 By default SQLite checkpoints inside the commit that leaves the log longer than 1,000 pages: that
-writer copies every changed page back and syncs the database file, and for those tens of
-milliseconds (37-78 ms measured under the gate's load) no other commit can finish; the gates'
-latency showed it. A server instead checkpoints from a thread of its own every quarter second,
-in PASSIVE mode, which never waits for readers or writers, so commits stay short. The automatic
-checkpoint remains as a safety net, at a threshold the background one keeps the log below
+writer copies every changed page back and syncs the database file, and meanwhile no other
+commit can finish: the gates' latency shows it (docs/performance.md). A server instead
+checkpoints from a thread of its own every quarter second, in PASSIVE mode, which never waits
+for readers or writers, so commits stay short. The automatic checkpoint remains as a safety
+net, at a threshold the background one keeps the log below
 (hetao.storage.engine.WAL_AUTOCHECKPOINT_PAGES).
 """
 

@@ -62,10 +62,10 @@ def writer_lock_waits_in_kernel() -> Iterator[None]:
     For a thread whose write transactions never overlap (a group committer). Polling every
     half millisecond, a committer woke thousands of times a second, each time taking the GIL
     from its process's request thread, and found the lock free only after its next wakeup
-    and its next turn at the GIL: the lock, which all workers share, sat idle meanwhile. With
-    a blocking flock, two workers stored 1,203-1,234 decisions/s against 847-978 polling.
-    The wait has no time limit: what holds the lock is another hetao transaction, which ends;
-    the requests behind a waiting committer answer 503 after their own limit.
+    and its next turn at the GIL: the lock, which all workers share, sat idle meanwhile
+    (docs/performance.md). The wait has no time limit: what holds the lock is another hetao
+    transaction, which ends; the requests behind a waiting committer answer 503 after their
+    own limit.
     """
     thread = threading.get_ident()
     _WRITER_LOCKS.mark_blocking(thread, blocking=True)

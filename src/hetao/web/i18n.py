@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hetao.profiles.schema import LocalizedText
+from hetao.profiles import LocalizedText
 
 #: The language pages are served in (BCP 47); negotiation comes with the Chinese catalogues.
 LANG = "en"

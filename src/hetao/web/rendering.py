@@ -11,8 +11,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from hetao.api.state import app_state
 from hetao.auth.principal import Principal, Role
-from hetao.profiles import ZoneProfile
 from hetao.web.i18n import LANG, localized, role_name, t
 
 #: Where the console's own stylesheet is mounted (see create_app).
@@ -93,7 +93,7 @@ def render(
     **context: Any,
 ) -> HTMLResponse:
     """Render ``template`` with the page context (zone, user, CSRF token) and ``context``."""
-    profile: ZoneProfile = request.app.state.profile
+    profile = app_state(request).profile
     principal: Principal | None = getattr(request.state, "principal", None)
     html = ENV.get_template(template).render(
         zone_name=localized(profile.zone.name),
