@@ -91,10 +91,8 @@ def _canonical_json(value: Any) -> str:
 
 
 #: Connections a process may hold at once: one per worker thread (anyio's 40), the committer
-#: and the last-use writes. Fewer, and requests wait for the pool with a thread each: on
-#: PostgreSQL the gate's rate fell from about 650 to 400 decisions/s with SQLAlchemy's 15; on
-#: SQLite, threads holding every thread token while the request holding a connection waits
-#: for one to commit is a deadlock broken only by the pool timeout.
+#: and the last-use writes. Fewer, and requests queue for the pool (docs/performance.md); on
+#: SQLite that queue can deadlock until the pool's timeout.
 POOL_CONNECTIONS = 48
 #: Of those, kept open when idle.
 POOL_KEPT_OPEN = 16
