@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from hetao.errors import ValidationFailed
 
-T = TypeVar("T")
+ValueT = TypeVar("ValueT")
 
 
 class Outcome(StrEnum):
@@ -439,7 +439,7 @@ class _Reader:
             return None
         return self.data[name]
 
-    def _typed(self, name: str, kind: type[T], label: str, *, required: bool) -> T | None:
+    def _typed(self, name: str, kind: type[ValueT], label: str, *, required: bool) -> ValueT | None:
         value = self._raw(name, required=required)
         if value is None:
             if required:
@@ -529,7 +529,7 @@ class _Reader:
             return None
         return _Reader(value, self.key(name))
 
-    def items(self, name: str, parse: Callable[[_Reader], T]) -> tuple[T, ...]:
+    def items(self, name: str, parse: Callable[[_Reader], ValueT]) -> tuple[ValueT, ...]:
         value = self._raw(name, required=False)
         if value is None:
             return ()

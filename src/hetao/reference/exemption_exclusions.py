@@ -35,7 +35,7 @@ from hetao.errors import ValidationFailed
 from hetao.reference.hs import check_hs_code
 from hetao.reference.tariff import RateKind, RowReader, read_records
 
-E = TypeVar("E", bound=StrEnum)
+ChoiceT = TypeVar("ChoiceT", bound=StrEnum)
 
 SAMPLE_EXCLUSIONS = "exemption-exclusions-SAMPLE.csv"
 EXCLUSION_COLUMNS = (
@@ -265,7 +265,7 @@ def _name(read: RowReader, column: str) -> str | None:
     return value or None
 
 
-def _choice(read: RowReader, column: str, vocabulary: type[E]) -> E | None:
+def _choice(read: RowReader, column: str, vocabulary: type[ChoiceT]) -> ChoiceT | None:
     value = read.text(column)
     try:
         return vocabulary(value)

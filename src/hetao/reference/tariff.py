@@ -26,7 +26,7 @@ from typing import TypeVar
 from hetao.errors import FieldProblem, ValidationFailed
 from hetao.reference.hs import check_hs_code
 
-T = TypeVar("T")
+RecordT = TypeVar("RecordT")
 
 SAMPLE_TARIFF = "tariff_sample.csv"
 TARIFF_COLUMNS = (
@@ -275,21 +275,21 @@ def read_records(
     text: str,
     columns: Sequence[str],
     *,
-    parse: Callable[[RowReader], T | None],
-    key_of: Callable[[T], Hashable],
-    duplicate: Callable[[T, int], tuple[str, str]],
+    parse: Callable[[RowReader], RecordT | None],
+    key_of: Callable[[RecordT], Hashable],
+    duplicate: Callable[[RecordT, int], tuple[str, str]],
     rule: str,
     what: str,
     source: str,
     optional: frozenset[str] = frozenset(),
-) -> tuple[list[T], str, RateKind]:
+) -> tuple[list[RecordT], str, RateKind]:
     """Parse every row of a versioned rate CSV: the records, the file's version and kind.
 
     ``duplicate`` names the column and message when a key repeats (given the earlier line);
     every problem of every row is gathered into one ValidationFailed naming row, column, rule.
     """
     rows, problems = read_table(text, columns, optional=optional)
-    records: list[T] = []
+    records: list[RecordT] = []
     versions: list[tuple[int, str | None]] = []
     kinds: list[tuple[int, str | None]] = []
     seen: dict[Hashable, int] = {}
