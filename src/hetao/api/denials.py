@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session, sessionmaker
 
 from hetao.audit.service import Actor, record_event
+from hetao.audit.tags import AuthTag
 from hetao.storage.engine import unit_of_work
 from hetao.storage.types import utcnow
 
 log = logging.getLogger("hetao.api")
 
-TAG = "auth:anonymous:deny"
+TAG = AuthTag.ANONYMOUS_DENY
 #: Distinct sources tallied between two flushes; past it, new sources share one tally, so a
 #: spray from many addresses cannot grow the process without bound.
 MAX_SOURCES = 10_000

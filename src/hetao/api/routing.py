@@ -21,6 +21,7 @@ from hetao.api.models import IdempotencyRecord
 from hetao.api.security import authenticated, needs_caller, resolve_principal
 from hetao.api.state import app_state
 from hetao.audit.service import current_request_id, record_event
+from hetao.audit.tags import AuthTag
 from hetao.auth.errors import TooManyAttempts
 from hetao.auth.principal import Principal
 from hetao.auth.ratelimit import RateLimiter
@@ -176,7 +177,7 @@ def _record_denial(
     with unit_of_work(factory) as session:
         record_event(
             session,
-            "auth:access:deny",
+            AuthTag.ACCESS_DENY,
             subject_type="route",
             subject_id=f"{request.method} {request.url.path}"[:64],
             actor=actor,
