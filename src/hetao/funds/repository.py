@@ -11,11 +11,10 @@ audit head (``record_event``) last.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Select, func, literal, or_, select, text, update
+from sqlalchemy import ColumnElement, Select, func, literal, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from hetao.errors import NotFound
@@ -32,6 +31,7 @@ from hetao.funds.models import (
 )
 from hetao.registry import repository as registry_repo
 from hetao.registry.models import WhitelistEntry
+from hetao.storage.locks import advisory_lock
 from hetao.storage.pagination import PageOf, paginate
 
 
@@ -141,14 +141,7 @@ def lock_contract(session: Session, *, payer_party_id: int, contract_reference: 
 
     Two approvals under one contract must not both believe they are its first payment.
     """
-    # SQLite needs nothing: BEGIN IMMEDIATE already serialises every writing transaction.
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    digest = hashlib.sha256(f"funds\0{payer_party_id}\0{contract_reference}".encode()).digest()
-    session.execute(
-        text("SELECT pg_advisory_xact_lock(:lock)"),
-        {"lock": int.from_bytes(digest[:8], "big", signed=True)},
-    )
+    advisory_lock(session, "funds", payer_party_id, contract_reference)
 
 
 def earlier_filing(session: Session, transfer: FundTransfer) -> int | None:

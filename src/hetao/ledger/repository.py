@@ -13,7 +13,6 @@ id, then the audit head (``record_event``) last.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -25,7 +24,6 @@ from sqlalchemy import (
     func,
     literal,
     select,
-    text,
     update,
 )
 from sqlalchemy.orm import Session
@@ -42,6 +40,7 @@ from hetao.ledger.models import (
     Movement,
     MovementKind,
 )
+from hetao.storage.locks import advisory_lock
 from hetao.storage.pagination import PageOf, paginate
 
 ZERO = Decimal("0.000")
@@ -101,14 +100,7 @@ def lock_movement(session: Session, movement: Movement) -> None:
 
 def lock_key(session: Session, *, party_id: int, key: str) -> None:
     """Make concurrent requests with one key wait for each other (PostgreSQL advisory lock)."""
-    # SQLite needs nothing: BEGIN IMMEDIATE already serialises every writing transaction.
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    digest = hashlib.sha256(f"ledger\0{party_id}\0{key}".encode()).digest()
-    session.execute(
-        text("SELECT pg_advisory_xact_lock(:lock)"),
-        {"lock": int.from_bytes(digest[:8], "big", signed=True)},
-    )
+    advisory_lock(session, "ledger", party_id, key)
 
 
 def movement_by_key(session: Session, *, party_id: int, key: str) -> Movement | None:
