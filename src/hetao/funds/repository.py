@@ -17,7 +17,6 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, Select, func, literal, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from hetao.errors import NotFound
 from hetao.funds.models import (
     CONSUMING_STATUSES,
     MONEY,
@@ -45,10 +44,7 @@ def _money(amount: Decimal) -> ColumnElement[Decimal]:
 
 def get_project(session: Session, project_id: int, *, for_update: bool = False) -> Project:
     """One project by id, or NotFound."""
-    project = session.get(Project, project_id, with_for_update=for_update)
-    if project is None:
-        raise NotFound(f"project {project_id} does not exist")
-    return project
+    return registry_repo.get(session, Project, project_id, for_update=for_update)
 
 
 def project_by_code(session: Session, code: str) -> Project | None:
@@ -120,10 +116,7 @@ def remaining(session: Session, line_id: int) -> Decimal:
 
 def get_transfer(session: Session, transfer_id: int) -> FundTransfer:
     """One transfer by id, or NotFound."""
-    transfer = session.get(FundTransfer, transfer_id)
-    if transfer is None:
-        raise NotFound(f"fund transfer {transfer_id} does not exist")
-    return transfer
+    return registry_repo.get(session, FundTransfer, transfer_id)
 
 
 def lock_transfer(session: Session, transfer: FundTransfer) -> FundTransfer:

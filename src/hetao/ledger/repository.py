@@ -40,6 +40,7 @@ from hetao.ledger.models import (
     Movement,
     MovementKind,
 )
+from hetao.registry import repository as registry_repo
 from hetao.storage.locks import advisory_lock
 from hetao.storage.pagination import PageOf, paginate
 
@@ -56,10 +57,7 @@ def _q(quantity: Decimal) -> ColumnElement[Decimal]:
 
 def get_lot(session: Session, lot_id: int) -> Lot:
     """One lot by id, or NotFound."""
-    lot = session.get(Lot, lot_id)
-    if lot is None:
-        raise NotFound(f"lot {lot_id} does not exist")
-    return lot
+    return registry_repo.get(session, Lot, lot_id)
 
 
 def find_lot(session: Session, lot_id: int | None) -> Lot | None:
@@ -69,18 +67,12 @@ def find_lot(session: Session, lot_id: int | None) -> Lot | None:
 
 def get_movement(session: Session, movement_id: int) -> Movement:
     """One movement by id, or NotFound."""
-    movement = session.get(Movement, movement_id)
-    if movement is None:
-        raise NotFound(f"movement {movement_id} does not exist")
-    return movement
+    return registry_repo.get(session, Movement, movement_id)
 
 
 def get_hold(session: Session, hold_id: int) -> Hold:
     """One hold by id, or NotFound."""
-    hold = session.get(Hold, hold_id)
-    if hold is None:
-        raise NotFound(f"hold {hold_id} does not exist")
-    return hold
+    return registry_repo.get(session, Hold, hold_id)
 
 
 def lock_hold(session: Session, hold: Hold) -> Hold:
