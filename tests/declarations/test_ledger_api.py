@@ -1,10 +1,9 @@
-"""The ledger over HTTP: declarations, lots and reports, roles, and problem+json errors."""
+"""Declarations over HTTP: lodging, clearing, roles, and problem+json errors."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from declarations.support import DECLARED_ON, admitted, body, line
+from declarations.fixtures import PROBLEM, Tokens, V, as_role
+from declarations.support import admitted, body, line
 from factories import bearer
 from hetao.audit.service import Actor
 from hetao.auth import service as auth
@@ -27,22 +27,6 @@ from hetao.registry.models import Party
 from hetao.storage.types import utcnow
 from hetao.tax.rules import TAX_NAMES
 from hetao.timeutil import zone_today
-
-V = "/api/v1"
-PROBLEM = "application/problem+json"
-Tokens = Callable[..., str]
-
-
-def as_role(token_for: Tokens, role: Role, party: Party | None = None) -> dict[str, str]:
-    return bearer(token_for(role, party_id=party.id if party else None))
-
-
-@pytest.fixture
-def lot(session: Session, actor: Actor, profile: ZoneProfile, party: Party) -> Lot:
-    """Ten duty-free reagent kits of ``party``, committed for the app to see."""
-    found = admitted(session, party, profile, actor, research_own_use=True)
-    session.commit()
-    return found
 
 
 @pytest.fixture
@@ -262,60 +246,3 @@ class TestEnterpriseUser:
         session.commit()
         response = client.get(f"{V}/declarations", headers=bearer(raw))
         assert response.status_code == 403
-
-
-class TestLotsAndReports:
-    def test_a_lot_shows_its_balance_and_a_page_of_movements(
-        self, client: TestClient, lot: Lot, party: Party
-    ) -> None:
-        listed = client.get(f"{V}/lots", params={"party_id": party.id}).json()
-        assert [x["id"] for x in listed["items"]] == [lot.id]
-        shown = client.get(f"{V}/lots/{lot.id}", params={"limit": 1}).json()
-        assert (shown["lot"]["balance"], shown["lot"]["customs_status"]) == (
-            "10.000",
-            "duty_free_research",
-        )
-        assert [m["kind"] for m in shown["movements"]["items"]] == ["admit"]
-        assert shown["movements"]["next_cursor"] is None
-
-    def test_statement_reconciliation_supervision_and_taxes(
-        self, client: TestClient, token_for: Tokens, lot: Lot, party: Party
-    ) -> None:
-        today = zone_today("Asia/Shanghai").isoformat()
-        period = {"from": today, "to": today}
-        statement = client.get(f"{V}/parties/{party.id}/statement", params=period).json()
-        assert statement["balanced"] is True
-        assert statement["lots"][0]["closing"] == "10.000"
-        reconciliation = client.post(
-            f"{V}/parties/{party.id}/reconciliation",
-            json={
-                "counted_on": DECLARED_ON.isoformat(),
-                "counts": [{"lot_id": lot.id, "counted": "9"}],
-            },
-        ).json()
-        assert reconciliation["lots"][0]["finding"] == "shortage"
-        assert reconciliation["flagged"] == 0
-        ending = client.get(f"{V}/reports/supervision-ending", params={"days": 30})
-        assert ending.status_code == 200
-        taxes = client.get(
-            f"{V}/reports/taxes",
-            params=period,
-            headers=as_role(token_for, Role.SECOND_LINE_OFFICER),
-        )
-        assert taxes.status_code == 200
-        assert {row["party_id"] for row in taxes.json()["rows"]} >= {party.id}
-        first_line = as_role(token_for, Role.FIRST_LINE_OFFICER)
-        assert (
-            client.get(f"{V}/reports/taxes", params=period, headers=first_line).status_code == 403
-        )
-
-    def test_a_reversed_period_is_a_problem_naming_to(
-        self, client: TestClient, party: Party, session: Session
-    ) -> None:
-        session.commit()
-        response = client.get(
-            f"{V}/parties/{party.id}/statement",
-            params={"from": "2026-05-02", "to": (dt.date(2026, 5, 1)).isoformat()},
-        )
-        assert response.status_code == 422
-        assert response.json()["errors"][0]["field"] == "to"

@@ -109,10 +109,7 @@ def batch_by_client_id(
 
 
 def get_batch(session: Session, batch_pk: int) -> ChannelBatch:
-    batch = session.get(ChannelBatch, batch_pk)
-    if batch is None:
-        raise NotFound(f"channel batch {batch_pk} does not exist")
-    return batch
+    return registry_repo.get(session, ChannelBatch, batch_pk)
 
 
 def data_entry_in_force(session: Session, *, party_id: int, on: dt.date) -> WhitelistEntry | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -61,6 +62,18 @@ FILED_ROUTES = frozenset(
     {Route.STANDARD_CONTRACT, Route.GBA_STANDARD_CONTRACT, Route.CERTIFICATION}
 )
 APPLIED_ROUTES = frozenset({Route.SECURITY_ASSESSMENT})
+
+
+def _audit_move(
+    session: Session,
+    tag: DataTag,
+    application: DataTransferApplication,
+    actor: Actor,
+    before: ApplicationStatus,
+    **data: Any,
+) -> None:
+    """The event of a move, naming the state it left; data transfers keep their subject type."""
+    audit(session, tag, application.id, actor, subject_type=SUBJECT, before=before.value, **data)
 
 
 def _whitelisted_for_data(session: Session, *, party_id: int, today: dt.date) -> None:
@@ -166,13 +179,12 @@ def self_assess(
     }
     if routing.route is Route.EXEMPT:
         application.status_reason = f"exempt under {routing.rule}: nothing to file"
-    audit(
+    _audit_move(
         session,
         DataTag.APPLICATION_SELF_ASSESS,
-        application.id,
+        application,
         actor,
-        subject_type=SUBJECT,
-        before=before.value,
+        before,
         route=routing.route.value,
         rule=routing.rule,
         ground=routing.ground.value if routing.ground else None,
@@ -232,15 +244,7 @@ def _lodge(
     _needs(application, tag.action, routes)
     before = TRANSITIONS.move(application, tag.action)
     application.filing_reference = reference
-    audit(
-        session,
-        tag,
-        application.id,
-        actor,
-        subject_type=SUBJECT,
-        before=before.value,
-        reference=reference,
-    )
+    _audit_move(session, tag, application, actor, before, reference=reference)
 
 
 def approve(
@@ -255,14 +259,8 @@ def approve(
     before = TRANSITIONS.move(application, "approve")
     application.approval_reference = reference
     application.status_reason = note
-    audit(
-        session,
-        DataTag.APPLICATION_APPROVE,
-        application.id,
-        actor,
-        subject_type=SUBJECT,
-        before=before.value,
-        reference=reference,
+    _audit_move(
+        session, DataTag.APPLICATION_APPROVE, application, actor, before, reference=reference
     )
 
 
@@ -272,15 +270,7 @@ def reject(
     """filed | applied -> rejected; its persons stop counting towards the exporter's year."""
     before = TRANSITIONS.move(application, "reject")
     application.status_reason = reason
-    audit(
-        session,
-        DataTag.APPLICATION_REJECT,
-        application.id,
-        actor,
-        subject_type=SUBJECT,
-        before=before.value,
-        reason=reason,
-    )
+    _audit_move(session, DataTag.APPLICATION_REJECT, application, actor, before, reason=reason)
 
 
 def activate(
@@ -307,13 +297,12 @@ def activate(
     application.renewal_window_opens_on = workingdays.renewal_window_opens(
         valid_until, profile.data
     )
-    audit(
+    _audit_move(
         session,
         DataTag.APPLICATION_ACTIVATE,
-        application.id,
+        application,
         actor,
-        subject_type=SUBJECT,
-        before=before.value,
+        before,
         valid_from=start,
         valid_until=valid_until,
         renewal_window_opens_on=application.renewal_window_opens_on,
@@ -371,13 +360,12 @@ def extend(
     previous = (application.personal_info_subjects, application.sensitive_personal_info_subjects)
     application.personal_info_subjects = data.personal_info_subjects
     application.sensitive_personal_info_subjects = data.sensitive_personal_info_subjects
-    audit(
+    _audit_move(
         session,
         DataTag.APPLICATION_EXTEND,
-        application.id,
+        application,
         actor,
-        subject_type=SUBJECT,
-        before=before.value,
+        before,
         valid_until_before=old_until,
         valid_until=application.valid_until,
         subjects_before=list(previous),
@@ -391,14 +379,7 @@ def expire_due(session: Session, *, today: dt.date, actor: Actor) -> list[DataTr
     for application in repo.expiries_due(session, today=today):
         before = TRANSITIONS.move(application, "expire")
         application.status_reason = f"validity ended on {application.valid_until}"
-        audit(
-            session,
-            DataTag.APPLICATION_EXPIRE,
-            application.id,
-            actor,
-            subject_type=SUBJECT,
-            before=before.value,
-        )
+        _audit_move(session, DataTag.APPLICATION_EXPIRE, application, actor, before)
         changed.append(application)
     for application in repo.renewals_due(session, today=today):
         before = TRANSITIONS.move(application, "open_renewal")
@@ -406,13 +387,12 @@ def expire_due(session: Session, *, today: dt.date, actor: Actor) -> list[DataTr
             f"R36 renewal window open since {application.renewal_window_opens_on};"
             f" valid until {application.valid_until}"
         )
-        audit(
+        _audit_move(
             session,
             DataTag.APPLICATION_OPEN_RENEWAL,
-            application.id,
+            application,
             actor,
-            subject_type=SUBJECT,
-            before=before.value,
+            before,
             renewal_window_opens_on=application.renewal_window_opens_on,
             valid_until=application.valid_until,
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
+from sqlalchemy.orm import Session
 
 from hetao.api.deps import (
     DEFAULT_PAGE_SIZE,
@@ -28,7 +29,7 @@ from hetao.declarations import access, centralised, reports
 from hetao.declarations import repository as declarations_repo
 from hetao.declarations import service as declarations
 from hetao.declarations.kinds import DeclarationKind
-from hetao.declarations.models import DeclarationStatus
+from hetao.declarations.models import CentralisedPeriod, Declaration, DeclarationStatus
 from hetao.declarations.schemas import (
     CentralisedLineIn,
     CentralisedLineOut,
@@ -51,6 +52,18 @@ Officers = Annotated[Principal, Depends(Allow(*access.DECIDERS))]
 TaxReaders = Annotated[Principal, Depends(Allow(*access.TAX_READERS))]
 Centralisers = Annotated[Principal, Depends(Allow(*access.CENTRALISERS))]
 PeriodClosers = Annotated[Principal, Depends(Allow(*access.PERIOD_CLOSERS))]
+
+
+def _decided(session: Session, principal: Principal, declaration_id: int) -> Declaration:
+    """The declaration locked for an officer's decision, if the officer decides its line."""
+    declaration = declarations_repo.get_declaration(session, declaration_id, for_update=True)
+    return access.check_officer(principal, declaration)
+
+
+def _locked_period(session: Session, principal: Principal, period_id: int) -> CentralisedPeriod:
+    """The centralised period locked for a change, if it is the principal's to change."""
+    period = declarations_repo.get_centralised_period(session, period_id, for_update=True)
+    return access.check_period(principal, period)
 
 
 # --- declarations ---------------------------------------------------------------------------
@@ -115,8 +128,7 @@ def accept_declaration(
     declaration_id: Id, session: SessionDep, principal: Officers
 ) -> DeclarationOut:
     """submitted -> accepted."""
-    declaration = declarations_repo.get_declaration(session, declaration_id, for_update=True)
-    access.check_officer(principal, declaration)
+    declaration = _decided(session, principal, declaration_id)
     declarations.accept(session, declaration, actor=principal.actor)
     return DeclarationOut.model_validate(declaration)
 
@@ -135,8 +147,7 @@ def clear_declaration(
     principal: Officers,
 ) -> DeclarationOut:
     """submitted | accepted -> cleared; clearing again returns the cleared declaration."""
-    declaration = declarations_repo.get_declaration(session, declaration_id, for_update=True)
-    access.check_officer(principal, declaration)
+    declaration = _decided(session, principal, declaration_id)
     declarations.clear(
         session, declaration, profile=profile, tariff=tariff, rates=rates, actor=principal.actor
     )
@@ -150,8 +161,7 @@ def refuse_declaration(
     declaration_id: Id, body: Refusal, session: SessionDep, principal: Officers
 ) -> DeclarationOut:
     """submitted | accepted -> refused; nothing is posted."""
-    declaration = declarations_repo.get_declaration(session, declaration_id, for_update=True)
-    access.check_officer(principal, declaration)
+    declaration = _decided(session, principal, declaration_id)
     declarations.refuse(session, declaration, reason=body.reason, actor=principal.actor)
     return DeclarationOut.model_validate(declaration)
 
@@ -205,8 +215,7 @@ def record_centralised_line(
     principal: Centralisers,
 ) -> CentralisedLineOut:
     """201 with the line; goods under inspection and quarantine and special articles refused."""
-    period = declarations_repo.get_centralised_period(session, period_id, for_update=True)
-    access.check_period(principal, period)
+    period = _locked_period(session, principal, period_id)
     line = centralised.record_line(session, period, body, profile=profile, actor=principal.actor)
     return CentralisedLineOut.model_validate(line)
 
@@ -225,8 +234,7 @@ def close_centralised_period(
     principal: PeriodClosers,
 ) -> CentralisedPeriodOut:
     """open -> closed, from the period's last day; the declaration is cleared at once."""
-    period = declarations_repo.get_centralised_period(session, period_id, for_update=True)
-    access.check_period(principal, period)
+    period = _locked_period(session, principal, period_id)
     centralised.close_period(
         session, period, profile=profile, tariff=tariff, rates=rates, actor=principal.actor
     )

@@ -34,8 +34,12 @@ from hetao.profiles import Exemption, Flow, Line, ZoneProfile
 from hetao.reference.rates import RateTable
 from hetao.reference.tariff import Tariff
 from hetao.registry import repository as registry_repo
-from hetao.registry.models import EntryStatus, Party
-from hetao.registry.service import BeneficiaryEntryState, beneficiary_entry_state
+from hetao.registry.models import Party
+from hetao.registry.service import (
+    BeneficiaryEntryState,
+    beneficiary_entry_state,
+    entries_in_force,
+)
 from hetao.storage.types import utcnow
 from hetao.timeutil import add_months, zone_today
 from hetao.workflow import audit
@@ -59,11 +63,7 @@ def eligibility(session: Session, party: Party, *, on: dt.date) -> str:
         return state.value
     listed = any(
         Exemption.CENTRALISED_DECLARATION.value in entry.exemptions
-        for entry in registry_repo.institution_entries(session, party_id=party.id)
-        if entry.status is EntryStatus.ACTIVE
-        and entry.valid_from <= on <= entry.valid_until
-        and Flow.GOODS.value in entry.flows
-        and Line.FIRST.value in entry.lines
+        for entry in entries_in_force(session, party, on=on, line=Line.FIRST)
     )
     return state.value if listed else EXEMPTION_NOT_LISTED
 

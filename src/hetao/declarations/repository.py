@@ -18,8 +18,8 @@ from hetao.declarations.models import (
     DeclarationLine,
     DeclarationStatus,
 )
-from hetao.errors import NotFound
 from hetao.ledger.models import QUANTITY
+from hetao.registry import repository as registry_repo
 from hetao.registry.models import Affiliation
 from hetao.storage.pagination import PageOf, paginate
 
@@ -33,10 +33,7 @@ def get_declaration(
     session: Session, declaration_id: int, *, for_update: bool = False
 ) -> Declaration:
     """One declaration by id, or NotFound."""
-    found = session.get(Declaration, declaration_id, with_for_update=for_update)
-    if found is None:
-        raise NotFound(f"declaration {declaration_id} does not exist")
-    return found
+    return registry_repo.get(session, Declaration, declaration_id, for_update=for_update)
 
 
 def by_reference(session: Session, *, party_id: int, reference: str) -> Declaration | None:
@@ -103,10 +100,7 @@ def get_centralised_period(
     session: Session, period_id: int, *, for_update: bool = False
 ) -> CentralisedPeriod:
     """One centralised declaration period by id, or NotFound."""
-    found = session.get(CentralisedPeriod, period_id, with_for_update=for_update)
-    if found is None:
-        raise NotFound(f"centralised period {period_id} does not exist")
-    return found
+    return registry_repo.get(session, CentralisedPeriod, period_id, for_update=for_update)
 
 
 def overlapping_period(

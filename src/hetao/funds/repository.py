@@ -11,14 +11,12 @@ audit head (``record_event``) last.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Select, func, literal, or_, select, text, update
+from sqlalchemy import ColumnElement, Select, func, literal, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from hetao.errors import NotFound
 from hetao.funds.models import (
     CONSUMING_STATUSES,
     MONEY,
@@ -32,6 +30,7 @@ from hetao.funds.models import (
 )
 from hetao.registry import repository as registry_repo
 from hetao.registry.models import WhitelistEntry
+from hetao.storage.locks import advisory_lock
 from hetao.storage.pagination import PageOf, paginate
 
 
@@ -45,10 +44,7 @@ def _money(amount: Decimal) -> ColumnElement[Decimal]:
 
 def get_project(session: Session, project_id: int, *, for_update: bool = False) -> Project:
     """One project by id, or NotFound."""
-    project = session.get(Project, project_id, with_for_update=for_update)
-    if project is None:
-        raise NotFound(f"project {project_id} does not exist")
-    return project
+    return registry_repo.get(session, Project, project_id, for_update=for_update)
 
 
 def project_by_code(session: Session, code: str) -> Project | None:
@@ -120,10 +116,7 @@ def remaining(session: Session, line_id: int) -> Decimal:
 
 def get_transfer(session: Session, transfer_id: int) -> FundTransfer:
     """One transfer by id, or NotFound."""
-    transfer = session.get(FundTransfer, transfer_id)
-    if transfer is None:
-        raise NotFound(f"fund transfer {transfer_id} does not exist")
-    return transfer
+    return registry_repo.get(session, FundTransfer, transfer_id)
 
 
 def lock_transfer(session: Session, transfer: FundTransfer) -> FundTransfer:
@@ -141,14 +134,7 @@ def lock_contract(session: Session, *, payer_party_id: int, contract_reference: 
 
     Two approvals under one contract must not both believe they are its first payment.
     """
-    # SQLite needs nothing: BEGIN IMMEDIATE already serialises every writing transaction.
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    digest = hashlib.sha256(f"funds\0{payer_party_id}\0{contract_reference}".encode()).digest()
-    session.execute(
-        text("SELECT pg_advisory_xact_lock(:lock)"),
-        {"lock": int.from_bytes(digest[:8], "big", signed=True)},
-    )
+    advisory_lock(session, "funds", payer_party_id, contract_reference)
 
 
 def earlier_filing(session: Session, transfer: FundTransfer) -> int | None:

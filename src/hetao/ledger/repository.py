@@ -13,7 +13,6 @@ id, then the audit head (``record_event``) last.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -25,7 +24,6 @@ from sqlalchemy import (
     func,
     literal,
     select,
-    text,
     update,
 )
 from sqlalchemy.orm import Session
@@ -42,6 +40,8 @@ from hetao.ledger.models import (
     Movement,
     MovementKind,
 )
+from hetao.registry import repository as registry_repo
+from hetao.storage.locks import advisory_lock
 from hetao.storage.pagination import PageOf, paginate
 
 ZERO = Decimal("0.000")
@@ -57,10 +57,7 @@ def _q(quantity: Decimal) -> ColumnElement[Decimal]:
 
 def get_lot(session: Session, lot_id: int) -> Lot:
     """One lot by id, or NotFound."""
-    lot = session.get(Lot, lot_id)
-    if lot is None:
-        raise NotFound(f"lot {lot_id} does not exist")
-    return lot
+    return registry_repo.get(session, Lot, lot_id)
 
 
 def find_lot(session: Session, lot_id: int | None) -> Lot | None:
@@ -70,18 +67,12 @@ def find_lot(session: Session, lot_id: int | None) -> Lot | None:
 
 def get_movement(session: Session, movement_id: int) -> Movement:
     """One movement by id, or NotFound."""
-    movement = session.get(Movement, movement_id)
-    if movement is None:
-        raise NotFound(f"movement {movement_id} does not exist")
-    return movement
+    return registry_repo.get(session, Movement, movement_id)
 
 
 def get_hold(session: Session, hold_id: int) -> Hold:
     """One hold by id, or NotFound."""
-    hold = session.get(Hold, hold_id)
-    if hold is None:
-        raise NotFound(f"hold {hold_id} does not exist")
-    return hold
+    return registry_repo.get(session, Hold, hold_id)
 
 
 def lock_hold(session: Session, hold: Hold) -> Hold:
@@ -101,14 +92,7 @@ def lock_movement(session: Session, movement: Movement) -> None:
 
 def lock_key(session: Session, *, party_id: int, key: str) -> None:
     """Make concurrent requests with one key wait for each other (PostgreSQL advisory lock)."""
-    # SQLite needs nothing: BEGIN IMMEDIATE already serialises every writing transaction.
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    digest = hashlib.sha256(f"ledger\0{party_id}\0{key}".encode()).digest()
-    session.execute(
-        text("SELECT pg_advisory_xact_lock(:lock)"),
-        {"lock": int.from_bytes(digest[:8], "big", signed=True)},
-    )
+    advisory_lock(session, "ledger", party_id, key)
 
 
 def movement_by_key(session: Session, *, party_id: int, key: str) -> Movement | None:

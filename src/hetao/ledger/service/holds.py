@@ -22,7 +22,6 @@ from hetao.ledger.service.checks import (
 )
 from hetao.ledger.service.movements import SINGLE_LOT_WITHDRAWALS
 from hetao.ledger.service.postings import (
-    audit_given,
     first_movement,
     new_correlation_key,
     new_movement,
@@ -30,7 +29,7 @@ from hetao.ledger.service.postings import (
     short_of,
 )
 from hetao.storage.types import utcnow
-from hetao.workflow import Workflow
+from hetao.workflow import Workflow, audit_present
 
 #: The kinds a hold may be posted to: the outcomes of an inspection of goods leaving a lot.
 POSTABLE_KINDS = frozenset(SINGLE_LOT_WITHDRAWALS)
@@ -91,7 +90,7 @@ def hold(
     )
     session.add(placed)
     session.flush()  # the id for the audit event
-    audit_given(
+    audit_present(
         session,
         LedgerTag.HOLD_PLACE,
         placed.id,
@@ -158,7 +157,7 @@ def post(
     HOLD_MOVES.move(current, "post")
     current.movement_id = movement.id
     current.resolved_at = instant
-    audit_given(
+    audit_present(
         session,
         LedgerTag.HOLD_POST,
         current.id,
@@ -194,7 +193,7 @@ def void(
         return current
     HOLD_MOVES.check(current, "void")
     _void(session, current, instant=now or utcnow())
-    audit_given(
+    audit_present(
         session,
         LedgerTag.HOLD_VOID,
         current.id,
@@ -213,7 +212,7 @@ def void_expired(session: Session, *, now: dt.datetime, actor: Actor) -> list[Ho
     for current in sorted(expired, key=lambda h: (h.lot_id, h.id)):
         _void(session, current, instant=now)
     for current in expired:
-        audit_given(
+        audit_present(
             session,
             LedgerTag.HOLD_VOID,
             current.id,

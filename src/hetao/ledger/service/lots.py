@@ -32,7 +32,6 @@ from hetao.ledger.service.checks import (
     hash_request,
 )
 from hetao.ledger.service.postings import (
-    audit_given,
     first_movement,
     new_correlation_key,
     new_movement,
@@ -42,6 +41,7 @@ from hetao.profiles import Exemption, SupervisionClass, TransferExemptReason, Zo
 from hetao.registry.models import BENEFICIARY_KINDS, Party
 from hetao.registry.service import assert_exemption_claimable
 from hetao.timeutil import add_months, zone_today
+from hetao.workflow import audit_present
 
 #: R5: goods kinds with a supervision period; consumables, reagents, samples and animals used up
 #: in research have none. (The profile names the kinds but not this split yet.)
@@ -219,7 +219,7 @@ def admit(
         actor=actor,
     )
     session.flush()  # ids for the audit event
-    audit_given(
+    audit_present(
         session,
         LedgerTag.LOT_ADMIT,
         lot.id,
@@ -362,7 +362,7 @@ def transfer(
         **common,
     )
     session.flush()  # ids for the audit event
-    audit_given(
+    audit_present(
         session,
         LedgerTag.MOVEMENT_TRANSFER,
         outgoing.id,
@@ -502,7 +502,7 @@ def transform(
         LotParent(product_lot_id=product.id, input_lot_id=lot.id, quantity=used_amount)
         for lot, used_amount in used
     )
-    audit_given(
+    audit_present(
         session,
         LedgerTag.LOT_TRANSFORM,
         product.id,

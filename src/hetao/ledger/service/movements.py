@@ -27,12 +27,12 @@ from hetao.ledger.service.checks import (
     hash_request,
 )
 from hetao.ledger.service.postings import (
-    audit_given,
     first_movement,
     new_correlation_key,
     new_movement,
     take,
 )
+from hetao.workflow import audit_present
 
 #: The withdrawals that take goods out of one lot, each with its event; a hold is posted to one.
 SINGLE_LOT_WITHDRAWALS: dict[MovementKind, LedgerTag] = {
@@ -83,7 +83,7 @@ def withdraw(
         actor=actor,
     )
     session.flush()  # the id for the audit event
-    audit_given(
+    audit_present(
         session,
         tag,
         movement.id,
@@ -146,7 +146,7 @@ def adjust(
         actor=actor,
     )
     session.flush()  # the id for the audit event
-    audit_given(
+    audit_present(
         session,
         LedgerTag.MOVEMENT_ADJUST,
         movement.id,
@@ -221,7 +221,7 @@ def reverse(
     ]
     session.flush()  # ids for the audit event
     primary = next(r for r in reversals if r.reverses_id == movement.id)
-    audit_given(
+    audit_present(
         session,
         LedgerTag.MOVEMENT_REVERSE,
         primary.id,

@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from hetao.audit.service import Actor
-from hetao.audit.tags import LedgerTag
 from hetao.errors import Conflict, FieldProblem
 from hetao.ledger import repository as repo
 from hetao.ledger.errors import InsufficientBalance
 from hetao.ledger.models import Lot, Movement, MovementKind
-from hetao.workflow import audit
 
 # --- idempotency -------------------------------------------------------------------------------
 
@@ -95,10 +92,3 @@ def take(session: Session, lot: Lot, quantity: Decimal) -> None:
     """Withdraw in the database, or raise InsufficientBalance with what is available now."""
     if not repo.withdraw(session, lot, quantity):
         raise short_of(session, lot, quantity)
-
-
-def audit_given(
-    session: Session, tag: LedgerTag, subject_id: int, actor: Actor, **data: Any
-) -> None:
-    """``workflow.audit`` without the fields a call left empty: ledger events never carry them."""
-    audit(session, tag, subject_id, actor, **{k: v for k, v in data.items() if v is not None})
