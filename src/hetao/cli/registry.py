@@ -11,6 +11,7 @@ import typer
 from pydantic import BaseModel
 
 from hetao.cli.runner import actor, bad_input, print_json, read_text, transaction
+from hetao.storage import lookup
 
 app = typer.Typer(help="The whitelist registry.", no_args_is_help=True)
 
@@ -85,7 +86,7 @@ def registry_show(
         else:
             model, out = shapes[kind]
             assert object_id is not None  # noqa: S101 (checked above)
-            shown = out.model_validate(repo.get(session, model, object_id))
+            shown = out.model_validate(lookup.get(session, model, object_id))
     print_json(shown)
 
 

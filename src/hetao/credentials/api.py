@@ -30,6 +30,7 @@ from hetao.credentials.tokens import SigningKey
 from hetao.registry import repository as registry_repo
 from hetao.registry.access import check_person, party_scope
 from hetao.registry.models import Person
+from hetao.storage import lookup
 from hetao.storage.types import utcnow
 
 router = APIRouter(route_class=UnitOfWorkRoute)
@@ -88,7 +89,7 @@ def issue_credential(
     principal: Issuers,
 ) -> CredentialIssued:
     """201 with the record and the token; the person needs an active whitelist entry."""
-    check_person(session, principal, registry_repo.get(session, Person, body.person_id))
+    check_person(session, principal, lookup.get(session, Person, body.person_id))
     now = utcnow()
     issued = service.issue(
         session,

@@ -33,6 +33,7 @@ from hetao.errors import (
 from hetao.profiles import SubjectKind, ZoneProfile
 from hetao.registry import repository as registry_repo
 from hetao.registry.models import EntryStatus, Person, WhitelistEntry
+from hetao.storage import lookup
 from hetao.workflow import Workflow, audit
 
 DEFAULT_VALIDITY_DAYS = 365
@@ -157,7 +158,7 @@ def issue(
     valid_days: int | None = None,
 ) -> IssuedCredential:
     """A credential for a person with an active whitelist entry; supersedes the entry's last."""
-    registry_repo.get(session, Person, person_id)
+    lookup.get(session, Person, person_id)
     today = now.astimezone(ZoneInfo(profile.zone.timezone)).date()
     entry = _entry_in_force(session, person_id, today)
     _check_points(profile, crossing_points)

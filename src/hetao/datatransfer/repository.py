@@ -25,6 +25,7 @@ from hetao.errors import NotFound
 from hetao.profiles import Flow
 from hetao.registry import repository as registry_repo
 from hetao.registry.models import Party, WhitelistEntry
+from hetao.storage import lookup
 from hetao.storage.pagination import PageOf, paginate
 
 #: Applications whose persons count towards the exporter's year (R33 "since 1 January"): every
@@ -49,7 +50,7 @@ def get_application(
 
 def lock_exporter(session: Session, party_id: int) -> Party:
     """Lock the exporter's party row: its year-to-date totals are read and grown under it."""
-    return registry_repo.get(session, Party, party_id, for_update=True)
+    return lookup.get(session, Party, party_id, for_update=True)
 
 
 def planned_year_to_date(
@@ -109,7 +110,7 @@ def batch_by_client_id(
 
 
 def get_batch(session: Session, batch_pk: int) -> ChannelBatch:
-    return registry_repo.get(session, ChannelBatch, batch_pk)
+    return lookup.get(session, ChannelBatch, batch_pk)
 
 
 def data_entry_in_force(session: Session, *, party_id: int, on: dt.date) -> WhitelistEntry | None:

@@ -43,8 +43,8 @@ from hetao.declarations.schemas import (
 from hetao.inputs import Id
 from hetao.ledger.access import scoped
 from hetao.ledger.api import FromQuery, Readers, ToQuery
-from hetao.registry import repository as registry_repo
 from hetao.registry.models import Party
+from hetao.storage import lookup
 
 router = APIRouter(route_class=UnitOfWorkRoute)
 Declarants = Annotated[Principal, Depends(Allow(*access.DECLARANTS))]
@@ -85,7 +85,7 @@ def create_declaration(
 ) -> DeclarationOut:
     """201 with the new declaration; 200 with the first one when the reference and content match."""
     access.check_new_declaration(principal, body.party_id)
-    party = registry_repo.get(session, Party, body.party_id)
+    party = lookup.get(session, Party, body.party_id)
     declaration, created = declarations.submit(
         session, party, body, profile=profile, actor=principal.actor
     )
@@ -183,7 +183,7 @@ def open_centralised_period(
 ) -> CentralisedPeriodOut:
     """201 with the period; refused unless the party's whitelist entry lists the exemption."""
     access.check_new_declaration(principal, body.party_id)
-    party = registry_repo.get(session, Party, body.party_id)
+    party = lookup.get(session, Party, body.party_id)
     period = centralised.open_period(session, party, body, profile=profile, actor=principal.actor)
     return CentralisedPeriodOut.model_validate(period)
 

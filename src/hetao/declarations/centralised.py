@@ -33,13 +33,13 @@ from hetao.ledger import repository as ledger_repo
 from hetao.profiles import Exemption, Flow, Line, ZoneProfile
 from hetao.reference.rates import RateTable
 from hetao.reference.tariff import Tariff
-from hetao.registry import repository as registry_repo
 from hetao.registry.models import Party
 from hetao.registry.service import (
     BeneficiaryEntryState,
     beneficiary_entry_state,
     entries_in_force,
 )
+from hetao.storage import lookup
 from hetao.storage.types import utcnow
 from hetao.timeutil import add_months, zone_today
 from hetao.workflow import audit
@@ -294,7 +294,7 @@ def close_period(
             "no goods recorded",
             f"centralised period {period.id} recorded no goods: there is nothing to declare",
         )
-    party = registry_repo.get(session, Party, period.party_id)
+    party = lookup.get(session, Party, period.party_id)
     declaration, _ = declarations.submit(
         session, party, aggregate(period), profile=profile, actor=actor
     )

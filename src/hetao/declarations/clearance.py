@@ -24,9 +24,9 @@ from hetao.ledger.models import CustomsStatus, Lot, MovementKind
 from hetao.profiles import Line, TransferExemptReason, ZoneProfile
 from hetao.reference.rates import RateTable
 from hetao.reference.tariff import Tariff
-from hetao.registry import repository as registry_repo
 from hetao.registry import service as registry
 from hetao.registry.models import Party
+from hetao.storage import lookup
 from hetao.tax import Assessment, Movement, TransferReason, assess, parse_request
 
 #: The tax movement of each assessed kind; destruction and adjustments bear no import taxes here.
@@ -169,7 +169,7 @@ def _transfer(
     transfer_exemption: TransferExemptReason | None,
     profile: ZoneProfile,
 ) -> int:
-    receiver = registry_repo.get(session, Party, declaration.to_party_id or 0)
+    receiver = lookup.get(session, Party, declaration.to_party_id or 0)
     lot = _lot(session, line)
     # R8's exception waives taxes of exempt goods only; other goods keep their status anyway.
     exempt = transfer_exemption if lot.customs_status is CustomsStatus.DUTY_FREE_RESEARCH else None
@@ -268,7 +268,7 @@ def assess_declaration(
         return None
     declarant = party
     if declaration.kind is DeclarationKind.IN_ZONE_TRANSFER:
-        declarant = registry_repo.get(session, Party, declaration.to_party_id or 0)
+        declarant = lookup.get(session, Party, declaration.to_party_id or 0)
     # The tax function reads the flag for first-line exemptions (R4, R19) and R8's receiver.
     beneficiary = registry.is_beneficiary(
         session, declarant, on=declaration.declared_on, line=Line.FIRST

@@ -19,8 +19,8 @@ from hetao.declarations.models import (
     DeclarationStatus,
 )
 from hetao.ledger.models import QUANTITY
-from hetao.registry import repository as registry_repo
 from hetao.registry.models import Affiliation
+from hetao.storage import lookup
 from hetao.storage.pagination import PageOf, paginate
 
 #: A party, its count of declarations, and its sums of duty, consumption tax, VAT and total.
@@ -33,7 +33,7 @@ def get_declaration(
     session: Session, declaration_id: int, *, for_update: bool = False
 ) -> Declaration:
     """One declaration by id, or NotFound."""
-    return registry_repo.get(session, Declaration, declaration_id, for_update=for_update)
+    return lookup.get(session, Declaration, declaration_id, for_update=for_update)
 
 
 def by_reference(session: Session, *, party_id: int, reference: str) -> Declaration | None:
@@ -100,7 +100,7 @@ def get_centralised_period(
     session: Session, period_id: int, *, for_update: bool = False
 ) -> CentralisedPeriod:
     """One centralised declaration period by id, or NotFound."""
-    return registry_repo.get(session, CentralisedPeriod, period_id, for_update=for_update)
+    return lookup.get(session, CentralisedPeriod, period_id, for_update=for_update)
 
 
 def overlapping_period(

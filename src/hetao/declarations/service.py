@@ -37,9 +37,9 @@ from hetao.ledger.models import CustomsStatus
 from hetao.profiles import ZoneProfile
 from hetao.reference.rates import RateTable
 from hetao.reference.tariff import Tariff
-from hetao.registry import repository as registry_repo
 from hetao.registry import service as registry
 from hetao.registry.models import Party
+from hetao.storage import lookup
 from hetao.storage.types import utcnow
 from hetao.timeutil import zone_today
 from hetao.workflow import Workflow, audit
@@ -111,7 +111,7 @@ def submit(
         r8_exemption(
             session,
             party,
-            registry_repo.get(session, Party, data.to_party_id),
+            lookup.get(session, Party, data.to_party_id),
             on=on,
             claimed=str(data.transfer_reason) if data.transfer_reason else None,
         )
@@ -186,7 +186,7 @@ def clear(
     if declaration.status is DeclarationStatus.CLEARED:
         return declaration
     DECLARATION_MOVES.check(declaration, "clear")
-    party = registry_repo.get(session, Party, declaration.party_id)
+    party = lookup.get(session, Party, declaration.party_id)
     ledger_repo.lock_lots(
         session, {line.lot_id for line in declaration.lines if line.lot_id is not None}
     )
@@ -195,7 +195,7 @@ def clear(
         r8_exemption(
             session,
             party,
-            registry_repo.get(session, Party, declaration.to_party_id),
+            lookup.get(session, Party, declaration.to_party_id),
             on=declaration.declared_on,
             claimed=declaration.transfer_reason,
         )

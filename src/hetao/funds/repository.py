@@ -30,6 +30,7 @@ from hetao.funds.models import (
 )
 from hetao.registry import repository as registry_repo
 from hetao.registry.models import WhitelistEntry
+from hetao.storage import lookup
 from hetao.storage.locks import advisory_lock
 from hetao.storage.pagination import PageOf, paginate
 
@@ -44,7 +45,7 @@ def _money(amount: Decimal) -> ColumnElement[Decimal]:
 
 def get_project(session: Session, project_id: int, *, for_update: bool = False) -> Project:
     """One project by id, or NotFound."""
-    return registry_repo.get(session, Project, project_id, for_update=for_update)
+    return lookup.get(session, Project, project_id, for_update=for_update)
 
 
 def project_by_code(session: Session, code: str) -> Project | None:
@@ -116,7 +117,7 @@ def remaining(session: Session, line_id: int) -> Decimal:
 
 def get_transfer(session: Session, transfer_id: int) -> FundTransfer:
     """One transfer by id, or NotFound."""
-    return registry_repo.get(session, FundTransfer, transfer_id)
+    return lookup.get(session, FundTransfer, transfer_id)
 
 
 def lock_transfer(session: Session, transfer: FundTransfer) -> FundTransfer:

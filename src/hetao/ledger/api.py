@@ -38,8 +38,8 @@ from hetao.ledger.schemas import (
     StocktakeIn,
     SupervisionEndingOut,
 )
-from hetao.registry import repository as registry_repo
 from hetao.registry.models import Party
+from hetao.storage import lookup
 from hetao.timeutil import zone_today
 
 router = APIRouter(route_class=UnitOfWorkRoute)
@@ -97,7 +97,7 @@ def get_lot(
 
 def _party(session: SessionDep, principal: Readers, party_id: int) -> Party:
     access.check_party_id(principal, party_id)
-    return registry_repo.get(session, Party, party_id)
+    return lookup.get(session, Party, party_id)
 
 
 @router.get(

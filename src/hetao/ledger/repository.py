@@ -40,7 +40,7 @@ from hetao.ledger.models import (
     Movement,
     MovementKind,
 )
-from hetao.registry import repository as registry_repo
+from hetao.storage import lookup
 from hetao.storage.locks import advisory_lock
 from hetao.storage.pagination import PageOf, paginate
 
@@ -57,7 +57,7 @@ def _q(quantity: Decimal) -> ColumnElement[Decimal]:
 
 def get_lot(session: Session, lot_id: int) -> Lot:
     """One lot by id, or NotFound."""
-    return registry_repo.get(session, Lot, lot_id)
+    return lookup.get(session, Lot, lot_id)
 
 
 def find_lot(session: Session, lot_id: int | None) -> Lot | None:
@@ -67,12 +67,12 @@ def find_lot(session: Session, lot_id: int | None) -> Lot | None:
 
 def get_movement(session: Session, movement_id: int) -> Movement:
     """One movement by id, or NotFound."""
-    return registry_repo.get(session, Movement, movement_id)
+    return lookup.get(session, Movement, movement_id)
 
 
 def get_hold(session: Session, hold_id: int) -> Hold:
     """One hold by id, or NotFound."""
-    return registry_repo.get(session, Hold, hold_id)
+    return lookup.get(session, Hold, hold_id)
 
 
 def lock_hold(session: Session, hold: Hold) -> Hold:

@@ -24,6 +24,7 @@ from hetao.registry.models import (
     WhitelistEntry,
 )
 from hetao.registry.schemas import ApplicationCreate, PersonCreate, VehicleCreate
+from hetao.storage import lookup
 
 #: The zone's staff: they see the whole registry.
 STAFF = (
@@ -130,7 +131,7 @@ def can_apply(session: Session, principal: Principal, data: ApplicationCreate) -
     if data.party_id is not None and data.party_id != scope:
         return PermissionDenied(f"party {scope} may apply as itself only")
     if data.vehicle_id is not None:
-        return can_see_vehicle(principal, repo.get(session, Vehicle, data.vehicle_id))
+        return can_see_vehicle(principal, lookup.get(session, Vehicle, data.vehicle_id))
     return None
 
 

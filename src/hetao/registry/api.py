@@ -58,6 +58,7 @@ from hetao.registry.schemas import (
     WaiverCreate,
     WaiverOut,
 )
+from hetao.storage import lookup
 
 router = APIRouter(route_class=UnitOfWorkRoute)
 
@@ -111,14 +112,14 @@ def create_party(body: PartyCreate, session: SessionDep, principal: Reviewers) -
 @router.get("/parties/{party_id}", tags=["parties"], summary="Show a party")
 def get_party(party_id: Id, session: SessionDep, principal: Readers) -> PartyOut:
     """One party by id."""
-    party = access.check_party(principal, repo.get(session, Party, party_id))
+    party = access.check_party(principal, lookup.get(session, Party, party_id))
     return PartyOut.model_validate(party)
 
 
 @router.get("/parties/{party_id}/waivers", tags=["parties"], summary="List exemption waivers")
 def list_waivers(party_id: Id, session: SessionDep, principal: Readers) -> list[WaiverOut]:
     """The party's elections to pay import taxes, with each lockout's end (R6)."""
-    access.check_party(principal, repo.get(session, Party, party_id))
+    access.check_party(principal, lookup.get(session, Party, party_id))
     return [WaiverOut.model_validate(w) for w in repo.list_waivers(session, party_id=party_id)]
 
 
@@ -136,7 +137,7 @@ def waive_exemption(
     principal: Applicants,
 ) -> WaiverOut:
     """Record that a beneficiary elects to pay import taxes on a kind of goods (R6)."""
-    party = access.check_party(principal, repo.get(session, Party, party_id, for_update=True))
+    party = access.check_party(principal, lookup.get(session, Party, party_id, for_update=True))
     waiver = service.waive_exemption(session, party, body, profile=profile, actor=principal.actor)
     return WaiverOut.model_validate(waiver)
 
@@ -146,7 +147,7 @@ def waive_exemption(
 )
 def list_standings(party_id: Id, session: SessionDep, principal: Readers) -> list[StandingOut]:
     """Bankruptcy, deregistration and credit level, each from its date and document (R8, R26)."""
-    access.check_party(principal, repo.get(session, Party, party_id))
+    access.check_party(principal, lookup.get(session, Party, party_id))
     return [StandingOut.model_validate(s) for s in repo.list_standings(session, party_id=party_id)]
 
 
@@ -164,7 +165,7 @@ def record_standing(
     principal: Reviewers,
 ) -> StandingOut:
     """A zone reviewer records a party's new standing from its date and document (R8, R26)."""
-    party = repo.get(session, Party, party_id, for_update=True)
+    party = lookup.get(session, Party, party_id, for_update=True)
     standing = service.record_standing(session, party, body, profile=profile, actor=principal.actor)
     return StandingOut.model_validate(standing)
 
@@ -207,7 +208,7 @@ def record_approval(body: ApprovalCreate, session: SessionDep, principal: Review
 @router.get("/approvals/{approval_id}", tags=["approvals"], summary="Show an approval")
 def get_approval(approval_id: Id, session: SessionDep, principal: Readers) -> ApprovalOut:
     """One approval by id, with the quantity drawn and left."""
-    approval = access.check_approval(principal, repo.get(session, Approval, approval_id))
+    approval = access.check_approval(principal, lookup.get(session, Approval, approval_id))
     return ApprovalOut.model_validate(approval)
 
 
@@ -241,7 +242,7 @@ def create_person(body: PersonCreate, session: SessionDep, principal: Registrars
 @router.get("/persons/{person_id}", tags=["persons"], summary="Show a person")
 def get_person(person_id: Id, session: SessionDep, principal: Readers) -> PersonOut:
     """One person by id."""
-    person = access.check_person(session, principal, repo.get(session, Person, person_id))
+    person = access.check_person(session, principal, lookup.get(session, Person, person_id))
     return PersonOut.model_validate(person)
 
 
@@ -278,7 +279,7 @@ def create_vehicle(
 @router.get("/vehicles/{vehicle_id}", tags=["vehicles"], summary="Show a vehicle")
 def get_vehicle(vehicle_id: Id, session: SessionDep, principal: Readers) -> VehicleOut:
     """One vehicle by id."""
-    vehicle = access.check_vehicle(principal, repo.get(session, Vehicle, vehicle_id))
+    vehicle = access.check_vehicle(principal, lookup.get(session, Vehicle, vehicle_id))
     return VehicleOut.model_validate(vehicle)
 
 
@@ -367,7 +368,7 @@ def create_application(
 def _application(
     session: SessionDep, principal: Readers, application_id: int, *, lock: bool = True
 ) -> WhitelistApplication:
-    application = repo.get(session, WhitelistApplication, application_id, for_update=lock)
+    application = lookup.get(session, WhitelistApplication, application_id, for_update=lock)
     access.enforce(access.can_see_application(principal, application))
     return application
 
@@ -475,7 +476,7 @@ def list_entries(
 def _entry(
     session: SessionDep, principal: Readers, entry_id: int, *, lock: bool = True
 ) -> WhitelistEntry:
-    entry = repo.get(session, WhitelistEntry, entry_id, for_update=lock)
+    entry = lookup.get(session, WhitelistEntry, entry_id, for_update=lock)
     access.enforce(access.can_see_entry(principal, entry))
     return entry
 

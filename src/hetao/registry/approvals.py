@@ -27,6 +27,7 @@ from hetao.registry.models import (
 from hetao.registry.schemas import (
     ApprovalCreate,
 )
+from hetao.storage import lookup
 from hetao.workflow import audit
 
 # --- the approvals register (R11, R41) ---------------------------------------------------------
@@ -34,7 +35,7 @@ from hetao.workflow import audit
 
 def record_approval(session: Session, data: ApprovalCreate, *, actor: Actor) -> Approval:
     """Record an approval as its issuer gave it; the same kind and number twice is a conflict."""
-    party = repo.get(session, Party, data.party_id)
+    party = lookup.get(session, Party, data.party_id)
     clash = repo.approval_by_number(session, kind=data.kind, number=data.number)
     if clash is not None:
         raise Conflict(

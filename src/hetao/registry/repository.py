@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import Counter
 from decimal import Decimal
 from typing import NamedTuple, TypeVar
@@ -11,7 +10,6 @@ from typing import NamedTuple, TypeVar
 from sqlalchemy import Connection, Select, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from hetao.errors import NotFound
 from hetao.profiles import Flow
 from hetao.registry.models import (
     Affiliation,
@@ -37,17 +35,6 @@ from hetao.storage.types import Base
 ModelT = TypeVar("ModelT", bound=Base)
 
 LIVE_ENTRY_STATUSES = (EntryStatus.ACTIVE, EntryStatus.SUSPENDED)
-
-
-def get(
-    session: Session, model: type[ModelT], object_id: int, *, for_update: bool = False
-) -> ModelT:
-    """Load one object by id or raise NotFound naming its kind."""
-    obj = session.get(model, object_id, with_for_update=for_update)
-    if obj is None:
-        noun = re.sub(r"(?<!^)(?=[A-Z])", " ", model.__name__).lower()
-        raise NotFound(f"{noun} {object_id} does not exist")
-    return obj
 
 
 def party_by_registration(session: Session, *, uscc: str | None, hk_br: str | None) -> Party | None:

@@ -62,6 +62,7 @@ from hetao.registry.standings import (
     status_on,
     waive_exemption,
 )
+from hetao.storage import lookup
 from hetao.storage.types import utcnow
 from hetao.timeutil import add_months, zone_today
 from hetao.workflow import Workflow, audit
@@ -178,7 +179,7 @@ def create_application(
     """Open a draft application after checking its subject exists and its scopes are known."""
     _check_scopes(profile, flows=data.flows, lines=data.lines, exemptions=data.exemptions)
     values = data.model_dump()
-    party = repo.get(session, Party, data.party_id) if data.party_id is not None else None
+    party = lookup.get(session, Party, data.party_id) if data.party_id is not None else None
     if DUTY_FREE_RESEARCH_GOODS in data.exemptions and (
         data.subject_kind is not SubjectKind.INSTITUTION
         or party is None
@@ -197,7 +198,7 @@ def create_application(
     if data.subject_kind is SubjectKind.INDIVIDUAL:
         assert data.person_id is not None  # noqa: S101 (guaranteed by the schema)
         assert data.party_id is not None  # noqa: S101 (guaranteed by the schema)
-        repo.get(session, Person, data.person_id)
+        lookup.get(session, Person, data.person_id)
         if not repo.is_affiliated(session, person_id=data.person_id, party_id=data.party_id):
             raise ValidationFailed.single(
                 "party_id",
@@ -206,7 +207,7 @@ def create_application(
             )
     if data.subject_kind is SubjectKind.VEHICLE:
         assert data.vehicle_id is not None  # noqa: S101 (guaranteed by the schema)
-        vehicle = repo.get(session, Vehicle, data.vehicle_id)
+        vehicle = lookup.get(session, Vehicle, data.vehicle_id)
         if data.party_id is not None and data.party_id != vehicle.owner_party_id:
             raise ValidationFailed.single(
                 "party_id", "application.vehicle_owner", "must be the vehicle's owner"
