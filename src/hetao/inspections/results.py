@@ -32,6 +32,7 @@ from hetao.inspections.models import (
 from hetao.inspections.repository import lock
 from hetao.inspections.schemas import clean_text
 from hetao.inspections.service import ADJUSTMENT_TRANSITIONS, INSPECTION_TRANSITIONS, get_decision
+from hetao.ledger import repository as ledger_repository
 from hetao.ledger import service as ledger
 from hetao.ledger.models import Lot
 from hetao.storage.types import utcnow
@@ -75,7 +76,7 @@ def _quantity(value: Decimal, *, field: str) -> Decimal:
 
 
 def _lot(session: Session, lot_id: int, field: str) -> Lot:
-    lot = session.get(Lot, lot_id)
+    lot = ledger_repository.find_lot(session, lot_id)
     if lot is None:
         raise ValidationFailed.single(field, "lot.exists", f"lot {lot_id} does not exist")
     return lot
