@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, overload
 
 import typer
 from pydantic import BaseModel
@@ -58,6 +58,12 @@ def bad_input(detail: str) -> NoReturn:
 def tampered(findings: Iterable[str]) -> NoReturn:
     """The audit's verdict: exit 3 with one line per piece of evidence that does not hold."""
     fail("\n".join(f"TAMPERED: {finding}" for finding in findings), EXIT_TAMPERED)
+
+
+@overload
+def day_option(option: str, value: str) -> dt.date: ...
+@overload
+def day_option(option: str, value: str | None) -> dt.date | None: ...
 
 
 def day_option(option: str, value: str | None) -> dt.date | None:
