@@ -26,6 +26,7 @@ from hetao.inspections.service import (
     effective_outcome,
     get_decision,
     open_inspection,
+    record_second_decision,
 )
 from hetao.storage.types import utcnow
 from hetao.workflow import audit_present
@@ -151,9 +152,9 @@ def confirm_override(
     decision, user_id = _second_officer_on(session, override, officer)
     OVERRIDE_TRANSITIONS.move(override, "confirm")
     instant = now or utcnow()
-    override.decided_by = user_id
-    override.decided_at = instant
-    override.decision_note = clean_text(note, field="note", required=False)
+    record_second_decision(
+        override, by=user_id, at=instant, note=clean_text(note, field="note", required=False)
+    )
     audit_present(
         session,
         InspectionTag.OVERRIDE_CONFIRM,
@@ -184,9 +185,7 @@ def reject_override(
     _, user_id = _second_officer_on(session, override, officer)
     why = clean_text(note, field="note", required=True)
     OVERRIDE_TRANSITIONS.move(override, "reject")
-    override.decided_by = user_id
-    override.decided_at = now or utcnow()
-    override.decision_note = why
+    record_second_decision(override, by=user_id, at=now or utcnow(), note=why)
     audit_present(
         session,
         InspectionTag.OVERRIDE_REJECT,
