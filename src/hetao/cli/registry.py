@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import BaseModel
 
-from hetao.cli.runner import actor, bad_input, day_option, print_json, read_text, transaction
+from hetao.cli.runner import actor, bad_input, daily, print_json, read_text, transaction
 
 app = typer.Typer(help="The whitelist registry.", no_args_is_help=True)
 
@@ -94,11 +94,8 @@ def registry_expire(
 ) -> None:
     """Expire every whitelist entry whose validity window has closed (run daily)."""
     from hetao.registry import service
-    from hetao.timeutil import zone_today
 
-    as_of = day_option("--today", today or None)
-
-    with transaction() as (session, profile):
-        day = as_of or zone_today(profile.zone.timezone)
-        expired = service.expire_due(session, today=day, actor=actor())
+    expired = daily(
+        today, lambda session, day: service.expire_due(session, today=day, actor=actor())
+    )
     typer.echo(f"expired {len(expired)} entries")
