@@ -17,7 +17,12 @@ from hetao.crossing.models import CrossingDecision
 from hetao.engine.facts import Outcome
 from hetao.errors import Conflict, FieldProblem, ValidationFailed
 from hetao.inspections import access, repository
-from hetao.inspections.models import InspectionStatus, Override, OverrideStatus
+from hetao.inspections.models import (
+    InspectionStatus,
+    Override,
+    OverrideStatus,
+    record_second_decision,
+)
 from hetao.inspections.repository import inspection_of, lock
 from hetao.inspections.schemas import clean_text
 from hetao.inspections.service import (
@@ -26,7 +31,6 @@ from hetao.inspections.service import (
     effective_outcome,
     get_decision,
     open_inspection,
-    record_second_decision,
 )
 from hetao.storage.types import utcnow
 from hetao.workflow import audit_present

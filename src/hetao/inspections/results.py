@@ -28,6 +28,7 @@ from hetao.inspections.models import (
     Inspection,
     InspectionResult,
     Seizure,
+    record_second_decision,
 )
 from hetao.inspections.repository import lock
 from hetao.inspections.schemas import clean_text
@@ -35,7 +36,6 @@ from hetao.inspections.service import (
     ADJUSTMENT_TRANSITIONS,
     INSPECTION_TRANSITIONS,
     get_decision,
-    record_second_decision,
 )
 from hetao.ledger import repository as ledger_repository
 from hetao.ledger import service as ledger

@@ -75,15 +75,6 @@ OPEN_STATUSES = frozenset({InspectionStatus.ASSIGNED, InspectionStatus.IN_PROGRE
 # --- small checks ----------------------------------------------------------------------------
 
 
-def record_second_decision(
-    proposal: AdjustmentProposal | Override, *, by: int, at: dt.datetime, note: str | None
-) -> None:
-    """Stamp the second officer's decision on a proposal: who, when, and their note."""
-    proposal.decided_by = by
-    proposal.decided_at = at
-    proposal.decision_note = note
-
-
 _Row = TypeVar("_Row")
 
 
