@@ -101,6 +101,22 @@ class TestCli:
         assert code == EXIT_BAD_INPUT
         assert "cannot read" in err
 
+    @pytest.mark.parametrize(
+        ("command", "option"),
+        [
+            (("registry", "expire"), "--today"),
+            (("data", "expire"), "--today"),
+            (("demo", "load"), "--as-of"),
+            (("rules", "backtest", "--rules", "unread.json"), "--since"),
+        ],
+    )
+    def test_a_malformed_day_exits_2_naming_the_option_and_format(
+        self, env: Path, command: tuple[str, ...], option: str
+    ) -> None:
+        code, _, err = run(*command, option, "bad-date")
+        assert code == EXIT_BAD_INPUT
+        assert f"error: {option} 'bad-date' is not a date (YYYY-MM-DD)" in err
+
     def test_an_unreachable_database_exits_1(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("HETAO_DATABASE_URL", "postgresql://postgres@127.0.0.1:1/none")
         code, _, err = run("registry", "show")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, column, func, select, table
@@ -39,6 +39,16 @@ def get_token(session: Session, token_id: int, *, for_update: bool = False) -> A
     if token is None:
         raise NotFound(f"API token {token_id} does not exist")
     return token
+
+
+def active_users_of_role(
+    session: Session, role: Role, *, among: Collection[int] | None = None
+) -> list[int]:
+    """The ids of active users of ``role`` (only those in ``among`` when given)."""
+    users = select(User.id).where(User.role == role, User.active.is_(True))
+    if among is not None:
+        users = users.where(User.id.in_(list(among)))
+    return list(session.scalars(users))
 
 
 def user_by_username(session: Session, username: str) -> User | None:

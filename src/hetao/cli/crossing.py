@@ -11,6 +11,7 @@ import typer
 from hetao.cli.runner import (
     actor,
     bad_input,
+    day_option,
     platform,
     print_json,
     read_json,
@@ -130,9 +131,7 @@ def rules_add(file: Annotated[Path, typer.Argument(help="Rule set (JSON).")]) ->
 @rules_app.command("backtest")
 def rules_backtest(
     rules: Annotated[Path, typer.Option(help="Candidate rule set (JSON).")],
-    since: Annotated[
-        dt.datetime, typer.Option(formats=["%Y-%m-%d"], help="First day, at the zone.")
-    ],
+    since: Annotated[str, typer.Option(help="First day (YYYY-MM-DD), at the zone.")],
 ) -> None:
     """Replay recorded crossings since DATE with the candidate rules; print what changes.
 
@@ -144,10 +143,12 @@ def rules_backtest(
     from hetao.crossing.backtest import backtest
     from hetao.engine.rules import load_rule_set
 
+    first_day = day_option("--since", since)
     configured = platform()
     with translated_errors():
         candidate = load_rule_set(rules, profile=configured.profile)
-    start = since.replace(tzinfo=ZoneInfo(configured.profile.zone.timezone)).astimezone(dt.UTC)
+    zone = ZoneInfo(configured.profile.zone.timezone)
+    start = dt.datetime.combine(first_day, dt.time(), tzinfo=zone).astimezone(dt.UTC)
     with transaction(configured) as (session, profile):
         replayed = backtest(session, candidate, since=start, profile=profile).to_json()
     print_json(replayed)

@@ -9,11 +9,10 @@ import typer
 
 from hetao.cli.runner import (
     actor,
-    day_option,
+    daily,
     print_json,
     read_text,
     settings,
-    transaction,
     translated_errors,
     zone_profile,
 )
@@ -43,16 +42,14 @@ def data_expire(
 ) -> None:
     """Open the R36 renewal windows that have come and expire ended approvals (run daily)."""
     from hetao.datatransfer import service
-    from hetao.timeutil import zone_today
 
-    as_of = day_option("--today", today or None)
-
-    with transaction() as (session, profile):
-        day = as_of or zone_today(profile.zone.timezone)
-        changed = [
+    changed = daily(
+        today,
+        lambda session, day: [
             (application.id, application.status.value)
             for application in service.expire_due(session, today=day, actor=actor())
-        ]
+        ],
+    )
     for application_id, status in changed:
         typer.echo(f"application {application_id}: {status}")
     typer.echo(f"{len(changed)} applications changed")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -10,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import BaseModel
 
-from hetao.cli.runner import actor, bad_input, print_json, read_text, transaction
+from hetao.cli.runner import actor, bad_input, daily, print_json, read_text, transaction
 from hetao.storage import lookup
 
 app = typer.Typer(help="The whitelist registry.", no_args_is_help=True)
@@ -96,9 +95,8 @@ def registry_expire(
 ) -> None:
     """Expire every whitelist entry whose validity window has closed (run daily)."""
     from hetao.registry import service
-    from hetao.timeutil import zone_today
 
-    with transaction() as (session, profile):
-        day = dt.date.fromisoformat(today) if today else zone_today(profile.zone.timezone)
-        expired = service.expire_due(session, today=day, actor=actor())
+    expired = daily(
+        today, lambda session, day: service.expire_due(session, today=day, actor=actor())
+    )
     typer.echo(f"expired {len(expired)} entries")

@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, TypeVar, overload
 
 import typer
 from pydantic import BaseModel
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
     from hetao.audit.service import CheckpointPolicy
+
+Result = TypeVar("Result")
 
 EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
@@ -58,6 +60,12 @@ def bad_input(detail: str) -> NoReturn:
 def tampered(findings: Iterable[str]) -> NoReturn:
     """The audit's verdict: exit 3 with one line per piece of evidence that does not hold."""
     fail("\n".join(f"TAMPERED: {finding}" for finding in findings), EXIT_TAMPERED)
+
+
+@overload
+def day_option(option: str, value: str) -> dt.date: ...
+@overload
+def day_option(option: str, value: str | None) -> dt.date | None: ...
 
 
 def day_option(option: str, value: str | None) -> dt.date | None:
@@ -154,6 +162,15 @@ def transaction(
         enable_checkpoints(factory, policy or on.checkpoint_policy())
         with unit_of_work(factory) as session:
             yield Unit(session, on.profile)
+
+
+def daily(today: str | None, job: Callable[[Session, dt.date], Result]) -> Result:
+    """A daily job in one unit of work, as of ``--today`` or else today at the zone."""
+    from hetao.timeutil import zone_today
+
+    as_of = day_option("--today", today or None)
+    with transaction() as (session, profile):
+        return job(session, as_of or zone_today(profile.zone.timezone))
 
 
 def _sessions(engine: Engine) -> sessionmaker[Session]:

@@ -42,6 +42,8 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
 _VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 _CODE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 _RANGE = re.compile(r"^\s*([\[(])\s*([^.\s\])]*)\s*\.\.\s*([^\s\])]*)\s*([\])])\s*$")
+# Table columns naming an HS level: the level's name and its number of digits.
+_HS_LEVELS = {"hs_chapter": ("chapter", 2), "hs_heading": ("heading", 4)}
 
 
 class _Problems:
@@ -388,16 +390,11 @@ class _RuleSetParser:
         if not isinstance(item, str):
             p.add(at, "a_string_required", f"{item!r} is not a string")
             return None
-        if column == "hs_chapter":
+        if column in _HS_LEVELS:
+            level, digits = _HS_LEVELS[column]
             entry = lookup(item)
-            if len(item) != 2 or entry is None or entry.level != 2:
-                p.add(at, "hs2022.unknown_chapter", f"chapter {item!r} is not in HS 2022")
-                return None
-            return item
-        if column == "hs_heading":
-            entry = lookup(item)
-            if len(item) != 4 or entry is None or entry.level != 4:
-                p.add(at, "hs2022.unknown_heading", f"heading {item!r} is not in HS 2022")
+            if len(item) != digits or entry is None or entry.level != digits:
+                p.add(at, f"hs2022.unknown_{level}", f"{level} {item!r} is not in HS 2022")
                 return None
             return item
         if column == "origin":

@@ -205,3 +205,12 @@ class Override(Base):
     decision_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+def record_second_decision(
+    proposal: AdjustmentProposal | Override, *, by: int, at: dt.datetime, note: str | None
+) -> None:
+    """Stamp the second officer's decision: who, when, their note (CHECKs read them together)."""
+    proposal.decided_by = by
+    proposal.decided_at = at
+    proposal.decision_note = note

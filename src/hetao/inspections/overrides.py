@@ -17,7 +17,12 @@ from hetao.crossing.models import CrossingDecision
 from hetao.engine.facts import Outcome
 from hetao.errors import Conflict, FieldProblem, ValidationFailed
 from hetao.inspections import access, repository
-from hetao.inspections.models import InspectionStatus, Override, OverrideStatus
+from hetao.inspections.models import (
+    InspectionStatus,
+    Override,
+    OverrideStatus,
+    record_second_decision,
+)
 from hetao.inspections.repository import inspection_of, lock
 from hetao.inspections.schemas import clean_text
 from hetao.inspections.service import (
@@ -151,9 +156,9 @@ def confirm_override(
     decision, user_id = _second_officer_on(session, override, officer)
     OVERRIDE_TRANSITIONS.move(override, "confirm")
     instant = now or utcnow()
-    override.decided_by = user_id
-    override.decided_at = instant
-    override.decision_note = clean_text(note, field="note", required=False)
+    record_second_decision(
+        override, by=user_id, at=instant, note=clean_text(note, field="note", required=False)
+    )
     audit_present(
         session,
         InspectionTag.OVERRIDE_CONFIRM,
@@ -184,9 +189,7 @@ def reject_override(
     _, user_id = _second_officer_on(session, override, officer)
     why = clean_text(note, field="note", required=True)
     OVERRIDE_TRANSITIONS.move(override, "reject")
-    override.decided_by = user_id
-    override.decided_at = now or utcnow()
-    override.decision_note = why
+    record_second_decision(override, by=user_id, at=now or utcnow(), note=why)
     audit_present(
         session,
         InspectionTag.OVERRIDE_REJECT,

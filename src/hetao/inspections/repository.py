@@ -8,8 +8,6 @@ from typing import Any, cast
 from sqlalchemy import Select, Table, func, select
 from sqlalchemy.orm import Session
 
-from hetao.auth.models import User
-from hetao.auth.principal import Role
 from hetao.inspections.models import Inspection, InspectionStatus, Override, OverrideStatus
 from hetao.storage.driver import DriverInsert
 from hetao.storage.pagination import PageOf, paginate
@@ -90,16 +88,6 @@ def page_inspections(
     if assigned_to is not None:
         stmt = stmt.where(Inspection.assigned_to == assigned_to)
     return paginate(session, stmt, id_column=Inspection.id, cursor=cursor, limit=limit)
-
-
-def active_officers(
-    session: Session, role: Role, *, on_duty: Collection[int] | None = None
-) -> list[int]:
-    """The ids of active users of ``role`` (among ``on_duty`` when given)."""
-    officers = select(User.id).where(User.role == role, User.active.is_(True))
-    if on_duty is not None:
-        officers = officers.where(User.id.in_(list(on_duty)))
-    return list(session.scalars(officers))
 
 
 def open_counts(

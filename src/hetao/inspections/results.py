@@ -28,10 +28,16 @@ from hetao.inspections.models import (
     Inspection,
     InspectionResult,
     Seizure,
+    record_second_decision,
 )
 from hetao.inspections.repository import lock
 from hetao.inspections.schemas import clean_text
-from hetao.inspections.service import ADJUSTMENT_TRANSITIONS, INSPECTION_TRANSITIONS, get_decision
+from hetao.inspections.service import (
+    ADJUSTMENT_TRANSITIONS,
+    INSPECTION_TRANSITIONS,
+    get_decision,
+)
+from hetao.ledger import repository as ledger_repository
 from hetao.ledger import service as ledger
 from hetao.ledger.models import Lot
 from hetao.storage.types import utcnow
@@ -75,7 +81,7 @@ def _quantity(value: Decimal, *, field: str) -> Decimal:
 
 
 def _lot(session: Session, lot_id: int, field: str) -> Lot:
-    lot = session.get(Lot, lot_id)
+    lot = ledger_repository.find_lot(session, lot_id)
     if lot is None:
         raise ValidationFailed.single(field, "lot.exists", f"lot {lot_id} does not exist")
     return lot
@@ -320,9 +326,12 @@ def approve_adjustment(
     # Status, movement and approver change together: the CHECK constraints see them at once.
     ADJUSTMENT_TRANSITIONS.move(proposal, "approve")
     proposal.movement_id = movement.id
-    proposal.decided_by = user_id
-    proposal.decided_at = now or utcnow()
-    proposal.decision_note = clean_text(note, field="note", required=False)
+    record_second_decision(
+        proposal,
+        by=user_id,
+        at=now or utcnow(),
+        note=clean_text(note, field="note", required=False),
+    )
     audit_present(
         session,
         InspectionTag.ADJUSTMENT_APPROVE,
@@ -351,9 +360,7 @@ def reject_adjustment(
     user_id = _second_officer_on(session, proposal, officer)
     why = clean_text(note, field="note", required=True)
     ADJUSTMENT_TRANSITIONS.move(proposal, "reject")
-    proposal.decided_by = user_id
-    proposal.decided_at = now or utcnow()
-    proposal.decision_note = why
+    record_second_decision(proposal, by=user_id, at=now or utcnow(), note=why)
     audit_present(
         session,
         InspectionTag.ADJUSTMENT_REJECT,

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from hetao.audit.service import Actor, LockedHead, NewEvent, record_events
 from hetao.audit.tags import InspectionTag
-from hetao.auth.models import User
+from hetao.auth import repository as auth_repository
 from hetao.auth.principal import Principal
 from hetao.crossing.models import CrossingDecision
 from hetao.engine.facts import Outcome
@@ -133,7 +133,7 @@ def workloads(
     role = OFFICER_OF_LINE.get(line)
     if role is None:
         return {}
-    loads = dict.fromkeys(repository.active_officers(session, role, on_duty=on_duty), 0)
+    loads = dict.fromkeys(auth_repository.active_users_of_role(session, role, among=on_duty), 0)
     if not loads:
         return loads
     loads.update(repository.open_counts(session, loads, OPEN_STATUSES))
@@ -324,7 +324,7 @@ def assign(
         return _assign_to(
             session, inspection, chosen, by=by, instant=now or utcnow(), chosen="workload"
         )
-    user = session.get(User, officer_id)
+    user = auth_repository.find_user(session, officer_id)
     role = OFFICER_OF_LINE.get(inspection.line)
     if user is None or not user.active or user.role is not role:
         raise ValidationFailed.single(

@@ -6,7 +6,7 @@ import functools
 
 import pycountry
 
-from hetao.errors import ValidationFailed
+from hetao.reference.iso_codes import check_iso_code
 
 
 @functools.cache
@@ -16,12 +16,13 @@ def _names() -> dict[str, str]:
 
 def check_country(value: str, *, field: str = "country") -> str:
     """Return ``value`` upper-cased if it is an ISO 3166-1 alpha-2 code (HK and MO included)."""
-    code = value.strip().upper() if isinstance(value, str) else ""
-    if code not in _names():
-        raise ValidationFailed.single(
-            field, "iso3166.alpha2", f"{value!r} is not an ISO 3166-1 alpha-2 country code"
-        )
-    return code
+    return check_iso_code(
+        value,
+        _names(),
+        field=field,
+        rule="iso3166.alpha2",
+        what="an ISO 3166-1 alpha-2 country code",
+    )
 
 
 def country_name(code: str) -> str:

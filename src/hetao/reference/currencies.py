@@ -6,7 +6,7 @@ import functools
 
 import pycountry
 
-from hetao.errors import ValidationFailed
+from hetao.reference.iso_codes import check_iso_code
 
 
 @functools.cache
@@ -16,12 +16,9 @@ def _names() -> dict[str, str]:
 
 def check_currency(value: str, *, field: str = "currency") -> str:
     """Return ``value`` upper-cased if it is an ISO 4217 currency code."""
-    code = value.strip().upper() if isinstance(value, str) else ""
-    if code not in _names():
-        raise ValidationFailed.single(
-            field, "iso4217.code", f"{value!r} is not an ISO 4217 currency code"
-        )
-    return code
+    return check_iso_code(
+        value, _names(), field=field, rule="iso4217.code", what="an ISO 4217 currency code"
+    )
 
 
 def currency_name(code: str) -> str:

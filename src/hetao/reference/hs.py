@@ -110,24 +110,26 @@ def chapter_of(code: str, *, field: str = "hs_code") -> HsEntry:
     return _entries()[check_hs_code(code, field=field)[:2]]
 
 
+def _entry_of_length(code: str, length: int, *, field: str, rule: str, shorter: str) -> HsEntry:
+    """The entry of a valid code's first ``length`` digits; a shorter code is ``rule``."""
+    digits = check_hs_code(code, field=field)
+    if len(digits) < length:
+        raise ValidationFailed.single(field, rule, f"{digits} {shorter}")
+    return _entries()[digits[:length]]
+
+
 def heading_of(code: str, *, field: str = "hs_code") -> HsEntry:
     """The heading of a valid code of 4 digits or more (checked first)."""
-    digits = check_hs_code(code, field=field)
-    if len(digits) < 4:
-        raise ValidationFailed.single(
-            field, "hs2022.heading_required", f"{digits} is a chapter, not a heading"
-        )
-    return _entries()[digits[:4]]
+    return _entry_of_length(
+        code, 4, field=field, rule="hs2022.heading_required", shorter="is a chapter, not a heading"
+    )
 
 
 def subheading_of(code: str, *, field: str = "hs_code") -> HsEntry:
     """The 6-digit subheading of a valid code of 6 digits or more (checked first)."""
-    digits = check_hs_code(code, field=field)
-    if len(digits) < 6:
-        raise ValidationFailed.single(
-            field, "hs2022.subheading_required", f"{digits} is not a subheading"
-        )
-    return _entries()[digits[:6]]
+    return _entry_of_length(
+        code, 6, field=field, rule="hs2022.subheading_required", shorter="is not a subheading"
+    )
 
 
 def section_of(code: str, *, field: str = "hs_code") -> HsSection:

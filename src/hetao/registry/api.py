@@ -339,8 +339,9 @@ def list_applications(
     limit: LimitQuery = DEFAULT_PAGE_SIZE,
 ) -> Page[ApplicationOut]:
     """The review queue: filter by status (e.g. submitted) and subject kind."""
-    page = repo.page_applications(
+    page = repo.page_whitelist(
         session,
+        WhitelistApplication,
         status=status_,
         subject_kind=subject_kind,
         party_id=_scoped(principal, party_id),
@@ -462,8 +463,9 @@ def list_entries(
     limit: LimitQuery = DEFAULT_PAGE_SIZE,
 ) -> Page[EntryOut]:
     """Entries with their scopes and validity windows."""
-    page = repo.page_entries(
+    page = repo.page_whitelist(
         session,
+        WhitelistEntry,
         status=status_,
         subject_kind=subject_kind,
         party_id=_scoped(principal, party_id),

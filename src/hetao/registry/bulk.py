@@ -10,7 +10,7 @@ import csv
 import io
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
@@ -214,6 +214,32 @@ def _finish(
         )
 
 
+class _Registered(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+def _register_all_or_none(
+    rows: Sequence[dict[str, str]],
+    *,
+    build: Callable[[dict[str, str]], dict[str, Any]],
+    schema: type[SchemaT],
+    mapping: Mapping[str, str],
+    authorize: Callable[[SchemaT], None] | None,
+    problems_of: Callable[[list[SchemaT]], list[FieldProblem]],
+    register: Callable[[list[SchemaT]], Sequence[_Registered]],
+) -> ImportResult:
+    """Validate every row, let ``authorize`` refuse the whole import, then register all or none."""
+    valid, problems = _validate_rows(rows, build=build, schema=schema, mapping=mapping)
+    subjects = [subject for _, subject in valid]
+    if authorize is not None:
+        for subject in subjects:
+            authorize(subject)
+    _finish(valid, problems, problems_of(subjects), mapping)
+    registered = register(subjects)
+    return ImportResult(imported=len(registered), ids=[r.id for r in registered])
+
+
 def import_persons(
     session: Session,
     text: str,
@@ -254,18 +280,15 @@ def import_persons(
             "affiliations": affiliations,
         }
 
-    valid, problems = _validate_rows(
-        rows, build=build, schema=PersonCreate, mapping=_PERSON_FIELD_TO_COLUMN
+    return _register_all_or_none(
+        rows,
+        build=build,
+        schema=PersonCreate,
+        mapping=_PERSON_FIELD_TO_COLUMN,
+        authorize=authorize,
+        problems_of=lambda people: registry_parties.person_problems(session, people),
+        register=lambda people: registry_parties.create_persons(session, people, actor=actor),
     )
-    people = [p for _, p in valid]
-    if authorize is not None:
-        for person in people:
-            authorize(person)
-    _finish(
-        valid, problems, registry_parties.person_problems(session, people), _PERSON_FIELD_TO_COLUMN
-    )
-    created = registry_parties.create_persons(session, people, actor=actor)
-    return ImportResult(imported=len(created), ids=[p.id for p in created])
 
 
 def import_vehicles(
@@ -315,14 +338,16 @@ def import_vehicles(
             "permits": permits,
         }
 
-    valid, problems = _validate_rows(
-        rows, build=build, schema=VehicleCreate, mapping=_VEHICLE_FIELD_TO_COLUMN
+    return _register_all_or_none(
+        rows,
+        build=build,
+        schema=VehicleCreate,
+        mapping=_VEHICLE_FIELD_TO_COLUMN,
+        authorize=authorize,
+        problems_of=lambda vehicles: registry_parties.vehicle_problems(
+            session, vehicles, profile=profile
+        ),
+        register=lambda vehicles: registry_parties.create_vehicles(
+            session, vehicles, profile=profile, actor=actor
+        ),
     )
-    vehicles = [v for _, v in valid]
-    if authorize is not None:
-        for vehicle in vehicles:
-            authorize(vehicle)
-    later = registry_parties.vehicle_problems(session, vehicles, profile=profile)
-    _finish(valid, problems, later, _VEHICLE_FIELD_TO_COLUMN)
-    created = registry_parties.create_vehicles(session, vehicles, profile=profile, actor=actor)
-    return ImportResult(imported=len(created), ids=[v.id for v in created])

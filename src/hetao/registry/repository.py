@@ -216,47 +216,20 @@ def page_vehicles(
     return paginate(session, stmt, id_column=Vehicle.id, cursor=cursor, limit=limit)
 
 
-def page_applications(
-    session: Session,
-    *,
-    status: str | None,
-    subject_kind: str | None,
-    party_id: int | None,
-    cursor: str | None,
-    limit: int,
-) -> PageOf[WhitelistApplication]:
-    return _page_whitelist(
-        session, WhitelistApplication, status, subject_kind, party_id, cursor=cursor, limit=limit
-    )
-
-
-def page_entries(
-    session: Session,
-    *,
-    status: str | None,
-    subject_kind: str | None,
-    party_id: int | None,
-    cursor: str | None,
-    limit: int,
-) -> PageOf[WhitelistEntry]:
-    return _page_whitelist(
-        session, WhitelistEntry, status, subject_kind, party_id, cursor=cursor, limit=limit
-    )
-
-
 WhitelistT = TypeVar("WhitelistT", WhitelistApplication, WhitelistEntry)
 
 
-def _page_whitelist(
+def page_whitelist(
     session: Session,
     model: type[WhitelistT],
+    *,
     status: str | None,
     subject_kind: str | None,
     party_id: int | None,
-    *,
     cursor: str | None,
     limit: int,
 ) -> PageOf[WhitelistT]:
+    """Applications or entries, filtered alike, a page at a time."""
     stmt = select(model)
     if party_id is not None:
         stmt = stmt.where(model.party_id == party_id)
