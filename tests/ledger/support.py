@@ -88,7 +88,9 @@ def counts(session: Session) -> tuple[int, int, int, int, int]:
 
 def tags_since(session: Session, seq: int) -> list[str]:
     """Audit tags written after event ``seq``, in order."""
-    return list(session.scalars(select(AuditEvent.tag).where(AuditEvent.seq > seq)))
+    return list(
+        session.scalars(select(AuditEvent.tag).where(AuditEvent.seq > seq).order_by(AuditEvent.seq))
+    )
 
 
 def last_seq(session: Session) -> int:
