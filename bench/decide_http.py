@@ -46,6 +46,7 @@ from hetao.auth import service as auth
 from hetao.auth.principal import Role
 from hetao.profiles import ZoneProfile, load_profile
 from hetao.registry import identifiers
+from hetao.registry import parties as registry_parties
 from hetao.registry import service as registry
 from hetao.registry.schemas import ApplicationCreate, PartyCreate, PersonCreate
 from hetao.storage.engine import make_engine, session_factory, unit_of_work
@@ -92,7 +93,7 @@ def populate(engine: Engine, profile: ZoneProfile, people: int) -> tuple[list[st
     numbers: list[str] = []
     with unit_of_work(factory) as session:
         first17 = "914403000" + "77" + "000001"
-        party = registry.create_party(
+        party = registry_parties.create_party(
             session,
             PartyCreate(
                 kind="csa_enterprise",
@@ -137,7 +138,7 @@ def populate(engine: Engine, profile: ZoneProfile, people: int) -> tuple[list[st
                         affiliations=[{"party_id": party.id, "role": "researcher"}],
                     )
                 )
-            for person in registry.create_persons(session, batch, actor=ACTOR):
+            for person in registry_parties.create_persons(session, batch, actor=ACTOR):
                 application = registry.create_application(
                     session,
                     ApplicationCreate(

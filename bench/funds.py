@@ -31,6 +31,7 @@ from hetao.funds.schemas import ProjectCreate, TransferCreate
 from hetao.profiles import load_profile
 from hetao.reference.rates import load_rates
 from hetao.registry import identifiers
+from hetao.registry import parties as registry_parties
 from hetao.registry import service as registry
 from hetao.registry.schemas import ApplicationCreate, PartyCreate
 from hetao.storage.engine import make_engine, session_factory, unit_of_work
@@ -50,7 +51,7 @@ def setup(factory: sessionmaker[Session], transfers: int) -> tuple[int, list[int
     """A Guangdong project whose personnel line holds half of ``transfers`` checked transfers."""
     profile = load_profile("hetao")
     with unit_of_work(factory) as session:
-        lead = registry.create_party(
+        lead = registry_parties.create_party(
             session,
             PartyCreate.model_validate(
                 {
@@ -62,7 +63,7 @@ def setup(factory: sessionmaker[Session], transfers: int) -> tuple[int, list[int
             ),
             actor=ACTOR,
         )
-        partner = registry.create_party(
+        partner = registry_parties.create_party(
             session,
             PartyCreate.model_validate(
                 {"kind": "hk_institution", "name_en": "Bench HK Lab", "hk_br": "79999999"}

@@ -20,7 +20,7 @@ from sqlalchemy import Engine, text
 
 from hetao import migrate
 from hetao.audit.service import Actor
-from hetao.registry import bulk, identifiers, service
+from hetao.registry import bulk, identifiers, parties
 from hetao.registry.schemas import PartyCreate
 from hetao.storage.engine import make_engine, session_factory, unit_of_work
 
@@ -76,7 +76,7 @@ def measure(engine: Engine, rows: int, label: str) -> None:
             uscc=uscc,
             registered_in_csa=True,
         )
-        service.create_party(session, data, actor=actor)
+        parties.create_party(session, data, actor=actor)
     document = csv_of(rows, uscc, rng)
     start = time.perf_counter()
     with unit_of_work(factory) as session:

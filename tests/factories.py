@@ -12,7 +12,7 @@ from hetao.audit.service import Actor
 from hetao.auth import service as auth
 from hetao.auth.principal import Role
 from hetao.profiles import ZoneProfile
-from hetao.registry import identifiers, service
+from hetao.registry import identifiers, parties, service
 from hetao.registry.models import Party, Person, Vehicle, WhitelistApplication, WhitelistEntry
 from hetao.registry.schemas import ApplicationCreate, PartyCreate, PersonCreate, VehicleCreate
 from hetao.storage.types import utcnow
@@ -98,19 +98,19 @@ def vehicle_payload(owner_party_id: int, **overrides: Any) -> dict[str, Any]:
 
 
 def make_party(session: Session, actor: Actor, **overrides: Any) -> Party:
-    return service.create_party(session, PartyCreate(**party_payload(**overrides)), actor=actor)
+    return parties.create_party(session, PartyCreate(**party_payload(**overrides)), actor=actor)
 
 
 def make_person(session: Session, actor: Actor, party_id: int, **overrides: Any) -> Person:
     data = PersonCreate(**person_payload(party_id, **overrides))
-    return service.create_person(session, data, actor=actor)
+    return parties.create_person(session, data, actor=actor)
 
 
 def make_vehicle(
     session: Session, actor: Actor, profile: ZoneProfile, owner_party_id: int
 ) -> Vehicle:
     data = VehicleCreate(**vehicle_payload(owner_party_id))
-    return service.create_vehicle(session, data, profile=profile, actor=actor)
+    return parties.create_vehicle(session, data, profile=profile, actor=actor)
 
 
 def make_application(

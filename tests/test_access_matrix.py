@@ -52,7 +52,9 @@ from hetao.declarations import centralised
 from hetao.declarations.kinds import DeclarationKind
 from hetao.declarations.schemas import CentralisedLineIn, CentralisedPeriodCreate
 from hetao.profiles import ZoneProfile, load_profile
+from hetao.registry import approvals as registry_approvals
 from hetao.registry import service
+from hetao.registry import standings as registry_standings
 from hetao.registry.models import Party
 from hetao.registry.schemas import ApprovalCreate, WaiverCreate
 from hetao.storage.types import utcnow
@@ -286,7 +288,7 @@ class World:
 
     def approval(self, whose: str) -> int:
         data = ApprovalCreate.model_validate(approval_payload(self.party(whose)))
-        return service.record_approval(self.session, data, actor=ACTOR).id
+        return registry_approvals.record_approval(self.session, data, actor=ACTOR).id
 
     def uscc(self, whose: str) -> str:
         party = self.session.get(Party, self.party(whose))
@@ -1063,7 +1065,7 @@ class TestAccessMatrix:
             # Some event and a checkpoint exist, so an audit proof can be made.
             own_party = session.get(Party, own)
             assert own_party is not None
-            service.waive_exemption(
+            registry_standings.waive_exemption(
                 session,
                 own_party,
                 WaiverCreate(goods_kind="samples", waived_on=TODAY),

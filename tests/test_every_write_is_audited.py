@@ -225,39 +225,43 @@ def policy(w: World) -> CheckpointPolicy:
 
 def scenario_create_party(w: World) -> Call:
     data = PartyCreate(**party_payload())
-    return lambda: registry.create_party(w.session, data, actor=w.actor)
+    return lambda: registry_parties.create_party(w.session, data, actor=w.actor)
 
 
 def scenario_create_persons(w: World) -> Call:
     party = make_party(w.session, w.actor)
     people = [PersonCreate(**person_payload(party.id)) for _ in range(2)]
-    return lambda: registry.create_persons(w.session, people, actor=w.actor)
+    return lambda: registry_parties.create_persons(w.session, people, actor=w.actor)
 
 
 def scenario_create_person(w: World) -> Call:
     data = PersonCreate(**person_payload(make_party(w.session, w.actor).id))
-    return lambda: registry.create_person(w.session, data, actor=w.actor)
+    return lambda: registry_parties.create_person(w.session, data, actor=w.actor)
 
 
 def scenario_person_problems(w: World) -> Call:
     data = PersonCreate(**person_payload(make_party(w.session, w.actor).id))
-    return lambda: registry.person_problems(w.session, [data])
+    return lambda: registry_parties.person_problems(w.session, [data])
 
 
 def scenario_create_vehicles(w: World) -> Call:
     owner = make_party(w.session, w.actor).id
     vehicles = [VehicleCreate(**vehicle_payload(owner)) for _ in range(2)]
-    return lambda: registry.create_vehicles(w.session, vehicles, profile=w.profile, actor=w.actor)
+    return lambda: registry_parties.create_vehicles(
+        w.session, vehicles, profile=w.profile, actor=w.actor
+    )
 
 
 def scenario_create_vehicle(w: World) -> Call:
     data = VehicleCreate(**vehicle_payload(make_party(w.session, w.actor).id))
-    return lambda: registry.create_vehicle(w.session, data, profile=w.profile, actor=w.actor)
+    return lambda: registry_parties.create_vehicle(
+        w.session, data, profile=w.profile, actor=w.actor
+    )
 
 
 def scenario_vehicle_problems(w: World) -> Call:
     data = VehicleCreate(**vehicle_payload(make_party(w.session, w.actor).id))
-    return lambda: registry.vehicle_problems(w.session, [data], profile=w.profile)
+    return lambda: registry_parties.vehicle_problems(w.session, [data], profile=w.profile)
 
 
 def scenario_create_application(w: World) -> Call:
@@ -332,7 +336,7 @@ def scenario_expire_due(w: World) -> Call:
 def scenario_waive_exemption(w: World) -> Call:
     party = make_party(w.session, w.actor)
     data = WaiverCreate(goods_kind="reagents", reason="pays the import taxes")
-    return lambda: registry.waive_exemption(
+    return lambda: registry_standings.waive_exemption(
         w.session, party, data, profile=w.profile, actor=w.actor
     )
 
@@ -344,7 +348,7 @@ def scenario_record_standing(w: World) -> Call:
         effective_on=NOW.date(),
         document_ref="(2026) Yue 03 Po 117",
     )
-    return lambda: registry.record_standing(
+    return lambda: registry_standings.record_standing(
         w.session, party, data, profile=w.profile, actor=w.actor, today=NOW.date()
     )
 
@@ -362,7 +366,7 @@ def _approval(w: World) -> Approval:
         valid_from=NOW.date(),
         valid_until=NOW.date(),
     )
-    return registry.record_approval(w.session, data, actor=w.actor)
+    return registry_approvals.record_approval(w.session, data, actor=w.actor)
 
 
 _approval_numbers = itertools.count(1)
@@ -381,12 +385,12 @@ def scenario_record_approval(w: World) -> Call:
         valid_from=NOW.date(),
         valid_until=NOW.date(),
     )
-    return lambda: registry.record_approval(w.session, data, actor=w.actor)
+    return lambda: registry_approvals.record_approval(w.session, data, actor=w.actor)
 
 
 def scenario_draw_approval(w: World) -> Call:
     approval = _approval(w)
-    return lambda: registry.draw_approval(
+    return lambda: registry_approvals.draw_approval(
         w.session,
         approval,
         Decimal(5),
@@ -399,7 +403,7 @@ def scenario_draw_approval(w: World) -> Call:
 
 def scenario_approval_state(w: World) -> Call:
     approval = _approval(w)
-    return lambda: registry.approval_state(
+    return lambda: registry_approvals.approval_state(
         approval,
         party_id=approval.party_id,
         hs_code="300290",
@@ -412,7 +416,7 @@ def scenario_approval_state(w: World) -> Call:
 
 def scenario_assert_approval(w: World) -> Call:
     approval = _approval(w)
-    return lambda: registry.assert_approval(
+    return lambda: registry_approvals.assert_approval(
         w.session,
         approval.kind,
         approval.number,
@@ -428,7 +432,7 @@ def scenario_assert_approval(w: World) -> Call:
 
 def scenario_status_on(w: World) -> Call:
     party = make_party(w.session, w.actor)
-    return lambda: registry.status_on(w.session, party, on=NOW.date())
+    return lambda: registry_standings.status_on(w.session, party, on=NOW.date())
 
 
 def scenario_beneficiary_entry_state(w: World) -> Call:
@@ -466,7 +470,7 @@ def scenario_assert_beneficiary_entry(w: World) -> Call:
 
 def scenario_assert_exemption_claimable(w: World) -> Call:
     party = make_party(w.session, w.actor)
-    return lambda: registry.assert_exemption_claimable(
+    return lambda: registry_standings.assert_exemption_claimable(
         w.session, party_id=party.id, goods_kind="reagents", on=NOW.date()
     )
 

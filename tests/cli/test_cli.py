@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from factories import party_payload, resident_id
 from hetao.cli import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_TAMPERED, app
+from hetao.registry import parties as registry_parties
 from hetao.storage.engine import make_engine
 
 
@@ -36,14 +37,13 @@ def register_party(tmp: Path) -> str:
     """Register a party through the API's service layer via the CLI's own database."""
     from hetao.audit.service import Actor
     from hetao.config import Settings
-    from hetao.registry import service
     from hetao.registry.schemas import PartyCreate
     from hetao.storage.engine import make_engine, session_factory, unit_of_work
 
     engine = make_engine(Settings.from_env().database_url)
     payload = party_payload()
     with unit_of_work(session_factory(engine)) as session:
-        service.create_party(session, PartyCreate(**payload), actor=Actor("test", "setup"))
+        registry_parties.create_party(session, PartyCreate(**payload), actor=Actor("test", "setup"))
     engine.dispose()
     return str(payload["uscc"])
 

@@ -32,7 +32,7 @@ from hetao.declarations.schemas import DeclarationCreate
 from hetao.engine.facts import Outcome, facts_from_json, facts_to_json
 from hetao.errors import RuleViolation, ValidationFailed
 from hetao.profiles import ZoneProfile
-from hetao.registry import service as registry
+from hetao.registry import approvals as registry_approvals
 from hetao.registry.models import Approval, ApprovalKind, Party
 from hetao.registry.schemas import ApprovalCreate
 from ledger.support import last_seq, tags_since
@@ -56,7 +56,9 @@ def approve(session: Session, actor: Actor, party: Party, **overrides: Any) -> A
         "valid_until": "2026-11-30",
     }
     values.update(overrides)
-    return registry.record_approval(session, ApprovalCreate.model_validate(values), actor=actor)
+    return registry_approvals.record_approval(
+        session, ApprovalCreate.model_validate(values), actor=actor
+    )
 
 
 def article(**overrides: Any) -> dict[str, Any]:
@@ -194,7 +196,7 @@ class TestClearing:
     ) -> None:
         approval = approve(session, actor, party)
         declaration = lodge(session, party, profile, actor, article(quantity="80"))
-        registry.draw_approval(
+        registry_approvals.draw_approval(
             session,
             approval,
             Decimal(30),

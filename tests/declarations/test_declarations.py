@@ -33,7 +33,7 @@ from hetao.ledger.models import CustomsStatus, Lot, LotParent, Movement, Movemen
 from hetao.profiles import ZoneProfile
 from hetao.reference.rates import load_rates
 from hetao.reference.tariff import load_tariff
-from hetao.registry import service as registry
+from hetao.registry import standings as registry_standings
 from hetao.registry.models import Party
 from hetao.registry.schemas import StandingChange, StandingCreate, WaiverCreate
 from hetao.tax import assess, parse_request
@@ -116,7 +116,7 @@ class TestSubmission:
     def test_duty_free_research_goods_are_refused_within_a_waiver_lockout_r6(
         self, session: Session, actor: Actor, profile: ZoneProfile, party: Party
     ) -> None:
-        registry.waive_exemption(
+        registry_standings.waive_exemption(
             session,
             party,
             WaiverCreate(goods_kind="reagents", waived_on=dt.date(2026, 3, 1)),
@@ -380,7 +380,7 @@ class TestClearance:
         bankrupt = StandingCreate(
             change=StandingChange.BANKRUPT, effective_on=DECLARED_ON, document_ref="(2026) Po 1"
         )
-        registry.record_standing(session, party, bankrupt, profile=profile, actor=actor)
+        registry_standings.record_standing(session, party, bankrupt, profile=profile, actor=actor)
         declaration = submit(
             session,
             party,

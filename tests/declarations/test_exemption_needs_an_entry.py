@@ -34,6 +34,7 @@ from hetao.errors import RuleViolation
 from hetao.ledger.models import CustomsStatus
 from hetao.profiles import ZoneProfile, load_profile
 from hetao.registry import service as registry
+from hetao.registry import standings as registry_standings
 from hetao.registry.models import Party
 from hetao.registry.schemas import StandingChange, StandingCreate
 from hetao.timeutil import zone_today
@@ -250,7 +251,7 @@ def standing(
     on: dt.date = DECLARED_ON,
 ) -> None:
     data = StandingCreate(change=change, effective_on=on, document_ref="(2026) Yue 03 Po 117")
-    registry.record_standing(session, party, data, profile=profile, actor=actor)
+    registry_standings.record_standing(session, party, data, profile=profile, actor=actor)
 
 
 def transfer(

@@ -20,7 +20,7 @@ from hetao.ledger import service
 from hetao.ledger.errors import InsufficientBalance
 from hetao.ledger.models import CustomsStatus, HoldStatus, Movement, MovementKind
 from hetao.profiles import SupervisionClass, TransferExemptReason, ZoneProfile
-from hetao.registry import service as registry
+from hetao.registry import standings as registry_standings
 from hetao.registry.models import Party
 from hetao.registry.schemas import WaiverCreate
 from hetao.storage.types import utcnow
@@ -152,7 +152,7 @@ class TestAdmission:
     def test_r6_refuses_duty_free_goods_of_a_kind_the_party_waived(
         self, session: Session, actor: Actor, profile: ZoneProfile, party: Party
     ) -> None:
-        registry.waive_exemption(
+        registry_standings.waive_exemption(
             session,
             party,
             WaiverCreate(goods_kind="reagents", waived_on=dt.date(2026, 2, 10)),

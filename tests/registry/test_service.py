@@ -11,7 +11,9 @@ from factories import make_party, make_person, person_payload
 from hetao.audit.service import Actor
 from hetao.errors import Conflict, RuleViolation, ValidationFailed
 from hetao.profiles import ZoneProfile
+from hetao.registry import parties as registry_parties
 from hetao.registry import service
+from hetao.registry import standings as registry_standings
 from hetao.registry.schemas import ApplicationCreate, PersonCreate, WaiverCreate
 
 
@@ -20,7 +22,7 @@ class TestWaiverLockout:
         self, session: Session, actor: Actor, profile: ZoneProfile
     ) -> None:
         party = make_party(session, actor)
-        waiver = service.waive_exemption(
+        waiver = registry_standings.waive_exemption(
             session,
             party,
             WaiverCreate(goods_kind="reagents", waived_on=dt.date(2026, 2, 10)),
@@ -29,11 +31,11 @@ class TestWaiverLockout:
         )
         assert waiver.lockout_until == dt.date(2029, 2, 10)
         with pytest.raises(RuleViolation) as caught:
-            service.assert_exemption_claimable(
+            registry_standings.assert_exemption_claimable(
                 session, party_id=party.id, goods_kind="reagents", on=dt.date(2029, 2, 9)
             )
         assert caught.value.problems[0].rule == "R6.waiver_lockout"
-        service.assert_exemption_claimable(
+        registry_standings.assert_exemption_claimable(
             session, party_id=party.id, goods_kind="reagents", on=dt.date(2029, 2, 10)
         )
 
@@ -41,14 +43,14 @@ class TestWaiverLockout:
         self, session: Session, actor: Actor, profile: ZoneProfile
     ) -> None:
         party = make_party(session, actor)
-        service.waive_exemption(
+        registry_standings.waive_exemption(
             session,
             party,
             WaiverCreate(goods_kind="reagents", waived_on=dt.date(2026, 2, 10)),
             profile=profile,
             actor=actor,
         )
-        service.assert_exemption_claimable(
+        registry_standings.assert_exemption_claimable(
             session, party_id=party.id, goods_kind="equipment", on=dt.date(2026, 6, 1)
         )
 
@@ -57,7 +59,7 @@ class TestWaiverLockout:
     ) -> None:
         party = make_party(session, actor)
         with pytest.raises(ValidationFailed) as caught:
-            service.waive_exemption(
+            registry_standings.waive_exemption(
                 session, party, WaiverCreate(goods_kind="yachts"), profile=profile, actor=actor
             )
         assert caught.value.problems[0].rule == "profile.waiver_goods_kind"
@@ -66,7 +68,7 @@ class TestWaiverLockout:
         self, session: Session, actor: Actor, profile: ZoneProfile
     ) -> None:
         party = make_party(session, actor)
-        waiver = service.waive_exemption(
+        waiver = registry_standings.waive_exemption(
             session,
             party,
             WaiverCreate(goods_kind="samples", waived_on=dt.date(2025, 8, 31)),
@@ -89,7 +91,7 @@ class TestPersons:
         body = person_payload(party.id)
         body["documents"][0]["number"] = person.documents[0].number
         with pytest.raises(Conflict):
-            service.create_person(session, PersonCreate(**body), actor=actor)
+            registry_parties.create_person(session, PersonCreate(**body), actor=actor)
 
     def test_an_individual_application_needs_a_sponsor_the_person_works_for(
         self, session: Session, actor: Actor, profile: ZoneProfile

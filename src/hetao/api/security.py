@@ -6,7 +6,7 @@ admit with `allow(...)`, and each domain's `access` module checks objects.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -80,11 +80,6 @@ class Allow:
 
     def __repr__(self) -> str:
         return f"Allow({', '.join(sorted(self.roles))})"
-
-
-def allow(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
-    """Dependency admitting ``roles``; use as ``principal: Annotated[Principal, allow(...)]``."""
-    return Allow(*roles)
 
 
 def dependency_calls(dependant: Dependant) -> Iterator[Any]:

@@ -45,8 +45,8 @@ from hetao.errors import HetaoError, ValidationFailed
 from hetao.ledger.models import CustomsStatus
 from hetao.profiles import CrossingPoint, Exemption, ZoneProfile
 from hetao.reference.rates import RateTable, load_rates
+from hetao.registry import approvals as registry_approvals
 from hetao.registry import repository as registry_repo
-from hetao.registry import service as registry
 from hetao.registry.models import (
     ApprovalKind,
     EntryStatus,
@@ -249,7 +249,7 @@ def _approval_verdict(
     approval the line itself names was drawn from at clearing: it needs no quantity left."""
     if number is None:
         return None
-    state = registry.approval_state(
+    state = registry_approvals.approval_state(
         registry_repo.approval_by_number(session, kind=kind, number=number),
         party_id=party_id,
         hs_code=line.hs_code,

@@ -34,11 +34,7 @@ from hetao.profiles import Exemption, Flow, Line, ZoneProfile
 from hetao.reference.rates import RateTable
 from hetao.reference.tariff import Tariff
 from hetao.registry.models import Party
-from hetao.registry.service import (
-    BeneficiaryEntryState,
-    beneficiary_entry_state,
-    entries_in_force,
-)
+from hetao.registry.service import BeneficiaryEntryState, beneficiary_entry_state, entries_in_force
 from hetao.storage import lookup
 from hetao.storage.types import utcnow
 from hetao.timeutil import add_months, zone_today

@@ -21,10 +21,12 @@ from hetao.errors import FieldProblem, HetaoError, RuleViolation, ValidationFail
 from hetao.ledger import repository as ledger_repo
 from hetao.ledger.models import CustomsStatus
 from hetao.profiles import Flow, Line, TransferExemptReason, ZoneProfile
+from hetao.registry import approvals as registry_approvals
 from hetao.registry import repository as registry_repo
 from hetao.registry import service as registry
+from hetao.registry import standings as registry_standings
 from hetao.registry.models import BENEFICIARY_KINDS, Approval, ApprovalKind, Party, PartyStatus
-from hetao.registry.service import assert_exemption_claimable
+from hetao.registry.standings import assert_exemption_claimable
 
 #: Kinds that open new lots.
 ENTRY_KINDS = frozenset({DeclarationKind.FIRST_LINE_ENTRY, DeclarationKind.SECOND_LINE_ENTRY})
@@ -161,7 +163,7 @@ def _assert_r8_claim(
     on: dt.date,
 ) -> None:
     """Refuse a claim of R8's exception that the registry does not bear out on the day."""
-    status = registry.status_on(session, transferor, on=on)
+    status = registry_standings.status_on(session, transferor, on=on)
     if (_R8_REASON_OF_STATUS.get(status) if status else None) is not claimed:
         raise RuleViolation(
             f"party {transferor.id}'s standing on {on} is {status or 'not recorded'}; the "
@@ -198,7 +200,7 @@ def r8_exemption(
         _assert_r8_claim(
             session, transferor, receiver, claimed=TransferExemptReason(claimed), on=on
         )
-    status = registry.status_on(session, transferor, on=on)
+    status = registry_standings.status_on(session, transferor, on=on)
     reason = _R8_REASON_OF_STATUS.get(status) if status else None
     if reason is None or not registry.is_beneficiary(session, receiver, on=on, line=Line.FIRST):
         return None
@@ -362,7 +364,7 @@ def approvals_named(
             kind = APPROVAL_FIELDS[field]
             asked[kind, number] = asked.get((kind, number), Decimal(0)) + line.quantity
             at = f"lines[{line.line_no - 1}].{field}"
-            approval = registry.assert_approval(
+            approval = registry_approvals.assert_approval(
                 session,
                 kind,
                 number,

@@ -37,7 +37,7 @@ from hetao.ledger.models import CustomsStatus
 from hetao.profiles import ZoneProfile
 from hetao.reference.rates import RateTable
 from hetao.reference.tariff import Tariff
-from hetao.registry import service as registry
+from hetao.registry import approvals as registry_approvals
 from hetao.registry.models import Party
 from hetao.storage import lookup
 from hetao.storage.types import utcnow
@@ -220,7 +220,7 @@ def clear(
     for approval, line, at in approvals_named(
         session, party.id, declaration.lines, on=declaration.declared_on
     ):
-        registry.draw_approval(
+        registry_approvals.draw_approval(
             session,
             approval,
             line.quantity,

@@ -16,7 +16,8 @@ from hetao.demo.vocabulary import (
     SZ_PLACES,
     USCC_CHARS,
 )
-from hetao.registry import service
+from hetao.registry import parties as registry_parties
+from hetao.registry import standings as registry_standings
 from hetao.registry.identifiers import uscc_check_character
 from hetao.registry.models import BENEFICIARY_KINDS, CreditLevel, PartyKind
 from hetao.registry.schemas import PartyCreate, StandingChange, StandingCreate
@@ -64,7 +65,7 @@ def create_parties(builder: Builder) -> None:
                 data.credit_level, fate = CreditLevel.SERIOUSLY_DISHONEST, "declined"
             elif kind is PartyKind.CSA_ENTERPRISE and index == newcomer:
                 fate = "submitted"
-            party = service.create_party(builder.session, data, actor=builder.actor)
+            party = registry_parties.create_party(builder.session, data, actor=builder.actor)
             builder.parties.append(party)
             if code:
                 weight = {
@@ -173,7 +174,7 @@ def record_standings(builder: Builder) -> None:
             document_ref=document,
             credit_level=level,
         )
-        service.record_standing(
+        registry_standings.record_standing(
             builder.session,
             party,
             data,

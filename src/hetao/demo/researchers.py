@@ -19,6 +19,7 @@ from hetao.demo.vocabulary import (
     SUSPENSIONS,
     Country,
 )
+from hetao.registry import parties as registry_parties
 from hetao.registry import service
 from hetao.registry.identifiers import (
     DocumentKind,
@@ -53,7 +54,9 @@ def create_researchers(builder: Builder) -> None:
     # Batches keep the IN lists of the uniqueness checks well under SQLite's variable limit.
     for start in range(0, len(people), 400):
         batch = [data for data, _ in people[start : start + 400]]
-        builder.persons += service.create_persons(builder.session, batch, actor=builder.actor)
+        builder.persons += registry_parties.create_persons(
+            builder.session, batch, actor=builder.actor
+        )
     for person, (data, sponsor), case in zip(builder.persons, people, cases, strict=True):
         individual_case(builder, person, sponsor, data.affiliations[0].role, case)
 

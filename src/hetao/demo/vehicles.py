@@ -8,7 +8,7 @@ import datetime as dt
 from hetao.demo.builder import Builder
 from hetao.demo.vocabulary import HK_PLATE_LETTERS, PLATE_LETTERS
 from hetao.profiles import CrossingKind, CrossingPoint, Flow, Line
-from hetao.registry import service
+from hetao.registry import parties as registry_parties
 from hetao.registry.models import (
     BENEFICIARY_KINDS,
     Party,
@@ -112,7 +112,7 @@ def create_vehicles(builder: Builder) -> None:
             owner_party_id=goods.id,
         )
         wanted.append((truck, None))
-    builder.vehicles = service.create_vehicles(
+    builder.vehicles = registry_parties.create_vehicles(
         builder.session, [data for data, _ in wanted], profile=builder.profile, actor=builder.actor
     )
     for vehicle, (data, status) in zip(builder.vehicles, wanted, strict=True):

@@ -8,7 +8,9 @@ from decimal import Decimal
 
 from hetao.demo.builder import Builder
 from hetao.demo.vocabulary import BIO_FIELDS, DATA_FIELDS, FIELDS
+from hetao.registry import approvals as registry_approvals
 from hetao.registry import service
+from hetao.registry import standings as registry_standings
 from hetao.registry.models import (
     BENEFICIARY_KINDS,
     ApprovalKind,
@@ -90,7 +92,7 @@ def record_waivers(builder: Builder) -> None:
     for party, kind in zip(builder.rng.sample(eligible, 2), kinds, strict=True):
         goods = kind.replace("_", " ")
         reason = f"Elected to pay import taxes on {goods} shared with its mainland site."
-        service.waive_exemption(
+        registry_standings.waive_exemption(
             builder.session,
             party,
             WaiverCreate(goods_kind=kind, waived_on=builder.days_ago(20, 500), reason=reason),
@@ -139,4 +141,4 @@ def record_approvals(builder: Builder) -> None:
         ),
     )
     for data in approvals:
-        service.record_approval(builder.session, data, actor=builder.actor)
+        registry_approvals.record_approval(builder.session, data, actor=builder.actor)

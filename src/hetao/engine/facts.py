@@ -133,7 +133,7 @@ class GoodsLine:
     """R41: the approval of human genetic resource material."""
     special_article_approval_state: str | None = None
     """The approvals register's verdict on ``special_article_approval`` on the day (a
-    ``hetao.registry.service.ApprovalState`` value). None in decisions stored before the gate
+    ``hetao.registry.approvals.ApprovalState`` value). None in decisions stored before the gate
     read the register: the approval presented was taken as valid."""
     hgr_approval_state: str | None = None
     """The register's verdict on ``hgr_approval``, as for special articles (R41)."""

@@ -23,7 +23,7 @@ from hetao.api.schemas import Page
 from hetao.api.security import Allow
 from hetao.auth.principal import Principal
 from hetao.inputs import Id
-from hetao.registry import access, bulk, service
+from hetao.registry import access, approvals, bulk, parties, service, standings
 from hetao.registry import repository as repo
 from hetao.registry.models import (
     ApplicationStatus,
@@ -106,7 +106,7 @@ def list_parties(
 )
 def create_party(body: PartyCreate, session: SessionDep, principal: Reviewers) -> PartyOut:
     """Register an enterprise, institution, broker or carrier; identifiers are checked."""
-    return PartyOut.model_validate(service.create_party(session, body, actor=principal.actor))
+    return PartyOut.model_validate(parties.create_party(session, body, actor=principal.actor))
 
 
 @router.get("/parties/{party_id}", tags=["parties"], summary="Show a party")
@@ -138,7 +138,7 @@ def waive_exemption(
 ) -> WaiverOut:
     """Record that a beneficiary elects to pay import taxes on a kind of goods (R6)."""
     party = access.check_party(principal, lookup.get(session, Party, party_id, for_update=True))
-    waiver = service.waive_exemption(session, party, body, profile=profile, actor=principal.actor)
+    waiver = standings.waive_exemption(session, party, body, profile=profile, actor=principal.actor)
     return WaiverOut.model_validate(waiver)
 
 
@@ -166,7 +166,9 @@ def record_standing(
 ) -> StandingOut:
     """A zone reviewer records a party's new standing from its date and document (R8, R26)."""
     party = lookup.get(session, Party, party_id, for_update=True)
-    standing = service.record_standing(session, party, body, profile=profile, actor=principal.actor)
+    standing = standings.record_standing(
+        session, party, body, profile=profile, actor=principal.actor
+    )
     return StandingOut.model_validate(standing)
 
 
@@ -202,7 +204,9 @@ def list_approvals(
 )
 def record_approval(body: ApprovalCreate, session: SessionDep, principal: Reviewers) -> ApprovalOut:
     """A zone reviewer records an approval as issued: party, scope, quantity and validity."""
-    return ApprovalOut.model_validate(service.record_approval(session, body, actor=principal.actor))
+    return ApprovalOut.model_validate(
+        approvals.record_approval(session, body, actor=principal.actor)
+    )
 
 
 @router.get("/approvals/{approval_id}", tags=["approvals"], summary="Show an approval")
@@ -236,7 +240,7 @@ def list_persons(
 def create_person(body: PersonCreate, session: SessionDep, principal: Registrars) -> PersonOut:
     """Register a person with identity documents (check digits verified) and affiliations."""
     access.enforce(access.can_register_person(principal, body))
-    return PersonOut.model_validate(service.create_person(session, body, actor=principal.actor))
+    return PersonOut.model_validate(parties.create_person(session, body, actor=principal.actor))
 
 
 @router.get("/persons/{person_id}", tags=["persons"], summary="Show a person")
@@ -272,7 +276,7 @@ def create_vehicle(
 ) -> VehicleOut:
     """Register a vehicle with its plates and permits at the profile's crossing points."""
     access.enforce(access.can_register_vehicle(principal, body))
-    vehicle = service.create_vehicle(session, body, profile=profile, actor=principal.actor)
+    vehicle = parties.create_vehicle(session, body, profile=profile, actor=principal.actor)
     return VehicleOut.model_validate(vehicle)
 
 

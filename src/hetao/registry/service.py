@@ -24,13 +24,6 @@ from hetao.errors import (
 )
 from hetao.profiles import Flow, Line, ZoneProfile
 from hetao.registry import repository as repo
-from hetao.registry.approvals import (
-    ApprovalState,
-    approval_state,
-    assert_approval,
-    draw_approval,
-    record_approval,
-)
 from hetao.registry.models import (
     BENEFICIARY_KINDS,
     ApplicationStatus,
@@ -42,25 +35,9 @@ from hetao.registry.models import (
     WhitelistApplication,
     WhitelistEntry,
 )
-from hetao.registry.parties import (
-    create_party,
-    create_person,
-    create_persons,
-    create_vehicle,
-    create_vehicles,
-    person_problems,
-    vehicle_problems,
-)
 from hetao.registry.schemas import (
     ApplicationCreate,
     Resubmission,
-)
-from hetao.registry.standings import (
-    STANDING_TRANSITIONS,
-    assert_exemption_claimable,
-    record_standing,
-    status_on,
-    waive_exemption,
 )
 from hetao.storage import lookup
 from hetao.storage.types import utcnow
@@ -71,39 +48,22 @@ __all__ = [
     "APPLICATION_TRANSITIONS",
     "DUTY_FREE_RESEARCH_GOODS",
     "ENTRY_TRANSITIONS",
-    "STANDING_TRANSITIONS",
-    "ApprovalState",
     "BeneficiaryEntryState",
-    "approval_state",
     "approve",
-    "assert_approval",
     "assert_beneficiary_entry",
-    "assert_exemption_claimable",
     "beneficiary_entry_state",
     "create_application",
-    "create_party",
-    "create_person",
-    "create_persons",
-    "create_vehicle",
-    "create_vehicles",
     "decline",
-    "draw_approval",
     "entries_in_force",
     "entry_state",
     "expire_due",
     "is_beneficiary",
-    "person_problems",
-    "record_approval",
-    "record_standing",
     "reinstate",
     "request_information",
     "resubmit",
     "revoke",
-    "status_on",
     "submit",
     "suspend",
-    "vehicle_problems",
-    "waive_exemption",
 ]
 
 #: The exemption of Cai Guan Shui [2026] No. 1 that only beneficiaries may hold (R2, R4).

@@ -18,6 +18,7 @@ from hetao.declarations.kinds import DeclarationKind
 from hetao.engine.facts import ConsignmentFacts, Outcome, facts_from_json
 from hetao.profiles import ZoneProfile
 from hetao.registry import service as registry
+from hetao.registry import standings as registry_standings
 from hetao.registry.models import Party
 from hetao.registry.schemas import WaiverCreate
 from hetao.storage.types import utcnow
@@ -107,7 +108,7 @@ class TestConsignments:
         self, session: Session, actor: Actor, profile: ZoneProfile
     ) -> None:
         party = whitelisted_party(session, actor, profile)
-        registry.waive_exemption(
+        registry_standings.waive_exemption(
             session, party, WaiverCreate(goods_kind="reagents"), profile=profile, actor=actor
         )
         declaration = submit(session, party, profile, actor, DeclarationKind.FIRST_LINE_ENTRY)

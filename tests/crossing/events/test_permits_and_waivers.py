@@ -17,7 +17,8 @@ from hetao.audit.service import Actor
 from hetao.crossing.gather import zone_day
 from hetao.declarations.kinds import DeclarationKind
 from hetao.profiles import Flow, Line, ZoneProfile, load_profile
-from hetao.registry import service as registry
+from hetao.registry import parties as registry_parties
+from hetao.registry import standings as registry_standings
 from hetao.registry.schemas import VehicleCreate, WaiverCreate
 from hetao.storage.types import utcnow
 
@@ -45,7 +46,9 @@ def registered_car(
             payload["permits"][0]["crossing_points"] = list(permit_points)
         else:
             payload["permits"] = []
-        vehicle = registry.create_vehicle(s, VehicleCreate(**payload), profile=profile, actor=actor)
+        vehicle = registry_parties.create_vehicle(
+            s, VehicleCreate(**payload), profile=profile, actor=actor
+        )
         s.commit()
         return vehicle.plate
 
@@ -132,7 +135,7 @@ class TestR6TheWaiverBarsTheClaim:
             session, party, profile, actor, DeclarationKind.FIRST_LINE_ENTRY,
             lines=[line(research_own_use=True)], declared_on=today,
         )  # fmt: skip
-        registry.waive_exemption(
+        registry_standings.waive_exemption(
             session, party, WaiverCreate(goods_kind="reagents"), profile=profile, actor=actor
         )
         paid = submit(

@@ -39,7 +39,7 @@ from hetao.ledger.service.postings import (
 )
 from hetao.profiles import Exemption, SupervisionClass, TransferExemptReason, ZoneProfile
 from hetao.registry.models import BENEFICIARY_KINDS, Party
-from hetao.registry.service import assert_exemption_claimable
+from hetao.registry.standings import assert_exemption_claimable
 from hetao.timeutil import add_months, zone_today
 from hetao.workflow import audit_present
 
