@@ -46,6 +46,7 @@ from hetao.auth import service as auth
 from hetao.auth.principal import Role
 from hetao.credentials import service as credential_service
 from hetao.credentials.tokens import SigningKey
+from hetao.crossing import intake, rule_sets
 from hetao.crossing import service as crossing_service
 from hetao.crossing.schemas import CrossingIn
 from hetao.declarations import centralised
@@ -798,7 +799,7 @@ def recorded_crossing(w: World) -> int:
     event, _ = crossing_service.record_crossing(
         w.session,
         CrossingIn.model_validate(crossing_body()),
-        device=crossing_service.Device("user:0", "matrix"),
+        device=intake.Device("user:0", "matrix"),
         profile=w.profile,
         seed_key=bytes(32),
         actor=ACTOR,
@@ -833,9 +834,7 @@ def rule_set_body() -> dict[str, Any]:
 
 
 def stored_rule_set(w: World) -> str:
-    row, _ = crossing_service.add_rule_set(
-        w.session, rule_set_body(), profile=w.profile, actor=ACTOR
-    )
+    row, _ = rule_sets.add_rule_set(w.session, rule_set_body(), profile=w.profile, actor=ACTOR)
     return row.version
 
 

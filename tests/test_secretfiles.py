@@ -9,7 +9,7 @@ from pathlib import Path
 
 from hetao.audit.checkpoints import Signer
 from hetao.credentials.tokens import SigningKey
-from hetao.crossing.service import load_seed_key
+from hetao.crossing.intake import load_seed_key
 from hetao.secretfiles import read_or_create
 
 PROCESSES = 8

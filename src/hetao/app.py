@@ -38,6 +38,7 @@ from hetao.auth.ratelimit import RateLimiter
 from hetao.config import Settings
 from hetao.credentials.api import router as credentials_router
 from hetao.credentials.tokens import SigningKey, signing_key_path
+from hetao.crossing import intake
 from hetao.crossing import service as crossing_service
 from hetao.crossing.api import MAX_WAITING_DECISIONS, gate_router
 from hetao.crossing.api import router as crossing_router
@@ -172,9 +173,7 @@ def _make_state(
         # Read (or created) now, not on first use, as the audit and fingerprint keys above are:
         # a bad key file then stops the start instead of the first request that signs.
         credential_signing_key=SigningKey.load_or_create(signing_key_path(settings.data_dir)),
-        crossing_seed_key=crossing_service.load_seed_key(
-            settings.resolve(crossing_service.SEED_KEY_FILE)
-        ),
+        crossing_seed_key=intake.load_seed_key(settings.resolve(intake.SEED_KEY_FILE)),
     )
 
 

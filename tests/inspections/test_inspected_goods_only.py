@@ -29,7 +29,7 @@ from declarations.support import admitted, clear, line, submit
 from factories import bearer, make_party
 from hetao.audit.service import Actor
 from hetao.auth.principal import Principal, Role
-from hetao.crossing import service as crossings
+from hetao.crossing import rule_sets
 from hetao.declarations.kinds import DeclarationKind
 from hetao.errors import RuleViolation, ValidationFailed
 from hetao.inspections import repository as inspection_repository
@@ -63,7 +63,7 @@ def other_lot(session: Session, actor: Actor, profile: ZoneProfile) -> Lot:
 
 def inspect_everything_at_huanggang(session: Session, profile: ZoneProfile, actor: Actor) -> None:
     """A rule set under which every crossing at Huanggang is decided INSPECT."""
-    crossings.add_rule_set(
+    rule_sets.add_rule_set(
         session,
         {
             "version": "inspect-all-huanggang",

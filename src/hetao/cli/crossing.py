@@ -42,6 +42,7 @@ def decide_command(
     seed a recording by the device "cli" would get.
     """
     from hetao.credentials.service import verify_presented
+    from hetao.crossing import intake, rule_sets
     from hetao.crossing import service as crossing
     from hetao.engine.decision import decision_to_json
     from hetao.engine.facts import facts_from_json
@@ -60,15 +61,15 @@ def decide_command(
             facts = facts_from_json(document)
             event_id = facts.event_id
         else:
-            payload = crossing.parse_event(document)
+            payload = intake.parse_event(document)
             event_id = payload.event_id
     if seed_bytes is None:
-        key = crossing.load_seed_key(configured.settings.resolve(crossing.SEED_KEY_FILE))
-        seed_bytes = crossing.seed_for(key, device_key="cli", event_id=event_id)
+        key = intake.load_seed_key(configured.settings.resolve(intake.SEED_KEY_FILE))
+        seed_bytes = intake.seed_for(key, device_key="cli", event_id=event_id)
 
     with transaction(configured) as (session, profile):
         if is_facts:
-            rule_set = candidate or crossing.rule_set_in_force(
+            rule_set = candidate or rule_sets.rule_set_in_force(
                 session, at=facts.occurred_at, profile=profile
             )
             decision = crossing.decide_facts(
@@ -112,13 +113,13 @@ def rules_check(file: Annotated[Path, typer.Argument(help="Rule set (JSON).")]) 
 @rules_app.command("add")
 def rules_add(file: Annotated[Path, typer.Argument(help="Rule set (JSON).")]) -> None:
     """Store a rule set; it decides crossings from its activation time (same file again: no-op)."""
-    from hetao.crossing import service as crossing
+    from hetao.crossing import rule_sets
 
     document = read_json(file)
     operator = actor()
 
     with transaction() as (session, profile):
-        row, created = crossing.add_rule_set(session, document, profile=profile, actor=operator)
+        row, created = rule_sets.add_rule_set(session, document, profile=profile, actor=operator)
         added = {
             "version": row.version,
             "activates_at": row.activates_at.isoformat(),

@@ -27,7 +27,8 @@ from hetao.api.security import Allow
 from hetao.api.state import app_state
 from hetao.auth.principal import Principal
 from hetao.credentials.service import verify_presented
-from hetao.crossing import access, service
+from hetao.crossing import access, intake, rule_sets, service
+from hetao.crossing import repository as crossing_repository
 from hetao.crossing.schemas import (
     CrossingDetail,
     CrossingIn,
@@ -81,7 +82,7 @@ MAX_WAITING_DECISIONS = 1024
 
 def crossing_recorder(
     request: Request,
-) -> GroupCommitter[service.PreparedCrossing, service.Written]:
+) -> GroupCommitter[intake.PreparedCrossing, service.Written]:
     """The application's committer of crossings (made with the application: hetao.app)."""
     return app_state(request).crossing_recorder
 
@@ -114,9 +115,9 @@ async def post_crossing(
     device = access.check_post(principal, profile.crossing_point(body.crossing_point))
     key = seed_key(request)
 
-    def prepare() -> service.PreparedCrossing:
+    def prepare() -> intake.PreparedCrossing:
         try:
-            return service.prepare_crossing(
+            return intake.prepare_crossing(
                 session,
                 body,
                 device=device,
@@ -168,7 +169,7 @@ def list_crossings(
     """Crossings with their decisions, in recording order."""
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=dt.UTC)
-    page = service.page_crossings(
+    page = crossing_repository.page_crossings(
         session,
         crossing_point=crossing_point,
         outcome=outcome,
@@ -225,7 +226,9 @@ def list_rule_sets(
     limit: LimitQuery = DEFAULT_PAGE_SIZE,
 ) -> Page[RuleSetOut]:
     """Rule sets in the order they were added, with version, activation time and hash."""
-    return Page.of(service.page_rule_sets(session, cursor=cursor, limit=limit), RuleSetOut)
+    return Page.of(
+        crossing_repository.page_rule_sets(session, cursor=cursor, limit=limit), RuleSetOut
+    )
 
 
 @router.get(
@@ -238,7 +241,7 @@ def get_rule_set(
     version: Annotated[str, Path(max_length=64)], session: SessionDep
 ) -> RuleSetDetail:
     """One stored rule set with its decision tables."""
-    return RuleSetDetail.model_validate(service.get_rule_set(session, version))
+    return RuleSetDetail.model_validate(rule_sets.get_rule_set(session, version))
 
 
 @router.post(
@@ -257,7 +260,7 @@ def add_rule_set(
 ) -> RuleSetDetail:
     """201 with the stored rule set; 200 when the same version and content are already stored;
     422 naming table, row and column when it fails validation; 409 for a reused version."""
-    row, created = service.add_rule_set(
+    row, created = rule_sets.add_rule_set(
         session, body.model_dump(), profile=profile, actor=principal.actor
     )
     if not created:

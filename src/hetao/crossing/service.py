@@ -22,23 +22,14 @@ from hetao.crossing import gather as gathering
 from hetao.crossing import repository, used_up
 from hetao.crossing.gather import CredentialCheck
 from hetao.crossing.intake import (
-    SEED_KEY_FILE,
     Device,
     PreparedCrossing,
     crossing_point,
-    load_seed_key,
-    parse_event,
-    payload_hash,
     prepare_crossing,
-    seed_for,
 )
 from hetao.crossing.models import CrossingDecision, CrossingEvent
-from hetao.crossing.repository import page_crossings
 from hetao.crossing.rule_sets import (
     active_rule_set,
-    add_rule_set,
-    get_rule_set,
-    page_rule_sets,
     rule_set_by_version,
     rule_set_in_force,
 )
@@ -507,30 +498,14 @@ def decide_facts(
 
 
 __all__ = [
-    "SEED_KEY_FILE",
-    "Device",
     "NewCrossing",
-    "PreparedCrossing",
     "Replay",
     "Stored",
     "Written",
-    "active_rule_set",
-    "add_rule_set",
-    "crossing_point",
     "decide_facts",
     "decide_payload",
     "get_crossing",
-    "get_rule_set",
-    "load_seed_key",
-    "page_crossings",
-    "page_rule_sets",
-    "parse_event",
-    "payload_hash",
-    "prepare_crossing",
     "record_crossing",
     "replay",
-    "rule_set_by_version",
-    "rule_set_in_force",
-    "seed_for",
     "write_crossings",
 ]

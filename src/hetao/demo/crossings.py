@@ -21,6 +21,7 @@ def demo_crossings(
     session: Session, *, profile: ZoneProfile, seed: int, as_of: dt.date, actor: Actor
 ) -> int:
     """A fortnight of people crossing the zone's points, decided and recorded as gates would."""
+    from hetao.crossing import intake
     from hetao.crossing import service as crossing
     from hetao.crossing.schemas import CrossingIn
 
@@ -29,7 +30,7 @@ def demo_crossings(
     points = [p.code for p in profile.crossing_points if Flow.PEOPLE in p.flows]
     if not documents or not points:
         return 0
-    device = crossing.Device("demo:gates", "demo-gates")
+    device = intake.Device("demo:gates", "demo-gates")
     # A demo-only selection secret (the server's own is in its data directory).
     key = hashlib.sha256(f"hetao demo selection {seed}".encode()).digest()
     end = dt.datetime.combine(as_of, dt.time(18), tzinfo=ZoneInfo(profile.zone.timezone))

@@ -24,7 +24,7 @@ from crossing.events.support import (
 )
 from crossing.events.test_service import rule_set
 from hetao.audit.service import Actor
-from hetao.crossing import backtest, service
+from hetao.crossing import backtest, intake, rule_sets, service
 from hetao.crossing.schemas import CrossingIn
 from hetao.engine.rules import load_rule_set, shipped_rule_set
 from hetao.profiles import ZoneProfile
@@ -44,7 +44,7 @@ DAY = dt.timedelta(days=1)
 
 
 def _rules(w: World, version: str = "audited-1") -> None:
-    service.add_rule_set(
+    rule_sets.add_rule_set(
         w.session, rule_set(version, utcnow() - DAY), profile=w.profile, actor=w.actor
     )
 
@@ -98,8 +98,8 @@ def scenario_record_crossing_first_use(w: World) -> Call:
     )
 
 
-def _prepared(w: World, point: str = "FBZ_CHANNEL_1") -> service.PreparedCrossing:
-    return service.prepare_crossing(
+def _prepared(w: World, point: str = "FBZ_CHANNEL_1") -> intake.PreparedCrossing:
+    return intake.prepare_crossing(
         w.session,
         _event(point),
         device=CHANNEL1_GATE,
@@ -117,11 +117,13 @@ def scenario_write_crossings(w: World) -> Call:
 
 def scenario_add_rule_set(w: World) -> Call:
     document = rule_set("audited-add", utcnow())
-    return lambda: service.add_rule_set(w.session, document, profile=w.profile, actor=w.actor)
+    return lambda: rule_sets.add_rule_set(w.session, document, profile=w.profile, actor=w.actor)
 
 
 def scenario_active_rule_set(w: World) -> Call:
-    return lambda: service.active_rule_set(w.session, at=utcnow(), profile=w.profile, actor=w.actor)
+    return lambda: rule_sets.active_rule_set(
+        w.session, at=utcnow(), profile=w.profile, actor=w.actor
+    )
 
 
 EVENT_WRITES: dict[str, tuple[Scenario, frozenset[str]]] = {
@@ -182,22 +184,22 @@ def scenario_backtest(w: World) -> Call:
 
 def scenario_rule_set_by_version(w: World) -> Call:
     _rules(w)
-    return lambda: service.rule_set_by_version(w.session, "audited-1", profile=w.profile)
+    return lambda: rule_sets.rule_set_by_version(w.session, "audited-1", profile=w.profile)
 
 
 def scenario_get_rule_set(w: World) -> Call:
     _rules(w)
-    return lambda: service.get_rule_set(w.session, "audited-1")
+    return lambda: rule_sets.get_rule_set(w.session, "audited-1")
 
 
 EVENT_READS: dict[str, tuple[str, Scenario]] = {
     "crossing.intake.load_seed_key": (
         "reads (or first creates) the selection secret file, no table",
-        lambda w: lambda: service.load_seed_key(w.tmp_path / "seed.key"),
+        lambda w: lambda: intake.load_seed_key(w.tmp_path / "seed.key"),
     ),
     "crossing.intake.seed_for": (
         "pure HMAC",
-        lambda w: lambda: service.seed_for(SEED_KEY, device_key="d", event_id="e"),
+        lambda w: lambda: intake.seed_for(SEED_KEY, device_key="d", event_id="e"),
     ),
     "crossing.rule_sets.rule_set_by_version": (
         "compiles a stored rule set, changes nothing",
@@ -205,7 +207,7 @@ EVENT_READS: dict[str, tuple[str, Scenario]] = {
     ),
     "crossing.rule_sets.rule_set_in_force": (
         "finds the stored rule set in force, changes nothing",
-        lambda w: lambda: service.rule_set_in_force(w.session, at=utcnow(), profile=w.profile),
+        lambda w: lambda: rule_sets.rule_set_in_force(w.session, at=utcnow(), profile=w.profile),
     ),
     "crossing.rule_sets.get_rule_set": (
         "reads one rule set",
@@ -213,15 +215,15 @@ EVENT_READS: dict[str, tuple[str, Scenario]] = {
     ),
     "crossing.intake.crossing_point": (
         "looks up the profile",
-        lambda w: lambda: service.crossing_point(w.profile, "HUANGGANG"),
+        lambda w: lambda: intake.crossing_point(w.profile, "HUANGGANG"),
     ),
     "crossing.intake.parse_event": (
         "validates a payload",
-        lambda w: lambda: service.parse_event(person_event(UNKNOWN_DOCUMENT)),
+        lambda w: lambda: intake.parse_event(person_event(UNKNOWN_DOCUMENT)),
     ),
     "crossing.intake.payload_hash": (
         "hashes a payload",
-        lambda w: lambda: service.payload_hash(_event()),
+        lambda w: lambda: intake.payload_hash(_event()),
     ),
     "crossing.intake.prepare_crossing": (
         "checks an event and gathers its facts; the write is write_crossings'",

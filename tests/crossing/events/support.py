@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from factories import make_application, make_party, make_person
 from hetao.audit.models import AuditEvent
 from hetao.audit.service import Actor
-from hetao.crossing import service
+from hetao.crossing import intake, service
 from hetao.crossing.gather import zone_day
 from hetao.crossing.models import CrossingDecision, CrossingEvent
 from hetao.crossing.schemas import CrossingIn
@@ -23,8 +23,8 @@ from hetao.storage.types import utcnow
 
 ACTOR = Actor("device", "gate-1")
 #: A gate at Channel No. 1 (whitelist_only) and one at Huanggang (open to everyone).
-CHANNEL1_GATE = service.Device("device:1", "gate-1", frozenset({"FBZ_CHANNEL_1"}))
-HUANGGANG_GATE = service.Device("device:2", "gate-2", frozenset({"HUANGGANG"}))
+CHANNEL1_GATE = intake.Device("device:1", "gate-1", frozenset({"FBZ_CHANNEL_1"}))
+HUANGGANG_GATE = intake.Device("device:2", "gate-2", frozenset({"HUANGGANG"}))
 SEED_KEY = bytes(range(32))
 
 _serial = itertools.count(1)
@@ -112,7 +112,7 @@ def record(
     profile: ZoneProfile,
     body: dict[str, Any],
     *,
-    device: service.Device = CHANNEL1_GATE,
+    device: intake.Device = CHANNEL1_GATE,
     **options: Any,
 ) -> tuple[CrossingEvent, bool]:
     """Record an event through the real service."""

@@ -13,7 +13,7 @@ from crossing.events.support import person_event, record, whitelisted_person
 from crossing.events.test_service import rule_set
 from hetao.audit.service import Actor
 from hetao.auth.principal import Role
-from hetao.crossing import service
+from hetao.crossing import intake, rule_sets
 from hetao.crossing.backtest import backtest
 from hetao.engine.rules import load_rule_set
 from hetao.inspections import results as inspection_results
@@ -23,7 +23,7 @@ from hetao.profiles import ZoneProfile
 from hetao.storage.types import utcnow
 from inspections.support import officer
 
-ALL_POINTS = service.Device("device:7", "gate-7", frozenset({"HUANGGANG", "FUTIAN"}))
+ALL_POINTS = intake.Device("device:7", "gate-7", frozenset({"HUANGGANG", "FUTIAN"}))
 
 
 def watching(point: str, version: str, at: dt.datetime) -> dict[str, Any]:
@@ -38,7 +38,7 @@ def history(
 ) -> dt.datetime:
     """Four inspected crossings at Huanggang (one found a discrepancy), two at Futian."""
     start = utcnow() - dt.timedelta(days=1)
-    service.add_rule_set(
+    rule_sets.add_rule_set(
         session, watching("HUANGGANG", "recorded-1", start), profile=profile, actor=actor
     )
     _, _, document = whitelisted_person(session, actor, profile)
@@ -105,7 +105,7 @@ def test_backtest_counts_changed_decisions_per_rule_and_lane_with_hit_rates(
 def test_backtest_with_the_recorded_rules_changes_nothing(
     session: Session, profile: ZoneProfile, history: dt.datetime
 ) -> None:
-    same = service.rule_set_by_version(session, "recorded-1", profile=profile)
+    same = rule_sets.rule_set_by_version(session, "recorded-1", profile=profile)
 
     report = backtest(session, same, since=history, profile=profile).to_json()
 

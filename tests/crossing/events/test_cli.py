@@ -16,7 +16,7 @@ from crossing.events.test_service import rule_set
 from hetao.audit.service import Actor
 from hetao.cli import EXIT_BAD_INPUT, app
 from hetao.config import Settings
-from hetao.crossing import service
+from hetao.crossing import intake, service
 from hetao.crossing.models import CrossingEvent
 from hetao.crossing.schemas import CrossingIn
 from hetao.profiles import load_profile
@@ -64,9 +64,9 @@ def recorded(body: dict[str, Any]) -> dict[str, Any]:
             event, _ = service.record_crossing(
                 session,
                 CrossingIn.model_validate(body),
-                device=service.Device("device:1", "gate-1", frozenset({"HUANGGANG"})),
+                device=intake.Device("device:1", "gate-1", frozenset({"HUANGGANG"})),
                 profile=load_profile("hetao"),
-                seed_key=service.load_seed_key(settings.resolve(service.SEED_KEY_FILE)),
+                seed_key=intake.load_seed_key(settings.resolve(intake.SEED_KEY_FILE)),
                 actor=Actor("device", "gate-1"),
             )
             return {

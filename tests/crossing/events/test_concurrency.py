@@ -9,7 +9,7 @@ from sqlalchemy import Engine, func, select
 from crossing.events.support import CHANNEL1_GATE, SEED_KEY, UNKNOWN_DOCUMENT, person_event
 from hetao.audit.service import Actor, checkpoint_policy, enable_checkpoints
 from hetao.config import Settings
-from hetao.crossing import service
+from hetao.crossing import rule_sets, service
 from hetao.crossing.models import CrossingEvent
 from hetao.crossing.schemas import CrossingIn
 from hetao.profiles import load_profile
@@ -30,7 +30,7 @@ def test_the_same_event_posted_twice_at_once_is_recorded_once(committing_engine:
     )
     payload = CrossingIn.model_validate(person_event(UNKNOWN_DOCUMENT))
     with unit_of_work(factory) as session:  # the shipped rules stored before the race
-        service.active_rule_set(
+        rule_sets.active_rule_set(
             session, at=payload.occurred_at, profile=profile, actor=Actor("test", "setup")
         )
     barrier = threading.Barrier(4)

@@ -25,7 +25,7 @@ from hetao.auth import service as auth
 from hetao.auth.principal import Role
 from hetao.cli import app as cli
 from hetao.config import Settings
-from hetao.crossing import service
+from hetao.crossing import intake
 from hetao.crossing.gather import zone_day
 from hetao.crossing.models import CrossingEvent
 from hetao.declarations.kinds import DeclarationKind
@@ -84,8 +84,8 @@ def verdict(decision: dict[str, Any]) -> tuple[str, str, list[str]]:
 def both(gate: Gate, tmp_path: Path, body: dict[str, Any]) -> tuple[dict[str, Any], ...]:
     """The CLI's decision (first: it writes nothing), then the API's, with the draw's seed the
     gate's post gets (``hetao decide`` draws as device "cli" unless given ``--seed``)."""
-    key = service.load_seed_key(Settings.from_env().resolve(service.SEED_KEY_FILE))
-    seed = service.seed_for(key, device_key=gate.device_key, event_id=body["event_id"]).hex()
+    key = intake.load_seed_key(Settings.from_env().resolve(intake.SEED_KEY_FILE))
+    seed = intake.seed_for(key, device_key=gate.device_key, event_id=body["event_id"]).hex()
     event = tmp_path / f"{body['event_id']}.json"
     event.write_text(json.dumps(body), encoding="utf-8")
     before = crossings(gate.engine)

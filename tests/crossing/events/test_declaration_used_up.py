@@ -17,7 +17,7 @@ from crossing.events.support import HUANGGANG_GATE, SEED_KEY
 from crossing.events.test_declaration_at_the_gate import Zone, goods_event, post
 from declarations.support import line
 from hetao.audit.service import Actor
-from hetao.crossing import service
+from hetao.crossing import rule_sets, service
 from hetao.crossing.schemas import CrossingIn
 from hetao.declarations.kinds import DeclarationKind
 from hetao.declarations.models import DeclarationLine
@@ -155,7 +155,7 @@ def test_two_crossings_racing_for_the_last_of_a_line_never_together_exceed_it(
     )
     payloads = [CrossingIn.model_validate(carrying(declaration_id, line_1="6")) for _ in "ab"]
     with unit_of_work(factory) as session:  # the shipped rules stored before the race
-        service.active_rule_set(
+        rule_sets.active_rule_set(
             session, at=payloads[0].occurred_at, profile=profile, actor=Actor("test", "setup")
         )
     barrier = threading.Barrier(2)

@@ -13,7 +13,7 @@ from factories import hk_br, make_application, make_party, make_vehicle
 from hetao.audit.service import Actor
 from hetao.credentials import service as credential_service
 from hetao.credentials.tokens import SigningKey
-from hetao.crossing import service
+from hetao.crossing import intake
 from hetao.declarations.kinds import DeclarationKind
 from hetao.engine.facts import ConsignmentFacts, Outcome, facts_from_json
 from hetao.profiles import ZoneProfile
@@ -23,7 +23,7 @@ from hetao.registry.models import Party
 from hetao.registry.schemas import WaiverCreate
 from hetao.storage.types import utcnow
 
-ADMIN = service.Device("user:1", "admin")
+ADMIN = intake.Device("user:1", "admin")
 
 
 def consignment_event(point: str = "FBZ_CHANNEL_1", **subject: Any) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from crossing.events.support import (
 from factories import make_party, make_person
 from hetao.audit.models import AuditEvent
 from hetao.audit.service import Actor
-from hetao.crossing import service
+from hetao.crossing import intake, rule_sets, service
 from hetao.crossing.models import CrossingDecision, SelectionCounter
 from hetao.crossing.models import RuleSet as StoredRuleSet
 from hetao.crossing.schemas import CrossingIn
@@ -104,7 +104,7 @@ class TestIdempotency:
     ) -> None:
         _, _, document = whitelisted_person(session, actor, profile)
         body = person_event(document, event="gate-000001")
-        other_gate = service.Device("device:9", "gate-9", frozenset({"FBZ_CHANNEL_1"}))
+        other_gate = intake.Device("device:9", "gate-9", frozenset({"FBZ_CHANNEL_1"}))
 
         first, _ = record(session, profile, body)
         second, created = record(session, profile, body, device=other_gate)
@@ -174,7 +174,7 @@ class TestScope:
     def test_a_crossing_point_the_profile_does_not_know_is_refused_naming_it(
         self, session: Session, profile: ZoneProfile
     ) -> None:
-        admin = service.Device("user:1", "admin")
+        admin = intake.Device("user:1", "admin")
         with pytest.raises(ValidationFailed) as raised:
             record(session, profile, person_event(UNKNOWN_DOCUMENT, point="NOWHERE"), device=admin)
         assert raised.value.problems[0].field == "crossing_point"
@@ -297,7 +297,7 @@ class TestDecisions:
     def test_an_inspect_decision_opens_an_inspection(
         self, session: Session, actor: Actor, profile: ZoneProfile
     ) -> None:
-        service.add_rule_set(
+        rule_sets.add_rule_set(
             session,
             rule_set("watch-1", utcnow() - dt.timedelta(days=1)),
             profile=profile,
@@ -317,7 +317,7 @@ class TestDecisions:
     def test_selection_counters_count_crossings_and_inspections_per_point_and_period(
         self, session: Session, actor: Actor, profile: ZoneProfile
     ) -> None:
-        service.add_rule_set(
+        rule_sets.add_rule_set(
             session,
             rule_set("watch-2", utcnow() - dt.timedelta(days=1)),
             profile=profile,
@@ -354,11 +354,11 @@ class TestDecisions:
         now = utcnow()
         yesterday = now - dt.timedelta(days=1)
 
-        def prepared(gate: service.Device, at: dt.datetime) -> service.PreparedCrossing:
+        def prepared(gate: intake.Device, at: dt.datetime) -> intake.PreparedCrossing:
             assert gate.crossing_points is not None
             [point] = gate.crossing_points
             body = person_event(document, point=point, occurred_at=at)
-            return service.prepare_crossing(
+            return intake.prepare_crossing(
                 session, CrossingIn.model_validate(body), device=gate, profile=profile,
                 seed_key=SEED_KEY, actor=ACTOR, now=now,
             )  # fmt: skip
@@ -414,13 +414,13 @@ class TestRuleSets:
     ) -> None:
         now = utcnow()
         for version, days_ago in (("v-old", 10), ("v-current", 2)):
-            service.add_rule_set(
+            rule_sets.add_rule_set(
                 session,
                 rule_set(version, now - dt.timedelta(days=days_ago)),
                 profile=profile,
                 actor=actor,
             )
-        service.add_rule_set(
+        rule_sets.add_rule_set(
             session, rule_set("v-future", now + dt.timedelta(days=3)), profile=profile, actor=actor
         )
         versions = {
@@ -441,8 +441,10 @@ class TestRuleSets:
         self, session: Session, actor: Actor, profile: ZoneProfile
     ) -> None:
         document = rule_set("v-same", utcnow())
-        first, created = service.add_rule_set(session, document, profile=profile, actor=actor)
-        again, created_again = service.add_rule_set(session, document, profile=profile, actor=actor)
+        first, created = rule_sets.add_rule_set(session, document, profile=profile, actor=actor)
+        again, created_again = rule_sets.add_rule_set(
+            session, document, profile=profile, actor=actor
+        )
         assert (created, created_again, again.id) == (True, False, first.id)
         assert first.sha256 == load_rule_set(document, profile=profile).content_hash
 
@@ -450,9 +452,9 @@ class TestRuleSets:
         self, session: Session, actor: Actor, profile: ZoneProfile
     ) -> None:
         at = utcnow()
-        service.add_rule_set(session, rule_set("v-x", at), profile=profile, actor=actor)
+        rule_sets.add_rule_set(session, rule_set("v-x", at), profile=profile, actor=actor)
         with pytest.raises(Conflict) as raised:
-            service.add_rule_set(
+            rule_sets.add_rule_set(
                 session, rule_set("v-x", at, outcome="refuse"), profile=profile, actor=actor
             )
         assert raised.value.problems[0].rule == "rule_set.version_reused"
@@ -462,7 +464,7 @@ class TestRuleSets:
     ) -> None:
         document = rule_set("v-bad", utcnow(), point="NOWHERE")
         with pytest.raises(ValidationFailed) as raised:
-            service.add_rule_set(session, document, profile=profile, actor=actor)
+            rule_sets.add_rule_set(session, document, profile=profile, actor=actor)
         field = raised.value.problems[0].field
         assert "point_watch" in field or "tables[0]" in field
         assert "crossing_point" in field
