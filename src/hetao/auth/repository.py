@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from hetao.auth.models import ApiToken, LoginAttempt, TokenKind, User, WebSession
 from hetao.auth.principal import Role
-from hetao.errors import NotFound
+from hetao.storage import lookup
 from hetao.storage.driver import DriverQuery
 from hetao.storage.pagination import PageOf, paginate
 
@@ -22,10 +22,7 @@ _parties = table("parties", column("id"))
 
 def get_user(session: Session, user_id: int, *, for_update: bool = False) -> User:
     """Load one user by id or raise NotFound."""
-    user = session.get(User, user_id, with_for_update=for_update)
-    if user is None:
-        raise NotFound(f"user {user_id} does not exist")
-    return user
+    return lookup.get(session, User, user_id, for_update=for_update)
 
 
 def find_user(session: Session, user_id: int) -> User | None:
@@ -35,10 +32,7 @@ def find_user(session: Session, user_id: int) -> User | None:
 
 def get_token(session: Session, token_id: int, *, for_update: bool = False) -> ApiToken:
     """Load one API token by id or raise NotFound."""
-    token = session.get(ApiToken, token_id, with_for_update=for_update)
-    if token is None:
-        raise NotFound(f"API token {token_id} does not exist")
-    return token
+    return lookup.get(session, ApiToken, token_id, for_update=for_update, noun="API token")
 
 
 def active_users_of_role(

@@ -26,7 +26,6 @@ from hetao.credentials.tokens import Claims, Failure, SignedRevocationList, Sign
 from hetao.engine.facts import CredentialFacts
 from hetao.errors import (
     FieldProblem,
-    NotFound,
     RuleViolation,
     ValidationFailed,
 )
@@ -244,10 +243,9 @@ def revoke(
 def get_credential(
     session: Session, credential_id: str, *, for_update: bool = False
 ) -> ZoneCredential:
-    credential = session.get(ZoneCredential, credential_id, with_for_update=for_update)
-    if credential is None:
-        raise NotFound(f"credential {credential_id} does not exist")
-    return credential
+    return lookup.get(
+        session, ZoneCredential, credential_id, for_update=for_update, noun="credential"
+    )
 
 
 def status_at(credential: ZoneCredential, at: dt.datetime) -> str:

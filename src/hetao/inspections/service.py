@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -22,7 +22,7 @@ from hetao.auth import repository as auth_repository
 from hetao.auth.principal import Principal
 from hetao.crossing.models import CrossingDecision
 from hetao.engine.facts import Outcome
-from hetao.errors import FieldProblem, NotFound, RuleViolation, ValidationFailed
+from hetao.errors import FieldProblem, RuleViolation, ValidationFailed
 from hetao.inspections import access, repository
 from hetao.inspections.access import OFFICER_OF_LINE
 from hetao.inspections.models import (
@@ -34,6 +34,7 @@ from hetao.inspections.models import (
     OverrideStatus,
 )
 from hetao.inspections.repository import inspection_of, lock
+from hetao.storage import lookup
 from hetao.storage.types import utcnow
 from hetao.workflow import Workflow, audit_present, present
 
@@ -75,43 +76,35 @@ OPEN_STATUSES = frozenset({InspectionStatus.ASSIGNED, InspectionStatus.IN_PROGRE
 # --- small checks ----------------------------------------------------------------------------
 
 
-_Row = TypeVar("_Row")
-
-
 # --- reading ---------------------------------------------------------------------------------
-
-
-def _get_row(
-    session: Session, model: type[_Row], row_id: int, what: str, *, for_update: bool
-) -> _Row:
-    found = session.get(model, row_id, with_for_update=for_update)
-    if found is None:
-        raise NotFound(f"{what} {row_id} does not exist")
-    return found
 
 
 def get_decision(
     session: Session, decision_id: int, *, for_update: bool = False
 ) -> CrossingDecision:
     """One crossing decision by id (locked until commit when asked), or NotFound."""
-    return _get_row(session, CrossingDecision, decision_id, "decision", for_update=for_update)
+    return lookup.get(
+        session, CrossingDecision, decision_id, for_update=for_update, noun="decision"
+    )
 
 
 def get_inspection(session: Session, inspection_id: int, *, for_update: bool = False) -> Inspection:
     """One inspection by id, or NotFound."""
-    return _get_row(session, Inspection, inspection_id, "inspection", for_update=for_update)
+    return lookup.get(session, Inspection, inspection_id, for_update=for_update)
 
 
 def get_adjustment(
     session: Session, adjustment_id: int, *, for_update: bool = False
 ) -> AdjustmentProposal:
     """One proposed adjustment by id, or NotFound."""
-    return _get_row(session, AdjustmentProposal, adjustment_id, "adjustment", for_update=for_update)
+    return lookup.get(
+        session, AdjustmentProposal, adjustment_id, for_update=for_update, noun="adjustment"
+    )
 
 
 def get_override(session: Session, override_id: int, *, for_update: bool = False) -> Override:
     """One override by id, or NotFound."""
-    return _get_row(session, Override, override_id, "override", for_update=for_update)
+    return lookup.get(session, Override, override_id, for_update=for_update)
 
 
 def effective_outcome(session: Session, decision_id: int) -> Outcome:
