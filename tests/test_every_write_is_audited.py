@@ -51,6 +51,7 @@ from hetao.audit import service as audit
 from hetao.audit.checkpoints import CheckpointStore, Signer
 from hetao.audit.models import AuditEvent
 from hetao.audit.service import Actor, CheckpointPolicy
+from hetao.audit.tags import ALL_TAGS
 from hetao.auth import service as auth
 from hetao.auth.errors import LoginRefused
 from hetao.auth.models import ApiToken, User, WebSession
@@ -1404,6 +1405,13 @@ def test_the_tables_name_only_existing_service_functions() -> None:
     )
     stale = sorted(named - public_service_functions().keys())
     assert not stale, f"the tables name functions that no longer exist: {stale}"
+
+
+def test_every_tag_written_is_one_of_the_tag_enums() -> None:
+    written = {tag for _, tags in WRITES.values() for tag in tags}
+    written |= {tag for _, _, tags in OTHER_PATHS.values() for tag in tags}
+    # The probe is this test's own event, written through the audit service itself.
+    assert written - {PROBE_TAG} - {str(tag) for tag in ALL_TAGS} == set()
 
 
 def test_no_function_is_both_writing_and_read_only() -> None:

@@ -14,10 +14,6 @@ class EventTag(StrEnum):
     """Base of the tag enums; each value is ``source:subject:action``."""
 
     @property
-    def source(self) -> str:
-        return self.value.split(":")[0]
-
-    @property
     def subject(self) -> str:
         return self.value.split(":")[1]
 
