@@ -93,6 +93,8 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/login"): OPEN,
     ("POST", "/login"): OPEN,
     ("POST", "/logout"): OPEN,
+    ("GET", "/home"): HUMANS,
+    ("POST", "/language"): OPEN,
     ("GET", "/audit/events"): AUDITORS,
     ("GET", "/audit/events/{seq}"): AUDITORS,
     ("GET", "/audit/events/{seq}/proof.json"): AUDITORS,
@@ -434,6 +436,13 @@ BUILDERS: dict[tuple[str, str], Builder] = {
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     ),
     ("POST", "/logout"): lambda w, o: Call("POST", "/logout"),
+    ("GET", "/home"): lambda w, o: Call("GET", "/home"),
+    ("POST", "/language"): lambda w, o: Call(
+        "POST",
+        "/language",
+        content="lang=zh-Hant&next=/home",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    ),
     ("GET", "/audit/events"): lambda w, o: Call("GET", "/audit/events"),
     ("GET", "/audit/events/{seq}"): lambda w, o: Call("GET", "/audit/events/1"),
     ("GET", "/audit/events/{seq}/proof.json"): lambda w, o: Call(

@@ -560,6 +560,11 @@ def scenario_reset_password(w: World) -> Call:
     )
 
 
+def scenario_choose_language(w: World) -> Call:
+    user, _ = new_user(w)
+    return lambda: auth.choose_language(w.session, user, "zh-Hant", actor=w.actor)
+
+
 def scenario_login(w: World) -> Call:
     user, password = new_user(w)
     return lambda: sign_in(w, user, password)
@@ -1018,6 +1023,10 @@ WRITES: dict[str, tuple[Scenario, frozenset[str]]] = {
     "auth.service.reset_password": (
         scenario_reset_password,
         frozenset({"auth:user:reset_password"}),
+    ),
+    "auth.service.choose_language": (
+        scenario_choose_language,
+        frozenset({"auth:user:language"}),
     ),
     # The attempt row (auth_login_attempts) is written with an event on both paths: see below.
     "auth.service.login": (scenario_login, frozenset({"auth:session:login"})),

@@ -14,7 +14,7 @@ from pathlib import Path
 import fastapi_offline
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
@@ -244,9 +244,5 @@ def create_app(
             swagger_css_url=f"{root}/static/api-docs/swagger-ui.css",
             swagger_favicon_url=f"{root}/static/api-docs/favicon.png",
         )
-
-    @app.get("/", include_in_schema=False)
-    def index() -> RedirectResponse:
-        return RedirectResponse("/login")
 
     return app

@@ -81,4 +81,5 @@ class TestConsoleInABrowser:
         assert rows >= 12
         assert signed_out == "/login"
         assert outside == []
-        assert scripts == []  # the console needs no JavaScript
+        # Only the console's own file, which adds conveniences: nothing from anywhere else.
+        assert {urlsplit(script).path for script in scripts} == {"/static/console/console.js"}

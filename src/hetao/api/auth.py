@@ -70,7 +70,7 @@ def _me(principal: Principal, csrf: str | None) -> Me:
     )
 
 
-def _cookie_is_secure(request: Request) -> bool:
+def cookie_is_secure(request: Request) -> bool:
     return request.url.scheme == "https" or app_state(request).cookies_secure
 
 
@@ -81,7 +81,7 @@ def session_cookie(response: Response, request: Request, secret: str, *, max_age
         secret,
         max_age=max_age,
         httponly=True,
-        secure=_cookie_is_secure(request),
+        secure=cookie_is_secure(request),
         samesite="lax",
         path="/",
     )
@@ -92,7 +92,7 @@ def clear_session_cookie(response: Response, request: Request) -> None:
     response.delete_cookie(
         SESSION_COOKIE,
         path="/",
-        secure=_cookie_is_secure(request),
+        secure=cookie_is_secure(request),
         httponly=True,
         samesite="lax",
     )

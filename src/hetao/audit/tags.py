@@ -33,6 +33,7 @@ class AuthTag(EventTag):
     USER_CHANGE_PASSWORD = "auth:user:change_password"
     USER_CREATE = "auth:user:create"
     USER_DEACTIVATE = "auth:user:deactivate"
+    USER_LANGUAGE = "auth:user:language"
     USER_REACTIVATE = "auth:user:reactivate"
     USER_RESET_PASSWORD = "auth:user:reset_password"
 

@@ -58,6 +58,8 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     password_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: The pages' language the user chose (BCP 47: en, zh-Hant, zh-Hans); None: not chosen yet.
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class WebSession(Base):

@@ -44,6 +44,7 @@ from hetao.auth.tokens import (
 )
 from hetao.errors import Conflict, FieldProblem, TransitionForbidden, ValidationFailed
 from hetao.profiles import ZoneProfile
+from hetao.reasons import Language
 from hetao.storage.types import utcnow
 from hetao.workflow import audit
 
@@ -197,6 +198,14 @@ def reactivate_user(session: Session, user: User, *, actor: Actor) -> None:
         )
     user.active = True
     audit(session, AuthTag.USER_REACTIVATE, user.id, actor)
+
+
+def choose_language(session: Session, user: User, language: Language, *, actor: Actor) -> None:
+    """Keep the user's language for the pages; choosing the same one again writes nothing."""
+    if user.language == language:
+        return
+    previous, user.language = user.language, language
+    audit(session, AuthTag.USER_LANGUAGE, user.id, actor, language=language, previous=previous)
 
 
 def change_password(

@@ -13,16 +13,18 @@ from hetao.api.auth import Credentials, clear_session_cookie, sign_in
 from hetao.api.deps import SessionDep
 from hetao.api.idempotency import NOT_REPLAYABLE
 from hetao.api.security import SESSION_COOKIE
+from hetao.auth import repository as auth_repository
 from hetao.auth import service as auth
 from hetao.auth.errors import LoginRefused, TooManyAttempts
 from hetao.errors import PermissionDenied
-from hetao.web.i18n import t
+from hetao.web.i18n import as_language, remember_language, t
 from hetao.web.rendering import redirect, render
 from hetao.web.routing import PageRoute
 
 router = APIRouter(route_class=PageRoute)
 
-DEFAULT_NEXT = "/audit/events"
+#: After sign-in without a page to return to: "/" sends each role to its home.
+DEFAULT_NEXT = "/"
 #: Longer than any console path; a longer ``next`` is not one of ours.
 NEXT_MAX = 2000
 
@@ -40,7 +42,7 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def _refuse_other_sites(request: Request) -> None:
+def refuse_other_sites(request: Request) -> None:
     """Login CSRF: a form posted by another site would sign the victim in as the attacker."""
     origin = request.headers.get("origin")
     if origin is None:
@@ -69,7 +71,7 @@ def login(
     next: Annotated[str, Form()] = "",
 ) -> Response:
     """Check the credentials; on success set the session cookie and go on to ``next``."""
-    _refuse_other_sites(request)
+    refuse_other_sites(request)
     target = safe_next(next)
     shown = username.strip()[:64]
     try:
@@ -86,7 +88,7 @@ def login(
     response = redirect(request, target)
     try:
         # sign_in commits a failed attempt before raising: throttling must count it.
-        sign_in(request, response, session, credentials)
+        me = sign_in(request, response, session, credentials)
     except LoginRefused:
         return render(
             request,
@@ -108,6 +110,10 @@ def login(
             username=shown,
             error=t("login.throttled", minutes=math.ceil(wait / 60)),
         )
+    # The user's own language, chosen in any browser before, wins over this browser's guess.
+    saved = as_language(auth_repository.get_user(session, me.id).language)
+    if saved is not None:
+        remember_language(request, response, saved)
     return response
 
 

@@ -21,7 +21,7 @@ from hetao.api.security import SESSION_COOKIE
 from hetao.auth import service as auth
 from hetao.auth.errors import TooManyAttempts
 from hetao.errors import FieldProblem, HetaoError, NotAuthenticated, PermissionDenied, RateLimited
-from hetao.web.i18n import LANG, MESSAGES
+from hetao.web.i18n import LANGUAGE_COOKIE, choose_language, has_text, set_language
 from hetao.web.rendering import app_path, harden, redirect, render
 
 log = logging.getLogger("hetao.web")
@@ -41,6 +41,12 @@ class PageRoute(UnitOfWorkRoute):
 
         async def route(request: Request) -> Response:
             request_id = _ensure_request_id(request)
+            # Chosen before anything renders: the endpoint's threads copy this context.
+            set_language(
+                choose_language(
+                    request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language")
+                )
+            )
             try:
                 if request.method == "POST":
                     await admit_body(request, body_limit(request, self.openapi_extra))
@@ -133,7 +139,7 @@ def error_page(request: Request, error: Exception) -> Response:
         status_code=status,
         headers=headers,
         status=status,
-        title_key=f"error.{status}" if f"error.{status}" in MESSAGES[LANG] else "error.title",
+        title_key=f"error.{status}" if has_text(f"error.{status}") else "error.title",
         detail=detail,
         problems=problems,
         help_text=help_text,
