@@ -56,6 +56,10 @@ class UnitOfWorkRoute(APIRoute):
     #: False for routes whose session only reads, whatever the method: their writes go through
     #: a group committer of their own (crossings), so the request never holds the write lock.
     commits_session: ClassVar[bool] = True
+    #: Whether an answer of 4xx still commits what the endpoint wrote. API endpoints refuse by
+    #: raising; a page answers a refused form with the form again (422), and must then keep
+    #: nothing a service wrote before it refused.
+    commits_refusals: ClassVar[bool] = True
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -91,8 +95,10 @@ class UnitOfWorkRoute(APIRoute):
                 key = request.headers.get(idempotency.HEADER) if replayable else None
                 if reads_only or request.method != "POST" or key is None:
                     response = await handler(request)
-                    if not reads_only:
+                    if not reads_only and (self.commits_refusals or response.status_code < 400):
                         await run_in_threadpool(session.commit)
+                    elif not reads_only:
+                        await run_in_threadpool(session.rollback)
                     elif session.in_transaction():
                         await run_read(request, session.rollback)
                 else:

@@ -33,6 +33,10 @@ _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 class PageRoute(UnitOfWorkRoute):
     """A unit of work per page request; a posted ``csrf_token`` counts; errors render pages."""
 
+    # A refused form is answered with the form (422): whatever a service wrote before it
+    # refused is rolled back, never half-kept.
+    commits_refusals = False
+
     # The form's token must be on request.state before the parent resolves the principal: that
     # is where cookie writes are checked, the same check the API's X-CSRF-Token header passes.
 
