@@ -10,12 +10,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from hetao.api.deps import CursorQuery, SessionDep
+from hetao.api.deps import CursorQuery, ProfileDep, SessionDep
 from hetao.declarations import access
 from hetao.declarations import repository as declarations_repo
 from hetao.declarations.models import Declaration, DeclarationStatus
 from hetao.declarations.schemas import DeclarationOut
-from hetao.declarations.views.common import PEOPLE, Readers, status_options
+from hetao.declarations.views.common import (
+    PEOPLE,
+    Readers,
+    crossing_point_options,
+    status_options,
+)
 from hetao.inputs import Id
 from hetao.ledger.access import scoped
 from hetao.reference import hs
@@ -148,7 +153,11 @@ def _attachment(name: str) -> dict[str, str]:
 
 @router.get("/portal/declarations/{declaration_id}")
 def declaration(
-    request: Request, declaration_id: Id, session: SessionDep, principal: Readers
+    request: Request,
+    declaration_id: Id,
+    session: SessionDep,
+    profile: ProfileDep,
+    principal: Readers,
 ) -> Response:
     """One declaration: its lines, its history, and once cleared its taxes line by line."""
     shown = DeclarationOut.model_validate(_readable(session, principal, declaration_id))
@@ -161,6 +170,7 @@ def declaration(
         taxed=[_money_of(line) for line in assessment.get("lines", ())],
         totals=_money_of(assessment.get("totals") or {}),
         tariff_sample=bool(assessment.get("tariff_sample")),
+        points=dict(crossing_point_options(profile)),
     )
 
 
