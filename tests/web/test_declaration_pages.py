@@ -18,6 +18,7 @@ from hetao.declarations.kinds import DeclarationKind
 from hetao.declarations.models import Declaration, DeclarationStatus
 from hetao.ledger.models import CustomsStatus, HoldStatus, MovementKind
 from hetao.profiles import ZoneProfile, load_profile
+from hetao.registry.models import Party
 from hetao.web.i18n import LANGUAGES, MESSAGES
 from web.portal_support import entry, entry_form, party
 from web.support import is_page
@@ -38,6 +39,18 @@ def own(session_maker: sessionmaker[Session]) -> int:
 def enterprise(user: UserMaker, sign_in: SignIn, own: int) -> str:
     """An enterprise user of ``own``, signed in; returns the CSRF token."""
     return sign_in(user(Role.ENTERPRISE_USER, party_id=own))
+
+
+def lodged(
+    session_maker: sessionmaker[Session], party_id: int, profile: ZoneProfile, *, cleared: bool
+) -> Declaration:
+    """An entry lodged by ``party_id`` (cleared, with taxes, if asked)."""
+    with session_maker() as s:
+        owner = s.get(Party, party_id)
+        assert owner is not None
+        declaration = entry(s, owner, profile, cleared=cleared)
+        s.commit()
+        return declaration
 
 
 class TestLodging:
@@ -143,11 +156,9 @@ class TestReading:
         session_maker: sessionmaker[Session],
         profile: ZoneProfile,
     ) -> None:
+        cleared = lodged(session_maker, own, profile, cleared=True)
+        waiting = lodged(session_maker, own, profile, cleared=False)
         with session_maker() as s:
-            mine = s.get(type(party(s)), own)
-            assert mine is not None
-            cleared = entry(s, mine, profile, cleared=True)
-            waiting = entry(s, mine, profile)
             theirs = entry(s, party(s), profile)
             s.commit()
         page = console.get("/portal/declarations")
@@ -183,11 +194,7 @@ class TestReading:
         session_maker: sessionmaker[Session],
         profile: ZoneProfile,
     ) -> None:
-        with session_maker() as s:
-            mine = s.get(type(party(s)), own)
-            assert mine is not None
-            cleared = entry(s, mine, profile, cleared=True)
-            s.commit()
+        cleared = lodged(session_maker, own, profile, cleared=True)
         console.post("/language", data={"lang": "zh-Hans", "csrf_token": enterprise})
         page = console.get(f"/portal/declarations/{cleared.id}")
         assert page.status_code == 200
@@ -206,11 +213,7 @@ class TestReading:
         session_maker: sessionmaker[Session],
         profile: ZoneProfile,
     ) -> None:
-        with session_maker() as s:
-            mine = s.get(type(party(s)), own)
-            assert mine is not None
-            declaration = entry(s, mine, profile, cleared=True)
-            s.commit()
+        declaration = lodged(session_maker, own, profile, cleared=True)
         document = console.get(f"/portal/declarations/{declaration.id}.json")
         assert document.status_code == 200
         assert document.headers["content-disposition"].startswith("attachment;")

@@ -180,6 +180,9 @@ class TestLodgingInABrowser:
             expect(page.locator("#error-lines-2-customs_value")).to_be_visible()
             expect(page.locator("#field-lines-1-hs_code")).to_have_value("3822.19")
             shot(page, "declaration-refused-nojs.png")
+            page.set_viewport_size({"width": 768, "height": 1024})  # a tablet
+            shot(page, "declaration-refused-tablet-nojs.png")
+            page.set_viewport_size(VIEWPORT)
             page.locator("#field-lines-2-customs_value").fill("50000")
             page.get_by_role("button", name="Lodge the declaration").click()
             expect(page.get_by_role("heading", name="Declaration JO-1")).to_be_visible()

@@ -10,7 +10,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from typing import Annotated
+from collections.abc import Iterable, Sequence
+from enum import StrEnum
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -36,6 +38,7 @@ from hetao.web.i18n import has_text, label, t
 from hetao.web.rendering import render
 
 router = page_router()
+Member = TypeVar("Member", bound=StrEnum)
 Readers = Annotated[Principal, Depends(Allow(*access.READERS))]
 PAGE_SIZE = 50
 #: A stocktake file is small: a row per lot, a few thousand lots at most.
@@ -57,12 +60,33 @@ STATEMENT_COLUMNS = (
 )
 
 
-def _status(value: str | None) -> CustomsStatus | None:
-    """A filter's status; an unknown one filters nothing (a stale link is no error)."""
+def chosen_member(enum: type[Member], value: str | None) -> Member | None:
+    """A list filter's choice; an unknown one filters nothing (a stale link is no error)."""
     try:
-        return CustomsStatus(value) if value else None
+        return enum(value) if value else None
     except ValueError:
         return None
+
+
+def attachment(name: str) -> dict[str, str]:
+    """The headers that make a response a file to save."""
+    return {"Content-Disposition": f'attachment; filename="{name}"'}
+
+
+def csv_file(name: str, columns: Sequence[str], rows: Iterable[object]) -> Response:
+    """``rows`` (objects with the ``columns`` as attributes) as a CSV file to save."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(getattr(row, column)) for column in columns])
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=attachment(name))
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    # A spreadsheet runs a cell starting with = + - @ as a formula: quote text that does.
+    return f"'{text}" if text[:1] in ("=", "+", "@") else text
 
 
 def _party_of(principal: Principal, party_id: int | None) -> int | None:
@@ -83,7 +107,7 @@ def lots(
     cursor: CursorQuery = None,
 ) -> Response:
     """Lots with their balances and reservations, by customs status."""
-    chosen = _status(status)
+    chosen = chosen_member(CustomsStatus, status)
     page = ledger_repo.page_lots(
         session,
         party_id=access.scoped(principal, party_id),
@@ -203,6 +227,19 @@ def _statement(
     return report, state
 
 
+def _statement_page(
+    request: Request, principal: Principal, state: FormState, **context: Any
+) -> Response:
+    return render(
+        request,
+        "ledger/statement.html",
+        status_code=200 if state.ok else 422,
+        form=state,
+        staff=party_scope(principal) is None,
+        **context,
+    )
+
+
 @router.get("/portal/ledger/statement")
 def statement(
     request: Request, session: SessionDep, profile: ProfileDep, principal: Readers
@@ -213,15 +250,7 @@ def statement(
     download = None
     if report is not None:
         download = {k: v for k, v in query.items() if k in PERIOD_FIELDS and v}
-    return render(
-        request,
-        "ledger/statement.html",
-        status_code=200 if state.ok else 422,
-        form=state,
-        report=report,
-        download=download,
-        staff=party_scope(principal) is None,
-    )
+    return _statement_page(request, principal, state, report=report, download=download)
 
 
 @router.get("/portal/ledger/statement.csv")
@@ -231,32 +260,9 @@ def statement_csv(
     """The same statement as a CSV file."""
     report, state = _statement(session, profile, principal, dict(request.query_params))
     if report is None:
-        return render(
-            request,
-            "ledger/statement.html",
-            status_code=422,
-            form=state,
-            report=None,
-            download=None,
-            staff=party_scope(principal) is None,
-        )
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(STATEMENT_COLUMNS)
-    for line in report.lots:
-        writer.writerow([_cell(getattr(line, column)) for column in STATEMENT_COLUMNS])
+        return _statement_page(request, principal, state, report=None, download=None)
     name = f"statement-{report.party_id}-{report.period_from}-{report.period_to}.csv"
-    return Response(
-        out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
-
-
-def _cell(value: object) -> str:
-    text = str(value)
-    # A spreadsheet runs a cell starting with = + - @ as a formula: quote text that does.
-    return f"'{text}" if text[:1] in ("=", "+", "@") else text
+    return csv_file(name, STATEMENT_COLUMNS, report.lots)
 
 
 # --- the stocktake ----------------------------------------------------------------------------

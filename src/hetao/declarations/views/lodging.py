@@ -89,6 +89,13 @@ def _message(code: str, fallback: str) -> str:
     return t(key) if has_text(key) else fallback
 
 
+def _add(state: FormState, name: str, message: str) -> None:
+    """An error beside ``name``; a line row's names its row, as the summary lists it."""
+    if name.startswith("lines-"):
+        message = t("declarations.new.line_error", row=name.split("-")[1], message=message)
+    state.add(name, message)
+
+
 def _line_field(index: int, name: str, rows: list[int]) -> str:
     """The form field of a schema line's field, or the summary when the form has none."""
     name = _SHOWN_AS.get(name, name)
@@ -116,7 +123,7 @@ def read(
         }
         status = line.pop("customs_status", "")
         if status and status not in CLAIMED_STATUSES:
-            state.add(row_field(row, "customs_status"), t("form.error.choice"))
+            _add(state, row_field(row, "customs_status"), t("form.error.choice"))
         line["bonded"] = status == CustomsStatus.BONDED
         lines.append(line)
     if not rows:
@@ -133,7 +140,7 @@ def read(
                 continue  # no rows: said above
             else:
                 name = str(loc[0]) if loc else FORM_FIELD
-            state.add(name, _message(str(error["type"]), pydantic_text(error)))
+            _add(state, name, _message(str(error["type"]), pydantic_text(error)))
         return None, state, rows
     return (model if state.ok else None), state, rows
 
@@ -149,7 +156,7 @@ def refused(state: FormState, error: HetaoError, rows: list[int]) -> None:
             name = _line_field(int(found.group(1)), found.group(2), rows)
         else:
             name = problem.field.split(".", maxsplit=1)[0]
-        state.add(name, _message(problem.rule, problem_text(problem)))
+        _add(state, name, _message(problem.rule, problem_text(problem)))
 
 
 def _form(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from decimal import Decimal
 from typing import Annotated, Any
@@ -23,6 +21,7 @@ from hetao.declarations.views.common import (
 )
 from hetao.inputs import Id
 from hetao.ledger.access import scoped
+from hetao.ledger.views import attachment, chosen_member, csv_file
 from hetao.reference import hs
 from hetao.registry.access import party_scope
 from hetao.web.i18n import current_language
@@ -66,7 +65,7 @@ def declarations(
     ``reference`` (with the party, which an enterprise user's is) finds one declaration: the
     link a lot gives to the declaration that admitted it.
     """
-    chosen = _state(status)
+    chosen = chosen_member(DeclarationStatus, status)
     owner = scoped(principal, party_id)
     more = None
     if reference:
@@ -95,14 +94,6 @@ def declarations(
     )
 
 
-def _state(value: str | None) -> DeclarationStatus | None:
-    """A filter's state; an unknown one filters nothing (a stale link is no error)."""
-    try:
-        return DeclarationStatus(value) if value else None
-    except ValueError:
-        return None
-
-
 def _readable(session: SessionDep, principal: Readers, declaration_id: int) -> Declaration:
     """The declaration, if the principal may read it; another party's answers 404."""
     declaration = declarations_repo.get_declaration(session, declaration_id)
@@ -119,7 +110,7 @@ def declaration_json(declaration_id: Id, session: SessionDep, principal: Readers
     return Response(
         json.dumps(document.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n",
         media_type="application/json",
-        headers=_attachment(f"declaration-{declaration_id}.json"),
+        headers=attachment(f"declaration-{declaration_id}.json"),
     )
 
 
@@ -127,28 +118,8 @@ def declaration_json(declaration_id: Id, session: SessionDep, principal: Readers
 def declaration_csv(declaration_id: Id, session: SessionDep, principal: Readers) -> Response:
     """The declaration's lines, one row each, as a file."""
     declaration = _readable(session, principal, declaration_id)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(LINE_COLUMNS)
-    for line in declaration.lines:
-        writer.writerow([_cell(getattr(line, column)) for column in LINE_COLUMNS])
-    return Response(
-        out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers=_attachment(f"declaration-{declaration_id}-lines.csv"),
-    )
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    text = str(value)
-    # A spreadsheet runs a cell starting with = + - @ as a formula: quote it as text.
-    return f"'{text}" if text[:1] in ("=", "+", "@") else text
-
-
-def _attachment(name: str) -> dict[str, str]:
-    return {"Content-Disposition": f'attachment; filename="{name}"'}
+    name = f"declaration-{declaration_id}-lines.csv"
+    return csv_file(name, LINE_COLUMNS, declaration.lines)
 
 
 @router.get("/portal/declarations/{declaration_id}")
