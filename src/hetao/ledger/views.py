@@ -85,7 +85,8 @@ def csv_file(name: str, columns: Sequence[str], rows: Iterable[object]) -> Respo
 
 def _cell(value: object) -> str:
     text = "" if value is None else str(value)
-    # A spreadsheet runs a cell starting with = + - @ as a formula: quote text that does.
+    # A spreadsheet runs a cell starting with = + @ as a formula: quote it as text (a leading
+    # - stays: negative quantities are numbers here).
     return f"'{text}" if text[:1] in ("=", "+", "@") else text
 
 

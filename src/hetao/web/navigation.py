@@ -12,9 +12,15 @@ from hetao.auth.principal import Principal, Role
 
 AUDITORS = frozenset({Role.AUDITOR, Role.ADMINISTRATOR})
 ENTERPRISE = frozenset({Role.ENTERPRISE_USER})
-#: Staff who read declarations and lots in the portal's pages (officers have their own later).
+#: Staff who read declarations and lots in the portal's pages, as the API lets them.
 LEDGER_STAFF = frozenset(
-    {Role.SECOND_LINE_OFFICER, Role.ZONE_REVIEWER, Role.AUDITOR, Role.ADMINISTRATOR}
+    {
+        Role.FIRST_LINE_OFFICER,
+        Role.SECOND_LINE_OFFICER,
+        Role.ZONE_REVIEWER,
+        Role.AUDITOR,
+        Role.ADMINISTRATOR,
+    }
 )
 
 
