@@ -44,9 +44,11 @@ from hetao.crossing.api import MAX_WAITING_DECISIONS, gate_router
 from hetao.crossing.api import router as crossing_router
 from hetao.datatransfer.api import router as datatransfer_router
 from hetao.declarations.api import router as declarations_router
+from hetao.declarations.views import router as declaration_pages
 from hetao.funds.api import router as funds_router
 from hetao.inspections.api import router as inspections_router
 from hetao.ledger.api import router as ledger_router
+from hetao.ledger.views import router as ledger_pages
 from hetao.profiles import ZoneProfile, load_profile
 from hetao.registry.api import router as registry_router
 from hetao.storage.engine import make_engine, reads_are_local, session_factory, unit_of_work
@@ -231,6 +233,8 @@ def create_app(
     ):
         app.include_router(api_router, prefix="/api/v1")
     app.include_router(web_router)
+    app.include_router(declaration_pages)
+    app.include_router(ledger_pages)
     app.mount("/static/api-docs", StaticFiles(directory=SWAGGER_ASSETS), name="api-docs-assets")
     app.mount("/static/console", StaticFiles(directory=CONSOLE_ASSETS), name="console-assets")
 

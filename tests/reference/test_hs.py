@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from hetao.errors import ValidationFailed
@@ -10,6 +12,7 @@ from hetao.reference.hs import (
     check_hs_code,
     heading_of,
     lookup,
+    search,
     section_of,
     subheading_of,
 )
@@ -121,3 +124,24 @@ class TestHierarchy:
         with pytest.raises(ValidationFailed) as caught:
             chapter_of("84719900")
         assert caught.value.problems[0].rule == "hs2022.unknown_subheading"
+
+
+class TestHsSearch:
+    def test_every_word_must_match_the_start_of_a_word(self) -> None:
+        found = search("diagnostic reagent")
+        assert found
+        assert all("diagnostic" in e.description.lower() for e in found)
+
+    def test_digits_match_codes_by_prefix_shortest_first(self) -> None:
+        assert [e.code for e in search("38 22")][:2] == ["3822", "382211"]
+
+    def test_nothing_for_nothing_and_for_unknown_words(self) -> None:
+        assert search("  ") == []
+        assert search("qwertyuiop") == []
+
+    def test_is_fast_enough_for_a_page(self) -> None:
+        search("warm")  # the index is built once
+        started = time.perf_counter()
+        for _ in range(20):
+            search("other machines")
+        assert (time.perf_counter() - started) / 20 < 0.05

@@ -296,6 +296,11 @@ def page_lots(
     return paginate(session, stmt, id_column=Lot.id, cursor=cursor, limit=limit)
 
 
+def holds_of(session: Session, lot_id: int) -> Sequence[Hold]:
+    """A lot's holds, newest first (pending, posted and voided alike)."""
+    return session.scalars(select(Hold).where(Hold.lot_id == lot_id).order_by(Hold.id.desc())).all()
+
+
 def page_movements(
     session: Session, lot_id: int, *, cursor: str | None, limit: int
 ) -> PageOf[Movement]:

@@ -135,3 +135,49 @@ def subheading_of(code: str, *, field: str = "hs_code") -> HsEntry:
 def section_of(code: str, *, field: str = "hs_code") -> HsSection:
     """The section (Roman numeral and name) of a valid code (checked first)."""
     return _sections()[chapter_of(code, field=field).section]
+
+
+# --- search by code or words ------------------------------------------------------------------
+
+_WORD = re.compile(r"\w+")
+#: A page shows this many matches at most (a word as common as "other" matches thousands).
+SEARCH_LIMIT = 50
+
+
+@functools.cache
+def _word_index() -> dict[str, frozenset[str]]:
+    """Each lower-case word of the descriptions with the codes that use it, built once."""
+    index: dict[str, set[str]] = {}
+    for entry in _entries().values():
+        for word in _WORD.findall(entry.description.casefold()):
+            index.setdefault(word, set()).add(entry.code)
+    return {word: frozenset(codes) for word, codes in index.items()}
+
+
+def search(query: str, *, limit: int = SEARCH_LIMIT) -> list[HsEntry]:
+    """Entries whose code starts with the digits typed, or whose description has every word.
+
+    A word matches the start of a description's word ("reagent" finds "reagents"); codes are
+    matched as typed with or without dots and spaces. Chapters first, then headings, then
+    subheadings, each in code order.
+    """
+    text = query.strip()
+    if not text:
+        return []
+    entries = _entries()
+    digits = _digits(text)
+    if _DIGITS.fullmatch(digits):
+        found = [e for code, e in entries.items() if code.startswith(digits)]
+        return sorted(found, key=lambda e: (e.level, e.code))[:limit]
+    words = _WORD.findall(text.casefold())
+    if not words:
+        return []
+    index = _word_index()
+    codes: set[str] | None = None
+    for word in words:
+        having = set().union(*(c for w, c in index.items() if w.startswith(word)))
+        codes = having if codes is None else codes & having
+        if not codes:
+            return []
+    matches = [entries[code] for code in codes or ()]
+    return sorted(matches, key=lambda e: (e.level, e.code))[:limit]

@@ -15,3 +15,45 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 });
+
+// --- declarations: HS code suggestions ---------------------------------------------------
+// Fills the form's <datalist> from the HS look-up as a code or words are typed; without this
+// script the field is a plain input and the HS codes page (/portal/hs) does the same search.
+document.addEventListener("DOMContentLoaded", () => {
+  const list = document.getElementById("hs-suggestions");
+  if (!list) {
+    return;
+  }
+  const base = document.querySelector("link[rel=stylesheet]").href.replace(/\/static\/console\/.*$/, "");
+  let timer = null;
+  let last = "";
+  const fill = async (query) => {
+    const response = await fetch(`${base}/portal/hs/suggestions?q=${encodeURIComponent(query)}`, {
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    });
+    if (!response.ok) {
+      return;
+    }
+    const found = await response.json();
+    list.replaceChildren(
+      ...found.map((entry) => {
+        const option = document.createElement("option");
+        option.value = entry.code;
+        option.label = `${entry.code} ${entry.description}`;
+        return option;
+      }),
+    );
+  };
+  for (const input of document.querySelectorAll("input[data-hs-suggest]")) {
+    input.addEventListener("input", () => {
+      const query = input.value.trim();
+      if (query.length < 2 || query === last) {
+        return;
+      }
+      last = query;
+      clearTimeout(timer);
+      timer = setTimeout(() => fill(query).catch(() => {}), 250);
+    });
+  }
+});

@@ -11,6 +11,17 @@ from dataclasses import dataclass
 from hetao.auth.principal import Principal, Role
 
 AUDITORS = frozenset({Role.AUDITOR, Role.ADMINISTRATOR})
+ENTERPRISE = frozenset({Role.ENTERPRISE_USER})
+#: Staff who read declarations and lots in the portal's pages, as the API lets them.
+LEDGER_STAFF = frozenset(
+    {
+        Role.FIRST_LINE_OFFICER,
+        Role.SECOND_LINE_OFFICER,
+        Role.ZONE_REVIEWER,
+        Role.AUDITOR,
+        Role.ADMINISTRATOR,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +41,10 @@ class MenuItem:
 MENU: tuple[MenuItem, ...] = (
     MenuItem("site.nav.home", "/home", frozenset(Role) - {Role.GATE_DEVICE}),
     MenuItem("site.nav.audit", "/audit/events", AUDITORS),
+    # Declarations and the e-ledger: the enterprise's own, and staff who read them (as the API).
+    MenuItem("declarations.nav", "/portal/declarations", ENTERPRISE | LEDGER_STAFF),
+    MenuItem("ledger.nav.ledger", "/portal/ledger", ENTERPRISE | LEDGER_STAFF),
+    MenuItem("declarations.nav.hs", "/portal/hs", ENTERPRISE),
 )
 
 #: The page each role lands on after sign-in.
