@@ -30,6 +30,8 @@ class MenuItem:
 MENU: tuple[MenuItem, ...] = (
     MenuItem("site.nav.home", "/home", frozenset(Role) - {Role.GATE_DEVICE}),
     MenuItem("site.nav.audit", "/audit/events", AUDITORS),
+    # Notifications: the enterprise's feed of status changes, and its webhooks.
+    MenuItem("notifications.nav", "/portal/notifications", frozenset({Role.ENTERPRISE_USER})),
 )
 
 #: The page each role lands on after sign-in.
