@@ -303,6 +303,20 @@ class TestSending:
         assert service.due(session, now=now + dt.timedelta(days=1)) == []
         assert len(session.scalars(select(DeliveryAttempt)).all()) == delivery.MAX_ATTEMPTS
 
+    def test_a_secret_sealed_under_a_lost_key_fails_the_attempt_not_the_sender(
+        self, session: Session, actor: Actor, profile: ZoneProfile, tmp_path: Path
+    ) -> None:
+        party = make_party(session, actor)
+        service.register(
+            session, party.id, "https://h.example.com/", box=box(tmp_path / "lost"), actor=actor
+        )
+        submitted_application(session, actor, profile, party)
+        service.gather(session)
+        (outgoing,) = service.due(session, now=utcnow())
+        outcome = service.send(outgoing, box=box(tmp_path), now=utcnow())
+        assert outcome.status_code is None
+        assert outcome.error == "the secret does not open: rotate it"
+
     def test_an_attempt_another_sender_recorded_first_is_skipped(
         self, session: Session, actor: Actor, profile: ZoneProfile, tmp_path: Path
     ) -> None:

@@ -21,11 +21,12 @@ from hetao.notifications.models import (
     Webhook,
     WebhookStatus,
 )
-from hetao.notifications.views import event_key
+from hetao.notifications.views import event_key, latest_panel
 from hetao.profiles import ZoneProfile
-from hetao.registry.models import Party
+from hetao.registry.models import Party, WhitelistApplication
 from hetao.storage.types import utcnow
 from hetao.web.i18n import LANGUAGES, MESSAGES
+from hetao.web.rendering import ENV
 from notifications.support import submitted_application
 from web.support import SETUP
 
@@ -70,6 +71,29 @@ def webhook_ids(session_maker: sessionmaker[Session], party_id: int) -> list[int
         return [w.id for w in service.webhooks_of(s, party_id)]
 
 
+def status_changes(
+    session_maker: sessionmaker[Session], profile: ZoneProfile, *party_ids: int
+) -> list[WhitelistApplication]:
+    """One submitted application per party, gathered into the feed."""
+    with session_maker() as s:
+        made = [
+            submitted_application(s, SETUP, profile, s.get_one(Party, party_id))
+            for party_id in party_ids
+        ]
+        service.gather(s)
+        s.commit()
+    return made
+
+
+def registered_webhook(
+    console: TestClient, csrf: str, session_maker: sessionmaker[Session], party_id: int
+) -> int:
+    """The id of the one webhook registered through the form."""
+    register(console, csrf, "https://hooks.example.com/in")
+    (webhook_id,) = webhook_ids(session_maker, party_id)
+    return webhook_id
+
+
 class TestFeed:
     def test_shows_the_partys_status_changes_with_links(
         self,
@@ -80,11 +104,7 @@ class TestFeed:
         signed_in: str,
     ) -> None:
         other = party_of(session_maker)
-        with session_maker() as s:
-            application = submitted_application(s, SETUP, profile, s.get_one(Party, party_id))
-            foreign = submitted_application(s, SETUP, profile, s.get_one(Party, other))
-            service.gather(s)
-            s.commit()
+        application, foreign = status_changes(session_maker, profile, party_id, other)
         page = console.get("/portal/notifications")
         assert page.status_code == 200
         assert f"Application #{application.id} was submitted for review." in page.text
@@ -95,13 +115,27 @@ class TestFeed:
         self, console: TestClient, session_maker: sessionmaker[Session], profile: ZoneProfile,
         party_id: int, signed_in: str,
     ) -> None:  # fmt: skip
-        with session_maker() as s:
-            application = submitted_application(s, SETUP, profile, s.get_one(Party, party_id))
-            service.gather(s)
-            s.commit()
+        (application,) = status_changes(session_maker, profile, party_id)
         console.post("/language", data={"lang": "zh-Hant", "csrf_token": signed_in})
         page = console.get("/portal/notifications")
         assert f"申請 #{application.id} 已提交審核。" in page.text
+
+    def test_the_home_panel_gets_the_latest_five_as_sentences_with_links(
+        self, session_maker: sessionmaker[Session], profile: ZoneProfile, party_id: int
+    ) -> None:
+        made = status_changes(session_maker, profile, *[party_id] * 7)
+        with session_maker() as s:
+            panel = latest_panel(s, party_id)
+        assert len(panel) == 5
+        assert panel[0].path == f"/portal/applications/{made[-1].id}"
+        assert panel[0].sentence == f"Application #{made[-1].id} was submitted for review."
+        # The partial the portal's home includes.
+        html = ENV.get_template("notifications/panel.html").render(
+            notifications=panel, url=lambda path: path
+        )
+        assert html.count("<li>") == 5
+        assert f'href="/portal/applications/{made[-1].id}"' in html
+        assert 'href="/portal/notifications"' in html
 
     def test_is_empty_before_anything_happened(self, console: TestClient, signed_in: str) -> None:
         page = console.get("/portal/notifications")
@@ -243,11 +277,9 @@ class TestDeliveryLog:
         party_id: int,
         signed_in: str,
     ) -> None:
-        register(console, signed_in, "https://hooks.example.com/in")
-        (webhook_id,) = webhook_ids(session_maker, party_id)
+        webhook_id = registered_webhook(console, signed_in, session_maker, party_id)
+        (application,) = status_changes(session_maker, profile, party_id)
         with session_maker() as s:
-            application = submitted_application(s, SETUP, profile, s.get_one(Party, party_id))
-            service.gather(s)
             (outgoing,) = service.due(s, now=utcnow())
             failed = delivery.Outcome(status_code=None, error="timeout", duration_ms=5000)
             service.record_attempt(s, outgoing, failed, now=utcnow(), actor=SETUP)
@@ -269,8 +301,7 @@ class TestDeliveryLog:
         self, console: TestClient, session_maker: sessionmaker[Session], party_id: int,
         signed_in: str,
     ) -> None:  # fmt: skip
-        register(console, signed_in, "https://hooks.example.com/in")
-        (webhook_id,) = webhook_ids(session_maker, party_id)
+        webhook_id = registered_webhook(console, signed_in, session_maker, party_id)
         page = console.get(f"/portal/webhooks/{webhook_id}/deliveries")
         assert "Nothing delivered yet." in page.text
 

@@ -313,9 +313,13 @@ def due(session: Session, *, now: dt.datetime, limit: int = 50) -> list[Outgoing
 
 def send(outgoing: Outgoing, *, box: SecretBox, now: dt.datetime) -> Outcome:
     """One signed POST of a due delivery (no database: the network may take seconds)."""
+    try:
+        secret = box.open(outgoing.sealed_secret)
+    except ValueError:  # sealed under a key file since lost: the party must re-key the webhook
+        return Outcome(status_code=None, error="the secret does not open: rotate it", duration_ms=0)
     return delivery.post(
         outgoing.url,
-        secret=box.open(outgoing.sealed_secret),
+        secret=secret,
         delivery_id=outgoing.public_id,
         body=outgoing.body,
         now=now,
