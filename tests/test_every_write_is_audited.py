@@ -78,6 +78,7 @@ from hetao.ledger.models import Hold, Lot, Movement, MovementKind
 from hetao.ledger.service import holds as ledger_holds
 from hetao.ledger.service import lots as ledger_lots
 from hetao.ledger.service import movements as ledger_movements
+from hetao.notifications import service as notification_service
 from hetao.profiles import Line, ZoneProfile
 from hetao.registry import approvals as registry_approvals
 from hetao.registry import bulk
@@ -110,6 +111,12 @@ from inspections.audited import (
 )
 from ledger.support import admit, product
 from ledger.support import key as idempotency_key
+from notifications.audited import (
+    NOTIFICATION_BOOKKEEPING,
+    NOTIFICATION_OTHER_PATHS,
+    NOTIFICATION_READS,
+    NOTIFICATION_WRITES,
+)
 
 SERVICE_MODULES: tuple[ModuleType, ...] = (registry, bulk, auth, audit, declarations)
 SERVICE_MODULES += (ledger_lots, ledger_movements, ledger_holds)
@@ -120,6 +127,7 @@ SERVICE_MODULES += (crossing_service, crossing_rule_sets, crossing_intake, cross
 SERVICE_MODULES += (funds_service,)
 SERVICE_MODULES += (datatransfer_service, datatransfer_channel)
 SERVICE_MODULES += (centralised,)
+SERVICE_MODULES += (notification_service,)
 AUDIT_TABLES = frozenset({"audit_events", "audit_head", "audit_checkpoints"})
 
 NOW = dt.datetime(2026, 6, 1, 9, 0, tzinfo=dt.UTC)
@@ -1088,6 +1096,7 @@ WRITES |= EVENT_WRITES  # scenarios in tests/crossing/events/audited.py
 WRITES |= FUNDS_WRITES  # scenarios in tests/funds/audited.py
 WRITES |= DATA_WRITES  # scenarios in tests/datatransfer/audited.py
 WRITES |= CENTRALISED_WRITES  # scenarios in tests/declarations/centralised_audited.py
+WRITES |= NOTIFICATION_WRITES  # scenarios in tests/notifications/audited.py
 
 #: Other paths of a writing function that write different events: case -> (function, ...).
 OTHER_PATHS: dict[str, tuple[str, Scenario, frozenset[str]]] = {
@@ -1134,6 +1143,7 @@ OTHER_PATHS |= INSPECTION_OTHER_PATHS
 OTHER_PATHS |= EVENT_OTHER_PATHS
 OTHER_PATHS |= FUNDS_OTHER_PATHS
 OTHER_PATHS |= DATA_OTHER_PATHS
+OTHER_PATHS |= NOTIFICATION_OTHER_PATHS
 
 #: Writing functions that change only the audit log itself, and so write no event (the reason).
 AUDIT_LOG_UPKEEP: dict[str, str] = {
@@ -1283,6 +1293,7 @@ READS_ONLY |= INSPECTION_READS
 READS_ONLY |= EVENT_READS
 READS_ONLY |= DATA_READS
 READS_ONLY |= CENTRALISED_READS
+READS_ONLY |= NOTIFICATION_READS
 
 #: Columns written deliberately without an event: the one function allowed to, and why.
 BOOKKEEPING: dict[Change, tuple[str, str]] = {
@@ -1297,6 +1308,9 @@ BOOKKEEPING: dict[Change, tuple[str, str]] = {
         " a minute); an event per request would drown the log",
     ),
 }
+
+
+BOOKKEEPING |= NOTIFICATION_BOOKKEEPING  # the feed and outbox: tests/notifications/audited.py
 
 
 def bookkeeping_of(function: str) -> frozenset[Change]:

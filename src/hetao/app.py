@@ -49,6 +49,10 @@ from hetao.funds.api import router as funds_router
 from hetao.inspections.api import router as inspections_router
 from hetao.ledger.api import router as ledger_router
 from hetao.ledger.views import router as ledger_pages
+from hetao.notifications import delivery as webhook_delivery
+from hetao.notifications import worker as webhook_worker
+from hetao.notifications.api import router as notifications_router
+from hetao.notifications.views import router as notification_pages
 from hetao.profiles import ZoneProfile, load_profile
 from hetao.registry.api import router as registry_router
 from hetao.storage.engine import make_engine, reads_are_local, session_factory, unit_of_work
@@ -107,12 +111,16 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     checkpointer = WalCheckpointer(state.engine)
     checkpointer.start()
     purger: asyncio.Task[None] | None = None
+    sender: asyncio.Task[None] | None = None
     if state.background_work:
         state.refusals.start()
         purger = asyncio.create_task(_purge_replays(state))
+        sender = asyncio.create_task(_send_webhooks(state, webhook_delivery.box_of(app)))
     yield
     if purger is not None:
         purger.cancel()
+    if sender is not None:
+        sender.cancel()
     await run_in_threadpool(state.refusals.stop)
     # Decisions still queued for the group committer are written before the process ends.
     await run_in_threadpool(state.crossing_recorder.close)
@@ -133,6 +141,18 @@ async def _purge_replays(state: AppState) -> None:
         except OperationalError as error:  # a busy database: the next turn purges
             log.warning("replay records not purged (%s)", error.orig)
         await asyncio.sleep(REPLAY_PURGE_SECONDS)
+
+
+async def _send_webhooks(state: AppState, box: webhook_delivery.SecretBox) -> None:
+    """Gather notifications and send due webhook deliveries, every few seconds."""
+    while True:
+        try:
+            await run_in_threadpool(webhook_worker.run_once, state.session_factory, box)
+        except OperationalError as error:  # a busy database: the next turn sends
+            log.warning("webhook deliveries not sent (%s)", error.orig)
+        except Exception:  # a turn that fails must not end the sender
+            log.exception("webhook sender turn failed")
+        await asyncio.sleep(webhook_worker.TURN_SECONDS)
 
 
 def _make_state(
@@ -212,6 +232,13 @@ def create_app(
         sessions=sessions,
         background_work=background_work,
     )
+    # Read (or made) now, as the other keys are: a bad key file stops the start.
+    webhook_delivery.install(
+        app,
+        webhook_delivery.SecretBox.load_or_create(
+            settings.resolve(webhook_delivery.SECRET_KEY_FILE)
+        ),
+    )
     problems.install(app)
     openapi.answer_405_with_every_method(app)
     openapi.document_conventions(app)
@@ -227,6 +254,7 @@ def create_app(
         inspections_router,
         funds_router,
         datatransfer_router,
+        notifications_router,
         reference_router,
         auth_router,
         audit_router,
@@ -235,6 +263,7 @@ def create_app(
     app.include_router(web_router)
     app.include_router(declaration_pages)
     app.include_router(ledger_pages)
+    app.include_router(notification_pages)
     app.mount("/static/api-docs", StaticFiles(directory=SWAGGER_ASSETS), name="api-docs-assets")
     app.mount("/static/console", StaticFiles(directory=CONSOLE_ASSETS), name="console-assets")
 

@@ -6,7 +6,8 @@ themselves on ``Base.metadata``.
 
 import hetao.crossing.models
 import hetao.datatransfer.models
-import hetao.funds.models  # noqa: F401
+import hetao.funds.models
+import hetao.notifications.models  # noqa: F401
 from hetao.api.models import IdempotencyRecord
 from hetao.audit.models import AuditCheckpoint, AuditEvent, AuditHead
 from hetao.auth.models import ApiToken, LoginAttempt, User, WebSession

@@ -136,6 +136,13 @@ class InspectionTag(EventTag):
     OVERRIDE_REJECT = "crossing:override:reject"
 
 
+class NotificationTag(EventTag):
+    DELIVERY_ATTEMPT = "notifications:delivery:attempt"
+    WEBHOOK_DISABLE = "notifications:webhook:disable"
+    WEBHOOK_REGISTER = "notifications:webhook:register"
+    WEBHOOK_ROTATE_SECRET = "notifications:webhook:rotate_secret"
+
+
 #: Every tag the platform writes.
 ALL_TAGS: tuple[EventTag, ...] = tuple(
     tag
@@ -148,6 +155,7 @@ ALL_TAGS: tuple[EventTag, ...] = tuple(
         CrossingTag,
         CredentialTag,
         InspectionTag,
+        NotificationTag,
     )
     for tag in family
 )

@@ -25,6 +25,7 @@ from hetao.cli import (
     registry,
     serve,
     tax,
+    webhooks,
 )
 from hetao.cli.runner import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_TAMPERED
 
@@ -63,6 +64,7 @@ for name, group in (
     ("credentials", credentials.app),
     ("funds", funds.app),
     ("data", data.app),
+    ("webhooks", webhooks.app),
 ):
     app.add_typer(group, name=name)
 

@@ -45,6 +45,8 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("declarations.nav", "/portal/declarations", ENTERPRISE | LEDGER_STAFF),
     MenuItem("ledger.nav.ledger", "/portal/ledger", ENTERPRISE | LEDGER_STAFF),
     MenuItem("declarations.nav.hs", "/portal/hs", ENTERPRISE),
+    # Notifications: the enterprise's feed of status changes, and its webhooks.
+    MenuItem("notifications.nav", "/portal/notifications", frozenset({Role.ENTERPRISE_USER})),
 )
 
 #: The page each role lands on after sign-in.

@@ -1,0 +1,1 @@
+"""Notifications: an enterprise's feed of status changes, and the webhooks that carry them."""

@@ -1,0 +1,229 @@
+"""Signing, sealing, the retry schedule and the one HTTP POST of a webhook delivery.
+
+The receiver checks ``X-Hetao-Signature: sha256=<hex>``, an HMAC-SHA256 under its secret of
+``<X-Hetao-Timestamp>.<body>``; the timestamp lets it refuse old replays, and
+``X-Hetao-Delivery`` is the same on every retry of one delivery, so it can drop repeats.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import ipaddress
+import secrets
+import socket
+import time
+import urllib.error
+import urllib.request
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from hetao.errors import ValidationFailed
+from hetao.secretfiles import read_or_create
+
+#: Where the key that seals webhook secrets lives, inside the data directory.
+SECRET_KEY_FILE = Path("secrets") / "webhook-secrets.key"
+SIGNATURE_HEADER = "X-Hetao-Signature"
+TIMESTAMP_HEADER = "X-Hetao-Timestamp"
+DELIVERY_HEADER = "X-Hetao-Delivery"
+#: Seconds a receiver has to answer; a slow one is retried later, never waited for.
+TIMEOUT_SECONDS = 5.0
+#: The first retry waits a minute, each next one twice as long, up to the cap.
+FIRST_BACKOFF = dt.timedelta(minutes=1)
+MAX_BACKOFF = dt.timedelta(hours=1)
+#: After this many failed attempts a delivery is failed for good.
+MAX_ATTEMPTS = 8
+URL_MAX = 500
+_NONCE = 12
+_SEALED_FOR = b"hetao webhook secret"
+
+
+class SecretBox:
+    """Seals and opens webhook secrets with the platform's 256-bit key (AES-GCM)."""
+
+    def __init__(self, key: bytes) -> None:
+        self._aead = AESGCM(key)
+
+    @classmethod
+    def load_or_create(cls, path: Path) -> SecretBox:
+        """The key at ``path``, made (mode 0600) on first use."""
+        text, _ = read_or_create(path, lambda: secrets.token_bytes(32).hex().encode())
+        return cls(bytes.fromhex(text.decode().strip()))
+
+    def seal(self, secret: str) -> bytes:
+        nonce = secrets.token_bytes(_NONCE)
+        return nonce + self._aead.encrypt(nonce, secret.encode(), _SEALED_FOR)
+
+    def open(self, sealed: bytes) -> str:
+        """The secret; ValueError if it was sealed under another key or altered."""
+        try:
+            return self._aead.decrypt(sealed[:_NONCE], sealed[_NONCE:], _SEALED_FOR).decode()
+        except InvalidTag as error:
+            raise ValueError("the webhook secret does not open under this key") from error
+
+    def __repr__(self) -> str:
+        return "SecretBox(<key>)"
+
+
+# Each application's box, set by create_app: AppState (hetao.api) does not know this domain.
+_BOXES: weakref.WeakKeyDictionary[object, SecretBox] = weakref.WeakKeyDictionary()
+
+
+def install(app: object, box: SecretBox) -> None:
+    """Make ``box`` the one that seals and opens the webhook secrets of ``app``."""
+    _BOXES[app] = box
+
+
+def box_of(app: object) -> SecretBox:
+    """The box ``install`` gave ``app``."""
+    try:
+        return _BOXES[app]
+    except KeyError:
+        raise TypeError("the application has no webhook secret key (hetao.app)") from None
+
+
+def new_secret() -> str:
+    """A fresh signing secret, shown to the party once."""
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+def signature(secret: str, timestamp: str, body: bytes) -> str:
+    """The X-Hetao-Signature value for ``body`` sent at ``timestamp``."""
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """How long to wait after the ``attempts``-th failed attempt: 1, 2, 4 ... minutes, capped."""
+    wait: dt.timedelta = FIRST_BACKOFF * 2 ** max(attempts - 1, 0)
+    return min(wait, MAX_BACKOFF)
+
+
+# --- where a webhook may point ---------------------------------------------------------------
+
+
+def _bad_url(rule: str, message: str) -> ValidationFailed:
+    return ValidationFailed.single("url", f"webhook.{rule}", message)
+
+
+def check_url(url: str) -> str:
+    """An https URL, or http to the loopback address (a receiver on this machine); else 422.
+
+    The host is checked again when each delivery is sent, after name resolution (``resolve``).
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise _bad_url("url_scheme", "must be an https:// URL")
+    if parts.username or parts.password:
+        raise _bad_url("url_credentials", "must not carry a user name or password")
+    if parts.scheme == "http" and not _is_loopback_name(parts.hostname):
+        raise _bad_url("url_plain_http", "plain http is allowed only to the loopback address")
+    literal = _literal_address(parts.hostname)
+    if literal is not None and refused_address(literal):
+        raise _bad_url("url_address", "must not point at a private, link-local or reserved address")
+    return url
+
+
+def _is_loopback_name(host: str) -> bool:
+    literal = _literal_address(host)
+    return host == "localhost" or (literal is not None and literal.is_loopback)
+
+
+def _literal_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
+
+
+def refused_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether a delivery may not go to ``address`` (SSRF): any non-public one but loopback."""
+    if address.is_loopback:
+        return False
+    return not address.is_global or address.is_multicast
+
+
+def resolve(url: str) -> None:
+    """Refuse the URL if its host resolves to an address ``refused_address`` names (OSError)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    for *_, sockaddr in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP):
+        address = ipaddress.ip_address(sockaddr[0])
+        if refused_address(address):
+            raise OSError(f"{host} resolves to a refused address")
+
+
+# --- sending ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one attempt gave: the receiver's status, or an error; and how long it took."""
+
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+
+    @property
+    def accepted(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer, never followed: it could lead the request anywhere."""
+
+    def redirect_request(self, *_args: Any, **_kwargs: Any) -> None:
+        return None
+
+
+# No proxy from the environment, no redirects: the request goes where the URL says, or nowhere.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirects())
+
+
+def post(url: str, *, secret: str, delivery_id: str, body: bytes, now: dt.datetime) -> Outcome:
+    """POST ``body`` signed under ``secret``; never raises for what the network does."""
+    timestamp = str(int(now.timestamp()))
+    request = urllib.request.Request(  # noqa: S310 (the scheme is checked: https or loopback)
+        url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": "hetao-webhooks/1",
+            SIGNATURE_HEADER: signature(secret, timestamp, body),
+            TIMESTAMP_HEADER: timestamp,
+            DELIVERY_HEADER: delivery_id,
+        },
+    )
+    started = time.monotonic()
+    status: int | None = None
+    error: str | None = None
+    try:
+        check_url(url)
+        resolve(url)
+        with _OPENER.open(request, timeout=TIMEOUT_SECONDS) as response:
+            status = int(response.status)
+    except urllib.error.HTTPError as answered:
+        status = int(answered.code)
+    except (OSError, ValidationFailed) as failed:
+        error = _describe(failed)
+    elapsed = int((time.monotonic() - started) * 1000)
+    return Outcome(status_code=status, error=error, duration_ms=elapsed)
+
+
+def _describe(error: Exception) -> str:
+    """A short reason without the URL's query or anything secret."""
+    if isinstance(error, ValidationFailed):
+        return "refused address"
+    reason = getattr(error, "reason", None) or error
+    if isinstance(reason, TimeoutError | socket.timeout):
+        return "timeout"
+    return f"{type(reason).__name__}: {reason}"[:200]
