@@ -48,6 +48,7 @@ from hetao.funds.api import router as funds_router
 from hetao.inspections.api import router as inspections_router
 from hetao.ledger.api import router as ledger_router
 from hetao.profiles import ZoneProfile, load_profile
+from hetao.registry import views as registry_views
 from hetao.registry.api import router as registry_router
 from hetao.storage.engine import make_engine, reads_are_local, session_factory, unit_of_work
 from hetao.storage.groupcommit import GroupCommitter
@@ -231,6 +232,7 @@ def create_app(
     ):
         app.include_router(api_router, prefix="/api/v1")
     app.include_router(web_router)
+    app.include_router(registry_views.router)
     app.mount("/static/api-docs", StaticFiles(directory=SWAGGER_ASSETS), name="api-docs-assets")
     app.mount("/static/console", StaticFiles(directory=CONSOLE_ASSETS), name="console-assets")
 

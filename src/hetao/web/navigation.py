@@ -11,6 +11,10 @@ from dataclasses import dataclass
 from hetao.auth.principal import Principal, Role
 
 AUDITORS = frozenset({Role.AUDITOR, Role.ADMINISTRATOR})
+#: The zone reviewer's workbench (registry): reviewers, and administrators standing in.
+REVIEWERS = frozenset({Role.ZONE_REVIEWER, Role.ADMINISTRATOR})
+#: The enterprise portal: an enterprise user, for its own party only.
+ENTERPRISES = frozenset({Role.ENTERPRISE_USER})
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,18 +34,41 @@ class MenuItem:
 MENU: tuple[MenuItem, ...] = (
     MenuItem("site.nav.home", "/home", frozenset(Role) - {Role.GATE_DEVICE}),
     MenuItem("site.nav.audit", "/audit/events", AUDITORS),
+    # registry: the reviewer's workbench and the enterprise portal's registry part
+    MenuItem("registry.nav.queue", "/review", REVIEWERS),
+    MenuItem("registry.nav.expiring", "/review/entries/expiring", REVIEWERS),
+    MenuItem("registry.nav.imports", "/review/imports", REVIEWERS),
+    MenuItem("registry.nav.portal", "/portal", ENTERPRISES),
+    MenuItem("registry.nav.applications", "/portal/applications", ENTERPRISES),
+    MenuItem("registry.nav.persons", "/portal/persons", ENTERPRISES),
+    MenuItem("registry.nav.vehicles", "/portal/vehicles", ENTERPRISES),
 )
 
 #: The page each role lands on after sign-in.
 HOME: dict[Role, str] = {
-    Role.ZONE_REVIEWER: "/home",
+    Role.ZONE_REVIEWER: "/review",
     Role.FIRST_LINE_OFFICER: "/home",
     Role.SECOND_LINE_OFFICER: "/home",
-    Role.ENTERPRISE_USER: "/home",
+    Role.ENTERPRISE_USER: "/portal",
     Role.AUDITOR: "/audit/events",
     Role.ADMINISTRATOR: "/home",
     Role.GATE_DEVICE: "/home",
 }
+
+
+#: The enterprise portal's home shows these as cards: each area of the portal adds its own
+#: entry here (title key, path, roles), since its panel cannot extend the portal's template.
+PORTAL_PANELS: tuple[MenuItem, ...] = (
+    # registry
+    MenuItem("registry.nav.applications", "/portal/applications", ENTERPRISES),
+    MenuItem("registry.nav.persons", "/portal/persons", ENTERPRISES),
+    MenuItem("registry.nav.vehicles", "/portal/vehicles", ENTERPRISES),
+)
+
+
+def panels_for(principal: Principal) -> list[MenuItem]:
+    """The portal's panels ``principal`` may open, in order."""
+    return [item for item in PORTAL_PANELS if principal.roles & item.roles]
 
 
 def menu_for(principal: Principal | None) -> list[MenuItem]:
