@@ -628,3 +628,12 @@ class TestPortal:
 
     def test_a_reviewer_has_no_portal(self, console: TestClient, reviewer: str) -> None:
         assert console.get("/portal").status_code == 403
+
+
+class TestMenu:
+    def test_one_entry_is_current_on_a_page_under_the_queue(
+        self, console: TestClient, reviewer: str
+    ) -> None:
+        page = console.get("/review/entries/expiring").text
+        assert page.count('aria-current="page"') == 1
+        assert 'href="/review/entries/expiring" aria-current="page"' in page

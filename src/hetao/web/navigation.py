@@ -24,10 +24,14 @@ class MenuItem:
     key: str
     path: str
     roles: frozenset[Role]
+    #: Current on its own path only: an entry whose pages have menu entries of their own.
+    exact: bool = False
 
     def is_current(self, current_path: str) -> bool:
         """Whether the page shown lies under this entry."""
-        return current_path == self.path or current_path.startswith(self.path.rstrip("/") + "/")
+        if current_path == self.path:
+            return True
+        return not self.exact and current_path.startswith(self.path.rstrip("/") + "/")
 
 
 #: The menu, in the order it is shown.
@@ -35,10 +39,10 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("site.nav.home", "/home", frozenset(Role) - {Role.GATE_DEVICE}),
     MenuItem("site.nav.audit", "/audit/events", AUDITORS),
     # registry: the reviewer's workbench and the enterprise portal's registry part
-    MenuItem("registry.nav.queue", "/review", REVIEWERS),
+    MenuItem("registry.nav.queue", "/review", REVIEWERS, exact=True),
     MenuItem("registry.nav.expiring", "/review/entries/expiring", REVIEWERS),
     MenuItem("registry.nav.imports", "/review/imports", REVIEWERS),
-    MenuItem("registry.nav.portal", "/portal", ENTERPRISES),
+    MenuItem("registry.nav.portal", "/portal", ENTERPRISES, exact=True),
     MenuItem("registry.nav.applications", "/portal/applications", ENTERPRISES),
     MenuItem("registry.nav.persons", "/portal/persons", ENTERPRISES),
     MenuItem("registry.nav.vehicles", "/portal/vehicles", ENTERPRISES),
