@@ -248,14 +248,14 @@ ENTERPRISE_ONLY = frozenset({R.ENTERPRISE_USER})
 MATRIX |= {
     ("GET", "/review"): REVIEWERS,
     ("GET", "/review/applications/{application_id}"): REVIEWERS,
-    ("POST", "/review/applications/{application_id}/approve"): REVIEWERS,
-    ("POST", "/review/applications/{application_id}/decline"): REVIEWERS,
-    ("POST", "/review/applications/{application_id}/request-information"): REVIEWERS,
+    ("POST", "/review/applications/{object_id}/approve"): REVIEWERS,
+    ("POST", "/review/applications/{object_id}/decline"): REVIEWERS,
+    ("POST", "/review/applications/{object_id}/request-information"): REVIEWERS,
     ("GET", "/review/entries/expiring"): REVIEWERS,
     ("GET", "/review/entries/{entry_id}"): REVIEWERS,
-    ("POST", "/review/entries/{entry_id}/suspend"): REVIEWERS,
-    ("POST", "/review/entries/{entry_id}/reinstate"): REVIEWERS,
-    ("POST", "/review/entries/{entry_id}/revoke"): REVIEWERS,
+    ("POST", "/review/entries/{object_id}/suspend"): REVIEWERS,
+    ("POST", "/review/entries/{object_id}/reinstate"): REVIEWERS,
+    ("POST", "/review/entries/{object_id}/revoke"): REVIEWERS,
     ("GET", "/review/parties/{party_id}"): REVIEWERS,
     ("POST", "/review/parties/{party_id}/standings"): REVIEWERS,
     ("GET", "/review/imports"): REVIEWERS,
@@ -1100,26 +1100,26 @@ BUILDERS |= {
     ("GET", "/review/applications/{application_id}"): lambda w, o: Call(
         "GET", f"/review/applications/{w.application(o, 'submit')}"
     ),
-    ("POST", "/review/applications/{application_id}/approve"): lambda w, o: form(
+    ("POST", "/review/applications/{object_id}/approve"): lambda w, o: form(
         f"/review/applications/{w.application(o, 'submit')}/approve", note="meets R2"
     ),
-    ("POST", "/review/applications/{application_id}/decline"): lambda w, o: form(
+    ("POST", "/review/applications/{object_id}/decline"): lambda w, o: form(
         f"/review/applications/{w.application(o, 'submit')}/decline", note="not in the area"
     ),
-    ("POST", "/review/applications/{application_id}/request-information"): lambda w, o: form(
+    ("POST", "/review/applications/{object_id}/request-information"): lambda w, o: form(
         f"/review/applications/{w.application(o, 'submit')}/request-information", note="why"
     ),
     ("GET", "/review/entries/expiring"): lambda w, o: Call("GET", "/review/entries/expiring"),
     ("GET", "/review/entries/{entry_id}"): lambda w, o: Call(
         "GET", f"/review/entries/{w.entry(o)}"
     ),
-    ("POST", "/review/entries/{entry_id}/suspend"): lambda w, o: form(
+    ("POST", "/review/entries/{object_id}/suspend"): lambda w, o: form(
         f"/review/entries/{w.entry(o)}/suspend", note="inquiry"
     ),
-    ("POST", "/review/entries/{entry_id}/reinstate"): lambda w, o: form(
+    ("POST", "/review/entries/{object_id}/reinstate"): lambda w, o: form(
         f"/review/entries/{w.entry(o, suspended=True)}/reinstate", note=""
     ),
-    ("POST", "/review/entries/{entry_id}/revoke"): lambda w, o: form(
+    ("POST", "/review/entries/{object_id}/revoke"): lambda w, o: form(
         f"/review/entries/{w.entry(o)}/revoke", note="fraud"
     ),
     ("GET", "/review/parties/{party_id}"): lambda w, o: Call(

@@ -4,7 +4,8 @@ entries to suspend, reinstate or revoke, a party's standing, and the bulk import
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, NamedTuple
 
 from fastapi import Query, Request, Response
 from sqlalchemy.orm import Session
@@ -13,6 +14,7 @@ from starlette.datastructures import FormData
 
 from hetao.api.deps import ProfileDep, SessionDep
 from hetao.audit import repository as audit_repository
+from hetao.audit.service import Actor
 from hetao.errors import HetaoError
 from hetao.inputs import Id
 from hetao.profiles import ZoneProfile
@@ -207,85 +209,6 @@ def application(request: Request, application_id: Id, session: SessionDep) -> Re
     return _application_page(request, session, found)
 
 
-def _reason(form: FormData, *, optional: bool) -> tuple[FormState, str | None]:
-    """The reason typed ("" for none where it may be left out); None with the form's errors
-    where a required one is missing (a negative decision always says why)."""
-    if optional:
-        given, state = parse(OptionalNote, form, NOTE_FIELDS)
-        return state, (given.note or "") if given is not None else None
-    required, state = parse(ReviewNote, form, NOTE_FIELDS)
-    return state, required.note if required is not None else None
-
-
-def _decide(
-    request: Request,
-    session: Session,
-    profile: ZoneProfile,
-    principal: Reviewers,
-    application_id: int,
-    form: PostedForm,
-    verb: str,
-) -> Response:
-    found = lookup.get(session, WhitelistApplication, application_id, for_update=True)
-    state, note = _reason(form, optional=verb == "approve")
-    if note is not None:
-        try:
-            if verb == "approve":
-                service.approve(
-                    session, found, profile=profile, actor=principal.actor, note=note or None
-                )
-            elif verb == "decline":
-                service.decline(session, found, note=note, actor=principal.actor)
-            else:
-                service.request_information(session, found, note=note, actor=principal.actor)
-        except HetaoError as error:
-            refuse(session, state, error)
-        else:
-            return redirect(request, f"/review/applications/{application_id}?done={verb}")
-    return _application_page(request, session, found, form=state, status_code=422)
-
-
-@router.post("/review/applications/{application_id}/approve")
-def approve(
-    request: Request,
-    application_id: Id,
-    session: SessionDep,
-    profile: ProfileDep,
-    principal: Reviewers,
-    form: PostedForm,
-) -> Response:
-    """Approve: the entry is made; the reason is optional."""
-    return _decide(request, session, profile, principal, application_id, form, "approve")
-
-
-@router.post("/review/applications/{application_id}/decline")
-def decline(
-    request: Request,
-    application_id: Id,
-    session: SessionDep,
-    profile: ProfileDep,
-    principal: Reviewers,
-    form: PostedForm,
-) -> Response:
-    """Decline, with the reason the applicant reads."""
-    return _decide(request, session, profile, principal, application_id, form, "decline")
-
-
-@router.post("/review/applications/{application_id}/request-information")
-def request_information(
-    request: Request,
-    application_id: Id,
-    session: SessionDep,
-    profile: ProfileDep,
-    principal: Reviewers,
-    form: PostedForm,
-) -> Response:
-    """Ask the applicant for more information, saying what is missing."""
-    return _decide(
-        request, session, profile, principal, application_id, form, "request_information"
-    )
-
-
 # --- entries -------------------------------------------------------------------------------
 
 
@@ -332,71 +255,93 @@ def entry(request: Request, entry_id: Id, session: SessionDep) -> Response:
     return _entry_page(request, session, lookup.get(session, WhitelistEntry, entry_id))
 
 
-def _act(
-    request: Request,
-    session: Session,
-    profile: ZoneProfile,
-    principal: Reviewers,
-    entry_id: int,
-    form: PostedForm,
-    verb: str,
-) -> Response:
-    found = lookup.get(session, WhitelistEntry, entry_id, for_update=True)
-    state, note = _reason(form, optional=verb == "reinstate")
-    if note is not None:
-        try:
-            if verb == "reinstate":
-                service.reinstate(
-                    session, found, profile=profile, actor=principal.actor, note=note or None
-                )
-            elif verb == "suspend":
-                service.suspend(session, found, note=note, actor=principal.actor)
+# --- the reviewer's moves on applications and entries --------------------------------------
+
+
+class Move(NamedTuple):
+    """A reviewer's move: whether its reason may be left out, and the service that makes it."""
+
+    optional: bool
+    run: Callable[[Session, Any, str, ZoneProfile, Actor], object]
+
+
+#: Each verb's service call; a negative decision always says why (the API's ReviewNote).
+MOVES: dict[str, Move] = {
+    "approve": Move(
+        True,
+        lambda s, o, why, profile, by: service.approve(
+            s, o, profile=profile, actor=by, note=why or None
+        ),
+    ),
+    "decline": Move(False, lambda s, o, why, _, by: service.decline(s, o, note=why, actor=by)),
+    "request_information": Move(
+        False,
+        lambda s, o, why, _, by: service.request_information(s, o, note=why, actor=by),
+    ),
+    "suspend": Move(False, lambda s, o, why, _, by: service.suspend(s, o, note=why, actor=by)),
+    "reinstate": Move(
+        True,
+        lambda s, o, why, profile, by: service.reinstate(
+            s, o, profile=profile, actor=by, note=why or None
+        ),
+    ),
+    "revoke": Move(False, lambda s, o, why, _, by: service.revoke(s, o, note=why, actor=by)),
+}
+
+
+def _reason(form: FormData, *, optional: bool) -> tuple[FormState, str | None]:
+    """The reason typed ("" for none where it may be left out); None with the form's errors
+    where a required one is missing."""
+    if optional:
+        given, state = parse(OptionalNote, form, NOTE_FIELDS)
+        return state, (given.note or "") if given is not None else None
+    required, state = parse(ReviewNote, form, NOTE_FIELDS)
+    return state, required.note if required is not None else None
+
+
+Page = Callable[..., Response]
+
+
+def _move_route(model: type[Any], base: str, verb: str, page: Page) -> Callable[..., Response]:
+    """The page route of one move: make it, then back to the object's page with a status
+    message; a refusal shows the page again with the reason's form and why."""
+    move = MOVES[verb]
+
+    def route(
+        request: Request,
+        object_id: Id,
+        session: SessionDep,
+        profile: ProfileDep,
+        principal: Reviewers,
+        form: PostedForm,
+    ) -> Response:
+        found = lookup.get(session, model, object_id, for_update=True)
+        state, note = _reason(form, optional=move.optional)
+        if note is not None:
+            try:
+                move.run(session, found, note, profile, principal.actor)
+            except HetaoError as error:
+                refuse(session, state, error)
             else:
-                service.revoke(session, found, note=note, actor=principal.actor)
-        except HetaoError as error:
-            refuse(session, state, error)
-        else:
-            return redirect(request, f"/review/entries/{entry_id}?done={verb}")
-    return _entry_page(request, session, found, form=state, status_code=422)
+                return redirect(request, f"{base}/{object_id}?done={verb}")
+        return page(request, session, found, form=state, status_code=422)
+
+    return route
 
 
-@router.post("/review/entries/{entry_id}/suspend")
-def suspend(
-    request: Request,
-    entry_id: Id,
-    session: SessionDep,
-    profile: ProfileDep,
-    principal: Reviewers,
-    form: PostedForm,
-) -> Response:
-    """Take the entry out of force, with the reason."""
-    return _act(request, session, profile, principal, entry_id, form, "suspend")
+def _route_moves(model: type[Any], base: str, verbs: tuple[str, ...], page: Page) -> None:
+    """POST {base}/{id}/{verb} for each of ``verbs``."""
+    for verb in verbs:
+        router.add_api_route(
+            f"{base}/{{object_id}}/{verb.replace('_', '-')}",
+            _move_route(model, base, verb, page),
+            methods=["POST"],
+            name=f"{model.__name__}.{verb}",
+        )
 
 
-@router.post("/review/entries/{entry_id}/reinstate")
-def reinstate(
-    request: Request,
-    entry_id: Id,
-    session: SessionDep,
-    profile: ProfileDep,
-    principal: Reviewers,
-    form: PostedForm,
-) -> Response:
-    """Put a suspended entry back in force."""
-    return _act(request, session, profile, principal, entry_id, form, "reinstate")
-
-
-@router.post("/review/entries/{entry_id}/revoke")
-def revoke(
-    request: Request,
-    entry_id: Id,
-    session: SessionDep,
-    profile: ProfileDep,
-    principal: Reviewers,
-    form: PostedForm,
-) -> Response:
-    """End the entry for good, with the reason."""
-    return _act(request, session, profile, principal, entry_id, form, "revoke")
+_route_moves(WhitelistApplication, "/review/applications", APPLICATION_VERBS, _application_page)
+_route_moves(WhitelistEntry, "/review/entries", ENTRY_VERBS, _entry_page)
 
 
 # --- a party's standing --------------------------------------------------------------------
