@@ -637,3 +637,21 @@ class TestMenu:
         page = console.get("/review/entries/expiring").text
         assert page.count('aria-current="page"') == 1
         assert 'href="/review/entries/expiring" aria-current="page"' in page
+
+    def test_a_decision_posted_without_the_forms_token_is_refused(
+        self,
+        console: TestClient,
+        reviewer: str,
+        session_maker: sessionmaker[Session],
+        profile: ZoneProfile,
+    ) -> None:
+        application = submitted(session_maker, profile)
+        response = console.post(
+            f"/review/applications/{application}/decline",
+            data={"note": "forged"},
+            follow_redirects=False,
+        )
+        assert response.status_code == 403
+        assert load(session_maker, WhitelistApplication, application).status is (
+            ApplicationStatus.SUBMITTED
+        )
