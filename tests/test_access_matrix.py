@@ -284,6 +284,38 @@ MATRIX |= {
     ("POST", "/portal/ledger/reconciliation"): READERS,
 }
 
+# The registry's pages (issue 17): the zone reviewer's workbench, the enterprise portal.
+ENTERPRISE_ONLY = frozenset({R.ENTERPRISE_USER})
+MATRIX |= {
+    ("GET", "/review"): REVIEWERS,
+    ("GET", "/review/applications/{application_id}"): REVIEWERS,
+    ("POST", "/review/applications/{object_id}/approve"): REVIEWERS,
+    ("POST", "/review/applications/{object_id}/decline"): REVIEWERS,
+    ("POST", "/review/applications/{object_id}/request-information"): REVIEWERS,
+    ("GET", "/review/entries/expiring"): REVIEWERS,
+    ("GET", "/review/entries/{entry_id}"): REVIEWERS,
+    ("POST", "/review/entries/{object_id}/suspend"): REVIEWERS,
+    ("POST", "/review/entries/{object_id}/reinstate"): REVIEWERS,
+    ("POST", "/review/entries/{object_id}/revoke"): REVIEWERS,
+    ("GET", "/review/parties/{party_id}"): REVIEWERS,
+    ("POST", "/review/parties/{party_id}/standings"): REVIEWERS,
+    ("GET", "/review/imports"): REVIEWERS,
+    ("POST", "/review/imports/{kind}"): REVIEWERS,
+    ("GET", "/portal"): ENTERPRISE_ONLY,
+    ("GET", "/portal/applications"): ENTERPRISE_ONLY,
+    ("GET", "/portal/applications/new"): ENTERPRISE_ONLY,
+    ("POST", "/portal/applications"): ENTERPRISE_ONLY,
+    ("GET", "/portal/applications/{application_id}"): ENTERPRISE_ONLY,
+    ("POST", "/portal/applications/{application_id}/submit"): ENTERPRISE_ONLY,
+    ("POST", "/portal/applications/{application_id}/resubmit"): ENTERPRISE_ONLY,
+    ("GET", "/portal/persons"): ENTERPRISE_ONLY,
+    ("POST", "/portal/persons"): ENTERPRISE_ONLY,
+    ("GET", "/portal/persons/{person_id}"): ENTERPRISE_ONLY,
+    ("GET", "/portal/vehicles"): ENTERPRISE_ONLY,
+    ("POST", "/portal/vehicles"): ENTERPRISE_ONLY,
+    ("GET", "/portal/vehicles/{vehicle_id}"): ENTERPRISE_ONLY,
+}
+
 #: Endpoints whose objects belong to a party: an enterprise user is confined to its own.
 REGISTRY = (
     "parties", "persons", "vehicles", "imports", "applications", "entries", "declarations", "lots",
@@ -323,6 +355,11 @@ PARTY_OBJECTS |= {
     ("GET", "/portal/ledger/statement.csv"),
     ("POST", "/portal/ledger/reconciliation"),
 }
+# The enterprise portal's pages naming an object by id: another party's answers 404.
+PARTY_OBJECTS |= {
+    key for key in MATRIX if key[1].startswith("/portal/") and key[1].endswith("_id}")
+} | {("POST", "/portal/applications/{application_id}/submit")}
+PARTY_OBJECTS |= {("POST", "/portal/applications/{application_id}/resubmit")}
 
 TODAY = dt.date(2026, 11, 23)
 ACTOR = Actor("test", "matrix")
@@ -1170,6 +1207,129 @@ BUILDERS |= {
     ),
     ("GET", "/portal/webhooks/{webhook_id}/deliveries"): lambda w, o: Call(
         "GET", f"/portal/webhooks/{webhook(w, o)}/deliveries"
+    ),
+}
+
+
+# The registry's pages (issue 17): plain HTML forms, as a browser posts them.
+def form(path: str, **fields: str) -> Call:
+    return Call(
+        "POST",
+        path,
+        content=urlencode(fields),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+
+
+def upload(path: str, text: str) -> Call:
+    boundary = "matrix-boundary"
+    body = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="file"; filename="rows.csv"\r\n'
+        "Content-Type: text/csv\r\n\r\n"
+        f"{text}\r\n--{boundary}--\r\n"
+    )
+    return Call(
+        "POST",
+        path,
+        content=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+
+
+def portal_person(w: World, o: str) -> Call:
+    birth = dt.date(1993, 2, 3)
+    return form(
+        "/portal/persons",
+        family_name="Lin",
+        given_name="Yu",
+        birth_date=birth.isoformat(),
+        residency="mainland",
+        nationality="CN",
+        document_kind="mainland_resident_id",
+        document_number=resident_id(birth),
+        document_issuing_country="CN",
+        role="researcher",
+    )
+
+
+def portal_vehicle(w: World, o: str) -> Call:
+    plates = vehicle_payload(0)
+    return form(
+        "/portal/vehicles",
+        plate=plates["plate"],
+        plate_region="cross_boundary",
+        hk_plate=plates["hk_plate"],
+        kind="channel1_car",
+    )
+
+
+BUILDERS |= {
+    ("GET", "/review"): lambda w, o: Call("GET", f"/review?party={w.party(o)}"),
+    ("GET", "/review/applications/{application_id}"): lambda w, o: Call(
+        "GET", f"/review/applications/{w.application(o, 'submit')}"
+    ),
+    ("POST", "/review/applications/{object_id}/approve"): lambda w, o: form(
+        f"/review/applications/{w.application(o, 'submit')}/approve", note="meets R2"
+    ),
+    ("POST", "/review/applications/{object_id}/decline"): lambda w, o: form(
+        f"/review/applications/{w.application(o, 'submit')}/decline", note="not in the area"
+    ),
+    ("POST", "/review/applications/{object_id}/request-information"): lambda w, o: form(
+        f"/review/applications/{w.application(o, 'submit')}/request-information", note="why"
+    ),
+    ("GET", "/review/entries/expiring"): lambda w, o: Call("GET", "/review/entries/expiring"),
+    ("GET", "/review/entries/{entry_id}"): lambda w, o: Call(
+        "GET", f"/review/entries/{w.entry(o)}"
+    ),
+    ("POST", "/review/entries/{object_id}/suspend"): lambda w, o: form(
+        f"/review/entries/{w.entry(o)}/suspend", note="inquiry"
+    ),
+    ("POST", "/review/entries/{object_id}/reinstate"): lambda w, o: form(
+        f"/review/entries/{w.entry(o, suspended=True)}/reinstate", note=""
+    ),
+    ("POST", "/review/entries/{object_id}/revoke"): lambda w, o: form(
+        f"/review/entries/{w.entry(o)}/revoke", note="fraud"
+    ),
+    ("GET", "/review/parties/{party_id}"): lambda w, o: Call(
+        "GET", f"/review/parties/{w.party(o)}"
+    ),
+    ("POST", "/review/parties/{party_id}/standings"): lambda w, o: form(
+        f"/review/parties/{w.party(o)}/standings",
+        change="credit_level",
+        effective_on=TODAY.isoformat(),
+        document_ref="GACC-1",
+        credit_level="advanced_certified",
+    ),
+    ("GET", "/review/imports"): lambda w, o: Call("GET", "/review/imports"),
+    ("POST", "/review/imports/{kind}"): lambda w, o: upload(
+        "/review/imports/persons", f"{PERSON_HEADER}\n{person_row(w, o)}\n"
+    ),
+    ("GET", "/portal"): lambda w, o: Call("GET", "/portal"),
+    ("GET", "/portal/applications"): lambda w, o: Call("GET", "/portal/applications"),
+    ("GET", "/portal/applications/new"): lambda w, o: Call("GET", "/portal/applications/new"),
+    ("POST", "/portal/applications"): lambda w, o: form(
+        "/portal/applications", subject_kind="institution", flows="goods", lines="first"
+    ),
+    ("GET", "/portal/applications/{application_id}"): lambda w, o: Call(
+        "GET", f"/portal/applications/{w.application(o)}"
+    ),
+    ("POST", "/portal/applications/{application_id}/submit"): lambda w, o: form(
+        f"/portal/applications/{w.application(o)}/submit"
+    ),
+    ("POST", "/portal/applications/{application_id}/resubmit"): lambda w, o: form(
+        f"/portal/applications/{w.application(o, 'submit', 'request_information')}/resubmit",
+        answer="Building 3",
+    ),
+    ("GET", "/portal/persons"): lambda w, o: Call("GET", "/portal/persons"),
+    ("POST", "/portal/persons"): portal_person,
+    ("GET", "/portal/persons/{person_id}"): lambda w, o: Call(
+        "GET", f"/portal/persons/{w.person(o)}"
+    ),
+    ("GET", "/portal/vehicles"): lambda w, o: Call("GET", "/portal/vehicles"),
+    ("POST", "/portal/vehicles"): portal_vehicle,
+    ("GET", "/portal/vehicles/{vehicle_id}"): lambda w, o: Call(
+        "GET", f"/portal/vehicles/{w.vehicle(o)}"
     ),
 }
 

@@ -54,6 +54,7 @@ from hetao.notifications import worker as webhook_worker
 from hetao.notifications.api import router as notifications_router
 from hetao.notifications.views import router as notification_pages
 from hetao.profiles import ZoneProfile, load_profile
+from hetao.registry import views as registry_views
 from hetao.registry.api import router as registry_router
 from hetao.storage.engine import make_engine, reads_are_local, session_factory, unit_of_work
 from hetao.storage.groupcommit import GroupCommitter
@@ -264,6 +265,7 @@ def create_app(
     app.include_router(declaration_pages)
     app.include_router(ledger_pages)
     app.include_router(notification_pages)
+    app.include_router(registry_views.router)
     app.mount("/static/api-docs", StaticFiles(directory=SWAGGER_ASSETS), name="api-docs-assets")
     app.mount("/static/console", StaticFiles(directory=CONSOLE_ASSETS), name="console-assets")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import NamedTuple, TypeVar
 
@@ -449,3 +450,83 @@ def lapsed_entry_ids(today: dt.date) -> Select[int]:
     return select(WhitelistEntry.id).where(
         (WhitelistEntry.status != EntryStatus.ACTIVE) | (WhitelistEntry.valid_until < today)
     )
+
+
+# --- the zone reviewer's workbench (hetao.registry.views) ----------------------------------
+
+
+class QueuePage(NamedTuple):
+    """One page of the review queue, and whether another follows."""
+
+    items: list[WhitelistApplication]
+    more: bool
+
+
+def review_queue(
+    session: Session,
+    *,
+    statuses: Sequence[str],
+    subject_kind: str | None,
+    party_id: int | None,
+    industry: str | None,
+    submitted_before: dt.datetime | None,
+    newest_first: bool,
+    page: int,
+    limit: int,
+) -> QueuePage:
+    """Applications in ``statuses`` by submission time, filtered as the reviewer asks; the
+    industry is the application's own (an industry subject) or its party's."""
+    stmt = select(WhitelistApplication).outerjoin(Party, Party.id == WhitelistApplication.party_id)
+    if statuses:
+        stmt = stmt.where(WhitelistApplication.status.in_(statuses))
+    if subject_kind:
+        stmt = stmt.where(WhitelistApplication.subject_kind == subject_kind)
+    if party_id is not None:
+        stmt = stmt.where(WhitelistApplication.party_id == party_id)
+    if industry:
+        stmt = stmt.where(
+            or_(WhitelistApplication.industry == industry, Party.industry == industry)
+        )
+    if submitted_before is not None:
+        stmt = stmt.where(WhitelistApplication.submitted_at < submitted_before)
+    # Drafts have no submission time: they sort by creation, after (or before) the rest.
+    when = func.coalesce(WhitelistApplication.submitted_at, WhitelistApplication.created_at)
+    order = (
+        (when.desc(), WhitelistApplication.id.desc())
+        if newest_first
+        else (when, WhitelistApplication.id)
+    )
+    rows = list(session.scalars(stmt.order_by(*order).offset(page * limit).limit(limit + 1)))
+    return QueuePage(items=rows[:limit], more=len(rows) > limit)
+
+
+def entries_expiring(
+    session: Session, *, today: dt.date, until: dt.date, party_id: int | None = None
+) -> list[WhitelistEntry]:
+    """Live entries whose last valid day falls from ``today`` to ``until``, soonest first."""
+    stmt = select(WhitelistEntry).where(
+        WhitelistEntry.status.in_(LIVE_ENTRY_STATUSES),
+        WhitelistEntry.valid_until >= today,
+        WhitelistEntry.valid_until <= until,
+    )
+    if party_id is not None:
+        stmt = stmt.where(WhitelistEntry.party_id == party_id)
+    return list(session.scalars(stmt.order_by(WhitelistEntry.valid_until, WhitelistEntry.id)))
+
+
+def party_entries(session: Session, *, party_id: int) -> list[WhitelistEntry]:
+    """Every entry of the party (itself, its people, its vehicles), soonest expiry first."""
+    stmt = select(WhitelistEntry).where(WhitelistEntry.party_id == party_id)
+    return list(session.scalars(stmt.order_by(WhitelistEntry.valid_until, WhitelistEntry.id)))
+
+
+def party_applications(session: Session, *, party_id: int) -> list[WhitelistApplication]:
+    """Every application of the party, newest first."""
+    stmt = select(WhitelistApplication).where(WhitelistApplication.party_id == party_id)
+    return list(session.scalars(stmt.order_by(WhitelistApplication.id.desc())))
+
+
+def entry_of_application(session: Session, application_id: int) -> WhitelistEntry | None:
+    """The entry an approved application made, if any."""
+    stmt = select(WhitelistEntry).where(WhitelistEntry.application_id == application_id)
+    return session.scalars(stmt).first()

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from hetao.auth.principal import Principal, Role
 
 AUDITORS = frozenset({Role.AUDITOR, Role.ADMINISTRATOR})
-ENTERPRISE = frozenset({Role.ENTERPRISE_USER})
 #: Staff who read declarations and lots in the portal's pages, as the API lets them.
 LEDGER_STAFF = frozenset(
     {
@@ -22,6 +21,10 @@ LEDGER_STAFF = frozenset(
         Role.ADMINISTRATOR,
     }
 )
+#: The zone reviewer's workbench (registry): reviewers, and administrators standing in.
+REVIEWERS = frozenset({Role.ZONE_REVIEWER, Role.ADMINISTRATOR})
+#: The enterprise portal: an enterprise user, for its own party only.
+ENTERPRISES = frozenset({Role.ENTERPRISE_USER})
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,34 +34,64 @@ class MenuItem:
     key: str
     path: str
     roles: frozenset[Role]
+    #: Current on its own path only: an entry whose pages have menu entries of their own.
+    exact: bool = False
 
     def is_current(self, current_path: str) -> bool:
         """Whether the page shown lies under this entry."""
-        return current_path == self.path or current_path.startswith(self.path.rstrip("/") + "/")
+        if current_path == self.path:
+            return True
+        return not self.exact and current_path.startswith(self.path.rstrip("/") + "/")
 
 
 #: The menu, in the order it is shown.
 MENU: tuple[MenuItem, ...] = (
     MenuItem("site.nav.home", "/home", frozenset(Role) - {Role.GATE_DEVICE}),
     MenuItem("site.nav.audit", "/audit/events", AUDITORS),
+    # registry: the reviewer's workbench and the enterprise portal's registry part
+    MenuItem("registry.nav.queue", "/review", REVIEWERS, exact=True),
+    MenuItem("registry.nav.expiring", "/review/entries/expiring", REVIEWERS),
+    MenuItem("registry.nav.imports", "/review/imports", REVIEWERS),
+    MenuItem("registry.nav.portal", "/portal", ENTERPRISES, exact=True),
+    MenuItem("registry.nav.applications", "/portal/applications", ENTERPRISES),
+    MenuItem("registry.nav.persons", "/portal/persons", ENTERPRISES),
+    MenuItem("registry.nav.vehicles", "/portal/vehicles", ENTERPRISES),
     # Declarations and the e-ledger: the enterprise's own, and staff who read them (as the API).
-    MenuItem("declarations.nav", "/portal/declarations", ENTERPRISE | LEDGER_STAFF),
-    MenuItem("ledger.nav.ledger", "/portal/ledger", ENTERPRISE | LEDGER_STAFF),
-    MenuItem("declarations.nav.hs", "/portal/hs", ENTERPRISE),
+    MenuItem("declarations.nav", "/portal/declarations", ENTERPRISES | LEDGER_STAFF),
+    MenuItem("ledger.nav.ledger", "/portal/ledger", ENTERPRISES | LEDGER_STAFF),
+    MenuItem("declarations.nav.hs", "/portal/hs", ENTERPRISES),
     # Notifications: the enterprise's feed of status changes, and its webhooks.
-    MenuItem("notifications.nav", "/portal/notifications", frozenset({Role.ENTERPRISE_USER})),
+    MenuItem("notifications.nav", "/portal/notifications", ENTERPRISES),
 )
 
 #: The page each role lands on after sign-in.
 HOME: dict[Role, str] = {
-    Role.ZONE_REVIEWER: "/home",
+    Role.ZONE_REVIEWER: "/review",
     Role.FIRST_LINE_OFFICER: "/home",
     Role.SECOND_LINE_OFFICER: "/home",
-    Role.ENTERPRISE_USER: "/home",
+    Role.ENTERPRISE_USER: "/portal",
     Role.AUDITOR: "/audit/events",
     Role.ADMINISTRATOR: "/home",
     Role.GATE_DEVICE: "/home",
 }
+
+
+#: The enterprise portal's home shows these as cards: each area of the portal adds its own
+#: entry here (title key, path, roles), since its panel cannot extend the portal's template.
+PORTAL_PANELS: tuple[MenuItem, ...] = (
+    # registry
+    MenuItem("registry.nav.applications", "/portal/applications", ENTERPRISES),
+    MenuItem("registry.nav.persons", "/portal/persons", ENTERPRISES),
+    MenuItem("registry.nav.vehicles", "/portal/vehicles", ENTERPRISES),
+    MenuItem("declarations.nav", "/portal/declarations", ENTERPRISES),
+    MenuItem("ledger.nav.ledger", "/portal/ledger", ENTERPRISES),
+    MenuItem("notifications.nav", "/portal/notifications", ENTERPRISES),
+)
+
+
+def panels_for(principal: Principal) -> list[MenuItem]:
+    """The portal's panels ``principal`` may open, in order."""
+    return [item for item in PORTAL_PANELS if principal.roles & item.roles]
 
 
 def menu_for(principal: Principal | None) -> list[MenuItem]:
