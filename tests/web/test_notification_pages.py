@@ -133,11 +133,25 @@ class TestFeed:
         assert panel[0].sentence == f"Application #{made[-1].id} was submitted for review."
         # The partial the portal's home includes.
         html = ENV.get_template("notifications/panel.html").render(
-            notifications=panel, url=lambda path: path
+            values={"notifications": panel}, url=lambda path: path
         )
         assert html.count("<li>") == 5
         assert f'href="/portal/applications/{made[-1].id}"' in html
         assert 'href="/portal/notifications"' in html
+
+    def test_the_portal_home_shows_the_panel(
+        self,
+        console: TestClient,
+        signed_in: str,
+        session_maker: sessionmaker[Session],
+        profile: ZoneProfile,
+        party_id: int,
+    ) -> None:
+        (application,) = status_changes(session_maker, profile, party_id)
+        home = console.get("/portal")
+        assert home.status_code == 200
+        assert 'id="notifications-panel-title"' in home.text
+        assert f'href="/portal/applications/{application.id}"' in home.text
 
     def test_is_empty_before_anything_happened(self, console: TestClient, signed_in: str) -> None:
         page = console.get("/portal/notifications")

@@ -31,6 +31,7 @@ from hetao.notifications.schemas import WebhookCreate
 from hetao.web import page_router
 from hetao.web.forms import FormState, parse
 from hetao.web.i18n import t
+from hetao.web.panels import Panel, on_portal_home
 from hetao.web.rendering import redirect, render
 
 router = page_router()
@@ -74,6 +75,17 @@ def shown(notification: Notification) -> Shown:
 def latest_panel(session: Session, party_id: int, limit: int = 5) -> list[Shown]:
     """The latest status changes for the portal home's panel, newest first."""
     return [shown(n) for n in service.latest_for_party(session, party_id, limit)]
+
+
+@on_portal_home
+def portal_home_panel(session: Session, principal: Principal) -> Panel | None:
+    """The portal home's panel of the party's latest status changes."""
+    if principal.party_id is None:
+        return None
+    return Panel(
+        "notifications/panel.html",
+        {"notifications": latest_panel(session, principal.party_id)},
+    )
 
 
 @router.get("/portal/notifications")

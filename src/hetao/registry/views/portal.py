@@ -49,6 +49,7 @@ from hetao.web import page_router
 from hetao.web.forms import FormState, parse
 from hetao.web.i18n import localized
 from hetao.web.navigation import panels_for
+from hetao.web.panels import portal_home_panels
 from hetao.web.rendering import redirect, render
 
 router = page_router()
@@ -140,6 +141,7 @@ def portal(request: Request, session: SessionDep, principal: Enterprise) -> Resp
         entries=repo.party_entries(session, party_id=party.id),
         asked=[a for a in applications if a.status is ApplicationStatus.INFORMATION_REQUESTED],
         panels=panels_for(principal),
+        extra_panels=portal_home_panels(session, principal),
     )
 
 
