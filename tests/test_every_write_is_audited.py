@@ -52,6 +52,7 @@ from hetao.audit.checkpoints import CheckpointStore, Signer
 from hetao.audit.models import AuditEvent
 from hetao.audit.service import Actor, CheckpointPolicy
 from hetao.audit.tags import ALL_TAGS
+from hetao.auth import roles as auth_roles
 from hetao.auth import service as auth
 from hetao.auth.errors import LoginRefused
 from hetao.auth.models import ApiToken, User, WebSession
@@ -120,6 +121,7 @@ SERVICE_MODULES += (crossing_service, crossing_rule_sets, crossing_intake, cross
 SERVICE_MODULES += (funds_service,)
 SERVICE_MODULES += (datatransfer_service, datatransfer_channel)
 SERVICE_MODULES += (centralised,)
+SERVICE_MODULES += (auth_roles,)
 AUDIT_TABLES = frozenset({"audit_events", "audit_head", "audit_checkpoints"})
 
 NOW = dt.datetime(2026, 6, 1, 9, 0, tzinfo=dt.UTC)
@@ -536,6 +538,17 @@ def scenario_reactivate_user(w: World) -> Call:
     user, _ = new_user(w)
     auth.deactivate_user(w.session, user, actor=w.actor)
     return lambda: auth.reactivate_user(w.session, user, actor=w.actor)
+
+
+def scenario_change_role(w: World) -> Call:
+    user, _ = new_user(w)
+    return lambda: auth_roles.change_role(
+        w.session, user, role=Role.AUDITOR, party_id=None, actor=w.actor
+    )
+
+
+def scenario_role_problems(w: World) -> Call:
+    return lambda: auth_roles.role_problems(w.session, Role.ENTERPRISE_USER, None)
 
 
 def scenario_change_password(w: World) -> Call:
@@ -1016,6 +1029,7 @@ WRITES: dict[str, tuple[Scenario, frozenset[str]]] = {
         scenario_reactivate_user,
         frozenset({"auth:user:reactivate"}),
     ),
+    "auth.roles.change_role": (scenario_change_role, frozenset({"auth:user:change_role"})),
     "auth.service.change_password": (
         scenario_change_password,
         frozenset({"auth:user:change_password"}),
@@ -1145,6 +1159,7 @@ AUDIT_LOG_UPKEEP: dict[str, str] = {
 
 #: Functions that change no state of the platform: the reason, and a scenario that proves it.
 READS_ONLY: dict[str, tuple[str, Scenario]] = {
+    "auth.roles.role_problems": ("computes problems, changes nothing", scenario_role_problems),
     "registry.parties.person_problems": (
         "computes problems, changes nothing",
         scenario_person_problems,

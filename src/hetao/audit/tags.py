@@ -31,6 +31,7 @@ class AuthTag(EventTag):
     TOKEN_ISSUE = "auth:token:issue"
     TOKEN_REVOKE = "auth:token:revoke"
     USER_CHANGE_PASSWORD = "auth:user:change_password"
+    USER_CHANGE_ROLE = "auth:user:change_role"
     USER_CREATE = "auth:user:create"
     USER_DEACTIVATE = "auth:user:deactivate"
     USER_LANGUAGE = "auth:user:language"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from hetao.auth.principal import Principal, Role
 
 AUDITORS = frozenset({Role.AUDITOR, Role.ADMINISTRATOR})
+ADMINISTRATORS = frozenset({Role.ADMINISTRATOR})
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,11 @@ class MenuItem:
 MENU: tuple[MenuItem, ...] = (
     MenuItem("site.nav.home", "/home", frozenset(Role) - {Role.GATE_DEVICE}),
     MenuItem("site.nav.audit", "/audit/events", AUDITORS),
+    # The administrator's pages (hetao.admin).
+    MenuItem("admin.nav.users", "/admin/users", ADMINISTRATORS),
+    MenuItem("admin.nav.tokens", "/admin/tokens", ADMINISTRATORS),
+    MenuItem("admin.nav.profile", "/admin/profile", ADMINISTRATORS),
+    MenuItem("admin.nav.rule_sets", "/admin/rule-sets", ADMINISTRATORS),
 )
 
 #: The page each role lands on after sign-in.
@@ -39,7 +45,7 @@ HOME: dict[Role, str] = {
     Role.SECOND_LINE_OFFICER: "/home",
     Role.ENTERPRISE_USER: "/home",
     Role.AUDITOR: "/audit/events",
-    Role.ADMINISTRATOR: "/home",
+    Role.ADMINISTRATOR: "/admin",
     Role.GATE_DEVICE: "/home",
 }
 
