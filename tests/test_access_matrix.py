@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +43,7 @@ from factories import (
 from funds.support import led_by, transfer_body, transfer_in
 from hetao.app import create_app
 from hetao.audit.service import Actor
+from hetao.auth import repository as auth_repository
 from hetao.auth import service as auth
 from hetao.auth.principal import Role
 from hetao.credentials import service as credential_service
@@ -241,6 +243,28 @@ MATRIX |= {
     ("POST", "/api/v1/data-transfers/{application_id}/extend"): APPLICANTS,
     ("POST", "/api/v1/data-transfers/{application_id}/batches"): DATA_CHANNEL,
     ("GET", "/api/v1/data-transfers/{application_id}/batches"): READERS,
+}
+
+#: The administrator's pages (hetao.admin): administrators only, everyone else 403.
+MATRIX |= {
+    ("GET", "/admin"): ADMINS,
+    ("GET", "/admin/users"): ADMINS,
+    ("GET", "/admin/users/new"): ADMINS,
+    ("POST", "/admin/users"): ADMINS,
+    ("GET", "/admin/users/{user_id}"): ADMINS,
+    ("POST", "/admin/users/{user_id}/role"): ADMINS,
+    ("POST", "/admin/users/{user_id}/password"): ADMINS,
+    ("POST", "/admin/users/{user_id}/deactivate"): ADMINS,
+    ("POST", "/admin/users/{user_id}/reactivate"): ADMINS,
+    ("GET", "/admin/tokens"): ADMINS,
+    ("GET", "/admin/tokens/new"): ADMINS,
+    ("POST", "/admin/tokens"): ADMINS,
+    ("POST", "/admin/tokens/{token_id}/revoke"): ADMINS,
+    ("GET", "/admin/profile"): ADMINS,
+    ("GET", "/admin/rule-sets"): ADMINS,
+    ("POST", "/admin/rule-sets/check"): ADMINS,
+    ("POST", "/admin/rule-sets/backtest"): ADMINS,
+    ("POST", "/admin/rule-sets"): ADMINS,
 }
 
 #: Endpoints whose objects belong to a party: an enterprise user is confined to its own.
@@ -1005,6 +1029,89 @@ BUILDERS |= {
 }
 
 
+# --- the administrator's pages (hetao.admin) --------------------------------------------------
+
+
+def form(url: str, **fields: str) -> Call:
+    """A page's form post (a bearer token needs no CSRF field)."""
+    return Call(
+        "POST",
+        url,
+        content=urlencode(fields),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+
+
+def rule_set_upload() -> Call:
+    """The rule set upload form: one JSON file, multipart."""
+    boundary = "matrix-boundary"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="r.json"\r\n'
+        f"Content-Type: application/json\r\n\r\n{json.dumps(rule_set_body())}\r\n--{boundary}--\r\n"
+    )
+    return Call(
+        "POST",
+        "/admin/rule-sets/check",
+        content=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+
+
+def inactive_user(w: World) -> int:
+    user_id, _, _ = w.user()
+    user = auth_repository.get_user(w.session, user_id)
+    auth.deactivate_user(w.session, user, actor=ACTOR)
+    return user_id
+
+
+BUILDERS |= {
+    ("GET", "/admin"): lambda w, o: Call("GET", "/admin"),
+    ("GET", "/admin/users"): lambda w, o: Call("GET", "/admin/users"),
+    ("GET", "/admin/users/new"): lambda w, o: Call("GET", "/admin/users/new"),
+    ("POST", "/admin/users"): lambda w, o: form(
+        "/admin/users",
+        username=f"matrix-page-{next(_names)}",
+        display_name="Matrix",
+        role="auditor",
+        password="a long enough password",
+    ),
+    ("GET", "/admin/users/{user_id}"): lambda w, o: Call("GET", f"/admin/users/{w.user()[0]}"),
+    ("POST", "/admin/users/{user_id}/role"): lambda w, o: form(
+        f"/admin/users/{w.user()[0]}/role", role="zone_reviewer"
+    ),
+    ("POST", "/admin/users/{user_id}/password"): lambda w, o: form(
+        f"/admin/users/{w.user()[0]}/password", new_password="another long password"
+    ),
+    ("POST", "/admin/users/{user_id}/deactivate"): lambda w, o: form(
+        f"/admin/users/{w.user()[0]}/deactivate"
+    ),
+    ("POST", "/admin/users/{user_id}/reactivate"): lambda w, o: form(
+        f"/admin/users/{inactive_user(w)}/reactivate"
+    ),
+    ("GET", "/admin/tokens"): lambda w, o: Call("GET", "/admin/tokens"),
+    ("GET", "/admin/tokens/new"): lambda w, o: Call("GET", "/admin/tokens/new"),
+    ("POST", "/admin/tokens"): lambda w, o: form(
+        "/admin/tokens",
+        name="matrix",
+        user_id=str(w.user()[0]),
+        roles="auditor",
+        expires_at=(utcnow() + dt.timedelta(days=3)).date().isoformat(),
+    ),
+    ("POST", "/admin/tokens/{token_id}/revoke"): lambda w, o: form(
+        f"/admin/tokens/{w.token()}/revoke"
+    ),
+    ("GET", "/admin/profile"): lambda w, o: Call("GET", "/admin/profile"),
+    ("GET", "/admin/rule-sets"): lambda w, o: Call("GET", "/admin/rule-sets"),
+    ("POST", "/admin/rule-sets/check"): lambda w, o: rule_set_upload(),
+    ("POST", "/admin/rule-sets/backtest"): lambda w, o: form(
+        "/admin/rule-sets/backtest", document=json.dumps(rule_set_body()), since="2026-11-01"
+    ),
+    ("POST", "/admin/rule-sets"): lambda w, o: form(
+        "/admin/rule-sets", document=json.dumps(rule_set_body()), activates_at="2030-01-01T00:00"
+    ),
+}
+
+
 def walk(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, APIRoute]]:
     """Every endpoint with its full path, through included routers.
 
@@ -1105,7 +1212,10 @@ class TestAccessMatrix:
             mine = send(anonymous_client, call_own, headers)
             assert mine.status_code < 300, (route, mine.text)
             return
-        assert response.status_code < 300, (route, role, response.text)
+        # A page's form answers 303 See Other to the page that shows the change.
+        shown = response.status_code == 303 and not route[1].startswith("/api/")
+        assert response.status_code < 300 or shown, (route, role, response.text)
+        assert not response.headers.get("location", "").startswith("/login"), route
 
 
 def send(client: TestClient, call: Call, headers: dict[str, str]) -> Any:
