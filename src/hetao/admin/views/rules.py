@@ -29,7 +29,7 @@ from hetao.inputs import InputModel
 from hetao.profiles import ZoneProfile
 from hetao.storage.types import utcnow
 from hetao.web.forms import FormState, parse
-from hetao.web.i18n import has_text, t
+from hetao.web.i18n import has_text, localized, t
 from hetao.web.rendering import redirect, render
 from hetao.web.routing import PageRoute
 
@@ -156,6 +156,7 @@ def _candidate(
             problems=problems_of(refused),
             rule_set=None,
             document=None,
+            form=FormState(fields=UPLOAD_FIELDS),
         )
     if activate_form is None:
         activate_form = FormState(fields=ACTIVATE_FIELDS)
@@ -170,6 +171,7 @@ def _candidate(
         rows=sum(len(table.rows) for table in rule_set.tables),
         document=text,
         report=report,
+        lane_names={lane.name: localized(lane.label) for lane in profile.selection.lanes},
         backtest_form=backtest_form or FormState(fields=BACKTEST_FIELDS),
         activate_form=activate_form,
     )
