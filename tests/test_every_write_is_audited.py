@@ -80,6 +80,8 @@ from hetao.ledger.service import holds as ledger_holds
 from hetao.ledger.service import lots as ledger_lots
 from hetao.ledger.service import movements as ledger_movements
 from hetao.profiles import Line, ZoneProfile
+from hetao.reference_versions import service as reference_versions
+from hetao.reference_versions.models import TableKind
 from hetao.registry import approvals as registry_approvals
 from hetao.registry import bulk
 from hetao.registry import parties as registry_parties
@@ -111,6 +113,7 @@ from inspections.audited import (
 )
 from ledger.support import admit, product
 from ledger.support import key as idempotency_key
+from reference_versions.support import as_version
 
 SERVICE_MODULES: tuple[ModuleType, ...] = (registry, bulk, auth, audit, declarations)
 SERVICE_MODULES += (ledger_lots, ledger_movements, ledger_holds)
@@ -121,7 +124,7 @@ SERVICE_MODULES += (crossing_service, crossing_rule_sets, crossing_intake, cross
 SERVICE_MODULES += (funds_service,)
 SERVICE_MODULES += (datatransfer_service, datatransfer_channel)
 SERVICE_MODULES += (centralised,)
-SERVICE_MODULES += (auth_roles,)
+SERVICE_MODULES += (auth_roles, reference_versions)
 AUDIT_TABLES = frozenset({"audit_events", "audit_head", "audit_checkpoints"})
 
 NOW = dt.datetime(2026, 6, 1, 9, 0, tzinfo=dt.UTC)
@@ -549,6 +552,17 @@ def scenario_change_role(w: World) -> Call:
 
 def scenario_role_problems(w: World) -> Call:
     return lambda: auth_roles.role_problems(w.session, Role.ENTERPRISE_USER, None)
+
+
+def scenario_add_reference_version(w: World) -> Call:
+    text = as_version(TableKind.TARIFF, f"AUDITED-{next(_serial)}")
+    return lambda: reference_versions.add_version(
+        w.session, TableKind.TARIFF, text, effective_from=NOW.date(), actor=w.actor
+    )
+
+
+def scenario_reference_read(read: Callable[..., object]) -> Scenario:
+    return lambda w: lambda: read(w.session, on=NOW.date())
 
 
 def scenario_change_password(w: World) -> Call:
@@ -1030,6 +1044,10 @@ WRITES: dict[str, tuple[Scenario, frozenset[str]]] = {
         frozenset({"auth:user:reactivate"}),
     ),
     "auth.roles.change_role": (scenario_change_role, frozenset({"auth:user:change_role"})),
+    "reference_versions.service.add_version": (
+        scenario_add_reference_version,
+        frozenset({"reference:version:add"}),
+    ),
     "auth.service.change_password": (
         scenario_change_password,
         frozenset({"auth:user:change_password"}),
@@ -1160,6 +1178,36 @@ AUDIT_LOG_UPKEEP: dict[str, str] = {
 #: Functions that change no state of the platform: the reason, and a scenario that proves it.
 READS_ONLY: dict[str, tuple[str, Scenario]] = {
     "auth.roles.role_problems": ("computes problems, changes nothing", scenario_role_problems),
+    "reference_versions.service.check": (
+        "parses an upload, changes nothing",
+        lambda w: (
+            lambda: reference_versions.check(
+                TableKind.RATES, as_version(TableKind.RATES, "AUDITED-CHECK")
+            )
+        ),
+    ),
+    "reference_versions.service.table_in_force": (
+        "reads the version in force",
+        lambda w: (
+            lambda: reference_versions.table_in_force(w.session, TableKind.TARIFF, on=NOW.date())
+        ),
+    ),
+    "reference_versions.service.tariff_in_force": (
+        "reads the version in force",
+        scenario_reference_read(reference_versions.tariff_in_force),
+    ),
+    "reference_versions.service.rates_in_force": (
+        "reads the version in force",
+        scenario_reference_read(reference_versions.rates_in_force),
+    ),
+    "reference_versions.service.exclusions_in_force": (
+        "reads the version in force",
+        scenario_reference_read(reference_versions.exclusions_in_force),
+    ),
+    "reference_versions.service.versions": (
+        "lists the stored versions",
+        lambda w: lambda: reference_versions.versions(w.session, TableKind.TARIFF),
+    ),
     "registry.parties.person_problems": (
         "computes problems, changes nothing",
         scenario_person_problems,

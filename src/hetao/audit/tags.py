@@ -115,6 +115,10 @@ class CrossingTag(EventTag):
     RULE_SET_ADD = "crossing:rule_set:add"
 
 
+class ReferenceTag(EventTag):
+    VERSION_ADD = "reference:version:add"
+
+
 class CredentialTag(EventTag):
     # Written under the crossing source before credentials had a room of their own.
     CREDENTIAL_ISSUE = "crossing:credential:issue"
@@ -147,6 +151,7 @@ ALL_TAGS: tuple[EventTag, ...] = tuple(
         FundsTag,
         DataTag,
         CrossingTag,
+        ReferenceTag,
         CredentialTag,
         InspectionTag,
     )
