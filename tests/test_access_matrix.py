@@ -55,6 +55,7 @@ from hetao.declarations import centralised
 from hetao.declarations.kinds import DeclarationKind
 from hetao.declarations.schemas import CentralisedLineIn, CentralisedPeriodCreate
 from hetao.profiles import ZoneProfile, load_profile
+from hetao.reference_versions.models import TableKind
 from hetao.registry import approvals as registry_approvals
 from hetao.registry import service
 from hetao.registry import standings as registry_standings
@@ -67,6 +68,7 @@ from inspections.support import (
     inspection_for,
     pending_override_for,
 )
+from reference_versions.support import as_version
 
 R = Role
 EVERYONE = frozenset(Role)
@@ -265,6 +267,8 @@ MATRIX |= {
     ("POST", "/admin/rule-sets/check"): ADMINS,
     ("POST", "/admin/rule-sets/backtest"): ADMINS,
     ("POST", "/admin/rule-sets"): ADMINS,
+    ("GET", "/admin/reference"): ADMINS,
+    ("POST", "/admin/reference"): ADMINS,
 }
 
 #: Endpoints whose objects belong to a party: an enterprise user is confined to its own.
@@ -1057,6 +1061,26 @@ def rule_set_upload() -> Call:
     )
 
 
+def reference_upload() -> Call:
+    """A new version of the exchange rates, multipart."""
+    boundary = "matrix-boundary"
+    text = as_version(TableKind.RATES, f"MATRIX-{next(_names)}")
+    fields = "".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in (("kind", "rates"), ("effective_from", "2030-01-01"))
+    )
+    body = (
+        f'{fields}--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+        f'filename="r.csv"\r\nContent-Type: text/csv\r\n\r\n{text}\r\n--{boundary}--\r\n'
+    )
+    return Call(
+        "POST",
+        "/admin/reference",
+        content=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+
+
 def inactive_user(w: World) -> int:
     user_id, _, _ = w.user()
     user = auth_repository.get_user(w.session, user_id)
@@ -1103,6 +1127,8 @@ BUILDERS |= {
     ("GET", "/admin/profile"): lambda w, o: Call("GET", "/admin/profile"),
     ("GET", "/admin/rule-sets"): lambda w, o: Call("GET", "/admin/rule-sets"),
     ("POST", "/admin/rule-sets/check"): lambda w, o: rule_set_upload(),
+    ("GET", "/admin/reference"): lambda w, o: Call("GET", "/admin/reference"),
+    ("POST", "/admin/reference"): lambda w, o: reference_upload(),
     ("POST", "/admin/rule-sets/backtest"): lambda w, o: form(
         "/admin/rule-sets/backtest", document=json.dumps(rule_set_body()), since="2026-11-01"
     ),

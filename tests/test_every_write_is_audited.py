@@ -1192,6 +1192,12 @@ READS_ONLY: dict[str, tuple[str, Scenario]] = {
             lambda: reference_versions.table_in_force(w.session, TableKind.TARIFF, on=NOW.date())
         ),
     ),
+    "reference_versions.service.version_in_force": (
+        "reads the version in force",
+        lambda w: (
+            lambda: reference_versions.version_in_force(w.session, TableKind.RATES, on=NOW.date())
+        ),
+    ),
     "reference_versions.service.tariff_in_force": (
         "reads the version in force",
         scenario_reference_read(reference_versions.tariff_in_force),

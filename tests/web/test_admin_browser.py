@@ -149,7 +149,7 @@ class TestRuleSetJourney:
 
 
 class TestTheOtherPages:
-    def test_users_tokens_and_the_profile_fit_a_laptop_screen(
+    def test_users_tokens_reference_data_and_the_profile_fit_a_laptop_screen(
         self, live_console: LiveConsole, chromium_path: str, tmp_path: Path
     ) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -164,11 +164,13 @@ class TestTheOtherPages:
                 ("/admin/users/1", "user"),
                 ("/admin/tokens/new", "token-new"),
                 ("/admin/profile", "profile"),
+                ("/admin/reference", "reference"),
             ):
                 page.goto(f"{live_console.url}{path}")
                 if page.evaluate("document.documentElement.scrollWidth > window.innerWidth"):
                     wide.append(path)
                 page.screenshot(path=str(SCREENSHOTS / f"admin-{name}.png"), full_page=True)
+            page.goto(f"{live_console.url}/admin/profile")
             for section in ("crossing_points", "tax"):
                 page.locator(f'section[aria-labelledby="section-{section}"]').screenshot(
                     path=str(SCREENSHOTS / f"admin-profile-{section}.png")

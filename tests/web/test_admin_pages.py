@@ -23,8 +23,11 @@ from hetao.crossing.models import RuleSet as StoredRuleSet
 from hetao.engine.facts import Outcome
 from hetao.engine.rules import SHIPPED_RULE_SET, shipped_rule_set_path
 from hetao.profiles import ZoneProfile
+from hetao.reference_versions.models import ReferenceVersion, TableKind
+from hetao.reference_versions.service import rates_in_force
 from hetao.storage.types import utcnow
 from hetao.web.i18n import LANGUAGES, MESSAGES
+from reference_versions.support import as_version
 from web.support import PASSWORD, SETUP, is_page
 
 NEW_PASSWORD = "a brand new passphrase 42"
@@ -343,4 +346,65 @@ class TestRuleSets:
 
     def test_every_outcome_has_a_name_in_every_language(self) -> None:
         keys = [f"admin.rules.outcome.{outcome.value}" for outcome in Outcome]
+        assert [(lang, k) for lang in LANGUAGES for k in keys if k not in MESSAGES[lang]] == []
+
+
+def upload_table(
+    console: TestClient, csrf: str, kind: str, text: str, effective_from: str = "2027-01-01"
+) -> Any:
+    return console.post(
+        "/admin/reference",
+        data={"csrf_token": csrf, "kind": kind, "effective_from": effective_from},
+        files={"file": (f"{kind}.csv", text.encode(), "text/csv")},
+        follow_redirects=False,
+    )
+
+
+class TestReferenceData:
+    def test_shows_the_packaged_tables_in_force_until_one_is_uploaded(
+        self, console: TestClient, admin: str
+    ) -> None:
+        page = console.get("/admin/reference")
+        assert page.status_code == 200
+        for kind in TableKind:
+            assert f'id="table-{kind.value}"' in page.text
+        assert page.text.count("SAMPLE-2026.1") == len(TableKind)
+
+    def test_a_bad_cell_is_named_by_line_and_column_and_nothing_is_kept(
+        self, console: TestClient, admin: str, session_maker: sessionmaker[Session]
+    ) -> None:
+        text = as_version(TableKind.TARIFF, "V-2027.1").replace(",0.05,", ",five,", 1)
+        refused = upload_table(console, admin, "tariff", text)
+        assert refused.status_code == 422
+        row = re.search(
+            r'<td class="num">(\d+)</td>\s*<td><code>duty_rate</code></td>', refused.text
+        )
+        assert row is not None, refused.text
+        assert int(row.group(1)) > 1
+        with session_maker() as s:
+            assert s.scalars(select(ReferenceVersion)).first() is None
+
+    def test_a_valid_version_is_kept_beside_the_others_from_its_day(
+        self, console: TestClient, admin: str, session_maker: sessionmaker[Session]
+    ) -> None:
+        today = utcnow().date()
+        for version, day in (("V-1", today), ("V-2", today + dt.timedelta(days=30))):
+            text = as_version(TableKind.RATES, version)
+            kept = upload_table(console, admin, "rates", text, day.isoformat())
+            assert kept.status_code == 303, kept.text
+        page = console.get("/admin/reference")
+        assert "V-1" in page.text
+        assert "V-2" in page.text
+        with session_maker() as s:
+            assert rates_in_force(s, on=today).version == "V-1"
+            assert rates_in_force(s, on=today + dt.timedelta(days=31)).version == "V-2"
+        assert tags(session_maker).count("reference:version:add") == 2
+        again = upload_table(
+            console, admin, "rates", as_version(TableKind.RATES, "V-1"), "2030-01-01"
+        )
+        assert again.status_code == 422
+        assert "This version is stored already" in again.text
+
+    def test_every_table_kind_has_a_name_in_every_language(self) -> None:
+        keys = [f"admin.reference.kind.{kind.value}" for kind in TableKind]
         assert [(lang, k) for lang in LANGUAGES for k in keys if k not in MESSAGES[lang]] == []

@@ -112,9 +112,14 @@ def add_version(
     return row, True
 
 
+def version_in_force(session: Session, kind: TableKind, *, on: dt.date) -> ReferenceVersion | None:
+    """The stored version of ``kind`` in force on ``on``: None while the packaged one is."""
+    return repository.in_force(session, TableKind(kind), on)
+
+
 def table_in_force(session: Session, kind: TableKind, *, on: dt.date) -> Table:
     """The newest version of ``kind`` effective on ``on``, else the packaged table."""
-    row = repository.in_force(session, TableKind(kind), on)
+    row = version_in_force(session, kind, on=on)
     if row is None:
         return PACKAGED[TableKind(kind)]()
     table = _parsed.get(row.sha256)

@@ -36,6 +36,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("admin.nav.tokens", "/admin/tokens", ADMINISTRATORS),
     MenuItem("admin.nav.profile", "/admin/profile", ADMINISTRATORS),
     MenuItem("admin.nav.rule_sets", "/admin/rule-sets", ADMINISTRATORS),
+    MenuItem("admin.nav.reference", "/admin/reference", ADMINISTRATORS),
 )
 
 #: The page each role lands on after sign-in.

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from hetao.admin.views import people, profile, rules
+from hetao.admin.views import people, profile, reference, rules
 from hetao.web import page_router
 
 router = page_router()
 router.include_router(people.router)
 router.include_router(profile.router)
 router.include_router(rules.router)
+router.include_router(reference.router)
 
 __all__ = ["router"]
