@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Query
@@ -35,3 +36,13 @@ def done_text(done: str | None) -> str | None:
     """The notice of what was just done, if ``done`` names a known change."""
     key = f"admin.done.{done}"
     return t(key) if done and has_text(key) else None
+
+
+def attempt(session: Session, form: FormState, change: Callable[[], object]) -> bool:
+    """Make a service's change; on its refusal, nothing kept and the reason on ``form``."""
+    try:
+        change()
+    except HetaoError as error:
+        refuse(session, form, error)
+        return False
+    return True

@@ -8,7 +8,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import Field
 
-from hetao.admin.views.common import ADMINISTRATORS, Administrator, DoneQuery, done_text, refuse
+from hetao.admin.views.common import (
+    ADMINISTRATORS,
+    Administrator,
+    DoneQuery,
+    attempt,
+    done_text,
+    refuse,
+)
 from hetao.api.auth import TokenCreate, UserCreate
 from hetao.api.deps import CursorQuery, ProfileDep, SessionDep
 from hetao.api.idempotency import NOT_REPLAYABLE
@@ -163,15 +170,14 @@ async def change_role(
     """Give the user another role (an enterprise user's party with it)."""
     user = auth_repo.get_user(session, user_id, for_update=True)
     body, form = parse(RoleChange, await request.form(), ROLE_FIELDS)
-    if body is not None:
-        try:
-            auth_roles.change_role(
-                session, user, role=body.role, party_id=body.party_id, actor=admin.actor
-            )
-        except HetaoError as error:
-            refuse(session, form, error)
-        else:
-            return redirect(request, f"/admin/users/{user_id}?done=role_changed")
+    if body is not None and attempt(
+        session,
+        form,
+        lambda: auth_roles.change_role(
+            session, user, role=body.role, party_id=body.party_id, actor=admin.actor
+        ),
+    ):
+        return redirect(request, f"/admin/users/{user_id}?done=role_changed")
     return _user_page(request, session, user, status_code=422, role_form=form)
 
 
@@ -182,13 +188,14 @@ async def reset_password(
     """Set a new password; the user's sessions end. The password is never shown back."""
     user = auth_repo.get_user(session, user_id, for_update=True)
     body, form = parse(PasswordReset, await request.form(), PASSWORD_FIELDS)
-    if body is not None:
-        try:
-            auth.reset_password(session, user, new_password=body.new_password, actor=admin.actor)
-        except HetaoError as error:
-            refuse(session, form, error)
-        else:
-            return redirect(request, f"/admin/users/{user_id}?done=password_reset")
+    if body is not None and attempt(
+        session,
+        form,
+        lambda: auth.reset_password(
+            session, user, new_password=body.new_password, actor=admin.actor
+        ),
+    ):
+        return redirect(request, f"/admin/users/{user_id}?done=password_reset")
     return _user_page(request, session, user, status_code=422, password_form=form)
 
 
