@@ -191,3 +191,33 @@ class TestTheOtherPages:
         assert wide == []
         assert secret
         assert secret not in listed
+
+    def test_the_pages_fit_a_tablet(
+        self, live_console: LiveConsole, chromium_path: str, tmp_path: Path
+    ) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        wide: list[str] = []
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_FLAGS)
+            seed(live_console, "admin-tablet", crossings=0)
+            page = browser.new_context(viewport={"width": 768, "height": 1024}).new_page()
+            sign_in(page, live_console.url, "admin-tablet")
+            for path in ADMIN_PAGES:
+                page.goto(f"{live_console.url}{path}")
+                if page.evaluate("document.documentElement.scrollWidth > window.innerWidth"):
+                    wide.append(path)
+            page.screenshot(path=str(SCREENSHOTS / "admin-tablet-reference.png"), full_page=True)
+            browser.close()
+        assert wide == []
+
+
+ADMIN_PAGES = (
+    "/admin",
+    "/admin/users",
+    "/admin/users/new",
+    "/admin/tokens",
+    "/admin/tokens/new",
+    "/admin/profile",
+    "/admin/rule-sets",
+    "/admin/reference",
+)
