@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from factories import make_party
+from hetao.admin.views.common import in_utc
 from hetao.admin.views.profile import sections
 from hetao.audit.models import AuditEvent
 from hetao.auth.models import ApiToken, User
@@ -408,3 +409,20 @@ class TestReferenceData:
     def test_every_table_kind_has_a_name_in_every_language(self) -> None:
         keys = [f"admin.reference.kind.{kind.value}" for kind in TableKind]
         assert [(lang, k) for lang in LANGUAGES for k in keys if k not in MESSAGES[lang]] == []
+
+
+class TestFormTimes:
+    @pytest.mark.parametrize(
+        ("typed", "instant"),
+        [
+            ("2027-06-30", "2027-06-30T00:00:00+00:00"),
+            ("2027-06-30T08:15", "2027-06-30T08:15:00+00:00"),
+            ("2027-06-30T08:15:30", "2027-06-30T08:15:30+00:00"),
+            ("30/06/2027", None),
+            (None, None),
+        ],
+    )
+    def test_a_day_or_a_local_time_is_read_as_utc(
+        self, typed: str | None, instant: str | None
+    ) -> None:
+        assert in_utc(typed) == instant

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Annotated
 
@@ -46,3 +47,19 @@ def attempt(session: Session, form: FormState, change: Callable[[], object]) -> 
         refuse(session, form, error)
         return False
     return True
+
+
+_DAY_OR_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$")
+
+
+def in_utc(value: object) -> str | None:
+    """A form's ``date`` or ``datetime-local`` value as an instant in UTC (the console's time).
+
+    A day is its start; anything else is left to the schema to refuse (None).
+    """
+    text = value.strip() if isinstance(value, str) else ""
+    if not _DAY_OR_TIME.fullmatch(text):
+        return None
+    if "T" not in text:
+        text += "T00:00"
+    return f"{text}{':00' if len(text) == 16 else ''}+00:00"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -14,6 +13,7 @@ from hetao.admin.views.common import (
     DoneQuery,
     attempt,
     done_text,
+    in_utc,
     refuse,
 )
 from hetao.api.auth import TokenCreate, UserCreate
@@ -37,7 +37,6 @@ router = APIRouter(route_class=PageRoute)
 PAGE_SIZE = 50
 #: Roles a person's account may hold (gate devices are tokens only).
 PEOPLE_ROLES = [role for role in Role if role not in DEVICE_ROLES]
-DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 USER_FIELDS = {
     "username": "admin.user.username",
@@ -280,9 +279,9 @@ async def issue_token(
     extra: dict[str, Any] = {"roles": chosen["roles"]}
     if chosen["crossing_points"]:
         extra["crossing_points"] = chosen["crossing_points"]
-    expires = str(data.get("expires_at") or "").strip()
-    if DAY.fullmatch(expires):
-        extra["expires_at"] = f"{expires}T00:00:00+00:00"  # a day's start, UTC
+    expires = in_utc(data.get("expires_at"))
+    if expires:
+        extra["expires_at"] = expires
     body, form = parse(TokenCreate, data, TOKEN_FIELDS, extra=extra)
     if body is not None:
         try:

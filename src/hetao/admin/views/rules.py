@@ -18,7 +18,14 @@ from fastapi import APIRouter, Request, Response
 from pydantic import AwareDatetime
 from starlette.datastructures import FormData, UploadFile
 
-from hetao.admin.views.common import ADMINISTRATORS, Administrator, DoneQuery, done_text, refuse
+from hetao.admin.views.common import (
+    ADMINISTRATORS,
+    Administrator,
+    DoneQuery,
+    done_text,
+    in_utc,
+    refuse,
+)
 from hetao.api.deps import CursorQuery, ProfileDep, SessionDep
 from hetao.api.idempotency import NOT_REPLAYABLE
 from hetao.crossing import rule_sets
@@ -221,10 +228,8 @@ async def activate(
     """Store the candidate to decide crossings from the time given (UTC)."""
     data = await request.form()
     text = _document(data)
-    when = str(data.get("activates_at") or "").strip()
-    extra = (
-        {"activates_at": f"{when}:00+00:00"} if re.fullmatch(r"[\d-]{10}T\d\d:\d\d", when) else {}
-    )
+    when = in_utc(data.get("activates_at"))
+    extra = {"activates_at": when} if when else {}
     body, form = parse(Activation, data, ACTIVATE_FIELDS, extra=extra)
     if body is None:
         return _candidate(request, profile, text, activate_form=form, failed=True)
