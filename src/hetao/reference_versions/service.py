@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from typing import TypeAlias, TypeVar
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hetao.audit.service import Actor
@@ -95,8 +96,14 @@ def add_version(
         created_by=str(actor),
         created_at=utcnow(),
     )
-    session.add(row)
-    session.flush()  # the id is needed by the audit event
+    try:
+        with session.begin_nested():  # a concurrent upload may store the same version first
+            session.add(row)
+            session.flush()  # the id is needed by the audit event
+    except IntegrityError:
+        return add_version(
+            session, kind, text, effective_from=effective_from, actor=actor, source=source
+        )
     _parsed[digest] = table
     audit(
         session,
