@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +43,7 @@ from factories import (
 from funds.support import led_by, transfer_body, transfer_in
 from hetao.app import create_app
 from hetao.audit.service import Actor
+from hetao.auth import repository as auth_repository
 from hetao.auth import service as auth
 from hetao.auth.principal import Role
 from hetao.credentials import service as credential_service
@@ -55,6 +57,7 @@ from hetao.declarations.schemas import CentralisedLineIn, CentralisedPeriodCreat
 from hetao.notifications import service as notification_service
 from hetao.notifications.delivery import SecretBox
 from hetao.profiles import ZoneProfile, load_profile
+from hetao.reference_versions.models import TableKind
 from hetao.registry import approvals as registry_approvals
 from hetao.registry import service
 from hetao.registry import standings as registry_standings
@@ -67,6 +70,7 @@ from inspections.support import (
     inspection_for,
     pending_override_for,
 )
+from reference_versions.support import as_version
 from web.portal_support import entry_form as portal_entry_form
 
 R = Role
@@ -314,6 +318,30 @@ MATRIX |= {
     ("GET", "/portal/vehicles"): ENTERPRISE_ONLY,
     ("POST", "/portal/vehicles"): ENTERPRISE_ONLY,
     ("GET", "/portal/vehicles/{vehicle_id}"): ENTERPRISE_ONLY,
+}
+
+#: The administrator's pages (hetao.admin): administrators only, everyone else 403.
+MATRIX |= {
+    ("GET", "/admin"): ADMINS,
+    ("GET", "/admin/users"): ADMINS,
+    ("GET", "/admin/users/new"): ADMINS,
+    ("POST", "/admin/users"): ADMINS,
+    ("GET", "/admin/users/{user_id}"): ADMINS,
+    ("POST", "/admin/users/{user_id}/role"): ADMINS,
+    ("POST", "/admin/users/{user_id}/password"): ADMINS,
+    ("POST", "/admin/users/{user_id}/deactivate"): ADMINS,
+    ("POST", "/admin/users/{user_id}/reactivate"): ADMINS,
+    ("GET", "/admin/tokens"): ADMINS,
+    ("GET", "/admin/tokens/new"): ADMINS,
+    ("POST", "/admin/tokens"): ADMINS,
+    ("POST", "/admin/tokens/{token_id}/revoke"): ADMINS,
+    ("GET", "/admin/profile"): ADMINS,
+    ("GET", "/admin/rule-sets"): ADMINS,
+    ("POST", "/admin/rule-sets/check"): ADMINS,
+    ("POST", "/admin/rule-sets/backtest"): ADMINS,
+    ("POST", "/admin/rule-sets"): ADMINS,
+    ("GET", "/admin/reference"): ADMINS,
+    ("POST", "/admin/reference"): ADMINS,
 }
 
 #: Endpoints whose objects belong to a party: an enterprise user is confined to its own.
@@ -1330,6 +1358,101 @@ BUILDERS |= {
     ("POST", "/portal/vehicles"): portal_vehicle,
     ("GET", "/portal/vehicles/{vehicle_id}"): lambda w, o: Call(
         "GET", f"/portal/vehicles/{w.vehicle(o)}"
+    ),
+}
+
+
+# --- the administrator's pages (hetao.admin) --------------------------------------------------
+
+
+def rule_set_upload() -> Call:
+    """The rule set upload form: one JSON file, multipart."""
+    boundary = "matrix-boundary"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="r.json"\r\n'
+        f"Content-Type: application/json\r\n\r\n{json.dumps(rule_set_body())}\r\n--{boundary}--\r\n"
+    )
+    return Call(
+        "POST",
+        "/admin/rule-sets/check",
+        content=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+
+
+def reference_upload() -> Call:
+    """A new version of the exchange rates, multipart."""
+    boundary = "matrix-boundary"
+    text = as_version(TableKind.RATES, f"MATRIX-{next(_names)}")
+    fields = "".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in (("kind", "rates"), ("effective_from", "2030-01-01"))
+    )
+    body = (
+        f'{fields}--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+        f'filename="r.csv"\r\nContent-Type: text/csv\r\n\r\n{text}\r\n--{boundary}--\r\n'
+    )
+    return Call(
+        "POST",
+        "/admin/reference",
+        content=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+
+
+def inactive_user(w: World) -> int:
+    user_id, _, _ = w.user()
+    user = auth_repository.get_user(w.session, user_id)
+    auth.deactivate_user(w.session, user, actor=ACTOR)
+    return user_id
+
+
+BUILDERS |= {
+    ("GET", "/admin"): lambda w, o: Call("GET", "/admin"),
+    ("GET", "/admin/users"): lambda w, o: Call("GET", "/admin/users"),
+    ("GET", "/admin/users/new"): lambda w, o: Call("GET", "/admin/users/new"),
+    ("POST", "/admin/users"): lambda w, o: form(
+        "/admin/users",
+        username=f"matrix-page-{next(_names)}",
+        display_name="Matrix",
+        role="auditor",
+        password="a long enough password",
+    ),
+    ("GET", "/admin/users/{user_id}"): lambda w, o: Call("GET", f"/admin/users/{w.user()[0]}"),
+    ("POST", "/admin/users/{user_id}/role"): lambda w, o: form(
+        f"/admin/users/{w.user()[0]}/role", role="zone_reviewer"
+    ),
+    ("POST", "/admin/users/{user_id}/password"): lambda w, o: form(
+        f"/admin/users/{w.user()[0]}/password", new_password="another long password"
+    ),
+    ("POST", "/admin/users/{user_id}/deactivate"): lambda w, o: form(
+        f"/admin/users/{w.user()[0]}/deactivate"
+    ),
+    ("POST", "/admin/users/{user_id}/reactivate"): lambda w, o: form(
+        f"/admin/users/{inactive_user(w)}/reactivate"
+    ),
+    ("GET", "/admin/tokens"): lambda w, o: Call("GET", "/admin/tokens"),
+    ("GET", "/admin/tokens/new"): lambda w, o: Call("GET", "/admin/tokens/new"),
+    ("POST", "/admin/tokens"): lambda w, o: form(
+        "/admin/tokens",
+        name="matrix",
+        user_id=str(w.user()[0]),
+        roles="auditor",
+        expires_at=(utcnow() + dt.timedelta(days=3)).date().isoformat(),
+    ),
+    ("POST", "/admin/tokens/{token_id}/revoke"): lambda w, o: form(
+        f"/admin/tokens/{w.token()}/revoke"
+    ),
+    ("GET", "/admin/profile"): lambda w, o: Call("GET", "/admin/profile"),
+    ("GET", "/admin/rule-sets"): lambda w, o: Call("GET", "/admin/rule-sets"),
+    ("POST", "/admin/rule-sets/check"): lambda w, o: rule_set_upload(),
+    ("GET", "/admin/reference"): lambda w, o: Call("GET", "/admin/reference"),
+    ("POST", "/admin/reference"): lambda w, o: reference_upload(),
+    ("POST", "/admin/rule-sets/backtest"): lambda w, o: form(
+        "/admin/rule-sets/backtest", document=json.dumps(rule_set_body()), since="2026-11-01"
+    ),
+    ("POST", "/admin/rule-sets"): lambda w, o: form(
+        "/admin/rule-sets", document=json.dumps(rule_set_body()), activates_at="2030-01-01T00:00"
     ),
 }
 

@@ -52,6 +52,7 @@ from hetao.audit.checkpoints import CheckpointStore, Signer
 from hetao.audit.models import AuditEvent
 from hetao.audit.service import Actor, CheckpointPolicy
 from hetao.audit.tags import ALL_TAGS
+from hetao.auth import roles as auth_roles
 from hetao.auth import service as auth
 from hetao.auth.errors import LoginRefused
 from hetao.auth.models import ApiToken, User, WebSession
@@ -80,6 +81,8 @@ from hetao.ledger.service import lots as ledger_lots
 from hetao.ledger.service import movements as ledger_movements
 from hetao.notifications import service as notification_service
 from hetao.profiles import Line, ZoneProfile
+from hetao.reference_versions import service as reference_versions
+from hetao.reference_versions.models import TableKind
 from hetao.registry import approvals as registry_approvals
 from hetao.registry import bulk
 from hetao.registry import parties as registry_parties
@@ -117,6 +120,7 @@ from notifications.audited import (
     NOTIFICATION_READS,
     NOTIFICATION_WRITES,
 )
+from reference_versions.support import as_version
 
 SERVICE_MODULES: tuple[ModuleType, ...] = (registry, bulk, auth, audit, declarations)
 SERVICE_MODULES += (ledger_lots, ledger_movements, ledger_holds)
@@ -128,6 +132,7 @@ SERVICE_MODULES += (funds_service,)
 SERVICE_MODULES += (datatransfer_service, datatransfer_channel)
 SERVICE_MODULES += (centralised,)
 SERVICE_MODULES += (notification_service,)
+SERVICE_MODULES += (auth_roles, reference_versions)
 AUDIT_TABLES = frozenset({"audit_events", "audit_head", "audit_checkpoints"})
 
 NOW = dt.datetime(2026, 6, 1, 9, 0, tzinfo=dt.UTC)
@@ -544,6 +549,28 @@ def scenario_reactivate_user(w: World) -> Call:
     user, _ = new_user(w)
     auth.deactivate_user(w.session, user, actor=w.actor)
     return lambda: auth.reactivate_user(w.session, user, actor=w.actor)
+
+
+def scenario_change_role(w: World) -> Call:
+    user, _ = new_user(w)
+    return lambda: auth_roles.change_role(
+        w.session, user, role=Role.AUDITOR, party_id=None, actor=w.actor
+    )
+
+
+def scenario_role_problems(w: World) -> Call:
+    return lambda: auth_roles.role_problems(w.session, Role.ENTERPRISE_USER, None)
+
+
+def scenario_add_reference_version(w: World) -> Call:
+    text = as_version(TableKind.TARIFF, f"AUDITED-{next(_serial)}")
+    return lambda: reference_versions.add_version(
+        w.session, TableKind.TARIFF, text, effective_from=NOW.date(), actor=w.actor
+    )
+
+
+def scenario_reference_read(read: Callable[..., object]) -> Scenario:
+    return lambda w: lambda: read(w.session, on=NOW.date())
 
 
 def scenario_change_password(w: World) -> Call:
@@ -1024,6 +1051,11 @@ WRITES: dict[str, tuple[Scenario, frozenset[str]]] = {
         scenario_reactivate_user,
         frozenset({"auth:user:reactivate"}),
     ),
+    "auth.roles.change_role": (scenario_change_role, frozenset({"auth:user:change_role"})),
+    "reference_versions.service.add_version": (
+        scenario_add_reference_version,
+        frozenset({"reference:version:add"}),
+    ),
     "auth.service.change_password": (
         scenario_change_password,
         frozenset({"auth:user:change_password"}),
@@ -1155,6 +1187,43 @@ AUDIT_LOG_UPKEEP: dict[str, str] = {
 
 #: Functions that change no state of the platform: the reason, and a scenario that proves it.
 READS_ONLY: dict[str, tuple[str, Scenario]] = {
+    "auth.roles.role_problems": ("computes problems, changes nothing", scenario_role_problems),
+    "reference_versions.service.check": (
+        "parses an upload, changes nothing",
+        lambda w: (
+            lambda: reference_versions.check(
+                TableKind.RATES, as_version(TableKind.RATES, "AUDITED-CHECK")
+            )
+        ),
+    ),
+    "reference_versions.service.table_in_force": (
+        "reads the version in force",
+        lambda w: (
+            lambda: reference_versions.table_in_force(w.session, TableKind.TARIFF, on=NOW.date())
+        ),
+    ),
+    "reference_versions.service.version_in_force": (
+        "reads the version in force",
+        lambda w: (
+            lambda: reference_versions.version_in_force(w.session, TableKind.RATES, on=NOW.date())
+        ),
+    ),
+    "reference_versions.service.tariff_in_force": (
+        "reads the version in force",
+        scenario_reference_read(reference_versions.tariff_in_force),
+    ),
+    "reference_versions.service.rates_in_force": (
+        "reads the version in force",
+        scenario_reference_read(reference_versions.rates_in_force),
+    ),
+    "reference_versions.service.exclusions_in_force": (
+        "reads the version in force",
+        scenario_reference_read(reference_versions.exclusions_in_force),
+    ),
+    "reference_versions.service.versions": (
+        "lists the stored versions",
+        lambda w: lambda: reference_versions.versions(w.session, TableKind.TARIFF),
+    ),
     "registry.parties.person_problems": (
         "computes problems, changes nothing",
         scenario_person_problems,

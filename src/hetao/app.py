@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 import hetao.models  # noqa: F401 (every table on Base.metadata, whatever the routers import)
 from hetao import __version__
+from hetao.admin.views import router as admin_router
 from hetao.api import idempotency, openapi, problems
 from hetao.api.audit import router as audit_router
 from hetao.api.auth import router as auth_router
@@ -266,6 +267,7 @@ def create_app(
     app.include_router(ledger_pages)
     app.include_router(notification_pages)
     app.include_router(registry_views.router)
+    app.include_router(admin_router)
     app.mount("/static/api-docs", StaticFiles(directory=SWAGGER_ASSETS), name="api-docs-assets")
     app.mount("/static/console", StaticFiles(directory=CONSOLE_ASSETS), name="console-assets")
 

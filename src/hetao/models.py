@@ -13,6 +13,7 @@ from hetao.audit.models import AuditCheckpoint, AuditEvent, AuditHead
 from hetao.auth.models import ApiToken, LoginAttempt, User, WebSession
 from hetao.declarations.models import Declaration, DeclarationLine
 from hetao.ledger.models import Hold, Lot, LotParent, Movement
+from hetao.reference_versions.models import ReferenceVersion
 from hetao.registry.models import (
     Affiliation,
     ExemptionWaiver,
@@ -46,6 +47,7 @@ __all__ = [
     "Movement",
     "Party",
     "Person",
+    "ReferenceVersion",
     "User",
     "Vehicle",
     "VehiclePermit",

@@ -11,9 +11,11 @@ from hetao.api.security import CurrentPrincipal
 from hetao.api.state import app_state
 from hetao.audit.service import Actor
 from hetao.profiles import ZoneProfile
-from hetao.reference.rates import RateTable, load_rates
-from hetao.reference.tariff import Tariff, load_tariff
+from hetao.reference.rates import RateTable
+from hetao.reference.tariff import Tariff
+from hetao.reference_versions import service as reference_versions
 from hetao.storage.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from hetao.timeutil import zone_today
 
 
 # Coroutines, though they only read: FastAPI would run plain functions in a worker thread.
@@ -30,15 +32,23 @@ async def _actor(principal: CurrentPrincipal) -> Actor:
     return principal.actor
 
 
-# An operator-imported table on the app's state wins; otherwise the shipped SAMPLE table.
-async def _rates(request: Request) -> RateTable:
+# An operator-imported table on the app's state wins; then the newest version an administrator
+# uploaded that is in force on the zone's day; otherwise the shipped SAMPLE table. Plain
+# functions: they may read the database, so FastAPI runs them in a worker thread.
+def _rates(request: Request) -> RateTable:
     table = app_state(request).rates
-    return table if table is not None else load_rates(None)
+    if table is not None:
+        return table
+    today = zone_today(app_state(request).profile.zone.timezone)
+    return reference_versions.rates_in_force(request.state.session, on=today)
 
 
-async def _tariff(request: Request) -> Tariff:
+def _tariff(request: Request) -> Tariff:
     table = app_state(request).tariff
-    return table if table is not None else load_tariff(None)
+    if table is not None:
+        return table
+    today = zone_today(app_state(request).profile.zone.timezone)
+    return reference_versions.tariff_in_force(request.state.session, on=today)
 
 
 SessionDep = Annotated[Session, Depends(_session)]

@@ -31,6 +31,7 @@ class AuthTag(EventTag):
     TOKEN_ISSUE = "auth:token:issue"
     TOKEN_REVOKE = "auth:token:revoke"
     USER_CHANGE_PASSWORD = "auth:user:change_password"
+    USER_CHANGE_ROLE = "auth:user:change_role"
     USER_CREATE = "auth:user:create"
     USER_DEACTIVATE = "auth:user:deactivate"
     USER_LANGUAGE = "auth:user:language"
@@ -114,6 +115,10 @@ class CrossingTag(EventTag):
     RULE_SET_ADD = "crossing:rule_set:add"
 
 
+class ReferenceTag(EventTag):
+    VERSION_ADD = "reference:version:add"
+
+
 class CredentialTag(EventTag):
     # Written under the crossing source before credentials had a room of their own.
     CREDENTIAL_ISSUE = "crossing:credential:issue"
@@ -153,6 +158,7 @@ ALL_TAGS: tuple[EventTag, ...] = tuple(
         FundsTag,
         DataTag,
         CrossingTag,
+        ReferenceTag,
         CredentialTag,
         InspectionTag,
         NotificationTag,

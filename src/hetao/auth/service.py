@@ -34,6 +34,7 @@ from hetao.auth.passwords import (
     verify_password,
 )
 from hetao.auth.principal import Principal, Role
+from hetao.auth.roles import DEVICE_ROLES, role_problems
 from hetao.auth.tokens import (
     csrf_for,
     format_token,
@@ -73,7 +74,6 @@ TOKEN_MAX_LIFETIME = dt.timedelta(days=365)
 #: Lower-case letters, digits and ``. _ @ -``, starting with a letter or digit.
 USERNAME_PATTERN = re.compile(rf"[a-z0-9][a-z0-9._@-]{{2,{USERNAME_MAX - 1}}}")
 
-_DEVICE_ROLES = frozenset({Role.GATE_DEVICE})
 _ROLE_VALUES = frozenset(r.value for r in Role)
 
 
@@ -111,24 +111,7 @@ def create_user(
         problems.append(
             FieldProblem("display_name", "user.display_name", "must be 1-200 characters")
         )
-    if role in _DEVICE_ROLES:
-        problems.append(
-            FieldProblem("role", "user.role_for_people", f"{role.value} is for machines (tokens)")
-        )
-    if role is Role.ENTERPRISE_USER and party_id is None:
-        problems.append(
-            FieldProblem("party_id", "user.party_required", "is required for an enterprise user")
-        )
-    elif role is not Role.ENTERPRISE_USER and party_id is not None:
-        problems.append(
-            FieldProblem(
-                "party_id", "user.party_forbidden", f"must be empty for the role {role.value}"
-            )
-        )
-    elif party_id is not None and not repo.party_exists(session, party_id):
-        problems.append(
-            FieldProblem("party_id", "party.exists", f"party {party_id} does not exist")
-        )
+    problems.extend(role_problems(session, role, party_id))
     try:
         check_password_policy(password, username=username)
     except ValidationFailed as refused:
@@ -574,7 +557,7 @@ def _device_token_problems(device_name: str, wanted: frozenset[Role]) -> list[Fi
                 "an enterprise_user token must be issued to an enterprise user (its party)",
             )
         )
-    elif wanted - _DEVICE_ROLES:
+    elif wanted - DEVICE_ROLES:
         # People's roles need an accountable person behind them.
         problems.append(
             FieldProblem("roles", "token.device_roles", "a device token carries only gate_device")

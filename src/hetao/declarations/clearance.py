@@ -24,6 +24,7 @@ from hetao.ledger.models import CustomsStatus, Lot, MovementKind
 from hetao.profiles import Line, TransferExemptReason, ZoneProfile
 from hetao.reference.rates import RateTable
 from hetao.reference.tariff import Tariff
+from hetao.reference_versions import service as reference_versions
 from hetao.registry import service as registry
 from hetao.registry.models import Party
 from hetao.storage import lookup
@@ -282,4 +283,6 @@ def assess_declaration(
             transfer_exemption=transfer_exemption,
         )
     )
-    return assess(request, profile, tariff=tariff, rates=rates)
+    # R4 and R19's exclusions as uploaded for the declaration's day (else the packaged table).
+    exclusions = reference_versions.exclusions_in_force(session, on=declaration.declared_on)
+    return assess(request, profile, tariff=tariff, rates=rates, exclusions=exclusions)

@@ -25,6 +25,7 @@ LEDGER_STAFF = frozenset(
 REVIEWERS = frozenset({Role.ZONE_REVIEWER, Role.ADMINISTRATOR})
 #: The enterprise portal: an enterprise user, for its own party only.
 ENTERPRISES = frozenset({Role.ENTERPRISE_USER})
+ADMINISTRATORS = frozenset({Role.ADMINISTRATOR})
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,12 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("declarations.nav.hs", "/portal/hs", ENTERPRISES),
     # Notifications: the enterprise's feed of status changes, and its webhooks.
     MenuItem("notifications.nav", "/portal/notifications", ENTERPRISES),
+    # The administrator's pages (hetao.admin).
+    MenuItem("admin.nav.users", "/admin/users", ADMINISTRATORS),
+    MenuItem("admin.nav.tokens", "/admin/tokens", ADMINISTRATORS),
+    MenuItem("admin.nav.profile", "/admin/profile", ADMINISTRATORS),
+    MenuItem("admin.nav.rule_sets", "/admin/rule-sets", ADMINISTRATORS),
+    MenuItem("admin.nav.reference", "/admin/reference", ADMINISTRATORS),
 )
 
 #: The page each role lands on after sign-in.
@@ -71,7 +78,7 @@ HOME: dict[Role, str] = {
     Role.SECOND_LINE_OFFICER: "/home",
     Role.ENTERPRISE_USER: "/portal",
     Role.AUDITOR: "/audit/events",
-    Role.ADMINISTRATOR: "/home",
+    Role.ADMINISTRATOR: "/admin",
     Role.GATE_DEVICE: "/home",
 }
 
