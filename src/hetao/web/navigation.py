@@ -11,6 +11,10 @@ from dataclasses import dataclass
 from hetao.auth.principal import Principal, Role
 
 AUDITORS = frozenset({Role.AUDITOR, Role.ADMINISTRATOR})
+#: Who decides fund transfers and records data-transfer decisions (funds/datatransfer access).
+FUNDS_REVIEWERS = frozenset({Role.ZONE_REVIEWER, Role.ADMINISTRATOR})
+#: The portal's pages fix the party from the user: enterprise users only.
+FUNDS_PORTAL = frozenset({Role.ENTERPRISE_USER})
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +34,13 @@ class MenuItem:
 MENU: tuple[MenuItem, ...] = (
     MenuItem("site.nav.home", "/home", frozenset(Role) - {Role.GATE_DEVICE}),
     MenuItem("site.nav.audit", "/audit/events", AUDITORS),
+    # Research funds, data transfers and credentials (issue 17).
+    MenuItem("funds.nav.review", "/review/fund-transfers", FUNDS_REVIEWERS),
+    MenuItem("data.nav.review", "/review/data-applications", FUNDS_REVIEWERS),
+    MenuItem("funds.nav.projects", "/portal/projects", FUNDS_PORTAL),
+    MenuItem("funds.nav.transfers", "/portal/fund-transfers", FUNDS_PORTAL),
+    MenuItem("data.nav.portal", "/portal/data-applications", FUNDS_PORTAL),
+    MenuItem("credentials.nav.portal", "/portal/credentials", FUNDS_PORTAL),
 )
 
 #: The page each role lands on after sign-in.
