@@ -401,6 +401,8 @@ async def declare_transfer(
     )
     if data is not None:
         enforce(access.can_declare(principal, data.payer_party_id))
+        if (project := repo.find_project(session, data.project_id)) is not None:
+            access.check_project(principal, project)  # another party's project: a 404
         transfer = attempt(
             session,
             form,
