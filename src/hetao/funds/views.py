@@ -87,6 +87,11 @@ def party_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
     return names
 
 
+def form_of(verb: str) -> str:
+    """The page form a verb posts: hold, approve and decline share the one with the note."""
+    return "note" if DECISIONS[verb] is NOTE_FIELDS else verb
+
+
 def verbs_for(status: TransferStatus) -> list[str]:
     """The reviewer verbs the workflow allows from ``status``, in workflow order."""
     return [verb for verb in DECISIONS if status in service.TRANSFER_TRANSITIONS[verb][0]]
@@ -186,7 +191,7 @@ def _decision(verb: str) -> Callable[..., Awaitable[Response]]:
         session.rollback()
         transfer = repo.get_transfer(session, transfer_id)
         return _transfer_page(
-            request, session, transfer, "review", forms={verb: form}, status_code=422
+            request, session, transfer, "review", forms={form_of(verb): form}, status_code=422
         )
 
     decide.__name__ = f"{verb}_transfer"
@@ -241,10 +246,10 @@ def _transfer_page(
     )
     verbs = verbs_for(transfer.status) if side == "review" else []
     shown = dict(forms or {})
-    for verb in verbs:
-        shown.setdefault(verb, FormState(fields=DECISIONS[verb]))
-    if side == "portal":
-        shown.setdefault("remit", FormState(fields=REMIT_FIELDS))
+    shown.setdefault("note", FormState(fields=NOTE_FIELDS))
+    shown.setdefault("report", FormState(fields=REPORT_FIELDS))
+    shown.setdefault("check", FormState())
+    shown.setdefault("remit", FormState(fields=REMIT_FIELDS))
     return render(
         request,
         "funds/transfer.html",
@@ -259,6 +264,7 @@ def _transfer_page(
             session, [transfer.payer_party_id, transfer.payee_party_id, project.lead_party_id]
         ),
         verbs=verbs,
+        noted=[verb for verb in verbs if form_of(verb) == "note"],
         forms=shown,
         can_remit=side == "portal"
         and transfer.status is TransferStatus.APPROVED
