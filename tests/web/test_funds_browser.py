@@ -10,9 +10,12 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Page, expect, sync_playwright
 
 from conftest import CHROMIUM_FLAGS
+from datatransfer.support import exporter
+from factories import make_application, make_person
 from funds.support import Consortium
 from hetao.api.state import app_state
 from hetao.auth.principal import Role
+from hetao.registry import service as registry
 from hetao.storage.engine import unit_of_work
 from web.support import PASSWORD, SETUP, LiveConsole, add_user
 from web.test_console_browser import SCREENSHOTS
@@ -110,3 +113,73 @@ class TestFundTransferJourney:
         assert "R39" in " ".join(reasons)
         assert consumed != "¥0.00"
         assert not tablet_overflow
+
+
+def seed_exporter(console: LiveConsole) -> None:
+    """User "dora" of a party whitelisted for data, with a whitelisted researcher; "rita"."""
+    state = app_state(console.app)
+    with unit_of_work(state.session_factory) as session:
+        party = exporter(session, SETUP, state.profile)
+        person = make_person(session, SETUP, party.id)
+        application = make_application(
+            session, SETUP, state.profile, subject_kind="individual", person_id=person.id,
+            party_id=party.id, flows=["people"], lines=["first"], exemptions=[],
+        )  # fmt: skip
+        registry.submit(session, application, actor=SETUP)
+        registry.approve(session, application, profile=state.profile, actor=SETUP)
+        add_user(session, "dora", Role.ENTERPRISE_USER, party_id=party.id)
+        add_user(session, "rita", Role.ZONE_REVIEWER)
+
+
+class TestDataTransferJourney:
+    def test_an_exporter_applies_the_zone_approves_and_a_credential_is_issued(
+        self, live_console: LiveConsole, chromium_path: str
+    ) -> None:
+        seed_exporter(live_console)
+        base = live_console.url
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_FLAGS)
+            dora = browser.new_context(viewport=DESKTOP, locale="zh-HK").new_page()
+            dora.goto(f"{base}/portal/data-applications/new")
+            sign_in(dora, "dora")
+            dora.locator("#field-exporter_region").fill("Shenzhen")
+            dora.locator("#field-recipient_name").fill("University of Hong Kong")
+            dora.locator("#field-recipient_region").fill("HK")
+            dora.locator("#field-data_categories").fill("genomic_sequences, clinical_records")
+            dora.locator("#field-personal_info_subjects").fill("150000")
+            dora.locator("#field-sensitive_personal_info_subjects").fill("0")
+            dora.locator("#field-purpose").select_option("research")
+            dora.get_by_role("button", name="建立申請").click()
+            expect(dora.locator("h1 .badge")).to_have_text("草稿")
+            dora.locator("form[action$='/self-assess'] button").click()
+            expect(dora.locator("h1 .badge")).to_have_text("已自評估")
+            route = dora.locator("main h2 + p strong").first.inner_text()
+            shot(dora, "data-self-assessed-zh-hant.png")
+            dora.locator("#field-reference").fill("GBA-SZ-2026-0042")
+            dora.locator("form[action$='/file'] button").click()
+            expect(dora.locator("h1 .badge")).to_have_text("已備案")
+            application_path = urlsplit(dora.url).path
+
+            rita = browser.new_context(viewport=DESKTOP, locale="en-GB").new_page()
+            rita.goto(f"{base}/review/data-applications?status=filed")
+            sign_in(rita, "rita")
+            rita.get_by_role("link", name=re.compile(r"^No\. ")).first.click()
+            rita.get_by_label("Reference").fill("CAC-GBA-OK-7")
+            rita.get_by_role("button", name="Record the approval").click()
+            rita.get_by_role("button", name="Put in force").click()
+            expect(rita.locator("h1 .badge")).to_have_text("In force")
+            shot(rita, "data-review-in-force.png")
+
+            dora.goto(f"{base}{application_path}")
+            expect(dora.locator("h1 .badge")).to_have_text("生效中")
+            dora.goto(f"{base}/portal/credentials")
+            dora.locator("#field-person_id").select_option(index=1)
+            dora.locator("main form button[type=submit]").click()
+            token = dora.locator("pre.token").inner_text()
+            shot(dora, "credential-issued-zh-hant.png")
+            dora.goto(f"{base}/portal/credentials")
+            dora.set_viewport_size(TABLET)
+            shot(dora, "credentials-tablet-zh-hant.png")
+            browser.close()
+        assert route == "粵港澳大灣區標準合同"
+        assert token.startswith("HZC1.")

@@ -34,10 +34,11 @@ from hetao.errors import HetaoError, PermissionDenied
 from hetao.inputs import Id
 from hetao.profiles import ZoneProfile
 from hetao.reasons import stored_reasons
+from hetao.registry import repository as registry_repo
 from hetao.registry.access import enforce, party_scope
 from hetao.web import page_router
 from hetao.web.forms import FormState, parse
-from hetao.web.i18n import label
+from hetao.web.i18n import current_language, label
 from hetao.web.rendering import redirect, render
 
 router = page_router()
@@ -189,6 +190,17 @@ def form_values(posted: FormData, fields: Mapping[str, str]) -> dict[str, Any]:
     return extra
 
 
+def exporter_names(session: Session, ids: set[int]) -> dict[int, str]:
+    """Exporters' display names, Chinese where the page is and the party has one."""
+    chinese = current_language() != "en"
+    parties = (registry_repo.find_party(session, party_id) for party_id in ids)
+    return {
+        party.id: party.name_zh if chinese and party.name_zh else party.name_en
+        for party in parties
+        if party is not None
+    }
+
+
 def attempt(session: Session, form: FormState, action: Callable[[], object]) -> bool:
     """Run a service's verb; a refusal (not a denial) is rolled back and put on the form."""
     try:
@@ -227,9 +239,11 @@ def _application_page(
         application=application,
         routing=routing,
         route_reasons=stored_reasons(routing.get("reasons")),
+        alternatives=[label("data.route", route) for route in routing.get("alternatives", [])],
         batches=[(batch, stored_reasons(batch.reasons)) for batch in batches],
         verbs=verbs,
         forms=shown,
+        parties=exporter_names(session, {application.exporter_party_id}),
     )
 
 
@@ -250,6 +264,7 @@ def _list(
         "datatransfer/applications.html",
         side=side,
         applications=page.items,
+        parties=exporter_names(session, {a.exporter_party_id for a in page.items}),
         statuses=list(ApplicationStatus),
         status=status.value if status else "",
         next_cursor=page.next_cursor,
