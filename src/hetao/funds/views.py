@@ -31,6 +31,7 @@ from hetao.profiles import ZoneProfile
 from hetao.reasons import stored_reasons
 from hetao.registry import repository as registry_repo
 from hetao.registry.access import enforce, party_scope
+from hetao.storage.pagination import PageOf
 from hetao.web import page_router
 from hetao.web.forms import FormState, parse
 from hetao.web.i18n import current_language, label
@@ -97,6 +98,33 @@ def verbs_for(status: TransferStatus) -> list[str]:
     return [verb for verb in DECISIONS if status in service.TRANSFER_TRANSITIONS[verb][0]]
 
 
+def transfers_page(
+    session: Session,
+    *,
+    visible_to: int | None,
+    project_id: int | None = None,
+    status: TransferStatus | None = None,
+    cursor: str | None = None,
+) -> PageOf[FundTransfer]:
+    """A page of transfers as a list shows them (all of them for staff)."""
+    return repo.page_transfers(
+        session,
+        visible_to=visible_to,
+        party_id=None,
+        project_id=project_id,
+        status=status,
+        cursor=cursor,
+        limit=PAGE_SIZE,
+    )
+
+
+def projects_page(session: Session, own: int, cursor: str | None = None) -> PageOf[Project]:
+    """A page of the projects the party leads or partners."""
+    return repo.page_projects(
+        session, member=own, status=None, funding_source=None, cursor=cursor, limit=PAGE_SIZE
+    )
+
+
 def _owned_party(principal: Principal) -> int:
     own = party_scope(principal)
     if own is None:  # pragma: no cover - the route admits enterprise users only
@@ -115,15 +143,7 @@ def review_transfers(
     cursor: CursorQuery = None,
 ) -> Response:
     """Transfers to check and decide, filtered by state."""
-    page = repo.page_transfers(
-        session,
-        visible_to=None,
-        party_id=None,
-        project_id=None,
-        status=status,
-        cursor=cursor,
-        limit=PAGE_SIZE,
-    )
+    page = transfers_page(session, visible_to=None, status=status, cursor=cursor)
     return _transfer_list(request, session, page.items, page.next_cursor, status, "review")
 
 
@@ -285,14 +305,7 @@ def portal_projects(
     request: Request, session: SessionDep, principal: Enterprise, cursor: CursorQuery = None
 ) -> Response:
     """The projects the party leads or partners, with budget, consumed and remaining."""
-    page = repo.page_projects(
-        session,
-        member=_owned_party(principal),
-        status=None,
-        funding_source=None,
-        cursor=cursor,
-        limit=PAGE_SIZE,
-    )
+    page = projects_page(session, _owned_party(principal), cursor)
     return render(
         request,
         "funds/projects.html",
@@ -308,14 +321,8 @@ def portal_project(
 ) -> Response:
     """A project's budget lines and the party's transfers under it."""
     project = access.check_project(principal, repo.get_project(session, project_id))
-    transfers = repo.page_transfers(
-        session,
-        visible_to=_owned_party(principal),
-        party_id=None,
-        project_id=project.id,
-        status=None,
-        cursor=None,
-        limit=PAGE_SIZE,
+    transfers = transfers_page(
+        session, visible_to=_owned_party(principal), project_id=project.id
     ).items
     return render(
         request,
@@ -340,15 +347,7 @@ def portal_transfers(
     cursor: CursorQuery = None,
 ) -> Response:
     """The transfers that touch the party, filtered by state."""
-    page = repo.page_transfers(
-        session,
-        visible_to=_owned_party(principal),
-        party_id=None,
-        project_id=None,
-        status=status,
-        cursor=cursor,
-        limit=PAGE_SIZE,
-    )
+    page = transfers_page(session, visible_to=_owned_party(principal), status=status, cursor=cursor)
     return _transfer_list(request, session, page.items, page.next_cursor, status, "portal")
 
 
@@ -373,11 +372,7 @@ def _declaration_form(
     status_code: int = 200,
 ) -> Response:
     own = _owned_party(principal)
-    projects: list[Project] = list(
-        repo.page_projects(
-            session, member=own, status=None, funding_source=None, cursor=None, limit=PAGE_SIZE
-        ).items
-    )
+    projects = list(projects_page(session, own).items)
     payees = party_names(session, {p for project in projects for p in project.member_party_ids})
     payees.pop(own, None)
     return render(
