@@ -344,6 +344,42 @@ MATRIX |= {
     ("POST", "/admin/reference"): ADMINS,
 }
 
+#: Pages of research funds, data transfers and credentials (issue 17): reviewers decide under
+#: /review, an enterprise user works for its own party under /portal (the page fixes the party).
+PORTAL = frozenset({R.ENTERPRISE_USER})
+MATRIX |= {
+    ("GET", "/review/fund-transfers"): REVIEWERS,
+    ("GET", "/review/fund-transfers/{transfer_id}"): REVIEWERS,
+    **{
+        ("POST", f"/review/fund-transfers/{{transfer_id}}/{verb}"): REVIEWERS
+        for verb in ("check", "hold", "approve", "decline", "report")
+    },
+    ("GET", "/portal/projects"): PORTAL,
+    ("GET", "/portal/projects/{project_id}"): PORTAL,
+    ("GET", "/portal/fund-transfers"): PORTAL,
+    ("GET", "/portal/fund-transfers/new"): PORTAL,
+    ("POST", "/portal/fund-transfers"): PORTAL,
+    ("GET", "/portal/fund-transfers/{transfer_id}"): PORTAL,
+    ("POST", "/portal/fund-transfers/{transfer_id}/remit"): PORTAL,
+    ("GET", "/review/data-applications"): REVIEWERS,
+    ("GET", "/review/data-applications/{application_id}"): REVIEWERS,
+    **{
+        ("POST", f"/review/data-applications/{{application_id}}/{verb}"): REVIEWERS
+        for verb in ("approve", "reject", "activate")
+    },
+    ("GET", "/portal/data-applications"): PORTAL,
+    ("GET", "/portal/data-applications/new"): PORTAL,
+    ("POST", "/portal/data-applications"): PORTAL,
+    ("GET", "/portal/data-applications/{application_id}"): PORTAL,
+    **{
+        ("POST", f"/portal/data-applications/{{application_id}}/{verb}"): PORTAL
+        for verb in ("self-assess", "file", "apply", "extend")
+    },
+    ("GET", "/portal/credentials"): PORTAL,
+    ("POST", "/portal/credentials"): PORTAL,
+    ("GET", "/portal/credentials/{credential_id}"): PORTAL,
+}
+
 #: Endpoints whose objects belong to a party: an enterprise user is confined to its own.
 REGISTRY = (
     "parties", "persons", "vehicles", "imports", "applications", "entries", "declarations", "lots",
@@ -388,6 +424,15 @@ PARTY_OBJECTS |= {
     key for key in MATRIX if key[1].startswith("/portal/") and key[1].endswith("_id}")
 } | {("POST", "/portal/applications/{application_id}/submit")}
 PARTY_OBJECTS |= {("POST", "/portal/applications/{application_id}/resubmit")}
+
+# Portal pages naming a project, transfer, application, credential or person: another
+# party's answers 404. The lists and blank forms name nothing but the user's own party.
+PARTY_OBJECTS |= {
+    key
+    for key in MATRIX
+    if key[1].startswith("/portal/") and ("{" in key[1] or key[1] == "/portal/credentials")
+} | {("POST", "/portal/fund-transfers")}
+PARTY_OBJECTS -= {("GET", "/portal/credentials")}
 
 TODAY = dt.date(2026, 11, 23)
 ACTOR = Actor("test", "matrix")
@@ -1240,7 +1285,7 @@ BUILDERS |= {
 
 
 # The registry's pages (issue 17): plain HTML forms, as a browser posts them.
-def form(path: str, **fields: str) -> Call:
+def form(path: str, **fields: object) -> Call:
     return Call(
         "POST",
         path,
@@ -1453,6 +1498,108 @@ BUILDERS |= {
     ),
     ("POST", "/admin/rule-sets"): lambda w, o: form(
         "/admin/rule-sets", document=json.dumps(rule_set_body()), activates_at="2030-01-01T00:00"
+    ),
+}
+
+
+def new_portal_application(w: World, whose: str) -> Call:
+    """The portal opens applications for the user's own party (whitelisted here), whatever
+    ``whose``: the form has no exporter field."""
+    whitelist_for_data(w.session, ACTOR, w.profile, w.party("own"))
+    fields = data_application_payload(w.party(whose))
+    del fields["exporter_party_id"]
+    fields["data_categories"] = ", ".join(fields["data_categories"])
+    return form(
+        "/portal/data-applications",
+        **{k: v for k, v in fields.items() if v is not False},
+    )
+
+
+BUILDERS |= {
+    ("GET", "/review/fund-transfers"): lambda w, o: Call("GET", "/review/fund-transfers"),
+    ("GET", "/review/fund-transfers/{transfer_id}"): lambda w, o: Call(
+        "GET", f"/review/fund-transfers/{fund_transfer(w, o)}"
+    ),
+    ("POST", "/review/fund-transfers/{transfer_id}/check"): lambda w, o: form(
+        f"/review/fund-transfers/{fund_transfer(w, o)}/check"
+    ),
+    ("POST", "/review/fund-transfers/{transfer_id}/hold"): lambda w, o: form(
+        f"/review/fund-transfers/{fund_transfer(w, o, 'check')}/hold", note="why"
+    ),
+    ("POST", "/review/fund-transfers/{transfer_id}/approve"): lambda w, o: form(
+        f"/review/fund-transfers/{fund_transfer(w, o, 'check')}/approve"
+    ),
+    ("POST", "/review/fund-transfers/{transfer_id}/decline"): lambda w, o: form(
+        f"/review/fund-transfers/{fund_transfer(w, o, 'check')}/decline", note="no"
+    ),
+    ("POST", "/review/fund-transfers/{transfer_id}/report"): lambda w, o: form(
+        f"/review/fund-transfers/{fund_transfer(w, o, 'check', 'approve', 'remit')}/report"
+    ),
+    ("GET", "/portal/projects"): lambda w, o: Call("GET", "/portal/projects"),
+    ("GET", "/portal/projects/{project_id}"): lambda w, o: Call(
+        "GET", f"/portal/projects/{led_by(w.session, w.profile, w.party(o)).project.id}"
+    ),
+    ("GET", "/portal/fund-transfers"): lambda w, o: Call(
+        "GET", f"/portal/fund-transfers?party_id={w.party(o)}"
+    ),
+    ("GET", "/portal/fund-transfers/new"): lambda w, o: Call("GET", "/portal/fund-transfers/new"),
+    ("POST", "/portal/fund-transfers"): lambda w, o: form(
+        "/portal/fund-transfers",
+        **{k: v for k, v in fund_transfer_body(w, o).items() if k != "payer_party_id"},
+    ),
+    ("GET", "/portal/fund-transfers/{transfer_id}"): lambda w, o: Call(
+        "GET", f"/portal/fund-transfers/{fund_transfer(w, o)}"
+    ),
+    ("POST", "/portal/fund-transfers/{transfer_id}/remit"): lambda w, o: form(
+        f"/portal/fund-transfers/{fund_transfer(w, o, 'check', 'approve')}/remit",
+        bank_reference="BOCHK-1",
+        remitted_on=TODAY.isoformat(),
+    ),
+    ("GET", "/review/data-applications"): lambda w, o: Call("GET", "/review/data-applications"),
+    ("GET", "/review/data-applications/{application_id}"): lambda w, o: Call(
+        "GET", f"/review/data-applications/{data_transfer(w, o, 'draft')}"
+    ),
+    ("POST", "/review/data-applications/{application_id}/approve"): lambda w, o: form(
+        f"/review/data-applications/{data_transfer(w, o, 'filed')}/approve", reference="OK-1"
+    ),
+    ("POST", "/review/data-applications/{application_id}/reject"): lambda w, o: form(
+        f"/review/data-applications/{data_transfer(w, o, 'filed')}/reject", reason="incomplete"
+    ),
+    ("POST", "/review/data-applications/{application_id}/activate"): lambda w, o: form(
+        f"/review/data-applications/{data_transfer(w, o, 'approved')}/activate"
+    ),
+    ("GET", "/portal/data-applications"): lambda w, o: Call(
+        "GET", f"/portal/data-applications?exporter_party_id={w.party(o)}"
+    ),
+    ("GET", "/portal/data-applications/new"): lambda w, o: Call(
+        "GET", "/portal/data-applications/new"
+    ),
+    ("POST", "/portal/data-applications"): new_portal_application,
+    ("GET", "/portal/data-applications/{application_id}"): lambda w, o: Call(
+        "GET", f"/portal/data-applications/{data_transfer(w, o, 'active')}"
+    ),
+    ("POST", "/portal/data-applications/{application_id}/self-assess"): lambda w, o: form(
+        f"/portal/data-applications/{data_transfer(w, o, 'draft')}/self-assess"
+    ),
+    ("POST", "/portal/data-applications/{application_id}/file"): lambda w, o: form(
+        f"/portal/data-applications/{data_transfer(w, o, 'self_assessed')}/file",
+        reference="GBA-1",
+    ),
+    ("POST", "/portal/data-applications/{application_id}/apply"): lambda w, o: form(
+        f"/portal/data-applications/{data_transfer(w, o, 'self_assessed_for_assessment')}/apply",
+        reference="SA-1",
+    ),
+    ("POST", "/portal/data-applications/{application_id}/extend"): lambda w, o: form(
+        f"/portal/data-applications/{data_transfer(w, o, 'expiring')}/extend",
+        personal_info_subjects=150_000,
+        sensitive_personal_info_subjects=0,
+    ),
+    ("GET", "/portal/credentials"): lambda w, o: Call("GET", "/portal/credentials"),
+    ("POST", "/portal/credentials"): lambda w, o: form(
+        "/portal/credentials", person_id=whitelisted_person(w, o)
+    ),
+    ("GET", "/portal/credentials/{credential_id}"): lambda w, o: Call(
+        "GET", f"/portal/credentials/{credential(w, o).credential.id}"
     ),
 }
 

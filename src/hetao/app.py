@@ -39,14 +39,17 @@ from hetao.auth.ratelimit import RateLimiter
 from hetao.config import Settings
 from hetao.credentials.api import router as credentials_router
 from hetao.credentials.tokens import SigningKey, signing_key_path
+from hetao.credentials.views import router as credentials_pages
 from hetao.crossing import intake
 from hetao.crossing import service as crossing_service
 from hetao.crossing.api import MAX_WAITING_DECISIONS, gate_router
 from hetao.crossing.api import router as crossing_router
 from hetao.datatransfer.api import router as datatransfer_router
+from hetao.datatransfer.views import router as datatransfer_pages
 from hetao.declarations.api import router as declarations_router
 from hetao.declarations.views import router as declaration_pages
 from hetao.funds.api import router as funds_router
+from hetao.funds.views import router as funds_pages
 from hetao.inspections.api import router as inspections_router
 from hetao.ledger.api import router as ledger_router
 from hetao.ledger.views import router as ledger_pages
@@ -268,6 +271,9 @@ def create_app(
     app.include_router(notification_pages)
     app.include_router(registry_views.router)
     app.include_router(admin_router)
+    app.include_router(funds_pages)
+    app.include_router(datatransfer_pages)
+    app.include_router(credentials_pages)
     app.mount("/static/api-docs", StaticFiles(directory=SWAGGER_ASSETS), name="api-docs-assets")
     app.mount("/static/console", StaticFiles(directory=CONSOLE_ASSETS), name="console-assets")
 

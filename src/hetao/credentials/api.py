@@ -61,7 +61,7 @@ SigningKeyDep = Annotated[SigningKey, Depends(_signing_key)]
 # --- access ---------------------------------------------------------------------------------
 
 
-def _check_credential(
+def check_reach(
     session: SessionDep, principal: Principal, credential: ZoneCredential
 ) -> ZoneCredential:
     """The credential, if the principal may reach it (``access.check_credential``)."""
@@ -167,7 +167,7 @@ def get_credential(
 ) -> CredentialOut:
     """The credential's claims, status and validity; the token itself is never shown again."""
     credential = service.get_credential(session, credential_id)
-    return CredentialOut.of(_check_credential(session, principal, credential), utcnow())
+    return CredentialOut.of(check_reach(session, principal, credential), utcnow())
 
 
 @router.post(

@@ -59,3 +59,15 @@ def revoked_ids(session: Session, *, now: dt.datetime, today: dt.date) -> list[s
 def audit_log_size(session: Session) -> int:
     """How many events the audit log holds (0 when empty)."""
     return int(session.scalar(select(func.coalesce(func.max(AuditHead.size), 0))) or 0)
+
+
+def credentials_of_persons(session: Session, person_ids: list[int]) -> list[ZoneCredential]:
+    """Every credential of these persons, newest first per person (for the portal's list)."""
+    if not person_ids:
+        return []
+    stmt = (
+        select(ZoneCredential)
+        .where(ZoneCredential.person_id.in_(person_ids))
+        .order_by(ZoneCredential.person_id, ZoneCredential.issued_at.desc())
+    )
+    return list(session.scalars(stmt))

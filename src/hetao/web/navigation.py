@@ -53,6 +53,9 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("registry.nav.queue", "/review", REVIEWERS, exact=True),
     MenuItem("registry.nav.expiring", "/review/entries/expiring", REVIEWERS),
     MenuItem("registry.nav.imports", "/review/imports", REVIEWERS),
+    # Research funds and data transfers: the reviewer's decisions.
+    MenuItem("funds.nav.review", "/review/fund-transfers", REVIEWERS),
+    MenuItem("data.nav.review", "/review/data-applications", REVIEWERS),
     MenuItem("registry.nav.portal", "/portal", ENTERPRISES, exact=True),
     MenuItem("registry.nav.applications", "/portal/applications", ENTERPRISES),
     MenuItem("registry.nav.persons", "/portal/persons", ENTERPRISES),
@@ -61,6 +64,11 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("declarations.nav", "/portal/declarations", ENTERPRISES | LEDGER_STAFF),
     MenuItem("ledger.nav.ledger", "/portal/ledger", ENTERPRISES | LEDGER_STAFF),
     MenuItem("declarations.nav.hs", "/portal/hs", ENTERPRISES),
+    # Research funds, data transfers and researchers' credentials: the enterprise's own.
+    MenuItem("funds.nav.projects", "/portal/projects", ENTERPRISES),
+    MenuItem("funds.nav.transfers", "/portal/fund-transfers", ENTERPRISES),
+    MenuItem("data.nav.portal", "/portal/data-applications", ENTERPRISES),
+    MenuItem("credentials.nav.portal", "/portal/credentials", ENTERPRISES),
     # Notifications: the enterprise's feed of status changes, and its webhooks.
     MenuItem("notifications.nav", "/portal/notifications", ENTERPRISES),
     # The administrator's pages (hetao.admin).
@@ -93,6 +101,9 @@ PORTAL_PANELS: tuple[MenuItem, ...] = (
     MenuItem("declarations.nav", "/portal/declarations", ENTERPRISES),
     MenuItem("ledger.nav.ledger", "/portal/ledger", ENTERPRISES),
     MenuItem("notifications.nav", "/portal/notifications", ENTERPRISES),
+    MenuItem("funds.nav.projects", "/portal/projects", ENTERPRISES),
+    MenuItem("data.nav.portal", "/portal/data-applications", ENTERPRISES),
+    MenuItem("credentials.nav.portal", "/portal/credentials", ENTERPRISES),
 )
 
 
