@@ -257,6 +257,30 @@ class TestHsLookUp:
         assert "只有英文描述" in page.text
         assert 'lang="en"' in page.text
 
+    def test_chinese_words_find_a_chapter_shown_with_its_chinese_title(
+        self, console: TestClient, enterprise: str
+    ) -> None:
+        console.post("/language", data={"lang": "zh-Hans", "csrf_token": enterprise})
+        page = console.get("/portal/hs", params={"q": "藥品"})
+        assert "<code>30</code>" in page.text
+        assert "<code>3004</code>" in page.text
+        assert '<td lang="zh-Hans">药品</td>' in page.text
+        assert "中文标题" in page.text
+        found = console.get("/portal/hs/suggestions", params={"q": "药品"}).json()
+        assert found[0] == {
+            "code": "30",
+            "description": "Pharmaceutical products",
+            "chapter_zh": "药品",
+        }
+
+    def test_an_english_page_shows_no_chinese_title(
+        self, console: TestClient, enterprise: str
+    ) -> None:
+        page = console.get("/portal/hs", params={"q": "药品"})
+        assert "<code>30</code>" in page.text
+        assert '<td lang="zh-' not in page.text
+        assert "chapter_zh" not in console.get("/portal/hs/suggestions", params={"q": "30"}).text
+
     def test_suggestions_are_json(self, console: TestClient, enterprise: str) -> None:
         found = console.get("/portal/hs/suggestions", params={"q": "3822"}).json()
         assert found[0]["code"] == "3822"

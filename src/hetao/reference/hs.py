@@ -8,6 +8,7 @@ import io
 import re
 from dataclasses import dataclass
 from importlib.resources import files
+from typing import Literal
 
 from hetao.errors import ValidationFailed
 
@@ -66,6 +67,29 @@ def _sections() -> dict[str, HsSection]:
         row["section"]: HsSection(row["section"], row["name"].strip())
         for row in _read("hs2022_sections.csv")
     }
+
+
+#: The two scripts of the Chinese titles: Simplified (the tariff's own) and Traditional (Hong Kong).
+Script = Literal["zh-Hans", "zh-Hant"]
+_COLUMNS: dict[Script, str] = {"zh-Hans": "zh_hans", "zh-Hant": "zh_hant"}
+
+
+@functools.cache
+def _titles_zh() -> dict[str, dict[Script, str]]:
+    """Chinese titles of the sections (by Roman numeral) and chapters (by 2 digits), read once.
+
+    Titles of sections and chapters only: headings and subheadings have no Chinese text here.
+    """
+    return {
+        row["code"]: {script: row[column].strip() for script, column in _COLUMNS.items()}
+        for row in _read("hs2022_titles_zh.csv")
+    }
+
+
+def title_zh(code: str, script: Script) -> str | None:
+    """The Chinese title of a section (Roman numeral) or chapter (2 digits) in ``script``."""
+    titles = _titles_zh().get(code)
+    return titles[script] if titles else None
 
 
 def _digits(code: str) -> str:
@@ -154,16 +178,76 @@ def _word_index() -> dict[str, frozenset[str]]:
     return {word: frozenset(codes) for word, codes in index.items()}
 
 
+#: Chinese characters (CJK unified ideographs, their extensions and compatibility forms).
+_CJK = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef]")
+#: Chinese words are separated by spaces or by the titles' own punctuation.
+_ZH_SEPARATORS = re.compile(r"[\s、，,；;：:（）()「」“”]+")
+
+
+@functools.cache
+def _chapters_zh() -> tuple[tuple[HsEntry, tuple[str, ...], tuple[HsEntry, ...]], ...]:
+    """Each chapter with its Chinese titles (both scripts) and its headings, built once."""
+    entries = _entries()
+    headings: dict[str, list[HsEntry]] = {}
+    for entry in sorted(entries.values(), key=lambda e: e.code):
+        if entry.level == 4:
+            headings.setdefault(entry.code[:2], []).append(entry)
+    return tuple(
+        (entries[code], tuple(titles.values()), tuple(headings.get(code, ())))
+        for code, titles in sorted(_titles_zh().items())
+        if code in entries
+    )
+
+
+def _codes_having(words: list[str]) -> set[str]:
+    """Codes whose English description has every word at the start of one of its words."""
+    index = _word_index()
+    codes: set[str] | None = None
+    for word in words:
+        having = set().union(*(c for w, c in index.items() if w.startswith(word)))
+        codes = having if codes is None else codes & having
+        if not codes:
+            return set()
+    return codes or set()
+
+
+def _search_zh(text: str, limit: int) -> list[HsEntry]:
+    """Chapters whose Chinese title (either script) has every Chinese word, and their headings.
+
+    Chapters come first, one whose title is exactly the words typed before the others, then
+    the headings of those chapters in the same order. Words without Chinese characters narrow
+    these to the entries whose English description has them, as the English search does.
+    """
+    words = [w for w in _ZH_SEPARATORS.split(text.casefold()) if w]
+    chinese = [w for w in words if _CJK.search(w)]
+    other = [w for part in words if not _CJK.search(part) for w in _WORD.findall(part)]
+    typed = "".join(chinese)
+    found = sorted(
+        (typed not in titles, chapter.code, chapter, headings)
+        for chapter, titles, headings in _chapters_zh()
+        if all(any(word in title for title in titles) for word in chinese)
+    )
+    ranked = [match[2] for match in found] + [h for *_, headings in found for h in headings]
+    if other:
+        codes = _codes_having(other)
+        ranked = [entry for entry in ranked if entry.code in codes]
+    return ranked[:limit]
+
+
 def search(query: str, *, limit: int = SEARCH_LIMIT) -> list[HsEntry]:
     """Entries whose code starts with the digits typed, or whose description has every word.
 
     A word matches the start of a description's word ("reagent" finds "reagents"); codes are
     matched as typed with or without dots and spaces. Chapters first, then headings, then
-    subheadings, each in code order.
+    subheadings, each in code order. A query with Chinese characters (Simplified or Traditional)
+    is matched against the chapters' Chinese titles instead (``_search_zh``): below chapter
+    level the nomenclature has no Chinese text.
     """
     text = query.strip()
     if not text:
         return []
+    if _CJK.search(text):
+        return _search_zh(text, limit)
     entries = _entries()
     digits = _digits(text)
     if _DIGITS.fullmatch(digits):
@@ -172,12 +256,5 @@ def search(query: str, *, limit: int = SEARCH_LIMIT) -> list[HsEntry]:
     words = _WORD.findall(text.casefold())
     if not words:
         return []
-    index = _word_index()
-    codes: set[str] | None = None
-    for word in words:
-        having = set().union(*(c for w, c in index.items() if w.startswith(word)))
-        codes = having if codes is None else codes & having
-        if not codes:
-            return []
-    matches = [entries[code] for code in codes or ()]
+    matches = [entries[code] for code in _codes_having(words)]
     return sorted(matches, key=lambda e: (e.level, e.code))[:limit]

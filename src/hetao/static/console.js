@@ -40,7 +40,9 @@ document.addEventListener("DOMContentLoaded", () => {
       ...found.map((entry) => {
         const option = document.createElement("option");
         option.value = entry.code;
-        option.label = `${entry.code} ${entry.description}`;
+        // On a Chinese page a suggestion also carries its chapter's Chinese title.
+        const chapter = entry.chapter_zh ? ` · ${entry.chapter_zh}` : "";
+        option.label = `${entry.code} ${entry.description}${chapter}`;
         return option;
       }),
     );

@@ -164,21 +164,37 @@ def _money_of(values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _script() -> hs.Script | None:
+    """The script of the page's language if it is Chinese: chapters then show their titles."""
+    chosen = current_language()
+    return chosen if chosen != "en" else None
+
+
+def _chapter_titles(found: list[hs.HsEntry], script: hs.Script | None) -> dict[str, str]:
+    """The Chinese title of each found entry's chapter, by chapter code (none on English pages)."""
+    if script is None:
+        return {}
+    titles = {entry.code[:2]: hs.title_zh(entry.code[:2], script) for entry in found}
+    return {code: title for code, title in titles.items() if title}
+
+
 @router.get("/portal/hs", dependencies=[PEOPLE])
 def hs_search(
     request: Request,
     q: Annotated[str, Query(max_length=HS_QUERY_MAX)] = "",
 ) -> Response:
-    """HS 2022 codes by code or words; descriptions are those of the nomenclature (English)."""
+    """HS 2022 codes by code or words: descriptions in English, chapters' titles in Chinese too."""
     query = q.strip()
     results = hs.search(query) if query else []
+    script = _script()
     return render(
         request,
         "declarations/hs.html",
         q=query,
         results=results,
         limit=hs.SEARCH_LIMIT,
-        english_only=current_language() != "en",
+        script=script,
+        chapter_titles=_chapter_titles(results, script),
     )
 
 
@@ -188,7 +204,13 @@ SUGGESTIONS = 10
 
 @router.get("/portal/hs/suggestions", dependencies=[PEOPLE])
 def hs_suggestions(q: Annotated[str, Query(max_length=HS_QUERY_MAX)] = "") -> Response:
-    """The HS look-up as JSON for the lodging form's suggestions (console.js)."""
+    """The HS look-up as JSON for the lodging form's suggestions (console.js); on a Chinese page
+    each suggestion also has its chapter's Chinese title."""
     found = hs.search(q, limit=SUGGESTIONS) if q.strip() else []
-    body = [{"code": e.code, "description": e.description} for e in found]
+    titles = _chapter_titles(found, _script())
+    body = [
+        {"code": e.code, "description": e.description}
+        | ({"chapter_zh": titles[e.code[:2]]} if e.code[:2] in titles else {})
+        for e in found
+    ]
     return Response(json.dumps(body, ensure_ascii=False), media_type="application/json")
