@@ -18,9 +18,9 @@ from hetao.demo.builder import Builder, DemoSummary
 from hetao.demo.crossings import DEMO_CROSSINGS, demo_crossings
 from hetao.demo.ledger import DEMO_CENTRALISED_GOODS, demo_centralised_period
 from hetao.demo.parties import create_parties, record_standings
-from hetao.demo.researchers import create_researchers
+from hetao.demo.researchers import create_researchers, researchers_due_for_renewal
 from hetao.demo.users import DEMO_PASSWORD, demo_users
-from hetao.demo.vehicles import create_vehicles
+from hetao.demo.vehicles import cars_in_review, create_vehicles
 from hetao.demo.whitelist import (
     record_approvals,
     record_waivers,
@@ -30,7 +30,6 @@ from hetao.demo.whitelist import (
 from hetao.profiles import ZoneProfile
 from hetao.registry import repository as repo
 from hetao.registry import service
-from hetao.registry.models import PartyKind
 from hetao.timeutil import zone_today
 
 __all__ = [
@@ -64,11 +63,11 @@ def load(
     rng = random.Random(seed)  # noqa: S311 (reproducible demo data, not a secret)
     builder = Builder(session, profile=profile, rng=rng, today=day, actor=actor)
     _build_registry(builder)
-    summary = builder.summary(seed)
-    enterprise = next(p for p in builder.parties if p.kind is PartyKind.CSA_ENTERPRISE)
-    summary.users = demo_users(session, enterprise_party_id=enterprise.id, actor=actor)
+    users = demo_users(session, enterprises=builder.enterprises(), actor=actor)
     demo_crossings(session, profile=profile, seed=seed, as_of=day, actor=actor)
     demo_centralised_period(session, profile=profile, as_of=day, actor=actor)
+    summary = builder.summary(seed)
+    summary.users = users.listed()
     return summary
 
 
@@ -84,3 +83,5 @@ def _build_registry(builder: Builder) -> None:
     service.expire_due(builder.session, today=builder.today, actor=builder.actor)
     record_standings(builder)
     record_approvals(builder)
+    cars_in_review(builder)
+    researchers_due_for_renewal(builder)

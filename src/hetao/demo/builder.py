@@ -14,12 +14,13 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from hetao.audit.service import Actor
-from hetao.demo.users import DEMO_PASSWORD
+from hetao.demo.users import DEMO_PASSWORD, DemoUser
 from hetao.demo.vocabulary import ANSWERS, DECLINES, INFO_REQUESTS
 from hetao.profiles import ZoneProfile
 from hetao.registry import service
 from hetao.registry.models import (
     Party,
+    PartyKind,
     Person,
     SubjectKind,
     Vehicle,
@@ -42,7 +43,7 @@ class DemoSummary(BaseModel):
     entries_by_status: dict[str, int]
     entries_by_subject: dict[str, int]
     waivers: int
-    users: list[str] = Field(
+    users: list[DemoUser] = Field(
         default_factory=list, description=f"Demo sign-ins, all with password {DEMO_PASSWORD!r}"
     )
 
@@ -75,7 +76,19 @@ class Builder:
     applications: list[WhitelistApplication] = field(default_factory=list)
     entries: list[WhitelistEntry] = field(default_factory=list)
     waivers: int = 0
+    #: Goods kinds each party elected to pay import taxes on (R6), by party id.
+    waived: dict[int, set[str]] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)
+
+    def enterprises(self) -> tuple[Party, Party]:
+        """The two enterprises the demo's enterprise users work for: the first two whose
+        institution whitelist entry is in force, so they may import research goods (R4)."""
+        first, second = [
+            r.party
+            for r in self.research
+            if r.party.kind is PartyKind.CSA_ENTERPRISE and r.fate == "active"
+        ][:2]
+        return first, second
 
     def unique(self, make: Callable[[], str]) -> str:
         """A value from ``make`` that no earlier call handed out (numbers and plates are unique)."""
