@@ -15,10 +15,18 @@ from sqlalchemy.orm import Session
 
 from hetao.audit.service import Actor
 from hetao.demo.builder import Builder, DemoSummary
-from hetao.demo.crossings import DEMO_CROSSINGS, demo_crossings
-from hetao.demo.ledger import DEMO_CENTRALISED_GOODS, demo_centralised_period
+from hetao.demo.crossings import DEMO_CROSSINGS, demo_crossings, selection_key
+from hetao.demo.declarations import declare_goods
+from hetao.demo.inspections import inspect_goods, review_refusals
+from hetao.demo.ledger import (
+    DEMO_CENTRALISED_GOODS,
+    demo_centralised_period,
+    holds_and_corrections,
+    supervision_ending,
+)
 from hetao.demo.parties import create_parties, record_standings
 from hetao.demo.researchers import create_researchers, researchers_due_for_renewal
+from hetao.demo.scene import Scene
 from hetao.demo.users import DEMO_PASSWORD, demo_users
 from hetao.demo.vehicles import cars_in_review, create_vehicles
 from hetao.demo.whitelist import (
@@ -28,6 +36,8 @@ from hetao.demo.whitelist import (
     whitelist_institutions,
 )
 from hetao.profiles import ZoneProfile
+from hetao.reference.rates import load_rates
+from hetao.reference.tariff import load_tariff
 from hetao.registry import repository as repo
 from hetao.registry import service
 from hetao.timeutil import zone_today
@@ -64,7 +74,15 @@ def load(
     builder = Builder(session, profile=profile, rng=rng, today=day, actor=actor)
     _build_registry(builder)
     users = demo_users(session, enterprises=builder.enterprises(), actor=actor)
+    scene = Scene(
+        builder, users, tariff=load_tariff(), rates=load_rates(), seed_key=selection_key(seed)
+    )
+    declare_goods(scene)
+    supervision_ending(scene)
+    holds_and_corrections(scene)
+    inspect_goods(scene)
     demo_crossings(session, profile=profile, seed=seed, as_of=day, actor=actor)
+    review_refusals(scene)
     demo_centralised_period(session, profile=profile, as_of=day, actor=actor)
     summary = builder.summary(seed)
     summary.users = users.listed()
