@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 from hetao.audit.service import Actor
 from hetao.demo.builder import Builder, DemoSummary
 from hetao.demo.crossings import DEMO_CROSSINGS, demo_crossings, selection_key
+from hetao.demo.datatransfer import transfer_data
 from hetao.demo.declarations import declare_goods
+from hetao.demo.funds import fund_projects
 from hetao.demo.inspections import inspect_goods, review_refusals
 from hetao.demo.ledger import (
     DEMO_CENTRALISED_GOODS,
@@ -84,6 +86,8 @@ def load(
     demo_crossings(session, profile=profile, seed=seed, as_of=day, actor=actor)
     review_refusals(scene)
     demo_centralised_period(session, profile=profile, as_of=day, actor=actor)
+    fund_projects(scene)
+    transfer_data(scene)
     summary = builder.summary(seed)
     summary.users = users.listed()
     return summary
