@@ -1,9 +1,12 @@
-"""The demo zone: fictitious institutions, researchers and vehicles, built through the registry.
+"""The demo zone: fictitious institutions, researchers and vehicles, their goods, crossings,
+inspections, research funds and data transfers, built through the services.
 
-Everything goes through the registry services, so the demo obeys the same rules and leaves the
-same audit trail as real data. The content follows REGIME R15 (1,500 whitelisted researchers,
-11 institutions with Channel No. 1 cars) and is a pure function of the seed and the date: the
-steps below draw from one random stream in a fixed order, so ids and names never change.
+Everything goes through the services (registry, declarations, ledger, crossing, inspections,
+funds, data transfer), so the demo obeys the same rules and leaves the same audit trail as real
+data. The registry follows REGIME R15 (1,500 whitelisted researchers, 11 institutions with
+Channel No. 1 cars); the rest puts something in every state a page lists. It is a pure function
+of the seed and the date: the steps below draw from one random stream in a fixed order, so ids
+and names never change.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from hetao.demo.ledger import (
 from hetao.demo.parties import create_parties, record_standings
 from hetao.demo.researchers import create_researchers, researchers_due_for_renewal
 from hetao.demo.scene import Scene
+from hetao.demo.summary import zone_counts
 from hetao.demo.users import DEMO_PASSWORD, demo_users
 from hetao.demo.vehicles import cars_in_review, create_vehicles
 from hetao.demo.whitelist import (
@@ -89,6 +93,7 @@ def load(
     fund_projects(scene)
     transfer_data(scene)
     summary = builder.summary(seed)
+    summary.activity = zone_counts(scene)
     summary.users = users.listed()
     return summary
 

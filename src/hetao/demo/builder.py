@@ -30,6 +30,28 @@ from hetao.registry.models import (
 from hetao.registry.schemas import ApplicationCreate, Resubmission
 
 
+def count(values: Iterable[object]) -> dict[str, int]:
+    """How many of each value, by its string, in sorted order (the summary's counts)."""
+    return dict(sorted(Counter(str(value) for value in values).items()))
+
+
+class ZoneCounts(BaseModel):
+    """Goods, inspections, funds and data of the demo zone, counted per state."""
+
+    lots_by_status: dict[str, int] = Field(default_factory=dict)
+    holds_by_status: dict[str, int] = Field(default_factory=dict)
+    declarations_by_status: dict[str, int] = Field(default_factory=dict)
+    declarations_by_kind: dict[str, int] = Field(default_factory=dict)
+    inspections_by_status: dict[str, int] = Field(default_factory=dict)
+    inspection_results: dict[str, int] = Field(default_factory=dict)
+    adjustments_by_status: dict[str, int] = Field(default_factory=dict)
+    overrides_by_status: dict[str, int] = Field(default_factory=dict)
+    projects_by_status: dict[str, int] = Field(default_factory=dict)
+    transfers_by_status: dict[str, int] = Field(default_factory=dict)
+    data_applications_by_status: dict[str, int] = Field(default_factory=dict)
+    channel_batches_by_status: dict[str, int] = Field(default_factory=dict)
+
+
 class DemoSummary(BaseModel):
     """What one demo load created, with the seed and reference date it used."""
 
@@ -43,6 +65,10 @@ class DemoSummary(BaseModel):
     entries_by_status: dict[str, int]
     entries_by_subject: dict[str, int]
     waivers: int
+    activity: ZoneCounts = Field(
+        default_factory=ZoneCounts,
+        description="Goods, inspections, funds and data transfers, counted per state",
+    )
     users: list[DemoUser] = Field(
         default_factory=list, description=f"Demo sign-ins, all with password {DEMO_PASSWORD!r}"
     )
@@ -173,9 +199,6 @@ class Builder:
             service.decline(self.session, app, note=self.rng.choice(DECLINES), actor=self.actor)
 
     def summary(self, seed: int) -> DemoSummary:
-        def count(values: Iterable[str]) -> dict[str, int]:
-            return dict(sorted(Counter(values).items()))
-
         return DemoSummary(
             seed=seed,
             as_of=self.today,
