@@ -365,6 +365,16 @@ class TestWebSessions:
         assert principal.party_id == party.id
         assert principal.actor == Actor("user", "chen.jiayi")
 
+    def test_a_users_session_principal_is_what_its_session_authenticates_as(
+        self, session: Session, actor: Actor
+    ) -> None:
+        # The demo acts as its officers through session_principal, never through a session.
+        party = make_party(session, actor)
+        user, _, secret = self.sign_in(session, actor, role=Role.ENTERPRISE_USER, party_id=party.id)
+        assert service.session_principal(user) == service.authenticate_session(
+            session, secret=secret, now=NOW
+        )
+
     @pytest.mark.parametrize("secret", ["", "not-a-session", "x" * 10_000])
     def test_refuses_an_unknown_secret(self, session: Session, actor: Actor, secret: str) -> None:
         self.sign_in(session, actor)

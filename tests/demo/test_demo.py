@@ -1,4 +1,5 @@
-"""The demo zone: deterministic, valid by every published rule, shaped like REGIME R15."""
+"""The demo zone: deterministic, valid by every published rule, shaped like REGIME R15, with
+goods, inspections, funds and data transfers in every state; on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -6,18 +7,57 @@ import datetime as dt
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 import hetao.models  # noqa: F401 (registers every table on Base.metadata)
+from conftest import BACKENDS, scratch_postgres_database
 from hetao import demo
 from hetao.audit.models import AuditEvent
 from hetao.audit.service import Actor
+from hetao.auth.models import User
+from hetao.auth.passwords import verify_password
+from hetao.auth.principal import Role
+from hetao.crossing.models import CrossingDecision
+from hetao.datatransfer.models import (
+    ApplicationStatus as DataApplicationStatus,
+)
+from hetao.datatransfer.models import (
+    BatchStatus,
+    ChannelBatch,
+    DataTransferApplication,
+)
+from hetao.declarations.kinds import DeclarationKind
+from hetao.declarations.models import Declaration, DeclarationLine, DeclarationStatus
+from hetao.engine.facts import Outcome
+from hetao.funds.models import (
+    BudgetLine,
+    FundingSource,
+    FundTransfer,
+    Project,
+    ProjectStatus,
+    TransferStatus,
+)
+from hetao.inspections.models import (
+    AdjustmentProposal,
+    AdjustmentStatus,
+    Inspection,
+    InspectionResult,
+    InspectionStatus,
+    Override,
+    OverrideStatus,
+    Seizure,
+)
+from hetao.inspections.results import inspected_goods
+from hetao.ledger import reports as ledger_reports
+from hetao.ledger.models import CustomsStatus, Hold, HoldStatus, Lot, Movement, MovementKind
 from hetao.profiles import CrossingKind, ZoneProfile, load_profile
 from hetao.registry.identifiers import (
     DocumentKind,
@@ -57,7 +97,19 @@ SEED = 2026
 AS_OF = dt.date(2026, 3, 2)
 ACTOR = Actor("cli", "demo-test")
 # Set from the wall clock, so they differ between two loads of the same seed.
-CLOCK_COLUMNS = frozenset({"created_at", "updated_at", "submitted_at", "decided_at"})
+CLOCK_COLUMNS = frozenset(
+    {
+        "created_at",
+        "updated_at",
+        "submitted_at",
+        "decided_at",
+        "accepted_at",
+        "cleared_at",
+        "refused_at",
+    }
+)
+# Random by design: the ledger's correlation keys, and the leg keys derived from them.
+RANDOM_COLUMNS = frozenset({"correlation_key", "idempotency_key"})
 DUMPED = (
     Party,
     Person,
@@ -68,41 +120,72 @@ DUMPED = (
     WhitelistApplication,
     WhitelistEntry,
     ExemptionWaiver,
+    Declaration,
+    DeclarationLine,
+    Lot,
+    Movement,
+    Hold,
+    Inspection,
+    AdjustmentProposal,
+    Override,
+    Project,
+    BudgetLine,
+    FundTransfer,
+    DataTransferApplication,
+    ChannelBatch,
 )
 
 
 @dataclass(frozen=True)
 class Database:
-    """A fresh SQLite file with the whole schema."""
+    """A fresh database of one backend with the whole schema."""
 
-    path: Path
+    backend: str
+    url: str
     engine: Engine
     factory: sessionmaker[Session]
+
+    def committed_parties(self) -> int:
+        """Parties another connection sees: only what is committed."""
+        query = "SELECT count(*) FROM parties"
+        if self.backend == "sqlite":
+            # WAL lets a second connection read the last committed state while a load is
+            # pending (the engine's own connections queue behind its writer).
+            with sqlite3.connect(self.url.removeprefix("sqlite:///")) as reader:
+                return int(reader.execute(query).fetchone()[0])
+        with psycopg.connect(self.url) as reader:
+            row = reader.execute(query).fetchone()
+            assert row is not None
+            return int(row[0])
 
 
 @dataclass(frozen=True)
 class Loaded:
-    """The demo loaded once for the module, and what a reader saw before the commit."""
+    """The demo loaded once per backend, and what a reader saw before the commit."""
 
     db: Database
     summary: demo.DemoSummary
     parties_visible_before_commit: int
 
 
-def fresh_database(path: Path) -> Database:
-    engine = make_engine(f"sqlite:///{path}")
+def fresh_database(stack: ExitStack, backend: str, directory: Path) -> Database:
+    """An empty database of ``backend`` for this module, dropped or disposed at the end."""
+    if backend == "sqlite":
+        url = f"sqlite:///{directory / 'demo.db'}"
+    else:
+        url = stack.enter_context(scratch_postgres_database())
+    engine = make_engine(url)
+    stack.callback(engine.dispose)
     Base.metadata.create_all(engine)
-    return Database(path, engine, session_factory(engine))
+    return Database(backend, url, engine, session_factory(engine))
 
 
 def load_into(db: Database, seed: int) -> tuple[demo.DemoSummary, int]:
     """Load the demo in one unit of work; also count the parties a reader sees before the commit."""
     with unit_of_work(db.factory) as session:
         summary = demo.load(session, profile=hetao_profile(), seed=seed, as_of=AS_OF, actor=ACTOR)
-        # WAL lets a second connection read the last committed state while the load is pending.
-        with sqlite3.connect(db.path) as reader:
-            visible = reader.execute("SELECT count(*) FROM parties").fetchone()[0]
-    return summary, int(visible)
+        visible = db.committed_parties()
+    return summary, visible
 
 
 def hetao_profile() -> ZoneProfile:
@@ -110,13 +193,14 @@ def hetao_profile() -> ZoneProfile:
 
 
 def dump(db: Database) -> dict[str, list[tuple[Any, ...]]]:
-    """Every registry row in id order, without the columns the wall clock sets."""
+    """Every row the demo made, in id order, without the columns the wall clock or chance set."""
     out: dict[str, list[tuple[Any, ...]]] = {}
+    left_out = CLOCK_COLUMNS | RANDOM_COLUMNS
     with db.factory() as session:
         for model in DUMPED:
             table = model.__table__
-            keep = [c for c in table.columns if c.key not in CLOCK_COLUMNS]
-            rows = session.execute(select(*keep).order_by(table.c.id))
+            keep = [c for c in table.columns if c.key not in left_out]
+            rows = session.execute(select(*keep).order_by(*table.primary_key.columns))
             out[model.__tablename__] = [tuple(row) for row in rows]
     return out
 
@@ -125,12 +209,32 @@ def all_of(session: Session, model: type[Any]) -> list[Any]:
     return list(session.scalars(select(model).order_by(model.id)))
 
 
-@pytest.fixture(scope="module")
-def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loaded]:
-    db = fresh_database(tmp_path_factory.mktemp("demo") / "demo.db")
-    summary, visible = load_into(db, SEED)
-    yield Loaded(db, summary, visible)
-    db.engine.dispose()
+def count(values: Any) -> dict[str, int]:
+    """How many of each value, by its string (as the summary counts)."""
+    return dict(Counter(str(value) for value in values))
+
+
+def every_state_counted(found: dict[str, int], states: Any) -> None:
+    """Each of ``states`` is present, at least once."""
+    assert set(found) == {str(state) for state in states}, found
+    assert all(n > 0 for n in found.values()), found
+
+
+def sqlite_only(loaded: Loaded) -> None:
+    """Loads again to compare: the random stream does not depend on the database, and two
+    more loads on PostgreSQL would double the module's time."""
+    if loaded.db.backend != "sqlite":
+        pytest.skip("compares loads on SQLite only: the seed, not the database, decides them")
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def loaded(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Loaded]:
+    with ExitStack() as stack:
+        db = fresh_database(stack, request.param, tmp_path_factory.mktemp("demo"))
+        summary, visible = load_into(db, SEED)
+        yield Loaded(db, summary, visible)
 
 
 @pytest.fixture
@@ -143,30 +247,32 @@ class TestDemoLoad:
     def test_an_empty_registry_is_empty_and_a_loaded_one_is_not(
         self, loaded: Loaded, session: Session, tmp_path: Path
     ) -> None:
-        db = fresh_database(tmp_path / "empty.db")
-        with db.factory() as empty:
-            assert demo.is_empty(empty)
-        db.engine.dispose()
+        sqlite_only(loaded)
+        with ExitStack() as stack:
+            db = fresh_database(stack, "sqlite", tmp_path)
+            with db.factory() as empty:
+                assert demo.is_empty(empty)
         assert not demo.is_empty(session)
 
     def test_leaves_the_commit_to_the_caller(self, loaded: Loaded) -> None:
         assert loaded.parties_visible_before_commit == 0
-        with sqlite3.connect(loaded.db.path) as reader:
-            committed = reader.execute("SELECT count(*) FROM parties").fetchone()[0]
+        committed = loaded.db.committed_parties()
         assert committed == sum(loaded.summary.parties_by_kind.values()) > 0
 
     def test_same_seed_and_date_give_identical_data(self, loaded: Loaded, tmp_path: Path) -> None:
-        again = fresh_database(tmp_path / "again.db")
-        summary, _ = load_into(again, SEED)
-        assert summary == loaded.summary
-        assert dump(again) == dump(loaded.db)
-        again.engine.dispose()
+        sqlite_only(loaded)
+        with ExitStack() as stack:
+            again = fresh_database(stack, "sqlite", tmp_path)
+            summary, _ = load_into(again, SEED)
+            assert summary == loaded.summary
+            assert dump(again) == dump(loaded.db)
 
     def test_a_different_seed_gives_different_data(self, loaded: Loaded, tmp_path: Path) -> None:
-        other = fresh_database(tmp_path / "other.db")
-        load_into(other, SEED + 1)
-        theirs, ours = dump(other), dump(loaded.db)
-        other.engine.dispose()
+        sqlite_only(loaded)
+        with ExitStack() as stack:
+            other = fresh_database(stack, "sqlite", tmp_path)
+            load_into(other, SEED + 1)
+            theirs, ours = dump(other), dump(loaded.db)
         for table in ("parties", "persons", "identity_documents", "vehicles"):
             assert theirs[table] != ours[table], table
 
@@ -182,6 +288,25 @@ class TestDemoLoad:
             Counter(str(e.status) for e in all_of(session, WhitelistEntry))
         )
         assert summary.waivers == len(all_of(session, ExemptionWaiver)) >= 1
+        activity = summary.activity
+        assert activity.lots_by_status == count(lot.customs_status for lot in all_of(session, Lot))
+        assert activity.declarations_by_status == count(
+            d.status for d in all_of(session, Declaration)
+        )
+        assert activity.inspections_by_status == count(
+            i.status for i in all_of(session, Inspection)
+        )
+        assert activity.holds_by_status == count(h.status for h in all_of(session, Hold))
+        assert activity.overrides_by_status == count(o.status for o in all_of(session, Override))
+        assert activity.transfers_by_status == count(
+            t.status for t in all_of(session, FundTransfer)
+        )
+        assert activity.data_applications_by_status == count(
+            a.status for a in all_of(session, DataTransferApplication)
+        )
+        assert activity.channel_batches_by_status == count(
+            b.status for b in all_of(session, ChannelBatch)
+        )
 
     def test_every_stored_identifier_passes_its_rule_again(self, session: Session) -> None:
         for party in all_of(session, Party):
@@ -314,3 +439,188 @@ class TestDemoLoad:
         ):
             assert by_tag[tag] == {str(row.id) for row in all_of(session, model)}, tag
         assert "registry:entry:expire" in by_tag
+
+
+class TestDemoRegistryCases:
+    def test_individuals_and_vehicles_have_applications_in_every_state(
+        self, session: Session
+    ) -> None:
+        applications = all_of(session, WhitelistApplication)
+        for kind in (SubjectKind.INDIVIDUAL, SubjectKind.VEHICLE):
+            every_state_counted(
+                count(a.status for a in applications if a.subject_kind is kind), ApplicationStatus
+            )
+
+    def test_some_individual_entries_end_within_the_next_30_days(self, session: Session) -> None:
+        ending = [
+            e
+            for e in all_of(session, WhitelistEntry)
+            if e.status is EntryStatus.ACTIVE
+            and AS_OF <= e.valid_until <= AS_OF + dt.timedelta(days=30)
+        ]
+        assert len(ending) >= 3
+
+    def test_a_party_in_each_standing_the_registry_records(self, session: Session) -> None:
+        standings = all_of(session, PartyStanding)
+        assert {PartyStatus.BANKRUPT, PartyStatus.DEREGISTERED} <= {s.status for s in standings}
+        assert any(
+            s.status is PartyStatus.ACTIVE and s.credit_level is CreditLevel.DISHONEST
+            for s in standings
+        )
+
+
+class TestDemoUsers:
+    def test_two_officers_on_each_line_and_one_user_of_every_other_role(
+        self, loaded: Loaded, session: Session
+    ) -> None:
+        users = all_of(session, User)
+        roles = Counter(u.role for u in users)
+        assert roles[Role.FIRST_LINE_OFFICER] >= 2
+        assert roles[Role.SECOND_LINE_OFFICER] >= 2
+        for role in (Role.ZONE_REVIEWER, Role.AUDITOR, Role.ADMINISTRATOR):
+            assert roles[role] >= 1, role
+        enterprise_parties = {u.party_id for u in users if u.role is Role.ENTERPRISE_USER}
+        assert len(enterprise_parties) >= 2
+        assert None not in enterprise_parties
+        names = {u.username for u in users}
+        assert {
+            "demo-administrator",
+            "demo-zone-reviewer",
+            "demo-first-line-officer",
+            "demo-second-line-officer",
+            "demo-auditor",
+            "demo-enterprise-user",
+        } <= names
+        printed = {(u.username, u.role, u.party_id) for u in loaded.summary.users}
+        assert printed == {(u.username, u.role, u.party_id) for u in users}
+        assert all(u.purpose for u in loaded.summary.users)
+
+    def test_every_demo_user_signs_in_with_the_demo_password(self, session: Session) -> None:
+        for user in all_of(session, User):
+            assert verify_password(user.password_hash, demo.DEMO_PASSWORD), user.username
+
+
+class TestDemoGoods:
+    def test_lots_in_every_customs_status_moved_by_every_kind_of_movement(
+        self, session: Session
+    ) -> None:
+        lots = all_of(session, Lot)
+        every_state_counted(count(lot.customs_status for lot in lots), CustomsStatus)
+        every_state_counted(count(m.kind for m in all_of(session, Movement)), MovementKind)
+        owners = {lot.party_id: session.get(Party, lot.party_id) for lot in lots}
+        kinds = Counter(party.kind for party in owners.values() if party is not None)
+        assert kinds[PartyKind.CSA_ENTERPRISE] >= 2
+        assert kinds[PartyKind.CSA_PUBLIC_INSTITUTION] >= 1
+
+    def test_holds_in_every_status_keep_goods_reserved(self, session: Session) -> None:
+        every_state_counted(count(h.status for h in all_of(session, Hold)), HoldStatus)
+        assert any(lot.reserved > 0 for lot in all_of(session, Lot))
+
+    def test_declarations_of_every_kind_and_state_taxes_on_those_cleared(
+        self, session: Session
+    ) -> None:
+        declarations = all_of(session, Declaration)
+        every_state_counted(count(d.status for d in declarations), DeclarationStatus)
+        every_state_counted(count(d.kind for d in declarations), DeclarationKind)
+        taxed = [
+            d
+            for d in declarations
+            if d.status is DeclarationStatus.CLEARED
+            and d.kind is DeclarationKind.SECOND_LINE_EXIT
+            and d.tax_total is not None
+            and d.tax_total > 0
+        ]
+        assert taxed
+        assert all(d.assessment is not None for d in taxed)
+
+    def test_some_lots_end_their_supervision_period_within_90_days(self, session: Session) -> None:
+        ending = ledger_reports.supervision_ending(session, today=AS_OF, days=90)
+        assert len(ending) >= 2
+        assert all(row.balance > 0 for row in ending)
+
+
+class TestDemoInspections:
+    def test_inspections_in_every_status_and_with_every_result(self, session: Session) -> None:
+        inspections = all_of(session, Inspection)
+        every_state_counted(count(i.status for i in inspections), InspectionStatus)
+        every_state_counted(
+            count(i.result for i in inspections if i.result is not None), InspectionResult
+        )
+
+    def test_adjustments_approved_rejected_and_awaiting_a_second_officer(
+        self, session: Session
+    ) -> None:
+        adjustments = all_of(session, AdjustmentProposal)
+        every_state_counted(count(a.status for a in adjustments), AdjustmentStatus)
+        approved = [a for a in adjustments if a.status is AdjustmentStatus.APPROVED]
+        assert all(a.movement_id is not None and a.decided_by != a.proposed_by for a in approved)
+
+    def test_a_seizure_keeps_its_goods_under_a_pending_hold(self, session: Session) -> None:
+        seizures = all_of(session, Seizure)
+        assert seizures
+        assert all(session.get(Hold, s.hold_id).status is HoldStatus.PENDING for s in seizures)
+
+    def test_an_overturned_refuse_awaits_a_second_officer_of_its_line(
+        self, session: Session
+    ) -> None:
+        overrides = all_of(session, Override)
+        every_state_counted(count(o.status for o in overrides), OverrideStatus)
+        users = {u.id: u for u in all_of(session, User)}
+        pending = [o for o in overrides if o.status is OverrideStatus.PROPOSED]
+        assert any(o.from_outcome is Outcome.REFUSE for o in pending)
+        overturned = [
+            o
+            for o in overrides
+            if o.status is OverrideStatus.CONFIRMED and o.from_outcome is Outcome.REFUSE
+        ]
+        assert {users[o.proposed_by].role for o in overturned} == {
+            Role.FIRST_LINE_OFFICER,
+            Role.SECOND_LINE_OFFICER,
+        }
+        for override in overturned:
+            assert override.decided_by is not None
+            assert override.decided_by != override.proposed_by
+            assert users[override.decided_by].role is users[override.proposed_by].role
+
+    def test_inspection_1_is_the_readmes_in_progress_goods_inspection(
+        self, session: Session
+    ) -> None:
+        inspection = session.get(Inspection, 1)
+        assert inspection is not None
+        assert (inspection.status, inspection.crossing_point) == (
+            InspectionStatus.IN_PROGRESS,
+            "FBZ_CHANNEL_1",
+        )
+        decision = session.get(CrossingDecision, inspection.decision_id)
+        assert decision is not None
+        assert 3 in inspected_goods(session, decision).lot_ids
+        lot = session.get(Lot, 3)
+        assert lot is not None
+        assert lot.unit == "kit"
+
+
+class TestDemoFunds:
+    def test_projects_of_every_funding_source_with_the_readmes_project(
+        self, session: Session
+    ) -> None:
+        projects = all_of(session, Project)
+        assert "GD-2026-0001" in {p.code for p in projects}
+        assert {p.funding_source for p in projects} == set(FundingSource)
+        every_state_counted(count(p.status for p in projects), ProjectStatus)
+        assert all(p.budget_lines for p in projects)
+
+    def test_fund_transfers_in_every_state(self, session: Session) -> None:
+        transfers = all_of(session, FundTransfer)
+        every_state_counted(count(t.status for t in transfers), TransferStatus)
+        assert any(t.tax_filing_required for t in transfers)
+
+
+class TestDemoDataTransfers:
+    def test_applications_in_every_state_and_batches_recorded_and_refused(
+        self, session: Session
+    ) -> None:
+        every_state_counted(
+            count(a.status for a in all_of(session, DataTransferApplication)),
+            DataApplicationStatus,
+        )
+        every_state_counted(count(b.status for b in all_of(session, ChannelBatch)), BatchStatus)

@@ -394,6 +394,11 @@ def authenticate_session(
     web_session, user = found
     if now - web_session.last_seen_at >= LAST_USE_RESOLUTION:
         web_session.last_seen_at = now  # sliding idle timeout
+    return session_principal(user)
+
+
+def session_principal(user: User) -> Principal:
+    """The principal of ``user`` signed in with a session: its one role and its party."""
     return Principal(
         kind="user",
         id=user.id,

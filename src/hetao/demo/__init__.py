@@ -1,9 +1,12 @@
-"""The demo zone: fictitious institutions, researchers and vehicles, built through the registry.
+"""The demo zone: fictitious institutions, researchers and vehicles, their goods, crossings,
+inspections, research funds and data transfers, built through the services.
 
-Everything goes through the registry services, so the demo obeys the same rules and leaves the
-same audit trail as real data. The content follows REGIME R15 (1,500 whitelisted researchers,
-11 institutions with Channel No. 1 cars) and is a pure function of the seed and the date: the
-steps below draw from one random stream in a fixed order, so ids and names never change.
+Everything goes through the services (registry, declarations, ledger, crossing, inspections,
+funds, data transfer), so the demo obeys the same rules and leaves the same audit trail as real
+data. The registry follows REGIME R15 (1,500 whitelisted researchers, 11 institutions with
+Channel No. 1 cars); the rest puts something in every state a page lists. It is a pure function
+of the seed and the date: the steps below draw from one random stream in a fixed order, so ids
+and names never change.
 """
 
 from __future__ import annotations
@@ -15,12 +18,23 @@ from sqlalchemy.orm import Session
 
 from hetao.audit.service import Actor
 from hetao.demo.builder import Builder, DemoSummary
-from hetao.demo.crossings import DEMO_CROSSINGS, demo_crossings
-from hetao.demo.ledger import DEMO_CENTRALISED_GOODS, demo_centralised_period
+from hetao.demo.crossings import DEMO_CROSSINGS, demo_crossings, selection_key
+from hetao.demo.datatransfer import transfer_data
+from hetao.demo.declarations import declare_goods
+from hetao.demo.funds import fund_projects
+from hetao.demo.inspections import inspect_goods, review_refusals
+from hetao.demo.ledger import (
+    DEMO_CENTRALISED_GOODS,
+    demo_centralised_period,
+    holds_and_corrections,
+    supervision_ending,
+)
 from hetao.demo.parties import create_parties, record_standings
-from hetao.demo.researchers import create_researchers
+from hetao.demo.researchers import create_researchers, researchers_due_for_renewal
+from hetao.demo.scene import Scene
+from hetao.demo.summary import zone_counts
 from hetao.demo.users import DEMO_PASSWORD, demo_users
-from hetao.demo.vehicles import create_vehicles
+from hetao.demo.vehicles import cars_in_review, create_vehicles
 from hetao.demo.whitelist import (
     record_approvals,
     record_waivers,
@@ -28,9 +42,10 @@ from hetao.demo.whitelist import (
     whitelist_institutions,
 )
 from hetao.profiles import ZoneProfile
+from hetao.reference.rates import load_rates
+from hetao.reference.tariff import load_tariff
 from hetao.registry import repository as repo
 from hetao.registry import service
-from hetao.registry.models import PartyKind
 from hetao.timeutil import zone_today
 
 __all__ = [
@@ -64,11 +79,22 @@ def load(
     rng = random.Random(seed)  # noqa: S311 (reproducible demo data, not a secret)
     builder = Builder(session, profile=profile, rng=rng, today=day, actor=actor)
     _build_registry(builder)
-    summary = builder.summary(seed)
-    enterprise = next(p for p in builder.parties if p.kind is PartyKind.CSA_ENTERPRISE)
-    summary.users = demo_users(session, enterprise_party_id=enterprise.id, actor=actor)
+    users = demo_users(session, enterprises=builder.enterprises(), actor=actor)
+    scene = Scene(
+        builder, users, tariff=load_tariff(), rates=load_rates(), seed_key=selection_key(seed)
+    )
+    declare_goods(scene)
+    supervision_ending(scene)
+    holds_and_corrections(scene)
+    inspect_goods(scene)
     demo_crossings(session, profile=profile, seed=seed, as_of=day, actor=actor)
+    review_refusals(scene)
     demo_centralised_period(session, profile=profile, as_of=day, actor=actor)
+    fund_projects(scene)
+    transfer_data(scene)
+    summary = builder.summary(seed)
+    summary.activity = zone_counts(scene)
+    summary.users = users.listed()
     return summary
 
 
@@ -84,3 +110,5 @@ def _build_registry(builder: Builder) -> None:
     service.expire_due(builder.session, today=builder.today, actor=builder.actor)
     record_standings(builder)
     record_approvals(builder)
+    cars_in_review(builder)
+    researchers_due_for_renewal(builder)

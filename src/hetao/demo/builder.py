@@ -14,12 +14,13 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from hetao.audit.service import Actor
-from hetao.demo.users import DEMO_PASSWORD
+from hetao.demo.users import DEMO_PASSWORD, DemoUser
 from hetao.demo.vocabulary import ANSWERS, DECLINES, INFO_REQUESTS
 from hetao.profiles import ZoneProfile
 from hetao.registry import service
 from hetao.registry.models import (
     Party,
+    PartyKind,
     Person,
     SubjectKind,
     Vehicle,
@@ -27,6 +28,28 @@ from hetao.registry.models import (
     WhitelistEntry,
 )
 from hetao.registry.schemas import ApplicationCreate, Resubmission
+
+
+def count(values: Iterable[object]) -> dict[str, int]:
+    """How many of each value, by its string, in sorted order (the summary's counts)."""
+    return dict(sorted(Counter(str(value) for value in values).items()))
+
+
+class ZoneCounts(BaseModel):
+    """Goods, inspections, funds and data of the demo zone, counted per state."""
+
+    lots_by_status: dict[str, int] = Field(default_factory=dict)
+    holds_by_status: dict[str, int] = Field(default_factory=dict)
+    declarations_by_status: dict[str, int] = Field(default_factory=dict)
+    declarations_by_kind: dict[str, int] = Field(default_factory=dict)
+    inspections_by_status: dict[str, int] = Field(default_factory=dict)
+    inspection_results: dict[str, int] = Field(default_factory=dict)
+    adjustments_by_status: dict[str, int] = Field(default_factory=dict)
+    overrides_by_status: dict[str, int] = Field(default_factory=dict)
+    projects_by_status: dict[str, int] = Field(default_factory=dict)
+    transfers_by_status: dict[str, int] = Field(default_factory=dict)
+    data_applications_by_status: dict[str, int] = Field(default_factory=dict)
+    channel_batches_by_status: dict[str, int] = Field(default_factory=dict)
 
 
 class DemoSummary(BaseModel):
@@ -42,7 +65,11 @@ class DemoSummary(BaseModel):
     entries_by_status: dict[str, int]
     entries_by_subject: dict[str, int]
     waivers: int
-    users: list[str] = Field(
+    activity: ZoneCounts = Field(
+        default_factory=ZoneCounts,
+        description="Goods, inspections, funds and data transfers, counted per state",
+    )
+    users: list[DemoUser] = Field(
         default_factory=list, description=f"Demo sign-ins, all with password {DEMO_PASSWORD!r}"
     )
 
@@ -75,7 +102,19 @@ class Builder:
     applications: list[WhitelistApplication] = field(default_factory=list)
     entries: list[WhitelistEntry] = field(default_factory=list)
     waivers: int = 0
+    #: Goods kinds each party elected to pay import taxes on (R6), by party id.
+    waived: dict[int, set[str]] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)
+
+    def enterprises(self) -> tuple[Party, Party]:
+        """The two enterprises the demo's enterprise users work for: the first two whose
+        institution whitelist entry is in force, so they may import research goods (R4)."""
+        first, second = [
+            r.party
+            for r in self.research
+            if r.party.kind is PartyKind.CSA_ENTERPRISE and r.fate == "active"
+        ][:2]
+        return first, second
 
     def unique(self, make: Callable[[], str]) -> str:
         """A value from ``make`` that no earlier call handed out (numbers and plates are unique)."""
@@ -160,9 +199,6 @@ class Builder:
             service.decline(self.session, app, note=self.rng.choice(DECLINES), actor=self.actor)
 
     def summary(self, seed: int) -> DemoSummary:
-        def count(values: Iterable[str]) -> dict[str, int]:
-            return dict(sorted(Counter(values).items()))
-
         return DemoSummary(
             seed=seed,
             as_of=self.today,

@@ -10,18 +10,25 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from hetao.audit.service import Actor
+from hetao.crossing import intake
 from hetao.profiles import Flow, ZoneProfile
 from hetao.registry import repository as repo
 
 #: Recorded crossings of the demo: enough for back-testing and the console, still fast to load.
 DEMO_CROSSINGS = 200
+#: The device the demo's gates post as.
+GATES = intake.Device("demo:gates", "demo-gates")
+
+
+def selection_key(seed: int) -> bytes:
+    """A demo-only selection secret (the server's own is in its data directory)."""
+    return hashlib.sha256(f"hetao demo selection {seed}".encode()).digest()
 
 
 def demo_crossings(
     session: Session, *, profile: ZoneProfile, seed: int, as_of: dt.date, actor: Actor
 ) -> int:
     """A fortnight of people crossing the zone's points, decided and recorded as gates would."""
-    from hetao.crossing import intake
     from hetao.crossing import service as crossing
     from hetao.crossing.schemas import CrossingIn
 
@@ -30,9 +37,7 @@ def demo_crossings(
     points = [p.code for p in profile.crossing_points if Flow.PEOPLE in p.flows]
     if not documents or not points:
         return 0
-    device = intake.Device("demo:gates", "demo-gates")
-    # A demo-only selection secret (the server's own is in its data directory).
-    key = hashlib.sha256(f"hetao demo selection {seed}".encode()).digest()
+    key = selection_key(seed)
     end = dt.datetime.combine(as_of, dt.time(18), tzinfo=ZoneInfo(profile.zone.timezone))
     instants = sorted(
         end.astimezone(dt.UTC) - dt.timedelta(seconds=rng.randrange(14 * 86400))
@@ -55,7 +60,7 @@ def demo_crossings(
         )
         received = at + dt.timedelta(milliseconds=rng.randrange(40, 900))
         crossing.record_crossing(
-            session, payload, device=device, profile=profile, seed_key=key, actor=actor,
+            session, payload, device=GATES, profile=profile, seed_key=key, actor=actor,
             now=received,
         )  # fmt: skip
     return DEMO_CROSSINGS

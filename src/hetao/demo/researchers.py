@@ -29,6 +29,7 @@ from hetao.registry.identifiers import (
 )
 from hetao.registry.models import Party, PartyKind, Person, Residency, SubjectKind
 from hetao.registry.schemas import AffiliationIn, DocumentIn, PersonCreate
+from hetao.timeutil import add_months
 
 #: Individual whitelist cases: how many researchers end in each state (R15: about 1,500 active).
 INDIVIDUAL_CASES: tuple[tuple[str, int], ...] = (
@@ -59,6 +60,33 @@ def create_researchers(builder: Builder) -> None:
         )
     for person, (data, sponsor), case in zip(builder.persons, people, cases, strict=True):
         individual_case(builder, person, sponsor, data.affiliations[0].role, case)
+
+
+#: Researchers whose individual entries end within the next 30 days: renewal reminders are due.
+DUE_FOR_RENEWAL = 6
+
+
+def researchers_due_for_renewal(builder: Builder) -> None:
+    """A few researchers whose two-year entries end in the coming four weeks."""
+    sponsors = [r for r in builder.research if r.fate == "active"]
+    people = [researcher(builder, sponsors) for _ in range(DUE_FOR_RENEWAL)]
+    persons = registry_parties.create_persons(
+        builder.session, [data for data, _ in people], actor=builder.actor
+    )
+    builder.persons += persons
+    months = builder.profile.whitelist.validity_months.months_for(SubjectKind.INDIVIDUAL)
+    for person, (data, sponsor) in zip(persons, people, strict=True):
+        ends = builder.days_ahead(3, 28)
+        starts = add_months(ends, -months) + dt.timedelta(days=1)
+        app = builder.apply(
+            SubjectKind.INDIVIDUAL,
+            builder.scopes(["people"], ["first", "second"], []),
+            person=person,
+            party=sponsor,
+            window=(starts, ends),
+            justification=f"{data.affiliations[0].role} at {sponsor.name_en}.",
+        )
+        builder.approve(app, on=starts)
 
 
 def researcher(builder: Builder, sponsors: Sequence[Research]) -> tuple[PersonCreate, Party]:

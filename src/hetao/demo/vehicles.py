@@ -15,7 +15,9 @@ from hetao.registry.models import (
     PartyKind,
     PlateRegion,
     SubjectKind,
+    Vehicle,
     VehicleKind,
+    WhitelistApplication,
 )
 from hetao.registry.schemas import PermitIn, VehicleCreate
 from hetao.timeutil import add_months
@@ -61,6 +63,21 @@ def permit_cards(builder: Builder, point: CrossingPoint | None, prefix: str) -> 
     ]
 
 
+def cross_boundary_vehicle(
+    builder: Builder, kind: VehicleKind, owner: Party, permits: list[PermitIn]
+) -> VehicleCreate:
+    """A vehicle with cross-boundary plates of ``owner``, with ``permits``."""
+    plate, hk_plate = cross_boundary_plates(builder)
+    return VehicleCreate(
+        plate=plate,
+        plate_region=PlateRegion.CROSS_BOUNDARY,
+        hk_plate=hk_plate,
+        kind=kind,
+        owner_party_id=owner.id,
+        permits=permits,
+    )
+
+
 def create_vehicles(builder: Builder) -> None:
     """Channel No. 1 cars of 11 institutions (R15), shuttle buses and goods vehicles."""
     channel1 = crossing_point(builder, CrossingKind.DEDICATED_CHANNEL)
@@ -75,15 +92,7 @@ def create_vehicles(builder: Builder) -> None:
     wanted: list[tuple[VehicleCreate, str | None]] = []
 
     def cross_boundary(kind: VehicleKind, owner: Party, permits: list[PermitIn]) -> VehicleCreate:
-        plate, hk_plate = cross_boundary_plates(builder)
-        return VehicleCreate(
-            plate=plate,
-            plate_region=PlateRegion.CROSS_BOUNDARY,
-            hk_plate=hk_plate,
-            kind=kind,
-            owner_party_id=owner.id,
-            permits=permits,
-        )
+        return cross_boundary_vehicle(builder, kind, owner, permits)
 
     for index, owner in enumerate(builder.rng.sample(owners, CHANNEL1_CAR_OWNERS + 1)):
         if index == CHANNEL1_CAR_OWNERS:
@@ -118,21 +127,50 @@ def create_vehicles(builder: Builder) -> None:
     for vehicle, (data, status) in zip(builder.vehicles, wanted, strict=True):
         if status is None:
             continue
-        is_bus = vehicle.kind is VehicleKind.SHUTTLE_BUS
-        app = builder.apply(
-            SubjectKind.VEHICLE,
-            builder.scopes(
-                ["people"] if is_bus else ["people", "goods"], ["first"], ["channel1_vehicle"]
-            ),
-            vehicle=vehicle,
-            justification=(
-                "Research shuttle bus through Channel No. 1."
-                if is_bus
-                else "Institution car for research staff through Channel No. 1."
-            ),
-        )
+        app = apply_for_channel1(builder, vehicle)
         if status == "approved":
             # The whitelist entry starts the day the permit card was issued.
             builder.approve(app, on=data.permits[0].valid_from if data.permits else builder.today)
         else:
             builder.review(app, status)
+
+
+def apply_for_channel1(builder: Builder, vehicle: Vehicle) -> WhitelistApplication:
+    """A draft application of a car or shuttle bus for Channel No. 1 (R15)."""
+    is_bus = vehicle.kind is VehicleKind.SHUTTLE_BUS
+    return builder.apply(
+        SubjectKind.VEHICLE,
+        builder.scopes(
+            ["people"] if is_bus else ["people", "goods"], ["first"], ["channel1_vehicle"]
+        ),
+        vehicle=vehicle,
+        justification=(
+            "Research shuttle bus through Channel No. 1."
+            if is_bus
+            else "Institution car for research staff through Channel No. 1."
+        ),
+    )
+
+
+#: The review states the demo's newest Channel No. 1 cars wait in (the others are approved,
+#: or submitted, above).
+CARS_IN_REVIEW = ("draft", "information_requested", "resubmitted", "declined")
+
+
+def cars_in_review(builder: Builder) -> None:
+    """New cars of whitelisted institutions, their applications in each review state left."""
+    owners = [
+        r.party
+        for r in builder.research
+        if r.party.kind in BENEFICIARY_KINDS and r.fate == "active"
+    ]
+    cars = [
+        cross_boundary_vehicle(builder, VehicleKind.CHANNEL1_CAR, builder.rng.choice(owners), [])
+        for _ in CARS_IN_REVIEW
+    ]
+    made = registry_parties.create_vehicles(
+        builder.session, cars, profile=builder.profile, actor=builder.actor
+    )
+    builder.vehicles += made
+    for vehicle, status in zip(made, CARS_IN_REVIEW, strict=True):
+        builder.review(apply_for_channel1(builder, vehicle), status)

@@ -38,6 +38,9 @@ def whitelist_institutions(builder: Builder) -> None:
             exemptions.append("data")
         if beneficiary and builder.rng.random() < 0.5:
             flows.append("funds")
+        elif not beneficiary:
+            # Hong Kong partners are paid project funds across the first line (R38, R39).
+            flows.append("funds")
         # Hong Kong partners cross the first line only; the second line leads to the mainland.
         lines = ["first", "second"] if beneficiary else ["first"]
         app = builder.apply(
@@ -100,12 +103,13 @@ def record_waivers(builder: Builder) -> None:
             actor=builder.actor,
         )
         builder.waivers += 1
+        builder.waived.setdefault(party.id, set()).add(kind)
 
 
 def record_approvals(builder: Builder) -> None:
     """The approvals register (R11, R41): a quarantine approval of the demo user's party,
     partly drawn already, and an HGR approval of a whitelisted institution."""
-    enterprise = next(p for p in builder.parties if p.kind is PartyKind.CSA_ENTERPRISE)
+    enterprise = builder.enterprises()[0]
     institution = next(
         r.party
         for r in builder.research
