@@ -133,6 +133,23 @@ class TestApplicationWorkflow:
             "registry:application:approve",
         ]
 
+    def test_the_reviewers_reason_for_an_approval_is_in_its_audit_event(
+        self, session: Session, profile: ZoneProfile, actor: Actor
+    ) -> None:
+        application = make_application(session, actor, profile)
+        apply_verb(session, application, "submit", profile=profile, actor=actor)
+        service.approve(
+            session, application, profile=profile, actor=actor, today=TODAY, note="meets R3"
+        )
+        session.flush()
+        approval = (
+            session.query(AuditEvent)
+            .filter(AuditEvent.tag == "registry:application:approve")
+            .filter(AuditEvent.subject_id == str(application.id))
+            .one()
+        )
+        assert approval.data["note"] == "meets R3"
+
 
 ENTRY_PATH_TO: dict[EntryStatus, list[str]] = {
     EntryStatus.ACTIVE: [],

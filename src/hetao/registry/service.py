@@ -293,6 +293,7 @@ def approve(
         actor,
         before=before,
         entry=entry.id,
+        note=note,
     )
     audit(
         session,
