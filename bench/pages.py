@@ -24,6 +24,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import psycopg
@@ -163,7 +164,7 @@ def run(postgres: str | None, rounds: int, as_of: dt.date) -> int:
                     shown = client.get(path)
                     if shown.status_code != 200 or "<main" not in shown.text:
                         sys.exit(f"{path} as {page.username or 'anonymous'}: {shown.status_code}")
-                    times = [timed(lambda at=path: client.get(at)) for _ in range(rounds)]
+                    times = [timed(partial(client.get, path)) for _ in range(rounds)]
                     rows.append(
                         (
                             page.username or "(anonymous)",

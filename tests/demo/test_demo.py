@@ -200,7 +200,8 @@ def dump(db: Database) -> dict[str, list[tuple[Any, ...]]]:
         for model in DUMPED:
             table = model.__table__
             keep = [c for c in table.columns if c.key not in left_out]
-            rows = session.execute(select(*keep).order_by(*table.primary_key.columns))
+            key = model.__mapper__.primary_key
+            rows = session.execute(select(*keep).order_by(*key))
             out[model.__tablename__] = [tuple(row) for row in rows]
     return out
 
@@ -558,7 +559,8 @@ class TestDemoInspections:
     def test_a_seizure_keeps_its_goods_under_a_pending_hold(self, session: Session) -> None:
         seizures = all_of(session, Seizure)
         assert seizures
-        assert all(session.get(Hold, s.hold_id).status is HoldStatus.PENDING for s in seizures)
+        holds = [session.get_one(Hold, s.hold_id) for s in seizures]
+        assert all(hold.status is HoldStatus.PENDING for hold in holds)
 
     def test_an_overturned_refuse_awaits_a_second_officer_of_its_line(
         self, session: Session

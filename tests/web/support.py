@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import httpx2
 import uvicorn
 from fastapi import FastAPI
+from playwright.sync_api import ViewportSize
 from sqlalchemy.orm import Session
 
 from hetao.api.state import app_state
@@ -23,6 +24,9 @@ from hetao.auth.principal import Role
 from hetao.storage.engine import unit_of_work
 
 PASSWORD = "correct horse battery staple"
+#: The screens pages must work on: a 1366x768 office screen, and a tablet held upright.
+DESKTOP: ViewportSize = {"width": 1366, "height": 768}
+TABLET: ViewportSize = {"width": 768, "height": 1024}
 SETUP = Actor("test", "setup")
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 

@@ -20,10 +20,9 @@ from hetao.crossing.schemas import CrossingIn
 from hetao.engine.rules import shipped_rule_set_path
 from hetao.storage.engine import unit_of_work
 from hetao.storage.types import utcnow
-from web.support import PASSWORD, SETUP, LiveConsole, add_user
+from web.support import DESKTOP, PASSWORD, SETUP, LiveConsole, add_user
 
 SCREENSHOTS = Path(os.environ.get("HETAO_SCREENSHOTS", "var/screenshots"))
-VIEWPORT = {"width": 1366, "height": 768}
 
 
 def seed(console: LiveConsole, username: str, crossings: int = 3) -> None:
@@ -84,7 +83,7 @@ def journey(
     username = f"admin-{name}"
     seed(console, username)
     broken, fixed = rule_files(tmp_path, f"journey-{name}")
-    context = browser.new_context(viewport=VIEWPORT, java_script_enabled=javascript, locale=locale)
+    context = browser.new_context(viewport=DESKTOP, java_script_enabled=javascript, locale=locale)
     page = context.new_page()
     sign_in(page, console.url, username)
     seen: dict[str, Any] = {"landing": urlsplit(page.url).path}
@@ -157,7 +156,7 @@ class TestTheOtherPages:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_FLAGS)
             seed(live_console, "admin-tour", crossings=0)
-            page = browser.new_context(viewport=VIEWPORT).new_page()
+            page = browser.new_context(viewport=DESKTOP).new_page()
             sign_in(page, live_console.url, "admin-tour")
             for path, name in (
                 ("/admin/users", "users"),

@@ -273,7 +273,10 @@ class TestZoneProfile:
 
 
 def shipped() -> dict[str, Any]:
-    return json.loads(shipped_rule_set_path(SHIPPED_RULE_SET).read_text(encoding="utf-8"))
+    document: dict[str, Any] = json.loads(
+        shipped_rule_set_path(SHIPPED_RULE_SET).read_text(encoding="utf-8")
+    )
+    return document
 
 
 def upload(console: TestClient, csrf: str, document: Any) -> Any:

@@ -20,10 +20,9 @@ from hetao.api.state import app_state
 from hetao.auth.principal import Role
 from hetao.declarations.models import Declaration
 from hetao.storage.engine import unit_of_work
-from web.support import PASSWORD, SETUP, LiveConsole, add_user
+from web.support import DESKTOP, PASSWORD, SETUP, LiveConsole, add_user
 
 SCREENSHOTS = Path(os.environ.get("HETAO_SCREENSHOTS", "var/screenshots"))
-VIEWPORT = {"width": 1366, "height": 768}
 
 
 def seed(console: LiveConsole, username: str) -> int:
@@ -81,7 +80,7 @@ class TestLodgingInABrowser:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_FLAGS)
-            page = browser.new_page(viewport=VIEWPORT)
+            page = browser.new_page(viewport=DESKTOP)
             sign_in(page, url, "erin")
             page.get_by_role("link", name="Declarations").first.click()
             page.get_by_role("link", name="Lodge a declaration").click()
@@ -150,7 +149,7 @@ class TestLodgingInABrowser:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_FLAGS)
-            context = browser.new_context(java_script_enabled=False, viewport=VIEWPORT)
+            context = browser.new_context(java_script_enabled=False, viewport=DESKTOP)
             page = context.new_page()
             sign_in(page, url, "jordan")
 
@@ -182,7 +181,7 @@ class TestLodgingInABrowser:
             shot(page, "declaration-refused-nojs.png")
             page.set_viewport_size({"width": 768, "height": 1024})  # a tablet
             shot(page, "declaration-refused-tablet-nojs.png")
-            page.set_viewport_size(VIEWPORT)
+            page.set_viewport_size(DESKTOP)
             page.locator("#field-lines-2-customs_value").fill("50000")
             page.get_by_role("button", name="Lodge the declaration").click()
             expect(page.get_by_role("heading", name="Declaration JO-1")).to_be_visible()

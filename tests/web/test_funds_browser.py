@@ -17,11 +17,8 @@ from hetao.api.state import app_state
 from hetao.auth.principal import Role
 from hetao.registry import service as registry
 from hetao.storage.engine import unit_of_work
-from web.support import PASSWORD, SETUP, LiveConsole, add_user
+from web.support import DESKTOP, PASSWORD, SETUP, TABLET, LiveConsole, add_user
 from web.test_console_browser import SCREENSHOTS
-
-DESKTOP = {"width": 1366, "height": 768}
-TABLET = {"width": 768, "height": 1024}
 
 
 def seed(console: LiveConsole) -> str:

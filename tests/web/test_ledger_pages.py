@@ -131,7 +131,11 @@ class TestStatement:
     def test_another_party_is_not_found(
         self, console: TestClient, enterprise: str, theirs: Lot
     ) -> None:
-        period = {"from": TODAY.isoformat(), "to": TODAY.isoformat(), "party_id": theirs.party_id}
+        period = {
+            "from": TODAY.isoformat(),
+            "to": TODAY.isoformat(),
+            "party_id": str(theirs.party_id),
+        }
         assert console.get("/portal/ledger/statement", params=period).status_code == 404
         assert console.get("/portal/ledger/statement.csv", params=period).status_code == 404
 

@@ -341,22 +341,15 @@ class TestCatalogue:
         self, prefix: str, members: list[object]
     ) -> None:
         for lang in LANGUAGES:
-            missing = [m for m in members if f"{prefix}.{m}" not in MESSAGES[lang]]  # type: ignore[index]
+            missing = [m for m in members if f"{prefix}.{m}" not in MESSAGES[lang]]
             assert missing == [], lang
 
     def test_every_status_change_followed_has_a_sentence_in_every_language(self) -> None:
         for lang in LANGUAGES:
-            missing = [
-                tag
-                for tag in service.NOTIFYING
-                if event_key(tag) not in MESSAGES[lang]  # type: ignore[index]
-            ]
+            missing = [tag for tag in service.NOTIFYING if event_key(tag) not in MESSAGES[lang]]
             assert missing == [], lang
-            assert all(
-                "{reference}" in MESSAGES[lang][event_key(tag)]  # type: ignore[index]
-                for tag in service.NOTIFYING
-            )
+            assert all("{reference}" in MESSAGES[lang][event_key(tag)] for tag in service.NOTIFYING)
 
     def test_every_url_problem_has_a_text(self) -> None:
         for rule in ("url_scheme", "url_credentials", "url_plain_http", "url_address"):
-            assert all(f"problem.webhook.{rule}" in MESSAGES[lang] for lang in LANGUAGES)  # type: ignore[index]
+            assert all(f"problem.webhook.{rule}" in MESSAGES[lang] for lang in LANGUAGES)

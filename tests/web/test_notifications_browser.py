@@ -21,11 +21,9 @@ from hetao.auth.principal import Role
 from hetao.registry.models import Party
 from hetao.storage.engine import unit_of_work
 from notifications.support import receiver, submitted_application
-from web.support import PASSWORD, SETUP, LiveConsole, add_user
+from web.support import DESKTOP, PASSWORD, SETUP, TABLET, LiveConsole, add_user
 
 SCREENSHOTS = Path(os.environ.get("HETAO_SCREENSHOTS", "var/screenshots"))
-DESKTOP = {"width": 1366, "height": 768}
-TABLET = {"width": 768, "height": 1024}
 
 
 def shoot(page: Page, name: str) -> None:

@@ -15,11 +15,9 @@ from hetao.api.state import app_state
 from hetao.auth.principal import Role
 from hetao.registry import service
 from hetao.storage.engine import unit_of_work
-from web.support import PASSWORD, SETUP, LiveConsole, add_user
+from web.support import DESKTOP, PASSWORD, SETUP, TABLET, LiveConsole, add_user
 
 SCREENSHOTS = Path(os.environ.get("HETAO_SCREENSHOTS", "var/screenshots"))
-DESKTOP = {"width": 1366, "height": 768}
-TABLET = {"width": 768, "height": 1024}
 
 
 def seed(console: LiveConsole) -> tuple[int, int]:
