@@ -63,6 +63,7 @@ def notifications(
 
 @router.get("/webhooks", tags=["notifications"], summary="The party's webhooks")
 def list_webhooks(session: SessionDep, principal: Subscriber) -> list[WebhookOut]:
+    """The caller's party's webhooks, active and disabled; never their secrets."""
     return [WebhookOut.of(w) for w in service.webhooks_of(session, access.own_party(principal))]
 
 
@@ -84,6 +85,7 @@ def register_webhook(
 
 @router.get("/webhooks/{webhook_id}", tags=["notifications"], summary="Show a webhook")
 def get_webhook(webhook_id: Id, session: SessionDep, principal: Subscriber) -> WebhookOut:
+    """One webhook of the caller's party (another party's answers 404); never its secret."""
     return WebhookOut.of(own_webhook(session, principal, webhook_id))
 
 
