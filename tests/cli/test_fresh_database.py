@@ -147,6 +147,7 @@ def _invocations(files: dict[str, str], directory: Path) -> dict[str, Invocation
         "funds by-source": Invocation(),
         "data route": Invocation((files["transfer.json"],)),
         "data expire": Invocation(),
+        "webhooks deliver": Invocation(),
         "demo load": Invocation(("--seed", "7", "--if-empty")),
     }
 
