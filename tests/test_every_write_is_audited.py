@@ -615,6 +615,11 @@ def scenario_login_refused(w: World) -> Call:
     return call
 
 
+def scenario_session_principal(w: World) -> Call:
+    user, _ = new_user(w)
+    return lambda: auth.session_principal(user)
+
+
 def scenario_authenticate_session(w: World) -> Call:
     """Five minutes after sign-in: the sliding idle timeout moves on."""
     user, password = new_user(w)
@@ -1271,6 +1276,10 @@ READS_ONLY: dict[str, tuple[str, Scenario]] = {
     "auth.service.authenticate_session": (
         "resolves a cookie to a principal; bookkeeping of last_seen_at only",
         scenario_authenticate_session,
+    ),
+    "auth.service.session_principal": (
+        "builds a principal from a user, touches no database",
+        scenario_session_principal,
     ),
     "auth.service.check_csrf": (
         "compares the presented CSRF token with the session's, changes nothing",
