@@ -30,14 +30,14 @@ from hetao.datatransfer.schemas import (
     FilingIn,
     RejectionIn,
 )
-from hetao.errors import HetaoError, PermissionDenied
+from hetao.errors import PermissionDenied
 from hetao.inputs import Id
 from hetao.profiles import ZoneProfile
 from hetao.reasons import stored_reasons
 from hetao.registry import repository as registry_repo
 from hetao.registry.access import enforce, party_scope
 from hetao.web import page_router
-from hetao.web.forms import FormState, parse
+from hetao.web.forms import FormState, attempt, parse
 from hetao.web.i18n import current_language, label
 from hetao.web.rendering import redirect, render
 
@@ -199,19 +199,6 @@ def exporter_names(session: Session, ids: set[int]) -> dict[int, str]:
         for party in parties
         if party is not None
     }
-
-
-def attempt(session: Session, form: FormState, action: Callable[[], object]) -> bool:
-    """Run a service's verb; a refusal (not a denial) is rolled back and put on the form."""
-    try:
-        action()
-    except PermissionDenied:
-        raise
-    except HetaoError as refused:
-        session.rollback()
-        form.add_error(refused)
-        return False
-    return True
 
 
 def _application_page(

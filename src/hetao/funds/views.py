@@ -7,7 +7,7 @@ rules (``access``); a refusal is rolled back and shown beside the form that caus
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 from fastapi import Depends, Query, Request, Response
 from sqlalchemy.orm import Session
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from hetao.api.deps import CursorQuery, ProfileDep, RatesDep, SessionDep
 from hetao.api.security import Allow
 from hetao.auth.principal import Principal, Role
-from hetao.errors import HetaoError, PermissionDenied
+from hetao.errors import PermissionDenied
 from hetao.funds import access, reports, service
 from hetao.funds import repository as repo
 from hetao.funds.models import (
@@ -33,7 +33,7 @@ from hetao.registry import repository as registry_repo
 from hetao.registry.access import enforce, party_scope
 from hetao.storage.pagination import PageOf
 from hetao.web import page_router
-from hetao.web.forms import FormState, parse
+from hetao.web.forms import FormState, attempt, parse
 from hetao.web.i18n import current_language, label
 from hetao.web.rendering import redirect, render
 
@@ -43,7 +43,6 @@ Reviewers = Annotated[Principal, REVIEWERS]
 #: The portal fixes the party from the signed-in user: only an enterprise user has one.
 Enterprise = Annotated[Principal, Depends(Allow(Role.ENTERPRISE_USER))]
 PAGE_SIZE = 50
-T = TypeVar("T")
 
 #: The declaration form: field -> label key (the payer is the user's own party, never posted).
 TRANSFER_FIELDS = {
@@ -176,18 +175,6 @@ def review_transfer(request: Request, transfer_id: Id, session: SessionDep) -> R
     return _transfer_page(request, session, repo.get_transfer(session, transfer_id), "review")
 
 
-def attempt(session: Session, form: FormState, action: Callable[[], T]) -> T | None:
-    """Run a service's verb; a refusal (not a denial) is rolled back and put on the form."""
-    try:
-        return action()
-    except PermissionDenied:
-        raise
-    except HetaoError as refused:
-        session.rollback()
-        form.add_error(refused)
-        return None
-
-
 def _decision(verb: str) -> Callable[..., Awaitable[Response]]:
     async def decide(
         request: Request,
@@ -199,14 +186,9 @@ def _decision(verb: str) -> Callable[..., Awaitable[Response]]:
         transfer = repo.get_transfer(session, transfer_id)
         schema: type[NoteIn | ReportIn] = ReportIn if verb == "report" else NoteIn
         data, form = parse(schema, await request.form(), DECISIONS[verb])
-        done = (
-            None
-            if data is None
-            else attempt(
-                session, form, lambda: _decide(session, transfer, verb, data, profile, principal)
-            )
-        )
-        if done is not None:
+        if data is not None and attempt(
+            session, form, lambda: _decide(session, transfer, verb, data, profile, principal)
+        ):
             return redirect(request, f"/review/fund-transfers/{transfer.id}")
         session.rollback()
         transfer = repo.get_transfer(session, transfer_id)
@@ -404,15 +386,15 @@ async def declare_transfer(
         enforce(access.can_declare(principal, data.payer_party_id))
         if (project := repo.find_project(session, data.project_id)) is not None:
             access.check_project(principal, project)  # another party's project: a 404
-        transfer = attempt(
+        declared: list[FundTransfer] = []
+        if attempt(
             session,
             form,
-            lambda: service.declare(
-                session, data, profile=profile, rates=rates, actor=principal.actor
+            lambda: declared.append(
+                service.declare(session, data, profile=profile, rates=rates, actor=principal.actor)
             ),
-        )
-        if transfer is not None:
-            return redirect(request, f"/portal/fund-transfers/{transfer.id}")
+        ):
+            return redirect(request, f"/portal/fund-transfers/{declared[0].id}")
     session.rollback()
     return _declaration_form(request, session, principal, form, status_code=422)
 
@@ -437,23 +419,18 @@ async def remit_transfer(
     """Record the bank's remittance of an approved payment of the party's own."""
     transfer = access.check_payer(principal, repo.get_transfer(session, transfer_id))
     data, form = parse(RemittanceIn, await request.form(), REMIT_FIELDS)
-    done = (
-        None
-        if data is None
-        else attempt(
+    if data is not None and attempt(
+        session,
+        form,
+        lambda: service.remit(
             session,
-            form,
-            lambda: service.remit(
-                session,
-                transfer,
-                bank_reference=data.bank_reference,
-                remitted_on=data.remitted_on,
-                profile=profile,
-                actor=principal.actor,
-            ),
-        )
-    )
-    if done is not None:
+            transfer,
+            bank_reference=data.bank_reference,
+            remitted_on=data.remitted_on,
+            profile=profile,
+            actor=principal.actor,
+        ),
+    ):
         return redirect(request, f"/portal/fund-transfers/{transfer.id}")
     session.rollback()
     transfer = repo.get_transfer(session, transfer_id)

@@ -8,15 +8,16 @@ raises (``HetaoError`` with field problems) land beside their fields the same wa
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from markupsafe import Markup, escape
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
-from hetao.errors import FieldProblem, HetaoError
+from hetao.errors import FieldProblem, HetaoError, PermissionDenied
 from hetao.reasons import registered
 from hetao.web.i18n import has_text, in_language, t
 
@@ -92,6 +93,30 @@ def field_attributes(form: FormState, name: str, hint: str | None) -> Markup:
         attributes.append('aria-invalid="true"')
     # Every part is a constant or escaped above.
     return Markup(" " + " ".join(attributes)) if attributes else Markup("")  # noqa: S704
+
+
+def refuse(session: Session, form: FormState, error: HetaoError) -> FormState:
+    """Undo what a refused service began, so the page shows what is stored, and put the
+    refusal beside its fields (the page's route keeps nothing of a 4xx answer either)."""
+    session.rollback()
+    form.add_error(error)
+    return form
+
+
+def attempt(session: Session, form: FormState, change: Callable[[], object]) -> bool:
+    """Make a service's change; on its refusal, nothing kept and the reason on ``form``.
+
+    A denial is not a refusal: it goes on to the error page (403, or 404 for another party's
+    object) and is recorded as one.
+    """
+    try:
+        change()
+    except PermissionDenied:
+        raise
+    except HetaoError as error:
+        refuse(session, form, error)
+        return False
+    return True
 
 
 def typed(data: FormData | Mapping[str, Any], fields: Iterable[str]) -> dict[str, str]:

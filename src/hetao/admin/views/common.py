@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Query
-from sqlalchemy.orm import Session
 
 from hetao.api.security import Allow
 from hetao.auth.principal import Principal, Role
-from hetao.errors import HetaoError
-from hetao.web.forms import FormState
 from hetao.web.i18n import has_text, t
 
 ADMINISTRATORS = Depends(Allow(Role.ADMINISTRATOR))
@@ -22,31 +18,10 @@ Administrator = Annotated[Principal, ADMINISTRATORS]
 DoneQuery = Annotated[str | None, Query(max_length=40, pattern=r"^[a-z_]+$")]
 
 
-def refuse(session: Session, form: FormState, error: HetaoError) -> FormState:
-    """A service's refusal beside its fields, with nothing of the attempt kept.
-
-    The page's unit of work commits whatever a POST answers, so the attempt is rolled back
-    before the form is shown again.
-    """
-    session.rollback()
-    form.add_error(error)
-    return form
-
-
 def done_text(done: str | None) -> str | None:
     """The notice of what was just done, if ``done`` names a known change."""
     key = f"admin.done.{done}"
     return t(key) if done and has_text(key) else None
-
-
-def attempt(session: Session, form: FormState, change: Callable[[], object]) -> bool:
-    """Make a service's change; on its refusal, nothing kept and the reason on ``form``."""
-    try:
-        change()
-    except HetaoError as error:
-        refuse(session, form, error)
-        return False
-    return True
 
 
 _DAY_OR_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$")

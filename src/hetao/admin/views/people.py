@@ -11,10 +11,8 @@ from hetao.admin.views.common import (
     ADMINISTRATORS,
     Administrator,
     DoneQuery,
-    attempt,
     done_text,
     in_utc,
-    refuse,
 )
 from hetao.api.auth import TokenCreate, UserCreate
 from hetao.api.deps import CursorQuery, ProfileDep, SessionDep
@@ -28,7 +26,7 @@ from hetao.auth.roles import DEVICE_ROLES
 from hetao.errors import HetaoError
 from hetao.inputs import Id, InputModel
 from hetao.storage.types import utcnow
-from hetao.web.forms import FormState, parse
+from hetao.web.forms import FormState, attempt, parse, refuse
 from hetao.web.i18n import localized, role_name
 from hetao.web.rendering import redirect, render
 from hetao.web.routing import PageRoute

@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from starlette.datastructures import UploadFile
 
-from hetao.admin.views.common import ADMINISTRATORS, Administrator, DoneQuery, done_text, refuse
+from hetao.admin.views.common import ADMINISTRATORS, Administrator, DoneQuery, done_text
 from hetao.api.deps import ProfileDep, SessionDep
 from hetao.api.idempotency import NOT_REPLAYABLE
 from hetao.errors import HetaoError, ValidationFailed
@@ -22,7 +22,7 @@ from hetao.profiles import ZoneProfile
 from hetao.reference_versions import service as reference_versions
 from hetao.reference_versions.models import TableKind
 from hetao.timeutil import zone_today
-from hetao.web.forms import FormState, parse
+from hetao.web.forms import FormState, parse, refuse
 from hetao.web.i18n import has_text, t
 from hetao.web.rendering import redirect, render
 from hetao.web.routing import PageRoute

@@ -24,7 +24,6 @@ from hetao.admin.views.common import (
     DoneQuery,
     done_text,
     in_utc,
-    refuse,
 )
 from hetao.api.deps import CursorQuery, ProfileDep, SessionDep
 from hetao.api.idempotency import NOT_REPLAYABLE
@@ -35,7 +34,7 @@ from hetao.errors import HetaoError, ValidationFailed
 from hetao.inputs import InputModel
 from hetao.profiles import ZoneProfile
 from hetao.storage.types import utcnow
-from hetao.web.forms import FormState, parse
+from hetao.web.forms import FormState, parse, refuse
 from hetao.web.i18n import has_text, localized, t
 from hetao.web.rendering import redirect, render
 from hetao.web.routing import PageRoute

@@ -8,12 +8,10 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from hetao.api.security import Allow
 from hetao.auth.principal import Principal, Role
-from hetao.errors import HetaoError
 from hetao.registry import access
 from hetao.web.forms import FORM_FIELD, FormState, pydantic_text, typed
 from hetao.web.i18n import label
@@ -55,12 +53,6 @@ def done_message(request: Request) -> str | None:
     """The key of the status message a redirect asked for, if it is one of ours."""
     done = request.query_params.get("done", "")
     return f"registry.done.{done}" if done in DONE else None
-
-
-def refuse(session: Session, state: FormState, error: HetaoError) -> None:
-    """Undo what the refused service began, and put its refusal on the form."""
-    session.rollback()
-    state.add_error(error)
 
 
 def listed(form: FormData, name: str) -> list[str]:

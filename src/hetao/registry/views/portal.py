@@ -40,13 +40,12 @@ from hetao.registry.views.common import (
     done_message,
     flat_state,
     listed,
-    refuse,
     text,
     validate,
 )
 from hetao.storage import lookup
 from hetao.web import page_router
-from hetao.web.forms import FormState, parse
+from hetao.web.forms import FormState, parse, refuse
 from hetao.web.i18n import localized
 from hetao.web.navigation import panels_for
 from hetao.web.panels import portal_home_panels

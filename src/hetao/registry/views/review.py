@@ -38,13 +38,12 @@ from hetao.registry.views.common import (
     choices,
     done_message,
     flat_state,
-    refuse,
 )
 from hetao.storage import lookup
 from hetao.storage.types import utcnow
 from hetao.timeutil import zone_today
 from hetao.web import page_router
-from hetao.web.forms import FormState, parse
+from hetao.web.forms import FormState, parse, refuse
 from hetao.web.i18n import t
 from hetao.web.rendering import redirect, render
 
