@@ -37,7 +37,7 @@ from hetao.reasons import stored_reasons
 from hetao.registry import repository as registry_repo
 from hetao.registry.access import enforce, party_scope
 from hetao.web import page_router
-from hetao.web.forms import FormState, attempt, parse
+from hetao.web.forms import FormState, attempt, choices, parse
 from hetao.web.i18n import current_language, label
 from hetao.web.rendering import redirect, render
 
@@ -343,7 +343,7 @@ def _new_form(request: Request, form: FormState, *, status_code: int = 200) -> R
         "datatransfer/new.html",
         status_code=status_code,
         form=form,
-        purposes=[(p.value, label("data.purpose", p.value)) for p in Purpose],
+        purposes=choices("data.purpose", Purpose),
     )
 
 

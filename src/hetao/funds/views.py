@@ -33,8 +33,8 @@ from hetao.registry import repository as registry_repo
 from hetao.registry.access import enforce, party_scope
 from hetao.storage.pagination import PageOf
 from hetao.web import page_router
-from hetao.web.forms import FormState, attempt, parse
-from hetao.web.i18n import current_language, label
+from hetao.web.forms import FormState, attempt, choices, parse
+from hetao.web.i18n import current_language
 from hetao.web.rendering import redirect, render
 
 router = page_router()
@@ -364,8 +364,8 @@ def _declaration_form(
         form=form,
         projects=[(p.id, f"{p.code} · {p.title}") for p in projects],
         payees=sorted(payees.items()),
-        categories=[(c.value, label("funds.category", c.value)) for c in BudgetCategory],
-        purposes=[(p.value, label("funds.purpose", p.value)) for p in TransferPurpose],
+        categories=choices("funds.category", BudgetCategory),
+        purposes=choices("funds.purpose", TransferPurpose),
     )
 
 

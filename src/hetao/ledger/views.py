@@ -33,8 +33,16 @@ from hetao.registry.models import Party
 from hetao.storage import lookup
 from hetao.timeutil import zone_today
 from hetao.web import page_router
-from hetao.web.forms import FORM_FIELD, FormState, parse, problem_text, pydantic_text, typed
-from hetao.web.i18n import has_text, label, t
+from hetao.web.forms import (
+    FORM_FIELD,
+    FormState,
+    choices,
+    parse,
+    problem_text,
+    pydantic_text,
+    typed,
+)
+from hetao.web.i18n import has_text, t
 from hetao.web.rendering import render
 
 router = page_router()
@@ -124,7 +132,7 @@ def lots(
         "ledger/lots.html",
         lots=page.items,
         status=chosen.value if chosen else "",
-        statuses=[(s.value, label("ledger.customs_status", s.value)) for s in CustomsStatus],
+        statuses=choices("ledger.customs_status", CustomsStatus),
         party_id=party_id,
         staff=party_scope(principal) is None,
         more=more,

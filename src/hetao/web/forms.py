@@ -19,7 +19,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from hetao.errors import FieldProblem, HetaoError, PermissionDenied
 from hetao.reasons import registered
-from hetao.web.i18n import has_text, in_language, t
+from hetao.web.i18n import has_text, in_language, label, t
 
 Schema = TypeVar("Schema", bound=BaseModel)
 
@@ -117,6 +117,11 @@ def attempt(session: Session, form: FormState, change: Callable[[], object]) -> 
         refuse(session, form, error)
         return False
     return True
+
+
+def choices(prefix: str, values: Iterable[object]) -> list[tuple[str, str]]:
+    """(value, name in the page's language) pairs for a select, named from ``prefix.value``."""
+    return [(str(value), label(prefix, value)) for value in values]
 
 
 def typed(data: FormData | Mapping[str, Any], fields: Iterable[str]) -> dict[str, str]:

@@ -14,7 +14,8 @@ from hetao.ledger.access import READERS
 from hetao.ledger.models import CustomsStatus
 from hetao.profiles import ZoneProfile
 from hetao.profiles.vocabulary import Flow
-from hetao.web.i18n import label, localized
+from hetao.web.forms import choices
+from hetao.web.i18n import localized
 
 #: Read declarations: staff, and an enterprise user for its own party (as the API).
 Readers = Annotated[Principal, Depends(Allow(*READERS))]
@@ -39,21 +40,19 @@ CLAIMED_STATUSES = (CustomsStatus.BONDED, CustomsStatus.DUTY_PAID)
 
 def status_options() -> list[tuple[str, str]]:
     """Declaration states with their names in the page's language."""
-    return [(s.value, label("declarations.status", s.value)) for s in DeclarationStatus]
+    return choices("declarations.status", DeclarationStatus)
 
 
 def kind_options() -> list[tuple[str, str]]:
-    return [(k.value, label("declarations.kind", k.value)) for k in FORM_KINDS]
+    return choices("declarations.kind", FORM_KINDS)
 
 
 def goods_kind_options(profile: ZoneProfile) -> list[tuple[str, str]]:
-    return [
-        (str(k), label("declarations.goods_kind", k)) for k in profile.whitelist.waiver_goods_kinds
-    ]
+    return choices("declarations.goods_kind", profile.whitelist.waiver_goods_kinds)
 
 
 def customs_status_options() -> list[tuple[str, str]]:
-    return [(s.value, label("ledger.customs_status", s.value)) for s in CLAIMED_STATUSES]
+    return choices("ledger.customs_status", CLAIMED_STATUSES)
 
 
 def crossing_point_options(profile: ZoneProfile) -> list[tuple[str, str]]:

@@ -3,7 +3,7 @@ messages after a redirect, and validating nested schemas from flat form fields."
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
@@ -14,7 +14,6 @@ from hetao.api.security import Allow
 from hetao.auth.principal import Principal, Role
 from hetao.registry import access
 from hetao.web.forms import FORM_FIELD, FormState, pydantic_text, typed
-from hetao.web.i18n import label
 
 Schema = TypeVar("Schema", bound=BaseModel)
 
@@ -80,11 +79,6 @@ def validate(
 def flat_state(form: FormData | None, fields: Mapping[str, str]) -> FormState:
     """A form's state from what was posted (or an empty one for a fresh form)."""
     return FormState(fields=fields, values=typed(form, fields) if form is not None else {})
-
-
-def choices(prefix: str, values: Iterable[object]) -> list[tuple[str, str]]:
-    """(value, name in the page's language) pairs for a select."""
-    return [(str(value), label(prefix, value)) for value in values]
 
 
 def text(form: FormData, name: str) -> str | None:

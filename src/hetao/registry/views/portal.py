@@ -36,7 +36,6 @@ from hetao.registry.schemas import ApplicationCreate, PersonCreate, Resubmission
 from hetao.registry.views.common import (
     Enterprise,
     PostedForm,
-    choices,
     done_message,
     flat_state,
     listed,
@@ -45,7 +44,7 @@ from hetao.registry.views.common import (
 )
 from hetao.storage import lookup
 from hetao.web import page_router
-from hetao.web.forms import FormState, parse, refuse
+from hetao.web.forms import FormState, choices, parse, refuse
 from hetao.web.i18n import localized
 from hetao.web.navigation import panels_for
 from hetao.web.panels import portal_home_panels

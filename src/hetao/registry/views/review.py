@@ -35,7 +35,6 @@ from hetao.registry.views.common import (
     REVIEWING,
     PostedForm,
     Reviewers,
-    choices,
     done_message,
     flat_state,
 )
@@ -43,7 +42,7 @@ from hetao.storage import lookup
 from hetao.storage.types import utcnow
 from hetao.timeutil import zone_today
 from hetao.web import page_router
-from hetao.web.forms import FormState, parse, refuse
+from hetao.web.forms import FormState, choices, parse, refuse
 from hetao.web.i18n import t
 from hetao.web.rendering import redirect, render
 
