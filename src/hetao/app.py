@@ -44,6 +44,8 @@ from hetao.crossing import intake
 from hetao.crossing import service as crossing_service
 from hetao.crossing.api import MAX_WAITING_DECISIONS, gate_router
 from hetao.crossing.api import router as crossing_router
+from hetao.crossing.views import router as console_pages
+from hetao.dashboards.views import router as dashboard_pages
 from hetao.datatransfer.api import router as datatransfer_router
 from hetao.datatransfer.views import router as datatransfer_pages
 from hetao.declarations.api import router as declarations_router
@@ -51,8 +53,10 @@ from hetao.declarations.views import router as declaration_pages
 from hetao.funds.api import router as funds_router
 from hetao.funds.views import router as funds_pages
 from hetao.inspections.api import router as inspections_router
+from hetao.inspections.views import router as inspection_pages
 from hetao.ledger.api import router as ledger_router
 from hetao.ledger.views import router as ledger_pages
+from hetao.lookup.views import router as lookup_pages
 from hetao.notifications import delivery as webhook_delivery
 from hetao.notifications import worker as webhook_worker
 from hetao.notifications.api import router as notifications_router
@@ -274,6 +278,10 @@ def create_app(
     app.include_router(funds_pages)
     app.include_router(datatransfer_pages)
     app.include_router(credentials_pages)
+    app.include_router(console_pages)
+    app.include_router(inspection_pages)
+    app.include_router(dashboard_pages)
+    app.include_router(lookup_pages)
     app.mount("/static/api-docs", StaticFiles(directory=SWAGGER_ASSETS), name="api-docs-assets")
     app.mount("/static/console", StaticFiles(directory=CONSOLE_ASSETS), name="console-assets")
 

@@ -26,6 +26,20 @@ REVIEWERS = frozenset({Role.ZONE_REVIEWER, Role.ADMINISTRATOR})
 #: The enterprise portal: an enterprise user, for its own party only.
 ENTERPRISES = frozenset({Role.ENTERPRISE_USER})
 ADMINISTRATORS = frozenset({Role.ADMINISTRATOR})
+#: The port: officers of either line at their crossing points (administrators standing in).
+OFFICERS = frozenset({Role.FIRST_LINE_OFFICER, Role.SECOND_LINE_OFFICER, Role.ADMINISTRATOR})
+#: The second line's goods leaving for the mainland and their taxes.
+SECOND_LINE = frozenset({Role.SECOND_LINE_OFFICER, Role.AUDITOR, Role.ADMINISTRATOR})
+#: The dashboards: everyone who answers for the zone's figures.
+DASHBOARD_READERS = frozenset(
+    {
+        Role.FIRST_LINE_OFFICER,
+        Role.SECOND_LINE_OFFICER,
+        Role.ZONE_REVIEWER,
+        Role.AUDITOR,
+        Role.ADMINISTRATOR,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +63,14 @@ class MenuItem:
 MENU: tuple[MenuItem, ...] = (
     MenuItem("site.nav.home", "/home", frozenset(Role) - {Role.GATE_DEVICE}),
     MenuItem("site.nav.audit", "/audit/events", AUDITORS),
+    # The port: the officer's console, inspections, overrides, lookup, the second line.
+    MenuItem("port.nav.console", "/port", OFFICERS, exact=True),
+    MenuItem("port.nav.inspections", "/port/inspections", OFFICERS),
+    MenuItem("port.nav.overrides", "/port/overrides", OFFICERS),
+    MenuItem("port.nav.lookup", "/port/lookup", OFFICERS),
+    MenuItem("port.nav.second_line", "/port/second-line", SECOND_LINE),
+    MenuItem("port.nav.taxes", "/port/taxes", SECOND_LINE),
+    MenuItem("port.nav.dashboards", "/dashboards", DASHBOARD_READERS),
     # registry: the reviewer's workbench and the enterprise portal's registry part
     MenuItem("registry.nav.queue", "/review", REVIEWERS, exact=True),
     MenuItem("registry.nav.expiring", "/review/entries/expiring", REVIEWERS),
@@ -82,8 +104,8 @@ MENU: tuple[MenuItem, ...] = (
 #: The page each role lands on after sign-in.
 HOME: dict[Role, str] = {
     Role.ZONE_REVIEWER: "/review",
-    Role.FIRST_LINE_OFFICER: "/home",
-    Role.SECOND_LINE_OFFICER: "/home",
+    Role.FIRST_LINE_OFFICER: "/port",
+    Role.SECOND_LINE_OFFICER: "/port",
     Role.ENTERPRISE_USER: "/portal",
     Role.AUDITOR: "/audit/events",
     Role.ADMINISTRATOR: "/admin",

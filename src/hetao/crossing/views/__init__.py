@@ -1,0 +1,9 @@
+"""The officer's console: live crossings per crossing point, each crossing's page, the kiosk."""
+
+from __future__ import annotations
+
+from hetao.web import page_router
+
+router = page_router()
+
+__all__ = ["router"]
