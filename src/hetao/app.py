@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 import hetao.models  # noqa: F401 (every table on Base.metadata, whatever the routers import)
 from hetao import __version__
 from hetao.admin.views import router as admin_router
-from hetao.api import idempotency, openapi, problems
+from hetao.api import idempotency, observability, openapi, problems
 from hetao.api.audit import router as audit_router
 from hetao.api.auth import router as auth_router
 from hetao.api.denials import RefusalSummaries
@@ -205,6 +205,11 @@ def _make_state(
         # a bad key file then stops the start instead of the first request that signs.
         credential_signing_key=SigningKey.load_or_create(signing_key_path(settings.data_dir)),
         crossing_seed_key=intake.load_seed_key(settings.resolve(intake.SEED_KEY_FILE)),
+        key_files=(
+            settings.audit_signing_key,
+            signing_key_path(settings.data_dir),
+            settings.resolve(intake.SEED_KEY_FILE),
+        ),
     )
 
 
@@ -249,6 +254,7 @@ def create_app(
         ),
     )
     problems.install(app)
+    app.add_middleware(observability.RequestContext)
     openapi.answer_405_with_every_method(app)
     openapi.document_conventions(app)
     # Routes are matched in order, and matching costs: the gates' hot path comes first.
@@ -269,6 +275,7 @@ def create_app(
         audit_router,
     ):
         app.include_router(api_router, prefix="/api/v1")
+    app.include_router(observability.router)
     app.include_router(web_router)
     app.include_router(declaration_pages)
     app.include_router(ledger_pages)

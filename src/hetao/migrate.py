@@ -6,7 +6,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -35,7 +36,17 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at (None when never migrated)."""
+    with engine.connect() as connection:
+        return revision_on(connection)
+
+
+def revision_on(connection: Connection) -> str | None:
+    """The revision the database of ``connection`` is at, read in its transaction."""
     from alembic.runtime.migration import MigrationContext
 
-    with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str | None:
+    """The newest revision of the packaged migrations."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()

@@ -16,14 +16,20 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import logging
+import logging.config
 import multiprocessing
 import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import time
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 from types import FrameType
+
+from hetao import logs, metrics
 
 log = logging.getLogger("hetao.serving")
 
@@ -71,7 +77,13 @@ def serve_one(
         stop_with_parent(parent)
 
     config = uvicorn.Config(
-        APP, factory=True, access_log=access_log, log_level=log_level, host=host, port=port
+        APP,
+        factory=True,
+        access_log=access_log,
+        log_level=log_level,
+        log_config=logs.logging_config(log_level),
+        host=host,
+        port=port,
     )
     uvicorn.Server(config).run(sockets=[listening_socket(host, port, shared=shared)])
 
@@ -88,7 +100,8 @@ def serve(
     # Not shared: a port another server holds (even a hetao of its own) is refused here, rather
     # than silently split with it.
     listening_socket(host, port, shared=False).close()
-    logging.basicConfig(level=log_level.upper(), format="%(levelname)s:     %(message)s")
+    logging.config.dictConfig(logs.logging_config(log_level))
+    metrics_directory = _metrics_directory()
     context = multiprocessing.get_context("spawn")
     stopping = False
 
@@ -122,6 +135,8 @@ def serve(
                 log.warning(
                     "worker %s exited (%s); starting another", process.pid, process.exitcode
                 )
+                if process.pid is not None:
+                    metrics.forget_worker(process.pid)
                 running[n] = start()
     finally:
         for process, _ in running:
@@ -136,4 +151,21 @@ def serve(
                 process.join()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        if metrics_directory is not None:
+            shutil.rmtree(metrics_directory, ignore_errors=True)
     return 1 if failed else 0
+
+
+def _metrics_directory() -> str | None:
+    """Give the workers a shared directory for their metrics (prometheus-client's multi-process
+    mode), made here and removed at the end; an operator's own directory is emptied instead,
+    so counts of an earlier run are not added to this one. None: the operator's, kept."""
+    chosen = os.environ.get(metrics.MULTIPROCESS_DIRECTORY)
+    if chosen:
+        for stale in Path(chosen).glob("*.db"):
+            stale.unlink()
+        return None
+    made = tempfile.mkdtemp(prefix="hetao-metrics-")
+    # Inherited by the spawned workers, which read it when they import prometheus-client.
+    os.environ[metrics.MULTIPROCESS_DIRECTORY] = made
+    return made

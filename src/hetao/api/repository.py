@@ -37,3 +37,8 @@ def delete_created_before(session: Session, cutoff: dt.datetime) -> int:
         delete(IdempotencyRecord).where(IdempotencyRecord.created_at <= cutoff)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def ping(session: Session) -> None:
+    """A round trip to the database: raises when it does not answer."""
+    session.execute(select(1)).scalar_one()

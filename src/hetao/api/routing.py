@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Callable, Coroutine
 from typing import Any, ClassVar, ParamSpec, TypeVar
 
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
+from hetao import logs
 from hetao.api import idempotency, repository
 from hetao.api.bodylimit import admit_body, body_limit, refuse_control_characters
 from hetao.api.lastuse import save_last_use, take_last_use
@@ -33,8 +33,8 @@ Params = ParamSpec("Params")
 Result = TypeVar("Result")
 
 
-def _replay(record: IdempotencyRecord, request_id: str) -> Response:
-    headers = {"Idempotent-Replayed": "true", REQUEST_ID_HEADER: request_id}
+def _replay(record: IdempotencyRecord) -> Response:
+    headers = {"Idempotent-Replayed": "true"}
     if record.withheld:
         headers[idempotency.WITHHELD_HEADER] = record.withheld
     return Response(
@@ -69,8 +69,9 @@ class UnitOfWorkRoute(APIRoute):
         openapi_extra = self.openapi_extra
 
         async def route(request: Request) -> Response:
-            request_id = request.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex
-            token = current_request_id.set(request_id[:64])
+            request_id = logs.request_id()
+            logs.note(route=self.path)
+            token = current_request_id.set(request_id)
             reads_only = request.method in ("GET", "HEAD") or not self.commits_session
             state = app_state(request)
             factory = state.read_session_factory if reads_only else state.session_factory
@@ -87,6 +88,8 @@ class UnitOfWorkRoute(APIRoute):
                     else None
                 )
                 request.state.principal = principal
+                if principal is not None:
+                    logs.note(principal=str(principal.actor))
                 _limit_rate(state.rate_limiter, request, principal)
                 if admits_only_callers:
                     authenticated(request)  # 401 before a byte of the body is read
@@ -102,10 +105,7 @@ class UnitOfWorkRoute(APIRoute):
                     elif session.in_transaction():
                         await run_read(request, session.rollback)
                 else:
-                    response = await _idempotent(
-                        request, handler, session, key, request_id, withheld
-                    )
-                response.headers[REQUEST_ID_HEADER] = request_id
+                    response = await _idempotent(request, handler, session, key, withheld)
                 if last_use and response.background is None:
                     response.background = BackgroundTask(
                         run_in_threadpool, save_last_use, state.session_factory, last_use
@@ -200,7 +200,6 @@ async def _idempotent(
     handler: Callable[[Request], Coroutine[Any, Any, Response]],
     session: Session,
     key: str,
-    request_id: str,
     withheld: tuple[tuple[str, ...], ...],
 ) -> Response:
     """Replay the stored response for a known key, or run and store the response atomically."""
@@ -226,7 +225,7 @@ async def _idempotent(
         )
         if record is None:
             return None
-        return _replay(record, request_id)
+        return _replay(record)
 
     owner = _principal_key(request.state.principal)
     await run_in_threadpool(repository.lock_key, session, principal=owner, key=key)

@@ -57,6 +57,8 @@ class AppState:
     credential_signing_key: object
     #: The server's secret behind each crossing's random selection draw.
     crossing_seed_key: bytes
+    #: The key files that must stay readable for the app to be ready (hetao.api.observability).
+    key_files: tuple[Path, ...] = ()
     #: Operator-imported reference tables; None: the shipped SAMPLE table.
     rates: RateTable | None = None
     tariff: Tariff | None = None

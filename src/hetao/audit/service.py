@@ -15,6 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.util import identity_key
 
+from hetao import metrics
 from hetao.audit import repository
 from hetao.audit.chain import (
     GENESIS,
@@ -148,6 +149,7 @@ def record_event(
     audit_event = AuditEvent(**row)
     session.add(audit_event)
     _close_append(session, head, frontier, row["occurred_at"])
+    metrics.count_on_commit(session, metrics.AUDIT_EVENTS)
     return audit_event
 
 
@@ -199,6 +201,7 @@ def record_events(
     else:
         repository.INSERT_EVENTS.write(session.connection(), rows)
     _close_append(session, head, frontier, now)
+    metrics.count_on_commit(session, metrics.AUDIT_EVENTS, len(rows))
     if isinstance(head, LockedHead):
         repository.WRITE_HEAD.write(
             session.connection(),

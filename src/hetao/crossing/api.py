@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from sqlalchemy.orm import Session
 
+from hetao import metrics
 from hetao.api.deps import (
     DEFAULT_PAGE_SIZE,
     CursorQuery,
@@ -112,6 +114,7 @@ async def post_crossing(
     when the device retries the same event id with the same content; 409 with other content.
     The answer comes once the decision and its audit event are durably committed; 503 with
     Retry-After when that took too long (retry with the same event id: nothing is lost)."""
+    arrived = time.perf_counter()
     device = access.check_post(principal, profile.crossing_point(body.crossing_point))
     key = seed_key(request)
 
@@ -151,8 +154,13 @@ async def post_crossing(
     if not created:
         response.status_code = status.HTTP_200_OK
     if isinstance(event, service.NewCrossing):  # the answer is made here, off the write lock
-        return CrossingOut.model_validate(event.as_document())
-    return CrossingOut.model_validate(event)
+        answer = CrossingOut.model_validate(event.as_document())
+    else:
+        answer = CrossingOut.model_validate(event)
+    metrics.DECISION_SECONDS.labels(answer.decision.outcome, answer.line).observe(
+        time.perf_counter() - arrived
+    )
+    return answer
 
 
 @router.get(

@@ -22,6 +22,7 @@ from typing import Generic, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from hetao import metrics
 from hetao.storage.engine import unit_of_work
 from hetao.storage.writer import writer_lock_waits_in_kernel
 
@@ -153,6 +154,7 @@ class GroupCommitter(Generic[Item, Result]):
                 batch.append(queued)
 
     def _commit(self, batch: list[_Pending[Item, Result]], *, top_up: bool = True) -> None:
+        metrics.GROUP_COMMIT_QUEUE.labels(self._name).set(self._queue.qsize())
         try:
             results = self._write_batch(batch, top_up=top_up)
         except Exception as error:
@@ -167,6 +169,7 @@ class GroupCommitter(Generic[Item, Result]):
             return
         self.batches += 1
         self.items += len(batch)
+        metrics.GROUP_COMMIT_BATCH.labels(self._name).observe(len(batch))
         for pending, result in zip(batch, results, strict=True):
             if isinstance(result, Exception):
                 pending.future.set_exception(result)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import math
-import uuid
 from collections.abc import Callable, Coroutine
 from typing import Any
 from urllib.parse import urlencode
@@ -13,10 +12,11 @@ from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from hetao import logs
 from hetao.api.bodylimit import admit_body, body_limit
 from hetao.api.deps import SessionDep
 from hetao.api.problems import STATUS_OF, pydantic_problems
-from hetao.api.routing import REQUEST_ID_HEADER, UnitOfWorkRoute
+from hetao.api.routing import UnitOfWorkRoute
 from hetao.api.security import SESSION_COOKIE
 from hetao.auth import service as auth
 from hetao.auth.errors import TooManyAttempts
@@ -44,7 +44,6 @@ class PageRoute(UnitOfWorkRoute):
         handler = super().get_route_handler()
 
         async def route(request: Request) -> Response:
-            request_id = _ensure_request_id(request)
             # Chosen before anything renders: the endpoint's threads copy this context.
             set_language(
                 choose_language(
@@ -58,23 +57,9 @@ class PageRoute(UnitOfWorkRoute):
                 response = await handler(request)
             except Exception as error:
                 response = error_page(request, error)
-                response.headers[REQUEST_ID_HEADER] = request_id
             return harden(response)
 
         return route
-
-
-def _ensure_request_id(request: Request) -> str:
-    """The request id the unit of work will use, fixed now so an error page can show it."""
-    request_id = request.headers.get(REQUEST_ID_HEADER)
-    if request_id:
-        return request_id[:64]
-    request_id = uuid.uuid4().hex
-    # In place: Starlette's Headers of this request share the scope's list, so all see it.
-    request.scope["headers"].append(
-        (REQUEST_ID_HEADER.lower().encode("latin-1"), request_id.encode("latin-1"))
-    )
-    return request_id
 
 
 async def _read_csrf_field(request: Request) -> None:
@@ -130,7 +115,7 @@ def error_page(request: Request, error: Exception) -> Response:
             "unhandled error on page %s %s (request %s)",
             request.method,
             request.url.path,
-            request.headers.get(REQUEST_ID_HEADER),
+            logs.request_id(),
         )
         status, detail = 500, None
     if status == 500:
@@ -148,5 +133,5 @@ def error_page(request: Request, error: Exception) -> Response:
         problems=problems,
         help_text=help_text,
         retry_after=headers.get("Retry-After"),
-        request_id=request.headers.get(REQUEST_ID_HEADER, "")[:64],
+        request_id=logs.request_id(),
     )

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from hetao import metrics
 from hetao.audit.service import Actor
 from hetao.errors import Conflict, FieldProblem
 from hetao.ledger import repository as repo
@@ -79,6 +80,7 @@ def new_movement(
         actor=str(actor),
     )
     session.add(movement)
+    metrics.count_on_commit(session, metrics.LEDGER_MOVEMENTS)
     return movement
 
 
