@@ -35,7 +35,7 @@ from hetao.api.routing import UnitOfWorkRoute
 from hetao.api.security import current_principal
 from hetao.api.state import AppState, app_state
 from hetao.audit.service import checkpoint_policy, enable_checkpoints
-from hetao.auth.ratelimit import RateLimiter
+from hetao.auth.ratelimit import Limiter, RateLimiter, SharedRateLimiter
 from hetao.config import Settings
 from hetao.credentials.api import router as credentials_router
 from hetao.credentials.tokens import SigningKey, signing_key_path
@@ -134,6 +134,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Decisions still queued for the group committer are written before the process ends.
     await run_in_threadpool(state.crossing_recorder.close)
     await run_in_threadpool(checkpointer.stop)
+    if state.rate_limiter is not None:
+        state.rate_limiter.close()
 
 
 async def _purge_replays(state: AppState) -> None:
@@ -162,6 +164,18 @@ async def _send_webhooks(state: AppState, box: webhook_delivery.SecretBox) -> No
         except Exception:  # a turn that fails must not end the sender
             log.exception("webhook sender turn failed")
         await asyncio.sleep(webhook_worker.TURN_SECONDS)
+
+
+def _rate_limiter(settings: Settings, profile: ZoneProfile) -> Limiter:
+    """Limits shared through Redis when one is configured, else kept by this process."""
+    if settings.redis_url:
+        return SharedRateLimiter(
+            settings.redis_url,
+            settings.rate_per_second,
+            settings.rate_burst,
+            zone=profile.zone.code,
+        )
+    return RateLimiter(settings.rate_per_second, settings.rate_burst)
 
 
 def _make_state(
@@ -193,7 +207,7 @@ def _make_state(
         ),
         background_work=background_work,
         refusals=RefusalSummaries(writes, profile.api.denial_summary_seconds),
-        rate_limiter=RateLimiter(settings.rate_per_second, settings.rate_burst),
+        rate_limiter=_rate_limiter(settings, profile),
         # Its thread starts with the first crossing posted, and ends when idle.
         crossing_recorder=GroupCommitter(
             writes,

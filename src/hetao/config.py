@@ -22,6 +22,8 @@ class Settings:
     #: Requests per second each principal (or anonymous address) may make, and its burst.
     rate_per_second: float = 200.0
     rate_burst: int = 400
+    #: Redis that keeps the rate limits of every worker and machine; None: each process its own.
+    redis_url: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -37,6 +39,7 @@ class Settings:
             cookies_secure=os.environ.get("HETAO_COOKIES_SECURE", "true").lower() != "false",
             rate_per_second=float(os.environ.get("HETAO_RATE_PER_SECOND", "200")),
             rate_burst=int(os.environ.get("HETAO_RATE_BURST", "400")),
+            redis_url=os.environ.get("HETAO_REDIS_URL") or None,
         )
 
     def resolve(self, path: str | Path) -> Path:

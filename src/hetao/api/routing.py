@@ -24,7 +24,7 @@ from hetao.audit.service import current_request_id, record_event
 from hetao.audit.tags import AuthTag
 from hetao.auth.errors import TooManyAttempts
 from hetao.auth.principal import Principal
-from hetao.auth.ratelimit import RateLimiter
+from hetao.auth.ratelimit import Limiter
 from hetao.errors import HetaoError, NotAuthenticated, PermissionDenied, RateLimited
 from hetao.storage.engine import unit_of_work
 
@@ -157,7 +157,7 @@ def _principal_key(principal: Principal | None) -> str:
     return "anonymous" if principal is None else f"{principal.kind}:{principal.id}"
 
 
-def _limit_rate(limiter: RateLimiter | None, request: Request, principal: Principal | None) -> None:
+def _limit_rate(limiter: Limiter | None, request: Request, principal: Principal | None) -> None:
     if limiter is None:
         return
     key = _principal_key(principal) if principal else f"address:{_client(request)}"

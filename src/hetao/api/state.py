@@ -15,7 +15,7 @@ from starlette.types import ASGIApp
 from hetao.api.denials import RefusalSummaries
 from hetao.api.lastuse import LastUseWrites
 from hetao.audit.service import CheckpointPolicy
-from hetao.auth.ratelimit import RateLimiter
+from hetao.auth.ratelimit import Limiter
 from hetao.profiles import ZoneProfile
 from hetao.reference.rates import RateTable
 from hetao.reference.tariff import Tariff
@@ -50,7 +50,7 @@ class AppState:
     background_work: bool = True
     refusals: RefusalSummaries
     #: None: no rate limit (tests that must not be throttled).
-    rate_limiter: RateLimiter | None
+    rate_limiter: Limiter | None
     #: The committer of crossing decisions (hetao.crossing.api.crossing_recorder).
     crossing_recorder: GroupCommitter[Any, Any]
     #: The hetao.credentials.tokens.SigningKey of zone credentials.
