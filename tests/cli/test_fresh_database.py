@@ -114,6 +114,9 @@ def _invocations(files: dict[str, str], directory: Path) -> dict[str, Invocation
         "registry show": Invocation(),
         "registry expire": Invocation(),
         "db purge-replays": Invocation(),
+        "db backup": Invocation((str(directory / "backup"),)),
+        # Into the database it came from: refused, a restore only goes into a new place.
+        "db restore": Invocation((str(directory / "backup"),), exit_code=EXIT_BAD_INPUT),
         "users create": Invocation(
             ("first-admin", "--role", "administrator", "--password-stdin"),
             stdin="a long enough password 2026\n",

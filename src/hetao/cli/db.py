@@ -8,9 +8,12 @@ from typing import Annotated
 
 import typer
 
+from hetao.cli.backups import db_backup, db_restore
 from hetao.cli.runner import database, settings, transaction
 
-app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app = typer.Typer(help="Database schema, backups and housekeeping.", no_args_is_help=True)
+app.command("backup")(db_backup)
+app.command("restore")(db_restore)
 
 
 @app.command("upgrade")
