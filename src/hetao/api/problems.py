@@ -40,6 +40,23 @@ log = logging.getLogger("hetao.api")
 TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
 
 
+#: SQLSTATE classes and codes of a database that is gone or not accepting work: a connection
+#: failure (08), a server shutting down or starting (57P01-57P03), a standby that cannot write.
+UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "25006"})
+
+
+def is_database_unavailable(error: OperationalError) -> bool:
+    """True when the connection was lost or refused (a failover, a restart): the client may
+    retry once the pool reconnects, to whichever server is the primary then."""
+    if error.connection_invalidated:
+        return True
+    sqlstate = getattr(error.orig, "sqlstate", None) or ""
+    if sqlstate.startswith("08") or sqlstate in UNAVAILABLE_SQLSTATES:
+        return True
+    # libpq's own failures to connect carry no SQLSTATE.
+    return "connection" in str(error.orig).lower() and not sqlstate
+
+
 def is_database_busy(error: OperationalError) -> bool:
     """True when the database refused for load, not for a fault: the client may retry."""
     original = error.orig
@@ -191,11 +208,26 @@ def install(app: FastAPI) -> None:
             headers={"Retry-After": "1"},
         )
 
+    def unavailable(request: Request, cause: object) -> JSONResponse:
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, cause)
+        return problem_response(
+            request,
+            status=503,
+            code="database-unavailable",
+            title="Database unavailable",
+            detail="the connection to the database was lost, so the change may or may not be"
+            " stored; retry after the delay with the same Idempotency-Key (or event id), which"
+            " answers with the stored result if there is one",
+            headers={"Retry-After": "1"},
+        )
+
     @app.exception_handler(OperationalError)
     async def _operational(request: Request, exc: OperationalError) -> JSONResponse:
-        if not is_database_busy(exc):
-            return await _unexpected(request, exc)
-        return busy(request, f"{exc.orig} {getattr(exc.orig, 'sqlite_errorname', '')}")
+        if is_database_busy(exc):
+            return busy(request, f"{exc.orig} {getattr(exc.orig, 'sqlite_errorname', '')}")
+        if is_database_unavailable(exc):
+            return unavailable(request, exc.orig)
+        return await _unexpected(request, exc)
 
     @app.exception_handler(PoolTimeout)
     async def _pool_exhausted(request: Request, exc: PoolTimeout) -> JSONResponse:
