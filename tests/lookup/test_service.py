@@ -186,6 +186,14 @@ class TestJourney:
         }
         assert taxed[DeclarationKind.SECOND_LINE_EXIT].tax_total > 0
 
+    def test_an_enterprise_reading_sees_no_taxes_of_another_partys_declarations(
+        self, session: Session, actor: Actor, profile: ZoneProfile
+    ) -> None:
+        told = story(session, actor, profile)
+        journey = service.journey(session, told.lot, for_party=told.buyer.id)
+        taxed = [step.subject.id for step in journey.steps if step.kind is StepKind.TAX]
+        assert taxed == [told.exit.id]
+
     def test_what_else_befell_the_earlier_lot_is_not_part_of_this_journey(
         self, session: Session, actor: Actor, profile: ZoneProfile
     ) -> None:

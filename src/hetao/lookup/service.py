@@ -328,12 +328,13 @@ def _opens(declaration: Declaration, lot_ids: set[int]) -> bool:
     )
 
 
-def journey(session: Session, lot: Lot) -> Journey:
+def journey(session: Session, lot: Lot, *, for_party: int | None = None) -> Journey:
     """Everything that happened to the goods of ``lot``, oldest first.
 
     From the lots it was split off, only how the goods came in is shown (their admission, the
     declarations that opened them, those declarations' crossings): what else befell an earlier
-    lot is its owner's business, not this lot's.
+    lot is its owner's business, not this lot's. ``for_party`` (an enterprise reading) leaves
+    out the taxes assessed on another party's declarations.
     """
     earlier = ancestry(session, lot)
     earlier_ids = {found.id for found in earlier}
@@ -364,7 +365,8 @@ def journey(session: Session, lot: Lot) -> Journey:
                 declaration.created_at, StepKind.DECLARATION, declaration, earlier_lot=earlier_only
             )
         )
-        if declaration.cleared_at is not None and declaration.tax_total is not None:
+        theirs = for_party is not None and declaration.party_id != for_party
+        if declaration.cleared_at is not None and declaration.tax_total is not None and not theirs:
             steps.append(Step(declaration.cleared_at, StepKind.TAX, declaration))
 
     crossings = repo.crossings_of_declarations(session, [d.id for d in declarations])

@@ -182,7 +182,7 @@ def _journey(
     return render(
         request,
         "lookup/journey.html",
-        journey=service.journey(session, lot),
+        journey=service.journey(session, lot, for_party=own),
         # Crossings and inspections concern every party: their reasons, findings and pages are
         # for staff; an enterprise sees where and when its goods crossed and what was found.
         staff=own is None,
