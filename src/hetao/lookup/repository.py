@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import ColumnElement, func, or_, select
-from sqlalchemy.orm import QueryableAttribute, Session, selectinload
+from sqlalchemy.orm import QueryableAttribute, Session, joinedload, selectinload
 
 from hetao.credentials.models import ZoneCredential
 from hetao.crossing.models import CrossingDecision, CrossingEvent
@@ -219,7 +219,7 @@ def recent_crossings(
     limit: int,
 ) -> list[CrossingEvent]:
     """The subject's latest crossings with their decisions, newest first."""
-    stmt = select(CrossingEvent).options(selectinload(CrossingEvent.decision))
+    stmt = select(CrossingEvent).options(joinedload(CrossingEvent.decision))
     if person_id is not None:
         stmt = stmt.where(CrossingEvent.person_id == person_id)
     if vehicle_id is not None:
@@ -289,7 +289,7 @@ def crossings_of_declarations(
     stmt = (
         select(CrossingEvent)
         .where(CrossingEvent.declaration_id.in_(declaration_ids))
-        .options(selectinload(CrossingEvent.decision))
+        .options(joinedload(CrossingEvent.decision))
         .order_by(CrossingEvent.occurred_at, CrossingEvent.id)
     )
     return list(session.scalars(stmt))
