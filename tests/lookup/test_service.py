@@ -95,6 +95,9 @@ class TestQueriesThatSearchNothing:
             "Under_score 100% Ltd."
         ]
 
+    def test_full_width_letters_and_control_characters_are_normalised(self) -> None:
+        assert service.normalised(" ＤＣＬ－Ａ\x00 0001\t ") == "DCL-A 0001"
+
     def test_the_escape_character_escapes_itself(self) -> None:
         assert escape_like("a\\b%c_d") == "a\\\\b\\%c\\_d"
 

@@ -124,6 +124,14 @@ class TestSearchPage:
         assert page.status_code == 200
         assert "Nothing matches" in page.text
 
+    def test_a_nul_in_the_query_is_refused_naming_the_field_not_sent_to_the_database(
+        self, console: TestClient, officer: dict[str, str]
+    ) -> None:
+        page = console.get("/port/lookup", params={"q": "Bio\x00-Assay"}, headers=officer)
+        assert page.status_code == 422
+        assert is_page(page)
+        assert "q:" in page.text
+
     def test_a_very_long_query_is_refused_naming_the_field(
         self, console: TestClient, officer: dict[str, str]
     ) -> None:

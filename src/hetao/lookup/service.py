@@ -56,8 +56,13 @@ class Kind(StrEnum):
 
 def normalised(text: str) -> str:
     """The query as compared: compatibility forms folded (full-width letters typed on a Chinese
-    keyboard), runs of spaces made one, ends trimmed."""
-    return " ".join(unicodedata.normalize("NFKC", text).split())
+    keyboard), invisible format and control characters dropped, runs of spaces made one, ends
+    trimmed."""
+    folded = unicodedata.normalize("NFKC", text)
+    words = (
+        "".join(ch for ch in word if unicodedata.category(ch)[0] != "C") for word in folded.split()
+    )
+    return " ".join(word for word in words if word)
 
 
 def compact(text: str) -> str:
