@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import ColumnElement, func, or_, select
-from sqlalchemy.orm import QueryableAttribute, Session, joinedload, selectinload
+from sqlalchemy.orm import QueryableAttribute, Session, defer, joinedload, selectinload
 
 from hetao.credentials.models import ZoneCredential
 from hetao.crossing.models import CrossingDecision, CrossingEvent
@@ -50,6 +50,19 @@ def starts(column: Text, text: str) -> ColumnElement[bool]:
 
 def _without_spaces(column: Text) -> ColumnElement[str]:
     return func.replace(func.upper(column), " ", "")
+
+
+#: A crossing as lists show it: its decision's outcome, lane and reasons, without the verbatim
+#: payload and the replay's facts and document (the largest JSON of a row, read for nothing).
+_CROSSING_SHOWN = (
+    defer(CrossingEvent.payload),
+    joinedload(CrossingEvent.decision)
+    .defer(CrossingDecision.inputs)
+    .defer(CrossingDecision.document)
+    .defer(CrossingDecision.draw),
+)
+#: A declaration as lists show it: without its whole tax assessment (its totals are columns).
+_DECLARATION_SHOWN = defer(Declaration.assessment)
 
 
 # --- search -------------------------------------------------------------------------------
@@ -120,6 +133,7 @@ def declarations_matching(session: Session, *, reference: str, limit: int) -> li
     stmt = (
         select(Declaration)
         .where(starts(func.upper(Declaration.reference), reference.upper()))
+        .options(_DECLARATION_SHOWN)
         .order_by(Declaration.created_at.desc(), Declaration.id.desc())
         .limit(limit)
     )
@@ -219,7 +233,7 @@ def recent_crossings(
     limit: int,
 ) -> list[CrossingEvent]:
     """The subject's latest crossings with their decisions, newest first."""
-    stmt = select(CrossingEvent).options(joinedload(CrossingEvent.decision))
+    stmt = select(CrossingEvent).options(*_CROSSING_SHOWN)
     if person_id is not None:
         stmt = stmt.where(CrossingEvent.person_id == person_id)
     if vehicle_id is not None:
@@ -245,6 +259,7 @@ def declarations_of(session: Session, party_id: int, *, limit: int) -> list[Decl
     stmt = (
         select(Declaration)
         .where(Declaration.party_id == party_id)
+        .options(_DECLARATION_SHOWN)
         .order_by(Declaration.created_at.desc(), Declaration.id.desc())
         .limit(limit)
     )
@@ -275,7 +290,7 @@ def declarations_touching(session: Session, lot_ids: Sequence[int]) -> list[Decl
     stmt = (
         select(Declaration)
         .where(or_(Declaration.id.in_(lines), Declaration.product_lot_id.in_(lot_ids)))
-        .options(selectinload(Declaration.lines))
+        .options(selectinload(Declaration.lines), _DECLARATION_SHOWN)
         .order_by(Declaration.created_at, Declaration.id)
     )
     return list(session.scalars(stmt))
@@ -289,7 +304,7 @@ def crossings_of_declarations(
     stmt = (
         select(CrossingEvent)
         .where(CrossingEvent.declaration_id.in_(declaration_ids))
-        .options(joinedload(CrossingEvent.decision))
+        .options(*_CROSSING_SHOWN)
         .order_by(CrossingEvent.occurred_at, CrossingEvent.id)
     )
     return list(session.scalars(stmt))
