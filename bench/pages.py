@@ -88,6 +88,24 @@ def main_pages() -> list[Page]:
         Page(ADMINISTRATOR, "/admin/profile"),
         Page(ADMINISTRATOR, "/admin/rule-sets"),
         Page(ADMINISTRATOR, "/admin/reference"),
+        # The port's lookup and the journey of a lot (issue 18): searches of each kind, the
+        # first result's page, and lot 3's journey (entry, consumption, inspection, exit).
+        Page(
+            "demo-first-line-officer", "/port/lookup?q=chen", r'href="(/port/lookup/persons/\d+)"'
+        ),
+        Page(
+            "demo-first-line-officer",
+            "/port/lookup?q=ltd&kind=party",
+            r'href="(/port/lookup/parties/\d+)"',
+        ),
+        Page(
+            "demo-first-line-officer",
+            "/port/lookup?q=%E7%B2%A4Z&kind=vehicle",
+            r'href="(/port/lookup/vehicles/\d+)"',
+        ),
+        Page("demo-first-line-officer", "/port/lookup?q=DCL-A&kind=declaration"),
+        Page("demo-first-line-officer", "/port/lots/3/journey"),
+        Page(ENTERPRISE, "/portal/ledger/lots/3/journey"),
     ]
 
 

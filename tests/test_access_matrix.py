@@ -384,6 +384,17 @@ MATRIX |= {
     ("GET", "/portal/credentials/{credential_id}"): PORTAL,
 }
 
+#: The port's lookup and the journey of a lot (issue 18): officers look up; staff read a
+#: journey under /port; the ledger's readers in the portal, an enterprise its own lots only.
+MATRIX |= {
+    ("GET", "/port/lookup"): OFFICERS,
+    ("GET", "/port/lookup/persons/{person_id}"): OFFICERS,
+    ("GET", "/port/lookup/vehicles/{vehicle_id}"): OFFICERS,
+    ("GET", "/port/lookup/parties/{party_id}"): OFFICERS,
+    ("GET", "/port/lots/{lot_id}/journey"): STAFF,
+    ("GET", "/portal/ledger/lots/{lot_id}/journey"): READERS,
+}
+
 #: Endpoints whose objects belong to a party: an enterprise user is confined to its own.
 REGISTRY = (
     "parties", "persons", "vehicles", "imports", "applications", "entries", "declarations", "lots",
@@ -1607,6 +1618,26 @@ BUILDERS |= {
     ),
     ("GET", "/portal/credentials/{credential_id}"): lambda w, o: Call(
         "GET", f"/portal/credentials/{credential(w, o).credential.id}"
+    ),
+}
+
+
+BUILDERS |= {
+    ("GET", "/port/lookup"): lambda w, o: Call("GET", "/port/lookup?q=chen&kind=person"),
+    ("GET", "/port/lookup/persons/{person_id}"): lambda w, o: Call(
+        "GET", f"/port/lookup/persons/{w.person(o)}"
+    ),
+    ("GET", "/port/lookup/vehicles/{vehicle_id}"): lambda w, o: Call(
+        "GET", f"/port/lookup/vehicles/{w.vehicle(o)}"
+    ),
+    ("GET", "/port/lookup/parties/{party_id}"): lambda w, o: Call(
+        "GET", f"/port/lookup/parties/{w.party(o)}"
+    ),
+    ("GET", "/port/lots/{lot_id}/journey"): lambda w, o: Call(
+        "GET", f"/port/lots/{w.lot(o)}/journey"
+    ),
+    ("GET", "/portal/ledger/lots/{lot_id}/journey"): lambda w, o: Call(
+        "GET", f"/portal/ledger/lots/{w.lot(o)}/journey"
     ),
 }
 
