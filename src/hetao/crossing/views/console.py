@@ -25,7 +25,7 @@ from hetao.crossing.live import Feed, Subscription, feed_of
 from hetao.crossing.repository import ConsoleRow
 from hetao.crossing.views.present import fragment, kiosk_texts, presenters
 from hetao.engine.facts import Outcome, SubjectType
-from hetao.errors import NotFound, PermissionDenied, ValidationFailed
+from hetao.errors import HetaoError, NotFound, PermissionDenied, ValidationFailed
 from hetao.inputs import Id
 from hetao.profiles import CrossingPoint, Line, ZoneProfile
 from hetao.web import page_router
@@ -162,7 +162,11 @@ def crossing_page(
     if row is None:  # pragma: no cover - every stored event has its decision
         raise NotFound(f"crossing {crossing_id} has no decision")
     decision = event.decision
-    replayed = service.replay(session, decision, profile=profile)
+    try:
+        replayed: service.Replay | None = service.replay(session, decision, profile=profile)
+        replay_problem = None
+    except HetaoError as error:  # e.g. a rule set no longer stored: the page still shows
+        replayed, replay_problem = None, error.detail
     return render(
         request,
         "crossing/crossing.html",
@@ -170,6 +174,7 @@ def crossing_page(
         decision=decision,
         row=row,
         replay=replayed,
+        replay_problem=replay_problem,
         inspection_id=repository.inspection_of(session, decision.id),
         trail=_trail(session, "crossing_event", event.id),
         **presenters(profile),
