@@ -88,6 +88,14 @@ def main_pages() -> list[Page]:
         Page(ADMINISTRATOR, "/admin/profile"),
         Page(ADMINISTRATOR, "/admin/rule-sets"),
         Page(ADMINISTRATOR, "/admin/reference"),
+        # The port (issue 18): the officer's console at a point, a crossing's page, the kiosk.
+        *(
+            Page("demo-first-line-officer", path, detail)
+            for path, detail in (
+                ("/port?point=FBZ_CHANNEL_1", r'href="(/port/crossings/\d+)"'),
+                ("/port/kiosk/FBZ_CHANNEL_1", None),
+            )
+        ),
     ]
 
 
