@@ -3,6 +3,7 @@ and who may see them. The live stream itself is tested against a served app at t
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
 from collections.abc import Callable, Iterator
@@ -25,9 +26,11 @@ from factories import bearer, make_party, make_user_token
 from hetao.api.state import app_state
 from hetao.auth import service as auth
 from hetao.auth.principal import Role
-from hetao.crossing.live import feed_of
+from hetao.crossing import live, repository
+from hetao.crossing.live import Feed, Subscription, feed_of
 from hetao.crossing.models import CrossingEvent
 from hetao.crossing.views import console as console_views
+from hetao.engine.facts import Outcome, SubjectType
 from hetao.profiles import ZoneProfile
 from hetao.storage.engine import unit_of_work
 from hetao.storage.types import utcnow
@@ -359,3 +362,71 @@ class TestStream:
         assert "拒絕通行" in text
         assert "拒绝通行" in text
         assert "Not in the registry" not in text
+
+
+class TestStreamLifetime:
+    def test_a_quiet_stream_sends_heartbeats_and_ends_for_the_browser_to_reconnect(
+        self, live_console: LiveConsole, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # Shortened in this process (the server runs in a thread of it): 15 s and 50 s.
+        monkeypatch.setattr(console_views, "HEARTBEAT_SECONDS", 0.1)
+        monkeypatch.setattr(console_views, "STREAM_SECONDS", 0.5)
+        _, officer = gate_and_officer(live_console)
+        with events(live_console.url, officer, point=POINT) as lines:
+            seen = list(lines)  # ends: the server closed the stream
+        assert seen[0] == "retry: 1000"
+        assert ": keep-alive" in seen
+
+
+def row(decision_id: int, point: str = POINT) -> repository.ConsoleRow:
+    """A decided crossing as the poller reads it (only what the fan-out looks at matters)."""
+    at = utcnow()
+    return repository.ConsoleRow(
+        decision_id, decision_id, point, "inbound", SubjectType.PERSON, Outcome.RELEASE, "green",
+        [], at, at, None, None, None, None, None, None,
+    )  # fmt: skip
+
+
+class TestFeed:
+    # The poller task is stopped before it runs: these feed rows by hand, with no database.
+
+    def test_a_decision_committed_out_of_id_order_is_still_delivered(self) -> None:
+        async def scenario() -> tuple[list[int], list[int]]:
+            feed = Feed(sessionmaker(), reads_inline=True)
+            subscription = feed.subscribe([POINT])
+            feed.deliver([row(1), row(3)])  # 2 not yet visible: another worker's batch
+            awaited = feed.awaited
+            feed.deliver([row(2)])
+            queued = [subscription.queue.get_nowait() for _ in range(3)]
+            await feed.stop()
+            return [item.decision_id for item in queued if item], awaited
+
+        delivered, awaited = asyncio.run(scenario())
+        assert awaited == [2]
+        assert delivered == [1, 3, 2]
+
+    def test_a_stream_too_far_behind_is_ended_not_left_to_grow(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(live, "QUEUE_SIZE", 2)
+
+        async def scenario() -> tuple[list[repository.ConsoleRow | None], int]:
+            feed = Feed(sessionmaker(), reads_inline=True)
+            subscription = feed.subscribe([POINT])
+            feed.deliver([row(1), row(2), row(3)])
+            queued = []
+            while not subscription.queue.empty():
+                queued.append(subscription.queue.get_nowait())
+            subscribers = feed.subscribers
+            await feed.stop()
+            return queued, subscribers
+
+        queued, subscribers = asyncio.run(scenario())
+        assert queued == [None]  # the end mark: the browser reconnects from its last event
+        assert subscribers == 0
+
+    def test_other_points_and_filters_are_not_sent(self) -> None:
+        shown = Subscription(frozenset({POINT}), outcome=Outcome.REFUSE)
+        assert not shown.shows(row(1))
+        assert not shown.shows(row(2, point="HUANGGANG"))
+        assert Subscription(frozenset({POINT})).shows(row(3))

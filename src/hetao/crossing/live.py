@@ -92,6 +92,11 @@ class Feed:
     def subscribers(self) -> int:
         return len(self._subscribers)
 
+    @property
+    def awaited(self) -> list[int]:
+        """Ids skipped by a poll that the next polls still look for."""
+        return sorted(self._gaps)
+
     async def read(self, query: Callable[[Session], Result]) -> Result:
         """Run ``query`` in a session of its own: inline on SQLite, in a thread otherwise."""
 
@@ -154,7 +159,7 @@ class Feed:
             except OperationalError as error:  # a busy or restarting database: poll again
                 log.warning("console feed: decisions not read (%s)", error.orig)
                 rows = []
-            self._deliver(rows)
+            self.deliver(rows)
             await asyncio.sleep(POLL_SECONDS)
 
     def _new_rows(self, session: Session) -> list[ConsoleRow]:
@@ -162,7 +167,8 @@ class Feed:
             session, self._last_seen or 0, also=list(self._gaps), limit=POLL_LIMIT
         )
 
-    def _deliver(self, rows: list[ConsoleRow]) -> None:
+    def deliver(self, rows: list[ConsoleRow]) -> None:
+        """Hand the rows a poll read to the streams that show them; remember skipped ids."""
         now = time.monotonic()
         self._gaps = {gap: since for gap, since in self._gaps.items() if now - since < GAP_SECONDS}
         last = self._last_seen or 0
