@@ -28,12 +28,14 @@ from hetao.auth import service as auth
 from hetao.auth.principal import Role
 from hetao.crossing import live, repository
 from hetao.crossing.live import Feed, Subscription, feed_of
-from hetao.crossing.models import CrossingEvent
+from hetao.crossing.models import CrossingDecision, CrossingEvent
 from hetao.crossing.views import console as console_views
 from hetao.engine.facts import Outcome, SubjectType
+from hetao.inspections.models import Inspection
 from hetao.profiles import ZoneProfile
 from hetao.storage.engine import unit_of_work
 from hetao.storage.types import utcnow
+from inspections.support import inspection_for
 from web.support import SETUP, LiveConsole, is_page
 
 POINT = "FBZ_CHANNEL_1"
@@ -239,6 +241,25 @@ class TestCrossingPage:
         assert "gate-1" in text
         decision = text.split("/port/decisions/")[1].split("/override")[0]
         assert decision.isdigit()
+
+    def test_an_inspected_crossing_links_its_inspection_and_shows_its_trail(
+        self, console: TestClient, officer: str, session_maker: sessionmaker[Session]
+    ) -> None:
+        with session_maker() as session:
+            inspection_id = inspection_for(session, Role.FIRST_LINE_OFFICER, "assigned")
+            inspection = session.get(Inspection, inspection_id)
+            assert inspection is not None
+            decision = session.get(CrossingDecision, inspection.decision_id)
+            assert decision is not None
+            crossing_id = decision.event_id
+            session.commit()
+        page = console.get(f"/port/crossings/{crossing_id}")
+        assert page.status_code == 200, page.text
+        assert f'href="/port/inspections/{inspection_id}"' in page.text
+        assert "Inspection opened" in page.text
+        assert "Inspection assigned" in page.text
+        # Its rule set "test-1" was never stored: the page says so instead of failing.
+        assert "Could not be replayed" in page.text
 
     def test_a_missing_crossing_is_a_404_page(self, console: TestClient, officer: str) -> None:
         missing = console.get("/port/crossings/999999")

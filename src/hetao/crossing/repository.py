@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, contains_eager
 from hetao.crossing.models import CrossingDecision, CrossingEvent, SelectionCounter
 from hetao.crossing.models import RuleSet as StoredRuleSet
 from hetao.engine.facts import Outcome, SubjectType
-from hetao.inspections.models import Inspection, InspectionResult
+from hetao.inspections.models import Inspection, InspectionResult, Override
 from hetao.registry.models import Party, Person, Vehicle
 from hetao.storage.driver import DriverInsert, DriverQuery, DriverWrite
 from hetao.storage.pagination import DEFAULT_LIMIT, PageOf, paginate
@@ -343,3 +343,9 @@ def last_decision_id(session: Session) -> int:
 def inspection_of(session: Session, decision_id: int) -> int | None:
     """The id of the inspection a decision opened, if any."""
     return session.scalar(select(Inspection.id).where(Inspection.decision_id == decision_id))
+
+
+def override_ids_of(session: Session, decision_id: int) -> list[int]:
+    """The ids of the overrides proposed on a decision, oldest first."""
+    stmt = select(Override.id).where(Override.decision_id == decision_id).order_by(Override.id)
+    return list(session.scalars(stmt))

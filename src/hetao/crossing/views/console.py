@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from hetao.api.deps import ProfileDep, SessionDep
 from hetao.api.security import Allow
 from hetao.audit import repository as audit_repository
+from hetao.audit.models import AuditEvent
 from hetao.auth.principal import Principal, Role
 from hetao.crossing import repository, service
 from hetao.crossing.live import Feed, Subscription, feed_of
@@ -162,6 +163,13 @@ def crossing_page(
     if row is None:  # pragma: no cover - every stored event has its decision
         raise NotFound(f"crossing {crossing_id} has no decision")
     decision = event.decision
+    inspection_id = repository.inspection_of(session, decision.id)
+    # The crossing's trail: its decision, then its inspection and any override of it.
+    trail = _trail(session, "crossing_event", event.id)
+    if inspection_id is not None:
+        trail += _trail(session, "inspection", inspection_id)
+    for override_id in repository.override_ids_of(session, decision.id):
+        trail += _trail(session, "override", override_id)
     try:
         replayed: service.Replay | None = service.replay(session, decision, profile=profile)
         replay_problem = None
@@ -175,13 +183,13 @@ def crossing_page(
         row=row,
         replay=replayed,
         replay_problem=replay_problem,
-        inspection_id=repository.inspection_of(session, decision.id),
-        trail=_trail(session, "crossing_event", event.id),
+        inspection_id=inspection_id,
+        trail=sorted(trail, key=lambda item: item.seq),
         **presenters(profile),
     )
 
 
-def _trail(session: Session, subject_type: str, subject_id: int) -> list[object]:
+def _trail(session: Session, subject_type: str, subject_id: int) -> list[AuditEvent]:
     page = audit_repository.page_events(
         session,
         tag=None,
