@@ -13,6 +13,7 @@ from typing import Any
 import httpx2
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from crossing.events.support import (
@@ -24,6 +25,7 @@ from crossing.events.support import (
 )
 from factories import bearer, make_party, make_user_token
 from hetao.api.state import app_state
+from hetao.app import create_app
 from hetao.auth import service as auth
 from hetao.auth.principal import Role
 from hetao.crossing import live, repository
@@ -36,7 +38,7 @@ from hetao.profiles import ZoneProfile
 from hetao.storage.engine import unit_of_work
 from hetao.storage.types import utcnow
 from inspections.support import inspection_for
-from web.support import SETUP, LiveConsole, is_page
+from web.support import SETUP, LiveConsole, is_page, serve
 
 POINT = "FBZ_CHANNEL_1"
 
@@ -331,12 +333,23 @@ def until(lines: Iterator[str], predicate: Callable[[str], bool]) -> list[str]:
     raise AssertionError(f"the stream ended before the line: {seen}")
 
 
+@pytest.fixture
+def served(
+    committing_engine: Engine, profile: ZoneProfile, cheap_hashing: None
+) -> Iterator[LiveConsole]:
+    """The app served by uvicorn over a committing SQLite or PostgreSQL database: on
+    PostgreSQL the poller reads in a worker thread, on SQLite in the event loop's."""
+    app = create_app(engine=committing_engine, profile=profile)
+    with serve(app) as url:
+        yield LiveConsole(url=url, app=app)
+
+
 class TestStream:
     def test_a_committed_decision_is_pushed_and_a_reconnection_resumes_after_it(
-        self, live_console: LiveConsole
+        self, served: LiveConsole
     ) -> None:
-        gate, officer = gate_and_officer(live_console)
-        base = live_console.url
+        gate, officer = gate_and_officer(served)
+        base = served.url
         body = person_event(UNKNOWN_DOCUMENT, point=POINT)
         with events(base, officer, point=POINT) as lines:
             assert until(lines, lambda line: line.startswith("retry:"))
@@ -356,10 +369,10 @@ class TestStream:
         assert seen[-1] != f"id: {first_id}"
         assert int(seen[-1].removeprefix("id: ")) > int(first_id)
 
-    def test_the_poller_ends_with_the_last_stream(self, live_console: LiveConsole) -> None:
-        _, officer = gate_and_officer(live_console)
-        feed = feed_of(live_console.app)
-        with events(live_console.url, officer, point=POINT) as lines:
+    def test_the_poller_ends_with_the_last_stream(self, served: LiveConsole) -> None:
+        _, officer = gate_and_officer(served)
+        feed = feed_of(served.app)
+        with events(served.url, officer, point=POINT) as lines:
             until(lines, lambda line: line.startswith("retry:"))
             assert feed.running
             assert feed.subscribers == 1
