@@ -106,6 +106,14 @@ def main_pages() -> list[Page]:
         Page("demo-first-line-officer", "/port/lookup?q=DCL-A&kind=declaration"),
         Page("demo-first-line-officer", "/port/lots/3/journey"),
         Page(ENTERPRISE, "/portal/ledger/lots/3/journey"),
+        # The port (issue 18): the officer's console at a point, a crossing's page, the kiosk.
+        *(
+            Page("demo-first-line-officer", path, detail)
+            for path, detail in (
+                ("/port?point=FBZ_CHANNEL_1", r'href="(/port/crossings/\d+)"'),
+                ("/port/kiosk/FBZ_CHANNEL_1", None),
+            )
+        ),
     ]
 
 

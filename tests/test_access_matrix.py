@@ -395,6 +395,16 @@ MATRIX |= {
     ("GET", "/portal/ledger/lots/{lot_id}/journey"): READERS,
 }
 
+#: The officer's console (issue 18): officers of either line at their line's points, and
+#: administrators. The stream answers HEAD with its status and headers, without streaming.
+MATRIX |= {
+    ("GET", "/port"): OFFICERS,
+    ("GET", "/port/crossings/{crossing_id}"): OFFICERS,
+    ("GET", "/port/kiosk/{point}"): OFFICERS,
+    ("GET", "/port/stream"): OFFICERS,
+    ("HEAD", "/port/stream"): OFFICERS,
+}
+
 #: Endpoints whose objects belong to a party: an enterprise user is confined to its own.
 REGISTRY = (
     "parties", "persons", "vehicles", "imports", "applications", "entries", "declarations", "lots",
@@ -1639,6 +1649,37 @@ BUILDERS |= {
     ("GET", "/portal/ledger/lots/{lot_id}/journey"): lambda w, o: Call(
         "GET", f"/portal/ledger/lots/{w.lot(o)}/journey"
     ),
+}
+
+
+def console_point(w: World) -> str:
+    """A point of the caller's line: an officer sees only their own line's crossings."""
+    return "SL_PASSENGER" if w.role is R.SECOND_LINE_OFFICER else "FBZ_CHANNEL_1"
+
+
+def console_crossing(w: World) -> int:
+    """A crossing recorded at a point of the caller's line."""
+    body = CrossingIn.model_validate({**crossing_body(), "crossing_point": console_point(w)})
+    event, _ = crossing_service.record_crossing(
+        w.session,
+        body,
+        device=intake.Device("user:0", "matrix"),
+        profile=w.profile,
+        seed_key=bytes(32),
+        actor=ACTOR,
+    )
+    return event.id
+
+
+# The stream's GET is checked with HEAD: the same route and checks, and an answer that ends.
+BUILDERS |= {
+    ("GET", "/port"): lambda w, o: Call("GET", f"/port?point={console_point(w)}"),
+    ("GET", "/port/crossings/{crossing_id}"): lambda w, o: Call(
+        "GET", f"/port/crossings/{console_crossing(w)}"
+    ),
+    ("GET", "/port/kiosk/{point}"): lambda w, o: Call("GET", f"/port/kiosk/{console_point(w)}"),
+    ("GET", "/port/stream"): lambda w, o: Call("HEAD", f"/port/stream?point={console_point(w)}"),
+    ("HEAD", "/port/stream"): lambda w, o: Call("HEAD", f"/port/stream?point={console_point(w)}"),
 }
 
 

@@ -8,17 +8,18 @@ caller already holds and hand back plain rows.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Connection, Row, Table, bindparam, func, select
+from sqlalchemy import Connection, Row, Select, Table, bindparam, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, contains_eager
 
 from hetao.crossing.models import CrossingDecision, CrossingEvent, SelectionCounter
 from hetao.crossing.models import RuleSet as StoredRuleSet
-from hetao.engine.facts import Outcome
-from hetao.inspections.models import Inspection, InspectionResult
+from hetao.engine.facts import Outcome, SubjectType
+from hetao.inspections.models import Inspection, InspectionResult, Override
+from hetao.registry.models import Party, Person, Vehicle
 from hetao.storage.driver import DriverInsert, DriverQuery, DriverWrite
 from hetao.storage.pagination import DEFAULT_LIMIT, PageOf, paginate
 
@@ -222,3 +223,129 @@ def counters_of(connection: Connection, *, point: str, start: dt.datetime) -> St
 def add_counts(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Add crossings and inspections (``point``, ``start``, ``crossed``, ``inspected``)."""
     _COUNTER_UPSERTS[connection.dialect.name].write(connection, rows)
+
+
+# --- the officer's console ------------------------------------------------------------------
+
+
+class ConsoleRow(NamedTuple):
+    """A decided crossing as the console lists it: the decision, and who or what crossed."""
+
+    decision_id: int
+    crossing_id: int
+    crossing_point: str
+    direction: str
+    subject_type: SubjectType
+    outcome: Outcome
+    lane: str
+    reasons: list[dict[str, Any]]
+    decided_at: dt.datetime
+    occurred_at: dt.datetime
+    person_family_name: str | None
+    person_given_name: str | None
+    person_name_zh: str | None
+    plate: str | None
+    party_name_en: str | None
+    party_name_zh: str | None
+
+
+def _console_select() -> Select[Any]:
+    """Decisions joined to their events and the registry names of what crossed."""
+    return (
+        select(
+            CrossingDecision.id,
+            CrossingEvent.id,
+            CrossingDecision.crossing_point,
+            CrossingEvent.direction,
+            CrossingEvent.subject_type,
+            CrossingDecision.outcome,
+            CrossingDecision.lane,
+            CrossingDecision.reasons,
+            CrossingDecision.decided_at,
+            CrossingEvent.occurred_at,
+            Person.family_name,
+            Person.given_name,
+            Person.name_zh,
+            Vehicle.plate,
+            Party.name_en,
+            Party.name_zh,
+        )
+        .join(CrossingEvent, CrossingEvent.id == CrossingDecision.event_id)
+        .outerjoin(Person, Person.id == CrossingEvent.person_id)
+        .outerjoin(Vehicle, Vehicle.id == CrossingEvent.vehicle_id)
+        .outerjoin(Party, Party.id == CrossingEvent.party_id)
+    )
+
+
+def _console_rows(session: Session, stmt: Select[Any]) -> list[ConsoleRow]:
+    return [ConsoleRow(*row) for row in session.execute(stmt)]
+
+
+def latest_crossings(
+    session: Session,
+    *,
+    points: Collection[str],
+    outcome: Outcome | None = None,
+    subject_type: SubjectType | None = None,
+    before: int | None = None,
+    after: int | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> tuple[list[ConsoleRow], int | None]:
+    """Decided crossings at ``points`` newest first, between decisions ``after`` and ``before``;
+    with the id to pass as ``before`` for the next page when older ones follow."""
+    stmt = (
+        _console_select()
+        .where(CrossingDecision.crossing_point.in_(list(points)))
+        .order_by(CrossingDecision.id.desc())
+        .limit(limit + 1)
+    )
+    if outcome is not None:
+        stmt = stmt.where(CrossingDecision.outcome == outcome)
+    if subject_type is not None:
+        stmt = stmt.where(CrossingEvent.subject_type == subject_type)
+    if before is not None:
+        stmt = stmt.where(CrossingDecision.id < before)
+    if after is not None:
+        stmt = stmt.where(CrossingDecision.id > after)
+    rows = _console_rows(session, stmt)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1].decision_id if more and rows else None)
+
+
+def console_row(session: Session, crossing_id: int) -> ConsoleRow | None:
+    """One crossing as the console lists it (by the event's id)."""
+    return next(
+        iter(_console_rows(session, _console_select().where(CrossingEvent.id == crossing_id))), None
+    )
+
+
+def decisions_after(
+    session: Session, after: int, *, also: Collection[int] = (), limit: int = 500
+) -> list[ConsoleRow]:
+    """Decisions with an id above ``after`` (and those of ids ``also``), oldest first: what the
+    live console's poller has not yet seen."""
+    newer = CrossingDecision.id > after
+    stmt = (
+        _console_select()
+        .where(or_(newer, CrossingDecision.id.in_(list(also))) if also else newer)
+        .order_by(CrossingDecision.id)
+        .limit(limit)
+    )
+    return _console_rows(session, stmt)
+
+
+def last_decision_id(session: Session) -> int:
+    """The highest decision id stored (0 when there is none)."""
+    return int(session.scalar(select(func.max(CrossingDecision.id))) or 0)
+
+
+def inspection_of(session: Session, decision_id: int) -> int | None:
+    """The id of the inspection a decision opened, if any."""
+    return session.scalar(select(Inspection.id).where(Inspection.decision_id == decision_id))
+
+
+def override_ids_of(session: Session, decision_id: int) -> list[int]:
+    """The ids of the overrides proposed on a decision, oldest first."""
+    stmt = select(Override.id).where(Override.decision_id == decision_id).order_by(Override.id)
+    return list(session.scalars(stmt))
