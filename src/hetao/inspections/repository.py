@@ -230,7 +230,7 @@ def proposed_overrides(
         .order_by(Override.id)
         .limit(limit)
     )
-    return [(override, event) for override, event in rows.tuples()]
+    return [(override, event) for override, event in rows]
 
 
 def proposed_adjustments(
