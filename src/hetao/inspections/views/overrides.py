@@ -21,7 +21,7 @@ from hetao.inspections import access, overrides, repository, service
 from hetao.inspections.models import OverrideStatus
 from hetao.inspections.schemas import NoteIn, OverrideIn, ReasonIn
 from hetao.inspections.views.goods import subject_names
-from hetao.inspections.views.queue import Officer, lines_of
+from hetao.inspections.views.queue import Officer, lines_of, point_name
 from hetao.reasons import stored_reasons
 from hetao.web import page_router
 from hetao.web.forms import FormState, attempt, choices, parse
@@ -68,6 +68,7 @@ def _override_page(
         status_code=status_code,
         decision=decision,
         event=decision.event,
+        point_name=point_name(request, decision.crossing_point),
         subject=subject_names(session, [decision.event]).get(decision.event_id, ""),
         reasons=stored_reasons(decision.reasons),
         effective=effective,

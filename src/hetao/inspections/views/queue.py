@@ -20,6 +20,7 @@ from starlette.datastructures import FormData, UploadFile
 from hetao.api.bodylimit import BULK_BODY
 from hetao.api.deps import ProfileDep, SessionDep
 from hetao.api.security import Allow
+from hetao.api.state import app_state
 from hetao.auth.principal import Principal, Role
 from hetao.crossing.schemas import StrictInput
 from hetao.errors import NotFound
@@ -77,9 +78,12 @@ def points_for(profile: ZoneProfile, principal: Principal) -> list[tuple[str, st
     ]
 
 
-def _principal(request: Request) -> Principal:
-    principal: Principal = request.state.principal
-    return principal
+def point_name(request: Request, code: str) -> str:
+    """A crossing point's name in the page's language, as the zone's profile gives it."""
+    for point in app_state(request).profile.crossing_points:
+        if point.code == code:
+            return localized(point.name)
+    return code
 
 
 # --- the queue --------------------------------------------------------------------------------
@@ -178,6 +182,7 @@ def _page(
         inspection=inspection,
         decision=decision,
         event=decision.event,
+        point_name=point_name(request, inspection.crossing_point),
         subject=subject_names(session, [decision.event]).get(decision.event_id, ""),
         reasons=stored_reasons(decision.reasons),
         goods=goods,
