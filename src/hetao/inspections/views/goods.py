@@ -16,7 +16,7 @@ from hetao.crossing.models import CrossingDecision, CrossingEvent
 from hetao.engine.facts import ConsignmentFacts, GoodsLine, consignments_of, facts_from_json
 from hetao.inspections import repository, results
 from hetao.ledger.models import Lot
-from hetao.web.i18n import current_language
+from hetao.web.i18n import current_language, t
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,9 +120,12 @@ def subject_names(session: Session, events: Iterable[CrossingEvent]) -> dict[int
 def _from_facts(event: CrossingEvent) -> str:
     """What the crossing's payload names when the registry knows no one (a plate, a doc)."""
     subject = event.payload.get("subject")
-    if isinstance(subject, dict):
-        for key in ("plate", "name"):
-            value = subject.get(key)
-            if isinstance(value, str):
-                return value
+    if not isinstance(subject, dict):
+        return ""
+    plate = subject.get("plate")
+    if isinstance(plate, str):
+        return plate
+    document = subject.get("document")
+    if isinstance(document, dict) and isinstance(document.get("number"), str):
+        return t("inspections.subject.document", number=document["number"])
     return ""

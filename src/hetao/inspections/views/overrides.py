@@ -121,7 +121,12 @@ def _list_page(
     waiting = repository.proposed_overrides(session, lines=lines_of(principal), limit=LIST_SIZE)
     names = subject_names(session, [event for _, event in waiting])
     rows: list[dict[str, Any]] = [
-        {"override": override, "event": event, "subject": names.get(event.id, "")}
+        {
+            "override": override,
+            "event": event,
+            "subject": names.get(event.id, ""),
+            "point": point_name(request, event.crossing_point),
+        }
         for override, event in waiting
     ]
     shown = dict(forms or {})
