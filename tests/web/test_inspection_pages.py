@@ -238,6 +238,12 @@ class TestResult:
         # The proposer sees the two-person rule, not the buttons; posting anyway is refused.
         mine = console.get(f"/port/inspections/{inspection}", headers=first.headers)
         assert "a second, different officer must approve" in mine.text
+        waiting = console.get("/port/overrides", headers=second.headers)
+        assert f'id="adjustment-{adjustment}"' in waiting.text
+        assert (
+            f'id="adjustment-{adjustment}"'
+            not in console.get("/port/overrides", headers=first.headers).text
+        )
         refused = post(console, f"/port/adjustments/{adjustment}/approve", headers=first.headers)
         assert refused.status_code == 422
         assert is_page(refused)

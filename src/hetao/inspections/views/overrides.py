@@ -129,6 +129,13 @@ def _list_page(
         }
         for override, event in waiting
     ]
+    adjustments = [
+        proposal
+        for proposal in repository.proposed_adjustments(
+            session, lines=lines_of(principal), limit=LIST_SIZE
+        )
+        if proposal.proposed_by != principal.id
+    ]
     shown = dict(forms or {})
     for row in rows:
         shown.setdefault(f"override-{row['override'].id}", FormState(fields=NOTE_FIELDS))
@@ -138,7 +145,11 @@ def _list_page(
         status_code=status_code,
         for_me=[r for r in rows if r["override"].proposed_by != principal.id],
         mine=[r for r in rows if r["override"].proposed_by == principal.id],
-        officers=repository.user_names(session, {r["override"].proposed_by for r in rows}),
+        adjustments=adjustments,
+        officers=repository.user_names(
+            session,
+            {r["override"].proposed_by for r in rows} | {p.proposed_by for p in adjustments},
+        ),
         forms=shown,
     )
 
