@@ -21,8 +21,9 @@ from hetao.audit.models import AuditEvent
 from hetao.auth import service as auth
 from hetao.auth.principal import Principal, Role
 from hetao.engine.facts import Outcome
-from hetao.inspections import service
+from hetao.inspections import results, service
 from hetao.inspections.models import Inspection, InspectionStatus
+from hetao.inspections.views.goods import goods_by_decision
 from hetao.ledger.models import Hold, Lot
 from hetao.profiles import ZoneProfile
 from hetao.storage.types import utcnow
@@ -141,6 +142,19 @@ class TestQueue:
         assert f"/portal/ledger/lots/{lot_id}" in page.text
         assert f'data-lot-balance="{lot_id}"' in page.text
         assert "Assign to me" in page.text
+
+    def test_the_lots_shown_are_those_a_result_may_name(
+        self, session_maker: sessionmaker[Session], lot_id: int
+    ) -> None:
+        inspection = queued(session_maker, lots=(lot_id,))
+        with session_maker() as s:
+            found = s.get(Inspection, inspection)
+            assert found is not None
+            decision = service.get_decision(s, found.decision_id)
+            shown = goods_by_decision(s, [decision])[decision.id]
+            covered = results.inspected_goods(s, decision)
+        assert {lot.id for lot in shown.lots} == set(covered.lot_ids) == {lot_id}
+        assert shown.carried is covered.carried_goods
 
     def test_in_chinese(
         self, console: TestClient, session_maker: sessionmaker[Session], first: Officer

@@ -69,27 +69,50 @@
     });
   }
 
+  function restore(entry) {
+    // What was typed comes back into the form, to be corrected and sent by hand.
+    entry.fields.forEach(function (pair) {
+      if (pair[0] === "csrf_token") {
+        return;
+      }
+      form.querySelectorAll("[name='" + pair[0] + "']").forEach(function (field) {
+        if (field.type === "radio" || field.type === "checkbox") {
+          field.checked = field.value === pair[1];
+        } else {
+          field.value = pair[1];
+        }
+      });
+    });
+  }
+
   function send() {
     var stored = localStorage.getItem(KEY);
     if (!stored || !navigator.onLine) {
       return;
     }
     var entry = JSON.parse(stored);
+    if (entry.refused) {
+      return;
+    }
     var body = new FormData();
     entry.fields.forEach(function (pair) { body.append(pair[0], pair[1]); });
     entry.photos.forEach(function (photo) { body.append("photos", dataUrlToBlob(photo.url), photo.name); });
     show(form.dataset.sending);
     fetch(entry.action, { method: "POST", body: body, credentials: "same-origin" })
       .then(function (response) {
-        if (response.ok) {
+        var signedOut = response.url.indexOf("/login") !== -1;
+        if (response.ok && !signedOut) {
           localStorage.removeItem(KEY);
           show(form.dataset.sent);
           form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
         } else if (response.status >= 400 && response.status < 500) {
-          localStorage.removeItem(KEY);
+          // Refused (a rule, a missing field): kept, and put back in the form to correct.
+          entry.refused = true;
+          localStorage.setItem(KEY, JSON.stringify(entry));
+          restore(entry);
           show(form.dataset.refused);
         } else {
-          show(form.dataset.queued);
+          show(form.dataset.queued); // signed out or the server is away: tried again later
         }
       })
       .catch(function () { show(form.dataset.queued); });
@@ -101,6 +124,7 @@
   }
   form.addEventListener("submit", function (event) {
     if (navigator.onLine) {
+      localStorage.removeItem(KEY); // this sending replaces what the device kept
       return; // the form posts as it would without this script
     }
     event.preventDefault();
@@ -108,7 +132,11 @@
   });
   window.addEventListener("online", send);
   // A result kept by an earlier visit is offered again as soon as the page opens online.
-  if (localStorage.getItem(KEY)) {
+  var kept = localStorage.getItem(KEY);
+  if (kept && JSON.parse(kept).refused) {
+    restore(JSON.parse(kept));
+    show(form.dataset.refused);
+  } else if (kept) {
     if (navigator.onLine) {
       send();
     } else {

@@ -28,7 +28,7 @@ from hetao.inputs import Id
 from hetao.inspections import access, photos, repository, results, service
 from hetao.inspections.models import AdjustmentStatus, Inspection, InspectionResult
 from hetao.inspections.schemas import AdjustmentIn, Note, NoteIn, ReasonIn, SeizureIn
-from hetao.inspections.views.goods import goods_of, subject_names
+from hetao.inspections.views.goods import goods_by_decision, goods_of, subject_names
 from hetao.profiles import ZoneProfile
 from hetao.reasons import stored_reasons
 from hetao.web import page_router
@@ -118,6 +118,7 @@ def _queue_rows(session: Session, rows: list[Inspection]) -> list[dict[str, Any]
     decisions = repository.decisions_by_id(session, {i.decision_id for i in rows})
     names = subject_names(session, [d.event for d in decisions.values()])
     officers = repository.user_names(session, {i.assigned_to for i in rows if i.assigned_to})
+    goods = goods_by_decision(session, list(decisions.values()))
     shown = []
     for inspection in rows:
         decision = decisions[inspection.decision_id]
@@ -127,7 +128,7 @@ def _queue_rows(session: Session, rows: list[Inspection]) -> list[dict[str, Any]
                 "decision": decision,
                 "subject": names.get(decision.event_id, ""),
                 "officer": officers.get(inspection.assigned_to or 0),
-                "goods": goods_of(session, decision),
+                "goods": goods[decision.id],
             }
         )
     return shown
