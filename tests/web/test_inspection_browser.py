@@ -58,6 +58,9 @@ def officer_page(browser: Browser, base: str, username: str, path: str, **option
     page = context.new_page()
     page.goto(f"{base}{path}")
     sign_in(page, username)
+    # Signed in and the page's scripts loaded: a test may then take the network away.
+    page.wait_for_url(lambda url: "/login" not in url)
+    page.wait_for_load_state("load")
     return page
 
 
@@ -168,4 +171,35 @@ class TestInspectionJourneys:
             olga.reload()
             expect(olga.locator("h1 .badge")).to_have_text("Completed")
             shot(olga, "inspection-tablet-completed.png")
+            browser.close()
+
+    def test_on_a_tablet_a_refused_offline_result_comes_back_into_the_form(
+        self, live_console: LiveConsole, chromium_path: str
+    ) -> None:
+        seeded = seed(live_console, started_by="olga")
+        base = live_console.url
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_FLAGS)
+            olga = officer_page(
+                browser, base, "olga", f"/port/inspections/{seeded.inspection}", viewport=TABLET
+            )
+            olga.context.set_offline(True)
+            # A discrepancy needs its findings and an adjustment: the server will refuse it.
+            olga.get_by_label("Discrepancy").check()
+            olga.locator("#adj_quantity_0").fill("-1")
+            olga.get_by_role("button", name="Record the result").click()
+            status = olga.locator("#offline-status")
+            expect(status).to_contain_text("Queued on this device")
+            olga.context.set_offline(False)
+            expect(status).to_contain_text("refused", timeout=10_000)
+            expect(olga.get_by_label("Discrepancy")).to_be_checked()
+            expect(olga.locator("#adj_quantity_0")).to_have_value("-1")
+            expect(olga.locator("#result-form .error-summary")).to_contain_text("Row 1, Lot")
+            shot(olga, "inspection-tablet-refused-restored.png")
+            olga.get_by_label("Findings").fill("One kit short.")
+            olga.locator("#adj_lot_id_0").select_option(str(seeded.lot))
+            olga.locator("#adj_reason_0").fill("One kit short")
+            olga.get_by_role("button", name="Record the result").click()
+            expect(olga.locator("h1 .badge")).to_have_text("Completed")
             browser.close()

@@ -85,6 +85,20 @@
     });
   }
 
+  function showReasons(html) {
+    // The server's own words on what to correct, from the page it answered with.
+    var answer = new DOMParser().parseFromString(html, "text/html");
+    var summary = answer.getElementById("error-summary");
+    if (!summary) {
+      return;
+    }
+    var shown = form.querySelector("#error-summary");
+    if (shown) {
+      shown.remove();
+    }
+    status.parentNode.insertBefore(document.importNode(summary, true), status);
+  }
+
   function send() {
     var stored = localStorage.getItem(KEY);
     if (!stored || !navigator.onLine) {
@@ -111,6 +125,7 @@
           localStorage.setItem(KEY, JSON.stringify(entry));
           restore(entry);
           show(form.dataset.refused);
+          response.text().then(showReasons);
         } else {
           show(form.dataset.queued); // signed out or the server is away: tried again later
         }
