@@ -188,6 +188,21 @@ class TestQueue:
         assert answer.headers["location"].endswith(f"/port/inspections?point={FIRST_POINT}")
         assert status_of(session_maker, inspection) is InspectionStatus.ASSIGNED
 
+    def test_an_administrator_cannot_take_an_inspection_himself(
+        self, console: TestClient, session_maker: sessionmaker[Session]
+    ) -> None:
+        admin = make_officer(session_maker, Role.ADMINISTRATOR)
+        inspection = queued(session_maker)
+        answer = post(
+            console,
+            f"/port/inspections/{inspection}/assign",
+            data={"officer": "me"},
+            headers=admin.headers,
+        )
+        assert answer.status_code == 422
+        assert 'id="error-summary"' in answer.text
+        assert status_of(session_maker, inspection) is InspectionStatus.QUEUED
+
     def test_a_second_line_officer_may_not_open_a_first_line_inspection(
         self, console: TestClient, session_maker: sessionmaker[Session]
     ) -> None:
