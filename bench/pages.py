@@ -114,6 +114,20 @@ def main_pages() -> list[Page]:
                 ("/port/kiosk/FBZ_CHANNEL_1", None),
             )
         ),
+        # The port: inspections and overrides (issue 18).
+        Page(
+            "demo-first-line-officer",
+            "/port/inspections?point=FBZ_CHANNEL_1",
+            r'href="(/port/inspections/\d+)"',
+        ),
+        Page(
+            "demo-first-line-officer",
+            "/port/inspections?point=HUANGGANG",
+            r'href="(/port/inspections/\d+)"',
+        ),
+        Page(
+            "demo-first-line-officer-2", "/port/overrides", r'href="(/port/decisions/\d+/override)"'
+        ),
     ]
 
 

@@ -54,6 +54,11 @@ from hetao.crossing.schemas import CrossingIn
 from hetao.declarations import centralised
 from hetao.declarations.kinds import DeclarationKind
 from hetao.declarations.schemas import CentralisedLineIn, CentralisedPeriodCreate
+from hetao.inspections import photos as inspection_photos
+from hetao.inspections import repository as inspection_repository
+from hetao.inspections import results as inspection_results
+from hetao.inspections import service as inspection_service
+from hetao.inspections.models import InspectionResult
 from hetao.notifications import service as notification_service
 from hetao.notifications.delivery import SecretBox
 from hetao.profiles import ZoneProfile, load_profile
@@ -70,6 +75,7 @@ from inspections.support import (
     inspection_for,
     pending_override_for,
 )
+from inspections.support import officer as inspection_officer
 from reference_versions.support import as_version
 from web.portal_support import entry_form as portal_entry_form
 
@@ -403,6 +409,23 @@ MATRIX |= {
     ("GET", "/port/kiosk/{point}"): OFFICERS,
     ("GET", "/port/stream"): OFFICERS,
     ("HEAD", "/port/stream"): OFFICERS,
+}
+
+#: Inspection and override pages (issue 18): officers of the object's line, administrators.
+MATRIX |= {
+    ("GET", "/port/inspections"): OFFICERS,
+    ("GET", "/port/inspections/{inspection_id}"): OFFICERS,
+    ("POST", "/port/inspections/{inspection_id}/assign"): OFFICERS,
+    ("POST", "/port/inspections/{inspection_id}/start"): OFFICERS,
+    ("POST", "/port/inspections/{inspection_id}/result"): OFFICERS,
+    ("GET", "/port/inspections/{inspection_id}/photos/{photo_id}"): OFFICERS,
+    ("POST", "/port/adjustments/{adjustment_id}/approve"): OFFICERS,
+    ("POST", "/port/adjustments/{adjustment_id}/reject"): OFFICERS,
+    ("GET", "/port/decisions/{decision_id}/override"): OFFICERS,
+    ("POST", "/port/decisions/{decision_id}/override"): OFFICERS,
+    ("GET", "/port/overrides"): OFFICERS,
+    ("POST", "/port/overrides/{override_id}/confirm"): OFFICERS,
+    ("POST", "/port/overrides/{override_id}/reject"): OFFICERS,
 }
 
 #: Endpoints whose objects belong to a party: an enterprise user is confined to its own.
@@ -1680,6 +1703,69 @@ BUILDERS |= {
     ("GET", "/port/kiosk/{point}"): lambda w, o: Call("GET", f"/port/kiosk/{console_point(w)}"),
     ("GET", "/port/stream"): lambda w, o: Call("HEAD", f"/port/stream?point={console_point(w)}"),
     ("HEAD", "/port/stream"): lambda w, o: Call("HEAD", f"/port/stream?point={console_point(w)}"),
+}
+
+
+def inspection_photo(w: World) -> str:
+    """The path of a photo of a result recorded by an officer of the caller's line."""
+    inspection = inspection_service.get_inspection(
+        w.session, inspection_for(w.session, w.role, "in_progress")
+    )
+    line_officer = (
+        R.SECOND_LINE_OFFICER if w.role is R.SECOND_LINE_OFFICER else R.FIRST_LINE_OFFICER
+    )
+    inspection_results.record_result(
+        w.session,
+        inspection,
+        officer=inspection_officer(w.session, line_officer),
+        result=InspectionResult.CONFORMS,
+        photos=[inspection_photos.photo(b"\x89PNG\r\n\x1a\n" + bytes(32), index=0)],
+    )
+    (photo,) = inspection_repository.photos_of(w.session, inspection.id)
+    return f"/port/inspections/{inspection.id}/photos/{photo.id}"
+
+
+BUILDERS |= {
+    ("GET", "/port/inspections"): lambda w, o: Call("GET", "/port/inspections"),
+    ("GET", "/port/inspections/{inspection_id}"): lambda w, o: Call(
+        "GET", f"/port/inspections/{inspection_for(w.session, w.role)}"
+    ),
+    ("POST", "/port/inspections/{inspection_id}/assign"): lambda w, o: form(
+        f"/port/inspections/{inspection_for(w.session, w.role)}/assign", officer="workload"
+    ),
+    ("POST", "/port/inspections/{inspection_id}/start"): lambda w, o: form(
+        f"/port/inspections/{inspection_for(w.session, w.role, 'assigned')}/start"
+    ),
+    ("POST", "/port/inspections/{inspection_id}/result"): lambda w, o: form(
+        f"/port/inspections/{inspection_for(w.session, w.role, 'in_progress')}/result",
+        result="conforms",
+    ),
+    ("GET", "/port/inspections/{inspection_id}/photos/{photo_id}"): lambda w, o: Call(
+        "GET", inspection_photo(w)
+    ),
+    ("POST", "/port/adjustments/{adjustment_id}/approve"): lambda w, o: form(
+        f"/port/adjustments/{adjustment_for(w.session, w.role, w.lot(o))}/approve"
+    ),
+    ("POST", "/port/adjustments/{adjustment_id}/reject"): lambda w, o: form(
+        f"/port/adjustments/{adjustment_for(w.session, w.role, w.lot(o))}/reject",
+        note="recounted",
+    ),
+    ("GET", "/port/decisions/{decision_id}/override"): lambda w, o: Call(
+        "GET", f"/port/decisions/{decision_for(w.session, w.role)}/override"
+    ),
+    ("POST", "/port/decisions/{decision_id}/override"): lambda w, o: form(
+        f"/port/decisions/{decision_for(w.session, w.role)}/override",
+        to_outcome="release",
+        reason="verified at the counter",
+    ),
+    ("GET", "/port/overrides"): lambda w, o: Call("GET", "/port/overrides"),
+    ("POST", "/port/overrides/{override_id}/confirm"): lambda w, o: form(
+        f"/port/overrides/{pending_override_for(w.session, w.role)}/confirm"
+    ),
+    ("POST", "/port/overrides/{override_id}/reject"): lambda w, o: form(
+        f"/port/overrides/{pending_override_for(w.session, w.role)}/reject",
+        note="entry still suspended",
+    ),
 }
 
 

@@ -18,6 +18,7 @@ from hetao.audit.service import Actor
 from hetao.auth.principal import Role
 from hetao.engine.facts import Outcome
 from hetao.inspections import overrides as inspection_overrides
+from hetao.inspections import photos as inspection_photos
 from hetao.inspections import results as inspection_results
 from hetao.inspections import service
 from hetao.inspections.models import AdjustmentProposal, Inspection, InspectionResult
@@ -193,7 +194,26 @@ def scenario_reject_override(w: World) -> Call:
     )
 
 
+def scenario_record_result_with_photos(w: World) -> Call:
+    inspection = _in_progress(w)
+    inspector = officer(w.session)
+    photo = inspection_photos.photo(b"\x89PNG\r\n\x1a\n" + bytes(32), index=0)
+    return lambda: inspection_results.record_result(
+        w.session,
+        inspection,
+        officer=inspector,
+        result=InspectionResult.CONFORMS,
+        photos=[photo],
+        result_key="audited-photo-1",
+    )
+
+
 # --- read-only ---------------------------------------------------------------------------
+
+
+def scenario_is_recorded(w: World) -> Call:
+    inspection = _in_progress(w)
+    return lambda: inspection_results.is_recorded(inspection, "a-key-never-sent")
 
 
 def scenario_get_decision(w: World) -> Call:
@@ -293,6 +313,11 @@ INSPECTION_OTHER_PATHS: dict[str, tuple[str, Scenario, frozenset[str]]] = {
         scenario_record_seizure,
         frozenset({"crossing:inspection:complete", "ledger:hold:place"}),
     ),
+    "inspections.results.record_result[photos]": (
+        "inspections.results.record_result",
+        scenario_record_result_with_photos,
+        frozenset({"crossing:inspection:complete"}),
+    ),
     "inspections.overrides.propose_override[refuse]": (
         "inspections.overrides.propose_override",
         scenario_propose_overturning_a_refusal,
@@ -301,6 +326,10 @@ INSPECTION_OTHER_PATHS: dict[str, tuple[str, Scenario, frozenset[str]]] = {
 }
 
 INSPECTION_READS: dict[str, tuple[str, Scenario]] = {
+    "inspections.results.is_recorded": (
+        "compares a result's key with the one recorded",
+        scenario_is_recorded,
+    ),
     "inspections.service.get_decision": (
         "looks a decision up (optionally locking it)",
         scenario_get_decision,

@@ -12,7 +12,7 @@ import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hetao.engine.facts import Outcome
@@ -111,6 +111,9 @@ class Inspection(Base):
     assigned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: The client's key of the result recorded: the same result sent again (a tablet's replay
+    #: after the network returned) is answered as recorded, never recorded twice.
+    result_key: Mapped[str | None] = mapped_column(String(64))
 
     adjustments: Mapped[list[AdjustmentProposal]] = relationship(
         back_populates="inspection", order_by="AdjustmentProposal.id"
@@ -169,6 +172,23 @@ class Seizure(Base):
     inspection_id: Mapped[int] = mapped_column(ForeignKey("crossing_inspections.id"), index=True)
     lot_id: Mapped[int] = mapped_column(ForeignKey("ledger_lots.id"), index=True)
     hold_id: Mapped[int] = mapped_column(ForeignKey("ledger_holds.id"), unique=True)
+
+
+class InspectionPhoto(Base):
+    """A photo taken at the goods and attached to an inspection's result; its SHA-256 is in the
+    result's audit event, so the stored bytes can be proved to be those the officer sent."""
+
+    __tablename__ = "crossing_inspection_photos"
+    __table_args__ = (CheckConstraint("size > 0", name="size_positive"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("crossing_inspections.id"), index=True)
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    uploaded_by: Mapped[int] = mapped_column(ForeignKey("auth_users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Override(Base):

@@ -26,10 +26,13 @@ from hetao.inspections.models import (
     AdjustmentProposal,
     AdjustmentStatus,
     Inspection,
+    InspectionPhoto,
     InspectionResult,
+    InspectionStatus,
     Seizure,
     record_second_decision,
 )
+from hetao.inspections.photos import Photo
 from hetao.inspections.repository import lock
 from hetao.inspections.schemas import clean_text
 from hetao.inspections.service import (
@@ -193,12 +196,21 @@ def record_result(
     adjustments: Sequence[ProposedAdjustment] = (),
     seizures: Sequence[SeizedGoods] = (),
     held_until: dt.datetime | None = None,
+    photos: Sequence[Photo] = (),
+    result_key: str | None = None,
     now: dt.datetime | None = None,
 ) -> Inspection:
-    """Complete the inspection: conforms; a discrepancy proposing adjustments; or a seizure."""
+    """Complete the inspection: conforms; a discrepancy proposing adjustments; or a seizure.
+
+    ``photos`` (checked by ``hetao.inspections.photos``) are kept with the result, their
+    SHA-256 in its audit event. ``result_key`` is the client's key of this result: the same
+    key sent again once the result is recorded changes nothing and answers the inspection.
+    """
     user_id = access.officer_id(officer)
     lock(session, inspection)
     access.check_line(officer, inspection.line, f"inspection {inspection.id}")
+    if is_recorded(inspection, result_key):
+        return inspection  # a replay of the result recorded (a tablet sending it again)
     result = InspectionResult(result)
     notes = clean_text(findings, field="findings", required=result is not InspectionResult.CONFORMS)
     covered = inspected_goods(session, get_decision(session, inspection.decision_id))
@@ -221,6 +233,7 @@ def record_result(
     inspection.findings = notes
     inspection.completed_by = user_id
     inspection.completed_at = instant
+    inspection.result_key = result_key
     ref = f"INSPECTION-{inspection.id}"
     proposals: list[AdjustmentProposal] = []
     for index, item in enumerate(adjustments):
@@ -257,7 +270,20 @@ def record_result(
             seizure = Seizure(inspection_id=inspection.id, lot_id=lot.id, hold_id=hold.id)
             session.add(seizure)
             held.append(seizure)
-    session.flush()  # ids of the proposals and seizures for the audit events
+    kept = [
+        InspectionPhoto(
+            inspection_id=inspection.id,
+            content_type=photo.content_type,
+            size=photo.size,
+            sha256=photo.sha256,
+            data=photo.data,
+            uploaded_by=user_id,
+            created_at=instant,
+        )
+        for photo in photos
+    ]
+    session.add_all(kept)
+    session.flush()  # ids of the proposals, seizures and photos for the audit events
     audit_present(
         session,
         InspectionTag.INSPECTION_COMPLETE,
@@ -268,6 +294,12 @@ def record_result(
         findings=notes,
         adjustments=[p.id for p in proposals] or None,
         holds=[s.hold_id for s in held] or None,
+        photos=[
+            {"id": p.id, "sha256": p.sha256, "content_type": p.content_type, "size": p.size}
+            for p in kept
+        ]
+        or None,
+        result_key=result_key,
     )
     for proposal in proposals:
         audit_present(
@@ -282,6 +314,15 @@ def record_result(
             proposed_by=user_id,
         )
     return inspection
+
+
+def is_recorded(inspection: Inspection, result_key: str | None) -> bool:
+    """Whether the result sent under ``result_key`` is the one the inspection has recorded."""
+    return (
+        result_key is not None
+        and inspection.status is InspectionStatus.COMPLETED
+        and inspection.result_key == result_key
+    )
 
 
 def _second_officer_on(session: Session, proposal: AdjustmentProposal, officer: Principal) -> int:
