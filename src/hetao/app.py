@@ -45,6 +45,7 @@ from hetao.crossing import service as crossing_service
 from hetao.crossing.api import MAX_WAITING_DECISIONS, gate_router
 from hetao.crossing.api import router as crossing_router
 from hetao.crossing.views import router as console_pages
+from hetao.dashboards.api import router as dashboards_router
 from hetao.dashboards.views import router as dashboard_pages
 from hetao.datatransfer.api import router as datatransfer_router
 from hetao.datatransfer.views import router as datatransfer_pages
@@ -263,6 +264,7 @@ def create_app(
         inspections_router,
         funds_router,
         datatransfer_router,
+        dashboards_router,
         notifications_router,
         reference_router,
         auth_router,
