@@ -131,11 +131,13 @@ def plot(
     *,
     categories: Sequence[str],
     series: Sequence[str],
+    ticks: Sequence[str] | None = None,
     number: Callable[[Number], str],
     x_label: str,
     y_label: str,
 ) -> Plot:
-    """Lay out ``chart`` with its category and series names and a way to write a number."""
+    """Lay out ``chart`` with its category and series names (``ticks``: shorter names under the
+    axis) and a way to write a number."""
     drawn = [(index, s) for index, s in enumerate(chart.series) if s.drawn]
     right, bottom = WIDTH - RIGHT, HEIGHT - BOTTOM
     span_x, span_y = right - LEFT, bottom - TOP
@@ -148,6 +150,9 @@ def plot(
     else:
         peak = max((float(v) for _, s in drawn for v in s.values), default=0.0)
     top_value = 100.0 if chart.unit == "percent" else nice_ceiling(peak)
+    if chart.unit == "count":
+        # Whole ticks: a count axis tops at a multiple of the tick count (5, 10, 20, 25, ...).
+        top_value = max(top_value, float(TICKS))
 
     def y_of(value: float) -> float:
         return bottom - span_y * value / top_value
@@ -208,7 +213,7 @@ def plot(
     # A label every few categories when they are many (24 hours, 30 days).
     every = max(1, math.ceil(count / 12))
     x_ticks = tuple(
-        Tick(LEFT + slot * (i + 0.5), short(categories[i]))
+        Tick(LEFT + slot * (i + 0.5), short((ticks or categories)[i]))
         for i in range(len(chart.categories))
         if i % every == 0
     )

@@ -88,9 +88,11 @@ class Named:
         ]
 
     def drawing(self) -> Plot:
+        """The chart's shapes; days are written short under the axis (the table has them whole)."""
         return plot(
             self.chart,
             categories=self.categories,
+            ticks=[c[5:] for c in self.chart.categories] if self.chart.axis == "day" else None,
             series=self.series,
             number=format_number,
             x_label=t(f"dashboards.axis.{self.chart.axis}"),
