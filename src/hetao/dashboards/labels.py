@@ -26,6 +26,23 @@ def _sections() -> dict[str, hs.HsSection]:
     return found
 
 
+@functools.lru_cache(maxsize=8192)
+def _written(_language: str, _kind: str, _text: str, value: Number) -> str:
+    return format_number(value)
+
+
+def written(value: Number) -> str:
+    """``format_number``, remembered: a dashboard writes the same few numbers (0, 1, ...) a
+    thousand times, and Babel takes tens of microseconds for each. Keyed by the text too, as
+    Decimal("1.0") == Decimal("1.00") == 1 must not share a spelling."""
+    return _written(current_language(), type(value).__name__, str(value), value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _day(_language: str, day: dt.date) -> str:
+    return format_day(day)
+
+
 def section_name(numeral: str) -> str:
     language = current_language()
     if language != "en" and (title := hs.title_zh(numeral, language)):
@@ -50,7 +67,7 @@ def category_name(profile: ZoneProfile, axis: str, code: str) -> str:
     if axis == "hour":
         return f"{code}:00"
     if axis == "day":
-        return format_day(dt.date.fromisoformat(code))
+        return _day(current_language(), dt.date.fromisoformat(code))
     if axis == "point":
         point = next((p for p in profile.crossing_points if p.code == code), None)
         return localized(point.name) if point else code
@@ -87,6 +104,10 @@ class Named:
             for i, name in enumerate(self.categories)
         ]
 
+    def cells(self) -> list[tuple[str, list[str]]]:
+        """The table as the page writes it: per category, its name and each value written."""
+        return [(name, [written(value) for value in values]) for name, values in self.rows()]
+
     def drawing(self) -> Plot:
         """The chart's shapes; days are written short under the axis (the table has them whole)."""
         return plot(
@@ -94,7 +115,7 @@ class Named:
             categories=self.categories,
             ticks=[c[5:] for c in self.chart.categories] if self.chart.axis == "day" else None,
             series=self.series,
-            number=format_number,
+            number=written,
             x_label=t(f"dashboards.axis.{self.chart.axis}"),
             y_label=self.unit,
         )

@@ -9,7 +9,7 @@ import datetime as dt
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
@@ -81,6 +81,8 @@ class Context:
     profile: ZoneProfile
     clock: Clock
     filters: Filters
+    #: Rows read for one chart that another chart shows too.
+    memo: dict[str, list[repo.CrossingCount]] = field(default_factory=dict)
 
 
 def check_filters(profile: ZoneProfile, filters: Filters) -> Filters:
@@ -146,39 +148,37 @@ def _last_days(clock: Clock) -> tuple[dt.date, ...]:
     return tuple(clock.today - dt.timedelta(days=DAYS - 1 - i) for i in range(DAYS))
 
 
+def month_of_crossings(at: Context) -> list[repo.CrossingCount]:
+    """Crossings of the last 30 local days per day, line, point and decision: read once for
+    both charts that show them."""
+    if "days" not in at.memo:
+        days = _last_days(at.clock)
+        at.memo["days"] = repo.crossings_by_bucket(
+            at.session,
+            start=at.clock.midnight(days[0]),
+            end=at.clock.midnight(days[-1] + dt.timedelta(days=1)),
+            bucket="day",
+            timezone=at.profile.zone.timezone,
+            line=at.filters.line,
+            point=at.filters.point,
+        )
+    return at.memo["days"]
+
+
 def crossings_days(at: Context) -> Chart:
     """Crossings of the last 30 local days, per day and decision."""
-    days = _last_days(at.clock)
-    rows = repo.crossings_by_bucket(
-        at.session,
-        start=at.clock.midnight(days[0]),
-        end=at.clock.midnight(days[-1] + dt.timedelta(days=1)),
-        bucket="day",
-        timezone=at.profile.zone.timezone,
-        line=at.filters.line,
-        point=at.filters.point,
-    )
     return _by_outcome(
         "crossings-30-days",
         "line",
         "day",
-        tuple(day.isoformat() for day in days),
-        ((bucket, outcome, count) for bucket, _, _, outcome, count in rows),
+        tuple(day.isoformat() for day in _last_days(at.clock)),
+        ((bucket, outcome, count) for bucket, _, _, outcome, count in month_of_crossings(at)),
     )
 
 
 def crossings_by_point(at: Context) -> Chart:
     """Crossings of the last 30 local days, per crossing point (grouped by line) and decision."""
-    days = _last_days(at.clock)
-    rows = repo.crossings_by_bucket(
-        at.session,
-        start=at.clock.midnight(days[0]),
-        end=at.clock.midnight(days[-1] + dt.timedelta(days=1)),
-        bucket="day",
-        timezone=at.profile.zone.timezone,
-        line=at.filters.line,
-        point=at.filters.point,
-    )
+    rows = month_of_crossings(at)
     points = tuple(
         p.code
         for p in sorted(at.profile.crossing_points, key=lambda p: (p.line.value, p.code))
