@@ -213,6 +213,9 @@ class TestTaxes:
         assert column(chart, "duty") == {"2026-10": Decimal("5.00"), "2026-11": Decimal("11.50")}
         assert column(chart, "consumption_tax") == {"2026-11": Decimal("2.00")}
         assert column(chart, "vat") == {"2026-11": Decimal("16.00")}
+        # Written to the fen, as assessed.
+        assert [str(value) for value in chart.series[0].values[-2:]] == ["5.00", "11.50"]
+        assert str(chart.series[1].values[0]) == "0.00"
 
 
 class TestSecondLine:

@@ -90,9 +90,11 @@ def crossings_by_bucket(
 # --- inspections --------------------------------------------------------------------------------
 
 
-def completed_inspections(
-    session: Session, *, since: dt.datetime
-) -> list[tuple[str, str, list[dict[str, object]]]]:
+#: (result, lane, the decision's stored reasons)
+Completed = tuple[str, str, list[dict[str, object]]]
+
+
+def completed_inspections(session: Session, *, since: dt.datetime) -> list[Completed]:
     """(result, lane, the decision's stored reasons) of inspections completed since ``since``."""
     stmt = (
         select(Inspection.result, CrossingDecision.lane, CrossingDecision.reasons)

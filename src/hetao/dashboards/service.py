@@ -43,6 +43,7 @@ NO_INDUSTRY = "none"
 #: An application not yet routed.
 UNROUTED = "unrouted"
 ONE_PLACE = Decimal("0.1")
+CENTS = Decimal("0.01")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +83,8 @@ class Context:
     clock: Clock
     filters: Filters
     #: Rows read for one chart that another chart shows too.
-    memo: dict[str, list[repo.CrossingCount]] = field(default_factory=dict)
+    crossings_memo: dict[str, list[repo.CrossingCount]] = field(default_factory=dict)
+    inspections_memo: dict[str, list[repo.Completed]] = field(default_factory=dict)
 
 
 def check_filters(profile: ZoneProfile, filters: Filters) -> Filters:
@@ -151,9 +153,9 @@ def _last_days(clock: Clock) -> tuple[dt.date, ...]:
 def month_of_crossings(at: Context) -> list[repo.CrossingCount]:
     """Crossings of the last 30 local days per day, line, point and decision: read once for
     both charts that show them."""
-    if "days" not in at.memo:
+    if "days" not in at.crossings_memo:
         days = _last_days(at.clock)
-        at.memo["days"] = repo.crossings_by_bucket(
+        at.crossings_memo["days"] = repo.crossings_by_bucket(
             at.session,
             start=at.clock.midnight(days[0]),
             end=at.clock.midnight(days[-1] + dt.timedelta(days=1)),
@@ -162,7 +164,7 @@ def month_of_crossings(at: Context) -> list[repo.CrossingCount]:
             line=at.filters.line,
             point=at.filters.point,
         )
-    return at.memo["days"]
+    return at.crossings_memo["days"]
 
 
 def crossings_days(at: Context) -> Chart:
@@ -231,12 +233,18 @@ def _hit_chart(key: str, axis: str, tallies: dict[str, list[int]], order: list[s
     )
 
 
+def completed_of_month(at: Context) -> list[repo.Completed]:
+    """Inspections completed in the last 30 days, read once for the two hit-rate charts."""
+    if "month" not in at.inspections_memo:
+        since = at.clock.now - dt.timedelta(days=DAYS)
+        at.inspections_memo["month"] = repo.completed_inspections(at.session, since=since)
+    return at.inspections_memo["month"]
+
+
 def hits_by_rule(at: Context) -> Chart:
     """Share of inspections completed in 30 days that found a discrepancy or seized, by rule."""
     tallies: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for result, _lane, reasons in repo.completed_inspections(
-        at.session, since=at.clock.now - dt.timedelta(days=DAYS)
-    ):
+    for result, _lane, reasons in completed_of_month(at):
         for rule in rules_of(reasons):
             tallies[rule][0] += 1
             tallies[rule][1] += result in HITS
@@ -253,9 +261,7 @@ def hits_by_lane(at: Context) -> Chart:
     tallies: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for lane in at.profile.selection.lanes:
         tallies[lane.name] = [0, 0]
-    for result, lane_name, _reasons in repo.completed_inspections(
-        at.session, since=at.clock.now - dt.timedelta(days=DAYS)
-    ):
+    for result, lane_name, _reasons in completed_of_month(at):
         tallies[lane_name][0] += 1
         tallies[lane_name][1] += result in HITS
     return _hit_chart("inspection-hits-by-lane", "lane", tallies, list(tallies))
@@ -401,12 +407,11 @@ def taxes_by_month(at: Context) -> Chart:
         timezone=at.profile.zone.timezone,
     )
     counts: dict[tuple[str, str], Number] = {}
+    # To the fen, as assessed: a database's sum may drop trailing zeros (9491.6, 0).
     for month, duty, consumption, vat in rows:
-        counts[month, "duty"], counts[month, "consumption_tax"], counts[month, "vat"] = (
-            duty,
-            consumption,
-            vat,
-        )
+        counts[month, "duty"] = duty.quantize(CENTS)
+        counts[month, "consumption_tax"] = consumption.quantize(CENTS)
+        counts[month, "vat"] = vat.quantize(CENTS)
     zero = Decimal("0.00")
     labels = [month.strftime("%Y-%m") for month in months]
     return Chart(
