@@ -207,7 +207,7 @@ def plot(
                 )
             )
     y_ticks = tuple(
-        Tick(y_of(top_value * k / TICKS), number(_tick_value(top_value * k / TICKS, chart.unit)))
+        Tick(y_of(top_value * k / TICKS), number(_tick_value(top_value * k / TICKS)))
         for k in range(TICKS + 1)
     )
     # A label every few categories when they are many (24 hours, 30 days).
@@ -234,8 +234,8 @@ def plot(
     )
 
 
-def _tick_value(value: float, unit: Unit) -> Number:
-    """A tick's value as the table writes numbers: whole counts, or decimals as needed."""
-    if unit == "count" and value == int(value):
+def _tick_value(value: float) -> Number:
+    """A tick's value as the table writes numbers: whole when it is, else to two places."""
+    if value == int(value):
         return int(value)
-    return Decimal(str(round(value, 2))).normalize()
+    return Decimal(str(round(value, 2)))
