@@ -12,7 +12,17 @@ from decimal import Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, String, func, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    func,
+    literal,
+    literal_column,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import Session, selectinload
 
 from hetao.crossing.models import CrossingDecision, CrossingEvent
@@ -107,16 +117,7 @@ def completed_inspections(session: Session, *, since: dt.datetime) -> list[Compl
 
 
 OPEN_STATUSES = (InspectionStatus.QUEUED, InspectionStatus.ASSIGNED, InspectionStatus.IN_PROGRESS)
-
-
-def open_inspections(session: Session) -> list[tuple[str, str, int]]:
-    """(crossing point, status, how many) of inspections not yet completed nor cancelled."""
-    stmt = (
-        select(Inspection.crossing_point, Inspection.status, func.count())
-        .where(Inspection.status.in_(OPEN_STATUSES))
-        .group_by(Inspection.crossing_point, Inspection.status)
-    )
-    return [(point, str(status), count) for point, status, count in session.execute(stmt)]
+STOCK_STATUSES = (CustomsStatus.BONDED, CustomsStatus.DUTY_FREE_RESEARCH)
 
 
 def waits_to_start(session: Session, *, since: dt.datetime) -> list[tuple[str, dt.timedelta]]:
@@ -131,56 +132,63 @@ def waits_to_start(session: Session, *, since: dt.datetime) -> list[tuple[str, d
     ]
 
 
-# --- goods --------------------------------------------------------------------------------------
+# --- the queue, goods, registry, funds, data: five small counts in one round trip -------------
 
-STOCK_STATUSES = (CustomsStatus.BONDED, CustomsStatus.DUTY_FREE_RESEARCH)
+#: (category, series, how many): a crossing point and state, an HS chapter and customs status...
+Tally = tuple[str | None, str, int]
+TALLIES = ("queue", "stock", "whitelist", "funds", "data")
 
 
-def lots_in_stock(session: Session) -> list[tuple[str, str, int]]:
-    """(HS chapter, customs status, lots) of bonded and duty-free lots with a positive balance."""
+def _tally(
+    name: str, category: ColumnElement[Any] | Any, series: ColumnElement[Any] | Any
+) -> Select[str, str, str, int]:
+    """``name``, then the category and series as text (enums too, so the union reads them
+    alike), then the count; the caller adds its FROM, WHERE and GROUP BY."""
+    return select(
+        literal_column(f"'{name}'", String),
+        type_coerce(category, String),
+        type_coerce(series, String),
+        func.count(),
+    )
+
+
+def tallies(session: Session) -> dict[str, list[Tally]]:
+    """Per chart, its grouped counts:
+
+    - ``queue``: (crossing point, state) of inspections not yet completed nor cancelled;
+    - ``stock``: (HS chapter, customs status) of bonded and duty-free lots with goods left;
+    - ``whitelist``: (industry, state) of entries: an industry entry's own field, else the
+      industry of the party the entry is for or sponsored by;
+    - ``funds``: (the project's funding source, state) of fund transfers;
+    - ``data``: (route, state) of data transfer applications.
+
+    One UNION ALL: each is a handful of rows, and a round trip costs more than its query.
+    """
     chapter = func.substr(Lot.hs_code, 1, 2)
-    stmt = (
-        select(chapter, Lot.customs_status, func.count())
-        .where(Lot.balance > 0, Lot.customs_status.in_(STOCK_STATUSES))
-        .group_by(chapter, Lot.customs_status)
-    )
-    return [(ch, str(status), count) for ch, status, count in session.execute(stmt)]
-
-
-# --- registry, funds, data ----------------------------------------------------------------------
-
-
-def entries_by_industry(session: Session) -> list[tuple[str | None, str, int]]:
-    """(industry, entry status, entries) of the whitelist: an industry entry's own field, else
-    the industry of the party the entry is for or sponsored by."""
     industry = func.coalesce(WhitelistEntry.industry, Party.industry)
-    stmt = (
-        select(industry, WhitelistEntry.status, func.count())
+    stmt = union_all(
+        _tally("queue", Inspection.crossing_point, Inspection.status)
+        .where(Inspection.status.in_(OPEN_STATUSES))
+        .group_by(Inspection.crossing_point, Inspection.status),
+        _tally("stock", chapter, Lot.customs_status)
+        .where(Lot.balance > 0, Lot.customs_status.in_(STOCK_STATUSES))
+        .group_by(chapter, Lot.customs_status),
+        _tally("whitelist", industry, WhitelistEntry.status)
+        .select_from(WhitelistEntry)
         .outerjoin(Party, Party.id == WhitelistEntry.party_id)
-        .group_by(industry, WhitelistEntry.status)
-    )
-    return [(code, str(status), count) for code, status, count in session.execute(stmt)]
-
-
-def transfers_by_source(session: Session) -> list[tuple[str, str, int]]:
-    """(project's funding source, transfer status, transfers)."""
-    stmt = (
-        select(Project.funding_source, FundTransfer.status, func.count())
+        .group_by(industry, WhitelistEntry.status),
+        _tally("funds", Project.funding_source, FundTransfer.status)
+        .select_from(FundTransfer)
         .join(Project, Project.id == FundTransfer.project_id)
-        .group_by(Project.funding_source, FundTransfer.status)
+        .group_by(Project.funding_source, FundTransfer.status),
+        _tally("data", DataTransferApplication.route, DataTransferApplication.status).group_by(
+            DataTransferApplication.route, DataTransferApplication.status
+        ),
     )
-    return [(str(source), str(status), count) for source, status, count in session.execute(stmt)]
-
-
-def data_transfers_by_route(session: Session) -> list[tuple[str | None, str, int]]:
-    """(route, application status, applications) of data transfers abroad."""
-    stmt = select(
-        DataTransferApplication.route, DataTransferApplication.status, func.count()
-    ).group_by(DataTransferApplication.route, DataTransferApplication.status)
-    return [
-        (str(route) if route is not None else None, str(status), count)
-        for route, status, count in session.execute(stmt)
-    ]
+    found: dict[str, list[Tally]] = {name: [] for name in TALLIES}
+    for name, category, series, count in session.execute(stmt):
+        found[name].append((category, series, count))
+    return found
 
 
 # --- taxes --------------------------------------------------------------------------------------

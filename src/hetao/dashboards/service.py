@@ -85,6 +85,7 @@ class Context:
     #: Rows read for one chart that another chart shows too.
     crossings_memo: dict[str, list[repo.CrossingCount]] = field(default_factory=dict)
     inspections_memo: dict[str, list[repo.Completed]] = field(default_factory=dict)
+    tallies_memo: dict[str, list[repo.Tally]] = field(default_factory=dict)
 
 
 def check_filters(profile: ZoneProfile, filters: Filters) -> Filters:
@@ -233,6 +234,13 @@ def _hit_chart(key: str, axis: str, tallies: dict[str, list[int]], order: list[s
     )
 
 
+def tallied(at: Context, name: str) -> list[repo.Tally]:
+    """One chart's counts of ``repo.tallies``, read for all five charts at the first ask."""
+    if not at.tallies_memo:
+        at.tallies_memo.update(repo.tallies(at.session))
+    return at.tallies_memo[name]
+
+
 def completed_of_month(at: Context) -> list[repo.Completed]:
     """Inspections completed in the last 30 days, read once for the two hit-rate charts."""
     if "month" not in at.inspections_memo:
@@ -273,7 +281,7 @@ def _point_codes(profile: ZoneProfile) -> list[str]:
 
 def queue_now(at: Context) -> Chart:
     """Inspections waiting or under way now, per crossing point and state."""
-    counts = {(point, status): count for point, status, count in repo.open_inspections(at.session)}
+    counts = {(point or "", status): count for point, status, count in tallied(at, "queue")}
     points = _point_codes(at.profile)
     points += sorted({point for point, _ in counts} - set(points))
     return Chart(
@@ -368,8 +376,8 @@ def section_of_chapter(chapter: str) -> str:
 def stock(at: Context) -> Chart:
     """Bonded and duty-free lots with goods in stock, by HS section and customs status."""
     counts: dict[tuple[str, str], Number] = defaultdict(int)
-    for chapter, status, count in repo.lots_in_stock(at.session):
-        counts[section_of_chapter(chapter), status] += count
+    for chapter, status, count in tallied(at, "stock"):
+        counts[section_of_chapter(chapter or ""), status] += count
     sections = sorted({s for s, _ in counts}, key=_numeral_order)
     return _stacked("stock", "section", sections, STOCK, counts, "ledger.customs_status")
 
@@ -389,7 +397,7 @@ def _numeral_order(numeral: str) -> int:
 def whitelist(at: Context) -> Chart:
     """Whitelist entries by industry and state."""
     counts: dict[tuple[str, str], Number] = {}
-    for industry, status, count in repo.entries_by_industry(at.session):
+    for industry, status, count in tallied(at, "whitelist"):
         counts[industry or NO_INDUSTRY, status] = count
     industries = sorted({i for i, _ in counts}, key=lambda i: (i == NO_INDUSTRY, i))
     statuses = tuple(s.value for s in EntryStatus)
@@ -431,7 +439,7 @@ def taxes_by_month(at: Context) -> Chart:
 def fund_transfers(at: Context) -> Chart:
     """Research fund transfers by the project's funding source and the transfer's state."""
     counts: dict[tuple[str, str], Number] = {
-        (source, status): count for source, status, count in repo.transfers_by_source(at.session)
+        (source or "", status): count for source, status, count in tallied(at, "funds")
     }
     return _stacked(
         "fund-transfers",
@@ -446,8 +454,7 @@ def fund_transfers(at: Context) -> Chart:
 def data_transfers(at: Context) -> Chart:
     """Applications to send data abroad by route and state."""
     counts: dict[tuple[str, str], Number] = {
-        (route or UNROUTED, status): count
-        for route, status, count in repo.data_transfers_by_route(at.session)
+        (route or UNROUTED, status): count for route, status, count in tallied(at, "data")
     }
     routes = [r.value for r in Route]
     if any(route == UNROUTED for route, _ in counts):
