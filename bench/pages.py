@@ -60,6 +60,7 @@ REVIEWER = "demo-zone-reviewer"
 ENTERPRISE = "demo-enterprise-user"
 ADMINISTRATOR = "demo-administrator"
 AUDITOR = "demo-auditor"
+SECOND_LINE_OFFICER = "demo-second-line-officer"
 
 
 def main_pages() -> list[Page]:
@@ -128,6 +129,10 @@ def main_pages() -> list[Page]:
         Page(
             "demo-first-line-officer-2", "/port/overrides", r'href="(/port/decisions/\d+/override)"'
         ),
+        # The port (issue 18): the dashboards and the second line.
+        Page(SECOND_LINE_OFFICER, "/dashboards"),
+        Page(SECOND_LINE_OFFICER, "/port/second-line"),
+        Page(SECOND_LINE_OFFICER, "/port/taxes"),
     ]
 
 

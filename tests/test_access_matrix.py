@@ -1769,6 +1769,32 @@ BUILDERS |= {
 }
 
 
+#: The port's dashboards and second line (issue 18): the zone's figures for its staff, the
+#: goods leaving for the mainland and their taxes for the second line; no enterprise user.
+DASHBOARD_READERS = STAFF
+SECOND_LINE_READERS = frozenset({R.SECOND_LINE_OFFICER, R.AUDITOR, R.ADMINISTRATOR})
+MATRIX |= {
+    ("GET", "/dashboards"): DASHBOARD_READERS,
+    ("GET", "/dashboards/{chart}.csv"): DASHBOARD_READERS,
+    ("GET", "/api/v1/dashboards/{chart}"): DASHBOARD_READERS,
+    ("GET", "/port/second-line"): SECOND_LINE_READERS,
+    ("GET", "/port/taxes"): SECOND_LINE_READERS,
+    ("GET", "/port/taxes.csv"): SECOND_LINE_READERS,
+}
+BUILDERS |= {
+    ("GET", "/dashboards"): lambda w, o: Call("GET", "/dashboards"),
+    ("GET", "/dashboards/{chart}.csv"): lambda w, o: Call("GET", "/dashboards/stock.csv"),
+    ("GET", "/api/v1/dashboards/{chart}"): lambda w, o: Call(
+        "GET", f"{V}/dashboards/crossings-today?line=first"
+    ),
+    ("GET", "/port/second-line"): lambda w, o: Call(
+        "GET", f"/port/second-line?party_id={w.party(o)}"
+    ),
+    ("GET", "/port/taxes"): lambda w, o: Call("GET", "/port/taxes"),
+    ("GET", "/port/taxes.csv"): lambda w, o: Call("GET", "/port/taxes.csv?from=2026-11-01"),
+}
+
+
 def walk(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, APIRoute]]:
     """Every endpoint with its full path, through included routers.
 

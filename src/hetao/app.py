@@ -44,7 +44,9 @@ from hetao.crossing import intake
 from hetao.crossing import service as crossing_service
 from hetao.crossing.api import MAX_WAITING_DECISIONS, gate_router
 from hetao.crossing.api import router as crossing_router
+from hetao.crossing.live import stop_feed
 from hetao.crossing.views import router as console_pages
+from hetao.dashboards.api import router as dashboards_router
 from hetao.dashboards.views import router as dashboard_pages
 from hetao.datatransfer.api import router as datatransfer_router
 from hetao.datatransfer.views import router as datatransfer_pages
@@ -126,6 +128,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         purger = asyncio.create_task(_purge_replays(state))
         sender = asyncio.create_task(_send_webhooks(state, webhook_delivery.box_of(app)))
     yield
+    # The consoles' streams end and their poller stops with the application.
+    await stop_feed(app)
     if purger is not None:
         purger.cancel()
     if sender is not None:
@@ -283,6 +287,7 @@ def create_app(
         inspections_router,
         funds_router,
         datatransfer_router,
+        dashboards_router,
         notifications_router,
         reference_router,
         auth_router,
