@@ -11,6 +11,7 @@ import logging
 import os
 import re
 import subprocess
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -31,7 +32,7 @@ from hetao.app import create_app
 from hetao.auth.principal import Role
 from hetao.profiles import ZoneProfile
 from hetao.storage.engine import make_engine
-from test_serving import HETAO, free_port, wait_for_health
+from test_serving import HETAO, free_port, listening_sockets, wait_for_health
 
 V = "/api/v1"
 SAMPLE = re.compile(r"^(?P<name>[a-z_]+)(?:\{(?P<labels>[^}]*)\})? (?P<value>\S+)$")
@@ -236,7 +237,12 @@ def test_metrics_add_up_every_workers_answers(tmp_path: Path) -> None:
     )
     try:
         wait_for_health(port, process)
-        (tmp_path / "data" / "audit" / "signing-key.pem").unlink()  # not ready from now on
+        # Both workers made their apps (a starting one would make the key afresh) once both
+        # listen; then the key goes, and neither is ready.
+        deadline = time.monotonic() + 60
+        while listening_sockets(port) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        (tmp_path / "data" / "audit" / "signing-key.pem").unlink()
         answered = 0
         for _ in range(20):  # a connection each: the kernel spreads them over both workers
             try:
