@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import functools
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -79,6 +78,8 @@ CONSOLE_ASSETS = Path(__file__).parent / "static"
 #: How often replay records past the retention are purged.
 REPLAY_PURGE_SECONDS = 600
 log = logging.getLogger("hetao.api")
+#: Whether this process has frozen what its first app made at startup (see _lifespan).
+_startup_frozen = False
 
 DESCRIPTION = """
 Split-line management for the Shenzhen Park of the Hetao Shenzhen-Hong Kong Science and
@@ -113,19 +114,17 @@ def zone_profile(profile: ProfileDep) -> ZoneProfile:
     return profile
 
 
-@functools.cache
-def _freeze_startup_heap() -> None:
-    """What exists at startup (profile, routes, models, compiled tables) lives as long as the
-    process: kept out of the collector's full passes, which would stall requests walking it.
-    Once per process: a process that makes many apps (the tests) would otherwise freeze, and
-    keep for good, every app before the last."""
-    gc.collect()
-    gc.freeze()
-
-
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    _freeze_startup_heap()
+    # What exists at startup (profile, routes, models, compiled tables) lives as long as the
+    # process: kept out of the collector's full passes, which would stall requests walking it.
+    # Once per process: a process that makes many apps (the tests) would otherwise freeze, and
+    # keep for good, every app before the last.
+    global _startup_frozen
+    if not _startup_frozen:
+        gc.collect()
+        gc.freeze()
+        _startup_frozen = True
     state = app_state(app)
     checkpointer = WalCheckpointer(state.engine)
     checkpointer.start()
