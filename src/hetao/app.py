@@ -78,8 +78,6 @@ CONSOLE_ASSETS = Path(__file__).parent / "static"
 #: How often replay records past the retention are purged.
 REPLAY_PURGE_SECONDS = 600
 log = logging.getLogger("hetao.api")
-#: Whether this process has frozen what its first app made at startup (see _lifespan).
-_startup_frozen = False
 
 DESCRIPTION = """
 Split-line management for the Shenzhen Park of the Hetao Shenzhen-Hong Kong Science and
@@ -118,13 +116,8 @@ def zone_profile(profile: ProfileDep) -> ZoneProfile:
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # What exists at startup (profile, routes, models, compiled tables) lives as long as the
     # process: kept out of the collector's full passes, which would stall requests walking it.
-    # Once per process: a process that makes many apps (the tests) would otherwise freeze, and
-    # keep for good, every app before the last.
-    global _startup_frozen
-    if not _startup_frozen:
-        gc.collect()
-        gc.freeze()
-        _startup_frozen = True
+    gc.collect()
+    gc.freeze()
     state = app_state(app)
     checkpointer = WalCheckpointer(state.engine)
     checkpointer.start()
@@ -147,6 +140,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     await run_in_threadpool(checkpointer.stop)
     if state.rate_limiter is not None:
         state.rate_limiter.close()
+    # What was frozen at start may be collected again: a process that makes several apps (the
+    # tests) would otherwise keep every one of them for good.
+    gc.unfreeze()
 
 
 async def _purge_replays(state: AppState) -> None:
