@@ -140,9 +140,6 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     await run_in_threadpool(checkpointer.stop)
     if state.rate_limiter is not None:
         state.rate_limiter.close()
-    # What was frozen at start may be collected again: a process that makes several apps (the
-    # tests) would otherwise keep every one of them for good.
-    gc.unfreeze()
 
 
 async def _purge_replays(state: AppState) -> None:
