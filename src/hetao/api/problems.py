@@ -196,29 +196,38 @@ def install(app: FastAPI) -> None:
             detail="the change clashed with a concurrent change; read the current state and retry",
         )
 
-    def busy(request: Request, cause: object) -> JSONResponse:
-        # Overload is not a server fault: nothing was written, and the client should retry.
-        log.warning("database busy on %s %s: %s", request.method, request.url.path, cause)
+    def retry_later(
+        request: Request, cause: object, *, code: str, title: str, detail: str
+    ) -> JSONResponse:
+        # A database that is busy or gone is not a server fault: the client should retry.
+        log.warning("%s on %s %s: %s", title.lower(), request.method, request.url.path, cause)
         return problem_response(
             request,
             status=503,
-            code="database-busy",
-            title="Database busy",
-            detail="nothing was written; retry after the delay (with the same Idempotency-Key)",
+            code=code,
+            title=title,
+            detail=detail,
             headers={"Retry-After": "1"},
         )
 
-    def unavailable(request: Request, cause: object) -> JSONResponse:
-        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, cause)
-        return problem_response(
+    def busy(request: Request, cause: object) -> JSONResponse:
+        return retry_later(
             request,
-            status=503,
+            cause,
+            code="database-busy",
+            title="Database busy",
+            detail="nothing was written; retry after the delay (with the same Idempotency-Key)",
+        )
+
+    def unavailable(request: Request, cause: object) -> JSONResponse:
+        return retry_later(
+            request,
+            cause,
             code="database-unavailable",
             title="Database unavailable",
             detail="the connection to the database was lost, so the change may or may not be"
             " stored; retry after the delay with the same Idempotency-Key (or event id), which"
             " answers with the stored result if there is one",
-            headers={"Retry-After": "1"},
         )
 
     @app.exception_handler(OperationalError)
