@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -112,12 +111,22 @@ def zone_profile(profile: ProfileDep) -> ZoneProfile:
     return profile
 
 
+def api_docs(request: Request) -> HTMLResponse:
+    """The API's docs page (Swagger UI, served from the package's own copy)."""
+    # From the request, not a closure over the app: FastAPI caches what it learns of each
+    # endpoint function for the life of the process, and a closure would keep its app with it.
+    root = request.scope.get("root_path", "")
+    return get_swagger_ui_html(
+        openapi_url=f"{root}{request.app.openapi_url}",
+        title="hetao API",
+        swagger_js_url=f"{root}/static/api-docs/swagger-ui-bundle.js",
+        swagger_css_url=f"{root}/static/api-docs/swagger-ui.css",
+        swagger_favicon_url=f"{root}/static/api-docs/favicon.png",
+    )
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    # What exists at startup (profile, routes, models, compiled tables) lives as long as the
-    # process: kept out of the collector's full passes, which would stall requests walking it.
-    gc.collect()
-    gc.freeze()
     state = app_state(app)
     checkpointer = WalCheckpointer(state.engine)
     checkpointer.start()
@@ -231,6 +240,55 @@ def _make_state(
     )
 
 
+def _bound_state(
+    settings: Settings | None,
+    engine: Engine | None,
+    profile: ZoneProfile | None,
+    sessions: sessionmaker[Session] | None,
+    background_work: bool,
+) -> tuple[AppState, webhook_delivery.SecretBox]:
+    settings = settings or Settings.from_env()
+    profile = profile or load_profile(settings.profile)
+    engine = engine or make_engine(settings.database_url)
+    state = _make_state(
+        settings,
+        engine=engine,
+        profile=profile,
+        sessions=sessions,
+        background_work=background_work,
+    )
+    # Read (or made) now, as the other keys are: a bad key file stops the start.
+    box = webhook_delivery.SecretBox.load_or_create(
+        settings.resolve(webhook_delivery.SECRET_KEY_FILE)
+    )
+    return state, box
+
+
+def _install(app: FastAPI, state: AppState, box: webhook_delivery.SecretBox) -> None:
+    # The typed AppState replaces Starlette's dict-like State: each object is a declared field.
+    app.state = state  # type: ignore[assignment]
+    webhook_delivery.install(app, box)
+
+
+def rebind(
+    app: FastAPI,
+    *,
+    settings: Settings | None = None,
+    engine: Engine | None = None,
+    profile: ZoneProfile | None = None,
+    sessions: sessionmaker[Session] | None = None,
+    background_work: bool = True,
+) -> None:
+    """Give an application made by ``create_app`` a whole new state, as ``create_app`` would.
+
+    Its routes stay. FastAPI builds each route's dependencies lazily, per application, at the
+    first request that walks past it (up to a second for the last routes): the tests rebind one
+    application for each test instead of making one each. Only between lifespans.
+    """
+    state, box = _bound_state(settings, engine, profile, sessions, background_work)
+    _install(app, state, box)
+
+
 def create_app(
     *,
     settings: Settings | None = None,
@@ -244,9 +302,8 @@ def create_app(
     ``sessions`` serves reads and writes alike (a test's rolled-back transaction);
     ``background_work`` False keeps timers from writing on a connection a test owns.
     """
-    settings = settings or Settings.from_env()
-    profile = profile or load_profile(settings.profile)
-    engine = engine or make_engine(settings.database_url)
+    # Bound first: a bad profile or key file stops the start before any route is made.
+    state, box = _bound_state(settings, engine, profile, sessions, background_work)
     app = FastAPI(
         lifespan=_lifespan,
         title="hetao",
@@ -256,21 +313,7 @@ def create_app(
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
-    # The typed AppState replaces Starlette's dict-like State: each object is a declared field.
-    app.state = _make_state(  # type: ignore[assignment]
-        settings,
-        engine=engine,
-        profile=profile,
-        sessions=sessions,
-        background_work=background_work,
-    )
-    # Read (or made) now, as the other keys are: a bad key file stops the start.
-    webhook_delivery.install(
-        app,
-        webhook_delivery.SecretBox.load_or_create(
-            settings.resolve(webhook_delivery.SECRET_KEY_FILE)
-        ),
-    )
+    _install(app, state, box)
     problems.install(app)
     app.add_middleware(observability.RequestContext)
     openapi.answer_405_with_every_method(app)
@@ -311,15 +354,6 @@ def create_app(
     app.mount("/static/api-docs", StaticFiles(directory=SWAGGER_ASSETS), name="api-docs-assets")
     app.mount("/static/console", StaticFiles(directory=CONSOLE_ASSETS), name="console-assets")
 
-    @app.get("/api/docs", include_in_schema=False)
-    def api_docs(request: Request) -> HTMLResponse:
-        root = request.scope.get("root_path", "")
-        return get_swagger_ui_html(
-            openapi_url=f"{root}{app.openapi_url}",
-            title="hetao API",
-            swagger_js_url=f"{root}/static/api-docs/swagger-ui-bundle.js",
-            swagger_css_url=f"{root}/static/api-docs/swagger-ui.css",
-            swagger_favicon_url=f"{root}/static/api-docs/favicon.png",
-        )
+    app.add_api_route("/api/docs", api_docs, include_in_schema=False)
 
     return app

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import logging
 import logging.config
 import multiprocessing
@@ -28,13 +29,17 @@ import time
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from hetao import logs, metrics
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 log = logging.getLogger("hetao.serving")
 
 #: The application, as uvicorn imports it in each worker.
-APP = "hetao.app:create_app"
+APP = "hetao.serving:served_app"
 #: How long a worker that was asked to stop may take before it is killed.
 STOP_SECONDS = 60.0
 #: A worker that dies sooner than this after starting is not restarted: it would only die again.
@@ -65,6 +70,22 @@ def stop_with_parent(parent: int) -> None:
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     if os.getppid() != parent:  # it died before the request took effect
         os.kill(os.getpid(), signal.SIGTERM)
+
+
+def served_app() -> FastAPI:
+    """The application of a server process, its startup heap frozen.
+
+    What exists at startup (profile, routes, models, compiled tables) lives as long as the
+    process: kept out of the collector's full passes, which would stall requests walking it.
+    Only here, where one application owns the process: frozen objects are never collected, so
+    freezing in every application's start kept each test's application for good.
+    """
+    from hetao.app import create_app
+
+    application = create_app()
+    gc.collect()
+    gc.freeze()
+    return application
 
 
 def serve_one(
