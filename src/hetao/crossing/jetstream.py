@@ -381,15 +381,18 @@ class GateConsumer:
         """Decide a batch, then answer and settle each message."""
         read = [GateMessage(m.subject, dict(m.headers or {}), m.data) for m in messages]
         verdicts = await asyncio.to_thread(self.decider.decide, read)
-        for message, verdict in zip(messages, verdicts, strict=True):
-            try:
-                await self._settle(message, verdict)
-            except Exception as error:
-                if not is_transient(error):
-                    raise
+        # Side by side: each decision publish waits for the stream's replicas to store it.
+        settled = await asyncio.gather(
+            *(self._settle(m, v) for m, v in zip(messages, verdicts, strict=True)),
+            return_exceptions=True,
+        )
+        for outcome in settled:
+            if isinstance(outcome, BaseException):
+                if not is_transient(outcome):
+                    raise outcome
                 # Not acked: JetStream redelivers after ack_wait, and the stored decision is
                 # published again (no second decision).
-                log.warning("could not settle a message: %s", type(error).__name__)
+                log.warning("could not settle a message: %s", type(outcome).__name__)
 
     async def _settle(self, message: Msg, verdict: Verdict) -> None:
         if isinstance(verdict, Decided):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import signal
 import subprocess
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,16 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from sqlalchemy import Engine, text
 
-from hetao.crossing.jetstream import EVENT_ID_HEADER, REASON_HEADER, Subjects
+from hetao.crossing.jetstream import (
+    EVENT_ID_HEADER,
+    REASON_HEADER,
+    ConsumerSettings,
+    Decider,
+    Subjects,
+    consume,
+)
+from hetao.profiles import load_profile
+from hetao.storage.engine import session_factory
 from test_serving import HETAO
 
 GATE_POINT = "FBZ_CHANNEL_1"
@@ -169,3 +179,26 @@ async def stream_leader(connection: Client, *, seconds: float) -> str:
             return info.cluster.leader
         await asyncio.sleep(0.2)
     raise AssertionError(f"the stream {STREAM} had no leader within {seconds} s")
+
+
+@contextlib.asynccontextmanager
+async def consuming(
+    urls: Sequence[str], engine: Engine, settings: ConsumerSettings | None = None
+) -> AsyncIterator[None]:
+    """The gate consumer in this process (what `hetao gate-consumer` runs), stopped at the end;
+    a process of its own only where a test kills it."""
+    decider = Decider(
+        session_factory(engine),
+        profile=load_profile("hetao"),
+        seed_key=bytes(32),
+        subjects=SUBJECTS,
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        consume(urls, decider, settings or ConsumerSettings(replicas=3), stop)
+    )
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)

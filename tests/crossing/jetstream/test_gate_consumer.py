@@ -6,15 +6,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import secrets
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+from nats.aio.client import Client
 from sqlalchemy import Engine
 
 from crossing.jetstream.support import (
     SUBJECTS,
     Consumer,
+    Heard,
+    consuming,
     decide_audit_events,
     decision_rows,
     event,
@@ -28,15 +33,12 @@ from hetao.crossing.jetstream import (
     AUTHORIZATION_HEADER,
     MESSAGE_ID_HEADER,
     ConsumerSettings,
-    Decider,
     GateClient,
     GateReport,
     LocalQueue,
-    consume,
 )
 from hetao.natscluster import NatsCluster
-from hetao.profiles import load_profile
-from hetao.storage.engine import make_engine, session_factory
+from hetao.storage.engine import make_engine
 
 #: Bounds of each wait; generous for a loaded 2-core machine, never asserted as a duration.
 WAIT_SECONDS = 60.0
@@ -46,7 +48,6 @@ class TestDecidingGateEvents:
     def test_decides_every_event_exactly_once_and_answers_the_gate(
         self,
         cluster: NatsCluster,
-        start_consumer: Callable[..., Consumer],
         gate_token: str,
         committing_engine: Engine,
         tmp_path: Path,
@@ -57,35 +58,38 @@ class TestDecidingGateEvents:
         async def scenario() -> None:
             connection, heard = await listen(cluster.urls)
             try:
-                start_consumer()
-                await stream_leader(connection, seconds=WAIT_SECONDS)
-                gate = GateClient(
-                    connection.jetstream(), SUBJECTS, gate_token, LocalQueue(tmp_path / "q.jsonl")
-                )
-                report = GateReport()
-                await gate.send(events, report, retry_seconds=WAIT_SECONDS)
-                assert report.queued == 0
-                # The same event again under another message id (past the dedupe window):
-                # the stored decision is answered again, nothing decided twice.
-                await connection.jetstream().publish(
-                    SUBJECTS.events(repeated["crossing_point"]),
-                    json.dumps(repeated).encode(),
-                    headers={
-                        AUTHORIZATION_HEADER: f"Bearer {gate_token}",
-                        MESSAGE_ID_HEADER: f"again-{repeated['event_id']}",
-                    },
-                )
-                await until(
-                    lambda: len(heard.decisions) > len(events),
-                    seconds=WAIT_SECONDS,
-                    what="a decision for every event and for the repeated one",
-                )
+                async with consuming(cluster.urls, committing_engine):
+                    await stream_leader(connection, seconds=WAIT_SECONDS)
+                    await decide_all(connection, heard)
             finally:
                 await connection.close()
             assert heard.decided() == {e["event_id"] for e in events}
             answers = [d for event_id, d in heard.decisions if event_id == repeated["event_id"]]
             assert len(answers) == 2
             assert answers[0]["decision"]["id"] == answers[1]["decision"]["id"]
+
+        async def decide_all(connection: Client, heard: Heard) -> None:
+            gate = GateClient(
+                connection.jetstream(), SUBJECTS, gate_token, LocalQueue(tmp_path / "q.jsonl")
+            )
+            report = GateReport()
+            await gate.send(events, report, retry_seconds=WAIT_SECONDS)
+            assert report.queued == 0
+            # The same event again under another message id (past the dedupe window):
+            # the stored decision is answered again, nothing decided twice.
+            await connection.jetstream().publish(
+                SUBJECTS.events(repeated["crossing_point"]),
+                json.dumps(repeated).encode(),
+                headers={
+                    AUTHORIZATION_HEADER: f"Bearer {gate_token}",
+                    MESSAGE_ID_HEADER: f"again-{repeated['event_id']}",
+                },
+            )
+            await until(
+                lambda: len(heard.decisions) > len(events),
+                seconds=WAIT_SECONDS,
+                what="a decision for every event and for the repeated one",
+            )
 
         asyncio.run(scenario())
         assert decision_rows(committing_engine) == {e["event_id"]: 1 for e in events}
@@ -96,10 +100,11 @@ class TestDeadLetters:
     def test_an_undecidable_event_goes_to_the_dead_letters_with_its_reason(
         self,
         cluster: NatsCluster,
-        start_consumer: Callable[..., Consumer],
         gate_token: str,
         committing_engine: Engine,
+        caplog: pytest.LogCaptureFixture,
     ) -> None:
+        caplog.set_level(logging.INFO)
         valid = event()
         no_direction = {k: v for k, v in event().items() if k != "direction"}
         wrong_token = format_token(999, secrets.token_urlsafe(32))
@@ -109,38 +114,42 @@ class TestDeadLetters:
         async def scenario() -> list[str]:
             connection, heard = await listen(cluster.urls)
             try:
-                consumer = start_consumer()
-                await stream_leader(connection, seconds=WAIT_SECONDS)
-                js = connection.jetstream()
-                await js.publish(subject, b"{not json", headers={**bearer, MESSAGE_ID_HEADER: "a"})
-                await js.publish(
-                    subject,
-                    json.dumps(no_direction).encode(),
-                    headers={**bearer, MESSAGE_ID_HEADER: no_direction["event_id"]},
-                )
-                await js.publish(
-                    subject,
-                    json.dumps(event()).encode(),
-                    headers={AUTHORIZATION_HEADER: f"Bearer {wrong_token}"},
-                )
-                # The consumer lives on: a valid event after them is decided.
-                await js.publish(subject, json.dumps(valid).encode(), headers=bearer)
-                await until(
-                    lambda: len(heard.dead) == 3 and valid["event_id"] in heard.decided(),
-                    seconds=WAIT_SECONDS,
-                    what="three dead letters and the valid event decided",
-                )
-                for message in heard.dead:
-                    seen = json.dumps(dict(message.headers or {})) + message.data.decode()
-                    assert gate_token not in seen
-                    assert wrong_token not in seen
-                assert consumer.process.poll() is None
-                assert wrong_token not in consumer.log.read_text()
+                async with consuming(cluster.urls, committing_engine):
+                    await stream_leader(connection, seconds=WAIT_SECONDS)
+                    await publish_bad_then_valid(connection, heard)
                 return sorted(reason_of(message) for message in heard.dead)
             finally:
                 await connection.close()
 
+        async def publish_bad_then_valid(connection: Client, heard: Heard) -> None:
+            js = connection.jetstream()
+            await js.publish(subject, b"{not json", headers={**bearer, MESSAGE_ID_HEADER: "a"})
+            await js.publish(
+                subject,
+                json.dumps(no_direction).encode(),
+                headers={**bearer, MESSAGE_ID_HEADER: no_direction["event_id"]},
+            )
+            await js.publish(
+                subject,
+                json.dumps(event()).encode(),
+                headers={AUTHORIZATION_HEADER: f"Bearer {wrong_token}"},
+            )
+            # The consumer lives on: a valid event after them is decided.
+            await js.publish(subject, json.dumps(valid).encode(), headers=bearer)
+            await until(
+                lambda: len(heard.dead) == 3 and valid["event_id"] in heard.decided(),
+                seconds=WAIT_SECONDS,
+                what="three dead letters and the valid event decided",
+            )
+            for message in heard.dead:
+                seen = json.dumps(dict(message.headers or {})) + message.data.decode()
+                assert gate_token not in seen
+                assert wrong_token not in seen
+
         reasons = asyncio.run(scenario())
+        assert "dead letter" in caplog.text
+        assert gate_token not in caplog.text
+        assert wrong_token not in caplog.text
         assert [reason.split(": ")[:2] for reason in reasons] == [
             ["Authorization", "auth.bearer"],
             ["body", "json.invalid"],
@@ -153,33 +162,24 @@ class TestDeadLetters:
     ) -> None:
         # A database file in a directory that does not exist: every delivery fails to connect.
         engine = make_engine(f"sqlite:///{(tmp_path / 'absent' / 'db.sqlite3').as_posix()}")
-        decider = Decider(
-            session_factory(engine),
-            profile=load_profile("hetao"),
-            seed_key=bytes(32),
-            subjects=SUBJECTS,
-        )
         settings = ConsumerSettings(replicas=3, max_deliver=2, retry_delay_seconds=0.1)
         token = format_token(1, secrets.token_urlsafe(32))
 
         async def scenario() -> str:
             connection, heard = await listen(cluster.urls)
-            stop = asyncio.Event()
-            consuming = asyncio.create_task(consume(cluster.urls, decider, settings, stop))
             try:
-                await stream_leader(connection, seconds=WAIT_SECONDS)
-                await connection.jetstream().publish(
-                    SUBJECTS.events("FBZ_CHANNEL_1"),
-                    json.dumps(event()).encode(),
-                    headers={AUTHORIZATION_HEADER: f"Bearer {token}"},
-                )
-                await until(
-                    lambda: len(heard.dead) == 1, seconds=WAIT_SECONDS, what="a dead letter"
-                )
+                async with consuming(cluster.urls, engine, settings):
+                    await stream_leader(connection, seconds=WAIT_SECONDS)
+                    await connection.jetstream().publish(
+                        SUBJECTS.events("FBZ_CHANNEL_1"),
+                        json.dumps(event()).encode(),
+                        headers={AUTHORIZATION_HEADER: f"Bearer {token}"},
+                    )
+                    await until(
+                        lambda: len(heard.dead) == 1, seconds=WAIT_SECONDS, what="a dead letter"
+                    )
                 return reason_of(heard.dead[0])
             finally:
-                stop.set()
-                await asyncio.wait_for(consuming, WAIT_SECONDS)
                 await connection.close()
                 engine.dispose()
 
@@ -197,7 +197,7 @@ class TestFailures:
         committing_engine: Engine,
         tmp_path: Path,
     ) -> None:
-        events = [event() for _ in range(240)]
+        events = [event() for _ in range(160)]
 
         async def scenario() -> GateReport:
             connection, heard = await listen(cluster.urls)

@@ -6,14 +6,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import Callable
+import subprocess
 from pathlib import Path
 
 from sqlalchemy import Engine
 
 from crossing.jetstream.support import (
     GATE_POINT,
-    Consumer,
+    consuming,
     decision_rows,
     listen,
     run_hetao,
@@ -27,7 +27,6 @@ class TestGateSimulate:
     def test_keeps_events_in_its_local_queue_while_nats_is_down_and_replays_them(
         self,
         cluster: NatsCluster,
-        start_consumer: Callable[..., Consumer],
         hetao_env: dict[str, str],
         gate_token: str,
         committing_engine: Engine,
@@ -46,18 +45,23 @@ class TestGateSimulate:
         queued = [json.loads(line)["event_id"] for line in queue.read_text().splitlines()]
         assert len(queued) == 5
 
-        async def consumer_ready() -> None:
+        async def network_back() -> subprocess.CompletedProcess[str]:
             connection, _ = await listen(cluster.urls)
             try:
-                start_consumer()
-                await stream_leader(connection, seconds=60)
+                async with consuming(cluster.urls, committing_engine):
+                    await stream_leader(connection, seconds=60)
+                    return await asyncio.to_thread(
+                        run_hetao,
+                        hetao_env,
+                        *gate,
+                        *server_options(cluster.urls),
+                        "--decision-seconds",
+                        "60",
+                    )
             finally:
                 await connection.close()
 
-        asyncio.run(consumer_ready())
-        back = run_hetao(
-            hetao_env, *gate, *server_options(cluster.urls), "--decision-seconds", "60"
-        )
+        back = asyncio.run(network_back())
         assert back.returncode == 0, back.stderr
         report = json.loads(back.stdout)
         assert (report["published"], report["queued"]) == (5, 0)
