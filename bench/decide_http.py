@@ -34,8 +34,9 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from sqlalchemy import Engine, text
@@ -345,6 +346,28 @@ async def closed_loop(
     return done / (time.perf_counter() - start), statuses
 
 
+async def on_schedule(
+    events: Events,
+    send: Callable[[float, bytes], Coroutine[Any, Any, None]],
+    *,
+    rate: float,
+    seconds: float,
+) -> None:
+    """``send(scheduled, body)`` for each event on a fixed schedule, whether or not earlier
+    ones are done (open loop); returns when all are."""
+    total = int(rate * seconds)
+    start = time.perf_counter() + 0.05
+    tasks = []
+    for n in range(total):
+        scheduled = start + n / rate
+        body = events.next()
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(send(scheduled, body)))
+    await asyncio.gather(*tasks)
+
+
 async def open_loop(
     port: int, token: str, events: Events, *, rate: float, seconds: float
 ) -> tuple[list[float], dict[int, int], int]:
@@ -376,17 +399,7 @@ async def open_loop(
         statuses[status] = statuses.get(status, 0) + 1
         pool.put_nowait(conn)
 
-    total = int(rate * seconds)
-    start = time.perf_counter() + 0.05
-    tasks = []
-    for n in range(total):
-        scheduled = start + n / rate
-        body = events.next()
-        delay = scheduled - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one(scheduled, body)))
-    await asyncio.gather(*tasks)
+    await on_schedule(events, one, rate=rate, seconds=seconds)
     while not pool.empty():
         pool.get_nowait().close()
     return latencies, statuses, opened
@@ -498,21 +511,27 @@ def run(args: argparse.Namespace, directory: Path) -> None:
         )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+def load_arguments(doc: str | None, *, workers: str) -> argparse.ArgumentParser:
+    """The options of a run under load: database, workers, connections, duration, rate."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
     parser.add_argument(
         "--postgres", nargs="?", const=POSTGRES_ADMIN_URL, default=None,
         help="run on a scratch database of this PostgreSQL server (default: SQLite)",
     )  # fmt: skip
-    parser.add_argument(
-        "--workers", type=int, default=2,
-        help="server worker processes (default 2: one per core; a worker's Python runs one"
-        " thread at a time, so one worker uses one core)",
-    )  # fmt: skip
+    parser.add_argument("--workers", type=int, default=2, help=workers)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--people", type=int, default=1000)
+    return parser
+
+
+def main() -> None:
+    parser = load_arguments(
+        __doc__,
+        workers="server worker processes (default 2: one per core; a worker's Python runs one"
+        " thread at a time, so one worker uses one core)",
+    )
     parser.add_argument("--floor", type=int, default=1000)
     parser.add_argument("--dir", type=Path, default=None, help="where the SQLite file goes")
     args = parser.parse_args()

@@ -152,6 +152,11 @@ def _invocations(files: dict[str, str], directory: Path) -> dict[str, Invocation
         "data expire": Invocation(),
         "webhooks deliver": Invocation(),
         "demo load": Invocation(("--seed", "7", "--if-empty")),
+        # No HETAO_GATE_TOKEN here: refused before it reaches for a NATS server.
+        "gate simulate": Invocation(
+            ("--point", "FBZ_CHANNEL_1", "--count", "1", "--queue", str(directory / "q.jsonl")),
+            exit_code=EXIT_BAD_INPUT,
+        ),
     }
 
 
@@ -159,6 +164,8 @@ def _invocations(files: dict[str, str], directory: Path) -> dict[str, Invocation
 NOT_RUN = {
     # Blocks serving until stopped: tests/test_serving.py runs it in a process of its own.
     "serve",
+    # Consumes until stopped: tests/crossing/jetstream runs it on a cluster of its own.
+    "gate-consumer",
 }
 
 

@@ -27,13 +27,7 @@ def resolve_principal(request: Request, session: Session) -> Principal | None:
     """The caller, from a bearer token or a session cookie (with its CSRF token on writes)."""
     header = request.headers.get("Authorization", "")
     if header:
-        scheme, _, raw = header.partition(" ")
-        if scheme.lower() != "bearer" or not raw.strip():
-            raise NotAuthenticated("use 'Authorization: Bearer <token>'")
-        principal = auth.authenticate_token(session, raw=raw.strip())
-        if principal is None:
-            raise NotAuthenticated("the token is unknown, expired or revoked")
-        return principal
+        return bearer_principal(session, header)
     secret = request.cookies.get(SESSION_COOKIE)
     if not secret:
         return None
@@ -44,6 +38,17 @@ def resolve_principal(request: Request, session: Session) -> Principal | None:
         presented = request.headers.get(CSRF_HEADER) or getattr(request.state, "csrf_form", None)
         if not presented or not auth.check_csrf(session, secret=secret, presented=presented):
             raise PermissionDenied(f"a session write needs the {CSRF_HEADER} header (CSRF)")
+    return principal
+
+
+def bearer_principal(session: Session, authorization: str) -> Principal:
+    """The principal of an ``Authorization: Bearer <token>`` value (HTTP or a queued message)."""
+    scheme, _, raw = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        raise NotAuthenticated("use 'Authorization: Bearer <token>'")
+    principal = auth.authenticate_token(session, raw=raw.strip())
+    if principal is None:
+        raise NotAuthenticated("the token is unknown, expired or revoked")
     return principal
 
 
@@ -71,9 +76,13 @@ class Allow:
     def __init__(self, *roles: Role) -> None:
         self.roles = frozenset(roles)
 
+    def admits(self, principal: Principal) -> bool:
+        """Whether the principal holds one of the roles."""
+        return bool(principal.roles & self.roles)
+
     async def __call__(self, request: Request) -> Principal:
         principal = authenticated(request)
-        if not (principal.roles & self.roles):
+        if not self.admits(principal):
             names = ", ".join(sorted(principal.roles))
             raise PermissionDenied(f"{names} may not call {request.method} {request.url.path}")
         return principal

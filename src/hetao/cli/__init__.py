@@ -21,6 +21,7 @@ from hetao.cli import (
     db,
     demo,
     funds,
+    gate,
     profile,
     registry,
     serve,
@@ -51,6 +52,7 @@ def _main(
 # `--help` lists commands, then groups, each in the order added here.
 app.command()(serve.serve)
 app.command("decide")(crossing.decide_command)
+app.command("gate-consumer")(gate.consumer_command)
 for name, group in (
     ("db", db.app),
     ("demo", demo.app),
@@ -65,6 +67,7 @@ for name, group in (
     ("funds", funds.app),
     ("data", data.app),
     ("webhooks", webhooks.app),
+    ("gate", gate.app),
 ):
     app.add_typer(group, name=name)
 

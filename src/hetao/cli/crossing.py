@@ -41,7 +41,6 @@ def decide_command(
     force at the event's time (the shipped one if none is stored). The draw uses --seed, else the
     seed a recording by the device "cli" would get.
     """
-    from hetao.credentials.service import verify_presented
     from hetao.crossing import intake, rule_sets
     from hetao.crossing import service as crossing
     from hetao.engine.decision import decision_to_json
@@ -85,7 +84,7 @@ def decide_command(
                 profile=profile,
                 seed=seed_bytes,
                 rules=candidate,
-                credentials=lambda s, token, at: verify_presented(s, token, at=at),
+                credentials=intake.check_credential,
             )
         decided = decision_to_json(decision)
     print_json(decided)

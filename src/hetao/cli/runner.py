@@ -158,10 +158,18 @@ def transaction(
     on an error and exits with its code; the platform is read here unless given."""
     on = on or platform()
     with database(on.settings.database_url) as engine:
-        factory = _sessions(engine)
-        enable_checkpoints(factory, policy or on.checkpoint_policy())
+        factory = audited_sessions(on, engine, policy=policy)
         with unit_of_work(factory) as session:
             yield Unit(session, on.profile)
+
+
+def audited_sessions(
+    on: Platform, engine: Engine, *, policy: CheckpointPolicy | None = None
+) -> sessionmaker[Session]:
+    """Sessions on ``engine`` that sign and export audit checkpoints as the platform says."""
+    factory = _sessions(engine)
+    enable_checkpoints(factory, policy or on.checkpoint_policy())
+    return factory
 
 
 def daily(today: str | None, job: Callable[[Session, dt.date], Result]) -> Result:

@@ -12,7 +12,6 @@ import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
-from sqlalchemy.orm import Session
 
 from hetao import metrics
 from hetao.api.deps import (
@@ -28,7 +27,6 @@ from hetao.api.schemas import Page
 from hetao.api.security import Allow
 from hetao.api.state import app_state
 from hetao.auth.principal import Principal
-from hetao.credentials.service import verify_presented
 from hetao.crossing import access, intake, rule_sets, service
 from hetao.crossing import repository as crossing_repository
 from hetao.crossing.schemas import (
@@ -40,7 +38,7 @@ from hetao.crossing.schemas import (
     RuleSetIn,
     RuleSetOut,
 )
-from hetao.engine.facts import CredentialFacts, Outcome
+from hetao.engine.facts import Outcome
 from hetao.errors import Overloaded
 from hetao.inputs import Id
 from hetao.storage.groupcommit import CommitterFull, GroupCommitter
@@ -66,13 +64,6 @@ EVENT_ID_IS_THE_KEY = {
 def seed_key(request: Request) -> bytes:
     """The server's selection secret, read from the data directory once per application."""
     return app_state(request).crossing_seed_key
-
-
-def check_credential(
-    session: Session, token: str, at: dt.datetime
-) -> tuple[int | None, CredentialFacts]:
-    """A presented zone credential checked online (signature, key, validity, revocation)."""
-    return verify_presented(session, token, at=at)
 
 
 #: How long a request waits for the committer before answering 503 (a retry is then safe).
@@ -127,7 +118,7 @@ async def post_crossing(
                 profile=profile,
                 seed_key=key,
                 actor=principal.actor,
-                credentials=check_credential,
+                credentials=intake.check_credential,
             )
         finally:
             # End the read snapshot before waiting for the committer. Closing (not rolling back)

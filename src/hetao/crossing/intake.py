@@ -21,11 +21,12 @@ from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.orm import Session
 
 from hetao.audit.service import Actor, current_request_id
+from hetao.credentials.service import verify_presented
 from hetao.crossing import gather as gathering
 from hetao.crossing.gather import CredentialCheck
 from hetao.crossing.rule_sets import rule_set_in_force
 from hetao.crossing.schemas import CrossingIn
-from hetao.engine.facts import CrossingFacts
+from hetao.engine.facts import CredentialFacts, CrossingFacts
 from hetao.engine.rules import RuleSet
 from hetao.errors import FieldProblem, PermissionDenied, ValidationFailed
 from hetao.profiles import CrossingPoint, ZoneProfile
@@ -67,6 +68,13 @@ def load_seed_key(path: Path) -> bytes:
 def seed_for(key: bytes, *, device_key: str, event_id: str) -> bytes:
     """The seed of one event's random draw: unpredictable without the key, stored for replay."""
     return hmac.new(key, f"{device_key}\x00{event_id}".encode(), hashlib.sha256).digest()
+
+
+def check_credential(
+    session: Session, token: str, at: dt.datetime
+) -> tuple[int | None, CredentialFacts]:
+    """A presented zone credential checked online (signature, key, validity, revocation)."""
+    return verify_presented(session, token, at=at)
 
 
 # --- the event ---------------------------------------------------------------------------------
