@@ -1366,6 +1366,12 @@ READS_ONLY |= {
             lambda w, i: credential_service.verify_presented(w.session, i.token, at=utcnow())
         ),
     ),
+    "crossing.intake.check_credential": (
+        "a presented credential checked for the gate (HTTP and JetStream), changes nothing",
+        scenario_credential_reads(
+            lambda w, i: crossing_intake.check_credential(w.session, i.token, utcnow())
+        ),
+    ),
 }
 READS_ONLY |= INSPECTION_READS
 READS_ONLY |= EVENT_READS
