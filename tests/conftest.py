@@ -159,7 +159,17 @@ def token_for(session_maker: sessionmaker[Session], cheap_hashing: None) -> Call
     return make
 
 
-_SHARED_APPS: list[FastAPI] = []
+_SHARED_APPS: dict[str, tuple[FastAPI, tuple[int, ...]]] = {}
+
+
+def _shape(app: FastAPI) -> tuple[int, ...]:
+    """What a test may add to an application: routes, middleware, overrides, handlers."""
+    return (
+        len(app.router.routes),
+        len(app.user_middleware),
+        len(app.dependency_overrides),
+        len(app.exception_handlers),
+    )
 
 
 def _shared_app(
@@ -173,16 +183,19 @@ def _shared_app(
 
     FastAPI builds a route's dependencies at the first request that walks past it, per
     application: a new application per test spent up to a second on that, thousands of times.
+    One a test changed (a route of its own, say) is not lent again.
     """
-    if not _SHARED_APPS:
-        _SHARED_APPS.append(
-            create_app(
-                engine=engine, profile=profile, sessions=sessions, background_work=background_work
-            )
+    shared = _SHARED_APPS.get("app")
+    if shared is not None and _shape(shared[0]) == shared[1]:
+        app = shared[0]
+        rebind(
+            app, engine=engine, profile=profile, sessions=sessions, background_work=background_work
         )
-        return _SHARED_APPS[0]
-    app = _SHARED_APPS[0]
-    rebind(app, engine=engine, profile=profile, sessions=sessions, background_work=background_work)
+        return app
+    app = create_app(
+        engine=engine, profile=profile, sessions=sessions, background_work=background_work
+    )
+    _SHARED_APPS["app"] = (app, _shape(app))
     return app
 
 
