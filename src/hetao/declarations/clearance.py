@@ -12,12 +12,11 @@ from hetao.audit.service import Actor
 from hetao.declarations.checks import (
     ENTRY_KINDS,
     REASON_KINDS,
-    at_field,
     first_line_exemption_rule,
 )
 from hetao.declarations.kinds import DeclarationKind
 from hetao.declarations.models import Declaration, DeclarationLine
-from hetao.errors import ValidationFailed
+from hetao.errors import ValidationFailed, at_field
 from hetao.ledger import repository as ledger_repo
 from hetao.ledger import service as ledger
 from hetao.ledger.models import CustomsStatus, Lot, MovementKind

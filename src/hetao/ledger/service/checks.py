@@ -82,10 +82,12 @@ def check_required(value: str, *, field: str, max_length: int) -> str:
 
 
 def check_key(key: str) -> str:
+    # Printable ASCII without the space is exactly 33-126 (str methods: a batch checks thousands).
     if (
         not isinstance(key, str)
         or not 0 < len(key) <= KEY_MAX_LENGTH
-        or not all(33 <= ord(c) <= 126 for c in key)
+        or not (key.isascii() and key.isprintable())
+        or " " in key
         or DERIVED_KEY_MARK in key
     ):
         raise ValidationFailed.single(
@@ -159,23 +161,25 @@ def check_goods(
 # --- idempotency -------------------------------------------------------------------------------
 
 
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()  # one instant, one form, whatever zone
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+_REQUEST_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str)
+
+
 def hash_request(operation: str, **arguments: Any) -> str:
     """What makes two calls 'the same request': the verb and every argument but the actor."""
-
-    def plain(value: Any) -> Any:
-        if isinstance(value, Decimal):
-            return format(value, "f")
-        if isinstance(value, dt.datetime):
-            return value.astimezone(dt.UTC).isoformat()  # one instant, one form, whatever zone
-        if isinstance(value, dt.date):
-            return value.isoformat()
-        if isinstance(value, list | tuple):
-            return [plain(v) for v in value]
-        return value
-
-    body = {"operation": operation, **{k: plain(v) for k, v in arguments.items()}}
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    body = {"operation": operation, **{k: _plain(v) for k, v in arguments.items()}}
+    return hashlib.sha256(_REQUEST_ENCODER.encode(body).encode()).hexdigest()
 
 
 def check_ref(value: str | None) -> str | None:
