@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple, cast
 from zoneinfo import ZoneInfo
@@ -111,11 +111,6 @@ def movement_by_key(session: Session, *, party_id: int, key: str) -> Movement | 
     ).first()
 
 
-def lock_keys(session: Session, keys: Iterable[tuple[int, str]]) -> None:
-    """``lock_key`` for many (party, key) pairs at once, in one statement and one lock order."""
-    advisory_locks(session, [("ledger", party_id, key) for party_id, key in keys])
-
-
 class KeyUse(NamedTuple):
     """The movement a (party, key) pair wrote, and the hash of the request that wrote it."""
 
@@ -145,8 +140,11 @@ def _key_uses_query(dialect_name: str) -> DriverQuery[KeyUse]:
 _KEY_USES = {name: _key_uses_query(name) for name in ("postgresql", "sqlite")}
 
 
-def key_uses(session: Session, keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], KeyUse]:
-    """The movements written under any of the (party, key) pairs, by pair: a query a party."""
+def claim_keys(
+    session: Session, keys: Collection[tuple[int, str]]
+) -> dict[tuple[int, str], KeyUse]:
+    """``lock_key`` each (party, key) pair, in one statement and one lock order, then the
+    movements written under any of them, by pair (a query a party)."""
     by_party: dict[int, list[str]] = defaultdict(list)
     for party_id, key in keys:
         by_party[party_id].append(key)
@@ -154,6 +152,7 @@ def key_uses(session: Session, keys: Iterable[tuple[int, str]]) -> dict[tuple[in
     query = _KEY_USES[connection.dialect.name]
     sqlite = connection.dialect.name == "sqlite"
     uses: dict[tuple[int, str], KeyUse] = {}
+    advisory_locks(session, [("ledger", party_id, key) for party_id, key in keys])
     for party_id, names in by_party.items():
         listed = json.dumps(names) if sqlite else names
         for use in query.all(connection, party_id=party_id, keys=listed):

@@ -6,7 +6,8 @@ Only repositories and the storage package use them (an import-linter contract in
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
 
@@ -79,6 +80,17 @@ def _run(
         cursor.execute(sql, arguments)
     if dispatch.after_cursor_execute:
         dispatch.after_cursor_execute(connection, cursor, sql, arguments, None, many)
+
+
+@contextmanager
+def pipelined(connection: Connection) -> Iterator[None]:
+    """Send the driver statements run inside together (psycopg's pipeline mode): one round
+    trip up to the first read of a result, or to the block's end. SQLite: as they come."""
+    if connection.dialect.driver != "psycopg":
+        yield
+        return
+    with cast(Any, connection.connection.driver_connection).pipeline():
+        yield
 
 
 class _OneStatement:

@@ -8,9 +8,13 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from hetao.storage.driver import DriverWrite
+
 # The ids go in sorted and unnest keeps their order: two batches naming shared locks take them
 # in one order, so they queue instead of deadlocking.
-_LOCK_MANY = text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:locks AS bigint[])) AS k")
+_LOCK_MANY = DriverWrite(
+    text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:locks AS bigint[])) AS k")
+)
 
 
 def _lock_id(name: Sequence[str | int]) -> int:
@@ -32,4 +36,4 @@ def advisory_locks(session: Session, names: Iterable[Sequence[str | int]]) -> No
         return
     locks = sorted({_lock_id(name) for name in names})
     if locks:
-        session.connection().execute(_LOCK_MANY, {"locks": locks})
+        _LOCK_MANY.write(session.connection(), [{"locks": locks}])

@@ -209,8 +209,7 @@ def post_checked(
         first_with[item.key_pair] = prefix
         checked.append(item)
     # Lock order: keys, lots ascending, the audit head (see repository).
-    repo.lock_keys(session, first_with)
-    uses = repo.key_uses(session, first_with.keys())
+    uses = repo.claim_keys(session, first_with.keys())
     for prefix, item in zip(prefixes, checked, strict=True):
         use = uses.get(item.key_pair)
         if use is not None and use.request_hash != item.request_hash:
