@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from factories import make_party
 from hetao.audit.service import Actor
@@ -23,7 +21,6 @@ from hetao.ledger.service import MovementOrder
 from hetao.ledger.service.batches import first_overdraft
 from hetao.profiles import ZoneProfile
 from hetao.registry.models import Party
-from hetao.storage.engine import make_engine, session_factory, unit_of_work
 from ledger.support import admit, counts, key, last_seq, tags_since
 
 CONSUME, ADJUST, DESTROY = MovementKind.CONSUME, MovementKind.ADJUST, MovementKind.DESTROY
@@ -238,99 +235,3 @@ class TestFirstOverdraft:
     def test_a_sum_that_never_goes_below_zero_has_none(self) -> None:
         with pytest.raises(ValueError, match="no change overdraws"):
             first_overdraft(Decimal(1), [Decimal(-1), Decimal(1)])
-
-
-@pytest.fixture
-def factory(committing_engine: Engine) -> Iterator[sessionmaker[Session]]:
-    """Sessions that really commit, on a pool with a connection per worker."""
-    url = committing_engine.url.render_as_string(hide_password=False)
-    engine = make_engine(url, pool_size=WORKERS, max_overflow=0)
-    try:
-        yield session_factory(engine)
-    finally:
-        engine.dispose()
-
-
-WORKERS = 8
-ACTOR = Actor("test", "batches")
-
-
-def committed_lot(factory: sessionmaker[Session], profile: ZoneProfile, units: int) -> int:
-    with unit_of_work(factory) as session:
-        party = make_party(session, ACTOR)
-        return admit(session, party, profile, ACTOR, quantity=Decimal(units)).id
-
-
-class TestCommittedBatches:
-    def test_a_batch_with_one_item_beyond_the_balance_leaves_nothing_written(
-        self, factory: sessionmaker[Session], profile: ZoneProfile
-    ) -> None:
-        plenty, scarce = committed_lot(factory, profile, 100), committed_lot(factory, profile, 5)
-        with factory() as session:
-            before, seq = counts(session), last_seq(session)
-        with pytest.raises(InsufficientBalance), unit_of_work(factory) as session:
-            lots = repo.lots_by_id(session, {plenty, scarce})
-            orders = [consume(lots[plenty], 10, key()), consume(lots[scarce], 6, key())]
-            service.post_movements(session, orders, actor=ACTOR)
-        with factory() as session:
-            assert counts(session) == before
-            assert last_seq(session) == seq
-            assert repo.current_amounts(session, plenty) == (Decimal(100), Decimal(0))
-            assert repo.current_amounts(session, scarce) == (Decimal(5), Decimal(0))
-
-    def test_concurrent_batches_on_one_lot_never_take_it_below_zero(
-        self, factory: sessionmaker[Session], profile: ZoneProfile
-    ) -> None:
-        lot_id = committed_lot(factory, profile, 20)
-        start = threading.Barrier(WORKERS)
-        outcomes = ["did not finish"] * WORKERS
-
-        def post_batch(worker: int) -> None:
-            start.wait()
-            try:
-                with unit_of_work(factory) as session:
-                    lot = session.get_one(Lot, lot_id)
-                    orders = [consume(lot, 1, f"w{worker}-{i}") for i in range(5)]
-                    service.post_movements(session, orders, actor=ACTOR)
-                outcomes[worker] = "posted"
-            except InsufficientBalance:
-                outcomes[worker] = "refused"
-            except Exception as error:  # reported as the outcome, not hidden
-                outcomes[worker] = repr(error)
-
-        threads = [threading.Thread(target=post_batch, args=(w,)) for w in range(WORKERS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
-        assert sorted(outcomes) == ["posted"] * 4 + ["refused"] * 4, outcomes
-        with factory() as session:
-            assert repo.current_amounts(session, lot_id) == (Decimal(0), Decimal(0))
-            assert repo.balance_from_movements(session, lot_id) == 0
-            assert verify_database(session, [], None).ok
-
-    def test_concurrent_retries_of_one_batch_write_it_once(
-        self, factory: sessionmaker[Session], profile: ZoneProfile
-    ) -> None:
-        lot_id = committed_lot(factory, profile, 20)
-        start = threading.Barrier(WORKERS)
-        results: list[list[int] | str] = ["did not finish"] * WORKERS
-
-        def retry(worker: int) -> None:
-            start.wait()
-            try:
-                with unit_of_work(factory) as session:
-                    lot = session.get_one(Lot, lot_id)
-                    orders = [consume(lot, 1, f"same-{i}") for i in range(5)]
-                    results[worker] = service.post_movements(session, orders, actor=ACTOR)
-            except Exception as error:  # reported as the outcome, not hidden
-                results[worker] = repr(error)
-
-        threads = [threading.Thread(target=retry, args=(w,)) for w in range(WORKERS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
-        assert all(result == results[0] for result in results), results
-        with factory() as session:
-            assert repo.balance(session, lot_id) == Decimal(15)
