@@ -56,6 +56,24 @@ class _Compiled:
             values[name] = process(values[name])
         return values if self.order is None else [values[n] for n in self.order]
 
+    def arguments_many(self, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
+        """``arguments`` of each row; a value that is the very object the row before gave
+        (a batch's one instant, actor, kind) goes through its processor once, not per row."""
+        last: dict[str, tuple[Any, Any]] = {}
+        out: list[Any] = []
+        for params in rows:
+            values = {**self.defaults, **params}
+            for name, process in self.binds:
+                value = values[name]
+                seen = last.get(name)
+                if seen is not None and seen[0] is value:
+                    values[name] = seen[1]
+                else:
+                    processed = values[name] = process(value)
+                    last[name] = (value, processed)
+            out.append(values if self.order is None else [values[n] for n in self.order])
+        return out
+
 
 def _run(
     connection: Connection,
@@ -221,7 +239,7 @@ def _returning_each(
     row as the driver gives it (None: no row) and the cursor's description."""
     if not rows:
         return []
-    arguments = [compiled.arguments(row) for row in rows]
+    arguments = compiled.arguments_many(rows)
     cursor: Any = connection.connection.cursor()
     returned: list[tuple[Sequence[Any] | None, Any]] = []
     try:
@@ -247,7 +265,7 @@ def _write_many(
     """One statement for each parameter set in ``rows``, in one call to the driver."""
     cursor = connection.connection.cursor()
     try:
-        arguments = [compiled.arguments(row) for row in rows]
+        arguments = compiled.arguments_many(rows)
         _run(connection, cursor, compiled.sql, arguments, many=True)
     finally:
         cursor.close()
@@ -386,8 +404,7 @@ class DriverInsert:
             for first in range(0, len(rows), per_statement):
                 chunk = rows[first : first + per_statement]
                 arguments: list[Any] = []
-                for row in chunk:
-                    values = multi.compiled.arguments(row)
+                for values in multi.compiled.arguments_many(chunk):
                     if multi.names is not None:
                         arguments.extend(values[name] for name in multi.names)
                     else:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from hetao import metrics
-from hetao.audit.service import Actor, NewEvent, current_request_id, json_stable, record_events
+from hetao.audit.service import Actor, NewEvent, current_request_id, record_events
 from hetao.audit.tags import LedgerTag
 from hetao.errors import ValidationFailed, at_field
 from hetao.ledger import repository as repo
@@ -35,11 +35,10 @@ from hetao.ledger.service.checks import (
     check_reason,
     check_ref,
     check_required,
-    hash_request,
+    hash_movement_request,
 )
 from hetao.ledger.service.postings import new_correlation_key, reused_key
 from hetao.storage.types import utcnow
-from hetao.workflow import present
 
 #: The withdrawals that take goods out of one lot, each with its event; a hold is posted to one.
 SINGLE_LOT_WITHDRAWALS: dict[MovementKind, LedgerTag] = {
@@ -75,6 +74,9 @@ class CheckedOrder:
     kind: MovementKind
     tag: LedgerTag
     key: str
+    #: The lot's id and party, read once (an ORM attribute costs a lookup every time).
+    lot_id: int
+    party_id: int
     #: As asked: positive for a withdrawal, signed for an adjustment (what its event records).
     amount: Decimal
     #: What it adds to the lot: negative for a withdrawal.
@@ -102,20 +104,23 @@ def check_order(order: MovementOrder) -> CheckedOrder:
         )
     else:
         why = check_reason(order.reason, required=order.kind is MovementKind.DESTROY)
-    request_hash = hash_request(
-        order.kind.value, lot=order.lot.id, quantity=amount, declaration_ref=ref, reason=why
+    lot_id, party_id = order.lot.id, order.lot.party_id
+    request_hash = hash_movement_request(
+        order.kind.value, lot=lot_id, quantity=amount, declaration_ref=ref, reason=why
     )
     return CheckedOrder(
         lot=order.lot,
         kind=order.kind,
         tag=tag,
         key=key,
+        lot_id=lot_id,
+        party_id=party_id,
         amount=amount,
         change=amount if adjusting else -amount,
         declaration_ref=ref,
         reason=why,
         request_hash=request_hash,
-        key_pair=(order.lot.party_id, key),
+        key_pair=(party_id, key),
     )
 
 
@@ -239,8 +244,8 @@ def _write(
     now, who = utcnow(), str(actor)
     rows = [
         {
-            "lot_id": item.lot.id,
-            "party_id": item.lot.party_id,
+            "lot_id": item.lot_id,
+            "party_id": item.party_id,
             "kind": item.kind,
             "quantity": item.change,
             "idempotency_key": item.key,
@@ -275,15 +280,18 @@ def _write(
 
 
 def _event_data(item: CheckedOrder) -> dict[str, object]:
-    data = {
-        "lot": item.lot.id,
-        "party": item.lot.party_id,
-        "quantity": item.amount,
-        "declaration_ref": item.declaration_ref,
-        "reason": item.reason,
+    """The event's data: the verb's, absent values left out, the quantity as its string."""
+    data: dict[str, object] = {
+        "lot": item.lot_id,
+        "party": item.party_id,
+        "quantity": str(item.amount),
         "idempotency_key": item.key,
     }
-    return {key: json_stable(value) for key, value in present(data).items()}
+    if item.declaration_ref is not None:
+        data["declaration_ref"] = item.declaration_ref
+    if item.reason is not None:
+        data["reason"] = item.reason
+    return data
 
 
 def refuse_overdraft(
