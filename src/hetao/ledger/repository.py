@@ -49,7 +49,7 @@ from hetao.ledger.models import (
     MovementKind,
 )
 from hetao.storage import lookup
-from hetao.storage.driver import DriverInsert, DriverQuery, DriverReturning
+from hetao.storage.driver import DriverInsert, DriverQuery, DriverReturning, pipelined
 from hetao.storage.locks import advisory_lock, advisory_locks
 from hetao.storage.pagination import PageOf, paginate
 
@@ -152,11 +152,13 @@ def claim_keys(
     query = _KEY_USES[connection.dialect.name]
     sqlite = connection.dialect.name == "sqlite"
     uses: dict[tuple[int, str], KeyUse] = {}
-    advisory_locks(session, [("ledger", party_id, key) for party_id, key in keys])
-    for party_id, names in by_party.items():
-        listed = json.dumps(names) if sqlite else names
-        for use in query.all(connection, party_id=party_id, keys=listed):
-            uses[use.party_id, use.idempotency_key] = use
+    # PostgreSQL: the locks and the first lookup go in one round trip (it runs after them).
+    with pipelined(connection):
+        advisory_locks(session, [("ledger", party_id, key) for party_id, key in keys])
+        for party_id, names in by_party.items():
+            listed = json.dumps(names) if sqlite else names
+            for use in query.all(connection, party_id=party_id, keys=listed):
+                uses[use.party_id, use.idempotency_key] = use
     return uses
 
 

@@ -5,6 +5,7 @@ Only repositories and the storage package use them (an import-linter contract in
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -276,7 +277,7 @@ _MAX_BINDS = 30_000
 _MAX_ROWS_PER_STATEMENT = 500
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # hashed by identity (_groups's cache)
 class _MultiRow:
     """A DriverInsert as a multi-row INSERT: ``head``, ``group`` once per row, ``tail``."""
 
@@ -289,8 +290,10 @@ class _MultiRow:
     returned: list[Any]
 
 
+@functools.lru_cache(maxsize=256)
 def _groups(multi: _MultiRow, count: int) -> str:
-    """``count`` VALUES groups; numbered $1, $2 ... across them where the driver takes names."""
+    """``count`` VALUES groups; numbered $1, $2 ... across them where the driver takes names
+    (kept: a batch of a hundred rows numbered thousands of placeholders each time)."""
     if multi.names is None:
         return ", ".join([multi.group] * count)
     parts = multi.group.split("%s")
