@@ -57,6 +57,7 @@ from hetao.inspections.api import router as inspections_router
 from hetao.inspections.views import router as inspection_pages
 from hetao.ledger.api import router as ledger_router
 from hetao.ledger.views import router as ledger_pages
+from hetao.loans.api import router as loans_router
 from hetao.lookup.views import router as lookup_pages
 from hetao.notifications import delivery as webhook_delivery
 from hetao.notifications import worker as webhook_worker
@@ -329,6 +330,7 @@ def create_app(
         credentials_router,
         inspections_router,
         funds_router,
+        loans_router,
         datatransfer_router,
         dashboards_router,
         notifications_router,
