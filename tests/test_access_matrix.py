@@ -865,7 +865,6 @@ BUILDERS: dict[tuple[str, str], Builder] = {
         "GET", f"{V}/reports/taxes?from=2026-11-01&to=2026-11-30&party_id={w.party(o)}"
     ),
 }
-BUILDERS |= loan_builders(Call)
 BUILDERS |= {
     ("GET", f"{V}/inspections"): lambda w, o: Call("GET", f"{V}/inspections?status=queued"),
     ("GET", f"{V}/inspections/{{inspection_id}}"): lambda w, o: Call(
@@ -1348,6 +1347,9 @@ def form(path: str, **fields: object) -> Call:
         content=urlencode(fields),
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
+
+
+BUILDERS |= loan_builders(Call, form)
 
 
 def upload(path: str, text: str) -> Call:

@@ -25,6 +25,8 @@ STAFF = frozenset(
 )
 READERS = STAFF | {R.ENTERPRISE_USER}
 RECORDERS = frozenset({R.ENTERPRISE_USER, R.ADMINISTRATOR})
+PORTAL = frozenset({R.ENTERPRISE_USER})
+OFFICERS = frozenset({R.FIRST_LINE_OFFICER, R.SECOND_LINE_OFFICER, R.ADMINISTRATOR})
 ACTOR = Actor("test", "matrix")
 V = "/api/v1"
 
@@ -78,14 +80,33 @@ LOAN_MATRIX: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", f"{V}/loans/{{loan_id}}"): READERS,
     ("GET", f"{V}/reports/instruments-outside"): READERS,
     ("GET", f"{V}/reports/instruments-outside.csv"): READERS,
+    # Pages: the portal's are the enterprise's own (its party fixed by the page), the port's
+    # are the officers'.
+    ("GET", "/portal/loans"): PORTAL,
+    ("GET", "/portal/loans/new"): PORTAL,
+    ("POST", "/portal/loans"): PORTAL,
+    ("GET", "/port/loans"): OFFICERS,
+    ("GET", "/port/loans/outside"): OFFICERS,
+    ("GET", "/port/loans/outside.csv"): OFFICERS,
 }
 #: Each loan is its zone party's: an enterprise user is confined to its own. The CSV is the
 #: JSON report's rows under the same confinement; the matrix reads JSON to check it.
-LOAN_PARTY_OBJECTS = set(LOAN_MATRIX) - {("GET", f"{V}/reports/instruments-outside.csv")}
+LOAN_PARTY_OBJECTS = {key for key in LOAN_MATRIX if key[1].startswith(V)} - {
+    ("GET", f"{V}/reports/instruments-outside.csv")
+}
 
 
-def builders(call: Callable[..., Any]) -> dict[tuple[str, str], Callable[[Any, str], Any]]:
-    """The calls of the loan routes, made with the matrix's ``Call``."""
+def builders(
+    call: Callable[..., Any], form: Callable[..., Any]
+) -> dict[tuple[str, str], Callable[[Any, str], Any]]:
+    """The calls of the loan routes, made with the matrix's ``Call`` and ``form``."""
+
+    def portal_form(w: World, _: str) -> Any:
+        # The page fixes the zone party to the signed-in user's: the form names its own lot.
+        body = loan_body(w, "own")
+        del body["zone_party_id"]
+        return form("/portal/loans", **body)
+
     return {
         ("POST", f"{V}/loans"): lambda w, o: call("POST", f"{V}/loans", json=loan_body(w, o)),
         ("GET", f"{V}/loans"): lambda w, o: call("GET", f"{V}/loans?zone_party_id={w.party(o)}"),
@@ -96,4 +117,10 @@ def builders(call: Callable[..., Any]) -> dict[tuple[str, str], Callable[[Any, s
         ("GET", f"{V}/reports/instruments-outside.csv"): lambda w, o: call(
             "GET", f"{V}/reports/instruments-outside.csv?zone_party_id={w.party(o)}"
         ),
+        ("GET", "/portal/loans"): lambda w, o: call("GET", "/portal/loans"),
+        ("GET", "/portal/loans/new"): lambda w, o: call("GET", "/portal/loans/new"),
+        ("POST", "/portal/loans"): portal_form,
+        ("GET", "/port/loans"): lambda w, o: call("GET", "/port/loans?status=overdue"),
+        ("GET", "/port/loans/outside"): lambda w, o: call("GET", "/port/loans/outside"),
+        ("GET", "/port/loans/outside.csv"): lambda w, o: call("GET", "/port/loans/outside.csv"),
     }

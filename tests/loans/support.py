@@ -69,6 +69,7 @@ class Lending:
                 actor,
                 kind="hk_institution",
                 name_en="HKSTP Materials Lab",
+                name_zh="香港科學園材料實驗室",
                 uscc=None,
                 hk_br=hk_br(),
                 registered_in_csa=False,

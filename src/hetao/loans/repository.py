@@ -9,7 +9,7 @@ from sqlalchemy import Connection, select, update
 from sqlalchemy.orm import Session, aliased
 
 from hetao.loans.models import AWAY_STATUSES, Loan, LoanDirection, LoanStatus
-from hetao.registry.models import Party
+from hetao.registry.models import Party, PartyKind, PartyStatus
 from hetao.storage.pagination import PageOf, paginate
 
 #: The statuses of a loan whose instrument has not come back (recorded or away).
@@ -95,3 +95,13 @@ def outside(session: Session, *, zone_party_id: int | None) -> Sequence[tuple[Lo
     if zone_party_id is not None:
         stmt = stmt.where(Loan.zone_party_id == zone_party_id)
     return [(row[0], str(row[1]), str(row[2])) for row in session.execute(stmt)]
+
+
+def hong_kong_institutions(session: Session) -> Sequence[Party]:
+    """Active Hong Kong institutions of the registry: who may borrow or lend an instrument."""
+    stmt = (
+        select(Party)
+        .where(Party.kind == PartyKind.HK_INSTITUTION, Party.status == PartyStatus.ACTIVE)
+        .order_by(Party.name_en)
+    )
+    return session.scalars(stmt).all()
