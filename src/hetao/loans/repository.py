@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from hetao.loans.models import AWAY_STATUSES, Loan, LoanDirection, LoanStatus
@@ -26,6 +26,12 @@ def open_loan_of_instrument(session: Session, *, lot_id: int, serial: str) -> Lo
         Loan.lot_id == lot_id, Loan.serial == serial, Loan.status.in_(OPEN_STATUSES)
     )
     return session.scalars(stmt.limit(1)).first()
+
+
+def open_loans_on_lot(session: Session, lot_id: int) -> int:
+    """How many instruments of a lot are on loans not yet closed."""
+    stmt = select(func.count()).where(Loan.lot_id == lot_id, Loan.status.in_(OPEN_STATUSES))
+    return session.scalar(stmt) or 0
 
 
 def status_of(connection: Connection, loan_id: int) -> LoanStatus | None:

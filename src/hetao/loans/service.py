@@ -78,7 +78,8 @@ def record(
             problems.append(
                 FieldProblem("lot_id", "loan.lot_of_lender", "names no lot of the lending party")
             )
-        elif lot.available < 1:
+        elif lot.available - repo.open_loans_on_lot(session, lot.id) < 1:
+            # Each open loan holds one instrument of the lot: none may be lent twice.
             problems.append(
                 FieldProblem("lot_id", "loan.instrument_in_zone", f"lot {lot.id} has none left")
             )
