@@ -78,6 +78,17 @@ class TestRecording:
         assert response.status_code == 422, response.text
         assert ("serial", "loan.instrument_on_loan") in problems(response)
 
+    def test_a_lot_lends_no_more_instruments_than_it_holds(
+        self, client: TestClient, zone: Lending
+    ) -> None:
+        record(client, zone.loan_out("MS-001"))
+        record(client, zone.loan_out("MS-002"))
+
+        response = client.post(f"{V}/loans", json=zone.loan_out("MS-003"))
+
+        assert response.status_code == 422, response.text
+        assert ("lot_id", "loan.instrument_in_zone") in problems(response)
+
     def test_a_loan_in_must_describe_its_instrument(
         self, client: TestClient, zone: Lending
     ) -> None:
