@@ -211,8 +211,9 @@ def _decide_counting_quantities(
     prepared: PreparedCrossing,
 ) -> tuple[CrossingFacts, Decision]:
     """Decide on the declared lines' quantities crossed as they stand under the write, and
-    count what the goods let on carry (``hetao.crossing.used_up``). Should the conditional
-    UPDATE find a line with less left than read, decide once more on what is stored."""
+    count what the goods let on carry (``hetao.crossing.used_up``); an instrument on loan is
+    decided on its loan's status as stored and moves it on (``hetao.crossing.on_loan``).
+    Should the conditional UPDATE find a line with less left than read, decide once more."""
     for _ in range(2):
         facts = on_loan.current(session, used_up.current(session, facts))
         decision = decide(facts, rules, profile, seed=prepared.seed)
