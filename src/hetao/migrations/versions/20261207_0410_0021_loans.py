@@ -1,7 +1,7 @@
 """instruments lent across the first line and due back (issue 20)
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-07 04:00:00+00:00
 
 A loan records one instrument (a zone party's lot and serial, or a Hong Kong instrument admitted
@@ -16,8 +16,8 @@ from alembic import op
 
 import hetao.storage.types
 
-revision: str = "0020"
-down_revision: str | None = "0019"
+revision: str = "0021"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
