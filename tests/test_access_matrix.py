@@ -76,6 +76,8 @@ from inspections.support import (
     pending_override_for,
 )
 from inspections.support import officer as inspection_officer
+from loans.matrix import LOAN_MATRIX, LOAN_PARTY_OBJECTS
+from loans.matrix import builders as loan_builders
 from reference_versions.support import as_version
 from web.portal_support import entry_form as portal_entry_form
 
@@ -180,6 +182,7 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/api/v1/reports/supervision-ending"): READERS,
     ("GET", "/api/v1/reports/taxes"): TAX_READERS,
 }
+MATRIX |= LOAN_MATRIX  # instruments lent across the first line (issue 20): tests/loans/matrix.py
 #: Inspections and overrides (issue 5): officers act (the service confines each to its own
 #: line), auditors and administrators read.
 INSPECTION_READERS = frozenset(
@@ -467,6 +470,7 @@ PARTY_OBJECTS |= {
     ("GET", "/portal/ledger/statement.csv"),
     ("POST", "/portal/ledger/reconciliation"),
 }
+PARTY_OBJECTS |= LOAN_PARTY_OBJECTS
 # The enterprise portal's pages naming an object by id: another party's answers 404.
 PARTY_OBJECTS |= {
     key for key in MATRIX if key[1].startswith("/portal/") and key[1].endswith("_id}")
@@ -1343,6 +1347,9 @@ def form(path: str, **fields: object) -> Call:
         content=urlencode(fields),
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
+
+
+BUILDERS |= loan_builders(Call, form)
 
 
 def upload(path: str, text: str) -> Call:

@@ -231,3 +231,20 @@ def test_cursor_event_listeners_see_every_driver_statement(samples: Connection) 
     assert seen[0] == "SELECT"
     assert seen[-1] == "UPDATE"
     assert set(seen[1:-1]) == {"INSERT"}
+
+
+def test_a_value_repeated_across_rows_is_processed_once_and_written_to_each(
+    samples: Connection,
+) -> None:
+    shared_at, shared_tags = NOON + dt.timedelta(days=3), ["shared"]
+    rows = [
+        {"at": shared_at, "day": None, "colour": Colour.RED, "tags": shared_tags, "amount": None}
+        | {"name": f"r{n}"}
+        for n in range(3)
+    ] + [{"at": NOON, "day": None, "colour": Colour.GREEN, "tags": [], "amount": None, "name": "x"}]
+    ids = DriverInsert(SAMPLES).returning(samples, rows, ("id", "name"))
+    assert len(ids) == 4
+    stored = {row.name: row for row in samples.execute(ALL_COLUMNS).all()}
+    for row in rows:
+        assert (stored[row["name"]].at, stored[row["name"]].tags) == (row["at"], row["tags"])
+        assert stored[row["name"]].colour == row["colour"]

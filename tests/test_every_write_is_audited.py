@@ -79,6 +79,7 @@ from hetao.ledger.models import Hold, Lot, Movement, MovementKind
 from hetao.ledger.service import holds as ledger_holds
 from hetao.ledger.service import lots as ledger_lots
 from hetao.ledger.service import movements as ledger_movements
+from hetao.loans import service as loans_service
 from hetao.notifications import service as notification_service
 from hetao.profiles import Line, ZoneProfile
 from hetao.reference_versions import service as reference_versions
@@ -114,6 +115,7 @@ from inspections.audited import (
 )
 from ledger.support import admit, product
 from ledger.support import key as idempotency_key
+from loans.audited import LOAN_OTHER_PATHS, LOAN_READS, LOAN_WRITES
 from notifications.audited import (
     NOTIFICATION_BOOKKEEPING,
     NOTIFICATION_OTHER_PATHS,
@@ -128,7 +130,7 @@ SERVICE_MODULES += (registry_parties, registry_standings, registry_approvals)
 SERVICE_MODULES += (credential_service,)
 SERVICE_MODULES += (inspections, inspection_results, inspection_overrides)
 SERVICE_MODULES += (crossing_service, crossing_rule_sets, crossing_intake, crossing_backtest)
-SERVICE_MODULES += (funds_service,)
+SERVICE_MODULES += (funds_service, loans_service)
 SERVICE_MODULES += (datatransfer_service, datatransfer_channel)
 SERVICE_MODULES += (centralised,)
 SERVICE_MODULES += (notification_service,)
@@ -1131,6 +1133,7 @@ WRITES |= {
 WRITES |= INSPECTION_WRITES  # scenarios in tests/crossing/inspections/audited.py
 WRITES |= EVENT_WRITES  # scenarios in tests/crossing/events/audited.py
 WRITES |= FUNDS_WRITES  # scenarios in tests/funds/audited.py
+WRITES |= LOAN_WRITES  # scenarios in tests/loans/audited.py
 WRITES |= DATA_WRITES  # scenarios in tests/datatransfer/audited.py
 WRITES |= CENTRALISED_WRITES  # scenarios in tests/declarations/centralised_audited.py
 WRITES |= NOTIFICATION_WRITES  # scenarios in tests/notifications/audited.py
@@ -1179,6 +1182,7 @@ OTHER_PATHS |= {
 OTHER_PATHS |= INSPECTION_OTHER_PATHS
 OTHER_PATHS |= EVENT_OTHER_PATHS
 OTHER_PATHS |= FUNDS_OTHER_PATHS
+OTHER_PATHS |= LOAN_OTHER_PATHS
 OTHER_PATHS |= DATA_OTHER_PATHS
 OTHER_PATHS |= NOTIFICATION_OTHER_PATHS
 
@@ -1378,6 +1382,7 @@ READS_ONLY |= EVENT_READS
 READS_ONLY |= DATA_READS
 READS_ONLY |= CENTRALISED_READS
 READS_ONLY |= NOTIFICATION_READS
+READS_ONLY |= LOAN_READS
 
 #: Columns written deliberately without an event: the one function allowed to, and why.
 BOOKKEEPING: dict[Change, tuple[str, str]] = {

@@ -11,6 +11,7 @@ from hetao.datatransfer import channel, routing
 from hetao.engine import reasons as crossing_reasons
 from hetao.engine.rules import load_rule_set, shipped_rule_set_path
 from hetao.funds import rules as funds_rules
+from hetao.loans import rules as loans_rules
 from hetao.reasons import (
     LANGUAGES,
     CodeTaken,
@@ -30,6 +31,7 @@ DOMAINS: dict[str, Mapping[str, Template]] = {
     "datatransfer.route": routing.CATALOGUE.templates,
     "datatransfer.batch": channel.CATALOGUE.templates,
     "tax": tax_rules.CATALOGUE.templates,
+    "loans": loans_rules.CATALOGUE.templates,
 }
 RULE_SETS = sorted(shipped_rule_set_path().parent.glob("*.json"))
 

@@ -57,6 +57,8 @@ from hetao.inspections.api import router as inspections_router
 from hetao.inspections.views import router as inspection_pages
 from hetao.ledger.api import router as ledger_router
 from hetao.ledger.views import router as ledger_pages
+from hetao.loans.api import router as loans_router
+from hetao.loans.views import router as loans_pages
 from hetao.lookup.views import router as lookup_pages
 from hetao.notifications import delivery as webhook_delivery
 from hetao.notifications import worker as webhook_worker
@@ -329,6 +331,7 @@ def create_app(
         credentials_router,
         inspections_router,
         funds_router,
+        loans_router,
         datatransfer_router,
         dashboards_router,
         notifications_router,
@@ -345,6 +348,7 @@ def create_app(
     app.include_router(registry_views.router)
     app.include_router(admin_router)
     app.include_router(funds_pages)
+    app.include_router(loans_pages)
     app.include_router(datatransfer_pages)
     app.include_router(credentials_pages)
     app.include_router(console_pages)

@@ -6,8 +6,9 @@ for the CLI. Services raise these; they never know who is calling.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,3 +157,13 @@ class BodyTooLarge(HetaoError):
             problems=[FieldProblem("body", "body.max_bytes", message)],
         )
         self.limit = limit
+
+
+@contextmanager
+def at_field(prefix: str) -> Iterator[None]:
+    """Name the field of a larger input an error of a lower service is about (lines[2].quantity)."""
+    try:
+        yield
+    except HetaoError as error:
+        error.problems = tuple(replace(p, field=f"{prefix}.{p.field}") for p in error.problems)
+        raise

@@ -7,6 +7,7 @@ themselves on ``Base.metadata``.
 import hetao.crossing.models
 import hetao.datatransfer.models
 import hetao.funds.models
+import hetao.loans.models
 import hetao.notifications.models  # noqa: F401
 from hetao.api.models import IdempotencyRecord
 from hetao.audit.models import AuditCheckpoint, AuditEvent, AuditHead

@@ -491,6 +491,51 @@ class TestClearance:
         assert (movement.kind, movement.quantity) == (MovementKind.ADJUST, Decimal(-1))
         assert declaration.assessment is None
 
+    def test_a_stocktake_of_many_lines_books_each_line_with_its_event_in_one_batch(
+        self, session: Session, actor: Actor, profile: ZoneProfile, party: Party
+    ) -> None:
+        lots = [admitted(session, party, profile, actor, bonded=True) for _ in range(3)]
+        counted = ["-1", "2", "-10"]
+        declaration = submit(
+            session,
+            party,
+            profile,
+            actor,
+            DeclarationKind.STOCKTAKE_ADJUSTMENT,
+            reason="annual stocktake",
+            lines=[line(lot_id=lot.id, quantity=q) for lot, q in zip(lots, counted, strict=True)],
+        )
+        seq = last_seq(session)
+        clear(session, declaration, profile, actor)
+        moved = session.scalars(
+            select(Movement)
+            .where(Movement.declaration_ref == declaration.reference)
+            .order_by(Movement.lot_id)
+        ).all()
+        assert [(m.lot_id, m.quantity, m.idempotency_key) for m in moved] == [
+            (lot.id, Decimal(q), ledger_key(declaration.reference, n))
+            for n, (lot, q) in enumerate(zip(lots, counted, strict=True), start=1)
+        ]
+        assert tags_since(session, seq).count("ledger:movement:adjust") == 3
+        assert [session.get_one(Lot, lot.id).balance for lot in lots] == [9, 12, 0]
+
+    def test_a_stocktake_line_beyond_its_lot_is_refused_naming_that_line(
+        self, session: Session, actor: Actor, profile: ZoneProfile, party: Party
+    ) -> None:
+        lots = [admitted(session, party, profile, actor, bonded=True) for _ in range(2)]
+        declaration = submit(
+            session,
+            party,
+            profile,
+            actor,
+            DeclarationKind.STOCKTAKE_ADJUSTMENT,
+            reason="annual stocktake",
+            lines=[line(lot_id=lots[0].id, quantity="-1"), line(lot_id=lots[1].id, quantity="-11")],
+        )
+        with pytest.raises(InsufficientBalance) as caught:
+            clear(session, declaration, profile, actor)
+        assert caught.value.problems[0].field == "lines[1].quantity"
+
     def test_a_withdrawal_above_the_available_balance_is_refused_naming_the_line(
         self, session: Session, actor: Actor, profile: ZoneProfile, party: Party
     ) -> None:

@@ -58,6 +58,7 @@ from hetao.inspections.models import (
 from hetao.inspections.results import inspected_goods
 from hetao.ledger import reports as ledger_reports
 from hetao.ledger.models import CustomsStatus, Hold, HoldStatus, Lot, Movement, MovementKind
+from hetao.loans.models import Loan
 from hetao.profiles import CrossingKind, ZoneProfile, load_profile
 from hetao.registry.identifiers import (
     DocumentKind,
@@ -538,6 +539,18 @@ class TestDemoGoods:
         ending = ledger_reports.supervision_ending(session, today=AS_OF, days=90)
         assert len(ending) >= 2
         assert all(row.balance > 0 for row in ending)
+
+    def test_instruments_lent_returned_away_overdue_and_one_admitted_from_hong_kong(
+        self, session: Session
+    ) -> None:
+        loans = all_of(session, Loan)
+        states = sorted((loan.direction.value, loan.status.value) for loan in loans)
+        assert states == [("in", "away"), ("out", "away"), ("out", "overdue"), ("out", "returned")]
+        for loan in loans:
+            if loan.lot_id is not None:  # a loan is no export: the lot still holds the goods
+                lot = session.get(Lot, loan.lot_id)
+                assert lot is not None
+                assert lot.balance > 0
 
 
 class TestDemoInspections:

@@ -17,15 +17,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from factories import make_party
 from hetao.audit.service import Actor
+from hetao.audit.verify import verify_database
 from hetao.ledger import repository as repo
 from hetao.ledger import service
 from hetao.ledger.errors import InsufficientBalance
 from hetao.ledger.models import Lot, Movement, MovementKind
+from hetao.ledger.service import MovementOrder
 from hetao.profiles import ZoneProfile
 from hetao.registry.models import Party
 from hetao.storage.engine import make_engine, session_factory, unit_of_work
 from hetao.storage.types import utcnow
-from ledger.support import goods, product
+from ledger.support import counts, goods, product
 
 WORKERS = 32
 TRIALS = 40 if os.environ.get("HETAO_LONG") == "1" else 3
@@ -263,3 +265,70 @@ class TestNoDeadlocks:
             reversals = select(func.count()).where(Movement.kind == MovementKind.REVERSAL)
             assert session.scalar(reversals) == WORKERS
             assert repo.balance(session, lot_id) == 100 - 16
+
+
+class TestConcurrentBatches:
+    def test_a_batch_with_one_item_beyond_the_balance_leaves_nothing_committed(
+        self, factory: sessionmaker[Session], profile: ZoneProfile, party: Party
+    ) -> None:
+        plenty, scarce = (
+            admitted(factory, profile, party, 100),
+            admitted(factory, profile, party, 5),
+        )
+        with factory() as session:
+            before = counts(session)
+        with pytest.raises(InsufficientBalance), unit_of_work(factory) as session:
+            lots = repo.lots_by_id(session, {plenty, scarce})
+            orders = [
+                MovementOrder(lots[plenty], MovementKind.CONSUME, Decimal(10), "all-1"),
+                MovementOrder(lots[scarce], MovementKind.CONSUME, Decimal(6), "all-2"),
+            ]
+            service.post_movements(session, orders, actor=ACTOR)
+        with factory() as session:
+            assert counts(session) == before
+            assert repo.current_amounts(session, plenty) == (Decimal(100), Decimal(0))
+            assert repo.current_amounts(session, scarce) == (Decimal(5), Decimal(0))
+
+    def test_concurrent_batches_on_one_lot_never_take_it_below_zero(
+        self, factory: sessionmaker[Session], profile: ZoneProfile, party: Party
+    ) -> None:
+        for trial in range(TRIALS):
+            lot_id = admitted(factory, profile, party, 100)
+
+            def post_batch(i: int, lot_id: int = lot_id, trial: int = trial) -> str:
+                with unit_of_work(factory) as session:
+                    lot = session.get_one(Lot, lot_id)
+                    orders = [
+                        MovementOrder(lot, MovementKind.CONSUME, Decimal(1), f"b-{trial}-{i}-{n}")
+                        for n in range(5)
+                    ]
+                    service.post_movements(session, orders, actor=ACTOR)
+                return "posted"
+
+            outcomes = run_together(post_batch)
+            assert sorted(outcomes) == ["posted"] * 20 + ["refused"] * (WORKERS - 20), outcomes
+            with factory() as session:
+                assert repo.current_amounts(session, lot_id) == (Decimal(0), Decimal(0))
+                assert repo.balance_from_movements(session, lot_id) == 0
+                assert verify_database(session, [], None).ok
+
+    def test_concurrent_retries_of_one_batch_write_it_once(
+        self, factory: sessionmaker[Session], profile: ZoneProfile, party: Party
+    ) -> None:
+        for trial in range(TRIALS):
+            lot_id = admitted(factory, profile, party, 20)
+
+            def retry(_: int, lot_id: int = lot_id, trial: int = trial) -> str:
+                with unit_of_work(factory) as session:
+                    lot = session.get_one(Lot, lot_id)
+                    orders = [
+                        MovementOrder(lot, MovementKind.CONSUME, Decimal(1), f"same-{trial}-{n}")
+                        for n in range(5)
+                    ]
+                    return str(service.post_movements(session, orders, actor=ACTOR))
+
+            outcomes = run_together(retry)
+            assert len(set(outcomes)) == 1, outcomes
+            assert outcomes[0].startswith("["), outcomes
+            with factory() as session:
+                assert repo.balance(session, lot_id) == Decimal(15)

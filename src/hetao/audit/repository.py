@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Connection, Table, bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from hetao.audit.models import AuditCheckpoint, AuditEvent, AuditHead
-from hetao.storage.driver import DriverInsert, DriverQuery, DriverWrite
+from hetao.storage.driver import DriverInsert, DriverQuery, DriverWrite, pipelined
 from hetao.storage.pagination import PageOf, paginate
 
 # --- the append ------------------------------------------------------------------------------
@@ -70,6 +70,16 @@ WRITE_HEAD = DriverWrite(
     )
 )
 INSERT_EVENTS = DriverInsert(cast(Table, AuditEvent.__table__))
+
+
+def append_rows(
+    connection: Connection, rows: Sequence[Mapping[str, Any]], head: Mapping[str, Any]
+) -> None:
+    """Insert event rows and write the head that follows them (``WRITE_HEAD``'s values):
+    nothing to read back, so both go in one round trip on PostgreSQL."""
+    with pipelined(connection):
+        INSERT_EVENTS.write(connection, rows)
+        WRITE_HEAD.write(connection, [head])
 
 
 # --- reads for auditors ----------------------------------------------------------------------

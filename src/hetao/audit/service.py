@@ -196,25 +196,22 @@ def record_events(
     frontier = CompactRange(head.size, [bytes.fromhex(p) for p in head.peaks])
     now = utcnow()
     rows = [_link(head, frontier, new, now) for new in events]
-    if isinstance(head, AuditHead):
-        repository.insert_events(session, rows)
-    else:
-        repository.INSERT_EVENTS.write(session.connection(), rows)
     _close_append(session, head, frontier, now)
     metrics.count_on_commit(session, metrics.AUDIT_EVENTS, len(rows))
-    if isinstance(head, LockedHead):
-        repository.WRITE_HEAD.write(
-            session.connection(),
-            [
-                {
-                    "new_size": head.size,
-                    "new_chain_hash": head.chain_hash,
-                    "new_peaks": head.peaks,
-                    "new_checkpoint_size": head.last_checkpoint_size,
-                    "new_checkpoint_at": head.last_checkpoint_at,
-                },
-            ],
-        )
+    if isinstance(head, AuditHead):
+        repository.insert_events(session, rows)
+        return
+    repository.append_rows(
+        session.connection(),
+        rows,
+        {
+            "new_size": head.size,
+            "new_chain_hash": head.chain_hash,
+            "new_peaks": head.peaks,
+            "new_checkpoint_size": head.last_checkpoint_size,
+            "new_checkpoint_at": head.last_checkpoint_at,
+        },
+    )
 
 
 def _link(

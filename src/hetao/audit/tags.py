@@ -126,6 +126,14 @@ class CredentialTag(EventTag):
     CREDENTIAL_KEY_REGISTER = "crossing:credential_key:register"
 
 
+class LoanTag(EventTag):
+    RECORD = "loans:loan:record"
+    CROSS_AWAY = "loans:loan:cross_away"
+    RETURN = "loans:loan:return"
+    FLAG_OVERDUE = "loans:loan:flag_overdue"
+    FLAG_TAXABLE = "loans:loan:flag_taxable"
+
+
 class InspectionTag(EventTag):
     # Written under the crossing source before inspections had a room of their own.
     ADJUSTMENT_APPROVE = "crossing:adjustment:approve"
@@ -162,6 +170,7 @@ ALL_TAGS: tuple[EventTag, ...] = tuple(
         CredentialTag,
         InspectionTag,
         NotificationTag,
+        LoanTag,
     )
     for tag in family
 )

@@ -40,9 +40,11 @@ from hetao.engine.facts import (
     VehicleFacts,
     WhitelistStanding,
 )
+from hetao.engine.loan_facts import LoanFacts
 from hetao.engine.selection import period_start
 from hetao.errors import HetaoError, ValidationFailed
 from hetao.ledger.models import CustomsStatus
+from hetao.loans import repository as loans_repository
 from hetao.profiles import CrossingPoint, Exemption, ZoneProfile
 from hetao.reference.rates import RateTable, load_rates
 from hetao.registry import approvals as registry_approvals
@@ -276,6 +278,54 @@ def _presented(consignment: ConsignmentIn, declaration: Declaration) -> dict[int
     return {line.line_no: line.quantity for line in consignment.lines}
 
 
+def loan_facts(
+    session: Session,
+    consignment: ConsignmentIn,
+    *,
+    at: dt.datetime,
+    day: dt.date,
+    credentials: CredentialCheck | None,
+) -> ConsignmentFacts:
+    """An instrument crossing on a loan (issue 20): the loan as recorded, and the zone party
+    whose standing the goods cross on. An unknown loan is a fact, never an exception."""
+    loan_id, serial = consignment.loan_id or 0, consignment.serial or ""
+    carrier = None
+    if consignment.carrier is not None:
+        carrier = person_facts(
+            session, consignment.carrier, at=at, day=day, credentials=credentials
+        )
+    loan = loans_repository.find_loan(session, loan_id)
+    if loan is None:
+        return ConsignmentFacts(
+            declaration_id=None,
+            declaration_status=None,
+            party=None,
+            lines=(),
+            hand_carried=bool(consignment.hand_carried),
+            carrier=carrier,
+            loan=LoanFacts(loan_id=loan_id, serial_presented=serial),
+        )
+    party = registry_repo.find_party(session, loan.zone_party_id)
+    return ConsignmentFacts(
+        declaration_id=None,
+        declaration_status=None,
+        party=None if party is None else party_facts(session, party, at=at, day=day),
+        lines=(),
+        hand_carried=bool(consignment.hand_carried),
+        carrier=carrier,
+        loan=LoanFacts(
+            loan_id=loan.id,
+            serial_presented=serial,
+            found=True,
+            direction=loan.direction.value,
+            status=loan.status.value,
+            serial=loan.serial,
+            zone_party_id=loan.zone_party_id,
+            due_on=loan.due_on,
+        ),
+    )
+
+
 def consignment_facts(
     session: Session,
     consignment: ConsignmentIn,
@@ -285,6 +335,8 @@ def consignment_facts(
     credentials: CredentialCheck | None,
 ) -> ConsignmentFacts:
     """Goods under a declaration, line by line, with the approvals presented at the gate."""
+    if consignment.loan_id is not None:
+        return loan_facts(session, consignment, at=at, day=day, credentials=credentials)
     carrier = None
     if consignment.carrier is not None:
         carrier = person_facts(

@@ -100,9 +100,21 @@ class ConsignmentIn(StrictInput):
     approvals: Annotated[list[LineApproval], Field(max_length=500)] = Field(default_factory=list)
     #: The lines and quantities carried (a partial crossing); without it, all that is left.
     lines: Annotated[list[LineQuantity], Field(min_length=1, max_length=500)] | None = None
+    #: An instrument crossing out or back on a recorded loan (issue 20): the loan stands for
+    #: the declaration, and the serial is read off the instrument at the gate.
+    loan_id: Id | None = None
+    serial: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
 
     @model_validator(mode="after")
     def _one_way_to_name_the_declaration(self) -> ConsignmentIn:
+        if self.loan_id is not None or self.serial is not None:
+            named = (self.declaration_id, self.party_id, self.reference, self.lines)
+            if self.loan_id is None or self.serial is None or any(v is not None for v in named):
+                raise PydanticCustomError(
+                    "crossing.loan_named_alone",
+                    "an instrument on loan gives loan_id and serial, and no declaration",
+                )
+            return self
         by_reference = self.party_id is not None and self.reference is not None
         if (self.declaration_id is not None) == by_reference or (
             (self.party_id is None) != (self.reference is None)

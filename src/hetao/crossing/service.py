@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from hetao.audit.service import Actor, NewEvent, lock_log, record_events
 from hetao.audit.tags import CrossingTag
 from hetao.crossing import gather as gathering
-from hetao.crossing import repository, used_up
+from hetao.crossing import on_loan, repository, used_up
 from hetao.crossing.gather import CredentialCheck
 from hetao.crossing.intake import (
     Device,
@@ -211,12 +211,14 @@ def _decide_counting_quantities(
     prepared: PreparedCrossing,
 ) -> tuple[CrossingFacts, Decision]:
     """Decide on the declared lines' quantities crossed as they stand under the write, and
-    count what the goods let on carry (``hetao.crossing.used_up``). Should the conditional
-    UPDATE find a line with less left than read, decide once more on what is stored."""
+    count what the goods let on carry (``hetao.crossing.used_up``); an instrument on loan is
+    decided on its loan's status as stored and moves it on (``hetao.crossing.on_loan``).
+    Should the conditional UPDATE find a line with less left than read, decide once more."""
     for _ in range(2):
-        facts = used_up.current(session, facts)
+        facts = on_loan.current(session, used_up.current(session, facts))
         decision = decide(facts, rules, profile, seed=prepared.seed)
         if used_up.count(session, facts, decision.outcome):
+            on_loan.move(session, facts, decision.outcome)
             return facts, decision
     raise Conflict(
         f"crossing {prepared.payload.event_id}: the quantities crossed of its declarations"

@@ -6,9 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import replace
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -17,7 +15,7 @@ from sqlalchemy.orm import Session
 from hetao.declarations.kinds import CROSSING, DeclarationKind
 from hetao.declarations.models import DeclarationLine
 from hetao.declarations.schemas import DeclarationCreate, LineIn
-from hetao.errors import FieldProblem, HetaoError, RuleViolation, ValidationFailed
+from hetao.errors import FieldProblem, RuleViolation, ValidationFailed, at_field
 from hetao.ledger import repository as ledger_repo
 from hetao.ledger.models import CustomsStatus
 from hetao.profiles import Flow, Line, TransferExemptReason, ZoneProfile
@@ -70,16 +68,6 @@ def content_hash_of(data: DeclarationCreate) -> str:
                 del line[field]
     canonical = json.dumps(plain(dumped), sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-@contextmanager
-def at_field(prefix: str) -> Iterator[None]:
-    """Name the declaration field an error of a lower service is about (lines[2].quantity)."""
-    try:
-        yield
-    except HetaoError as error:
-        error.problems = tuple(replace(p, field=f"{prefix}.{p.field}") for p in error.problems)
-        raise
 
 
 # --- submission -------------------------------------------------------------------------------

@@ -12,12 +12,11 @@ from hetao.audit.service import Actor
 from hetao.declarations.checks import (
     ENTRY_KINDS,
     REASON_KINDS,
-    at_field,
     first_line_exemption_rule,
 )
 from hetao.declarations.kinds import DeclarationKind
 from hetao.declarations.models import Declaration, DeclarationLine
-from hetao.errors import ValidationFailed
+from hetao.errors import ValidationFailed, at_field
 from hetao.ledger import repository as ledger_repo
 from hetao.ledger import service as ledger
 from hetao.ledger.models import CustomsStatus, Lot, MovementKind
@@ -96,7 +95,12 @@ def post_lines(
         _transform(session, declaration, profile=profile, actor=actor)
         return
     # Lots in ascending id order: the ledger's one lock order.
-    for line in sorted(declaration.lines, key=lambda x: (x.lot_id or 0, x.line_no)):
+    lines = sorted(declaration.lines, key=lambda x: (x.lot_id or 0, x.line_no))
+    if kind is DeclarationKind.STOCKTAKE_ADJUSTMENT or kind in LEDGER_WITHDRAWAL:
+        # A stocktake or a bulk clearance posts thousands of lines: one ledger batch.
+        _post_movements(session, declaration, lines, actor=actor)
+        return
+    for line in lines:
         key = ledger_key(ref, line.line_no)
         common: dict[str, Any] = {"idempotency_key": key, "actor": actor, "declaration_ref": ref}
         with at_field(f"lines[{line.line_no - 1}]"):
@@ -106,23 +110,29 @@ def post_lines(
                 line.result_lot_id = _transfer(
                     session, declaration, line, common, transfer_exemption, profile
                 )
-            elif kind is DeclarationKind.STOCKTAKE_ADJUSTMENT:
-                ledger.adjust(
-                    session,
-                    _lot(session, line),
-                    quantity=line.quantity,
-                    reason=declaration.reason or "",
-                    **common,
-                )
-            else:
-                ledger.withdraw(
-                    session,
-                    _lot(session, line),
-                    kind=LEDGER_WITHDRAWAL[kind],
-                    quantity=line.quantity,
-                    reason=(declaration.reason or "") if kind in REASON_KINDS else None,
-                    **common,
-                )
+
+
+def _post_movements(
+    session: Session, declaration: Declaration, lines: Sequence[DeclarationLine], *, actor: Actor
+) -> None:
+    """Each line's withdrawal, or its stocktake adjustment (R31), as one all-or-nothing batch."""
+    kind, ref = declaration.kind, declaration.reference
+    adjusting = kind is DeclarationKind.STOCKTAKE_ADJUSTMENT
+    movement = MovementKind.ADJUST if adjusting else LEDGER_WITHDRAWAL[kind]
+    reason = (declaration.reason or "") if adjusting or kind in REASON_KINDS else None
+    lots = ledger_repo.lots_by_id(session, {line.lot_id for line in lines if line.lot_id})
+    orders, fields = [], []
+    for line in lines:
+        field = f"lines[{line.line_no - 1}]"
+        with at_field(field):
+            lot = lots.get(line.lot_id or 0) or _lot(session, line)
+        orders.append(
+            ledger.MovementOrder(
+                lot, movement, line.quantity, ledger_key(ref, line.line_no), ref, reason
+            )
+        )
+        fields.append(field)
+    ledger.post_movements(session, orders, actor=actor, fields=fields)
 
 
 def _admit(

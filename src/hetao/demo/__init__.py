@@ -1,5 +1,6 @@
 """The demo zone: fictitious institutions, researchers and vehicles, their goods, crossings,
-inspections, research funds and data transfers, built through the services.
+inspections, research funds, data transfers and instruments on loan, built through the
+services.
 
 Everything goes through the services (registry, declarations, ledger, crossing, inspections,
 funds, data transfer), so the demo obeys the same rules and leaves the same audit trail as real
@@ -29,6 +30,7 @@ from hetao.demo.ledger import (
     holds_and_corrections,
     supervision_ending,
 )
+from hetao.demo.loans import lend_instruments
 from hetao.demo.parties import create_parties, record_standings
 from hetao.demo.researchers import create_researchers, researchers_due_for_renewal
 from hetao.demo.scene import Scene
@@ -92,6 +94,7 @@ def load(
     demo_centralised_period(session, profile=profile, as_of=day, actor=actor)
     fund_projects(scene)
     transfer_data(scene)
+    lend_instruments(scene)
     summary = builder.summary(seed)
     summary.activity = zone_counts(scene)
     summary.users = users.listed()

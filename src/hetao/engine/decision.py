@@ -27,6 +27,7 @@ from hetao.engine.facts import (
     facts_from_json,
     facts_to_json,
 )
+from hetao.engine.loans import loan_reasons
 from hetao.engine.reasons import (
     DECLARATION_KIND_NAMES,
     DECLARATION_STATUS_NAMES,
@@ -326,7 +327,9 @@ class _Gate:
             self.check_standing(party.whitelist, party_who, "goods", Outcome.INSPECT)
         if party is not None and party.status != "active":
             self.add("party.not_active", Outcome.REFUSE, party_who, status=party.status)
-        if c.declaration_id is None:
+        if c.loan is not None:  # the loan stands for the declaration (issue 20)
+            self.reasons += loan_reasons(c.loan, self.facts, self.day, prefix, self.point_name)
+        elif c.declaration_id is None:
             self.add("declaration.missing", Outcome.INSPECT, prefix.rstrip("."))
         elif c.declaration_kind is not None:  # None: decided before the gate checked it
             self.check_declaration(c, prefix)

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from hetao.engine.loan_facts import LoanFacts, read_loan
 from hetao.errors import ValidationFailed
 
 ValueT = TypeVar("ValueT")
@@ -186,6 +187,7 @@ class ConsignmentFacts:
     carrier_affiliated: bool | None = None
     """Whether the carrier presenting the goods is affiliated with the declaration's party;
     None where no known carrier presents them."""
+    loan: LoanFacts | None = None  # an instrument on loan crosses on it, not a declaration
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,9 +248,6 @@ class CrossingFacts:
         return subject_type_of(self.subject)
 
 
-_TYPE_NAMES: dict[type, str] = {}
-
-
 def subject_type_of(subject: Subject) -> SubjectType:
     """The ``SubjectType`` of a subject value."""
     if isinstance(subject, PersonFacts):
@@ -258,9 +257,7 @@ def subject_type_of(subject: Subject) -> SubjectType:
     return SubjectType.CONSIGNMENT
 
 
-_TYPE_NAMES.update(
-    {PersonFacts: "person", VehicleFacts: "vehicle", ConsignmentFacts: "consignment"}
-)
+_TYPE_NAMES = {PersonFacts: "person", VehicleFacts: "vehicle", ConsignmentFacts: "consignment"}
 
 # --- to JSON ------------------------------------------------------------------------------
 
@@ -363,6 +360,8 @@ def _consignment_json(c: ConsignmentFacts) -> dict[str, Any]:
             declaration_point=c.declaration_point,
             carrier_affiliated=c.carrier_affiliated,
         )
+    if c.loan is not None:  # only goods crossing on a loan carry the key
+        facts["loan"] = c.loan.to_json()
     return facts
 
 
@@ -624,6 +623,7 @@ def _consignment(r: _Reader) -> ConsignmentFacts:
         declaration_kind=r.opt_string("declaration_kind"),
         declaration_point=r.opt_string("declaration_point"),
         carrier_affiliated=r.opt_boolean("carrier_affiliated"),
+        loan=read_loan(r.child("loan", required=False)),
     )
 
 

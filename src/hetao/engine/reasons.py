@@ -406,6 +406,49 @@ CATALOGUE: dict[str, Template] = {
         "本時段{point}的查驗已達上限 {cap} 宗,略過隨機抽查",
         "本时段{point}的查验已达上限 {cap} 宗,略过随机抽查",
     ),
+    # --- instruments on loan across the first line (issue 20) --------------------------------
+    "loan.unknown": Template(
+        "loans",
+        "Loan {loan} is not recorded: the instrument may not cross on it",
+        "借用記錄 {loan} 不存在:儀器不得憑此通關",
+        "借用记录 {loan} 不存在:仪器不得凭此通关",
+    ),
+    "loan.first_line_only": Template(
+        "loans",
+        "Instruments on loan cross the first line only; loan {loan} does not cover {point}",
+        "借用儀器只經一線通關;借用記錄 {loan} 不適用於{point}",
+        "借用仪器只经一线通关;借用记录 {loan} 不适用于{point}",
+    ),
+    "loan.not_open": Template(
+        "loans",
+        "Loan {loan} is {status}: the instrument has already crossed on it",
+        "借用記錄 {loan} {status}:儀器已憑此通關",
+        "借用记录 {loan} {status}:仪器已凭此通关",
+    ),
+    "loan.past_due": Template(
+        "loans",
+        "Loan {loan} was due back on {due_on}: the instrument may no longer leave on it",
+        "借用記錄 {loan} 已於 {due_on} 到期:儀器不得再憑此出發",
+        "借用记录 {loan} 已于 {due_on} 到期:仪器不得再凭此出发",
+    ),
+    "loan.not_away": Template(
+        "loans",
+        "Loan {loan} is {status}: the instrument is not away on it, so it cannot come back on it",
+        "借用記錄 {loan} {status}:儀器並未憑此借出,不得憑此復運",
+        "借用记录 {loan} {status}:仪器并未凭此借出,不得凭此复运",
+    ),
+    "loan.returned_late": Template(
+        "loans",
+        "The instrument of loan {loan} is back after its due date {due_on}: an officer checks it",
+        "借用記錄 {loan} 的儀器逾期({due_on})復運:由關員查核",
+        "借用记录 {loan} 的仪器逾期({due_on})复运:由关员查核",
+    ),
+    "loan.serial_mismatch": Template(
+        "loans",
+        "Serial {presented} is not the instrument of loan {loan} ({serial}): an officer checks it",
+        "序號 {presented} 與借用記錄 {loan} 的儀器({serial})不符:由關員查核",
+        "序号 {presented} 与借用记录 {loan} 的仪器({serial})不符:由关员查核",
+    ),
     "decision.clear": Template(
         "decision",
         "No rule calls for a check: released",
@@ -484,6 +527,13 @@ DECLARATION_STATUS_NAMES: dict[str, dict[str, str]] = {
     },
     "refused": {"en": "refused", "zh-Hant": "已被拒絕", "zh-Hans": "已被拒绝"},
 }
+LOAN_STATUS_NAMES: dict[str, dict[str, str]] = {
+    "recorded": {"en": "recorded", "zh-Hant": "已登記", "zh-Hans": "已登记"},
+    "away": {"en": "away", "zh-Hant": "借出中", "zh-Hans": "借出中"},
+    "overdue": {"en": "overdue", "zh-Hant": "已逾期", "zh-Hans": "已逾期"},
+    "taxable": {"en": "taxable", "zh-Hant": "須補稅", "zh-Hans": "须补税"},
+    "returned": {"en": "returned", "zh-Hant": "已歸還", "zh-Hans": "已归还"},
+}
 #: What a declaration of a kind that crosses no line is for.
 INSIDE_THE_ZONE: dict[str, str] = {
     "en": "movements inside the zone, which cross no line",
@@ -532,6 +582,7 @@ __all__ = [
     "INSIDE_THE_ZONE",
     "LANGUAGES",
     "LINE_NAMES",
+    "LOAN_STATUS_NAMES",
     "Reason",
     "Template",
     "TextSource",

@@ -13,14 +13,22 @@ id, then the audit head (``record_event``) last.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
+from typing import Any, NamedTuple, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
+    String,
+    Table,
     Update,
+    any_,
+    bindparam,
+    column,
     func,
     literal,
     select,
@@ -41,7 +49,8 @@ from hetao.ledger.models import (
     MovementKind,
 )
 from hetao.storage import lookup
-from hetao.storage.locks import advisory_lock
+from hetao.storage.driver import DriverInsert, DriverQuery, DriverReturning, pipelined
+from hetao.storage.locks import advisory_lock, advisory_locks
 from hetao.storage.pagination import PageOf, paginate
 
 ZERO = Decimal("0.000")
@@ -100,6 +109,57 @@ def movement_by_key(session: Session, *, party_id: int, key: str) -> Movement | 
     return session.scalars(
         select(Movement).where(Movement.party_id == party_id, Movement.idempotency_key == key)
     ).first()
+
+
+class KeyUse(NamedTuple):
+    """The movement a (party, key) pair wrote, and the hash of the request that wrote it."""
+
+    id: int
+    party_id: int
+    idempotency_key: str
+    request_hash: str
+
+
+def _key_uses_query(dialect_name: str) -> DriverQuery[KeyUse]:
+    """One party's movements whose key is in the list ``keys``: a JSON array on SQLite, an
+    array on PostgreSQL, so one compiled statement serves any number of keys."""
+    if dialect_name == "postgresql":
+        listed = Movement.idempotency_key == any_(bindparam("keys", type_=ARRAY(String)))
+    else:
+        listed = Movement.idempotency_key.in_(
+            select(column("value")).select_from(func.json_each(bindparam("keys", type_=String)))
+        )
+    return DriverQuery(
+        select(
+            Movement.id, Movement.party_id, Movement.idempotency_key, Movement.request_hash
+        ).where(Movement.party_id == bindparam("party_id"), listed),
+        KeyUse,
+    )
+
+
+_KEY_USES = {name: _key_uses_query(name) for name in ("postgresql", "sqlite")}
+
+
+def claim_keys(
+    session: Session, keys: Collection[tuple[int, str]]
+) -> dict[tuple[int, str], KeyUse]:
+    """``lock_key`` each (party, key) pair, in one statement and one lock order, then the
+    movements written under any of them, by pair (a query a party)."""
+    by_party: dict[int, list[str]] = defaultdict(list)
+    for party_id, key in keys:
+        by_party[party_id].append(key)
+    connection = session.connection()
+    query = _KEY_USES[connection.dialect.name]
+    sqlite = connection.dialect.name == "sqlite"
+    uses: dict[tuple[int, str], KeyUse] = {}
+    # PostgreSQL: the locks and the first lookup go in one round trip (it runs after them).
+    with pipelined(connection):
+        advisory_locks(session, [("ledger", party_id, key) for party_id, key in keys])
+        for party_id, names in by_party.items():
+            listed = json.dumps(names) if sqlite else names
+            for use in query.all(connection, party_id=party_id, keys=listed):
+                uses[use.party_id, use.idempotency_key] = use
+    return uses
 
 
 def hold_by_key(session: Session, *, party_id: int, key: str) -> Hold | None:
@@ -217,6 +277,69 @@ def settle(session: Session, lot: Lot, quantity: Decimal) -> bool:
         .where(Lot.id == lot.id, Lot.reserved >= q)
         .values(balance=Lot.balance - q, reserved=Lot.reserved - q),
     )
+
+
+class LotAmounts(NamedTuple):
+    """A lot's figures as a conditional update left them."""
+
+    balance: Decimal
+    reserved: Decimal
+
+
+class BalanceChange(NamedTuple):
+    """What a batch does to one lot: ``net`` added to its balance, after taking it as low as
+    ``lowest`` (the most negative running total of the batch's items on it, or 0) on the way."""
+
+    net: Decimal
+    lowest: Decimal
+
+
+_LOTS = cast(Table, Lot.__table__)
+# Driver statements for batches of movements (``change_balances``, ``insert_movements``): the
+# ORM's per-statement cost was most of a movement's time (docs/performance.md).
+_CHANGE_BALANCE = DriverReturning(
+    update(_LOTS)
+    .where(
+        _LOTS.c.id == bindparam("lot_id"),
+        _LOTS.c.balance - _LOTS.c.reserved + bindparam("lowest", type_=QUANTITY) >= 0,
+    )
+    .values(balance=_LOTS.c.balance + bindparam("net", type_=QUANTITY))
+    .returning(_LOTS.c.balance, _LOTS.c.reserved),
+    LotAmounts,
+)
+_INSERT_MOVEMENTS = DriverInsert(cast(Table, Movement.__table__))
+
+
+def change_balances(session: Session, changes: Mapping[Lot, BalanceChange]) -> list[Lot]:
+    """Apply each lot's change where its available balance covers the lowest point on the way
+    (the conditional update of ``withdraw``, one per lot, in one call to the driver, lots
+    ascending: the one lock order); the lots that did not have enough."""
+    lots = sorted(changes, key=lambda lot: lot.id)
+    rows = _CHANGE_BALANCE.each(
+        session.connection(),
+        [
+            {"lot_id": lot.id, "net": changes[lot].net, "lowest": changes[lot].lowest}
+            for lot in lots
+        ],
+    )
+    short = []
+    for lot, row in zip(lots, rows, strict=True):
+        if row is None:
+            short.append(lot)
+        else:  # the database computed the new figures; the loaded object shows them
+            set_committed_value(lot, "balance", row.balance)
+            set_committed_value(lot, "reserved", row.reserved)
+    return short
+
+
+def insert_movements(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Insert movement rows (every column but the id) in multi-row statements; their ids in
+    the order of ``rows``, matched by (party, key), which is unique."""
+    returned = _INSERT_MOVEMENTS.returning(
+        session.connection(), rows, ("id", "party_id", "idempotency_key")
+    )
+    ids = {(party_id, key): movement_id for movement_id, party_id, key in returned}
+    return [ids[row["party_id"], row["idempotency_key"]] for row in rows]
 
 
 def current_amounts(session: Session, lot_id: int) -> tuple[Decimal, Decimal]:

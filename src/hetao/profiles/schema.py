@@ -207,6 +207,28 @@ class SupervisionPeriods(Section):
         return int(getattr(self, goods_class.value))
 
 
+class LoansSection(Section):
+    """Instruments lent across the first line and due back (issue 20): "one zone, two parks".
+
+    No source publishes a term or a grace period for instruments shared with the Hong Kong
+    Park; both are configurable placeholders, listed in ``provisional``. R32's temporary
+    removal (120 days) is the analogue used for the term.
+    """
+
+    #: A loan is due back at most this many days after it is recorded.
+    max_days: Positive
+    #: Days after the due date before an unreturned instrument becomes a taxable event.
+    grace_days: Annotated[int, Field(strict=True, ge=0, le=366)]
+
+    @property
+    def max_term(self) -> dt.timedelta:
+        return dt.timedelta(days=self.max_days)
+
+    @property
+    def grace(self) -> dt.timedelta:
+        return dt.timedelta(days=self.grace_days)
+
+
 class ValueAddedRule(Section):
     """The processing value-added test (R20, R25): goods above the threshold skip some taxes."""
 
@@ -450,6 +472,7 @@ class ZoneProfile(Section):
     gates: GatesSection = GatesSection()
     whitelist: WhitelistSection
     supervision_periods: SupervisionPeriods
+    loans: LoansSection
     tax: TaxSection
     goods: GoodsSection
     people: PeopleSection
@@ -582,6 +605,7 @@ __all__ = [
     "Line",
     "LineSection",
     "LinesSection",
+    "LoansSection",
     "LocalizedText",
     "PeopleSection",
     "RoundingMode",

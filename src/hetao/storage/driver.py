@@ -5,7 +5,10 @@ Only repositories and the storage package use them (an import-linter contract in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import functools
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
 
@@ -54,6 +57,24 @@ class _Compiled:
             values[name] = process(values[name])
         return values if self.order is None else [values[n] for n in self.order]
 
+    def arguments_many(self, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
+        """``arguments`` of each row; a value that is the very object the row before gave
+        (a batch's one instant, actor, kind) goes through its processor once, not per row."""
+        last: dict[str, tuple[Any, Any]] = {}
+        out: list[Any] = []
+        for params in rows:
+            values = {**self.defaults, **params}
+            for name, process in self.binds:
+                value = values[name]
+                seen = last.get(name)
+                if seen is not None and seen[0] is value:
+                    values[name] = seen[1]
+                else:
+                    processed = values[name] = process(value)
+                    last[name] = (value, processed)
+            out.append(values if self.order is None else [values[n] for n in self.order])
+        return out
+
 
 def _run(
     connection: Connection,
@@ -78,6 +99,17 @@ def _run(
         cursor.execute(sql, arguments)
     if dispatch.after_cursor_execute:
         dispatch.after_cursor_execute(connection, cursor, sql, arguments, None, many)
+
+
+@contextmanager
+def pipelined(connection: Connection) -> Iterator[None]:
+    """Send the driver statements run inside together (psycopg's pipeline mode): one round
+    trip up to the first read of a result, or to the block's end. SQLite: as they come."""
+    if connection.dialect.driver != "psycopg":
+        yield
+        return
+    with cast(Any, connection.connection.driver_connection).pipeline():
+        yield
 
 
 class _OneStatement:
@@ -121,14 +153,7 @@ class DriverQuery(_OneStatement, Generic[RowT]):
         self._results: dict[str, list[_Processor]] = {}
 
     def _result_processors(self, dialect: Dialect, description: Any) -> list[_Processor]:
-        processors = self._results.get(dialect.name)
-        if processors is None:
-            processors = [
-                kind.dialect_impl(dialect).result_processor(dialect, column[1])
-                for kind, column in zip(self._types, description, strict=True)
-            ]
-            self._results[dialect.name] = processors
-        return processors
+        return _result_processors(self._types, self._results, dialect, description)
 
     def all(self, connection: Connection, **params: Any) -> list[RowT]:
         """Every row, in the transaction ``connection`` is in."""
@@ -141,18 +166,34 @@ class DriverQuery(_OneStatement, Generic[RowT]):
             processors = self._result_processors(dialect, cursor.description)
         finally:
             cursor.close()
-        make = self._make
-        if not any(processors):
-            return [make(row) for row in raw]
-        return [
-            make([v if p is None else p(v) for p, v in zip(processors, row, strict=True)])
-            for row in raw
-        ]
+        return [_typed_row(self._make, processors, row) for row in raw]
 
     def first(self, connection: Connection, **params: Any) -> RowT | None:
         """The first row, or None."""
         rows = self.all(connection, **params)
         return rows[0] if rows else None
+
+
+def _result_processors(
+    types: Sequence[Any], cache: dict[str, list[_Processor]], dialect: Dialect, description: Any
+) -> list[_Processor]:
+    """The result processors of ``types`` on ``dialect``, cached in ``cache`` by dialect."""
+    processors = cache.get(dialect.name)
+    if processors is None:
+        processors = [
+            kind.dialect_impl(dialect).result_processor(dialect, column[1])
+            for kind, column in zip(types, description, strict=True)
+        ]
+        cache[dialect.name] = processors
+    return processors
+
+
+def _typed_row(
+    make: Callable[[Iterable[Any]], RowT], processors: list[_Processor], row: Sequence[Any]
+) -> RowT:
+    if not any(processors):
+        return make(row)
+    return make([v if p is None else p(v) for p, v in zip(processors, row, strict=True)])
 
 
 class DriverWrite(_OneStatement):
@@ -165,16 +206,114 @@ class DriverWrite(_OneStatement):
             _write_many(connection, self._for(connection.dialect), rows)
 
 
+class DriverReturning(DriverWrite, Generic[RowT]):
+    """A DriverWrite with RETURNING: per parameter set, the row it returned as ``row`` (a
+    NamedTuple of the returned columns, checked as DriverQuery checks a SELECT's), or None."""
+
+    def __init__(self, statement: Executable, row: type[RowT]) -> None:
+        super().__init__(statement)
+        columns = list(cast(Any, statement).exported_columns)
+        fields = getattr(row, "_fields", None)
+        if fields != tuple(column.key for column in columns):
+            raise ValueError(
+                f"{row.__name__} has fields {fields}, the statement returns"
+                f" {tuple(column.key for column in columns)}"
+            )
+        self._types = [column.type for column in columns]
+        self._make: Callable[[Iterable[Any]], RowT] = cast(Any, row)._make
+        self._results: dict[str, list[_Processor]] = {}
+
+    def each(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> list[RowT | None]:
+        """Run the statement once per parameter set; per set, the row it returned, or None."""
+        dialect = connection.dialect
+        raw = _returning_each(connection, self._for(dialect), rows)
+        if not raw:
+            return []
+        processors = _result_processors(self._types, self._results, dialect, raw[0][1])
+        return [None if row is None else _typed_row(self._make, processors, row) for row, _ in raw]
+
+
+def _returning_each(
+    connection: Connection, compiled: _Compiled, rows: Sequence[Mapping[str, Any]]
+) -> list[tuple[Sequence[Any] | None, Any]]:
+    """Run a statement with RETURNING once per parameter set in ``rows``; per set, its first
+    row as the driver gives it (None: no row) and the cursor's description."""
+    if not rows:
+        return []
+    arguments = compiled.arguments_many(rows)
+    cursor: Any = connection.connection.cursor()
+    returned: list[tuple[Sequence[Any] | None, Any]] = []
+    try:
+        if connection.dialect.driver == "psycopg":
+            # One pipelined round trip for all sets, each set's RETURNING a result set.
+            _run(connection, cursor, compiled.sql, arguments, many=True, returning=True)
+            while True:
+                returned.append((cursor.fetchone(), cursor.description))
+                if not cursor.nextset():
+                    break
+        else:  # a local database: a statement per set costs microseconds
+            for set_arguments in arguments:
+                _run(connection, cursor, compiled.sql, set_arguments)
+                returned.append((cursor.fetchone(), cursor.description))
+    finally:
+        cursor.close()
+    return returned
+
+
 def _write_many(
     connection: Connection, compiled: _Compiled, rows: Sequence[Mapping[str, Any]]
 ) -> None:
     """One statement for each parameter set in ``rows``, in one call to the driver."""
     cursor = connection.connection.cursor()
     try:
-        arguments = [compiled.arguments(row) for row in rows]
+        arguments = compiled.arguments_many(rows)
         _run(connection, cursor, compiled.sql, arguments, many=True)
     finally:
         cursor.close()
+
+
+#: A multi-row INSERT stays under both databases' limits on bound values (SQLite's 32,766).
+_MAX_BINDS = 30_000
+_MAX_ROWS_PER_STATEMENT = 500
+
+
+@dataclass(frozen=True, slots=True, eq=False)  # hashed by identity (_groups's cache)
+class _MultiRow:
+    """A DriverInsert as a multi-row INSERT: ``head``, ``group`` once per row, ``tail``."""
+
+    compiled: _Compiled
+    head: str
+    group: str
+    tail: str
+    #: The bind names of one group in order, where the driver takes them by name.
+    names: tuple[str, ...] | None
+    returned: list[Any]
+
+
+@functools.lru_cache(maxsize=256)
+def _groups(multi: _MultiRow, count: int) -> str:
+    """``count`` VALUES groups; numbered $1, $2 ... across them where the driver takes names
+    (kept: a batch of a hundred rows numbered thousands of placeholders each time)."""
+    if multi.names is None:
+        return ", ".join([multi.group] * count)
+    parts = multi.group.split("%s")
+    width = len(parts) - 1
+    return ", ".join(
+        "".join(
+            part + (f"${row * width + i + 1}" if i < width else "") for i, part in enumerate(parts)
+        )
+        for row in range(count)
+    )
+
+
+def _first_group(text: str) -> str:
+    """The parenthesised group ``text`` starts with (casts may hold parentheses too)."""
+    depth = 0
+    for index, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0:
+            return text[: index + 1]
+    raise ValueError(f"no closed group in {text!r}")
 
 
 class DriverInsert:
@@ -199,6 +338,7 @@ class DriverInsert:
         self.table = table
         self.columns = tuple(columns)
         self._compiled: dict[tuple[str, bool], _Compiled] = {}
+        self._multi: dict[tuple[str, tuple[str, ...]], _MultiRow] = {}
 
     def _for(self, dialect: Dialect, *, returning: bool) -> _Compiled:
         compiled = self._compiled.get((dialect.name, returning))
@@ -220,29 +360,74 @@ class DriverInsert:
         """Insert ``rows`` in one call to the driver."""
         if not rows:
             return
+        if connection.dialect.driver == "psycopg":
+            # psycopg's executemany adapts each row in Python, several times a multi-row VALUES.
+            self.returning(connection, rows, ())
+            return
         _write_many(connection, self._for(connection.dialect, returning=False), rows)
 
-    def ids(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> list[int]:
-        """Insert ``rows``; their new primary keys, in the order of ``rows``."""
+    def _multi_row(self, dialect: Dialect, returned: tuple[str, ...]) -> _MultiRow:
+        multi = self._multi.get((dialect.name, returned))
+        if multi is None:
+            compiled = self._for(dialect, returning=False)
+            head, values = compiled.sql.split(" VALUES ", 1)
+            values = _first_group(values)  # without the RETURNING some dialects add
+            names = tuple(re.findall(r"%\((\w+)\)s", values))
+            if names:  # named (psycopg): positional, so one group can repeat
+                values = re.sub(r"%\((\w+)\)s", "%s", values)
+            columns = [self.table.c[name] for name in returned]
+            tail = f" RETURNING {', '.join(c.name for c in columns)}" if returned else ""
+            multi = _MultiRow(compiled, f"{head} VALUES ", values, tail, names or None, columns)
+            self._multi[(dialect.name, returned)] = multi
+        return multi
+
+    def returning(
+        self, connection: Connection, rows: Sequence[Mapping[str, Any]], returned: Sequence[str]
+    ) -> list[tuple[Any, ...]]:
+        """Insert ``rows`` in multi-row statements (a few hundred rows each); per row inserted,
+        its ``returned`` columns, in whatever order the database gives them: match them to
+        the rows by a unique key among them, not by position."""
         if not rows:
             return []
         dialect = connection.dialect
-        compiled = self._for(dialect, returning=True)
-        arguments = [compiled.arguments(row) for row in rows]
-        cursor: Any = connection.connection.cursor()
-        ids: list[int] = []
+        multi = self._multi_row(dialect, tuple(returned))
+        per_statement = max(1, min(_MAX_ROWS_PER_STATEMENT, _MAX_BINDS // len(self.columns)))
+        cursor: Any
+        if multi.names is not None:
+            # psycopg: PostgreSQL's own $n placeholders, sent as they are; psycopg would parse a
+            # long query's %s in Python on every call (it caches only short ones).
+            from psycopg import RawCursor
+
+            cursor = RawCursor(cast(Any, connection.connection.driver_connection))
+        else:
+            cursor = connection.connection.cursor()
+        out: list[tuple[Any, ...]] = []
+        processors: list[_Processor] | None = None
         try:
-            if dialect.driver == "psycopg":
-                # One pipelined round trip for all rows, each row's RETURNING a result set.
-                _run(connection, cursor, compiled.sql, arguments, many=True, returning=True)
-                while True:
-                    ids.append(cursor.fetchone()[0])
-                    if not cursor.nextset():
-                        break
-            else:  # a local database: a statement per row costs microseconds
-                for row_arguments in arguments:
-                    _run(connection, cursor, compiled.sql, row_arguments)
-                    ids.append(cursor.fetchone()[0])
+            for first in range(0, len(rows), per_statement):
+                chunk = rows[first : first + per_statement]
+                arguments: list[Any] = []
+                for values in multi.compiled.arguments_many(chunk):
+                    if multi.names is not None:
+                        arguments.extend(values[name] for name in multi.names)
+                    else:
+                        arguments.extend(values)
+                sql = multi.head + _groups(multi, len(chunk)) + multi.tail
+                _run(connection, cursor, sql, arguments)
+                if returned:
+                    raw = cursor.fetchall()
+                    if processors is None:
+                        processors = _result_processors(
+                            [c.type for c in multi.returned], {}, dialect, cursor.description
+                        )
+                    out.extend(_typed_row(tuple, processors, r) for r in raw)
         finally:
             cursor.close()
-        return ids
+        return out
+
+    def ids(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+        """Insert ``rows``; their new primary keys, in the order of ``rows``."""
+        compiled = self._for(connection.dialect, returning=True)
+        return [
+            cast(Sequence[int], row)[0] for row, _ in _returning_each(connection, compiled, rows)
+        ]

@@ -68,6 +68,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("port.nav.inspections", "/port/inspections", OFFICERS),
     MenuItem("port.nav.overrides", "/port/overrides", OFFICERS),
     MenuItem("port.nav.lookup", "/port/lookup", OFFICERS),
+    MenuItem("loans.nav.port", "/port/loans", OFFICERS),
     MenuItem("port.nav.second_line", "/port/second-line", SECOND_LINE),
     MenuItem("port.nav.taxes", "/port/taxes", SECOND_LINE),
     MenuItem("port.nav.dashboards", "/dashboards", DASHBOARD_READERS),
@@ -91,6 +92,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("funds.nav.transfers", "/portal/fund-transfers", ENTERPRISES),
     MenuItem("data.nav.portal", "/portal/data-applications", ENTERPRISES),
     MenuItem("credentials.nav.portal", "/portal/credentials", ENTERPRISES),
+    MenuItem("loans.nav.portal", "/portal/loans", ENTERPRISES),
     # Notifications: the enterprise's feed of status changes, and its webhooks.
     MenuItem("notifications.nav", "/portal/notifications", ENTERPRISES),
     # The administrator's pages (hetao.admin).
@@ -126,6 +128,7 @@ PORTAL_PANELS: tuple[MenuItem, ...] = (
     MenuItem("funds.nav.projects", "/portal/projects", ENTERPRISES),
     MenuItem("data.nav.portal", "/portal/data-applications", ENTERPRISES),
     MenuItem("credentials.nav.portal", "/portal/credentials", ENTERPRISES),
+    MenuItem("loans.nav.portal", "/portal/loans", ENTERPRISES),
 )
 
 

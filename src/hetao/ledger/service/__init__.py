@@ -1,11 +1,12 @@
 """Ledger services: one function per verb, plain values in, model objects out.
 
 Services never commit: the caller's unit of work does, and a failure anywhere rolls the whole
-request back. Lots are opened in ``lots``, goods leave or are corrected in ``movements``, and
-reserved for inspection in ``holds``; ``postings`` is how each of them writes and ``checks``
-checks their plain values. The package names the verbs for its callers.
+request back. Lots are opened in ``lots``, goods leave or are corrected in ``movements`` (many
+at once in ``batches``), and reserved for inspection in ``holds``; ``postings`` is how each of
+them writes and ``checks`` checks their plain values. The package names the verbs for its callers.
 """
 
+from hetao.ledger.service.batches import MovementOrder, post_movements
 from hetao.ledger.service.checks import MAX_QUANTITY, QUANTUM
 from hetao.ledger.service.holds import POSTABLE_KINDS, hold, post, void, void_expired
 from hetao.ledger.service.lots import (
@@ -30,6 +31,7 @@ __all__ = [
     "MAX_QUANTITY",
     "POSTABLE_KINDS",
     "QUANTUM",
+    "MovementOrder",
     "Transfer",
     "Transformation",
     "adjust",
@@ -39,6 +41,7 @@ __all__ = [
     "export_first_line",
     "hold",
     "post",
+    "post_movements",
     "release_second_line",
     "reverse",
     "supervision_class_of",

@@ -12,6 +12,7 @@ from hetao.audit.tags import LedgerTag
 from hetao.errors import FieldProblem, RuleViolation, ValidationFailed
 from hetao.ledger import repository as repo
 from hetao.ledger.models import Hold, HoldStatus, Lot, Movement, MovementKind
+from hetao.ledger.service.batches import SINGLE_LOT_WITHDRAWALS
 from hetao.ledger.service.checks import (
     check_instant,
     check_key,
@@ -20,7 +21,6 @@ from hetao.ledger.service.checks import (
     check_ref,
     hash_request,
 )
-from hetao.ledger.service.movements import SINGLE_LOT_WITHDRAWALS
 from hetao.ledger.service.postings import (
     first_movement,
     new_correlation_key,

@@ -1,7 +1,8 @@
 """Movements of goods out of and between lots: withdrawals, stocktake adjustments, reversals.
 
-Each verb writes through ``postings`` (idempotent by the client's key) and records an audit
-event in the same transaction.
+Each verb is idempotent by the client's key and records an audit event in the same transaction:
+withdrawals and adjustments are batches of one (``batches``), reversals write through
+``postings``.
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ from hetao.audit.tags import LedgerTag
 from hetao.errors import Conflict, FieldProblem, RuleViolation
 from hetao.ledger import repository as repo
 from hetao.ledger.models import Lot, Movement, MovementKind
+from hetao.ledger.service.batches import (
+    SINGLE_LOT_WITHDRAWALS,
+    MovementOrder,
+    post_one,
+)
 from hetao.ledger.service.checks import (
     DERIVED_KEY_MARK,
     REASON_MAX_LENGTH,
     check_key,
-    check_quantity,
-    check_reason,
     check_ref,
     check_required,
     hash_request,
@@ -33,15 +37,6 @@ from hetao.ledger.service.postings import (
     take,
 )
 from hetao.workflow import audit_present
-
-#: The withdrawals that take goods out of one lot, each with its event; a hold is posted to one.
-SINGLE_LOT_WITHDRAWALS: dict[MovementKind, LedgerTag] = {
-    MovementKind.CONSUME: LedgerTag.MOVEMENT_CONSUME,
-    MovementKind.RELEASE_SECOND_LINE: LedgerTag.MOVEMENT_RELEASE_SECOND_LINE,
-    MovementKind.EXPORT_FIRST_LINE: LedgerTag.MOVEMENT_EXPORT_FIRST_LINE,
-    MovementKind.DESTROY: LedgerTag.MOVEMENT_DESTROY,
-}
-
 
 # --- withdrawals from one lot --------------------------------------------------------------------
 
@@ -58,44 +53,11 @@ def withdraw(
     reason: str | None = None,
 ) -> Movement:
     """Take goods out of one lot as ``kind`` (consume, release, export, destroy: see below)."""
-    tag = SINGLE_LOT_WITHDRAWALS[kind]
-    key = check_key(idempotency_key)
-    amount = check_quantity(quantity)
-    ref = check_ref(declaration_ref)
-    why = check_reason(reason, required=kind is MovementKind.DESTROY)
-    request_hash = hash_request(
-        kind.value, lot=lot.id, quantity=amount, declaration_ref=ref, reason=why
-    )
-    first = first_movement(session, party_id=lot.party_id, key=key, request_hash=request_hash)
-    if first is not None:
-        return first
-    take(session, lot, amount)
-    movement = new_movement(
-        session,
-        lot,
-        kind=kind,
-        quantity=-amount,
-        key=key,
-        request_hash=request_hash,
-        correlation_key=new_correlation_key(),
-        declaration_ref=ref,
-        reason=why,
-        actor=actor,
-    )
-    session.flush()  # the id for the audit event
-    audit_present(
-        session,
-        tag,
-        movement.id,
-        actor,
-        lot=lot.id,
-        party=lot.party_id,
-        quantity=amount,
-        declaration_ref=ref,
-        reason=why,
-        idempotency_key=key,
-    )
-    return movement
+    if kind not in SINGLE_LOT_WITHDRAWALS:
+        raise ValueError(f"{kind} is not a withdrawal from one lot")
+    order = MovementOrder(lot, kind, quantity, idempotency_key, declaration_ref, reason)
+    # A batch of one: the batch path is also the fewest statements for one movement.
+    return post_one(session, order, actor=actor)
 
 
 #: Goods used up in research without forming an R&D product (R5).
@@ -119,46 +81,10 @@ def adjust(
     declaration_ref: str | None = None,
 ) -> Movement:
     """Record a stocktake difference: positive for an overage, negative for a shortage (R31)."""
-    key = check_key(idempotency_key)
-    amount = check_quantity(quantity, signed=True)
-    why = check_required(reason, field="reason", max_length=REASON_MAX_LENGTH)
-    ref = check_ref(declaration_ref)
-    request_hash = hash_request(
-        "adjust", lot=lot.id, quantity=amount, declaration_ref=ref, reason=why
+    order = MovementOrder(
+        lot, MovementKind.ADJUST, quantity, idempotency_key, declaration_ref, reason
     )
-    first = first_movement(session, party_id=lot.party_id, key=key, request_hash=request_hash)
-    if first is not None:
-        return first
-    if amount < 0:
-        take(session, lot, -amount)
-    else:
-        repo.deposit(session, lot, amount)
-    movement = new_movement(
-        session,
-        lot,
-        kind=MovementKind.ADJUST,
-        quantity=amount,
-        key=key,
-        request_hash=request_hash,
-        correlation_key=new_correlation_key(),
-        declaration_ref=ref,
-        reason=why,
-        actor=actor,
-    )
-    session.flush()  # the id for the audit event
-    audit_present(
-        session,
-        LedgerTag.MOVEMENT_ADJUST,
-        movement.id,
-        actor,
-        lot=lot.id,
-        party=lot.party_id,
-        quantity=amount,
-        reason=why,
-        declaration_ref=ref,
-        idempotency_key=key,
-    )
-    return movement
+    return post_one(session, order, actor=actor)
 
 
 # --- reversal -------------------------------------------------------------------------------------
