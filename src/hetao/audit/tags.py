@@ -141,6 +141,12 @@ class InspectionTag(EventTag):
     OVERRIDE_REJECT = "crossing:override:reject"
 
 
+class BiometricsTag(EventTag):
+    FACE_ENROL = "biometrics:face:enrol"
+    FACE_WITHDRAW = "biometrics:face:withdraw"
+    FACE_PURGE = "biometrics:face:purge"
+
+
 class NotificationTag(EventTag):
     DELIVERY_ATTEMPT = "notifications:delivery:attempt"
     WEBHOOK_DISABLE = "notifications:webhook:disable"
@@ -162,6 +168,7 @@ ALL_TAGS: tuple[EventTag, ...] = tuple(
         CredentialTag,
         InspectionTag,
         NotificationTag,
+        BiometricsTag,
     )
     for tag in family
 )
