@@ -6,8 +6,10 @@ import functools
 import weakref
 
 from hetao import sealing
+from hetao.biometrics.gate import FaceCheck
 from hetao.biometrics.sealed import TemplateBox
 from hetao.biometrics.verifier import FaceVerifier
+from hetao.profiles.schema import FacesSection
 
 _VERIFIERS: weakref.WeakKeyDictionary[object, FaceVerifier] = weakref.WeakKeyDictionary()
 
@@ -34,3 +36,8 @@ def _builtin() -> FaceVerifier:
 def verifier_of(app: object) -> FaceVerifier:
     """The verifier ``install`` gave ``app``, else the built-in one."""
     return _VERIFIERS.get(app) or _builtin()
+
+
+def face_check(app: object, faces: FacesSection | None) -> FaceCheck:
+    """What turns a gate's face claim into facts for ``app``, under the profile's ``faces``."""
+    return FaceCheck(faces=faces, verifier=verifier_of(app), box=template_box(app))

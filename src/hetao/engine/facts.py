@@ -93,6 +93,30 @@ class CredentialFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class FaceFacts:
+    """A 1:1 face match of a traveller with their enrolled template, as the gate presented it.
+
+    The decision applies the profile's threshold at the crossing point; a match never stands in
+    for the whitelist, it only confirms that the document's holder is the one crossing.
+    """
+
+    source: str
+    """"gate": the gate's own match result; "hetao": the built-in verifier compared a probe."""
+    enrolled: bool
+    """The person has an enrolment with consent in force and a template within retention."""
+    liveness: bool
+    """The gate's liveness check passed (hetao does not check liveness itself)."""
+    score: float | None
+    """Similarity in [0, 1]; None where no comparison was made."""
+    device: str | None = None
+    model_version: str | None = None
+    problem: str | None = None
+    """Why no score: "no_face" in the probe, "builtin_disabled" in this zone, "not_checked"
+    (no verifier where the event arrived), "model_mismatch" with the enrolled template,
+    "template_unreadable" (sealed under a key this server no longer has)."""
+
+
+@dataclass(frozen=True, slots=True)
 class PersonFacts:
     """A traveller."""
 
@@ -106,6 +130,8 @@ class PersonFacts:
     document_ambiguous: bool = False
     """The document, read without its issuing country, matches people of several countries:
     the gate must not guess which one is crossing (person_id is then None)."""
+    face: FaceFacts | None = None
+    """The face match the gate presented; None where it presented none."""
 
 
 #: The customs status of a line claiming the exemption from import taxes (R4, R19).
@@ -313,6 +339,16 @@ def _person_json(p: PersonFacts | None) -> dict[str, Any] | None:
     }
     if p.document_ambiguous:  # only when set: decisions stored before it replay byte for byte
         facts["document_ambiguous"] = True
+    if p.face is not None:  # likewise
+        facts["face"] = {
+            "source": p.face.source,
+            "enrolled": p.face.enrolled,
+            "liveness": p.face.liveness,
+            "score": p.face.score,
+            "device": p.face.device,
+            "model_version": p.face.model_version,
+            "problem": p.face.problem,
+        }
     return facts
 
 
@@ -471,6 +507,9 @@ class _Reader:
     def opt_boolean(self, name: str) -> bool | None:
         return self._typed(name, bool, "a_boolean", required=False)
 
+    def opt_float(self, name: str) -> float | None:
+        return self._typed(name, float, "a_number", required=False)
+
     def decimal(self, name: str) -> Decimal:
         text = self.string(name)
         try:
@@ -586,6 +625,21 @@ def _person_required(r: _Reader) -> PersonFacts:
         credential=credential,
         designated_carrier=r.boolean("designated_carrier"),
         document_ambiguous=r.boolean("document_ambiguous"),  # absent from earlier decisions
+        face=_face(r.child("face", required=False)),
+    )
+
+
+def _face(r: _Reader | None) -> FaceFacts | None:
+    if r is None:
+        return None
+    return FaceFacts(
+        source=r.string("source"),
+        enrolled=r.boolean("enrolled"),
+        liveness=r.boolean("liveness"),
+        score=r.opt_float("score"),
+        device=r.opt_string("device"),
+        model_version=r.opt_string("model_version"),
+        problem=r.opt_string("problem"),
     )
 
 
@@ -685,6 +739,7 @@ __all__ = [
     "ConsignmentFacts",
     "CredentialFacts",
     "CrossingFacts",
+    "FaceFacts",
     "GoodsLine",
     "Outcome",
     "PartyFacts",
