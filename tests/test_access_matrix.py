@@ -217,6 +217,9 @@ MATRIX |= {
     ("GET", "/api/v1/persons/{person_id}/face-enrolment"): FACE_READERS,
     ("PUT", "/api/v1/persons/{person_id}/face-enrolment"): REVIEWERS,
     ("DELETE", "/api/v1/persons/{person_id}/face-enrolment"): REVIEWERS,
+    ("GET", "/review/persons/{person_id}/face"): REVIEWERS,
+    ("POST", "/review/persons/{person_id}/face/enrol"): REVIEWERS,
+    ("POST", "/review/persons/{person_id}/face/withdraw"): REVIEWERS,
 }
 #: Crossings and rule sets (issue 5): see hetao.crossing.access and docs/access.md. The event
 #: is posted at FBZ_CHANNEL_1 (first line): a second-line officer is refused there.
@@ -624,7 +627,7 @@ class Call:
     method: str
     url: str
     json: Any = None
-    content: str | None = None
+    content: str | bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -1056,7 +1059,37 @@ BUILDERS |= {
     ("DELETE", f"{V}/persons/{{person_id}}/face-enrolment"): lambda w, o: Call(
         "DELETE", f"{V}/persons/{face_enrolled_person(w, o)}/face-enrolment"
     ),
+    ("GET", "/review/persons/{person_id}/face"): lambda w, o: Call(
+        "GET", f"/review/persons/{face_enrolled_person(w, o)}/face"
+    ),
+    ("POST", "/review/persons/{person_id}/face/enrol"): lambda w, o: face_form(
+        f"/review/persons/{whitelisted_person(w, o)}/face/enrol"
+    ),
+    ("POST", "/review/persons/{person_id}/face/withdraw"): lambda w, o: form(
+        f"/review/persons/{face_enrolled_person(w, o)}/face/withdraw"
+    ),
 }
+
+
+def face_form(path: str) -> Call:
+    """The desk's enrolment form as a browser posts it: the photo, the purpose, the consent."""
+    boundary = "matrix-face"
+    head = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="purpose"\r\n\r\nlaboratory\r\n'
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="consent"\r\n\r\non\r\n'
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="image"; filename="face.png"\r\n'
+        "Content-Type: image/png\r\n\r\n"
+    ).encode()
+    body = head + real_faces.astronaut() + f"\r\n--{boundary}--\r\n".encode()
+    return Call(
+        "POST",
+        path,
+        content=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
 
 
 def crossing_body() -> dict[str, Any]:

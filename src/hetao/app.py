@@ -38,6 +38,7 @@ from hetao.auth.ratelimit import Limiter, RateLimiter, SharedRateLimiter
 from hetao.biometrics import provision as face_provision
 from hetao.biometrics.api import router as biometrics_router
 from hetao.biometrics.sealed import TEMPLATE_KEY_FILE, TemplateBox
+from hetao.biometrics.views import router as face_pages
 from hetao.config import Settings
 from hetao.credentials.api import router as credentials_router
 from hetao.credentials.tokens import SigningKey, signing_key_path
@@ -348,6 +349,7 @@ def create_app(
     app.include_router(observability.router)
     app.include_router(web_router)
     app.include_router(declaration_pages)
+    app.include_router(face_pages)
     app.include_router(ledger_pages)
     app.include_router(notification_pages)
     app.include_router(registry_views.router)

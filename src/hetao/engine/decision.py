@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hetao.declarations.kinds import CROSSING
+from hetao.engine.face_match import face_reasons
 from hetao.engine.facts import (
     OUTCOME_SEVERITY,
     ConsignmentFacts,
@@ -174,13 +175,6 @@ def _legally_inspected(subject: ConsignmentFacts | VehicleFacts) -> list[tuple[s
     ]
 
 
-#: Who compared the face, for the "face.matched" reason.
-_FACE_SOURCES: dict[str, Param] = {
-    "gate": {"en": "the gate's own match", "zh-Hant": "閘機自行比對", "zh-Hans": "闸机自行比对"},
-    "hetao": {"en": "hetao's verifier", "zh-Hant": "平台核驗程式", "zh-Hans": "平台核验程序"},
-}
-
-
 class _Gate:
     """Collects the reasons of whitelist gating and the regime rules for one crossing."""
 
@@ -319,43 +313,6 @@ class _Gate:
         if self.whitelist_only or credential is not None:
             # Presenting a zone credential claims the whitelist: refused anywhere if it fails.
             self.check_standing(person.whitelist, who, "people", Outcome.REFUSE)
-
-    def check_face(self, person: PersonFacts, who: str) -> None:
-        """A face match only confirms the holder: it adds an officer's check, never a release."""
-        face = person.face
-        if face is None:
-            return
-        faces = self.profile.faces
-        if faces is None:
-            self.add("face.not_verified_here", Outcome.INSPECT, who)
-            return
-        if not face.enrolled or person.person_id is None:
-            self.add("face.not_enrolled", Outcome.INSPECT, who)
-            return
-        if face.score is None:
-            self.add("face.not_compared", Outcome.INSPECT, who, problem=face.problem or "-")
-            return
-        threshold = faces.threshold_at(self.facts.crossing_point)
-        passed = True
-        if faces.liveness_required and not face.liveness:
-            self.add("face.no_liveness", Outcome.INSPECT, who)
-            passed = False
-        score, limit = f"{face.score:.2f}", f"{threshold:.2f}"
-        if face.score < threshold:
-            self.add(
-                "face.below_threshold",
-                Outcome.INSPECT,
-                who,
-                score=score,
-                threshold=limit,
-                point=self.point_name,
-            )
-            passed = False
-        if passed:
-            source = _FACE_SOURCES.get(face.source, face.source)
-            self.add(
-                "face.matched", Outcome.RELEASE, who, score=score, threshold=limit, source=source
-            )
 
     def check_consignment(self, c: ConsignmentFacts, prefix: str) -> None:
         party_who = f"{prefix}party" if prefix else "party"
@@ -557,7 +514,7 @@ def decide(
             )
         gate.check_point("people")
         gate.check_person(subject, "")
-        gate.check_face(subject, "")
+        gate.reasons += face_reasons(subject, profile.faces, gate.point_name, at=point)
     elif isinstance(subject, VehicleFacts):
         gate.check_point("vehicles")
         gate.check_vehicle(subject)

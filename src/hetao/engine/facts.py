@@ -8,12 +8,14 @@ are exact inverses so a stored decision can be replayed years later.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from hetao.engine.faces import FaceFacts, face_from_json, face_to_json
+from hetao.engine.stored import Reader as _Reader
 from hetao.errors import ValidationFailed
 
 ValueT = TypeVar("ValueT")
@@ -90,30 +92,6 @@ class CredentialFacts:
     credential_id: str
     status: str
     """"valid" | "revoked" | "expired" | "invalid_signature" | "unknown_key"."""
-
-
-@dataclass(frozen=True, slots=True)
-class FaceFacts:
-    """A 1:1 face match of a traveller with their enrolled template, as the gate presented it.
-
-    The decision applies the profile's threshold at the crossing point; a match never stands in
-    for the whitelist, it only confirms that the document's holder is the one crossing.
-    """
-
-    source: str
-    """"gate": the gate's own match result; "hetao": the built-in verifier compared a probe."""
-    enrolled: bool
-    """The person has an enrolment with consent in force and a template within retention."""
-    liveness: bool
-    """The gate's liveness check passed (hetao does not check liveness itself)."""
-    score: float | None
-    """Similarity in [0, 1]; None where no comparison was made."""
-    device: str | None = None
-    model_version: str | None = None
-    problem: str | None = None
-    """Why no score: "no_face" in the probe, "builtin_disabled" in this zone, "not_checked"
-    (no verifier where the event arrived), "model_mismatch" with the enrolled template,
-    "template_unreadable" (sealed under a key this server no longer has)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,15 +318,7 @@ def _person_json(p: PersonFacts | None) -> dict[str, Any] | None:
     if p.document_ambiguous:  # only when set: decisions stored before it replay byte for byte
         facts["document_ambiguous"] = True
     if p.face is not None:  # likewise
-        facts["face"] = {
-            "source": p.face.source,
-            "enrolled": p.face.enrolled,
-            "liveness": p.face.liveness,
-            "score": p.face.score,
-            "device": p.face.device,
-            "model_version": p.face.model_version,
-            "problem": p.face.problem,
-        }
+        facts["face"] = face_to_json(p.face)
     return facts
 
 
@@ -454,129 +424,6 @@ def facts_to_json(facts: CrossingFacts) -> dict[str, Any]:
 # --- from JSON ----------------------------------------------------------------------------
 
 
-class _Reader:
-    """Reads one JSON object, naming the dotted key of anything wrong."""
-
-    __slots__ = ("data", "path")
-
-    def __init__(self, data: object, path: str) -> None:
-        if not isinstance(data, Mapping):
-            raise ValidationFailed.single(path or "facts", "object_required", "must be an object")
-        self.data: Mapping[str, Any] = data
-        self.path = path
-
-    def key(self, name: str) -> str:
-        return f"{self.path}.{name}" if self.path else name
-
-    def _raw(self, name: str, *, required: bool) -> Any:
-        if name not in self.data:
-            if required:
-                raise ValidationFailed.single(self.key(name), "required", "is missing")
-            return None
-        return self.data[name]
-
-    def _typed(self, name: str, kind: type[ValueT], label: str, *, required: bool) -> ValueT | None:
-        value = self._raw(name, required=required)
-        if value is None:
-            if required:
-                raise ValidationFailed.single(self.key(name), "required", "must not be null")
-            return None
-        # bool is an int subclass; refuse it where a number is meant.
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise ValidationFailed.single(self.key(name), f"{label}_required", f"must be {label}")
-        return value
-
-    def string(self, name: str) -> str:
-        value = self._typed(name, str, "a_string", required=True)
-        return "" if value is None else value  # required: None was refused above
-
-    def opt_string(self, name: str) -> str | None:
-        return self._typed(name, str, "a_string", required=False)
-
-    def integer(self, name: str, default: int | None = None) -> int:
-        value = self._typed(name, int, "an_integer", required=default is None)
-        return default if value is None else value  # type: ignore[return-value]
-
-    def opt_integer(self, name: str) -> int | None:
-        return self._typed(name, int, "an_integer", required=False)
-
-    def boolean(self, name: str, default: bool = False) -> bool:
-        value = self._typed(name, bool, "a_boolean", required=False)
-        return default if value is None else value
-
-    def opt_boolean(self, name: str) -> bool | None:
-        return self._typed(name, bool, "a_boolean", required=False)
-
-    def opt_float(self, name: str) -> float | None:
-        return self._typed(name, float, "a_number", required=False)
-
-    def decimal(self, name: str) -> Decimal:
-        text = self.string(name)
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            raise ValidationFailed.single(
-                self.key(name), "decimal_format", f"{text!r} is not a decimal number"
-            ) from None
-        if not value.is_finite():
-            raise ValidationFailed.single(self.key(name), "decimal_format", "must be finite")
-        return value
-
-    def opt_decimal(self, name: str) -> Decimal | None:
-        return None if self.opt_string(name) is None else self.decimal(name)
-
-    def opt_date(self, name: str) -> dt.date | None:
-        text = self.opt_string(name)
-        if text is None:
-            return None
-        try:
-            return dt.date.fromisoformat(text)
-        except ValueError:
-            raise ValidationFailed.single(
-                self.key(name), "date_format", f"{text!r} is not an ISO date"
-            ) from None
-
-    def utc_datetime(self, name: str) -> dt.datetime:
-        text = self.string(name)
-        try:
-            value = dt.datetime.fromisoformat(text)
-        except ValueError:
-            raise ValidationFailed.single(
-                self.key(name), "datetime_format", f"{text!r} is not an ISO date-time"
-            ) from None
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValidationFailed.single(
-                self.key(name), "timezone_required", "must carry a UTC offset"
-            )
-        return value.astimezone(dt.UTC)
-
-    def strings(self, name: str) -> tuple[str, ...]:
-        value = self._raw(name, required=False)
-        if value is None:
-            return ()
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ValidationFailed.single(
-                self.key(name), "string_list_required", "must be a list of strings"
-            )
-        return tuple(value)
-
-    def child(self, name: str, *, required: bool = True) -> _Reader | None:
-        value = self._raw(name, required=required)
-        if value is None:
-            if required:
-                raise ValidationFailed.single(self.key(name), "required", "must not be null")
-            return None
-        return _Reader(value, self.key(name))
-
-    def items(self, name: str, parse: Callable[[_Reader], ValueT]) -> tuple[ValueT, ...]:
-        value = self._raw(name, required=False)
-        if value is None:
-            return ()
-        if not isinstance(value, list):
-            raise ValidationFailed.single(self.key(name), "list_required", "must be a list")
-        return tuple(parse(_Reader(item, f"{self.key(name)}[{i}]")) for i, item in enumerate(value))
-
-
 def _standing(r: _Reader | None) -> WhitelistStanding:
     if r is None:
         return NOT_WHITELISTED
@@ -611,6 +458,10 @@ def _person(r: _Reader | None) -> PersonFacts | None:
     return None if r is None else _person_required(r)
 
 
+def _face(r: _Reader | None) -> FaceFacts | None:
+    return None if r is None else face_from_json(r)
+
+
 def _person_required(r: _Reader) -> PersonFacts:
     credential = None
     c = r.child("credential", required=False)
@@ -625,21 +476,7 @@ def _person_required(r: _Reader) -> PersonFacts:
         credential=credential,
         designated_carrier=r.boolean("designated_carrier"),
         document_ambiguous=r.boolean("document_ambiguous"),  # absent from earlier decisions
-        face=_face(r.child("face", required=False)),
-    )
-
-
-def _face(r: _Reader | None) -> FaceFacts | None:
-    if r is None:
-        return None
-    return FaceFacts(
-        source=r.string("source"),
-        enrolled=r.boolean("enrolled"),
-        liveness=r.boolean("liveness"),
-        score=r.opt_float("score"),
-        device=r.opt_string("device"),
-        model_version=r.opt_string("model_version"),
-        problem=r.opt_string("problem"),
+        face=_face(r.child("face", required=False)),  # absent without a face match
     )
 
 
