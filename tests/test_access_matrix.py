@@ -8,6 +8,7 @@ object. A route missing from MATRIX fails the test, so no endpoint is ever left 
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import itertools
 import json
@@ -21,6 +22,8 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from biometrics import real_faces
+from biometrics import support as face_support
 from datatransfer.support import application_payload as data_application_payload
 from datatransfer.support import batch as data_batch
 from datatransfer.support import in_state as data_application_in_state
@@ -46,6 +49,7 @@ from hetao.audit.service import Actor
 from hetao.auth import repository as auth_repository
 from hetao.auth import service as auth
 from hetao.auth.principal import Role
+from hetao.biometrics import service as face_service
 from hetao.credentials import service as credential_service
 from hetao.credentials.tokens import SigningKey
 from hetao.crossing import intake, rule_sets
@@ -66,7 +70,7 @@ from hetao.reference_versions.models import TableKind
 from hetao.registry import approvals as registry_approvals
 from hetao.registry import service
 from hetao.registry import standings as registry_standings
-from hetao.registry.models import Party
+from hetao.registry.models import Party, Person
 from hetao.registry.schemas import ApprovalCreate, WaiverCreate
 from hetao.storage.types import utcnow
 from inspections.support import (
@@ -209,6 +213,16 @@ MATRIX |= {
     ("POST", "/api/v1/credentials/verify"): OFFICERS | {R.GATE_DEVICE},
     ("GET", "/api/v1/credentials/{credential_id}"): READERS,
     ("POST", "/api/v1/credentials/{credential_id}/revoke"): REVIEWERS | OFFICERS,
+}
+#: Face enrolment (issue 20): the zone administration records it at the desk; staff read it.
+FACE_READERS = STAFF
+MATRIX |= {
+    ("GET", "/api/v1/persons/{person_id}/face-enrolment"): FACE_READERS,
+    ("PUT", "/api/v1/persons/{person_id}/face-enrolment"): REVIEWERS,
+    ("DELETE", "/api/v1/persons/{person_id}/face-enrolment"): REVIEWERS,
+    ("GET", "/review/persons/{person_id}/face"): REVIEWERS,
+    ("POST", "/review/persons/{person_id}/face/enrol"): REVIEWERS,
+    ("POST", "/review/persons/{person_id}/face/withdraw"): REVIEWERS,
 }
 #: Crossings and rule sets (issue 5): see hetao.crossing.access and docs/access.md. The event
 #: is posted at FBZ_CHANNEL_1 (first line): a second-line officer is refused there.
@@ -617,7 +631,7 @@ class Call:
     method: str
     url: str
     json: Any = None
-    content: str | None = None
+    content: str | bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -1007,6 +1021,79 @@ BUILDERS |= {
         json={"reason": "badge lost"},
     ),
 }
+
+
+def face_enrolled_person(w: World, whose: str) -> int:
+    """A whitelisted researcher of the party, enrolled with the astronaut's face."""
+    person_id = whitelisted_person(w, whose)
+    person = w.session.get(Person, person_id)
+    assert person is not None
+    face_service.enrol(
+        w.session,
+        person,
+        image=real_faces.astronaut(),
+        purpose="laboratory access",
+        consent_statement="hetao-faces-v1",
+        consented=True,
+        faces=w.profile.faces,
+        verifier=face_support.verifier(),
+        box=face_support.BOX,
+        recorded_by=face_support.reviewer_id(w.session),
+        actor=ACTOR,
+        now=utcnow(),
+    )
+    return person_id
+
+
+def face_body() -> dict[str, Any]:
+    return {
+        "image": base64.b64encode(real_faces.astronaut()).decode(),
+        "purpose": "laboratory access",
+        "consent": True,
+    }
+
+
+BUILDERS |= {
+    ("GET", f"{V}/persons/{{person_id}}/face-enrolment"): lambda w, o: Call(
+        "GET", f"{V}/persons/{face_enrolled_person(w, o)}/face-enrolment"
+    ),
+    ("PUT", f"{V}/persons/{{person_id}}/face-enrolment"): lambda w, o: Call(
+        "PUT", f"{V}/persons/{whitelisted_person(w, o)}/face-enrolment", json=face_body()
+    ),
+    ("DELETE", f"{V}/persons/{{person_id}}/face-enrolment"): lambda w, o: Call(
+        "DELETE", f"{V}/persons/{face_enrolled_person(w, o)}/face-enrolment"
+    ),
+    ("GET", "/review/persons/{person_id}/face"): lambda w, o: Call(
+        "GET", f"/review/persons/{face_enrolled_person(w, o)}/face"
+    ),
+    ("POST", "/review/persons/{person_id}/face/enrol"): lambda w, o: face_form(
+        f"/review/persons/{whitelisted_person(w, o)}/face/enrol"
+    ),
+    ("POST", "/review/persons/{person_id}/face/withdraw"): lambda w, o: form(
+        f"/review/persons/{face_enrolled_person(w, o)}/face/withdraw"
+    ),
+}
+
+
+def face_form(path: str) -> Call:
+    """The desk's enrolment form as a browser posts it: the photo, the purpose, the consent."""
+    boundary = "matrix-face"
+    head = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="purpose"\r\n\r\nlaboratory\r\n'
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="consent"\r\n\r\non\r\n'
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="image"; filename="face.png"\r\n'
+        "Content-Type: image/png\r\n\r\n"
+    ).encode()
+    body = head + real_faces.astronaut() + f"\r\n--{boundary}--\r\n".encode()
+    return Call(
+        "POST",
+        path,
+        content=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
 
 
 def crossing_body() -> dict[str, Any]:

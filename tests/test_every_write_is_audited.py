@@ -38,6 +38,7 @@ import sqlalchemy as sa
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmaker
 
+from biometrics.audited import FACE_READS, FACE_WRITES
 from credentials.support import whitelisted
 from crossing.events.audited import EVENT_OTHER_PATHS, EVENT_READS, EVENT_WRITES
 from datatransfer.audited import DATA_OTHER_PATHS, DATA_READS, DATA_WRITES
@@ -57,6 +58,7 @@ from hetao.auth import service as auth
 from hetao.auth.errors import LoginRefused
 from hetao.auth.models import ApiToken, User, WebSession
 from hetao.auth.principal import Role
+from hetao.biometrics import service as face_service
 from hetao.credentials import service as credential_service
 from hetao.credentials.tokens import SigningKey
 from hetao.crossing import backtest as crossing_backtest
@@ -135,6 +137,7 @@ SERVICE_MODULES += (datatransfer_service, datatransfer_channel)
 SERVICE_MODULES += (centralised,)
 SERVICE_MODULES += (notification_service,)
 SERVICE_MODULES += (auth_roles, reference_versions)
+SERVICE_MODULES += (face_service,)
 AUDIT_TABLES = frozenset({"audit_events", "audit_head", "audit_checkpoints"})
 
 NOW = dt.datetime(2026, 6, 1, 9, 0, tzinfo=dt.UTC)
@@ -1137,6 +1140,7 @@ WRITES |= LOAN_WRITES  # scenarios in tests/loans/audited.py
 WRITES |= DATA_WRITES  # scenarios in tests/datatransfer/audited.py
 WRITES |= CENTRALISED_WRITES  # scenarios in tests/declarations/centralised_audited.py
 WRITES |= NOTIFICATION_WRITES  # scenarios in tests/notifications/audited.py
+WRITES |= FACE_WRITES  # scenarios in tests/biometrics/audited.py
 
 #: Other paths of a writing function that write different events: case -> (function, ...).
 OTHER_PATHS: dict[str, tuple[str, Scenario, frozenset[str]]] = {
@@ -1383,6 +1387,7 @@ READS_ONLY |= DATA_READS
 READS_ONLY |= CENTRALISED_READS
 READS_ONLY |= NOTIFICATION_READS
 READS_ONLY |= LOAN_READS
+READS_ONLY |= FACE_READS
 
 #: Columns written deliberately without an event: the one function allowed to, and why.
 BOOKKEEPING: dict[Change, tuple[str, str]] = {

@@ -35,6 +35,10 @@ from hetao.api.security import current_principal
 from hetao.api.state import AppState, app_state
 from hetao.audit.service import checkpoint_policy, enable_checkpoints
 from hetao.auth.ratelimit import Limiter, RateLimiter, SharedRateLimiter
+from hetao.biometrics import provision as face_provision
+from hetao.biometrics.api import router as biometrics_router
+from hetao.biometrics.sealed import TEMPLATE_KEY_FILE, TemplateBox
+from hetao.biometrics.views import router as face_pages
 from hetao.config import Settings
 from hetao.credentials.api import router as credentials_router
 from hetao.credentials.tokens import SigningKey, signing_key_path
@@ -248,7 +252,7 @@ def _bound_state(
     profile: ZoneProfile | None,
     sessions: sessionmaker[Session] | None,
     background_work: bool,
-) -> tuple[AppState, webhook_delivery.SecretBox]:
+) -> tuple[AppState, webhook_delivery.SecretBox, TemplateBox]:
     settings = settings or Settings.from_env()
     profile = profile or load_profile(settings.profile)
     engine = engine or make_engine(settings.database_url)
@@ -263,13 +267,17 @@ def _bound_state(
     box = webhook_delivery.SecretBox.load_or_create(
         settings.resolve(webhook_delivery.SECRET_KEY_FILE)
     )
-    return state, box
+    templates = TemplateBox.load_or_create(settings.resolve(TEMPLATE_KEY_FILE))
+    return state, box, templates
 
 
-def _install(app: FastAPI, state: AppState, box: webhook_delivery.SecretBox) -> None:
+def _install(
+    app: FastAPI, state: AppState, box: webhook_delivery.SecretBox, templates: TemplateBox
+) -> None:
     # The typed AppState replaces Starlette's dict-like State: each object is a declared field.
     app.state = state  # type: ignore[assignment]
     webhook_delivery.install(app, box)
+    face_provision.install(app, templates)
 
 
 def rebind(
@@ -287,8 +295,8 @@ def rebind(
     first request that walks past it (up to a second for the last routes): the tests rebind one
     application for each test instead of making one each. Only between lifespans.
     """
-    state, box = _bound_state(settings, engine, profile, sessions, background_work)
-    _install(app, state, box)
+    state, box, templates = _bound_state(settings, engine, profile, sessions, background_work)
+    _install(app, state, box, templates)
 
 
 def create_app(
@@ -305,7 +313,7 @@ def create_app(
     ``background_work`` False keeps timers from writing on a connection a test owns.
     """
     # Bound first: a bad profile or key file stops the start before any route is made.
-    state, box = _bound_state(settings, engine, profile, sessions, background_work)
+    state, box, templates = _bound_state(settings, engine, profile, sessions, background_work)
     app = FastAPI(
         lifespan=_lifespan,
         title="hetao",
@@ -315,7 +323,7 @@ def create_app(
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
-    _install(app, state, box)
+    _install(app, state, box, templates)
     problems.install(app)
     app.add_middleware(observability.RequestContext)
     openapi.answer_405_with_every_method(app)
@@ -330,6 +338,7 @@ def create_app(
         crossing_router,
         credentials_router,
         inspections_router,
+        biometrics_router,
         funds_router,
         loans_router,
         datatransfer_router,
@@ -343,6 +352,7 @@ def create_app(
     app.include_router(observability.router)
     app.include_router(web_router)
     app.include_router(declaration_pages)
+    app.include_router(face_pages)
     app.include_router(ledger_pages)
     app.include_router(notification_pages)
     app.include_router(registry_views.router)

@@ -4,6 +4,7 @@ The crossing, funds and data-transfer packages are imported whole: their models 
 themselves on ``Base.metadata``.
 """
 
+import hetao.biometrics.models
 import hetao.crossing.models
 import hetao.datatransfer.models
 import hetao.funds.models

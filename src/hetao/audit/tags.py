@@ -149,6 +149,12 @@ class InspectionTag(EventTag):
     OVERRIDE_REJECT = "crossing:override:reject"
 
 
+class BiometricsTag(EventTag):
+    FACE_ENROL = "biometrics:face:enrol"
+    FACE_WITHDRAW = "biometrics:face:withdraw"
+    FACE_PURGE = "biometrics:face:purge"
+
+
 class NotificationTag(EventTag):
     DELIVERY_ATTEMPT = "notifications:delivery:attempt"
     WEBHOOK_DISABLE = "notifications:webhook:disable"
@@ -171,6 +177,7 @@ ALL_TAGS: tuple[EventTag, ...] = tuple(
         InspectionTag,
         NotificationTag,
         LoanTag,
+        BiometricsTag,
     )
     for tag in family
 )

@@ -89,6 +89,17 @@ def registry_show(
     print_json(shown)
 
 
+@app.command("purge-faces")
+def registry_purge_faces() -> None:
+    """Delete every face template past the profile's retention period (run daily)."""
+    from hetao.biometrics import service
+    from hetao.storage.types import utcnow
+
+    with transaction() as (session, _):
+        purged = service.purge_expired(session, actor=actor(), now=utcnow())
+    typer.echo(f"purged {len(purged)} face templates")
+
+
 @app.command("expire")
 def registry_expire(
     today: Annotated[str | None, typer.Option(help="Date to expire as of (YYYY-MM-DD).")] = None,

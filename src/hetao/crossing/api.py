@@ -27,6 +27,7 @@ from hetao.api.schemas import Page
 from hetao.api.security import Allow
 from hetao.api.state import app_state
 from hetao.auth.principal import Principal
+from hetao.biometrics import provision as face_provision
 from hetao.crossing import access, intake, rule_sets, service
 from hetao.crossing import repository as crossing_repository
 from hetao.crossing.schemas import (
@@ -119,6 +120,7 @@ async def post_crossing(
                 seed_key=key,
                 actor=principal.actor,
                 credentials=intake.check_credential,
+                faces=face_provision.face_check(request.app, profile.faces),
             )
         finally:
             # End the read snapshot before waiting for the committer. Closing (not rolling back)

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from hetao.biometrics import gate as face_gate
+from hetao.biometrics.schemas import FaceClaimIn
 from hetao.crossing import repository
 from hetao.crossing.models import SelectionCounter
 from hetao.crossing.schemas import (
@@ -32,6 +35,7 @@ from hetao.engine.facts import (
     ConsignmentFacts,
     CredentialFacts,
     CrossingFacts,
+    FaceFacts,
     GoodsLine,
     PartyFacts,
     PersonFacts,
@@ -59,6 +63,8 @@ from hetao.registry.repository import EntryRow
 
 #: Verifies a presented zone credential online: (person id or None, facts).
 CredentialCheck = Callable[[Session, str, dt.datetime], tuple[int | None, CredentialFacts]]
+#: A traveller's face claim turned into facts (hetao.biometrics.gate.FaceCheck).
+FaceCheck = Callable[[Session, int | None, FaceClaimIn, dt.datetime], FaceFacts]
 
 HISTORY = dt.timedelta(days=365)
 
@@ -171,8 +177,25 @@ def person_facts(
     at: dt.datetime,
     day: dt.date,
     credentials: CredentialCheck | None,
+    faces: FaceCheck | None = None,
 ) -> PersonFacts:
     """A traveller by document or zone credential; unknown ones have person_id None."""
+    known = _known_person(session, person, at=at, day=day, credentials=credentials)
+    if person.face is None:
+        return known
+    if faces is None:  # no verifier where the event arrived: the officer looks
+        return replace(known, face=face_gate.unchecked(person.face))
+    return replace(known, face=faces(session, known.person_id, person.face, at))
+
+
+def _known_person(
+    session: Session,
+    person: PersonIn,
+    *,
+    at: dt.datetime,
+    day: dt.date,
+    credentials: CredentialCheck | None,
+) -> PersonFacts:
     credential: CredentialFacts | None = None
     found: tuple[int, str] | None = None
     if person.credential is not None:
@@ -485,6 +508,7 @@ def gather(
     point: CrossingPoint,
     profile: ZoneProfile,
     credentials: CredentialCheck | None = None,
+    faces: FaceCheck | None = None,
     read_counters: bool = True,
 ) -> CrossingFacts:
     """Everything the decision on ``payload`` needs, as plain values.
@@ -497,7 +521,7 @@ def gather(
     body = payload.subject
     subject: Subject
     if isinstance(body, PersonSubject):
-        subject = person_facts(session, body, at=at, day=day, credentials=credentials)
+        subject = person_facts(session, body, at=at, day=day, credentials=credentials, faces=faces)
     elif isinstance(body, VehicleSubject):
         subject = vehicle_facts(session, body, at=at, day=day, credentials=credentials)
     else:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from hetao.audit.service import Actor, current_request_id
 from hetao.credentials.service import verify_presented
 from hetao.crossing import gather as gathering
-from hetao.crossing.gather import CredentialCheck
+from hetao.crossing.gather import CredentialCheck, FaceCheck
 from hetao.crossing.rule_sets import rule_set_in_force
 from hetao.crossing.schemas import CrossingIn
 from hetao.engine.facts import CredentialFacts, CrossingFacts
@@ -115,7 +115,11 @@ def parse_event(document: Any) -> CrossingIn:
 
 
 def payload_hash(payload: CrossingIn) -> tuple[dict[str, Any], str]:
-    """The payload as canonical JSON and its SHA-256: what a retry must repeat."""
+    """The payload as canonical JSON and its SHA-256: what a retry must repeat.
+
+    A face probe image is dumped as its SHA-256 only (``FaceClaimIn``): the stored event and
+    the officer's pages never hold a biometric, and a changed retry is still a conflict.
+    """
     document = payload.model_dump(mode="json")
     return document, hashlib.sha256(_canonical(document)).hexdigest()
 
@@ -178,6 +182,7 @@ def prepare_crossing(
     actor: Actor,
     rule_set: RuleSet | None = None,
     credentials: CredentialCheck | None = None,
+    faces: FaceCheck | None = None,
     now: dt.datetime | None = None,
 ) -> PreparedCrossing:
     """Check an event and gather its facts; reads only, so it needs no write lock."""
@@ -201,6 +206,7 @@ def prepare_crossing(
         point=point,
         profile=profile,
         credentials=credentials,
+        faces=faces,
         read_counters=False,  # write_crossings reads them under the write lock
     )
     return PreparedCrossing(

@@ -21,6 +21,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from hetao.biometrics.schemas import FaceClaimIn
 from hetao.engine.facts import Outcome, SubjectType
 from hetao.inputs import Id, InputModel
 from hetao.profiles import Direction
@@ -63,6 +64,9 @@ class PersonIn(StrictInput):
 
     document: DocumentRef | None = None
     credential: Annotated[str, StringConstraints(min_length=1, max_length=4096)] | None = None
+    #: The gate's face match of the holder (issue 20); it confirms the holder, never replaces
+    #: the document or credential.
+    face: FaceClaimIn | None = None
 
     @model_validator(mode="after")
     def _one_way_to_identify(self) -> PersonIn:

@@ -20,7 +20,7 @@ from hetao.audit.service import Actor, NewEvent, lock_log, record_events
 from hetao.audit.tags import CrossingTag
 from hetao.crossing import gather as gathering
 from hetao.crossing import on_loan, repository, used_up
-from hetao.crossing.gather import CredentialCheck
+from hetao.crossing.gather import CredentialCheck, FaceCheck
 from hetao.crossing.intake import (
     Device,
     PreparedCrossing,
@@ -384,6 +384,7 @@ def record_crossing(
     actor: Actor,
     rule_set: RuleSet | None = None,
     credentials: CredentialCheck | None = None,
+    faces: FaceCheck | None = None,
     now: dt.datetime | None = None,
 ) -> Stored:
     """Decide and store one crossing; (event, True) when new, (first event, False) on a retry."""
@@ -396,6 +397,7 @@ def record_crossing(
         actor=actor,
         rule_set=rule_set,
         credentials=credentials,
+        faces=faces,
         now=now,
     )
     [result] = write_crossings(session, [prepared], profile=profile)

@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hetao.declarations.kinds import CROSSING
+from hetao.engine.face_match import face_reasons
 from hetao.engine.facts import (
     OUTCOME_SEVERITY,
     ConsignmentFacts,
@@ -516,6 +517,7 @@ def decide(
             )
         gate.check_point("people")
         gate.check_person(subject, "")
+        gate.reasons += face_reasons(subject, profile.faces, gate.point_name, at=point)
     elif isinstance(subject, VehicleFacts):
         gate.check_point("vehicles")
         gate.check_vehicle(subject)

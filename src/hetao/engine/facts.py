@@ -8,13 +8,15 @@ are exact inverses so a stored decision can be replayed years later.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from hetao.engine.faces import FaceFacts, face_from_json, face_to_json
 from hetao.engine.loan_facts import LoanFacts, read_loan
+from hetao.engine.stored import Reader as _Reader
 from hetao.errors import ValidationFailed
 
 ValueT = TypeVar("ValueT")
@@ -107,6 +109,8 @@ class PersonFacts:
     document_ambiguous: bool = False
     """The document, read without its issuing country, matches people of several countries:
     the gate must not guess which one is crossing (person_id is then None)."""
+    face: FaceFacts | None = None
+    """The face match the gate presented; None where it presented none."""
 
 
 #: The customs status of a line claiming the exemption from import taxes (R4, R19).
@@ -310,6 +314,8 @@ def _person_json(p: PersonFacts | None) -> dict[str, Any] | None:
     }
     if p.document_ambiguous:  # only when set: decisions stored before it replay byte for byte
         facts["document_ambiguous"] = True
+    if p.face is not None:  # likewise
+        facts["face"] = face_to_json(p.face)
     return facts
 
 
@@ -417,126 +423,6 @@ def facts_to_json(facts: CrossingFacts) -> dict[str, Any]:
 # --- from JSON ----------------------------------------------------------------------------
 
 
-class _Reader:
-    """Reads one JSON object, naming the dotted key of anything wrong."""
-
-    __slots__ = ("data", "path")
-
-    def __init__(self, data: object, path: str) -> None:
-        if not isinstance(data, Mapping):
-            raise ValidationFailed.single(path or "facts", "object_required", "must be an object")
-        self.data: Mapping[str, Any] = data
-        self.path = path
-
-    def key(self, name: str) -> str:
-        return f"{self.path}.{name}" if self.path else name
-
-    def _raw(self, name: str, *, required: bool) -> Any:
-        if name not in self.data:
-            if required:
-                raise ValidationFailed.single(self.key(name), "required", "is missing")
-            return None
-        return self.data[name]
-
-    def _typed(self, name: str, kind: type[ValueT], label: str, *, required: bool) -> ValueT | None:
-        value = self._raw(name, required=required)
-        if value is None:
-            if required:
-                raise ValidationFailed.single(self.key(name), "required", "must not be null")
-            return None
-        # bool is an int subclass; refuse it where a number is meant.
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise ValidationFailed.single(self.key(name), f"{label}_required", f"must be {label}")
-        return value
-
-    def string(self, name: str) -> str:
-        value = self._typed(name, str, "a_string", required=True)
-        return "" if value is None else value  # required: None was refused above
-
-    def opt_string(self, name: str) -> str | None:
-        return self._typed(name, str, "a_string", required=False)
-
-    def integer(self, name: str, default: int | None = None) -> int:
-        value = self._typed(name, int, "an_integer", required=default is None)
-        return default if value is None else value  # type: ignore[return-value]
-
-    def opt_integer(self, name: str) -> int | None:
-        return self._typed(name, int, "an_integer", required=False)
-
-    def boolean(self, name: str, default: bool = False) -> bool:
-        value = self._typed(name, bool, "a_boolean", required=False)
-        return default if value is None else value
-
-    def opt_boolean(self, name: str) -> bool | None:
-        return self._typed(name, bool, "a_boolean", required=False)
-
-    def decimal(self, name: str) -> Decimal:
-        text = self.string(name)
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            raise ValidationFailed.single(
-                self.key(name), "decimal_format", f"{text!r} is not a decimal number"
-            ) from None
-        if not value.is_finite():
-            raise ValidationFailed.single(self.key(name), "decimal_format", "must be finite")
-        return value
-
-    def opt_decimal(self, name: str) -> Decimal | None:
-        return None if self.opt_string(name) is None else self.decimal(name)
-
-    def opt_date(self, name: str) -> dt.date | None:
-        text = self.opt_string(name)
-        if text is None:
-            return None
-        try:
-            return dt.date.fromisoformat(text)
-        except ValueError:
-            raise ValidationFailed.single(
-                self.key(name), "date_format", f"{text!r} is not an ISO date"
-            ) from None
-
-    def utc_datetime(self, name: str) -> dt.datetime:
-        text = self.string(name)
-        try:
-            value = dt.datetime.fromisoformat(text)
-        except ValueError:
-            raise ValidationFailed.single(
-                self.key(name), "datetime_format", f"{text!r} is not an ISO date-time"
-            ) from None
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValidationFailed.single(
-                self.key(name), "timezone_required", "must carry a UTC offset"
-            )
-        return value.astimezone(dt.UTC)
-
-    def strings(self, name: str) -> tuple[str, ...]:
-        value = self._raw(name, required=False)
-        if value is None:
-            return ()
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ValidationFailed.single(
-                self.key(name), "string_list_required", "must be a list of strings"
-            )
-        return tuple(value)
-
-    def child(self, name: str, *, required: bool = True) -> _Reader | None:
-        value = self._raw(name, required=required)
-        if value is None:
-            if required:
-                raise ValidationFailed.single(self.key(name), "required", "must not be null")
-            return None
-        return _Reader(value, self.key(name))
-
-    def items(self, name: str, parse: Callable[[_Reader], ValueT]) -> tuple[ValueT, ...]:
-        value = self._raw(name, required=False)
-        if value is None:
-            return ()
-        if not isinstance(value, list):
-            raise ValidationFailed.single(self.key(name), "list_required", "must be a list")
-        return tuple(parse(_Reader(item, f"{self.key(name)}[{i}]")) for i, item in enumerate(value))
-
-
 def _standing(r: _Reader | None) -> WhitelistStanding:
     if r is None:
         return NOT_WHITELISTED
@@ -571,6 +457,10 @@ def _person(r: _Reader | None) -> PersonFacts | None:
     return None if r is None else _person_required(r)
 
 
+def _face(r: _Reader | None) -> FaceFacts | None:
+    return None if r is None else face_from_json(r)
+
+
 def _person_required(r: _Reader) -> PersonFacts:
     credential = None
     c = r.child("credential", required=False)
@@ -585,6 +475,7 @@ def _person_required(r: _Reader) -> PersonFacts:
         credential=credential,
         designated_carrier=r.boolean("designated_carrier"),
         document_ambiguous=r.boolean("document_ambiguous"),  # absent from earlier decisions
+        face=_face(r.child("face", required=False)),  # absent without a face match
     )
 
 
@@ -685,6 +576,7 @@ __all__ = [
     "ConsignmentFacts",
     "CredentialFacts",
     "CrossingFacts",
+    "FaceFacts",
     "GoodsLine",
     "Outcome",
     "PartyFacts",

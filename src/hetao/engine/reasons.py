@@ -236,6 +236,44 @@ CATALOGUE: dict[str, Template] = {
         "園區通行憑證 {credential} 無效({status})",
         "园区通行凭证 {credential} 无效({status})",
     ),
+    # --- faces at the gate (issue 20): a failed match sends the traveller to an officer -----
+    "face.matched": Template(
+        "face",
+        "Face matched the enrolled template (score {score}, threshold {threshold}, {source})",
+        "人臉與登記模板相符(分數 {score},門檻 {threshold},{source})",
+        "人脸与登记模板相符(分数 {score},阈值 {threshold},{source})",
+    ),
+    "face.below_threshold": Template(
+        "face",
+        "Face match score {score} is below the threshold {threshold} at {point}; an officer"
+        " checks the traveller",
+        "人臉比對分數 {score} 低於{point}的門檻 {threshold},由關員核查",
+        "人脸比对分数 {score} 低于{point}的阈值 {threshold},由关员核查",
+    ),
+    "face.no_liveness": Template(
+        "face",
+        "The gate's liveness check did not pass; an officer checks the traveller",
+        "閘機的活體檢測未通過,由關員核查",
+        "闸机的活体检测未通过,由关员核查",
+    ),
+    "face.not_enrolled": Template(
+        "face",
+        "No face enrolment with consent in force; an officer checks the traveller",
+        "沒有在同意有效期內的人臉登記,由關員核查",
+        "没有在同意有效期内的人脸登记,由关员核查",
+    ),
+    "face.not_compared": Template(
+        "face",
+        "The face could not be compared ({problem}); an officer checks the traveller",
+        "未能比對人臉({problem}),由關員核查",
+        "未能比对人脸({problem}),由关员核查",
+    ),
+    "face.not_verified_here": Template(
+        "face",
+        "This zone does not verify faces; an officer checks the traveller",
+        "本區域不進行人臉核驗,由關員核查",
+        "本区域不进行人脸核验,由关员核查",
+    ),
     # --- the profile: points, flows, directions, lines --------------------------------------
     "point.unknown": Template(
         "profile",

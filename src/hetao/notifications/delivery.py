@@ -16,17 +16,14 @@ import socket
 import time
 import urllib.error
 import urllib.request
-import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
+from hetao import sealing
 from hetao.errors import ValidationFailed
-from hetao.secretfiles import read_or_create
+from hetao.sealing import SealingBox
 
 #: Where the key that seals webhook secrets lives, inside the data directory.
 SECRET_KEY_FILE = Path("secrets") / "webhook-secrets.key"
@@ -41,52 +38,30 @@ MAX_BACKOFF = dt.timedelta(hours=1)
 #: After this many failed attempts a delivery is failed for good.
 MAX_ATTEMPTS = 8
 URL_MAX = 500
-_NONCE = 12
-_SEALED_FOR = b"hetao webhook secret"
 
 
-class SecretBox:
+class SecretBox(SealingBox):
     """Seals and opens webhook secrets with the platform's 256-bit key (AES-GCM)."""
 
-    def __init__(self, key: bytes) -> None:
-        self._aead = AESGCM(key)
-
-    @classmethod
-    def load_or_create(cls, path: Path) -> SecretBox:
-        """The key at ``path``, made (mode 0600) on first use."""
-        text, _ = read_or_create(path, lambda: secrets.token_bytes(32).hex().encode())
-        return cls(bytes.fromhex(text.decode().strip()))
+    purpose = b"hetao webhook secret"
+    kind = "webhook secret"
 
     def seal(self, secret: str) -> bytes:
-        nonce = secrets.token_bytes(_NONCE)
-        return nonce + self._aead.encrypt(nonce, secret.encode(), _SEALED_FOR)
+        return self.seal_bytes(secret.encode())
 
     def open(self, sealed: bytes) -> str:
         """The secret; ValueError if it was sealed under another key or altered."""
-        try:
-            return self._aead.decrypt(sealed[:_NONCE], sealed[_NONCE:], _SEALED_FOR).decode()
-        except InvalidTag as error:
-            raise ValueError("the webhook secret does not open under this key") from error
-
-    def __repr__(self) -> str:
-        return "SecretBox(<key>)"
-
-
-# Each application's box, set by create_app: AppState (hetao.api) does not know this domain.
-_BOXES: weakref.WeakKeyDictionary[object, SecretBox] = weakref.WeakKeyDictionary()
+        return self.open_bytes(sealed).decode()
 
 
 def install(app: object, box: SecretBox) -> None:
     """Make ``box`` the one that seals and opens the webhook secrets of ``app``."""
-    _BOXES[app] = box
+    sealing.install(app, box)
 
 
 def box_of(app: object) -> SecretBox:
     """The box ``install`` gave ``app``."""
-    try:
-        return _BOXES[app]
-    except KeyError:
-        raise TypeError("the application has no webhook secret key (hetao.app)") from None
+    return sealing.box_of(app, SecretBox)
 
 
 def new_secret() -> str:

@@ -313,6 +313,30 @@ class PeopleSection(Section):
     passenger_allowance_cny: Money
 
 
+MatchScore = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+"""A face-match similarity score in [0, 1]: 1 is the same face."""
+
+
+class FacesSection(Section):
+    """Face verification of enrolled researchers at the gate (issue 20, the 2018 reply)."""
+
+    #: Days a template is kept after enrolment; then it is purged and the person re-enrols.
+    retention_days: Annotated[int, Field(strict=True, gt=0, le=3660)]
+    #: Whether hetao compares a gate's probe image itself (hetao.biometrics.dlib_verifier);
+    #: off, a gate must send its own match result.
+    builtin_verifier: StrictBool
+    #: The score at or above which a face matches, unless the crossing point has its own.
+    default_threshold: MatchScore
+    #: Per crossing point code: a stricter or looser threshold for that point's cameras.
+    thresholds: dict[UpperSlug, MatchScore] = Field(default_factory=dict)
+    #: Whether a match without a passed liveness check still counts (it should not).
+    liveness_required: StrictBool = True
+
+    def threshold_at(self, point: str) -> float:
+        """The threshold that applies at crossing point ``point``."""
+        return self.thresholds.get(point, self.default_threshold)
+
+
 class FundsSection(Section):
     """Cross-border research fund parameters (R39, R40)."""
 
@@ -476,6 +500,8 @@ class ZoneProfile(Section):
     tax: TaxSection
     goods: GoodsSection
     people: PeopleSection
+    #: Absent: the zone does not verify faces at all.
+    faces: FacesSection | None = None
     funds: FundsSection
     data: DataSection
     audit: AuditSection
@@ -516,6 +542,15 @@ class ZoneProfile(Section):
                         "vehicle_permits_required",
                         permit_index,
                     )
+        for code in self.faces.thresholds if self.faces else ():
+            if code not in codes:
+                raise problem(
+                    "unknown_crossing_point",
+                    f"{code} names no crossing point of this profile",
+                    "faces",
+                    "thresholds",
+                    code,
+                )
         enabled = {
             Exemption.DUTY_FREE_RESEARCH_GOODS: self.tax.research_goods_exemption,
             Exemption.CENTRALISED_DECLARATION: self.goods.centralised_declaration_allowed,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Header, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
@@ -185,8 +185,16 @@ def crossing_page(
         replay_problem=replay_problem,
         inspection_id=inspection_id,
         trail=sorted(trail, key=lambda item: item.seq),
+        face=_face_facts(decision.inputs),
         **presenters(profile),
     )
+
+
+def _face_facts(inputs: dict[str, Any]) -> dict[str, Any] | None:
+    """The face match the gate presented, as the decision read it (None without one)."""
+    subject = inputs.get("subject")
+    face = subject.get("face") if isinstance(subject, dict) else None
+    return face if isinstance(face, dict) else None
 
 
 def _trail(session: Session, subject_type: str, subject_id: int) -> list[AuditEvent]:

@@ -1,0 +1,18 @@
+"""Face templates sealed at rest under their own key file, apart from every other secret."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hetao.sealing import SealingBox
+
+#: Where the key that seals face templates lives, inside the data directory. Deleting it
+#: makes every stored template unreadable at once.
+TEMPLATE_KEY_FILE = Path("secrets") / "face-templates.key"
+
+
+class TemplateBox(SealingBox):
+    """Seals and opens face templates (AES-256-GCM)."""
+
+    purpose = b"hetao face template"
+    kind = "face template"
