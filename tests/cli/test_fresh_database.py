@@ -152,6 +152,8 @@ def _invocations(files: dict[str, str], directory: Path) -> dict[str, Invocation
         "data expire": Invocation(),
         "webhooks deliver": Invocation(),
         "demo load": Invocation(("--seed", "7", "--if-empty")),
+        "loans flag-overdue": Invocation(),
+        "registry purge-faces": Invocation(),
         # No HETAO_GATE_TOKEN here: refused before it reaches for a NATS server.
         "gate simulate": Invocation(
             ("--point", "FBZ_CHANNEL_1", "--count", "1", "--queue", str(directory / "q.jsonl")),

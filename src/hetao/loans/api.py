@@ -97,6 +97,7 @@ def list_loans(
 
 @router.get("/loans/{loan_id}", tags=["loans"], summary="Show a loan with its assessment")
 def show_loan(loan_id: Id, session: SessionDep, principal: Readers) -> LoanDetailOut:
+    """One loan, with its crossings' state and, once it became taxable, its tax assessment."""
     return LoanDetailOut.model_validate(get_loan(session, principal, loan_id))
 
 
@@ -131,6 +132,7 @@ def instruments_outside_csv(
     principal: Readers,
     zone_party_id: Id | None = None,
 ) -> Response:
+    """The instruments-outside report as a CSV file, one instrument a row."""
     rows = service.outside(
         session,
         zone_party_id=ledger_access.scoped(principal, zone_party_id),
