@@ -184,7 +184,7 @@ def test_every_module_and_function_the_regime_document_cites_exists() -> None:
 
 
 def test_every_profile_key_the_regime_document_cites_exists() -> None:
-    profiles = [load_profile("hetao"), load_profile("hengqin")]
+    profiles = [load_profile("hetao"), load_profile("hengqin"), load_profile("hainan")]
     sections = set(ZoneProfile.model_fields)
     reason_codes = set(CATALOGUE)
     cited = sorted(

@@ -171,11 +171,15 @@ class TestProfileAtStart:
             for p in caught.value.problems
         )
 
-    def test_profile_check_accepts_the_shipped_profiles(self) -> None:
-        for name in ("hetao", "hengqin"):
-            code, out, _ = run("profile", "check", name)
-            assert code == 0
-            assert out.startswith("ok:")
+    @pytest.mark.parametrize("name", ["hetao", "hengqin", "hainan"])
+    def test_profile_check_accepts_the_shipped_profiles(self, name: str) -> None:
+        code, out, _ = run("profile", "check", name)
+        assert code == 0
+        assert out == f"ok: {name} describes zone {name}\n"
+
+    def test_profile_list_names_the_three_shipped_profiles(self) -> None:
+        code, out, _ = run("profile", "list")
+        assert (code, out.split()) == (0, ["hainan", "hengqin", "hetao"])
 
 
 class TestPlatformDatabase:

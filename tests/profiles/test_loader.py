@@ -52,14 +52,14 @@ def assert_refused(path: Path, key: str, rule: str) -> None:
 
 
 class TestShippedProfiles:
-    @pytest.mark.parametrize("name", ["hetao", "hengqin"])
+    @pytest.mark.parametrize("name", ["hetao", "hengqin", "hainan"])
     def test_each_shipped_profile_loads_and_carries_its_own_code(self, name: str) -> None:
         profile = load_profile(name)
         assert isinstance(profile, ZoneProfile)
         assert profile.zone.code == name
 
     def test_lists_the_shipped_profiles_by_name(self) -> None:
-        assert available_profiles() == ["hengqin", "hetao"]
+        assert available_profiles() == ["hainan", "hengqin", "hetao"]
 
     def test_a_path_loads_the_same_profile_as_the_bare_name(self) -> None:
         assert load_profile(str(builtin_path("hetao"))) == load_profile("hetao")

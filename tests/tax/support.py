@@ -48,6 +48,11 @@ def hengqin() -> ZoneProfile:
     return load_profile("hengqin")
 
 
+def hainan() -> ZoneProfile:
+    """The Hainan-style profile (R23 negative list, R24 inputs with credit, R25 on)."""
+    return load_profile("hainan")
+
+
 def line(**overrides: Any) -> dict[str, Any]:
     """A goods line as a JSON document would carry it; defaults: CNY reagents, exempt status."""
     base: dict[str, Any] = {

@@ -145,3 +145,68 @@ class TestTaxAssess:
         result = CliRunner().invoke(app, ["tax", "assess", str(tmp_path / "absent.json")])
         assert result.exit_code == EXIT_BAD_INPUT
         assert "cannot read" in result.stderr
+
+
+class TestHainanProfile:
+    def test_r23_the_cli_reads_the_catalogue_of_the_exclusions_file_it_is_given(
+        self, tmp_path: Path
+    ) -> None:
+        entry = document(profile="hainan", movement="first_line_entry")
+        code, out, err = assess_file(tmp_path, entry)
+        assert code == 0, err
+        (car,) = json.loads(out)["lines"]
+        assert (car["rule"], car["exclusion"]["row_id"]) == (
+            "R23.excluded_from_zero_tariff_taxed",
+            "R23-TAXED-5",
+        )
+        # A file without the catalogue: the zero-tariff claim cannot be assessed.
+        empty = tmp_path / "exclusions.csv"
+        empty.write_text(
+            "version,kind,table,row_id,rule,effect,code,valid_from,valid_to,description,source\n"
+            "T-1,official,cars,CAR-1,R19,excluded,8703,2024-03-01,,cars,test\n",
+            encoding="utf-8",
+        )
+        code, _, err = assess_file(tmp_path, entry, "--exclusions", str(empty))
+        assert code == EXIT_BAD_INPUT
+        assert "R23.exemption_list_not_in_force" in err
+
+    def test_r24_a_document_gives_the_imported_inputs_and_what_was_paid_on_them(
+        self, tmp_path: Path
+    ) -> None:
+        kit = {
+            "hs_code": "382219",
+            "quantity": "1",
+            "unit": "kit",
+            "customs_value": "30000.00",
+            "currency": "CNY",
+            "origin": "CN",
+            "status": "duty_free_research",
+            "inputs": [
+                {
+                    "hs_code": "382219",
+                    "quantity": "5",
+                    "unit": "kit",
+                    "customs_value": "10000.00",
+                    "currency": "CNY",
+                    "status": "duty_free_research",
+                },
+                {
+                    "hs_code": "220710",
+                    "quantity": "20",
+                    "unit": "l",
+                    "customs_value": "4000.00",
+                    "currency": "CNY",
+                    "status": "duty_paid",
+                    "taxes_paid": {"duty": "200.00", "import_vat": "546.00"},
+                },
+            ],
+        }
+        code, out, err = assess_file(tmp_path, document(profile="hainan", lines=[kit]))
+        assert code == 0, err
+        (line,) = json.loads(out)["lines"]
+        # Sample tariff: 382219 duty 3 %: 300.00, VAT 10,300.00 x 13 % = 1,339.00; 220710 duty
+        # 5 %: 200.00, VAT 4,200.00 x 13 % = 546.00, both paid and credited.
+        assert line["rule"] == "R24.taxed_on_imported_inputs"
+        assert (line["duty"], line["vat"]) == ("300.00", "1339.00")
+        assert (line["duty_credited"], line["vat_credited"]) == ("200.00", "546.00")
+        assert line["dutiable_value_cny"] == "14000.00"

@@ -23,7 +23,8 @@ from hetao.auth.principal import Role
 from hetao.crossing.models import RuleSet as StoredRuleSet
 from hetao.engine.facts import Outcome
 from hetao.engine.rules import SHIPPED_RULE_SET, shipped_rule_set_path
-from hetao.profiles import ZoneProfile
+from hetao.profiles import ZoneProfile, load_profile
+from hetao.reasons import Language
 from hetao.reference_versions.models import ReferenceVersion, TableKind
 from hetao.reference_versions.service import rates_in_force
 from hetao.storage.types import utcnow
@@ -270,6 +271,36 @@ class TestZoneProfile:
     def test_every_section_has_a_name_in_every_language(self, profile: ZoneProfile) -> None:
         keys = [f"admin.profile.section.{key}" for key, _ in sections(profile)]
         assert [(lang, k) for lang in LANGUAGES for k in keys if k not in MESSAGES[lang]] == []
+
+
+class TestHainanProfilePage:
+    """The Hainan-style profile's own keys (R23, R24) on the read-only page, in each language."""
+
+    @pytest.fixture
+    def profile(self) -> ZoneProfile:
+        return load_profile("hainan")
+
+    @pytest.mark.parametrize("language", LANGUAGES)
+    def test_the_zero_tariff_list_and_the_second_line_basis_are_shown(
+        self, console: TestClient, admin: str, profile: ZoneProfile, language: Language
+    ) -> None:
+        page = console.get("/admin/profile", headers={"Accept-Language": language})
+        assert page.status_code == 200
+        text = html.unescape(page.text)
+        name = {"en": profile.zone.name.en, "zh-Hant": profile.zone.name.zh_hant}
+        assert name.get(language, profile.zone.name.zh_hans) in text
+        assert MESSAGES[language]["admin.profile.section.tax"] in text
+        for shown in (
+            "exemption_list",
+            "negative_list",
+            "R23-taxed-goods-catalogue",
+            "second_line_exit",
+            "imported_inputs",
+            "credit_paid_taxes",
+            "zero_tariff_goods",
+            "SL_SEAPORT",
+        ):
+            assert shown in text, (language, shown)
 
 
 def shipped() -> dict[str, Any]:

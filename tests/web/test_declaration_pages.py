@@ -290,7 +290,7 @@ class TestHsLookUp:
 GOODS_KINDS = sorted(
     {
         str(k)
-        for name in ("hetao", "hengqin")
+        for name in ("hetao", "hengqin", "hainan")
         for k in load_profile(name).whitelist.waiver_goods_kinds
     }
 )

@@ -44,8 +44,9 @@ _R8_REASON_OF_STATUS = {
 
 
 def first_line_exemption_rule(profile: ZoneProfile) -> str:
-    """The rule a first-line exemption is granted under: R4 in Hetao, R19 in Hengqin-style zones."""
-    return "R4" if profile.tax.research_goods_exemption else "R19"
+    """The rule a first-line exemption is granted under: R4 (research goods), R19 (self-use
+    equipment) or R23 (zero tariff), as the profile grants; R19 where it grants none."""
+    return profile.first_line_exemption_rule or "R19"
 
 
 def content_hash_of(data: DeclarationCreate) -> str:

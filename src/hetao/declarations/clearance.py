@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +14,7 @@ from hetao.declarations.checks import (
     REASON_KINDS,
     first_line_exemption_rule,
 )
+from hetao.declarations.inputs import imported_inputs
 from hetao.declarations.kinds import DeclarationKind
 from hetao.declarations.models import Declaration, DeclarationLine
 from hetao.errors import ValidationFailed, at_field
@@ -229,13 +230,16 @@ def assessment_request(
     *,
     beneficiary: bool,
     transfer_exemption: TransferExemptReason | None = None,
+    inputs: Mapping[int, list[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """The ``hetao.tax`` request of a declaration; a transfer is declared by its receiver (R8).
 
     ``beneficiary`` is the registry's answer on the day (``registry.is_beneficiary``), never
     the declarant's kind alone (R3); so is ``transfer_exemption``, R8's exception, never the
-    declaration's claim.
+    declaration's claim. ``inputs`` are the imported inputs of lines the profile taxes on them
+    (R24), by line number, as the ledger traces them (``declarations.inputs``).
     """
+    inputs = inputs or {}
     kind = declaration.kind
     request: dict[str, Any] = {
         "movement": TAX_MOVEMENT[kind].value,
@@ -255,6 +259,7 @@ def assessment_request(
                 "status": line.customs_status.value,
                 "consumed_in_research": kind is DeclarationKind.RESEARCH_CONSUMPTION,
                 "release_on_application": line.release_on_application,
+                **({"inputs": inputs[line.line_no]} if inputs.get(line.line_no) else {}),
             }
             for line in lines
         ],
@@ -291,8 +296,14 @@ def assess_declaration(
             declaration.lines,
             beneficiary=beneficiary,
             transfer_exemption=transfer_exemption,
+            inputs=(
+                imported_inputs(session, declaration, profile=profile)
+                if declaration.kind is DeclarationKind.SECOND_LINE_EXIT
+                else None
+            ),
         )
     )
-    # R4 and R19's exclusions as uploaded for the declaration's day (else the packaged table).
+    # R4, R19 and R23's exclusions (R23: the taxed-goods catalogue) as uploaded for the
+    # declaration's day, else the packaged table.
     exclusions = reference_versions.exclusions_in_force(session, on=declaration.declared_on)
     return assess(request, profile, tariff=tariff, rates=rates, exclusions=exclusions)

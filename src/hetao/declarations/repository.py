@@ -212,3 +212,19 @@ def line_lots(
         ).where(DeclarationLine.declaration_id.in_(declaration_ids))
     )
     return list(rows)
+
+
+def producing_line(session: Session, lot_id: int) -> tuple[Declaration, DeclarationLine] | None:
+    """The cleared declaration line that opened lot ``lot_id`` (an entry or a transfer), with
+    its declaration: where the taxes paid on the lot's goods are recorded (R24)."""
+    row = session.execute(
+        select(Declaration, DeclarationLine)
+        .join(DeclarationLine, DeclarationLine.declaration_id == Declaration.id)
+        .where(
+            DeclarationLine.result_lot_id == lot_id,
+            Declaration.status == DeclarationStatus.CLEARED,
+        )
+        .order_by(Declaration.id)
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row is not None else None

@@ -203,7 +203,7 @@ def clear(
         else None
     )
     # Assessed before posting: a line that a row of the exemption-exclusions table takes out of
-    # its exemption (R4, R19) is admitted with the status the assessment gives it.
+    # its exemption (R4, R19, R23) is admitted with the status the assessment gives it.
     assessment = assess_declaration(
         session,
         declaration,

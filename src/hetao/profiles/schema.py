@@ -15,6 +15,12 @@ from pydantic import (
     model_validator,
 )
 
+from hetao.profiles.exemptions import (
+    ExemptionList,
+    SecondLineExit,
+    check_first_line_exemption,
+    first_line_exemption,
+)
 from hetao.profiles.values import (
     CurrencyCode,
     LocalizedText,
@@ -31,14 +37,17 @@ from hetao.profiles.values import (
     unique,
 )
 from hetao.profiles.vocabulary import (
+    FIRST_LINE_EXEMPTIONS,
     ConformityTier,
     CrossingKind,
     Direction,
     ExcludedGoodsEntry,
     Exemption,
+    ExemptionBasis,
     Flow,
     Line,
     RoundingMode,
+    SecondLineTaxBasis,
     SubjectKind,
     SupervisionClass,
     TaxKind,
@@ -252,9 +261,14 @@ class TaxSection(Section):
         tuple[TransferExemptReason, ...], AfterValidator(unique)
     ]
     consumables_release_on_application: StrictBool
-    #: Goods an exemption-exclusions row takes out of the first-line exemption (R4, R19).
+    #: Goods an exemption-exclusions row takes out of the first-line exemption (R4, R19, R23).
     excluded_goods_enter_as: ExcludedGoodsEntry
     exchange_rate_rule: Text
+    #: The list the first-line exemption is read against (R23: the taxed-goods catalogue). None:
+    #: the exemption's rows of the exemption-exclusions table apply as found (R4, R19).
+    exemption_list: ExemptionList | None = None
+    #: How goods entering the mainland through the second line are taxed (R7, R20, R24).
+    second_line_exit: SecondLineExit = SecondLineExit()
 
     @model_validator(mode="after")
     def _reduced_not_above_standard(self) -> TaxSection:
@@ -557,6 +571,11 @@ class ZoneProfile(Section):
             Exemption.HAND_CARRY_CHANNEL1: any(p.hand_carry_allowed for p in self.crossing_points),
             Exemption.VALUE_ADDED_DUTY_FREE: self.tax.value_added_rule.enabled,
         }
+        check_first_line_exemption(
+            self.tax.research_goods_exemption,
+            self.whitelist.scopes.exemptions,
+            self.tax.exemption_list,
+        )
         for index, exemption in enumerate(self.whitelist.scopes.exemptions):
             # A whitelist must not grant what the regime of this profile switched off.
             if not enabled.get(exemption, True):
@@ -597,6 +616,20 @@ class ZoneProfile(Section):
                 )
         return self
 
+    @property
+    def first_line_exemption(self) -> Exemption | None:
+        """The exemption goods entering through the first line may claim: R4's research goods,
+        R19's self-use equipment or R23's zero-tariff goods, whichever the profile grants."""
+        return first_line_exemption(
+            self.tax.research_goods_exemption, self.whitelist.scopes.exemptions
+        )
+
+    @property
+    def first_line_exemption_rule(self) -> str | None:
+        """The rule the first-line exemption is granted under (``R4``, ``R19``, ``R23``)."""
+        exemption = self.first_line_exemption
+        return FIRST_LINE_EXEMPTIONS[exemption] if exemption is not None else None
+
     def crossing_point(self, code: str) -> CrossingPoint | None:
         """The crossing point with ``code``, if any."""
         return next((p for p in self.crossing_points if p.code == code), None)
@@ -634,6 +667,8 @@ __all__ = [
     "Direction",
     "ExcludedGoodsEntry",
     "Exemption",
+    "ExemptionBasis",
+    "ExemptionList",
     "Flow",
     "FundsSection",
     "GoodsSection",
@@ -644,6 +679,8 @@ __all__ = [
     "LocalizedText",
     "PeopleSection",
     "RoundingMode",
+    "SecondLineExit",
+    "SecondLineTaxBasis",
     "SelectionCap",
     "SelectionLane",
     "SelectionSection",

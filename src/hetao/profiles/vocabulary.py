@@ -85,6 +85,39 @@ class Exemption(StrEnum):
     """Hengqin-style exemption of self-use machinery and equipment (R19)."""
     VALUE_ADDED_DUTY_FREE = "value_added_duty_free"
     """Duty-free entry to the mainland of goods passing the value-added test (R20, R25)."""
+    ZERO_TARIFF_GOODS = "zero_tariff_goods"
+    """Hainan-style: imports outside the taxed-goods catalogue enter free of the three taxes
+    and are kept on the e-ledger (R23)."""
+
+
+#: The exemptions that relieve goods entering through the first line, each with the rule it is
+#: granted under (the rule named in every reason, in refusals and in the exemption-exclusions
+#: table). A profile grants at most one of them.
+FIRST_LINE_EXEMPTIONS: dict[Exemption, str] = {
+    Exemption.DUTY_FREE_RESEARCH_GOODS: "R4",
+    Exemption.DUTY_FREE_SELF_USE_EQUIPMENT: "R19",
+    Exemption.ZERO_TARIFF_GOODS: "R23",
+}
+
+
+class ExemptionBasis(StrEnum):
+    """How the list of a first-line exemption reads (R4: an exempt list; R23: a taxed list)."""
+
+    POSITIVE_LIST = "positive_list"
+    """Goods are exempt only when a row of the list names them (effect ``exempt_list``)."""
+    NEGATIVE_LIST = "negative_list"
+    """Every import is exempt unless a row of the list names it (effect ``excluded``): the
+    taxed-goods catalogue of R23."""
+
+
+class SecondLineTaxBasis(StrEnum):
+    """What goods leaving through the second line for the mainland are taxed on."""
+
+    GOODS_VALUE = "goods_value"
+    """Their own customs value, as an import of the goods themselves (R7, R20)."""
+    IMPORTED_INPUTS = "imported_inputs"
+    """Their imported inputs, each at its own HS code and value; goods leaving unchanged are
+    their own imported input (R24)."""
 
 
 class TaxKind(StrEnum):

@@ -3,12 +3,13 @@
 REGIME R4 excludes from the research-goods exemption prohibited goods, goods that law expressly
 excludes and the *Catalogue of Major Technical Equipment and Products Not Exempt from Import Tax*;
 R19 excludes aircraft, cars, ships and yachts from Hengqin's self-use exemption; (d)2 keeps the
-exempt list itself as a versioned, dated table. All of it is reference data loaded from CSV like
-the tariff, never code and never a flag of the declarant.
+exempt list itself as a versioned, dated table; R23's taxed-goods catalogue (Hainan-style zero
+tariff) is a negative list: every import is exempt unless the catalogue names it. All of it is
+reference data loaded from CSV like the tariff, never code and never a flag of the declarant.
 
-A row names its table and row id, the rule whose exemption it limits (R4 or R19), its effect, an
-HS heading (4 digits), subheading (6) or national line (8 or 10), the days it is in force
-(``valid_to`` included; empty: open) and its description and source:
+A row names its table and row id, the rule whose exemption it limits (R4, R19 or R23), its
+effect, an HS heading (4 digits), subheading (6) or national line (8 or 10), the days it is in
+force (``valid_to`` included; empty: open) and its description and source:
 
 - ``excluded``: goods whose code extends the row's are not exempt under its rule;
 - ``exempt_list``: a row of the rule's exempt list; once a rule has such rows in force on a day,
@@ -62,6 +63,8 @@ class ExemptionRule(StrEnum):
     """Hetao: research goods of a beneficiary entering through the first line."""
     R19 = "R19"
     """Hengqin: self-use machinery and equipment of a listed entity."""
+    R23 = "R23"
+    """Hainan-style: zero-tariff imports of a beneficiary, outside the taxed-goods catalogue."""
 
 
 class Effect(StrEnum):
@@ -137,6 +140,10 @@ class ExemptionExclusions:
 
     def __iter__(self) -> Iterator[ExclusionRow]:
         return iter(self._rows)
+
+    def rows_in_force(self, table: str, *, on: dt.date) -> list[ExclusionRow]:
+        """The rows of ``table`` (their ``table`` column) that apply on ``on``."""
+        return [row for row in self._rows if row.table == table and row.in_force(on)]
 
     def exclusion_for(
         self, code: str, *, rule: ExemptionRule, on: dt.date, field: str = "hs_code"

@@ -19,7 +19,8 @@ class TableKind(StrEnum):
     RATES = "rates"
     """Monthly customs exchange rates (hetao.reference.rates)."""
     EXCLUSIONS = "exclusions"
-    """What REGIME R4 and R19 exclude from exemption (hetao.reference.exemption_exclusions)."""
+    """What REGIME R4, R19 and R23 exclude from exemption, R23's taxed-goods catalogue among
+    them (hetao.reference.exemption_exclusions)."""
 
 
 class ReferenceVersion(Base):

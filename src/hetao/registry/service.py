@@ -68,6 +68,12 @@ __all__ = [
 
 #: The exemption of Cai Guan Shui [2026] No. 1 that only beneficiaries may hold (R2, R4).
 DUTY_FREE_RESEARCH_GOODS = "duty_free_research_goods"
+#: The exemptions only beneficiary institutions may hold, each with its rule: R4's research
+#: goods and R23's zero tariff (both for "beneficiaries"; R19's list is the zone's own).
+BENEFICIARIES_ONLY = {
+    DUTY_FREE_RESEARCH_GOODS: ("the duty-free research goods exemption", "R4"),
+    "zero_tariff_goods": ("the zero-tariff exemption", "R23"),
+}
 
 # --- workflow tables -----------------------------------------------------------------------
 # Each verb: the states it may start from and the state it leads to. One table, so the allowed
@@ -140,21 +146,22 @@ def create_application(
     _check_scopes(profile, flows=data.flows, lines=data.lines, exemptions=data.exemptions)
     values = data.model_dump()
     party = lookup.get(session, Party, data.party_id) if data.party_id is not None else None
-    if DUTY_FREE_RESEARCH_GOODS in data.exemptions and (
-        data.subject_kind is not SubjectKind.INSTITUTION
-        or party is None
-        or party.kind not in BENEFICIARY_KINDS
-    ):
-        raise RuleViolation(
-            "the duty-free research goods exemption is for beneficiary institutions only (R2, R4)",
-            problems=[
-                FieldProblem(
-                    "exemptions",
-                    "R4.beneficiaries_only",
-                    "duty_free_research_goods needs a beneficiary institution as the subject",
-                )
-            ],
-        )
+    for exemption, (name, rule) in BENEFICIARIES_ONLY.items():
+        if exemption in data.exemptions and (
+            data.subject_kind is not SubjectKind.INSTITUTION
+            or party is None
+            or party.kind not in BENEFICIARY_KINDS
+        ):
+            raise RuleViolation(
+                f"{name} is for beneficiary institutions only (R2, {rule})",
+                problems=[
+                    FieldProblem(
+                        "exemptions",
+                        f"{rule}.beneficiaries_only",
+                        f"{exemption} needs a beneficiary institution as the subject",
+                    )
+                ],
+            )
     if data.subject_kind is SubjectKind.INDIVIDUAL:
         assert data.person_id is not None  # noqa: S101 (guaranteed by the schema)
         assert data.party_id is not None  # noqa: S101 (guaranteed by the schema)

@@ -3,6 +3,7 @@
 from hetao.tax.compute import assess, consistency_problems
 from hetao.tax.rules import CHARGING_RULES, Rule
 from hetao.tax.schemas import (
+    AssessedInput,
     AssessedLine,
     Assessment,
     AssessmentDocument,
@@ -10,9 +11,11 @@ from hetao.tax.schemas import (
     CustomsStatus,
     Declarant,
     DeMinimis,
+    InputLine,
     LineInput,
     Movement,
     RateSource,
+    TaxesPaid,
     Totals,
     TransferReason,
     loads,
@@ -22,6 +25,7 @@ from hetao.tax.schemas import (
 
 __all__ = [
     "CHARGING_RULES",
+    "AssessedInput",
     "AssessedLine",
     "Assessment",
     "AssessmentDocument",
@@ -29,10 +33,12 @@ __all__ = [
     "CustomsStatus",
     "DeMinimis",
     "Declarant",
+    "InputLine",
     "LineInput",
     "Movement",
     "RateSource",
     "Rule",
+    "TaxesPaid",
     "Totals",
     "TransferReason",
     "assess",

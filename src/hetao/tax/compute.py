@@ -24,9 +24,19 @@ What each movement does (rule codes in :class:`hetao.tax.rules.Rule`):
   bonded and are not taxed at the first line: "first line released" defers tax to the second line
   (R19 states it for Hengqin; Hetao's bonded regime is unpublished, (d)6). Goods declared
   duty-paid are taxed there as an ordinary import. Domestic goods cannot come from Hong Kong.
+- first-line entry under a negative list (R23, Hainan-style): the profile's
+  ``tax.exemption_list`` names the taxed-goods catalogue; a beneficiary's claimed-exempt import
+  is zero-tariff unless a row of the catalogue (or another R23 exclusion) in force names it, and
+  with no row of the catalogue in force the assessment is refused rather than exempting
+  everything. A positive list (``positive_list``) exempts only goods a row of it names.
 - second-line exit: exempt (R7) and bonded (R20) goods and their R&D products are taxed as
   imports; the value-added rule (R25) relieves the profile's ``exempt_taxes`` when enabled.
-  Domestic and duty-paid goods are not taxed.
+  Domestic and duty-paid goods are not taxed. Where the profile's
+  ``tax.second_line_exit.taxed_on`` is ``imported_inputs`` (R24) the taxes are computed on the
+  line's imported inputs, each at its own tariff row, exchange rate and value (a line without
+  inputs left as it entered: its own value), and with ``credit_paid_taxes`` the taxes already
+  paid on the inputs are credited tax by tax, never below zero. The bases of consumption tax and
+  VAT use the full duty of each input: a credit is a payment made earlier, not a relief.
 - in-zone transfer (the declarant is the receiving party): exempt goods repay taxes (R8) unless
   the reason is one of the profile's exempt reasons and the receiver is a beneficiary. Bonded
   goods stay bonded ("free inside the zone"; GUESS, (d)6).
@@ -41,11 +51,11 @@ What each movement does (rule codes in :class:`hetao.tax.rules.Rule`):
 from __future__ import annotations
 
 import decimal
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
 from hetao.errors import FieldProblem, ValidationFailed
-from hetao.profiles import Exemption, TaxKind, ZoneProfile
+from hetao.profiles import Exemption, SecondLineTaxBasis, TaxKind, ZoneProfile
 from hetao.profiles.schema import ExcludedGoodsEntry
 from hetao.reasons import Reason, ReasonRecordOut
 from hetao.reference.exemption_exclusions import (
@@ -55,7 +65,8 @@ from hetao.reference.exemption_exclusions import (
     load_exemption_exclusions,
 )
 from hetao.reference.rates import RateTable
-from hetao.reference.tariff import Tariff, TariffRate
+from hetao.reference.tariff import Tariff
+from hetao.tax.checks import exemption_list_problems, inputs_problems
 from hetao.tax.rules import CATALOGUE, CHARGING_RULES, TAX_NAMES, Rule
 from hetao.tax.schemas import (
     AssessedLine,
@@ -66,30 +77,45 @@ from hetao.tax.schemas import (
     ExclusionApplied,
     LineInput,
     Movement,
-    RateSource,
     Totals,
     TransferReason,
 )
+from hetao.tax.valuation import (
+    PRECISION,
+    ZERO,
+    Priced,
+    assessed_input,
+    pick,
+    priced_input,
+    rated,
+    valued,
+)
 
-ZERO = Decimal(0)
 _RATIO_PLACES = Decimal("0.0001")
-# Wide enough that no intermediate product or quotient is rounded before the final fen.
-_PRECISION = 60
 
 _R8_EXEMPT_RULES = {
     TransferReason.BANKRUPTCY: Rule.R8_BANKRUPTCY_TRANSFER_EXEMPT,
     TransferReason.DEREGISTRATION: Rule.R8_DEREGISTRATION_TRANSFER_EXEMPT,
 }
+#: The rule each first-line exemption of a profile is granted under.
+_FIRST_LINE_RULES = {
+    Exemption.DUTY_FREE_RESEARCH_GOODS: Rule.R4_RESEARCH_GOODS_EXEMPT,
+    Exemption.DUTY_FREE_SELF_USE_EQUIPMENT: Rule.R19_SELF_USE_EQUIPMENT_EXEMPT,
+    Exemption.ZERO_TARIFF_GOODS: Rule.R23_ZERO_TARIFF_EXEMPT,
+}
 #: The exemption each first-line exemption rule grants, as the exclusions table names it.
 _EXCLUDABLE = {
     Rule.R4_RESEARCH_GOODS_EXEMPT: ExemptionRule.R4,
     Rule.R19_SELF_USE_EQUIPMENT_EXEMPT: ExemptionRule.R19,
+    Rule.R23_ZERO_TARIFF_EXEMPT: ExemptionRule.R23,
 }
 _EXCLUDED_RULES = {
     (ExemptionRule.R4, ExcludedGoodsEntry.DUTY_PAID): Rule.R4_EXCLUDED_TAXED,
     (ExemptionRule.R4, ExcludedGoodsEntry.BONDED): Rule.R4_EXCLUDED_BONDED,
     (ExemptionRule.R19, ExcludedGoodsEntry.DUTY_PAID): Rule.R19_EXCLUDED_TAXED,
     (ExemptionRule.R19, ExcludedGoodsEntry.BONDED): Rule.R19_EXCLUDED_BONDED,
+    (ExemptionRule.R23, ExcludedGoodsEntry.DUTY_PAID): Rule.R23_EXCLUDED_TAXED,
+    (ExemptionRule.R23, ExcludedGoodsEntry.BONDED): Rule.R23_EXCLUDED_BONDED,
 }
 
 
@@ -103,8 +129,10 @@ class _Decision:
     charge_rule: Rule | None = None
     relieved: frozenset[TaxKind] = frozenset()
     value_added_ratio: Decimal | None = None
-    #: The exemption-exclusions row that took the line out of its exemption (R4, R19).
+    #: The exemption-exclusions row that took the line out of its exemption (R4, R19, R23).
     exclusion: Exclusion | None = None
+    #: The list the exemption was read against (the profile's ``tax.exemption_list.table``).
+    list_table: str | None = None
 
     @property
     def taxed(self) -> bool:
@@ -119,26 +147,6 @@ class _Decision:
         return self.rule
 
 
-@dataclass(slots=True)
-class _Priced:
-    """A line valued in CNY, with the rates that apply if it is taxed."""
-
-    quantity: Decimal
-    exchange_rate: Decimal
-    source: RateSource
-    month: str | None
-    dutiable: Decimal
-    tariff_row: TariffRate | None = None
-    duty_rate: Decimal | None = None
-    specific_duty: Decimal | None = None
-    specific_unit: str | None = None
-    consumption_tax_rate: Decimal | None = None
-    vat_rate: Decimal | None = None
-    overridden: tuple[str, ...] = ()
-    amounts: dict[TaxKind, Decimal] = field(default_factory=dict)
-    rules: dict[TaxKind, Rule] = field(default_factory=dict)
-
-
 def assess(
     request: AssessmentRequest,
     profile: ZoneProfile,
@@ -149,16 +157,22 @@ def assess(
 ) -> Assessment:
     """Assess ``request`` under ``profile``; ValidationFailed names every line's problem.
 
-    ``exclusions`` is what R4 and R19 exclude from exemption; None takes the shipped SAMPLE
-    table, so no caller can assess a first-line entry without one.
+    ``exclusions`` is what R4, R19 and R23 exclude from exemption (R23: the taxed-goods
+    catalogue); None takes the shipped SAMPLE table, so no caller can assess a first-line entry
+    without one.
     """
     problems = consistency_problems(request, profile)
     if problems:
         raise _refused(problems)
     if exclusions is None:
         exclusions = load_exemption_exclusions()
+    rule = _first_line_exemption(profile)
+    listed_for = _EXCLUDABLE[rule] if rule is not None else None
+    problems = exemption_list_problems(request, profile, exclusions, rule=listed_for)
+    if problems:
+        raise _refused(problems)
     decisions = [_decide(line, request, profile, exclusions) for line in request.lines]
-    priced: list[_Priced] = []
+    priced: list[Priced] = []
     for index, (line, decision) in enumerate(zip(request.lines, decisions, strict=True)):
         try:
             priced.append(_price(index, line, decision, request, profile, tariff, rates))
@@ -167,7 +181,7 @@ def assess(
     if problems:
         raise _refused(problems)
     with decimal.localcontext() as context:
-        context.prec = _PRECISION
+        context.prec = PRECISION
         waived = _taxes(decisions, priced, profile)
     lines = tuple(
         _assessed(index, line, decision, item, _reasons(decision, item, waived, profile))
@@ -233,11 +247,13 @@ def consistency_problems(request: AssessmentRequest, profile: ZoneProfile) -> li
             FieldProblem("exchange_rates.CNY", "exchange_rate.cny_is_one", "CNY converts at 1")
         )
     for index, line in enumerate(request.lines):
-        problems += _line_problems(f"lines[{index}]", line, request)
+        problems += _line_problems(f"lines[{index}]", line, request, profile)
     return problems
 
 
-def _line_problems(at: str, line: LineInput, request: AssessmentRequest) -> list[FieldProblem]:
+def _line_problems(
+    at: str, line: LineInput, request: AssessmentRequest, profile: ZoneProfile
+) -> list[FieldProblem]:
     movement = request.movement
     problems = []
     if line.waived:
@@ -299,6 +315,8 @@ def _line_problems(at: str, line: LineInput, request: AssessmentRequest) -> list
                 "goods entering from Hong Kong are not domestic goods",
             )
         )
+    if line.inputs:
+        problems += inputs_problems(at, line, request, profile)
     return problems
 
 
@@ -356,7 +374,9 @@ def _first_line_entry(
         if line.waived:
             return _Decision(Rule.R6_WAIVED_EXEMPTION_TAXED, CustomsStatus.DUTY_PAID)
         if exemption is not None and request.declarant.beneficiary:
-            return _Decision(exemption, CustomsStatus.DUTY_FREE_RESEARCH)
+            listed = profile.tax.exemption_list
+            table = listed.table if listed is not None else None
+            return _Decision(exemption, CustomsStatus.DUTY_FREE_RESEARCH, list_table=table)
     # Not exempt (not a beneficiary, or the profile grants no such exemption): enters bonded.
     return _Decision(Rule.FIRST_LINE_ENTRY_BONDED, CustomsStatus.BONDED)
 
@@ -372,19 +392,18 @@ def _excluded(exclusion: Exclusion, profile: ZoneProfile) -> _Decision:
 
 
 def _first_line_exemption(profile: ZoneProfile) -> Rule | None:
-    if profile.tax.research_goods_exemption:
-        return Rule.R4_RESEARCH_GOODS_EXEMPT
-    if Exemption.DUTY_FREE_SELF_USE_EQUIPMENT in profile.whitelist.scopes.exemptions:
-        return Rule.R19_SELF_USE_EQUIPMENT_EXEMPT
-    return None
+    """The rule of the exemption the profile grants at the first line (R4, R19, R23), if any."""
+    exemption = profile.first_line_exemption
+    return _FIRST_LINE_RULES[exemption] if exemption is not None else None
 
 
 def _second_line_exit(line: LineInput, profile: ZoneProfile) -> _Decision:
-    charge = (
-        Rule.R7_SECOND_LINE_EXIT_TAXED
-        if line.status is CustomsStatus.DUTY_FREE_RESEARCH
-        else Rule.R20_BONDED_SECOND_LINE_EXIT_TAXED
-    )
+    if profile.tax.second_line_exit.taxed_on is SecondLineTaxBasis.IMPORTED_INPUTS:
+        charge = Rule.R24_TAXED_ON_IMPORTED_INPUTS
+    elif line.status is CustomsStatus.DUTY_FREE_RESEARCH:
+        charge = Rule.R7_SECOND_LINE_EXIT_TAXED
+    else:
+        charge = Rule.R20_BONDED_SECOND_LINE_EXIT_TAXED
     rule = profile.tax.value_added_rule
     if not (rule.enabled and line.value_added_keys_given):
         return _Decision(charge, None, charge_rule=charge)
@@ -443,22 +462,23 @@ def _price(
     profile: ZoneProfile,
     tariff: Tariff,
     rates: RateTable,
-) -> _Priced:
+) -> Priced:
     at = f"lines[{index}]"
-    if line.currency == "CNY":
-        rate, source, month = Decimal(1), RateSource.CNY, None
-    elif line.currency in request.exchange_rates:
-        rate, source, month = request.exchange_rates[line.currency], RateSource.OVERRIDE, None
-    else:
-        found = rates.rate(line.currency, on=request.date, field=f"{at}.currency")
-        rate, source, month = found.cny_per_unit, RateSource.TABLE, found.month
-    with decimal.localcontext() as context:
-        context.prec = _PRECISION
-        dutiable = profile.tax.round_money(line.customs_value * rate)
-    priced = _Priced(
-        quantity=line.quantity, exchange_rate=rate, source=source, month=month, dutiable=dutiable
-    )
+    priced = valued(at, line.currency, line.customs_value, line.quantity, request, profile, rates)
     if not decision.taxed:
+        return priced
+    if line.inputs:
+        # R24: the taxes are on the inputs, each at its own row; the line's own row is not used.
+        problems: list[FieldProblem] = []
+        for number, item in enumerate(line.inputs):
+            try:
+                priced.inputs.append(
+                    priced_input(f"{at}.inputs[{number}]", item, request, profile, tariff, rates)
+                )
+            except ValidationFailed as error:
+                problems += error.problems
+        if problems:
+            raise ValidationFailed(problems[0].message, problems=problems)
         return priced
     overrides = {
         "duty_rate": line.duty_rate,
@@ -469,51 +489,35 @@ def _price(
     row = None
     if len(priced.overridden) < len(overrides):
         row = tariff.rate_for(line.hs_code, on=request.date, field=f"{at}.hs_code")
-    priced.tariff_row = row
     if line.duty_rate is not None:
         # An override replaces the whole duty of the row (e.g. a preferential rate): no specific.
         priced.duty_rate = line.duty_rate
     elif row is not None:
-        priced.duty_rate = row.duty_rate
-        priced.specific_duty, priced.specific_unit = row.specific_duty_cny, row.specific_duty_unit
-        if row.specific_duty_unit is not None and row.specific_duty_unit != line.unit:
-            raise ValidationFailed.single(
-                f"{at}.unit",
-                "tariff.specific_duty_unit",
-                f"the specific duty of {row.code} is per {row.specific_duty_unit}; "
-                f"declare the quantity in {row.specific_duty_unit}",
-            )
-    priced.consumption_tax_rate = _pick(line.consumption_tax_rate, row, "consumption_tax_rate")
-    priced.vat_rate = _pick(line.vat_rate, row, "vat_rate")
+        rated(at, priced, row, line.unit)
+    priced.tariff_row = row
+    priced.consumption_tax_rate = pick(line.consumption_tax_rate, row, "consumption_tax_rate")
+    priced.vat_rate = pick(line.vat_rate, row, "vat_rate")
     return priced
 
 
-def _pick(override: Decimal | None, row: TariffRate | None, name: str) -> Decimal:
-    if override is not None:
-        return override
-    assert row is not None  # noqa: S101 (a row is looked up whenever a rate is not overridden)
-    value: Decimal = getattr(row, name)
-    return value
-
-
 def _taxes(
-    decisions: list[_Decision], priced: list[_Priced], profile: ZoneProfile
+    decisions: list[_Decision], priced: list[Priced], profile: ZoneProfile
 ) -> dict[TaxKind, Decimal]:
     """Fill each line's amounts tax by tax; return what de minimis waived per tax."""
     money = profile.tax.round_money
     nothing = money(ZERO)
     waived: dict[TaxKind, Decimal] = {}
 
-    def duty(item: _Priced) -> Decimal:
+    def duty(item: Priced) -> Decimal:
         specific = (item.specific_duty or ZERO) * item.quantity
         return money(item.dutiable * (item.duty_rate or ZERO) + specific)
 
-    def consumption_tax(item: _Priced) -> Decimal:
+    def consumption_tax(item: Priced) -> Decimal:
         rate = item.consumption_tax_rate or ZERO
         base = item.dutiable + item.amounts[TaxKind.DUTY]
         return money(base * rate / (1 - rate))
 
-    def vat(item: _Priced) -> Decimal:
+    def vat(item: Priced) -> Decimal:
         base = item.dutiable + item.amounts[TaxKind.DUTY] + item.amounts[TaxKind.CONSUMPTION_TAX]
         return money(base * (item.vat_rate or ZERO))
 
@@ -525,7 +529,18 @@ def _taxes(
     for tax, formula in steps:
         for decision, item in zip(decisions, priced, strict=True):
             item.rules[tax] = decision.rule_for(tax)
-            item.amounts[tax] = formula(item) if decision.chargeable(tax) else nothing
+            if not item.inputs:
+                item.amounts[tax] = formula(item) if decision.chargeable(tax) else nothing
+                item.credited[tax] = nothing
+                continue
+            # R24: the line owes what its inputs owe, less what was paid on each of them already
+            # (an input's payment credits its own tax only: nothing is refunded, nor moved).
+            for part in item.inputs:
+                part.amounts[tax] = formula(part) if decision.chargeable(tax) else nothing
+                part.credited[tax] = money(min(part.paid[tax], part.amounts[tax]))
+            owed = sum((part.amounts[tax] for part in item.inputs), ZERO)
+            item.credited[tax] = money(sum((part.credited[tax] for part in item.inputs), ZERO))
+            item.amounts[tax] = owed - item.credited[tax]
         total = sum((item.amounts[tax] for item in priced), ZERO)
         waived[tax] = ZERO
         if ZERO < total <= profile.tax.de_minimis_cny:
@@ -541,7 +556,7 @@ _TAX_ORDER = (TaxKind.DUTY, TaxKind.CONSUMPTION_TAX, TaxKind.IMPORT_VAT)
 
 
 def _reasons(
-    decision: _Decision, item: _Priced, waived: dict[TaxKind, Decimal], profile: ZoneProfile
+    decision: _Decision, item: Priced, waived: dict[TaxKind, Decimal], profile: ZoneProfile
 ) -> tuple[Reason, ...]:
     """Why the line is what it is: its rule, then each other rule one of its taxes fell under
     (the charging rule beside R25, de minimis per tax), once each, in the order of the taxes."""
@@ -560,12 +575,27 @@ def _reasons(
             )
         elif rule is not decision.rule and all(r.code != rule.value for r in reasons):
             reasons.append(CATALOGUE.reason(rule.value))
+    if any(item.credited.values()):
+        # R24: the credit comes before any de minimis relief, which applies to what is left.
+        credit = CATALOGUE.reason(
+            Rule.R24_PAID_TAXES_CREDITED.value,
+            duty=str(money(item.credited[TaxKind.DUTY])),
+            consumption_tax=str(money(item.credited[TaxKind.CONSUMPTION_TAX])),
+            vat=str(money(item.credited[TaxKind.IMPORT_VAT])),
+        )
+        at = next(
+            (i for i, r in enumerate(reasons) if r.code == Rule.E_DE_MINIMIS.value), len(reasons)
+        )
+        reasons.insert(at, credit)
     return tuple(reasons)
 
 
 def _rule_reason(decision: _Decision, profile: ZoneProfile) -> Reason:
     if decision.exclusion is not None:
         return CATALOGUE.reason(decision.rule.value, table=decision.exclusion.table)
+    if decision.rule is Rule.R23_ZERO_TARIFF_EXEMPT:
+        # The profile requires the catalogue for R23 (tax.exemption_list), so it is always named.
+        return CATALOGUE.reason(decision.rule.value, table=decision.list_table or "")
     if decision.rule is Rule.R25_VALUE_ADDED_DUTY_FREE:
         assert decision.value_added_ratio is not None  # noqa: S101 (R25 is decided on a ratio)
         return CATALOGUE.reason(
@@ -581,7 +611,7 @@ def _percent(ratio: Decimal) -> str:
 
 
 def _assessed(
-    index: int, line: LineInput, decision: _Decision, item: _Priced, reasons: tuple[Reason, ...]
+    index: int, line: LineInput, decision: _Decision, item: Priced, reasons: tuple[Reason, ...]
 ) -> AssessedLine:
     row = item.tariff_row
     duty = item.amounts[TaxKind.DUTY]
@@ -600,7 +630,7 @@ def _assessed(
         exchange_rate=item.exchange_rate,
         exchange_rate_source=item.source,
         exchange_rate_month=item.month,
-        dutiable_value_cny=item.dutiable,
+        dutiable_value_cny=item.basis,
         tariff_code=row.code if row else None,
         tariff_valid_from=row.valid_from if row else None,
         duty_rate=item.duty_rate,
@@ -617,6 +647,13 @@ def _assessed(
         vat=vat,
         vat_rule=item.rules[TaxKind.IMPORT_VAT],
         total=duty + consumption + vat,
+        inputs=tuple(
+            assessed_input(part, given)
+            for part, given in zip(item.inputs, line.inputs, strict=True)
+        ),
+        duty_credited=item.credited.get(TaxKind.DUTY, ZERO),
+        consumption_tax_credited=item.credited.get(TaxKind.CONSUMPTION_TAX, ZERO),
+        vat_credited=item.credited.get(TaxKind.IMPORT_VAT, ZERO),
         reasons=tuple(ReasonRecordOut.of(reason) for reason in reasons),
     )
 

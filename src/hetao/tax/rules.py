@@ -25,6 +25,13 @@ class Rule(StrEnum):
     """Aircraft, cars, ships, yachts (a row of the table) are not exempt: taxed at entry."""
     R19_EXCLUDED_BONDED = "R19.excluded_from_exemption_bonded"
     """Aircraft, cars, ships, yachts (a row of the table) are not exempt: they enter bonded."""
+    R23_ZERO_TARIFF_EXEMPT = "R23.zero_tariff_exempt"
+    """Hainan-style: a beneficiary's import outside the taxed-goods catalogue enters free of the
+    three taxes and is kept on the e-ledger (R23)."""
+    R23_EXCLUDED_TAXED = "R23.excluded_from_zero_tariff_taxed"
+    """A row of the taxed-goods catalogue (or another R23 exclusion) names the goods: taxed."""
+    R23_EXCLUDED_BONDED = "R23.excluded_from_zero_tariff_bonded"
+    """A row of the taxed-goods catalogue (or another R23 exclusion) names the goods: bonded."""
     FIRST_LINE_ENTRY_BONDED = "first_line_entry_bonded_not_taxed"
     """Goods that are not exempt enter bonded; tax falls due only when they leave (R19, R20)."""
     FIRST_LINE_ENTRY_DUTY_PAID_TAXED = "first_line_entry_duty_paid_taxed"
@@ -41,6 +48,11 @@ class Rule(StrEnum):
     """Exempt research goods or their R&D products entering the mainland: taxed as imports (R7)."""
     R20_BONDED_SECOND_LINE_EXIT_TAXED = "R20.bonded_second_line_exit_taxed"
     """Bonded goods or their products entering the mainland: taxed as imports (R20, R24)."""
+    R24_TAXED_ON_IMPORTED_INPUTS = "R24.taxed_on_imported_inputs"
+    """Zero-tariff or bonded goods, or their products, entering the mainland pay the three taxes
+    on their imported inputs (R24; the profile's ``tax.second_line_exit.taxed_on``)."""
+    R24_PAID_TAXES_CREDITED = "R24.paid_taxes_credited"
+    """Taxes already paid on the imported inputs are credited against those due (R24)."""
     R25_VALUE_ADDED_DUTY_FREE = "R25.value_added_duty_free"
     """Value added in the zone at or above the threshold: the profile's exempt taxes not due."""
 
@@ -83,9 +95,11 @@ CHARGING_RULES = frozenset(
         Rule.R6_WAIVED_EXEMPTION_TAXED,
         Rule.R4_EXCLUDED_TAXED,
         Rule.R19_EXCLUDED_TAXED,
+        Rule.R23_EXCLUDED_TAXED,
         Rule.FIRST_LINE_ENTRY_DUTY_PAID_TAXED,
         Rule.R7_SECOND_LINE_EXIT_TAXED,
         Rule.R20_BONDED_SECOND_LINE_EXIT_TAXED,
+        Rule.R24_TAXED_ON_IMPORTED_INPUTS,
         Rule.R25_VALUE_ADDED_DUTY_FREE,
         Rule.R8_IN_ZONE_TRANSFER_TAXED,
         Rule.R5_CONSUMED_WITHOUT_RELEASE_TAXED,
@@ -147,6 +161,35 @@ _TEXTS: dict[Rule, Template] = {
         "飛機、汽車、船舶和遊艇（表 {table}）不適用R19免稅：按保稅進入。",
         "飞机、汽车、船舶和游艇（表 {table}）不适用R19免税：按保税进入。",
     ),
+    Rule.R23_ZERO_TARIFF_EXEMPT: _t(
+        "R23",
+        "The goods are not in the taxed-goods catalogue ({table}): imported by a beneficiary, "
+        "they enter through the first line free of duty, consumption tax and import VAT, and "
+        "are kept on the e-ledger (R23).",
+        "貨物不在進口徵稅商品目錄（{table}）內：由享惠主體進口，經一線進入免徵關稅、消費稅和"
+        "進口環節增值稅，並納入電子賬冊管理（R23）。",
+        "货物不在进口征税商品目录（{table}）内：由享惠主体进口，经一线进入免征关税、消费税和"
+        "进口环节增值税，并纳入电子账册管理（R23）。",
+    ),
+    Rule.R23_EXCLUDED_TAXED: _t(
+        "R23",
+        "A row of table {table} (the taxed-goods catalogue, or another exclusion from the zero "
+        "tariff) names the goods: they are not zero-tariff and are taxed as an ordinary import "
+        "(R23).",
+        "表 {table}（進口徵稅商品目錄或其他零關稅除外清單）的一行列明該貨物：不適用零關稅，"
+        "按一般進口徵稅（R23）。",
+        "表 {table}（进口征税商品目录或其他零关税除外清单）的一行列明该货物：不适用零关税，"
+        "按一般进口征税（R23）。",
+    ),
+    Rule.R23_EXCLUDED_BONDED: _t(
+        "R23",
+        "A row of table {table} (the taxed-goods catalogue, or another exclusion from the zero "
+        "tariff) names the goods: they are not zero-tariff and enter bonded (R23).",
+        "表 {table}（進口徵稅商品目錄或其他零關稅除外清單）的一行列明該貨物：不適用零關稅，"
+        "按保稅進入（R23）。",
+        "表 {table}（进口征税商品目录或其他零关税除外清单）的一行列明该货物：不适用零关税，"
+        "按保税进入（R23）。",
+    ),
     Rule.FIRST_LINE_ENTRY_BONDED: _t(
         None,
         "Goods that are not exempt enter bonded through the first line; taxes fall due only "
@@ -184,6 +227,24 @@ _TEXTS: dict[Rule, Template] = {
         "Bonded goods or their products entering the mainland are taxed as imports (R20).",
         "保稅貨物或其產品進入內地，按進口徵稅（R20）。",
         "保税货物或其产品进入内地，按进口征税（R20）。",
+    ),
+    Rule.R24_TAXED_ON_IMPORTED_INPUTS: _t(
+        "R24",
+        "Zero-tariff or bonded goods, or products made from them, entering the mainland pay duty, "
+        "consumption tax and import VAT on their imported inputs (R24).",
+        "零關稅貨物或保稅貨物及其加工製成品進入內地，按進口料件繳納關稅、消費稅和進口環節增值稅"
+        "（R24）。",
+        "零关税货物或保税货物及其加工制成品进入内地，按进口料件缴纳关税、消费税和进口环节增值税"
+        "（R24）。",
+    ),
+    Rule.R24_PAID_TAXES_CREDITED: _t(
+        "R24",
+        "Taxes already paid on the imported inputs are credited: duty CNY {duty}, consumption "
+        "tax CNY {consumption_tax}, import VAT CNY {vat} (R24).",
+        "進口料件已繳納的稅款予以抵扣：關稅人民幣 {duty} 元，消費稅人民幣 {consumption_tax} 元，"
+        "進口環節增值稅人民幣 {vat} 元（R24）。",
+        "进口料件已缴纳的税款予以抵扣：关税人民币 {duty} 元，消费税人民币 {consumption_tax} 元，"
+        "进口环节增值税人民币 {vat} 元（R24）。",
     ),
     Rule.R25_VALUE_ADDED_DUTY_FREE: _t(
         "R25",

@@ -276,6 +276,42 @@ class Declarant(_Model):
     kind: Slug
 
 
+class TaxesPaid(_Model):
+    """Import taxes already paid on an imported input, in CNY (R24 credits them)."""
+
+    duty: Money = Decimal(0)
+    consumption_tax: Money = Decimal(0)
+    import_vat: Money = Decimal(0)
+
+    @property
+    def any(self) -> bool:
+        """Whether any tax was paid."""
+        return bool(self.duty or self.consumption_tax or self.import_vat)
+
+
+class InputLine(_Model):
+    """An imported input of goods leaving through the second line (R24): the share of an input
+    lot the goods carry, valued as it entered, with the taxes paid on that share."""
+
+    hs_code: HsCode
+    quantity: Quantity
+    unit: Unit
+    customs_value: Money
+    currency: CurrencyCode
+    status: CustomsStatus
+    taxes_paid: TaxesPaid = TaxesPaid()
+
+    @model_validator(mode="after")
+    def _imported(self) -> InputLine:
+        if self.status is CustomsStatus.DOMESTIC:
+            raise PydanticCustomError(
+                "R24.input_not_imported",
+                "domestic goods are not an imported input: leave them out",
+                {"at": ("status",)},
+            )
+        return self
+
+
 class LineInput(_Model):
     """One goods line as declared; optional rates override the tariff table."""
 
@@ -299,6 +335,10 @@ class LineInput(_Model):
     release_on_application: StrictBool = False
     #: First-line entry only: the beneficiary elected to pay instead of the exemption (R6).
     waived: StrictBool = False
+    #: Second-line exit under a profile that taxes imported inputs (R24): the imported inputs
+    #: the goods were made from, each taxed at its own HS code and value. None given: the goods
+    #: leave as they entered and are their own imported input.
+    inputs: Annotated[tuple[InputLine, ...], Field(max_length=1000)] = ()
 
     @model_validator(mode="after")
     def _value_added_complete(self) -> LineInput:
@@ -338,9 +378,9 @@ class AssessmentRequest(_Model):
 
 
 class ExclusionApplied(_Model):
-    """The exemption-exclusions row that took a line out of its exemption (R4, R19, (d)2)."""
+    """The exemption-exclusions row that took a line out of its exemption (R4, R19, R23, (d)2)."""
 
-    #: The exemption the row limits: R4 or R19.
+    #: The exemption the row limits: R4, R19 or R23.
     rule: str
     table: str
     #: None when the goods are on no row of the rule's exempt list.
@@ -350,6 +390,33 @@ class ExclusionApplied(_Model):
     valid_to: dt.date | None
     description: str
     source: str
+
+
+class AssessedInput(_Model):
+    """One imported input of a line taxed on its inputs (R24): its valuation, rates and the
+    taxes due on it before the taxes paid on it are credited."""
+
+    hs_code: str
+    quantity: Decimal
+    unit: str
+    customs_value: Decimal
+    currency: str
+    status: CustomsStatus
+    exchange_rate: Decimal
+    exchange_rate_source: RateSource
+    exchange_rate_month: str | None
+    dutiable_value_cny: Decimal
+    tariff_code: str | None
+    tariff_valid_from: dt.date | None
+    duty_rate: Decimal | None
+    specific_duty_cny: Decimal | None
+    specific_duty_unit: str | None
+    consumption_tax_rate: Decimal | None
+    vat_rate: Decimal | None
+    duty: Decimal
+    consumption_tax: Decimal
+    vat: Decimal
+    taxes_paid: TaxesPaid
 
 
 class AssessedLine(_Model):
@@ -370,6 +437,7 @@ class AssessedLine(_Model):
     exchange_rate_source: RateSource
     #: The month of the table row used (``YYYY-MM``), when the table was used.
     exchange_rate_month: str | None
+    #: The value the taxes are computed on: the line's own, or its inputs' sum (R24).
     dutiable_value_cny: Decimal
     #: The tariff row the rates came from (None when not taxed or every rate was overridden).
     tariff_code: str | None
@@ -390,6 +458,13 @@ class AssessedLine(_Model):
     vat: Decimal
     vat_rule: Rule
     total: Decimal
+    #: R24: the imported inputs the line was taxed on (empty: taxed on its own value).
+    inputs: tuple[AssessedInput, ...] = ()
+    #: R24: taxes already paid on the inputs, credited against ``duty``, ``consumption_tax`` and
+    #: ``vat`` (which are due after the credit).
+    duty_credited: Decimal = Decimal(0)
+    consumption_tax_credited: Decimal = Decimal(0)
+    vat_credited: Decimal = Decimal(0)
     #: Why, in the shape every domain gives (``hetao.reasons``): the line's ``rule`` first, then
     #: each other rule one of its taxes fell under (``*_rule``), with texts in three languages.
     reasons: tuple[ReasonRecordOut, ...]

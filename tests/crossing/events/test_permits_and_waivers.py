@@ -64,8 +64,8 @@ def reason_codes(decision: dict[str, Any]) -> list[str]:
     return [r["code"] for r in decision["reasons"]]
 
 
-class TestR15PublicPortsOfBothProfiles:
-    @pytest.fixture(params=["hetao", "hengqin"])
+class TestR15PublicPortsOfEveryProfile:
+    @pytest.fixture(params=["hetao", "hengqin", "hainan"])
     def profile(self, request: pytest.FixtureRequest) -> ZoneProfile:
         return load_profile(request.param)
 

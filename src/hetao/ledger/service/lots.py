@@ -37,7 +37,7 @@ from hetao.ledger.service.postings import (
     new_movement,
     take,
 )
-from hetao.profiles import Exemption, SupervisionClass, TransferExemptReason, ZoneProfile
+from hetao.profiles import SupervisionClass, TransferExemptReason, ZoneProfile
 from hetao.registry.models import BENEFICIARY_KINDS, Party
 from hetao.registry.standings import assert_exemption_claimable
 from hetao.timeutil import add_months, zone_today
@@ -116,11 +116,9 @@ def _supervision_end(
 def _assert_duty_free_allowed(
     session: Session, party: Party, *, goods_kind: str, on: dt.date, profile: ZoneProfile
 ) -> None:
-    """Duty-free research status: enabled by the profile, beneficiaries only (R4), no R6 lockout."""
-    offered = profile.tax.research_goods_exemption or (
-        Exemption.DUTY_FREE_SELF_USE_EQUIPMENT in profile.whitelist.scopes.exemptions
-    )
-    if not offered:
+    """Duty-free status: a first-line exemption of the profile (R4, R19, R23), beneficiaries only
+    (R4), no R6 lockout."""
+    if profile.first_line_exemption is None:
         raise RuleViolation(
             f"the {profile.zone.code} profile grants no duty-free status to goods",
             problems=[FieldProblem("customs_status", "profile.duty_free", "is not offered here")],
