@@ -1,10 +1,8 @@
 """The decision on one crossing: a pure function over facts, a rule set and the zone profile.
 
-Order: the profile's crossing point (line, flow, direction, opening), whitelist gating (status,
-validity on the crossing day at the zone, scope for this flow and line, R6 lockouts), the
-regime rules (R13, R11, R41, R15, the second line's goods-not-people), the risk tables, then
-selection (lane by score, reproducible random draw, cap per period). Every check that applies
-adds a reason; REFUSE beats INSPECT beats RELEASE.
+Order: the crossing point, whitelist gating (status, validity, scope, R6 lockouts), the regime
+rules (R13, R11, R41, R15, goods-not-people), loans and faces, the risk tables, then selection
+(lane by score, reproducible random draw, cap). REFUSE beats INSPECT beats RELEASE.
 """
 
 from __future__ import annotations
