@@ -20,8 +20,9 @@ import pytest
 
 from hetao.engine.reasons import CATALOGUE
 from hetao.profiles.loader import load_profile
-from hetao.profiles.schema import _MISSING as MISSING
-from hetao.profiles.schema import ZoneProfile, resolve_key
+from hetao.profiles.schema import ZoneProfile
+from hetao.profiles.values import MISSING_KEY as MISSING
+from hetao.profiles.values import resolve_key
 
 ROOT = Path(__file__).resolve().parent.parent
 REGIME = ROOT / "docs" / "regime.md"

@@ -41,8 +41,8 @@ from hetao.profiles.schema import (
     WhitelistValidity,
     ZoneProfile,
     ZoneSection,
-    resolve_key,
 )
+from hetao.profiles.values import resolve_key
 
 __all__ = [
     "AuditSection",

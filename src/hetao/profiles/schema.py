@@ -8,7 +8,6 @@ from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     Field,
     StrictBool,
     field_validator,
@@ -22,6 +21,7 @@ from hetao.profiles.exemptions import (
     first_line_exemption,
 )
 from hetao.profiles.values import (
+    MISSING_KEY,
     CurrencyCode,
     LocalizedText,
     Money,
@@ -34,6 +34,7 @@ from hetao.profiles.values import (
     TimeZoneName,
     UpperSlug,
     problem,
+    resolve_key,
     unique,
 )
 from hetao.profiles.vocabulary import (
@@ -610,7 +611,7 @@ class ZoneProfile(Section):
                 )
             tiered.add(row.lane)
         for index, key in enumerate(self.provisional):
-            if resolve_key(self, key) is _MISSING:
+            if resolve_key(self, key) is MISSING_KEY:
                 raise problem(
                     "unknown_key", f"{key!r} names no key of the profile", "provisional", index
                 )
@@ -637,24 +638,6 @@ class ZoneProfile(Section):
     def is_provisional(self, key: str) -> bool:
         """Whether ``key`` (or a section containing it) holds a placeholder value."""
         return any(key == p or key.startswith(p + ".") for p in self.provisional)
-
-
-_MISSING = object()
-
-
-def resolve_key(root: BaseModel, key: str) -> object:
-    """The value at dotted ``key``; list items are addressed by their ``code``."""
-    current: object = root
-    for part in key.split("."):
-        if isinstance(current, BaseModel) and part in type(current).model_fields:
-            current = getattr(current, part)
-        elif isinstance(current, tuple):
-            current = next((i for i in current if getattr(i, "code", None) == part), _MISSING)
-        else:
-            return _MISSING
-        if current is _MISSING:
-            return _MISSING
-    return current
 
 
 __all__ = [
@@ -697,5 +680,4 @@ __all__ = [
     "WhitelistValidity",
     "ZoneProfile",
     "ZoneSection",
-    "resolve_key",
 ]

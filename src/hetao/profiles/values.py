@@ -111,3 +111,21 @@ class LocalizedText(Section):
     en: Text
     zh_hant: Text
     zh_hans: Text
+
+
+MISSING_KEY = object()  # what resolve_key returns for a key the profile does not have
+
+
+def resolve_key(root: BaseModel, key: str) -> object:
+    """The value at dotted ``key``; list items are addressed by their ``code``."""
+    current: object = root
+    for part in key.split("."):
+        if isinstance(current, BaseModel) and part in type(current).model_fields:
+            current = getattr(current, part)
+        elif isinstance(current, tuple):
+            current = next((i for i in current if getattr(i, "code", None) == part), MISSING_KEY)
+        else:
+            return MISSING_KEY
+        if current is MISSING_KEY:
+            return MISSING_KEY
+    return current
