@@ -4,9 +4,10 @@ Each movement rate is printed beside its floor measured in the same run on the s
 bare durable INSERT of one row (one per transaction, then the same batch size per transaction).
 One movement per commit goes through ``hetao.ledger.service.consume`` (a batch of one); a batch
 through ``post_movements``: idempotency keys claimed and looked up once, each lot's conditional
-UPDATE, a multi-row insert of the movements and one audit chain append of their events. For
-contrast, the same count one ``consume`` call per movement, ``--batch-size`` per commit. After
-the run the stored balance must equal the movements' sum and the audit chain must verify.
+UPDATE, a multi-row insert of the movements and one audit event with the digest of their rows.
+For contrast, the same count one ``consume`` call per movement, ``--batch-size`` per commit.
+After the run the stored balance must equal the movements' sum, and the audit chain and the
+batches' digests must verify.
 Balance lookups are timed at 10,000 movements and again after a bulk insert (not through the
 services) grows the lot's history to ``--movements``; the goal is a ratio under 2: the lookup
 reads the stored balance, not the history.
@@ -36,6 +37,7 @@ from hetao.audit.verify import verify_database
 from hetao.ledger import repository, service
 from hetao.ledger.models import CustomsStatus, Lot, Movement, MovementKind
 from hetao.ledger.service import MovementOrder
+from hetao.ledger.service.digest import CONTENT_CHECKS
 from hetao.profiles import load_profile
 from hetao.registry.models import Party, PartyKind
 from hetao.storage.engine import make_engine, session_factory, unit_of_work
@@ -136,7 +138,7 @@ def bench_movements(engine: Engine, label: str, commits: int, batches: int, size
             session, lot_id
         ):
             raise SystemExit("stored balance and movements disagree")
-        verified = verify_database(session, [], None)
+        verified = verify_database(session, [], None, content_checks=CONTENT_CHECKS)
         if not verified.ok:
             raise SystemExit(f"the audit chain does not verify: {verified}")
     print(

@@ -6,12 +6,15 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
 from factories import make_party
+from hetao.audit.models import AuditEvent
 from hetao.audit.service import Actor
 from hetao.audit.verify import verify_database
+from hetao.cli import EXIT_TAMPERED, app
 from hetao.errors import Conflict, ValidationFailed
 from hetao.ledger import repository as repo
 from hetao.ledger import service
@@ -19,8 +22,10 @@ from hetao.ledger.errors import InsufficientBalance
 from hetao.ledger.models import Lot, Movement, MovementKind
 from hetao.ledger.service import MovementOrder
 from hetao.ledger.service.batches import first_overdraft
+from hetao.ledger.service.digest import CONTENT_CHECKS, movements_digest
 from hetao.profiles import ZoneProfile
 from hetao.registry.models import Party
+from hetao.storage.engine import session_factory, unit_of_work
 from ledger.support import admit, counts, key, last_seq, tags_since
 
 CONSUME, ADJUST, DESTROY = MovementKind.CONSUME, MovementKind.ADJUST, MovementKind.DESTROY
@@ -63,12 +68,15 @@ class TestPostMovements:
         )
         for lot in (first, second):
             assert repo.balance(session, lot.id) == repo.balance_from_movements(session, lot.id)
-        assert tags_since(session, seq) == [
-            "ledger:movement:consume",
-            "ledger:movement:consume",
-            "ledger:movement:adjust",
-            "ledger:movement:destroy",
-        ]
+        [event] = session.scalars(select(AuditEvent).where(AuditEvent.seq > seq)).all()
+        assert (event.tag, event.subject_type, event.subject_id) == (
+            "ledger:movement:batch",
+            "movement",
+            str(ids[0]),
+        )
+        assert event.data["movements"] == ids
+        assert (event.data["count"], event.data["lots"]) == (4, sorted([first.id, second.id]))
+        assert event.data["digest"] == movements_digest(repo.digest_rows(session, ids).values())
 
     def test_the_loaded_lot_shows_the_balance_the_database_computed(
         self, session: Session, actor: Actor, profile: ZoneProfile, party: Party
@@ -215,16 +223,99 @@ class TestPostMovements:
         self, session: Session, actor: Actor, profile: ZoneProfile, party: Party
     ) -> None:
         lot = admit(session, party, profile, actor, quantity=Decimal(1000))
+        seq = last_seq(session)
         for _ in range(3):
             orders = [consume(lot, 1, key()) for _ in range(50)]
             service.post_movements(session, orders, actor=actor)
         service.consume(session, lot, quantity=Decimal(1), idempotency_key=key(), actor=actor)
-        report = verify_database(session, [], None)
+        report = verify_database(session, [], None, content_checks=CONTENT_CHECKS)
         assert report.ok, report.problem
+        assert tags_since(session, seq) == ["ledger:movement:batch"] * 3 + [
+            "ledger:movement:consume"
+        ]
         subjects = session.scalars(
             select(func.count()).where(Movement.lot_id == lot.id, Movement.kind == CONSUME)
         ).one()
         assert subjects == 151
+
+
+def drop_movement_guards(session: Session) -> None:
+    """What an intruder with the owner's rights does first (rolled back with the test)."""
+    if session.get_bind().dialect.name == "sqlite":
+        for verb in ("update", "delete"):
+            session.execute(text(f"DROP TRIGGER ledger_movements_no_{verb}"))
+    else:
+        session.execute(
+            text("ALTER TABLE ledger_movements DISABLE TRIGGER ledger_movements_append_only")
+        )
+
+
+class TestBatchDigest:
+    """ADR 0015: a batch's one event holds its movements' rows by digest, checked by verify."""
+
+    def batch(self, session: Session, actor: Actor, lot: Lot, count: int = 5) -> list[int]:
+        orders = [consume(lot, 1, key()) for _ in range(count)]
+        return service.post_movements(session, orders, actor=actor)
+
+    def verify(self, session: Session) -> tuple[bool, int | None, str | None]:
+        report = verify_database(session, [], None, content_checks=CONTENT_CHECKS)
+        return report.ok, report.first_bad_seq, report.problem
+
+    def test_a_batch_of_one_records_its_verbs_event_and_many_one_batch_event(
+        self, session: Session, actor: Actor, profile: ZoneProfile, party: Party
+    ) -> None:
+        lot = admit(session, party, profile, actor, quantity=Decimal(10))
+        seq = last_seq(session)
+        self.batch(session, actor, lot, count=1)
+        self.batch(session, actor, lot, count=2)
+        assert tags_since(session, seq) == ["ledger:movement:consume", "ledger:movement:batch"]
+        assert self.verify(session) == (True, None, None)
+
+    @pytest.mark.parametrize(
+        ("edit", "problem"),
+        [
+            (
+                "UPDATE ledger_movements SET quantity = quantity - 1 WHERE id = :id",
+                "a row was changed",
+            ),
+            ("UPDATE ledger_movements SET reason = 'forged' WHERE id = :id", "a row was changed"),
+            ("DELETE FROM ledger_movements WHERE id = :id", "is missing from the ledger"),
+        ],
+        ids=["quantity", "reason", "deleted"],
+    )
+    def test_a_movement_edited_after_its_commit_fails_verify_naming_its_batch_event(
+        self,
+        session: Session,
+        actor: Actor,
+        profile: ZoneProfile,
+        party: Party,
+        edit: str,
+        problem: str,
+    ) -> None:
+        lot = admit(session, party, profile, actor, quantity=Decimal(100))
+        self.batch(session, actor, lot)
+        ids = self.batch(session, actor, lot)
+        batch_seq = last_seq(session)
+        self.batch(session, actor, lot)
+        drop_movement_guards(session)
+        session.execute(text(edit), {"id": ids[2]})
+        ok, bad_seq, said = self.verify(session)
+        assert (ok, bad_seq) == (False, batch_seq)
+        assert said is not None
+        assert problem in said
+        assert "ledger:movement:batch" in said
+
+    def test_an_event_whose_data_is_not_a_digest_is_named(
+        self, session: Session, actor: Actor, profile: ZoneProfile, party: Party
+    ) -> None:
+        """Even a chain that holds (an intruder who rewrote it) cannot drop the digest: the
+        check reads what the event says it covers, and says what is wrong with it."""
+        from hetao.ledger.service.digest import check_batch_event
+
+        assert check_batch_event(session, {"v": 1, "movements": ["1"], "digest": "x"}) == (
+            "its data is not a version 1 movement digest"
+        )
+        assert check_batch_event(session, {"v": 2, "movements": [], "digest": ""}) is not None
 
 
 class TestFirstOverdraft:
@@ -235,3 +326,37 @@ class TestFirstOverdraft:
     def test_a_sum_that_never_goes_below_zero_has_none(self) -> None:
         with pytest.raises(ValueError, match="no change overdraws"):
             first_overdraft(Decimal(1), [Decimal(-1), Decimal(1)])
+
+
+class TestVerifyCommand:
+    def test_hetao_audit_verify_exits_3_naming_the_batch_whose_movement_was_edited(
+        self,
+        committing_engine: Engine,
+        monkeypatch: pytest.MonkeyPatch,
+        actor: Actor,
+        profile: ZoneProfile,
+    ) -> None:
+        monkeypatch.setenv(
+            "HETAO_DATABASE_URL", committing_engine.url.render_as_string(hide_password=False)
+        )
+        monkeypatch.setenv("HETAO_PROFILE", profile.zone.code)
+        factory = session_factory(committing_engine)
+        with unit_of_work(factory) as session:
+            lot = admit(session, make_party(session, actor), profile, actor, quantity=Decimal(9))
+            ids = service.post_movements(
+                session, [consume(lot, 1, key()) for _ in range(3)], actor=actor
+            )
+            batch_seq = last_seq(session)
+        verdict = CliRunner().invoke(app, ["audit", "verify"])
+        assert verdict.exit_code == 0, verdict.output
+        with unit_of_work(factory) as session:
+            drop_movement_guards(session)
+            session.execute(
+                text("UPDATE ledger_movements SET actor = 'user:intruder' WHERE id = :id"),
+                {"id": ids[1]},
+            )
+        verdict = CliRunner().invoke(app, ["audit", "verify"])
+        assert verdict.exit_code == EXIT_TAMPERED
+        assert f"first bad event: {batch_seq}; event {batch_seq} (ledger:movement:batch)" in (
+            verdict.stderr
+        )

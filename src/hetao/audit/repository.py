@@ -6,7 +6,8 @@ import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, text, update
+from sqlalchemy import Connection, Table, Text, bindparam, insert, select, text, update
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from hetao.audit.models import AuditCheckpoint, AuditEvent, AuditHead
@@ -158,6 +159,16 @@ def raw_event_rows(session: Session, *, seq: int | None = None) -> Iterator[Sequ
     where, parameters = ("", {}) if seq is None else ("WHERE seq = :seq", {"seq": seq})
     statement = _READ.format(occurred_at=_OCCURRED_AT[connection.dialect.name], where=where)
     return _raw_rows(connection, statement, parameters)
+
+
+def raw_event_data(session: Session, *, tags: Sequence[str]) -> Iterator[Sequence[Any]]:
+    """(seq, tag, data) of the events with one of ``tags``, in sequence order, raw."""
+    if not tags:
+        return iter(())
+    statement = select(AuditEvent.seq, AuditEvent.tag, sql_cast(AuditEvent.data, Text)).where(
+        AuditEvent.tag.in_(tags)
+    )
+    return iter(session.execute(statement.order_by(AuditEvent.seq)))
 
 
 def raw_leaf_rows(session: Session, size: int) -> Iterator[Sequence[Any]]:

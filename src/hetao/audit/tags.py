@@ -81,6 +81,8 @@ class LedgerTag(EventTag):
     MOVEMENT_RELEASE_SECOND_LINE = "ledger:movement:release_second_line"
     MOVEMENT_EXPORT_FIRST_LINE = "ledger:movement:export_first_line"
     MOVEMENT_DESTROY = "ledger:movement:destroy"
+    # Many movements posted at once: one event with their ids and a digest of their rows.
+    MOVEMENT_BATCH = "ledger:movement:batch"
 
 
 class FundsTag(EventTag):

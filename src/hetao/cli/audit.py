@@ -84,17 +84,25 @@ PublicKeyOption = Annotated[
 
 @app.command("verify")
 def audit_verify(checkpoints: CheckpointsOption = None, public_key: PublicKeyOption = None) -> None:
-    """Check every event against the hash chain, the Merkle tree and the signed checkpoints.
+    """Check every event against the hash chain, the Merkle tree and the signed checkpoints,
+    and the ledger's movements against the digests their batch events recorded.
 
     Exits 0 when the log holds; 3 naming the first bad event, and each exported file that
     does not read, when it does not.
     """
     from hetao.audit.verify import verify_database
+    from hetao.ledger.service.digest import CONTENT_CHECKS
 
     with transaction() as (session, profile):
         exported = _checkpoint_store(profile, checkpoints).read()
         key = exported.public_key if public_key is None else _trusted_key(public_key)
-        report = verify_database(session, exported.checkpoints, key, damaged=exported.damaged)
+        report = verify_database(
+            session,
+            exported.checkpoints,
+            key,
+            damaged=exported.damaged,
+            content_checks=CONTENT_CHECKS,
+        )
     for note in report.notes:
         typer.echo(f"note: {note}")
     verdict = f"{report.events} events chain and match {report.checkpoints} signed checkpoints"

@@ -342,6 +342,37 @@ def insert_movements(session: Session, rows: Sequence[Mapping[str, Any]]) -> lis
     return [ids[row["party_id"], row["idempotency_key"]] for row in rows]
 
 
+#: The columns of a movement a batch's audit digest covers, in its order (service.digest).
+DIGEST_COLUMNS = (
+    "id",
+    "lot_id",
+    "party_id",
+    "kind",
+    "quantity",
+    "idempotency_key",
+    "request_hash",
+    "correlation_key",
+    "reverses_id",
+    "declaration_ref",
+    "reason",
+    "actor",
+    "created_at",
+)
+_DIGEST_SELECT = select(*(getattr(Movement, name) for name in DIGEST_COLUMNS))
+
+
+def digest_rows(
+    session: Session, ids: Sequence[int], *, chunk: int = 500
+) -> dict[int, tuple[Any, ...]]:
+    """The ``DIGEST_COLUMNS`` values of the movements among ``ids`` that exist, by id."""
+    found: dict[int, tuple[Any, ...]] = {}
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
+        for row in session.execute(_DIGEST_SELECT.where(Movement.id.in_(part))):
+            found[row[0]] = tuple(row)
+    return found
+
+
 def current_amounts(session: Session, lot_id: int) -> tuple[Decimal, Decimal]:
     """The lot's (balance, reserved) as the database has them now, not as loaded."""
     row = session.execute(select(Lot.balance, Lot.reserved).where(Lot.id == lot_id)).first()

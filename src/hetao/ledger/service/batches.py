@@ -5,7 +5,8 @@ each item is checked as its verb checks it; the (party, key) pairs are locked an
 one statement each (a retried item returns its first movement, the same key with other
 arguments is a Conflict); each lot's balance moves once by the sum of its items, by the
 conditional update (the database refuses an overdraft); the movements are one multi-row
-insert; their audit events one chain append (``record_events``: one head lock, one insert).
+insert; their audit record one event: the verb's for one movement, for many one
+``ledger:movement:batch`` event with their ids and a digest of their rows (``digest``).
 A refused item raises before anything of the batch is written but the balances, which the
 caller's unit of work rolls back with the rest: a batch is posted whole or not at all.
 """
@@ -37,6 +38,7 @@ from hetao.ledger.service.checks import (
     check_required,
     hash_movement_request,
 )
+from hetao.ledger.service.digest import batch_event_data
 from hetao.ledger.service.postings import new_correlation_key, reused_key
 from hetao.storage.types import utcnow
 
@@ -260,23 +262,25 @@ def _write(
         for _, item in items
     ]
     ids = repo.insert_movements(session, rows)
-    request_id = current_request_id.get()
-    record_events(
-        session,
-        [
-            NewEvent(
-                item.tag,
-                item.tag.subject,
-                movement_id,
-                actor,
-                _event_data(item),
-                request_id,
-            )
-            for (_, item), movement_id in zip(items, ids, strict=True)
-        ],
-    )
+    record_events(session, [_audit_event(items, ids, rows, actor)])
     metrics.count_on_commit(session, metrics.LEDGER_MOVEMENTS, len(rows))
     return [Posted(movement_id, row) for movement_id, row in zip(ids, rows, strict=True)]
+
+
+def _audit_event(
+    items: Sequence[tuple[str | None, CheckedOrder]],
+    ids: Sequence[int],
+    rows: Sequence[dict[str, Any]],
+    actor: Actor,
+) -> NewEvent:
+    """One movement's event as its verb records it; for many, one event with their ids and the
+    digest of their rows, which ``hetao audit verify`` recomputes (service.digest, ADR 0015)."""
+    if len(items) > 1:
+        tag, data = LedgerTag.MOVEMENT_BATCH, batch_event_data(ids, rows)
+    else:
+        [(_, item)] = items
+        tag, data = item.tag, _event_data(item)
+    return NewEvent(tag, tag.subject, ids[0], actor, data, current_request_id.get())
 
 
 def _event_data(item: CheckedOrder) -> dict[str, object]:
