@@ -203,3 +203,14 @@ class TestCorrect:
 
         assert response.status_code == 409, response.text
         assert problems(response) == [("status", "loan.correct_before_crossing")]
+
+    def test_a_cancelled_loan_may_not_be_corrected(self, client: TestClient, zone: Lending) -> None:
+        loan = record(client, zone.loan_out())
+        client.post(f"{V}/loans/{loan['id']}/cancel", json={"cancel_reason": "In error"})
+
+        response = client.post(
+            f"{V}/loans/{loan['id']}/correct", json={"serial": "MS-002", "reason": "Misread"}
+        )
+
+        assert response.status_code == 409, response.text
+        assert problems(response) == [("status", "loan.cancelled")]

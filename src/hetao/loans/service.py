@@ -292,6 +292,9 @@ def _locked(session: Session, loan: Loan) -> Loan:
 
 
 def _not_crossed(loan: Loan, *, rule: str, verb: str) -> None:
+    if loan.status is LoanStatus.CANCELLED:
+        message = f"loan {loan.id} is cancelled: it may not be {verb}"
+        raise Conflict(message, problems=[FieldProblem("status", "loan.cancelled", message)])
     if loan.status is not LoanStatus.RECORDED:
         crossed = f" (its instrument crossed at {loan.crossed_at})" if loan.crossed_at else ""
         message = f"loan {loan.id} is {loan.status.value}{crossed}: only a loan whose instrument"
