@@ -58,7 +58,7 @@ from hetao.inspections.models import (
 from hetao.inspections.results import inspected_goods
 from hetao.ledger import reports as ledger_reports
 from hetao.ledger.models import CustomsStatus, Hold, HoldStatus, Lot, Movement, MovementKind
-from hetao.loans.models import Loan
+from hetao.loans.models import Loan, LoanStatus
 from hetao.profiles import CrossingKind, ZoneProfile, load_profile
 from hetao.registry.identifiers import (
     DocumentKind,
@@ -540,12 +540,25 @@ class TestDemoGoods:
         assert len(ending) >= 2
         assert all(row.balance > 0 for row in ending)
 
-    def test_instruments_lent_returned_away_overdue_and_one_admitted_from_hong_kong(
+    def test_instruments_lent_returned_away_overdue_taxed_cancelled_and_one_from_hong_kong(
         self, session: Session
     ) -> None:
         loans = all_of(session, Loan)
         states = sorted((loan.direction.value, loan.status.value) for loan in loans)
-        assert states == [("in", "away"), ("out", "away"), ("out", "overdue"), ("out", "returned")]
+        assert states == [
+            ("in", "away"),
+            ("out", "away"),
+            ("out", "cancelled"),
+            ("out", "overdue"),
+            ("out", "returned"),
+            ("out", "taxable"),
+        ]
+        taxed = [loan for loan in loans if loan.status is LoanStatus.TAXABLE]
+        assert taxed[0].assessment is not None
+        assert taxed[0].tax_total is not None
+        assert taxed[0].tax_total > 0
+        assert taxed[0].taxable_reason is not None
+        assert taxed[0].taxable_reason["rule"] == "R5"
         for loan in loans:
             if loan.lot_id is not None:  # a loan is no export: the lot still holds the goods
                 lot = session.get(Lot, loan.lot_id)

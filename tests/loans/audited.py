@@ -21,7 +21,7 @@ from hetao.audit.service import Actor
 from hetao.declarations.kinds import DeclarationKind
 from hetao.loans import service
 from hetao.loans.models import Loan, LoanStatus
-from hetao.loans.schemas import LoanCreate
+from hetao.loans.schemas import LoanCancel, LoanCorrect, LoanCreate, LoanPayment
 from hetao.profiles import ZoneProfile
 from loans.support import instrument
 
@@ -104,9 +104,66 @@ def scenario_days_overdue(w: World) -> Call:
     return lambda: service.days_overdue(loan, day)
 
 
+def _recorded(w: World) -> Loan:
+    party_id, body = _loan_body(w)
+    return service.record(
+        w.session,
+        body,
+        zone_party_id=party_id,
+        profile=w.profile,
+        today=entries_from(w.profile),
+        actor=w.actor,
+    )
+
+
+def scenario_cancel(w: World) -> Call:
+    loan = _recorded(w)
+    return lambda: service.cancel(
+        w.session, loan, LoanCancel(cancel_reason="In error"), actor=w.actor
+    )
+
+
+def scenario_correct(w: World) -> Call:
+    loan = _recorded(w)
+    data = LoanCorrect(serial="MS-AUDIT-2", reason="Serial misread")
+    day = entries_from(w.profile)
+    return lambda: service.correct(
+        w.session, loan, data, profile=w.profile, today=day, actor=w.actor
+    )
+
+
+def _taxable(w: World) -> Loan:
+    loan, day = _away_loan(w, days_late=w.profile.loans.grace_days + 1)
+    service.flag_overdue(w.session, day=day, profile=w.profile, actor=w.actor)
+    return loan
+
+
+def scenario_record_payment(w: World) -> Call:
+    loan = _taxable(w)
+    assert loan.tax_total is not None
+    data = LoanPayment(payment_reference="RCPT-AUDIT", amount=loan.tax_total)
+    return lambda: service.record_payment(w.session, loan, data, actor=w.actor)
+
+
+def scenario_detail(w: World) -> Call:
+    loan = _taxable(w)
+    return lambda: service.detail(loan, today=entries_from(w.profile))
+
+
+def scenario_tax_rows(w: World) -> Call:
+    loan = _taxable(w)
+    return lambda: service.tax_rows(loan.assessment)
+
+
 LOAN_WRITES: dict[str, tuple[Scenario, frozenset[str]]] = {
     "loans.service.record": (scenario_record, frozenset({"loans:loan:record"})),
     "loans.service.flag_overdue": (scenario_flag_overdue, frozenset({"loans:loan:flag_overdue"})),
+    "loans.service.cancel": (scenario_cancel, frozenset({"loans:loan:cancel"})),
+    "loans.service.correct": (scenario_correct, frozenset({"loans:loan:correct"})),
+    "loans.service.record_payment": (
+        scenario_record_payment,
+        frozenset({"loans:loan:record_payment"}),
+    ),
 }
 LOAN_OTHER_PATHS: dict[str, tuple[str, Scenario, frozenset[str]]] = {
     "loans.service.flag_overdue[taxable]": (
@@ -118,4 +175,6 @@ LOAN_OTHER_PATHS: dict[str, tuple[str, Scenario, frozenset[str]]] = {
 LOAN_READS: dict[str, tuple[str, Scenario]] = {
     "loans.service.outside": ("lists instruments away, changes nothing", scenario_outside),
     "loans.service.days_overdue": ("computes a number of days", scenario_days_overdue),
+    "loans.service.detail": ("shapes a loan for its page, changes nothing", scenario_detail),
+    "loans.service.tax_rows": ("reads an assessment tax by tax", scenario_tax_rows),
 }

@@ -15,6 +15,7 @@ from factories import hk_br, make_party
 from hetao.audit.service import Actor
 from hetao.auth.principal import Role
 from hetao.loans import service
+from hetao.loans.models import Loan, LoanStatus
 from hetao.loans.schemas import LoanCreate
 from hetao.profiles import ZoneProfile
 from hetao.timeutil import zone_today
@@ -74,10 +75,32 @@ def loan_for(w: World, whose: str) -> int:
     return loan.id
 
 
+def taxable_for(w: World, whose: str) -> tuple[int, str]:
+    """A loan of the party's whose instrument stayed away past the grace period, flagged
+    taxable by the daily job; with the assessment's total, which its payment must be."""
+    loan_id = loan_for(w, whose)
+    loan = w.session.get(Loan, loan_id)
+    assert loan is not None
+    today = zone_today(w.profile.zone.timezone)
+    loan.status = LoanStatus.AWAY
+    loan.recorded_on = loan.due_on = today - dt.timedelta(days=w.profile.loans.grace_days + 1)
+    w.session.flush()
+    service.flag_overdue(w.session, day=today, profile=w.profile, actor=ACTOR)
+    return loan_id, str(loan.tax_total)
+
+
+def _payment(w: World, whose: str) -> dict[str, Any]:
+    loan_id, total = taxable_for(w, whose)
+    return {"id": loan_id, "payment_reference": "RCPT-1", "amount": total}
+
+
 LOAN_MATRIX: dict[tuple[str, str], frozenset[Role] | None] = {
     ("POST", f"{V}/loans"): RECORDERS,
     ("GET", f"{V}/loans"): READERS,
     ("GET", f"{V}/loans/{{loan_id}}"): READERS,
+    ("POST", f"{V}/loans/{{loan_id}}/cancel"): OFFICERS,
+    ("POST", f"{V}/loans/{{loan_id}}/correct"): OFFICERS,
+    ("POST", f"{V}/loans/{{loan_id}}/payment"): OFFICERS,
     ("GET", f"{V}/reports/instruments-outside"): READERS,
     ("GET", f"{V}/reports/instruments-outside.csv"): READERS,
     # Pages: the portal's are the enterprise's own (its party fixed by the page), the port's
@@ -85,7 +108,12 @@ LOAN_MATRIX: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/portal/loans"): PORTAL,
     ("GET", "/portal/loans/new"): PORTAL,
     ("POST", "/portal/loans"): PORTAL,
+    ("GET", "/portal/loans/{loan_id}"): PORTAL,
     ("GET", "/port/loans"): OFFICERS,
+    ("GET", "/port/loans/{loan_id}"): OFFICERS,
+    ("POST", "/port/loans/{loan_id}/cancel"): OFFICERS,
+    ("POST", "/port/loans/{loan_id}/correct"): OFFICERS,
+    ("POST", "/port/loans/{loan_id}/payment"): OFFICERS,
     ("GET", "/port/loans/outside"): OFFICERS,
     ("GET", "/port/loans/outside.csv"): OFFICERS,
 }
@@ -107,6 +135,14 @@ def builders(
         del body["zone_party_id"]
         return form("/portal/loans", **body)
 
+    def api_payment(w: World, whose: str) -> Any:
+        body = _payment(w, whose)
+        return call("POST", f"{V}/loans/{body.pop('id')}/payment", json=body)
+
+    def page_payment(w: World, whose: str) -> Any:
+        body = _payment(w, whose)
+        return form(f"/port/loans/{body.pop('id')}/payment", **body)
+
     return {
         ("POST", f"{V}/loans"): lambda w, o: call("POST", f"{V}/loans", json=loan_body(w, o)),
         ("GET", f"{V}/loans"): lambda w, o: call("GET", f"{V}/loans?zone_party_id={w.party(o)}"),
@@ -120,6 +156,26 @@ def builders(
         ("GET", "/portal/loans"): lambda w, o: call("GET", "/portal/loans"),
         ("GET", "/portal/loans/new"): lambda w, o: call("GET", "/portal/loans/new"),
         ("POST", "/portal/loans"): portal_form,
+        ("POST", f"{V}/loans/{{loan_id}}/cancel"): lambda w, o: call(
+            "POST", f"{V}/loans/{loan_for(w, o)}/cancel", json={"cancel_reason": "In error"}
+        ),
+        ("POST", f"{V}/loans/{{loan_id}}/correct"): lambda w, o: call(
+            "POST",
+            f"{V}/loans/{loan_for(w, o)}/correct",
+            json={"serial": "KIT-2", "reason": "Typo"},
+        ),
+        ("POST", f"{V}/loans/{{loan_id}}/payment"): api_payment,
+        ("GET", "/portal/loans/{loan_id}"): lambda w, o: call(
+            "GET", f"/portal/loans/{loan_for(w, o)}"
+        ),
+        ("GET", "/port/loans/{loan_id}"): lambda w, o: call("GET", f"/port/loans/{loan_for(w, o)}"),
+        ("POST", "/port/loans/{loan_id}/cancel"): lambda w, o: form(
+            f"/port/loans/{loan_for(w, o)}/cancel", cancel_reason="In error"
+        ),
+        ("POST", "/port/loans/{loan_id}/correct"): lambda w, o: form(
+            f"/port/loans/{loan_for(w, o)}/correct", serial="KIT-2", reason="Typo"
+        ),
+        ("POST", "/port/loans/{loan_id}/payment"): page_payment,
         ("GET", "/port/loans"): lambda w, o: call("GET", "/port/loans?status=overdue"),
         ("GET", "/port/loans/outside"): lambda w, o: call("GET", "/port/loans/outside"),
         ("GET", "/port/loans/outside.csv"): lambda w, o: call("GET", "/port/loans/outside.csv"),

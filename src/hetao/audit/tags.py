@@ -134,6 +134,9 @@ class LoanTag(EventTag):
     RETURN = "loans:loan:return"
     FLAG_OVERDUE = "loans:loan:flag_overdue"
     FLAG_TAXABLE = "loans:loan:flag_taxable"
+    CANCEL = "loans:loan:cancel"
+    CORRECT = "loans:loan:correct"
+    RECORD_PAYMENT = "loans:loan:record_payment"
 
 
 class InspectionTag(EventTag):

@@ -1,14 +1,16 @@
 """Instruments on loan move their loan on as they cross (issue 20).
 
 An instrument's first crossing takes its loan from recorded to away; its crossing back closes
-it. The committer re-reads each loan's status under its write and decides on that, so two
-crossings of one instrument cannot both take it out. No ledger movement is posted: the lot
+it; ``link`` then names on the loan the crossing event that moved it. The committer re-reads
+each loan's status under its write and decides on that, so two crossings of one instrument
+cannot both take it out. No ledger movement is posted: the lot
 keeps its balance and its supervision period runs on while the instrument is away (R5).
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 
@@ -72,3 +74,18 @@ def move(session: Session, facts: CrossingFacts, outcome: Outcome) -> None:
                 f"crossing {facts.event_id}: loan {loan.loan_id} changed while it was decided;"
                 " send it again"
             )
+
+
+def link(session: Session, decided: Iterable[tuple[CrossingFacts, Outcome, int]]) -> None:
+    """Name on each loan moved on the crossing event that moved it, once the event is stored."""
+    for facts, outcome, event_id in decided:
+        if outcome not in _CROSSING:
+            continue
+        for c in consignments_of(facts.subject):
+            if c.loan is not None and c.loan.found:
+                loans_repository.link_crossing(
+                    session.connection(),
+                    loan_id=c.loan.loan_id,
+                    event_id=event_id,
+                    first=(c.loan.direction == "out") == (facts.direction == "outbound"),
+                )

@@ -181,6 +181,9 @@ def write_crossings(
             new, event_rows, event_ids, decision_rows, decision_ids, strict=True
         ):
             events[key] = NewCrossing(event_id, decision_id, event_row, decision_row)
+        on_loan.link(
+            session, [(p.facts, d.outcome, events[k].id) for k, (p, _, _, d) in new.items()]
+        )
     _add_counts(session, counters)
     decided = [_decide_event(p, events[k], d) for k, (p, _, _, d) in new.items()]
     record_events(session, decided, locked=head)

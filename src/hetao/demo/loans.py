@@ -1,8 +1,10 @@
 """The demo's instruments on loan (issue 20): one lent to the Hong Kong Park and returned, one
-away now, one overdue, and a Hong Kong instrument admitted into the zone for a while.
+away now, one overdue, one unreturned past the grace period and taxed, a Hong Kong instrument
+admitted into the zone for a while, and one recorded in error and cancelled by an officer.
 
 The loans are recorded through the loans service and cross at a first-line goods point through
-the crossing service, as a gate would post them; the daily job then flags the overdue one.
+the crossing service, as a gate would post them; the daily job then flags the overdue one and
+assesses the taxes of the unreturned one.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from hetao.crossing import intake
 from hetao.demo.scene import Scene
 from hetao.ledger.models import CustomsStatus, Lot
 from hetao.loans import service as loans
-from hetao.loans.schemas import LoanCreate
+from hetao.loans.schemas import LoanCancel, LoanCreate
 from hetao.profiles import CrossingPoint, Direction, Flow, Line
 
 #: The device the demo's first-line goods gate posts as.
@@ -36,11 +38,13 @@ class DemoLoan:
     back: int | None = None
 
 
-#: Lent to the Hong Kong Park: returned, away, overdue (within the grace period).
+#: Lent to the Hong Kong Park: returned, away, overdue (within the grace period), and taxable
+#: (due 70 days ago, past the 30 days' grace).
 LOANS_OUT = (
     DemoLoan("SPX-2024-0117", "Joint spectroscopy campaign at HKSTP", 40, 30, 38, 12),
     DemoLoan("SEM-2023-0042", "Imaging of shared graphene samples at HKU", 10, 60, 9),
     DemoLoan("SPX-2024-0118", "Calibration round with the HK Park laboratory", 70, 60, 68),
+    DemoLoan("SPX-2024-0119", "Long-term field spectroscopy at the HK Park", 100, 30, 98),
 )
 #: A Hong Kong instrument admitted for a while: HS 9027.30 (spectrophotometers, hs2022).
 LOAN_IN = DemoLoan("HK-UV-3301", "Shared UV-Vis sessions in the Shenzhen Park", 6, 45, 5)
@@ -75,7 +79,7 @@ def lend_instruments(scene: Scene) -> int:
     from hetao.crossing.schemas import CrossingIn
 
     lots, partners = _instrument_lots(scene), scene.hong_kong_partners()
-    point = _gate_point(scene, scene.today - dt.timedelta(days=LOANS_OUT[-1].out))
+    point = _gate_point(scene, scene.today - dt.timedelta(days=max(p.out for p in LOANS_OUT)))
     if not lots or not partners or point is None:
         return 0
 
@@ -136,4 +140,24 @@ def lend_instruments(scene: Scene) -> int:
         if plan.back is not None:
             cross(loan.id, plan.serial, back, plan.back)
     loans.flag_overdue(session, day=scene.today, profile=scene.profile, actor=scene.actor)
-    return recorded
+    # Recorded in error (the wrong instrument), cancelled by an officer before it crossed.
+    error = loans.record(
+        session,
+        LoanCreate.model_validate(
+            {
+                "direction": "out",
+                "lot_id": lots[0].id,
+                "hk_party_id": partners[0].id,
+                "serial": "SPX-2024-0120",
+                "purpose": "Spectroscopy at HKSTP (recorded for the wrong instrument)",
+                "due_on": scene.today + dt.timedelta(days=20),
+            }
+        ),
+        zone_party_id=lots[0].party_id,
+        profile=scene.profile,
+        today=scene.today - dt.timedelta(days=2),
+        actor=scene.actor,
+    )
+    reason = "Recorded for the wrong instrument: the lender lends SPX-2024-0117 instead"
+    loans.cancel(session, error, LoanCancel(cancel_reason=reason), actor=scene.actor)
+    return recorded + 1

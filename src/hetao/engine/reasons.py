@@ -571,6 +571,7 @@ LOAN_STATUS_NAMES: dict[str, dict[str, str]] = {
     "overdue": {"en": "overdue", "zh-Hant": "已逾期", "zh-Hans": "已逾期"},
     "taxable": {"en": "taxable", "zh-Hant": "須補稅", "zh-Hans": "须补税"},
     "returned": {"en": "returned", "zh-Hant": "已歸還", "zh-Hans": "已归还"},
+    "cancelled": {"en": "cancelled", "zh-Hant": "已取消", "zh-Hans": "已取消"},
 }
 #: What a declaration of a kind that crosses no line is for.
 INSIDE_THE_ZONE: dict[str, str] = {

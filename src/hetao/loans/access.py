@@ -1,7 +1,8 @@
 """Who may see and record loans: the one place these rules live, without HTTP.
 
 Staff read every loan; an enterprise user reads and records its own party's, and another
-party's loans answer as if they did not exist. The daily job runs from the CLI only.
+party's loans answer as if they did not exist. Only customs officers cancel or correct a loan,
+or record the payment of its assessment. The daily job runs from the CLI only.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from hetao.registry.access import STAFF, party_scope
 READERS = (*STAFF, Role.ENTERPRISE_USER)
 #: Record a loan: the lending (or borrowing) enterprise, or an administrator for it.
 RECORDERS = (Role.ENTERPRISE_USER, Role.ADMINISTRATOR)
+#: Cancel or correct a loan, and record the payment of its assessment: customs officers.
+OFFICERS = (Role.FIRST_LINE_OFFICER, Role.SECOND_LINE_OFFICER, Role.ADMINISTRATOR)
 
 
 def check_loan(principal: Principal, loan: Loan) -> Loan:

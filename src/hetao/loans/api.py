@@ -1,7 +1,9 @@
-"""Loan endpoints under /api/v1: record a loan, list and show loans, instruments outside.
+"""Loan endpoints under /api/v1: record a loan, list and show loans, instruments outside; an
+officer cancels or corrects a loan and records the payment of a taxable loan's assessment.
 
 Each endpoint admits the roles ``access`` lists; an enterprise user works within its own party.
-A POST may carry an Idempotency-Key: a retried recording answers with the first loan.
+A POST may carry an Idempotency-Key: a retried recording answers with the first loan. A
+cancellation, correction or payment sent again changes nothing and answers with the loan.
 """
 
 from __future__ import annotations
@@ -29,12 +31,21 @@ from hetao.ledger.views import csv_file
 from hetao.loans import access, service
 from hetao.loans import repository as repo
 from hetao.loans.models import Loan, LoanDirection, LoanStatus
-from hetao.loans.schemas import LoanCreate, LoanDetailOut, LoanOut, OutsideRowOut
+from hetao.loans.schemas import (
+    LoanCancel,
+    LoanCorrect,
+    LoanCreate,
+    LoanDetailOut,
+    LoanOut,
+    LoanPayment,
+    OutsideRowOut,
+)
 from hetao.timeutil import zone_today
 
 router = APIRouter(route_class=UnitOfWorkRoute)
 Readers = Annotated[Principal, Depends(Allow(*access.READERS))]
 Recorders = Annotated[Principal, Depends(Allow(*access.RECORDERS))]
+Officers = Annotated[Principal, Depends(Allow(*access.OFFICERS))]
 
 #: The columns of the outside-the-zone report, as the API and the CSV name them.
 OUTSIDE_COLUMNS = tuple(OutsideRowOut.model_fields)
@@ -96,9 +107,60 @@ def list_loans(
 
 
 @router.get("/loans/{loan_id}", tags=["loans"], summary="Show a loan with its assessment")
-def show_loan(loan_id: Id, session: SessionDep, principal: Readers) -> LoanDetailOut:
-    """One loan, with its crossings' state and, once it became taxable, its tax assessment."""
-    return LoanDetailOut.model_validate(get_loan(session, principal, loan_id))
+def show_loan(
+    loan_id: Id, session: SessionDep, profile: ProfileDep, principal: Readers
+) -> LoanDetailOut:
+    """One loan with its crossings and days overdue and, once taxable, its assessment: each
+    tax's base, rate and amount, with the loan rule and the tax rule named."""
+    loan = get_loan(session, principal, loan_id)
+    return service.detail(loan, today=zone_today(profile.zone.timezone))
+
+
+@router.post("/loans/{loan_id}/cancel", tags=["loans"], summary="Cancel a loan recorded in error")
+def cancel_loan(
+    loan_id: Id, body: LoanCancel, session: SessionDep, principal: Officers, actor: ActorDep
+) -> LoanOut:
+    """An officer cancels a loan whose instrument has not crossed, giving the reason; a loan
+    that crossed is a 409 naming the rule. Cancelling again answers with the cancelled loan."""
+    loan = service.cancel(session, get_loan(session, principal, loan_id), body, actor=actor)
+    return LoanOut.model_validate(loan)
+
+
+@router.post("/loans/{loan_id}/correct", tags=["loans"], summary="Correct a loan not yet crossed")
+def correct_loan(
+    loan_id: Id,
+    body: LoanCorrect,
+    session: SessionDep,
+    profile: ProfileDep,
+    principal: Officers,
+    actor: ActorDep,
+) -> LoanOut:
+    """An officer corrects the due date (within the profile's maximum) or the serial of a loan
+    whose instrument has not crossed, giving the reason; each broken rule is a 422 naming its
+    field, a loan that crossed a 409."""
+    loan = service.correct(
+        session,
+        get_loan(session, principal, loan_id),
+        body,
+        profile=profile,
+        today=zone_today(profile.zone.timezone),
+        actor=actor,
+    )
+    return LoanOut.model_validate(loan)
+
+
+@router.post(
+    "/loans/{loan_id}/payment",
+    tags=["loans"],
+    summary="Record the payment of a taxable loan's assessment",
+)
+def record_loan_payment(
+    loan_id: Id, body: LoanPayment, session: SessionDep, principal: Officers, actor: ActorDep
+) -> LoanOut:
+    """An officer records the receipt of the taxes a taxable loan's assessment set: the amount
+    must be the assessment's total (422 otherwise), and a second receipt is a 409."""
+    loan = service.record_payment(session, get_loan(session, principal, loan_id), body, actor=actor)
+    return LoanOut.model_validate(loan)
 
 
 @router.get(

@@ -40,6 +40,8 @@ class LoanStatus(StrEnum):
     """Past the grace period and not back: a taxable event, with its assessment."""
     RETURNED = "returned"
     """Crossed back: the loan is closed."""
+    CANCELLED = "cancelled"
+    """Cancelled by an officer before the instrument crossed (recorded in error)."""
 
 
 #: The statuses of a loan whose instrument is away and due back.
@@ -54,6 +56,16 @@ class Loan(Base):
         CheckConstraint("direction <> 'out' OR lot_id IS NOT NULL", name="out_names_its_lot"),
         CheckConstraint("customs_value >= 0", name="customs_value_not_negative"),
         CheckConstraint("due_on >= recorded_on", name="due_after_recorded"),
+        CheckConstraint(
+            "(status = 'cancelled') = (cancelled_at IS NOT NULL AND cancel_reason IS NOT NULL)",
+            name="cancelled_has_its_reason",
+        ),
+        # The taxes collected are the assessment's, never an amount a request chose.
+        CheckConstraint(
+            "paid_reference IS NULL OR (tax_total IS NOT NULL AND paid_total = tax_total"
+            " AND paid_at IS NOT NULL)",
+            name="paid_is_the_assessment",
+        ),
         Index("ix_loans_status_due_on", "status", "due_on"),
     )
 
@@ -82,6 +94,9 @@ class Loan(Base):
     due_on: Mapped[dt.date] = mapped_column(Date)
     crossed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     returned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: The crossings that took the instrument across first, and back (set by the gate).
+    crossed_event_id: Mapped[int | None] = mapped_column(ForeignKey("crossing_events.id"))
+    returned_event_id: Mapped[int | None] = mapped_column(ForeignKey("crossing_events.id"))
     #: The zone day the daily job found it overdue, and the day it found it taxable.
     overdue_on: Mapped[dt.date | None] = mapped_column(Date)
     taxable_on: Mapped[dt.date | None] = mapped_column(Date)
@@ -90,5 +105,12 @@ class Loan(Base):
     #: The ``hetao.tax`` assessment of the taxable event (an AssessmentDocument).
     assessment: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     tax_total: Mapped[Decimal | None] = mapped_column(MONEY)
+    #: The payment of the assessment an officer recorded: the receipt's reference and amount.
+    paid_reference: Mapped[str | None] = mapped_column(String(64))
+    paid_total: Mapped[Decimal | None] = mapped_column(MONEY)
+    paid_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: Why an officer cancelled the loan, and when.
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     actor: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

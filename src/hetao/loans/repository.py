@@ -20,6 +20,12 @@ def find_loan(session: Session, loan_id: int) -> Loan | None:
     return session.get(Loan, loan_id)
 
 
+def lock_loan(session: Session, loan_id: int) -> Loan | None:
+    """The loan, locked until the transaction ends: the gate's conditional move waits for it."""
+    stmt = select(Loan).where(Loan.id == loan_id).with_for_update()
+    return session.scalars(stmt.execution_options(populate_existing=True)).first()
+
+
 def open_loan_of_instrument(session: Session, *, lot_id: int, serial: str) -> Loan | None:
     """The loan not yet closed of the instrument with ``serial`` on ``lot_id``, if any."""
     stmt = select(Loan).where(
@@ -55,6 +61,12 @@ def move(
         update(Loan).where(Loan.id == loan_id, Loan.status.in_(from_statuses)).values(**values)
     )
     return result.rowcount == 1
+
+
+def link_crossing(connection: Connection, *, loan_id: int, event_id: int, first: bool) -> None:
+    """Name the crossing event that took the loan's instrument across (first) or back."""
+    column = Loan.crossed_event_id if first else Loan.returned_event_id
+    connection.execute(update(Loan).where(Loan.id == loan_id).values({column: event_id}))
 
 
 def away_due_before(session: Session, day: dt.date) -> Sequence[Loan]:

@@ -19,6 +19,8 @@ Serial = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, m
 Purpose = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Unit = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16)]
+Why = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 
 class LoanCreate(InputModel):
@@ -60,6 +62,42 @@ class LoanCreate(InputModel):
         return self
 
 
+class LoanCancel(InputModel):
+    """Why an officer cancels a loan recorded in error, before its instrument crosses."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cancel_reason: Why
+
+
+class LoanCorrect(InputModel):
+    """A correction of a loan not yet crossed: its due date, its serial, or both, and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    due_on: dt.date | None = None
+    serial: Serial | None = None
+    reason: Why
+
+    @model_validator(mode="after")
+    def _corrects_something(self) -> LoanCorrect:
+        if self.due_on is None and self.serial is None:
+            raise PydanticCustomError(
+                "loan.correction_names_a_field", "a correction gives a new due_on or serial"
+            )
+        return self
+
+
+class LoanPayment(InputModel):
+    """The payment of a taxable loan's assessment, as its receipt shows it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    payment_reference: Reference
+    #: The amount on the receipt: checked equal to the assessment's total, never taken from here.
+    amount: _Decimal
+
+
 class LoanOut(BaseModel):
     """A loan as the API shows it."""
 
@@ -87,11 +125,42 @@ class LoanOut(BaseModel):
     taxable_on: dt.date | None
     taxable_reason: dict[str, Any] | None
     tax_total: Decimal | None
+    paid_reference: str | None
+    paid_total: Decimal | None
+    paid_at: dt.datetime | None
+    cancel_reason: str | None
+    cancelled_at: dt.datetime | None
+
+
+class TaxRowOut(BaseModel):
+    """One tax of a taxable loan: its base, rate and amount, and the tax rule it fell under."""
+
+    tax: str
+    base: Decimal
+    rate: Decimal | None
+    amount: Decimal
+    rule: str
+    #: The tax rule's reason, with its text in three languages.
+    reason: dict[str, Any] | None
+
+
+class LoanCrossingOut(BaseModel):
+    """A crossing that moved the loan on: its instrument across first, or back."""
+
+    #: The crossing event; None for a crossing made before loans kept it.
+    id: int | None
+    #: "first" (out of the zone for a loan out, into it for a loan in) or "back".
+    leg: str
+    direction: str
+    occurred_at: dt.datetime
 
 
 class LoanDetailOut(LoanOut):
-    """A loan with its tax assessment, once it became a taxable event."""
+    """A loan with its crossings, its days overdue and, once taxable, its assessment."""
 
+    days_overdue: int
+    crossings: list[LoanCrossingOut]
+    taxes: list[TaxRowOut]
     assessment: dict[str, Any] | None
 
 

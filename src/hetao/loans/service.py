@@ -1,4 +1,5 @@
-"""Loans as the business runs them: record one, flag the overdue, tax the unreturned.
+"""Loans as the business runs them: record one, flag the overdue, tax the unreturned; an officer
+cancels or corrects one not yet crossed, and records the payment of a taxable one's assessment.
 
 The regime decides, not the declarant: the Hong Kong institution must be one in the registry,
 the lot must be the zone party's own, the due date within the profile's maximum. Services never
@@ -8,6 +9,7 @@ commit; every change writes an audit event in the caller's transaction.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -20,11 +22,22 @@ from hetao.ledger import repository as ledger_repo
 from hetao.loans import repository as repo
 from hetao.loans import rules
 from hetao.loans.models import Loan, LoanDirection, LoanStatus
-from hetao.loans.schemas import FlagResult, LoanCreate, OutsideRowOut
+from hetao.loans.schemas import (
+    FlagResult,
+    LoanCancel,
+    LoanCorrect,
+    LoanCreate,
+    LoanCrossingOut,
+    LoanDetailOut,
+    LoanPayment,
+    OutsideRowOut,
+    TaxRowOut,
+)
 from hetao.profiles import ZoneProfile
 from hetao.reference_versions import service as reference_versions
 from hetao.registry import repository as registry_repo
 from hetao.registry.models import Party, PartyKind, PartyStatus
+from hetao.storage.types import utcnow
 from hetao.tax import Movement, assess, parse_request
 
 _SUBJECT = "loan"
@@ -265,3 +278,214 @@ def outside(session: Session, *, zone_party_id: int | None, today: dt.date) -> l
         )
         for loan, zone_name, hk_name in repo.outside(session, zone_party_id=zone_party_id)
     ]
+
+
+# --- an officer's corrections ------------------------------------------------------------------
+
+
+def _locked(session: Session, loan: Loan) -> Loan:
+    # The gate moves a loan with a conditional UPDATE: the row lock orders the two.
+    locked = repo.lock_loan(session, loan.id)
+    if locked is None:  # pragma: no cover - the caller just read it
+        raise Conflict(f"loan {loan.id} is gone")
+    return locked
+
+
+def _not_crossed(loan: Loan, *, rule: str, verb: str) -> None:
+    if loan.status is LoanStatus.CANCELLED:
+        message = f"loan {loan.id} is cancelled: it may not be {verb}"
+        raise Conflict(message, problems=[FieldProblem("status", "loan.cancelled", message)])
+    if loan.status is not LoanStatus.RECORDED:
+        crossed = f" (its instrument crossed at {loan.crossed_at})" if loan.crossed_at else ""
+        message = f"loan {loan.id} is {loan.status.value}{crossed}: only a loan whose instrument"
+        raise Conflict(
+            f"{message} has not crossed may be {verb}",
+            problems=[FieldProblem("status", rule, f"{message} has not crossed may be {verb}")],
+        )
+
+
+def cancel(session: Session, loan: Loan, data: LoanCancel, *, actor: Actor) -> Loan:
+    """Cancel a loan recorded in error, before its instrument crosses; a retry changes nothing."""
+    loan = _locked(session, loan)
+    if loan.status is LoanStatus.CANCELLED:
+        return loan
+    _not_crossed(loan, rule="loan.cancel_before_crossing", verb="cancelled")
+    loan.status = LoanStatus.CANCELLED
+    loan.cancel_reason = data.cancel_reason
+    loan.cancelled_at = utcnow()
+    record_event(
+        session,
+        LoanTag.CANCEL,
+        subject_type=_SUBJECT,
+        subject_id=loan.id,
+        actor=actor,
+        data={
+            "reason": data.cancel_reason,
+            "serial": loan.serial,
+            "due_on": loan.due_on.isoformat(),
+        },
+    )
+    return loan
+
+
+def correct(
+    session: Session,
+    loan: Loan,
+    data: LoanCorrect,
+    *,
+    profile: ZoneProfile,
+    today: dt.date,
+    actor: Actor,
+) -> Loan:
+    """Correct the due date or serial of a loan not yet crossed; the same values again change
+    nothing. Every broken rule is named by its field, and nothing is written."""
+    loan = _locked(session, loan)
+    _not_crossed(loan, rule="loan.correct_before_crossing", verb="corrected")
+    problems: list[FieldProblem] = []
+    changes: dict[str, dict[str, str]] = {}
+    if data.due_on is not None and data.due_on != loan.due_on:
+        # The maximum runs from the day the loan was recorded, as it did when it was recorded.
+        latest = loan.recorded_on + profile.loans.max_term
+        if not today <= data.due_on <= latest:
+            problems.append(
+                FieldProblem(
+                    "due_on",
+                    "loan.due_within_maximum",
+                    f"must be between {today} and {latest}: the profile's loans.max_days is"
+                    f" {profile.loans.max_days}, counted from {loan.recorded_on}",
+                )
+            )
+        changes["due_on"] = {"from": loan.due_on.isoformat(), "to": data.due_on.isoformat()}
+    if data.serial is not None and data.serial != loan.serial:
+        if loan.lot_id is not None and repo.open_loan_of_instrument(
+            session, lot_id=loan.lot_id, serial=data.serial
+        ):
+            problems.append(
+                FieldProblem("serial", "loan.instrument_on_loan", "is already on an open loan")
+            )
+        changes["serial"] = {"from": loan.serial, "to": data.serial}
+    if problems:
+        raise ValidationFailed(
+            "; ".join(f"{p.field}: {p.message}" for p in problems), problems=problems
+        )
+    if not changes:
+        return loan
+    if data.due_on is not None:
+        loan.due_on = data.due_on
+    if data.serial is not None:
+        loan.serial = data.serial
+    record_event(
+        session,
+        LoanTag.CORRECT,
+        subject_type=_SUBJECT,
+        subject_id=loan.id,
+        actor=actor,
+        data={"reason": data.reason, "changes": changes},
+    )
+    return loan
+
+
+def record_payment(session: Session, loan: Loan, data: LoanPayment, *, actor: Actor) -> Loan:
+    """Record that a taxable loan's assessment was paid: the amount must be the assessment's
+    total, which is what is kept. The same receipt again changes nothing."""
+    loan = _locked(session, loan)
+    if loan.tax_total is None:
+        message = f"loan {loan.id} is {loan.status.value}: it has no assessment to pay"
+        raise Conflict(message, problems=[FieldProblem("status", "loan.assessed", message)])
+    if loan.paid_reference is not None:
+        if loan.paid_reference == data.payment_reference:
+            return loan
+        message = (
+            f"the assessment of loan {loan.id} was paid already, receipt {loan.paid_reference}"
+        )
+        raise Conflict(
+            message, problems=[FieldProblem("payment_reference", "loan.paid_once", message)]
+        )
+    if data.amount != loan.tax_total:
+        raise ValidationFailed.single(
+            "amount",
+            "loan.payment_equals_assessment",
+            f"must be the assessment's total, {loan.tax_total} CNY",
+        )
+    loan.paid_reference = data.payment_reference
+    loan.paid_total = loan.tax_total
+    loan.paid_at = utcnow()
+    record_event(
+        session,
+        LoanTag.RECORD_PAYMENT,
+        subject_type=_SUBJECT,
+        subject_id=loan.id,
+        actor=actor,
+        data={"payment_reference": data.payment_reference, "amount": str(loan.tax_total)},
+    )
+    return loan
+
+
+# --- a loan's page ----------------------------------------------------------------------------
+
+_TAXES = ("duty", "consumption_tax", "vat")
+_CENT = Decimal("0.01")
+
+
+def _base(tax: str, line: Mapping[str, Any]) -> Decimal:
+    """What ``tax`` was computed on, as ``hetao.tax`` does: each tax is in the next one's base."""
+    dutiable, duty = Decimal(line["dutiable_value_cny"]), Decimal(line["duty"])
+    if tax == "duty":
+        return dutiable
+    if tax == "vat":
+        return dutiable + duty + Decimal(line["consumption_tax"])
+    rate = Decimal(line["consumption_tax_rate"] or 0)
+    return ((dutiable + duty) / (1 - rate)).quantize(_CENT)
+
+
+def tax_rows(assessment: Mapping[str, Any] | None) -> list[TaxRowOut]:
+    """Each tax of an assessment with its base, rate, amount and the tax rule named."""
+    rows: list[TaxRowOut] = []
+    for line in (assessment or {}).get("lines", ()):
+        reasons = {r["code"]: r for r in line.get("reasons", ())}
+        for tax in _TAXES:
+            rule = str(line[f"{tax}_rule"])
+            rate = line[f"{tax}_rate"]
+            rows.append(
+                TaxRowOut(
+                    tax=tax,
+                    base=_base(tax, line),
+                    rate=None if rate is None else Decimal(rate),
+                    amount=Decimal(line[tax]),
+                    rule=rule,
+                    reason=reasons.get(rule),
+                )
+            )
+    return rows
+
+
+def _crossings(loan: Loan) -> list[LoanCrossingOut]:
+    first, back = (
+        ("outbound", "inbound") if loan.direction is LoanDirection.OUT else ("inbound", "outbound")
+    )
+    legs = (
+        ("first", first, loan.crossed_event_id, loan.crossed_at),
+        ("back", back, loan.returned_event_id, loan.returned_at),
+    )
+    return [
+        LoanCrossingOut(id=event_id, leg=leg, direction=direction, occurred_at=at)
+        for leg, direction, event_id, at in legs
+        if at is not None
+    ]
+
+
+def detail(loan: Loan, *, today: dt.date) -> LoanDetailOut:
+    """A loan with its crossings, days overdue, and its taxes once it is taxable."""
+    away = loan.status in (LoanStatus.AWAY, LoanStatus.OVERDUE, LoanStatus.TAXABLE)
+    return LoanDetailOut.model_validate(
+        {
+            **{
+                name: getattr(loan, name)
+                for name in LoanDetailOut.model_fields
+                if hasattr(loan, name)
+            },
+            "days_overdue": days_overdue(loan, today) if away else 0,
+            "crossings": _crossings(loan),
+            "taxes": tax_rows(loan.assessment),
+        }
+    )

@@ -1,5 +1,6 @@
 """Pages of loans: the enterprise records its loans and follows them; officers see every loan,
-the overdue ones and the instruments outside the zone.
+the overdue ones and the instruments outside the zone, and on a loan's page cancel or correct
+it before it crosses, or record the payment of its assessment.
 
 The pages call the services the API calls under the same access rules; a refusal is rolled
 back and shown beside the form that caused it, in the page's language.
@@ -7,6 +8,7 @@ back and shown beside the form that caused it, in the page's language.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Annotated
 
 from fastapi import Depends, Query, Request, Response
@@ -14,16 +16,19 @@ from sqlalchemy.orm import Session
 
 from hetao.api.deps import CursorQuery, ProfileDep, SessionDep
 from hetao.api.security import Allow
+from hetao.audit.service import Actor
 from hetao.auth.principal import Principal, Role
-from hetao.errors import PermissionDenied
+from hetao.errors import NotFound, PermissionDenied
 from hetao.funds.views import party_names
+from hetao.inputs import Id
 from hetao.ledger import repository as ledger_repo
 from hetao.ledger.views import csv_file
+from hetao.loans import access, service
 from hetao.loans import repository as repo
-from hetao.loans import service
 from hetao.loans.api import OUTSIDE_COLUMNS
 from hetao.loans.models import Loan, LoanDirection, LoanStatus
-from hetao.loans.schemas import LoanCreate
+from hetao.loans.schemas import LoanCancel, LoanCorrect, LoanCreate, LoanPayment
+from hetao.profiles import ZoneProfile
 from hetao.reasons import stored_reasons
 from hetao.registry.access import party_scope
 from hetao.storage.pagination import PageOf
@@ -36,7 +41,8 @@ router = page_router()
 #: The portal fixes the zone party from the signed-in user: only an enterprise user has one.
 Enterprise = Annotated[Principal, Depends(Allow(Role.ENTERPRISE_USER))]
 #: The officer's console: officers of either line, administrators standing in.
-OFFICERS = Depends(Allow(Role.FIRST_LINE_OFFICER, Role.SECOND_LINE_OFFICER, Role.ADMINISTRATOR))
+OFFICERS = Depends(Allow(*access.OFFICERS))
+Officer = Annotated[Principal, OFFICERS]
 PAGE_SIZE = 50
 
 LOAN_FIELDS = {
@@ -208,3 +214,116 @@ def port_outside_csv(session: SessionDep, profile: ProfileDep) -> Response:
     """The same report as a CSV file."""
     rows = service.outside(session, zone_party_id=None, today=zone_today(profile.zone.timezone))
     return csv_file("instruments-outside.csv", OUTSIDE_COLUMNS, rows)
+
+
+# --- one loan ---------------------------------------------------------------------------------
+
+#: The officer's forms on a loan's page: each posts to its verb, with its fields' labels.
+ACTIONS: dict[str, Mapping[str, str]] = {
+    "cancel": {"cancel_reason": "loans.field.cancel_reason"},
+    "correct": {
+        "due_on": "loans.field.due_on",
+        "serial": "loans.field.serial",
+        "reason": "loans.field.correct_reason",
+    },
+    "payment": {
+        "payment_reference": "loans.field.paid_reference",
+        "amount": "loans.field.amount",
+    },
+}
+
+
+def _loan(session: Session, principal: Principal, loan_id: int) -> Loan:
+    loan = repo.find_loan(session, loan_id)
+    if loan is None:
+        raise NotFound(f"loan {loan_id} does not exist")
+    return access.check_loan(principal, loan)
+
+
+def _loan_page(
+    request: Request,
+    session: Session,
+    loan: Loan,
+    profile: ZoneProfile,
+    *,
+    side: str,
+    forms: Mapping[str, FormState] | None = None,
+    status_code: int = 200,
+) -> Response:
+    shown = {verb: FormState(fields=fields) for verb, fields in ACTIONS.items()}
+    shown.update(forms or {})
+    open_ = loan.status is LoanStatus.RECORDED
+    verbs = [] if side != "port" else ["cancel", "correct"] * open_
+    if side == "port" and loan.tax_total is not None and loan.paid_reference is None:
+        verbs.append("payment")
+    return render(
+        request,
+        "loans/loan.html",
+        status_code=status_code,
+        side=side,
+        loan=loan,
+        detail=service.detail(loan, today=zone_today(profile.zone.timezone)),
+        parties=party_names(session, loan_parties(loan)),
+        reason=stored_reasons([loan.taxable_reason])[0] if loan.taxable_reason else None,
+        verbs=verbs,
+        forms=shown,
+    )
+
+
+@router.get("/portal/loans/{loan_id}")
+def portal_loan(
+    request: Request, loan_id: Id, session: SessionDep, profile: ProfileDep, principal: Enterprise
+) -> Response:
+    """One of the party's loans: its crossings, due date, and its assessment once taxable."""
+    loan = _loan(session, principal, loan_id)
+    return _loan_page(request, session, loan, profile, side="portal")
+
+
+@router.get("/port/loans/{loan_id}")
+def port_loan(
+    request: Request, loan_id: Id, session: SessionDep, profile: ProfileDep, principal: Officer
+) -> Response:
+    """A loan with its crossings and assessment, and what an officer may do with it."""
+    loan = _loan(session, principal, loan_id)
+    return _loan_page(request, session, loan, profile, side="port")
+
+
+def _act(session: Session, loan: Loan, data: object, profile: ZoneProfile, actor: Actor) -> Loan:
+    if isinstance(data, LoanCancel):
+        return service.cancel(session, loan, data, actor=actor)
+    if isinstance(data, LoanCorrect):
+        today = zone_today(profile.zone.timezone)
+        return service.correct(session, loan, data, profile=profile, today=today, actor=actor)
+    assert isinstance(data, LoanPayment)  # noqa: S101 (ACTIONS has three verbs)
+    return service.record_payment(session, loan, data, actor=actor)
+
+
+def _action(
+    verb: str, schema: type[LoanCancel | LoanCorrect | LoanPayment]
+) -> Callable[..., object]:
+    async def act(
+        request: Request,
+        loan_id: Id,
+        session: SessionDep,
+        profile: ProfileDep,
+        principal: Officer,
+    ) -> Response:
+        loan = _loan(session, principal, loan_id)
+        data, form = parse(schema, await request.form(), ACTIONS[verb])
+        if data is not None and attempt(
+            session, form, lambda: _act(session, loan, data, profile, principal.actor)
+        ):
+            return redirect(request, f"/port/loans/{loan_id}")
+        session.rollback()
+        loan = _loan(session, principal, loan_id)
+        return _loan_page(
+            request, session, loan, profile, side="port", forms={verb: form}, status_code=422
+        )
+
+    act.__name__ = f"{verb}_loan"
+    act.__doc__ = f"The officer's {verb} of a loan, from its page; a refusal shows beside the form."
+    return act
+
+
+for _verb, _schema in (("cancel", LoanCancel), ("correct", LoanCorrect), ("payment", LoanPayment)):
+    router.post(f"/port/loans/{{loan_id}}/{_verb}")(_action(_verb, _schema))
