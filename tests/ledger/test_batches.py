@@ -250,6 +250,25 @@ def drop_movement_guards(session: Session) -> None:
         )
 
 
+class TestKeyLocks:
+    def test_a_batch_holds_at_most_one_lock_a_bucket_however_many_its_keys(
+        self, session: Session, actor: Actor, profile: ZoneProfile, party: Party
+    ) -> None:
+        """A lock per key made a batch of 50,000 fail on PostgreSQL: "out of shared memory"."""
+        if session.get_bind().dialect.name != "postgresql":
+            pytest.skip("advisory locks are PostgreSQL's; SQLite serialises writers")
+        lot = admit(session, party, profile, actor, quantity=Decimal(5000))
+        service.post_movements(session, [consume(lot, 1, key()) for _ in range(3000)], actor=actor)
+        held = session.scalar(
+            text(
+                "SELECT count(*) FROM pg_locks "
+                "WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+            )
+        )
+        assert held is not None
+        assert 0 < held <= repo.KEY_LOCK_BUCKETS
+
+
 class TestBatchDigest:
     """ADR 0015: a batch's one event holds its movements' rows by digest, checked by verify."""
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import zlib
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -99,9 +100,20 @@ def lock_movement(session: Session, movement: Movement) -> None:
     session.execute(select(Movement.id).where(Movement.id == movement.id).with_for_update())
 
 
+#: Keys are locked by bucket: a lock per key let one batch of tens of thousands of movements
+#: exhaust PostgreSQL's shared lock table ("out of shared memory"; it holds
+#: max_locks_per_transaction x max_connections locks, 6,400 by default). Two requests with one
+#: key share a bucket and queue; others rarely do, and every writer queues for the audit head.
+KEY_LOCK_BUCKETS = 256
+
+
+def _key_lock(party_id: int, key: str) -> tuple[str, int]:
+    return ("ledger-key", zlib.crc32(f"{party_id}\0{key}".encode()) % KEY_LOCK_BUCKETS)
+
+
 def lock_key(session: Session, *, party_id: int, key: str) -> None:
     """Make concurrent requests with one key wait for each other (PostgreSQL advisory lock)."""
-    advisory_lock(session, "ledger", party_id, key)
+    advisory_lock(session, *_key_lock(party_id, key))
 
 
 def movement_by_key(session: Session, *, party_id: int, key: str) -> Movement | None:
@@ -154,7 +166,7 @@ def claim_keys(
     uses: dict[tuple[int, str], KeyUse] = {}
     # PostgreSQL: the locks and the first lookup go in one round trip (it runs after them).
     with pipelined(connection):
-        advisory_locks(session, [("ledger", party_id, key) for party_id, key in keys])
+        advisory_locks(session, [_key_lock(party_id, key) for party_id, key in keys])
         for party_id, names in by_party.items():
             listed = json.dumps(names) if sqlite else names
             for use in query.all(connection, party_id=party_id, keys=listed):
