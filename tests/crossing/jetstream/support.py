@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import nats
+import nats.js.errors
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from sqlalchemy import Engine, text
@@ -179,6 +180,30 @@ async def stream_leader(connection: Client, *, seconds: float) -> str:
             return info.cluster.leader
         await asyncio.sleep(0.2)
     raise AssertionError(f"the stream {STREAM} had no leader within {seconds} s")
+
+
+async def publish(
+    connection: Client,
+    subject: str,
+    payload: bytes,
+    headers: dict[str, str],
+    *,
+    seconds: float,
+) -> None:
+    """Publish as a gate does: a server that has not yet heard of the new stream's subjects
+    answers "no responders" (nothing stored), so the publication is tried again. Only that: a
+    timeout may have stored it, and these tests count what arrives."""
+    js = connection.jetstream()
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            await js.publish(subject, payload, headers=headers)
+        except nats.js.errors.NoStreamResponseError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.2)
+        else:
+            return
 
 
 @contextlib.asynccontextmanager

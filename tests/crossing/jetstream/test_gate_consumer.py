@@ -24,6 +24,7 @@ from crossing.jetstream.support import (
     decision_rows,
     event,
     listen,
+    publish,
     reason_of,
     stream_leader,
     until,
@@ -77,13 +78,15 @@ class TestDecidingGateEvents:
             assert report.queued == 0
             # The same event again under another message id (past the dedupe window):
             # the stored decision is answered again, nothing decided twice.
-            await connection.jetstream().publish(
+            await publish(
+                connection,
                 SUBJECTS.events(repeated["crossing_point"]),
                 json.dumps(repeated).encode(),
-                headers={
+                {
                     AUTHORIZATION_HEADER: f"Bearer {gate_token}",
                     MESSAGE_ID_HEADER: f"again-{repeated['event_id']}",
                 },
+                seconds=WAIT_SECONDS,
             )
             await until(
                 lambda: len(heard.decisions) > len(events),
@@ -122,20 +125,17 @@ class TestDeadLetters:
                 await connection.close()
 
         async def publish_bad_then_valid(connection: Client, heard: Heard) -> None:
-            js = connection.jetstream()
-            await js.publish(subject, b"{not json", headers={**bearer, MESSAGE_ID_HEADER: "a"})
-            await js.publish(
-                subject,
-                json.dumps(no_direction).encode(),
-                headers={**bearer, MESSAGE_ID_HEADER: no_direction["event_id"]},
-            )
-            await js.publish(
-                subject,
-                json.dumps(event()).encode(),
-                headers={AUTHORIZATION_HEADER: f"Bearer {wrong_token}"},
-            )
-            # The consumer lives on: a valid event after them is decided.
-            await js.publish(subject, json.dumps(valid).encode(), headers=bearer)
+            for payload, headers in (
+                (b"{not json", {**bearer, MESSAGE_ID_HEADER: "a"}),
+                (
+                    json.dumps(no_direction).encode(),
+                    {**bearer, MESSAGE_ID_HEADER: no_direction["event_id"]},
+                ),
+                (json.dumps(event()).encode(), {AUTHORIZATION_HEADER: f"Bearer {wrong_token}"}),
+                # The consumer lives on: a valid event after them is decided.
+                (json.dumps(valid).encode(), bearer),
+            ):
+                await publish(connection, subject, payload, headers, seconds=WAIT_SECONDS)
             await until(
                 lambda: len(heard.dead) == 3 and valid["event_id"] in heard.decided(),
                 seconds=WAIT_SECONDS,
@@ -170,10 +170,12 @@ class TestDeadLetters:
             try:
                 async with consuming(cluster.urls, engine, settings):
                     await stream_leader(connection, seconds=WAIT_SECONDS)
-                    await connection.jetstream().publish(
+                    await publish(
+                        connection,
                         SUBJECTS.events("FBZ_CHANNEL_1"),
                         json.dumps(event()).encode(),
-                        headers={AUTHORIZATION_HEADER: f"Bearer {token}"},
+                        {AUTHORIZATION_HEADER: f"Bearer {token}"},
+                        seconds=WAIT_SECONDS,
                     )
                     await until(
                         lambda: len(heard.dead) == 1, seconds=WAIT_SECONDS, what="a dead letter"
