@@ -36,6 +36,7 @@ from hetao.app import create_app
 from hetao.audit.service import Actor
 from hetao.auth.models import User
 from hetao.auth.principal import Role
+from hetao.biometrics.sealed import TemplateBox
 from hetao.config import Settings
 from hetao.errors import ValidationFailed
 from hetao.profiles import load_profile
@@ -96,7 +97,12 @@ def demo_app(
         # Through the app's own sessions: its checkpoints are exported, so proofs exist.
         with unit_of_work(app_state(app).session_factory) as session:
             demo.load(
-                session, profile=profile, seed=SEED, as_of=DEMO_AS_OF, actor=Actor("test", "fuzz")
+                session,
+                profile=profile,
+                seed=SEED,
+                as_of=DEMO_AS_OF,
+                actor=Actor("test", "fuzz"),
+                templates=TemplateBox(bytes(32)),
             )
             party_id = session.scalars(
                 select(User.party_id).where(User.username == "demo-enterprise-user")

@@ -35,6 +35,25 @@ def scenario_enrol(w: Any) -> Call:
     )
 
 
+def scenario_record(w: Any) -> Call:
+    person, _, _ = whitelisted_person(w.session, w.actor, w.profile)
+    recorder = reviewer_id(w.session)
+    template = verifier().template(real_faces.astronaut(), field="image")
+    return lambda: service.record_enrolment(
+        w.session,
+        person,
+        template=template,
+        model_version=verifier().model_version,
+        purpose="laboratory access",
+        consent_statement="hetao-faces-v1",
+        faces=w.profile.faces,
+        box=BOX,
+        recorded_by=recorder,
+        actor=w.actor,
+        now=utcnow(),
+    )
+
+
 def scenario_withdraw(w: Any) -> Call:
     person, _, _ = enrolled_researcher(w.session, w.profile)
     return lambda: service.withdraw(w.session, person, actor=w.actor, now=utcnow())
@@ -47,6 +66,10 @@ def scenario_purge(w: Any) -> Call:
 
 FACE_WRITES: dict[str, tuple[Scenario, frozenset[str]]] = {
     "biometrics.service.enrol": (scenario_enrol, frozenset({"biometrics:face:enrol"})),
+    "biometrics.service.record_enrolment": (
+        scenario_record,
+        frozenset({"biometrics:face:enrol"}),
+    ),
     "biometrics.service.withdraw": (scenario_withdraw, frozenset({"biometrics:face:withdraw"})),
     "biometrics.service.purge_expired": (scenario_purge, frozenset({"biometrics:face:purge"})),
 }

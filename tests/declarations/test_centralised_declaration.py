@@ -24,6 +24,7 @@ from hetao import demo
 from hetao.audit.models import AuditEvent
 from hetao.audit.service import Actor
 from hetao.auth.principal import Role
+from hetao.biometrics.sealed import TemplateBox
 from hetao.declarations import centralised
 from hetao.declarations.kinds import DeclarationKind
 from hetao.declarations.models import (
@@ -344,7 +345,14 @@ class TestDemo:
         self, session: Session, actor: Actor, profile: ZoneProfile
     ) -> None:
         as_of = dt.date(2026, 11, 23)
-        demo.load(session, profile=profile, seed=7, as_of=as_of, actor=actor)
+        demo.load(
+            session,
+            profile=profile,
+            seed=7,
+            as_of=as_of,
+            actor=actor,
+            templates=TemplateBox(bytes(32)),
+        )
         periods = list(session.scalars(select(CentralisedPeriod)))
         assert len(periods) == 1
         (period,) = periods

@@ -25,7 +25,9 @@ from hetao.audit.service import Actor
 from hetao.auth.models import User
 from hetao.auth.passwords import verify_password
 from hetao.auth.principal import Role
-from hetao.crossing.models import CrossingDecision
+from hetao.biometrics.models import FaceEnrolment
+from hetao.biometrics.sealed import TemplateBox
+from hetao.crossing.models import CrossingDecision, CrossingEvent
 from hetao.datatransfer.models import (
     ApplicationStatus as DataApplicationStatus,
 )
@@ -184,7 +186,14 @@ def fresh_database(stack: ExitStack, backend: str, directory: Path) -> Database:
 def load_into(db: Database, seed: int) -> tuple[demo.DemoSummary, int]:
     """Load the demo in one unit of work; also count the parties a reader sees before the commit."""
     with unit_of_work(db.factory) as session:
-        summary = demo.load(session, profile=hetao_profile(), seed=seed, as_of=AS_OF, actor=ACTOR)
+        summary = demo.load(
+            session,
+            profile=hetao_profile(),
+            seed=seed,
+            as_of=AS_OF,
+            actor=ACTOR,
+            templates=TemplateBox(bytes(32)),
+        )
         visible = db.committed_parties()
     return summary, visible
 
@@ -564,6 +573,34 @@ class TestDemoGoods:
                 lot = session.get(Lot, loan.lot_id)
                 assert lot is not None
                 assert lot.balance > 0
+
+    def test_researchers_enrolled_one_withdrawn_and_crossing_on_the_gates_match(
+        self, session: Session
+    ) -> None:
+        enrolments = all_of(session, FaceEnrolment)
+        assert sorted(row.status.value for row in enrolments) == [
+            "enrolled",
+            "enrolled",
+            "withdrawn",
+        ]
+        assert all((row.template_sealed is None) == (row.status.value != "enrolled")
+                   for row in enrolments)  # fmt: skip
+        crossings = session.scalars(
+            select(CrossingEvent).where(CrossingEvent.device_event_id.like("demo-face-%"))
+        ).all()
+        face_codes = sorted(
+            reason["code"]
+            for event in crossings
+            for reason in event.decision.reasons
+            if reason["code"].startswith("face.")
+        )
+        assert face_codes == [
+            "face.below_threshold",
+            "face.matched",
+            "face.matched",
+            "face.no_liveness",
+            "face.not_enrolled",
+        ]
 
 
 class TestDemoInspections:

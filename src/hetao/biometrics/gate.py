@@ -18,7 +18,7 @@ from hetao.biometrics.verifier import FaceVerifier, NoFace
 from hetao.engine.facts import FaceFacts
 from hetao.profiles.schema import FacesSection
 
-#: What the facts record where no verifier was at hand (an event from the JetStream consumer).
+#: What the facts record where the caller had no FaceCheck to give: the officer looks.
 NOT_CHECKED = "not_checked"
 
 

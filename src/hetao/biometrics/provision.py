@@ -41,3 +41,9 @@ def verifier_of(app: object) -> FaceVerifier:
 def face_check(app: object, faces: FacesSection | None) -> FaceCheck:
     """What turns a gate's face claim into facts for ``app``, under the profile's ``faces``."""
     return FaceCheck(faces=faces, verifier=verifier_of(app), box=template_box(app))
+
+
+def builtin_face_check(box: TemplateBox, faces: FacesSection | None) -> FaceCheck:
+    """The same for a process without the app (the JetStream consumer): the built-in verifier
+    and the data directory's template key, so an event is decided as over HTTP."""
+    return FaceCheck(faces=faces, verifier=_builtin(), box=box)

@@ -52,24 +52,51 @@ def enrol(
     now: dt.datetime,
 ) -> FaceEnrolment:
     """Enrol (or re-enrol) a whitelisted person's face with their recorded consent."""
-    section = faces_enabled(faces)
+    faces_enabled(faces)
     if not consented:
         raise ValidationFailed.single(
             "consent", "biometrics.consent_required", "the person must consent to enrolment"
         )
-    if not registry_repository.live_entries_for_subject(
-        session, subject_kind=SubjectKind.INDIVIDUAL, subject_id=person.id
-    ):
-        raise RuleViolation(
-            f"person {person.id} has no whitelist entry: only whitelisted researchers enrol",
-            problems=[FieldProblem("person", "biometrics.not_whitelisted", "not on the whitelist")],
-        )
+    _check_whitelisted(session, person)
     try:
         template = verifier.template(image, field="image")
     except NoFace:
         raise ValidationFailed.single(
             "image", "biometrics.no_face", "no face was found in the image"
         ) from None
+    return record_enrolment(
+        session,
+        person,
+        template=template,
+        model_version=verifier.model_version,
+        purpose=purpose,
+        consent_statement=consent_statement,
+        faces=faces,
+        box=box,
+        recorded_by=recorded_by,
+        actor=actor,
+        now=now,
+    )
+
+
+def record_enrolment(
+    session: Session,
+    person: Person,
+    *,
+    template: bytes,
+    model_version: str,
+    purpose: str,
+    consent_statement: str,
+    faces: FacesSection | None,
+    box: TemplateBox,
+    recorded_by: int,
+    actor: Actor,
+    now: dt.datetime,
+) -> FaceEnrolment:
+    """Store a template made from a photo taken with consent (``enrol`` checks both; the demo
+    zone, which ships no photograph, gives its own): sealed, named by its SHA-256."""
+    section = faces_enabled(faces)
+    _check_whitelisted(session, person)
     digest = hashlib.sha256(template).hexdigest()
     row = repository.enrolment_of(session, person.id, for_update=True)
     if row is None:
@@ -82,7 +109,7 @@ def enrol(
     row.recorded_by = recorded_by
     row.template_sealed = box.seal_bytes(template)
     row.template_sha256 = digest
-    row.model_version = verifier.model_version
+    row.model_version = model_version
     row.expires_at = now + dt.timedelta(days=section.retention_days)
     row.ended_at = None
     row.updated_at = now
@@ -103,6 +130,16 @@ def enrol(
         },
     )
     return row
+
+
+def _check_whitelisted(session: Session, person: Person) -> None:
+    if not registry_repository.live_entries_for_subject(
+        session, subject_kind=SubjectKind.INDIVIDUAL, subject_id=person.id
+    ):
+        raise RuleViolation(
+            f"person {person.id} has no whitelist entry: only whitelisted researchers enrol",
+            problems=[FieldProblem("person", "biometrics.not_whitelisted", "not on the whitelist")],
+        )
 
 
 def _end(

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from hetao.cli.runner import actor, day_option, print_json, transaction
+from hetao.cli.runner import actor, day_option, platform, print_json, transaction
 
 app = typer.Typer(help="The demo zone.", no_args_is_help=True)
 
@@ -25,13 +25,24 @@ def demo_load(
 ) -> None:
     """Load the demo zone: institutions, researchers, vehicles and their whitelist cases."""
     from hetao import demo
+    from hetao.biometrics.sealed import TEMPLATE_KEY_FILE, TemplateBox
 
     day = day_option("--as-of", as_of)
+    # The server's template key: the demo's enrolments open as the desk's do.
+    configured = platform()
+    templates = TemplateBox.load_or_create(configured.settings.resolve(TEMPLATE_KEY_FILE))
 
-    with transaction() as (session, profile):
+    with transaction(configured) as (session, profile):
         summary = None
         if not if_empty or demo.is_empty(session):
-            summary = demo.load(session, profile=profile, seed=seed, as_of=day, actor=actor())
+            summary = demo.load(
+                session,
+                profile=profile,
+                seed=seed,
+                as_of=day,
+                actor=actor(),
+                templates=templates,
+            )
     if summary is None:
         typer.echo("demo zone not loaded: the registry already has parties (--if-empty)")
     else:

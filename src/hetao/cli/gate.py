@@ -65,6 +65,8 @@ def consumer_command(
     import signal
 
     from hetao import logs
+    from hetao.biometrics.provision import builtin_face_check
+    from hetao.biometrics.sealed import TEMPLATE_KEY_FILE, TemplateBox
     from hetao.crossing import intake
     from hetao.crossing.jetstream import ConsumerSettings, Decider, Subjects, consume
 
@@ -79,6 +81,8 @@ def consumer_command(
     )
     configured = platform()
     seed_key = intake.load_seed_key(configured.settings.resolve(intake.SEED_KEY_FILE))
+    # The server's template key: a probe is compared here as `hetao serve` compares it.
+    templates = TemplateBox.load_or_create(configured.settings.resolve(TEMPLATE_KEY_FILE))
 
     async def run() -> None:
         stop = asyncio.Event()
@@ -91,6 +95,7 @@ def consumer_command(
                 profile=configured.profile,
                 seed_key=seed_key,
                 subjects=settings.subjects,
+                faces=builtin_face_check(templates, configured.profile.faces),
             )
             await consume(server, decider, settings, stop)
 

@@ -34,6 +34,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hetao.api.security import Allow, bearer_principal
+from hetao.biometrics.gate import FaceCheck
 from hetao.crossing import access, intake, service
 from hetao.crossing.schemas import CrossingOut
 from hetao.errors import HetaoError, NotAuthenticated, PermissionDenied, ValidationFailed
@@ -235,11 +236,14 @@ class Decider:
         profile: ZoneProfile,
         seed_key: bytes,
         subjects: Subjects,
+        faces: FaceCheck | None = None,
     ) -> None:
         self.sessions = sessions
         self.profile = profile
         self.seed_key = seed_key
         self.subjects = subjects
+        # Without it a face claim is "not_checked" and goes to the officer.
+        self.faces = faces
 
     def decide(self, messages: Sequence[GateMessage]) -> list[Verdict]:
         """One verdict per message, in order; the decided ones committed in one transaction."""
@@ -304,6 +308,7 @@ class Decider:
             seed_key=self.seed_key,
             actor=principal.actor,
             credentials=intake.check_credential,
+            faces=self.faces,
         )
 
     def _verdict(

@@ -18,10 +18,12 @@ import random
 from sqlalchemy.orm import Session
 
 from hetao.audit.service import Actor
+from hetao.biometrics.sealed import TemplateBox
 from hetao.demo.builder import Builder, DemoSummary
 from hetao.demo.crossings import DEMO_CROSSINGS, demo_crossings, selection_key
 from hetao.demo.datatransfer import transfer_data
 from hetao.demo.declarations import declare_goods
+from hetao.demo.faces import enrol_faces
 from hetao.demo.funds import fund_projects
 from hetao.demo.inspections import inspect_goods, review_refusals
 from hetao.demo.ledger import (
@@ -75,6 +77,7 @@ def load(
     seed: int,
     as_of: dt.date | None,
     actor: Actor,
+    templates: TemplateBox,
 ) -> DemoSummary:
     """Create the demo zone in ``session`` (the caller commits) and say what was created."""
     day = as_of or zone_today(profile.zone.timezone)
@@ -95,6 +98,7 @@ def load(
     fund_projects(scene)
     transfer_data(scene)
     lend_instruments(scene)
+    enrol_faces(scene, templates)
     summary = builder.summary(seed)
     summary.activity = zone_counts(scene)
     summary.users = users.listed()

@@ -50,6 +50,7 @@ class ZoneCounts(BaseModel):
     transfers_by_status: dict[str, int] = Field(default_factory=dict)
     data_applications_by_status: dict[str, int] = Field(default_factory=dict)
     channel_batches_by_status: dict[str, int] = Field(default_factory=dict)
+    face_enrolments_by_status: dict[str, int] = Field(default_factory=dict)
 
 
 class DemoSummary(BaseModel):

@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
+from hetao.biometrics import repository as faces_repo
 from hetao.datatransfer import repository as data_repo
 from hetao.declarations import repository as declarations_repo
 from hetao.demo.builder import ZoneCounts, count
@@ -79,4 +80,10 @@ def zone_counts(scene: Scene) -> ZoneCounts:
         transfers_by_status=count(t.status for t in transfers),
         data_applications_by_status=count(a.status for a in applications),
         channel_batches_by_status=count(b.status for b in batches),
+        face_enrolments_by_status=count(
+            row.status
+            for row in faces_repo.enrolments_of(
+                session, [person.id for person in scene.registry.persons]
+            ).values()
+        ),
     )
