@@ -19,7 +19,7 @@ from sqlalchemy import (
     create_engine,
     event,
 )
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -117,7 +117,22 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    event.listen(engine, "handle_error", _stuck_connection_is_lost)
+    return engine
+
+
+def _stuck_connection_is_lost(context: ExceptionContext) -> None:
+    """Treat a PostgreSQL connection that can no longer run a statement as lost.
+
+    A connection that dies in the middle of an executemany (its pipeline) can be left neither
+    broken nor usable: "cannot exit pipeline mode while busy", then its ROLLBACK fails the same
+    way. Marked a disconnect, the pool discards it and the caller answers 503 to be retried (the
+    failover drill met a 500 there), instead of the connection going back to the pool.
+    """
+    # SQLAlchemy's own test (the driver says closed or broken) does not see this state.
+    if not context.is_disconnect and "pipeline mode" in str(context.original_exception):
+        context.is_disconnect = True
 
 
 def reads_are_local(engine: Engine) -> bool:
