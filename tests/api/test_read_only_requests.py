@@ -50,8 +50,9 @@ def test_a_get_answers_while_another_connection_holds_the_sqlite_write_lock(
     _, raw = device_token(committing_engine, used_now=True)
     app = create_app(engine=committing_engine, profile=load_profile("hetao"))
     # A writer that never lets go while the request runs; a reader that took the write lock
-    # would wait for it (busy_timeout), then answer 503.
-    holder = sa.create_engine(committing_engine.url, connect_args={"timeout": 0})
+    # would wait for it (busy_timeout), then answer 503. The holder itself waits its turn: the
+    # app's start may be writing (it failed once under the full suite, "database is locked").
+    holder = sa.create_engine(committing_engine.url, connect_args={"timeout": 10})
     with holder.connect() as connection, TestClient(app) as client:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
         response = client.get("/api/v1/profile", headers={"Authorization": f"Bearer {raw}"})
