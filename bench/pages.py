@@ -34,7 +34,7 @@ from sqlalchemy import Engine
 from hetao import demo, migrate
 from hetao.app import create_app
 from hetao.audit.service import Actor
-from hetao.biometrics.sealed import TEMPLATE_KEY_FILE, TemplateBox
+from hetao.biometrics.sealed import zone_template_box
 from hetao.config import Settings
 from hetao.profiles import load_profile
 from hetao.storage.engine import make_engine, session_factory, unit_of_work
@@ -200,7 +200,7 @@ def run(postgres: str | None, rounds: int, as_of: dt.date) -> int:
                 seed=7,
                 as_of=as_of,
                 actor=ACTOR,
-                templates=TemplateBox.load_or_create(settings.resolve(TEMPLATE_KEY_FILE)),
+                templates=zone_template_box(settings),
             )
         print(f"demo zone loaded in {time.perf_counter() - started:.1f} s")
         app = create_app(settings=settings, engine=engine, profile=profile, background_work=False)

@@ -37,7 +37,7 @@ from hetao.audit.service import checkpoint_policy, enable_checkpoints
 from hetao.auth.ratelimit import Limiter, RateLimiter, SharedRateLimiter
 from hetao.biometrics import provision as face_provision
 from hetao.biometrics.api import router as biometrics_router
-from hetao.biometrics.sealed import TEMPLATE_KEY_FILE, TemplateBox
+from hetao.biometrics.sealed import TemplateBox, zone_template_box
 from hetao.biometrics.views import router as face_pages
 from hetao.config import Settings
 from hetao.credentials.api import router as credentials_router
@@ -267,7 +267,7 @@ def _bound_state(
     box = webhook_delivery.SecretBox.load_or_create(
         settings.resolve(webhook_delivery.SECRET_KEY_FILE)
     )
-    templates = TemplateBox.load_or_create(settings.resolve(TEMPLATE_KEY_FILE))
+    templates = zone_template_box(settings)
     return state, box, templates
 
 

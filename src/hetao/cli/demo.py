@@ -25,12 +25,12 @@ def demo_load(
 ) -> None:
     """Load the demo zone: institutions, researchers, vehicles and their whitelist cases."""
     from hetao import demo
-    from hetao.biometrics.sealed import TEMPLATE_KEY_FILE, TemplateBox
+    from hetao.biometrics.sealed import zone_template_box
 
     day = day_option("--as-of", as_of)
     # The server's template key: the demo's enrolments open as the desk's do.
     configured = platform()
-    templates = TemplateBox.load_or_create(configured.settings.resolve(TEMPLATE_KEY_FILE))
+    templates = zone_template_box(configured.settings)
 
     with transaction(configured) as (session, profile):
         summary = None

@@ -66,7 +66,7 @@ def consumer_command(
 
     from hetao import logs
     from hetao.biometrics.provision import builtin_face_check
-    from hetao.biometrics.sealed import TEMPLATE_KEY_FILE, TemplateBox
+    from hetao.biometrics.sealed import zone_template_box
     from hetao.crossing import intake
     from hetao.crossing.jetstream import ConsumerSettings, Decider, Subjects, consume
 
@@ -82,7 +82,7 @@ def consumer_command(
     configured = platform()
     seed_key = intake.load_seed_key(configured.settings.resolve(intake.SEED_KEY_FILE))
     # The server's template key: a probe is compared here as `hetao serve` compares it.
-    templates = TemplateBox.load_or_create(configured.settings.resolve(TEMPLATE_KEY_FILE))
+    templates = zone_template_box(configured.settings)
 
     async def run() -> None:
         stop = asyncio.Event()

@@ -14,7 +14,7 @@ import math
 import struct
 from dataclasses import dataclass
 
-from hetao.biometrics import service as faces
+from hetao.biometrics import service as face_service
 from hetao.biometrics.dlib_verifier import DESCRIPTOR_LENGTH, MODEL_VERSION
 from hetao.biometrics.provision import builtin_face_check
 from hetao.biometrics.sealed import TemplateBox
@@ -102,7 +102,7 @@ def enrol_faces(scene: Scene, templates: TemplateBox) -> int:
     session = scene.session
     desk = scene.users.users[ZONE_REVIEWER]
     for person in researchers:
-        faces.record_enrolment(
+        face_service.record_enrolment(
             session,
             person,
             template=_template(scene),
@@ -115,7 +115,7 @@ def enrol_faces(scene: Scene, templates: TemplateBox) -> int:
             actor=scene.actor_of(ZONE_REVIEWER),
             now=scene.instant(scene.today - dt.timedelta(days=ENROLLED_DAYS_AGO)),
         )
-    faces.withdraw(
+    face_service.withdraw(
         session,
         researchers[2],
         actor=scene.actor_of(ZONE_REVIEWER),
