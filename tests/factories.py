@@ -178,5 +178,22 @@ def make_user_token(
     return raw
 
 
+def make_gate_token(
+    session: Session, profile: ZoneProfile, *, point: str, device: str = "gate-1"
+) -> str:
+    """A bearer token for gate ``device`` at crossing point ``point``, valid for a day."""
+    _, raw = auth.issue_token(
+        session,
+        name=f"{device} at {point}",
+        roles=[Role.GATE_DEVICE],
+        device_name=device,
+        crossing_points=[point],
+        expires_at=utcnow() + dt.timedelta(days=1),
+        actor=Actor("test", "setup"),
+        profile=profile,
+    )
+    return raw
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}

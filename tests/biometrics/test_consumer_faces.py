@@ -4,7 +4,6 @@ probe with the enrolled template as the HTTP endpoint does, with real faces (iss
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import json
 from typing import Any
 
@@ -13,8 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from biometrics import real_faces
 from biometrics.support import ACTOR, BOX, enrolled_researcher
 from crossing.events.support import person_event
-from hetao.auth import service as auth
-from hetao.auth.principal import Role
+from factories import make_gate_token
 from hetao.biometrics import service
 from hetao.biometrics.provision import builtin_face_check
 from hetao.crossing.jetstream import (
@@ -25,6 +23,7 @@ from hetao.crossing.jetstream import (
     Subjects,
 )
 from hetao.profiles import load_profile
+from hetao.registry.models import Person
 from hetao.storage.types import utcnow
 
 PROFILE = load_profile("hetao")
@@ -32,18 +31,11 @@ SUBJECTS = Subjects()
 POINT = "FBZ_CHANNEL_1"
 
 
-def gate_token(session: Session) -> str:
-    _, raw = auth.issue_token(
-        session,
-        name="channel 1 gate",
-        roles=[Role.GATE_DEVICE],
-        device_name="gate-faces",
-        crossing_points=[POINT],
-        expires_at=utcnow() + dt.timedelta(days=1),
-        actor=ACTOR,
-        profile=PROFILE,
-    )
-    return raw
+def enrolled_at_the_gate(session: Session) -> tuple[Person, dict[str, Any], str]:
+    """A researcher enrolled with the astronaut's face, their document and a gate's token."""
+    person, _, document = enrolled_researcher(session, PROFILE)
+    token = make_gate_token(session, PROFILE, point=POINT, device="gate-faces")
+    return person, document, token
 
 
 def decide(
@@ -78,8 +70,7 @@ def face_reasons(crossing: dict[str, Any]) -> dict[str, str]:
 def test_the_consumer_releases_a_researcher_whose_face_the_gate_saw(
     session: Session, session_maker: sessionmaker[Session]
 ) -> None:
-    _, _, document = enrolled_researcher(session, PROFILE)
-    token = gate_token(session)
+    _, document, token = enrolled_at_the_gate(session)
     session.commit()
     probe = real_faces.astronaut_at_the_gate()[0]
     crossing = decide(session_maker, token, document, probe)
@@ -89,8 +80,7 @@ def test_the_consumer_releases_a_researcher_whose_face_the_gate_saw(
 def test_the_consumer_sends_another_persons_face_to_the_officer(
     session: Session, session_maker: sessionmaker[Session]
 ) -> None:
-    _, _, document = enrolled_researcher(session, PROFILE)
-    token = gate_token(session)
+    _, document, token = enrolled_at_the_gate(session)
     session.commit()
     crossing = decide(session_maker, token, document, real_faces.other_people()[0])
     assert crossing["decision"]["outcome"] == "inspect"
@@ -100,9 +90,8 @@ def test_the_consumer_sends_another_persons_face_to_the_officer(
 def test_after_withdrawal_the_consumer_sends_the_researcher_to_the_officer(
     session: Session, session_maker: sessionmaker[Session]
 ) -> None:
-    person, _, document = enrolled_researcher(session, PROFILE)
+    person, document, token = enrolled_at_the_gate(session)
     service.withdraw(session, person, actor=ACTOR, now=utcnow())
-    token = gate_token(session)
     session.commit()
     crossing = decide(session_maker, token, document, real_faces.astronaut())
     assert crossing["decision"]["outcome"] == "inspect"

@@ -6,7 +6,6 @@ on failure. nats-server missing: the tests skip, except in CI (CI=true), where t
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -17,13 +16,10 @@ from sqlalchemy import Engine
 
 from conftest import IN_CI
 from crossing.jetstream.support import GATE_POINT, Consumer
-from hetao.audit.service import Actor
-from hetao.auth import service as auth
-from hetao.auth.principal import Role
+from factories import make_gate_token
 from hetao.natscluster import NatsCluster, nats_server_binary, running_cluster
 from hetao.profiles import load_profile
 from hetao.storage.engine import session_factory, unit_of_work
-from hetao.storage.types import utcnow
 
 
 @pytest.fixture(scope="session")
@@ -48,17 +44,7 @@ def cluster(nats_server: str, tmp_path: Path) -> Iterator[NatsCluster]:
 def gate_token(committing_engine: Engine) -> str:
     """A gate device token for the test point, committed."""
     with unit_of_work(session_factory(committing_engine)) as session:
-        _, raw = auth.issue_token(
-            session,
-            name="channel 1 gate",
-            roles=[Role.GATE_DEVICE],
-            device_name="gate-1",
-            crossing_points=[GATE_POINT],
-            expires_at=utcnow() + dt.timedelta(days=1),
-            actor=Actor("test", "setup"),
-            profile=load_profile("hetao"),
-        )
-    return raw
+        return make_gate_token(session, load_profile("hetao"), point=GATE_POINT)
 
 
 @pytest.fixture
