@@ -70,11 +70,12 @@ def run_gate(base: str, token: str, record: Gate, stopping: threading.Event) -> 
     with httpx.Client(base_url=base, timeout=REQUEST_TIMEOUT_SECONDS) as client:
         while not stopping.is_set():
             event_id = f"drill-{uuid.uuid4().hex}"
+            body = event(event_id)  # a retry sends the same content: another would be a 409
             while not stopping.is_set():
                 try:
                     answer = client.post(
                         "/api/v1/crossings",
-                        json=event(event_id),
+                        json=body,
                         headers={"Authorization": f"Bearer {token}"},
                     )
                 except httpx.TransportError:
