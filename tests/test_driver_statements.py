@@ -192,6 +192,30 @@ def test_an_insert_of_an_unknown_column_is_refused() -> None:
         DriverInsert(SAMPLES, ["name", "colour_name"])
 
 
+def test_an_insert_skipping_conflicts_writes_and_returns_only_the_rows_it_inserted(
+    samples: Connection,
+) -> None:
+    skipping = DriverInsert(SAMPLES, ["id", "name"], skip_conflicts_on=["id"])
+    rows = [{"id": 1001, "name": "taken"}, {"id": 20, "name": "new"}, {"id": 1003, "name": "x"}]
+    assert skipping.returning(samples, rows, ("id", "name")) == [(20, "new")]
+    skipping.write(samples, [{"id": 1002, "name": "taken too"}, {"id": 21, "name": "also new"}])
+    names = samples.execute(select(SAMPLES.c.id, SAMPLES.c.name).order_by(SAMPLES.c.id)).all()
+    assert [tuple(row) for row in names] == [
+        (20, "new"),
+        (21, "also new"),
+        (1001, "first"),
+        (1002, "second"),
+        (1003, None),
+    ]
+    with pytest.raises(ValueError, match="a skipped row has no id"):
+        skipping.ids(samples, [{"id": 22, "name": "y"}])
+
+
+def test_an_insert_skipping_conflicts_on_an_unknown_column_is_refused() -> None:
+    with pytest.raises(ValueError, match="driver_query_samples has no column serial"):
+        DriverInsert(SAMPLES, skip_conflicts_on=["serial"])
+
+
 def test_a_write_runs_once_per_parameter_set_with_values_through_their_types(
     samples: Connection,
 ) -> None:

@@ -325,18 +325,35 @@ class DriverInsert:
     asked for in order it sent SQLite one statement per row anyway. Here each value goes
     through its type's processor in one loop; ``ids`` returns the new primary keys in the
     order of the rows. ``columns`` defaults to all but the primary key; every column with a
-    Python-side default must be among them (checked).
+    Python-side default must be among them (checked). With ``skip_conflicts_on`` (the columns
+    of a unique constraint) a row that would break it is skipped, not an error
+    (``ON CONFLICT (...) DO NOTHING``): ``returning`` gives the inserted rows only.
     """
 
-    def __init__(self, table: Table, columns: Sequence[str] | None = None) -> None:
+    def __init__(
+        self,
+        table: Table,
+        columns: Sequence[str] | None = None,
+        *,
+        skip_conflicts_on: Sequence[str] = (),
+    ) -> None:
         [self._key] = table.primary_key.columns
         if columns is None:  # every column but the generated key
             columns = [c.key for c in table.columns if c is not self._key]
         unknown = set(columns) - set(table.c.keys())
         if unknown:
             raise ValueError(f"{table.name} has no column {', '.join(sorted(unknown))}")
+        unknown_targets = set(skip_conflicts_on) - set(table.c.keys())
+        if unknown_targets:
+            raise ValueError(f"{table.name} has no column {', '.join(sorted(unknown_targets))}")
         self.table = table
         self.columns = tuple(columns)
+        self._on_conflict = (
+            f" ON CONFLICT ({', '.join(table.c[name].name for name in skip_conflicts_on)})"
+            " DO NOTHING"
+            if skip_conflicts_on
+            else ""
+        )
         self._compiled: dict[tuple[str, bool], _Compiled] = {}
         self._multi: dict[tuple[str, tuple[str, ...]], _MultiRow] = {}
 
@@ -360,7 +377,7 @@ class DriverInsert:
         """Insert ``rows`` in one call to the driver."""
         if not rows:
             return
-        if connection.dialect.driver == "psycopg":
+        if connection.dialect.driver == "psycopg" or self._on_conflict:
             # psycopg's executemany adapts each row in Python, several times a multi-row VALUES.
             self.returning(connection, rows, ())
             return
@@ -376,7 +393,9 @@ class DriverInsert:
             if names:  # named (psycopg): positional, so one group can repeat
                 values = re.sub(r"%\((\w+)\)s", "%s", values)
             columns = [self.table.c[name] for name in returned]
-            tail = f" RETURNING {', '.join(c.name for c in columns)}" if returned else ""
+            tail = self._on_conflict
+            if returned:
+                tail += f" RETURNING {', '.join(c.name for c in columns)}"
             multi = _MultiRow(compiled, f"{head} VALUES ", values, tail, names or None, columns)
             self._multi[(dialect.name, returned)] = multi
         return multi
@@ -427,6 +446,8 @@ class DriverInsert:
 
     def ids(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> list[int]:
         """Insert ``rows``; their new primary keys, in the order of ``rows``."""
+        if self._on_conflict:
+            raise ValueError("a skipped row has no id: use returning with a unique key")
         compiled = self._for(connection.dialect, returning=True)
         return [
             cast(Sequence[int], row)[0] for row, _ in _returning_each(connection, compiled, rows)
