@@ -159,11 +159,16 @@ class BodyTooLarge(HetaoError):
         self.limit = limit
 
 
+def prefixed(problems: Sequence[FieldProblem], prefix: str) -> tuple[FieldProblem, ...]:
+    """The problems with their fields named within ``prefix`` (quantity: lines[2].quantity)."""
+    return tuple(replace(p, field=f"{prefix}.{p.field}") for p in problems)
+
+
 @contextmanager
 def at_field(prefix: str) -> Iterator[None]:
     """Name the field of a larger input an error of a lower service is about (lines[2].quantity)."""
     try:
         yield
     except HetaoError as error:
-        error.problems = tuple(replace(p, field=f"{prefix}.{p.field}") for p in error.problems)
+        error.problems = prefixed(error.problems, prefix)
         raise

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from factories import make_party
@@ -83,6 +83,18 @@ def admitted(factory: sessionmaker[Session], profile: ZoneProfile, party: Party,
                 session, lot, quantity=Decimal(1), idempotency_key=f"empty-{lot.id}", actor=ACTOR
             )
         return lot.id
+
+
+def waits_for_a_lock(factory: sessionmaker[Session]) -> bool:
+    """Whether some PostgreSQL session comes to wait for a lock within ten seconds."""
+    waiting = text("SELECT count(*) FROM pg_locks WHERE NOT granted")
+    with factory() as session:
+        for _ in range(500):
+            if session.scalar(waiting):
+                return True
+            session.rollback()  # a new snapshot of pg_locks next time
+            threading.Event().wait(0.02)
+    return False
 
 
 @pytest.fixture
@@ -332,3 +344,51 @@ class TestConcurrentBatches:
             assert outcomes[0].startswith("["), outcomes
             with factory() as session:
                 assert repo.balance(session, lot_id) == Decimal(15)
+
+    def test_a_batch_waits_for_a_concurrent_writer_of_its_key_and_writes_it_if_that_one_rolls_back(
+        self, factory: sessionmaker[Session], profile: ZoneProfile, party: Party
+    ) -> None:
+        """The insert is the key's lock: the second batch waits on the first's uncommitted row,
+        and once that transaction rolls back, writes its own movement under the key."""
+        lot_id = admitted(factory, profile, party, 10)
+        inserted, give_up = threading.Event(), threading.Event()
+        outcome: dict[str, str] = {}
+        posted: list[int] = []
+
+        def first() -> None:
+            try:
+                with unit_of_work(factory) as session:
+                    lot = session.get_one(Lot, lot_id)
+                    order = MovementOrder(lot, MovementKind.CONSUME, Decimal(1), "contended")
+                    service.post_movements(session, [order], actor=ACTOR)
+                    inserted.set()
+                    give_up.wait(timeout=30)
+                    raise RuntimeError("the first writer rolls back")
+            except RuntimeError as error:
+                outcome["first"] = str(error)
+
+        def second() -> None:
+            with unit_of_work(factory) as session:
+                lot = session.get_one(Lot, lot_id)
+                order = MovementOrder(lot, MovementKind.CONSUME, Decimal(2), "contended")
+                posted.extend(service.post_movements(session, [order], actor=ACTOR))
+
+        writer = threading.Thread(target=first)
+        writer.start()
+        waiter = threading.Thread(target=second)
+        try:
+            assert inserted.wait(timeout=30)
+            waiter.start()
+            if factory.kw["bind"].dialect.name == "postgresql":
+                assert waits_for_a_lock(factory), "the second batch never waited for the first"
+        finally:
+            give_up.set()
+            writer.join(timeout=30)
+            if waiter.ident is not None:  # started
+                waiter.join(timeout=30)
+        assert outcome["first"] == "the first writer rolls back"
+        with factory() as session:
+            [movement_id] = posted
+            movement = session.get_one(Movement, movement_id)
+            assert (movement.idempotency_key, movement.quantity) == ("contended", Decimal(-2))
+            assert repo.balance(session, lot_id) == Decimal(8)

@@ -212,6 +212,7 @@ class TestWithdrawals:
         self, session: Session, actor: Actor, profile: ZoneProfile, party: Party
     ) -> None:
         lot = admit(session, party, profile, actor, quantity=Decimal(3))
+        session.commit()
         before = counts(session)
         with pytest.raises(InsufficientBalance) as caught:
             service.consume(
@@ -225,6 +226,7 @@ class TestWithdrawals:
         )
         assert f"lot {lot.id}" in error.detail
         assert error.problems[0].rule == "ledger.available_balance"
+        session.rollback()  # the movement was inserted before the lot refused: as a unit of work
         assert counts(session) == before
         assert repo.balance(session, lot.id) == Decimal(3)
 

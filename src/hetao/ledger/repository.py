@@ -50,8 +50,8 @@ from hetao.ledger.models import (
     MovementKind,
 )
 from hetao.storage import lookup
-from hetao.storage.driver import DriverInsert, DriverQuery, DriverReturning, pipelined
-from hetao.storage.locks import advisory_lock, advisory_locks
+from hetao.storage.driver import DriverInsert, DriverQuery, DriverReturning
+from hetao.storage.locks import advisory_lock
 from hetao.storage.pagination import PageOf, paginate
 
 ZERO = Decimal("0.000")
@@ -171,11 +171,12 @@ def _key_uses_query(dialect_name: str) -> DriverQuery[KeyUse]:
 _KEY_USES = {name: _key_uses_query(name) for name in ("postgresql", "sqlite")}
 
 
-def claim_keys(
-    session: Session, keys: Collection[tuple[int, str]]
-) -> dict[tuple[int, str], KeyUse]:
-    """``lock_key`` each (party, key) pair, in one statement and one lock order, then the
-    movements written under any of them, by pair (a query a party)."""
+def key_uses(session: Session, keys: Collection[tuple[int, str]]) -> dict[tuple[int, str], KeyUse]:
+    """The movements written under any of the (party, key) pairs, by pair (a query a party).
+
+    No lock: for the pairs ``insert_new_movements`` skipped, whose rows were committed before
+    it (it waits for a concurrent writer of a key) or written earlier in this transaction.
+    """
     by_party: dict[int, list[str]] = defaultdict(list)
     for party_id, key in keys:
         by_party[party_id].append(key)
@@ -183,13 +184,10 @@ def claim_keys(
     query = _KEY_USES[connection.dialect.name]
     sqlite = connection.dialect.name == "sqlite"
     uses: dict[tuple[int, str], KeyUse] = {}
-    # PostgreSQL: the locks and the first lookup go in one round trip (it runs after them).
-    with pipelined(connection):
-        advisory_locks(session, [_key_lock(party_id, key) for party_id, key in keys])
-        for party_id, names in by_party.items():
-            listed = json.dumps(names) if sqlite else names
-            for use in query.all(connection, party_id=party_id, keys=listed):
-                uses[use.party_id, use.idempotency_key] = use
+    for party_id, names in by_party.items():
+        listed = json.dumps(names) if sqlite else names
+        for use in query.all(connection, party_id=party_id, keys=listed):
+            uses[use.party_id, use.idempotency_key] = use
     return uses
 
 
@@ -326,7 +324,7 @@ class BalanceChange(NamedTuple):
 
 
 _LOTS = cast(Table, Lot.__table__)
-# Driver statements for batches of movements (``change_balances``, ``insert_movements``): the
+# Driver statements for batches of movements (``change_balances``, ``insert_new_movements``): the
 # ORM's per-statement cost was most of a movement's time (docs/performance.md).
 _CHANGE_BALANCE = DriverReturning(
     update(_LOTS)
@@ -338,7 +336,10 @@ _CHANGE_BALANCE = DriverReturning(
     .returning(_LOTS.c.balance, _LOTS.c.reserved),
     LotAmounts,
 )
-_INSERT_MOVEMENTS = DriverInsert(cast(Table, Movement.__table__))
+#: A row whose (party, key) is taken is skipped: the unique index is the batch's key lock.
+_INSERT_NEW_MOVEMENTS = DriverInsert(
+    cast(Table, Movement.__table__), skip_conflicts_on=("party_id", "idempotency_key")
+)
 
 
 def change_balances(session: Session, changes: Mapping[Lot, BalanceChange]) -> list[Lot]:
@@ -363,14 +364,21 @@ def change_balances(session: Session, changes: Mapping[Lot, BalanceChange]) -> l
     return short
 
 
-def insert_movements(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[int]:
-    """Insert movement rows (every column but the id) in multi-row statements; their ids in
-    the order of ``rows``, matched by (party, key), which is unique."""
-    returned = _INSERT_MOVEMENTS.returning(
+def insert_new_movements(
+    session: Session, rows: Sequence[Mapping[str, Any]]
+) -> dict[tuple[int, str], int]:
+    """Insert the movement rows (every column but the id) whose (party, key) no movement has
+    yet, in multi-row statements; the new ids by (party, key). The rest are skipped.
+
+    This is how a batch claims its keys: on PostgreSQL a row whose key a concurrent
+    transaction has just written waits until that one ends, then is skipped if it committed.
+    Rows keep their order, so ids follow a declaration's lines; two concurrent batches that
+    share keys in another order can deadlock, and PostgreSQL ends one (answered 503, retry).
+    """
+    returned = _INSERT_NEW_MOVEMENTS.returning(
         session.connection(), rows, ("id", "party_id", "idempotency_key")
     )
-    ids = {(party_id, key): movement_id for movement_id, party_id, key in returned}
-    return [ids[row["party_id"], row["idempotency_key"]] for row in rows]
+    return {(party_id, key): movement_id for movement_id, party_id, key in returned}
 
 
 #: The columns of a movement a batch's audit digest covers, in its order (service.digest).
