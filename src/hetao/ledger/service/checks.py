@@ -36,7 +36,7 @@ def check_quantity(value: Decimal, *, field: str = "quantity", signed: bool = Fa
     """A quantity in thousandths at most, not zero; positive unless ``signed``."""
     if isinstance(value, bool) or not isinstance(value, Decimal | int):
         raise ValidationFailed.single(field, "quantity.decimal", "must be a Decimal, not a float")
-    amount = Decimal(value)
+    amount = value if type(value) is Decimal else Decimal(value)
     # decimal_fault's checks in its order, written out to quantize once (a batch checks
     # thousands): finite, then below the bound, then at most thousandths.
     if not amount.is_finite() or amount == 0 or (amount < 0 and not signed):
