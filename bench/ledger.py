@@ -1,10 +1,11 @@
 """E-ledger speed: durable movements per second, and balance lookups as the history grows.
 
 Each movement rate is printed beside its floor measured in the same run on the same database: a
-bare durable INSERT of one row (one per transaction, then the same batch size per transaction).
+bare durable INSERT of one row (one per transaction, then the same batch size per transaction);
+workloads and floors take turns in ten rounds, so a drift of the disk's fsync time meets both.
 One movement per commit goes through ``hetao.ledger.service.consume`` (a batch of one); a batch
-through ``post_movements``: idempotency keys claimed and looked up once, each lot's conditional
-UPDATE, a multi-row insert of the movements and one audit event with the digest of their rows.
+through ``post_movements``: a multi-row insert of the movements that claims their idempotency
+keys, each lot's conditional UPDATE and one audit event with the digest of their rows.
 For contrast, the same count one ``consume`` call per movement, ``--batch-size`` per commit.
 After the run the stored balance must equal the movements' sum, and the audit chain and the
 batches' digests must verify.
@@ -84,55 +85,80 @@ def prepare(engine: Engine) -> tuple[int, int]:
         return party.id, lot.id
 
 
+#: Each workload and its floor run in turns, this many rounds each: a disk's fsync time drifts
+#: over seconds on a shared machine, and a ratio of two runs minutes apart measured the drift.
+ROUNDS = 10
+
+
 def bench_movements(engine: Engine, label: str, commits: int, batches: int, size: int) -> None:
     """Movements durably committed, beside bare inserts of the same count on the same engine."""
     _, lot_id = prepare(engine)
     factory = session_factory(engine)
-    # As the server does at startup (hetao.app): what the setup loaded stays out of the
-    # collector's full passes, which would otherwise walk it during the timed loops.
-    gc.collect()
-    gc.freeze()
-    start = time.perf_counter()
-    for i in range(commits):
-        with unit_of_work(factory) as session:
-            lot = session.get_one(Lot, lot_id)
-            service.consume(session, lot, quantity=Decimal(1), idempotency_key=f"s{i}", actor=ACTOR)
-    single = time.perf_counter() - start
-    start = time.perf_counter()
-    for b in range(batches):
-        with unit_of_work(factory) as session:
-            lot = session.get_one(Lot, lot_id)
-            orders = [
-                MovementOrder(lot, MovementKind.CONSUME, Decimal(1), f"b{b}-{i}")
-                for i in range(size)
-            ]
-            service.post_movements(session, orders, actor=ACTOR)
-    batched = time.perf_counter() - start
-    # For contrast: the same count through one verb call per movement, ``size`` per commit.
-    start = time.perf_counter()
-    for b in range(batches):
-        with unit_of_work(factory) as session:
-            lot = session.get_one(Lot, lot_id)
-            for i in range(size):
-                service.consume(
-                    session, lot, quantity=Decimal(1), idempotency_key=f"c{b}-{i}", actor=ACTOR
-                )
-    per_call = time.perf_counter() - start
-
     with engine.begin() as conn:
         conn.execute(text("CREATE TABLE bench_floor (id INTEGER PRIMARY KEY, body TEXT)"))
     body = "x" * 300
     statement = text("INSERT INTO bench_floor (id, body) VALUES (:i, :b)")
-    start = time.perf_counter()
-    for i in range(commits):
-        with engine.begin() as conn:
-            conn.execute(statement, {"i": i, "b": body})
-    floor_single = time.perf_counter() - start
-    start = time.perf_counter()
-    for b in range(batches):
-        with engine.begin() as conn:
-            conn.execute(statement, [{"i": commits + b * size + i, "b": body} for i in range(size)])
-    floor_batched = time.perf_counter() - start
+    floor_ids = itertools.count()
+
+    def one_each(indexes: range) -> None:
+        for i in indexes:
+            with unit_of_work(factory) as session:
+                lot = session.get_one(Lot, lot_id)
+                service.consume(
+                    session, lot, quantity=Decimal(1), idempotency_key=f"s{i}", actor=ACTOR
+                )
+
+    def batched(indexes: range) -> None:
+        for b in indexes:
+            with unit_of_work(factory) as session:
+                lot = session.get_one(Lot, lot_id)
+                orders = [
+                    MovementOrder(lot, MovementKind.CONSUME, Decimal(1), f"b{b}-{i}")
+                    for i in range(size)
+                ]
+                service.post_movements(session, orders, actor=ACTOR)
+
+    def per_call(indexes: range) -> None:
+        """For contrast: one verb call per movement, ``size`` per commit."""
+        for b in indexes:
+            with unit_of_work(factory) as session:
+                lot = session.get_one(Lot, lot_id)
+                for i in range(size):
+                    service.consume(
+                        session, lot, quantity=Decimal(1), idempotency_key=f"c{b}-{i}", actor=ACTOR
+                    )
+
+    def floor_one_each(indexes: range) -> None:
+        for _ in indexes:
+            with engine.begin() as conn:
+                conn.execute(statement, {"i": next(floor_ids), "b": body})
+
+    def floor_batched(indexes: range) -> None:
+        for _ in indexes:
+            with engine.begin() as conn:
+                conn.execute(statement, [{"i": next(floor_ids), "b": body} for _ in range(size)])
+
+    # As the server does at startup (hetao.app): what the setup loaded stays out of the
+    # collector's full passes, which would otherwise walk it during the timed loops.
+    gc.collect()
+    gc.freeze()
+    workloads = [
+        ("single", one_each, commits),
+        ("floor_single", floor_one_each, commits),
+        ("batched", batched, batches),
+        ("floor_batched", floor_batched, batches),
+        ("per_call", per_call, batches),
+    ]
+    seconds = dict.fromkeys([name for name, _, _ in workloads], 0.0)
+    for round_index in range(ROUNDS):
+        for name, run, count in workloads:
+            share = range(count * round_index // ROUNDS, count * (round_index + 1) // ROUNDS)
+            start = time.perf_counter()
+            run(share)
+            seconds[name] += time.perf_counter() - start
+    single, floor_single = seconds["single"], seconds["floor_single"]
+    batched_time, floor_batched_time = seconds["batched"], seconds["floor_batched"]
+    per_call_time = seconds["per_call"]
     with factory() as session:
         if repository.balance(session, lot_id) != repository.balance_from_movements(
             session, lot_id
@@ -150,13 +176,14 @@ def bench_movements(engine: Engine, label: str, commits: int, batches: int, size
     count = batches * size
     print(
         f"{label:10} movements, {size} per durable commit, post_movements ({count}): "
-        f"{count / batched:7.0f}/s ({batched / count * 1e3:.3f} ms each) | "
-        f"floor bare durable insert, {size} rows per commit: {count / floor_batched:7.0f}/s | "
-        f"ratio {batched / floor_batched:4.2f}x (goal >= 20000/s)"
+        f"{count / batched_time:7.0f}/s ({batched_time / count * 1e3:.3f} ms each) | "
+        f"floor bare durable insert, {size} rows per commit: "
+        f"{count / floor_batched_time:7.0f}/s | "
+        f"ratio {batched_time / floor_batched_time:4.2f}x (goal >= 20000/s)"
     )
     print(
         f"{label:10} for contrast, {size} per durable commit, one consume call each ({count}): "
-        f"{count / per_call:7.0f}/s ({per_call / count * 1e3:.3f} ms each)"
+        f"{count / per_call_time:7.0f}/s ({per_call_time / count * 1e3:.3f} ms each)"
     )
 
 
