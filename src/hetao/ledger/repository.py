@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import zlib
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -100,20 +99,14 @@ def lock_movement(session: Session, movement: Movement) -> None:
     session.execute(select(Movement.id).where(Movement.id == movement.id).with_for_update())
 
 
-#: Keys are locked by bucket: a lock per key let one batch of tens of thousands of movements
-#: exhaust PostgreSQL's shared lock table ("out of shared memory"; it holds
-#: max_locks_per_transaction x max_connections locks, 6,400 by default). Two requests with one
-#: key share a bucket and queue; others rarely do, and every writer queues for the audit head.
-KEY_LOCK_BUCKETS = 256
-
-
-def _key_lock(party_id: int, key: str) -> tuple[str, int]:
-    return ("ledger-key", zlib.crc32(f"{party_id}\0{key}".encode()) % KEY_LOCK_BUCKETS)
-
-
 def lock_key(session: Session, *, party_id: int, key: str) -> None:
-    """Make concurrent requests with one key wait for each other (PostgreSQL advisory lock)."""
-    advisory_lock(session, *_key_lock(party_id, key))
+    """Make concurrent requests with one key wait for each other (PostgreSQL advisory lock).
+
+    For the verbs that look a key up before they write. A batch claims its keys by its insert
+    instead (``insert_new_movements``): a lock per key ran a batch of tens of thousands out of
+    PostgreSQL's lock table ("out of shared memory").
+    """
+    advisory_lock(session, "ledger-key", party_id, key)
 
 
 def movement_by_key(session: Session, *, party_id: int, key: str) -> Movement | None:
