@@ -5,6 +5,7 @@ Screenshots at each step; the photos are made from scikit-image's bundled faces 
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,9 @@ class TestFaceJourney:
             rita.locator("#enrol").click()
             expect(rita.locator("#done")).to_have_text("The face is enrolled.")
             expect(rita.locator("#enrolment-status")).to_have_text("Enrolled: consent in force")
+            expect(rita.locator("#enrolment-expires time")).to_have_attribute(
+                "datetime", re.compile(".")
+            )
             shot(rita, "face-enrolled-with-consent.png")
 
             matched = at_the_gate(live_console, document, released=True)
@@ -106,5 +110,10 @@ class TestFaceJourney:
             expect(rita.locator("#enrolment-status")).to_have_text(
                 "Consent withdrawn: template deleted"
             )
+            # The template is gone: the page says when, not a deletion date still to come.
+            expect(rita.locator("#enrolment-ended time")).to_have_attribute(
+                "datetime", re.compile(".")
+            )
+            expect(rita.locator("#enrolment-expires")).to_have_count(0)
             shot(rita, "face-consent-withdrawn.png")
             browser.close()
