@@ -13,13 +13,11 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from conftest import CHROMIUM_FLAGS
 from crossing.events.support import ACTOR, UNKNOWN_DOCUMENT, person_event, whitelisted_person
-from factories import bearer
+from factories import bearer, make_gate_token
 from hetao.api.state import app_state
-from hetao.auth import service as auth
 from hetao.auth.principal import Role
 from hetao.storage.engine import unit_of_work
-from hetao.storage.types import utcnow
-from web.support import DESKTOP, PASSWORD, SETUP, TABLET, LiveConsole, add_user
+from web.support import DESKTOP, PASSWORD, TABLET, LiveConsole, add_user
 from web.test_console_browser import SCREENSHOTS
 
 POINT = "FBZ_CHANNEL_1"
@@ -33,16 +31,7 @@ def seed(console: LiveConsole) -> tuple[dict[str, str], dict[str, Any]]:
     state = app_state(console.app)
     with unit_of_work(state.session_factory) as session:
         add_user(session, "olga", Role.FIRST_LINE_OFFICER)
-        _, raw = auth.issue_token(
-            session,
-            name="gate",
-            roles=[Role.GATE_DEVICE],
-            device_name="gate-channel-1",
-            crossing_points=[POINT],
-            expires_at=utcnow() + dt.timedelta(days=1),
-            actor=SETUP,
-            profile=state.profile,
-        )
+        raw = make_gate_token(session, state.profile, point=POINT, device="gate-channel-1")
         _, _, document = whitelisted_person(
             session,
             ACTOR,

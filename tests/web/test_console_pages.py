@@ -23,10 +23,9 @@ from crossing.events.support import (
     record,
     whitelisted_person,
 )
-from factories import bearer, make_party, make_user_token
+from factories import bearer, make_gate_token, make_party, make_user_token
 from hetao.api.state import app_state
 from hetao.app import create_app
-from hetao.auth import service as auth
 from hetao.auth.principal import Role
 from hetao.crossing import live, repository
 from hetao.crossing.live import Feed, Subscription, feed_of
@@ -297,16 +296,7 @@ def gate_and_officer(console: LiveConsole) -> tuple[dict[str, str], dict[str, st
     """Headers of a gate token at Channel No. 1 and of a first-line officer's token."""
     state = app_state(console.app)
     with unit_of_work(state.session_factory) as session:
-        _, raw = auth.issue_token(
-            session,
-            name="gate",
-            roles=[Role.GATE_DEVICE],
-            device_name="gate-live",
-            crossing_points=[POINT],
-            expires_at=utcnow() + dt.timedelta(days=1),
-            actor=SETUP,
-            profile=state.profile,
-        )
+        raw = make_gate_token(session, state.profile, point=POINT, device="gate-live")
         officer = make_user_token(session, Role.FIRST_LINE_OFFICER)
     return bearer(raw), bearer(officer)
 
