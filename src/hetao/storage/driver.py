@@ -340,12 +340,9 @@ class DriverInsert:
         [self._key] = table.primary_key.columns
         if columns is None:  # every column but the generated key
             columns = [c.key for c in table.columns if c is not self._key]
-        unknown = set(columns) - set(table.c.keys())
+        unknown = (set(columns) | set(skip_conflicts_on)) - set(table.c.keys())
         if unknown:
             raise ValueError(f"{table.name} has no column {', '.join(sorted(unknown))}")
-        unknown_targets = set(skip_conflicts_on) - set(table.c.keys())
-        if unknown_targets:
-            raise ValueError(f"{table.name} has no column {', '.join(sorted(unknown_targets))}")
         self.table = table
         self.columns = tuple(columns)
         self._on_conflict = (
@@ -378,7 +375,8 @@ class DriverInsert:
         if not rows:
             return
         if connection.dialect.driver == "psycopg" or self._on_conflict:
-            # psycopg's executemany adapts each row in Python, several times a multi-row VALUES.
+            # psycopg's executemany adapts each row in Python, several times a multi-row VALUES;
+            # and only the multi-row form carries the ON CONFLICT clause.
             self.returning(connection, rows, ())
             return
         _write_many(connection, self._for(connection.dialect, returning=False), rows)
