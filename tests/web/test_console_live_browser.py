@@ -12,10 +12,17 @@ import httpx2
 from playwright.sync_api import Page, expect, sync_playwright
 
 from conftest import CHROMIUM_FLAGS
-from crossing.events.support import ACTOR, UNKNOWN_DOCUMENT, person_event, whitelisted_person
+from crossing.events.support import (
+    ACTOR,
+    UNKNOWN_DOCUMENT,
+    person_event,
+    unselected_event_id,
+    whitelisted_person,
+)
 from factories import bearer, make_gate_token
 from hetao.api.state import app_state
 from hetao.auth.principal import Role
+from hetao.auth.tokens import parse_token
 from hetao.storage.engine import unit_of_work
 from web.support import DESKTOP, PASSWORD, TABLET, LiveConsole, add_user
 from web.test_console_browser import SCREENSHOTS
@@ -25,9 +32,10 @@ POINT = "FBZ_CHANNEL_1"
 APPEARS_WITHIN_MS = 2000
 
 
-def seed(console: LiveConsole) -> tuple[dict[str, str], dict[str, Any]]:
+def seed(console: LiveConsole) -> tuple[dict[str, str], dict[str, Any], str]:
     """Officer "olga" (first line), a gate token at Channel No. 1, and a whitelisted
-    researcher, Mei Ling Wong; returns the gate's headers and her document."""
+    researcher, Mei Ling Wong; returns the gate's headers, her document, and an event id the
+    server's random draw does not select, so her crossing is released."""
     state = app_state(console.app)
     with unit_of_work(state.session_factory) as session:
         add_user(session, "olga", Role.FIRST_LINE_OFFICER)
@@ -41,7 +49,10 @@ def seed(console: LiveConsole) -> tuple[dict[str, str], dict[str, Any]]:
             name_zh="黃美玲",
             birth=dt.date(1987, 8, 9),
         )
-    return bearer(raw), document
+    parsed = parse_token(raw)
+    assert parsed is not None
+    released = unselected_event_id(state.profile, state.crossing_seed_key, f"device:{parsed[0]}")
+    return bearer(raw), document, released
 
 
 def post(base: str, gate: dict[str, str], body: dict[str, Any]) -> None:
@@ -63,7 +74,7 @@ class TestLiveConsole:
     def test_a_crossing_posted_by_a_gate_appears_on_the_open_console_without_reloading(
         self, live_console: LiveConsole, chromium_path: str
     ) -> None:
-        gate, document = seed(live_console)
+        gate, document, released = seed(live_console)
         base = live_console.url
         post(base, gate, person_event(UNKNOWN_DOCUMENT, point=POINT))  # one already listed
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -83,7 +94,7 @@ class TestLiveConsole:
             # A mark on this document: a reload would make a new one, without it.
             page.evaluate("document.body.dataset.loadedOnce = 'yes'")
 
-            post(base, gate, person_event(document, point=POINT))
+            post(base, gate, person_event(document, point=POINT, event=released))
             expect(rows.first).to_contain_text("Mei Ling Wong", timeout=APPEARS_WITHIN_MS)
             expect(rows).to_have_count(2)
             expect(rows.first).to_contain_text("Release")

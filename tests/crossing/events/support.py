@@ -16,6 +16,7 @@ from hetao.crossing import intake, service
 from hetao.crossing.gather import zone_day
 from hetao.crossing.models import CrossingDecision, CrossingEvent
 from hetao.crossing.schemas import CrossingIn
+from hetao.engine.selection import draw
 from hetao.profiles import ZoneProfile
 from hetao.registry import service as registry
 from hetao.registry.models import Person, WhitelistEntry
@@ -32,6 +33,21 @@ _serial = itertools.count(1)
 
 def event_id() -> str:
     return f"evt-{next(_serial):06d}"
+
+
+def unselected_event_id(profile: ZoneProfile, seed_key: bytes, device_key: str) -> str:
+    """An event id whose random draw no lane selects, for a test that expects a release.
+
+    The draw is seeded by the server's key, so a live server's random key would otherwise
+    inspect about one event in fifty of a test that means to see it released.
+    """
+    highest = max(lane.random_rate for lane in profile.selection.lanes)
+    for _ in range(1000):
+        candidate = event_id()
+        seed = intake.seed_for(seed_key, device_key=device_key, event_id=candidate)
+        if not draw(seed, candidate, highest).selected:
+            return candidate
+    raise AssertionError(f"every draw fell under the highest lane rate, {highest}")
 
 
 def whitelisted_person(
