@@ -567,6 +567,13 @@ def scenario_role_problems(w: World) -> Call:
     return lambda: auth_roles.role_problems(w.session, Role.ENTERPRISE_USER, None)
 
 
+def scenario_keep_administration(w: World) -> Call:
+    """Two administrators: removing one of them is allowed, so the check passes."""
+    first, _ = new_user(w, Role.ADMINISTRATOR)
+    new_user(w, Role.ADMINISTRATOR)
+    return lambda: auth_roles.keep_administration(w.session, first, field="status", actor=w.actor)
+
+
 def scenario_add_reference_version(w: World) -> Call:
     text = as_version(TableKind.TARIFF, f"AUDITED-{next(_serial)}")
     return lambda: reference_versions.add_version(
@@ -1201,6 +1208,10 @@ AUDIT_LOG_UPKEEP: dict[str, str] = {
 #: Functions that change no state of the platform: the reason, and a scenario that proves it.
 READS_ONLY: dict[str, tuple[str, Scenario]] = {
     "auth.roles.role_problems": ("computes problems, changes nothing", scenario_role_problems),
+    "auth.roles.keep_administration": (
+        "checks a removal against the active administrators, changes nothing",
+        scenario_keep_administration,
+    ),
     "reference_versions.service.check": (
         "parses an upload, changes nothing",
         lambda w: (

@@ -1,10 +1,12 @@
-"""Changing a user's role: the enterprise user keeps a party, others none; audited."""
+"""Changing a user's role: the enterprise user keeps a party, others none; audited. The zone
+keeps an active administrator, and no administrator removes their own administration."""
 
 from __future__ import annotations
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from factories import make_party
 from hetao.audit.models import AuditEvent
@@ -12,7 +14,7 @@ from hetao.audit.service import Actor
 from hetao.auth import roles, service
 from hetao.auth.models import User
 from hetao.auth.principal import Role
-from hetao.errors import TransitionForbidden, ValidationFailed
+from hetao.errors import Conflict, TransitionForbidden, ValidationFailed
 
 PASSWORD = "correct horse battery"
 
@@ -27,6 +29,28 @@ def officer(session: Session, actor: Actor) -> User:
         party_id=None,
         actor=actor,
     )
+
+
+def administrator(session: Session, actor: Actor, username: str) -> User:
+    return service.create_user(
+        session,
+        username=username,
+        display_name=username.title(),
+        password=PASSWORD,
+        role=Role.ADMINISTRATOR,
+        party_id=None,
+        actor=actor,
+    )
+
+
+def as_user(user: User) -> Actor:
+    """The audit actor of ``user`` signed in, as the pages and the API name it."""
+    return Actor("user", user.username)
+
+
+def refused_rule(refusal: pytest.ExceptionInfo[Conflict]) -> tuple[str, str]:
+    [problem] = refusal.value.problems
+    return problem.field, problem.rule
 
 
 @pytest.mark.usefixtures("cheap_hashing")
@@ -77,3 +101,75 @@ class TestChangeRole:
         service.deactivate_user(session, user, actor=actor)
         with pytest.raises(TransitionForbidden):
             roles.change_role(session, user, role=Role.AUDITOR, party_id=None, actor=actor)
+
+
+@pytest.mark.usefixtures("cheap_hashing")
+class TestKeepAdministration:
+    def test_an_administrator_cannot_deactivate_themselves(
+        self, session: Session, actor: Actor
+    ) -> None:
+        ada = administrator(session, actor, "ada")
+        administrator(session, actor, "grace")
+        with pytest.raises(Conflict) as refused:
+            service.deactivate_user(session, ada, actor=as_user(ada))
+        assert refused_rule(refused) == ("status", "user.own_administration")
+        assert ada.active
+
+    def test_an_administrator_cannot_give_themselves_another_role(
+        self, session: Session, actor: Actor
+    ) -> None:
+        ada = administrator(session, actor, "ada")
+        administrator(session, actor, "grace")
+        with pytest.raises(Conflict) as refused:
+            roles.change_role(session, ada, role=Role.AUDITOR, party_id=None, actor=as_user(ada))
+        assert refused_rule(refused) == ("role", "user.own_administration")
+        assert ada.role is Role.ADMINISTRATOR
+
+    def test_another_administrator_may_deactivate_or_move_one(
+        self, session: Session, actor: Actor
+    ) -> None:
+        ada = administrator(session, actor, "ada")
+        grace = administrator(session, actor, "grace")
+        linus = administrator(session, actor, "linus")
+        roles.change_role(session, grace, role=Role.AUDITOR, party_id=None, actor=as_user(ada))
+        service.deactivate_user(session, linus, actor=as_user(ada))
+        assert grace.role is Role.AUDITOR
+        assert not linus.active
+
+    def test_the_last_active_administrator_stays_one(self, session: Session, actor: Actor) -> None:
+        ada = administrator(session, actor, "ada")
+        grace = administrator(session, actor, "grace")
+        service.deactivate_user(session, grace, actor=as_user(ada))
+        # Only ada is left: not even the command line (or another kind of actor) removes her.
+        with pytest.raises(Conflict) as deactivation:
+            service.deactivate_user(session, ada, actor=actor)
+        with pytest.raises(Conflict) as role_change:
+            roles.change_role(session, ada, role=Role.AUDITOR, party_id=None, actor=actor)
+        assert refused_rule(deactivation) == ("status", "user.last_administrator")
+        assert refused_rule(role_change) == ("role", "user.last_administrator")
+        assert ada.active
+        assert ada.role is Role.ADMINISTRATOR
+        # Once grace is back, ada may go.
+        service.reactivate_user(session, grace, actor=actor)
+        service.deactivate_user(session, ada, actor=as_user(grace))
+        assert not ada.active
+
+    def test_other_roles_are_not_held_back(self, session: Session, actor: Actor) -> None:
+        user = officer(session, actor)
+        service.deactivate_user(session, user, actor=as_user(user))
+        assert not user.active
+
+
+class TestKeepAdministrationOverTheApi:
+    def test_deactivating_ones_own_account_is_a_409_naming_the_field_and_the_rule(
+        self, client: TestClient, session_maker: sessionmaker[Session]
+    ) -> None:
+        me = client.get("/api/v1/auth/me").json()
+        refused = client.post(f"/api/v1/users/{me['id']}/deactivate")
+        assert refused.status_code == 409, refused.text
+        body = refused.json()
+        assert [(p["field"], p["rule"]) for p in body["errors"]] == [
+            ("status", "user.own_administration")
+        ]
+        with session_maker() as s:
+            assert s.get_one(User, me["id"]).active

@@ -169,6 +169,12 @@ class TestTheOtherPages:
                 if page.evaluate("document.documentElement.scrollWidth > window.innerWidth"):
                     wide.append(path)
                 page.screenshot(path=str(SCREENSHOTS / f"admin-{name}.png"), full_page=True)
+            # User 1 is the administrator signed in: their own page offers no way to remove
+            # their own administration, only the note that another administrator must.
+            page.goto(f"{live_console.url}/admin/users/1")
+            expect(page.locator("#own-access")).to_contain_text("another administrator")
+            expect(page.locator("#own-role")).to_be_visible()
+            expect(page.get_by_role("button", name="Deactivate user")).to_have_count(0)
             page.goto(f"{live_console.url}/admin/profile")
             for section in ("crossing_points", "tax"):
                 page.locator(f'section[aria-labelledby="section-{section}"]').screenshot(

@@ -178,6 +178,39 @@ class TestUsers:
         assert user_row(session_maker, target.username).active
         assert {"auth:user:deactivate", "auth:user:reactivate"} <= set(tags(session_maker))
 
+    @pytest.mark.parametrize("language", LANGUAGES)
+    def test_an_administrator_cannot_deactivate_or_demote_themselves(
+        self,
+        console: TestClient,
+        admin: str,
+        session_maker: sessionmaker[Session],
+        language: Language,
+    ) -> None:
+        with session_maker() as s:
+            [own] = s.scalars(select(User.id).where(User.role == Role.ADMINISTRATOR))
+        console.headers["Accept-Language"] = language
+        page = console.get(f"/admin/users/{own}")
+        note = MESSAGES[language]["admin.user.own_administration"]
+        assert page.text.count(html.escape(note)) == 2  # in place of both forms
+        assert f'action="/admin/users/{own}/deactivate"' not in page.text
+        assert f'action="/admin/users/{own}/role"' not in page.text
+        before = tags(session_maker)
+
+        # Posted all the same (an old tab, a crafted form): refused, named, nothing written.
+        refused = console.post(f"/admin/users/{own}/deactivate", data={"csrf_token": admin})
+        changed = console.post(
+            f"/admin/users/{own}/role", data={"csrf_token": admin, "role": "auditor"}
+        )
+
+        assert (refused.status_code, changed.status_code) == (409, 422)
+        problem = MESSAGES[language]["problem.user.own_administration"]
+        assert html.escape(problem) in refused.text
+        assert html.escape(problem) in changed.text
+        with session_maker() as s:
+            stored = s.get_one(User, own)
+            assert (stored.active, stored.role) == (True, Role.ADMINISTRATOR)
+        assert tags(session_maker)[len(before) :] == []
+
     def test_a_post_without_the_csrf_token_is_refused(
         self,
         console: TestClient,

@@ -13,6 +13,7 @@ from hetao.auth.models import ApiToken, LoginAttempt, TokenKind, User, WebSessio
 from hetao.auth.principal import Role
 from hetao.storage import lookup
 from hetao.storage.driver import DriverQuery
+from hetao.storage.locks import advisory_lock
 from hetao.storage.pagination import PageOf, paginate
 
 # The registry sits above auth (the layers in pyproject.toml), so its Party model is not
@@ -33,6 +34,11 @@ def find_user(session: Session, user_id: int) -> User | None:
 def get_token(session: Session, token_id: int, *, for_update: bool = False) -> ApiToken:
     """Load one API token by id or raise NotFound."""
     return lookup.get(session, ApiToken, token_id, for_update=for_update, noun="API token")
+
+
+def lock_administrators(session: Session) -> None:
+    """Serialise changes that may remove an administrator, so two cannot each leave the other."""
+    advisory_lock(session, "administrators")
 
 
 def active_users_of_role(

@@ -9,7 +9,7 @@ from hetao.audit.tags import AuthTag
 from hetao.auth import repository as repo
 from hetao.auth.models import User
 from hetao.auth.principal import Role
-from hetao.errors import FieldProblem, TransitionForbidden, ValidationFailed
+from hetao.errors import Conflict, FieldProblem, TransitionForbidden, ValidationFailed
 from hetao.workflow import audit
 
 #: Roles of machines: they are held by tokens, never by a person's account.
@@ -43,6 +43,42 @@ def role_problems(session: Session, role: Role, party_id: int | None) -> list[Fi
     return problems
 
 
+def keep_administration(session: Session, user: User, *, field: str, actor: Actor) -> None:
+    """Refuse to take ``user``'s administration away if it is their own or the zone's last.
+
+    Another administrator decides whether an administrator stays one (the four-eyes habit of
+    overrides), and the zone always keeps one active: without one nobody could manage users,
+    rule sets or reference data again, short of editing the database. A conflict (409) naming
+    ``field`` either way.
+    """
+    if user.role is not Role.ADMINISTRATOR or not user.active:
+        return
+    if actor.kind == "user" and actor.name == user.username:
+        raise Conflict(
+            "an administrator's own role and access are changed by another administrator",
+            problems=[
+                FieldProblem(
+                    field,
+                    "user.own_administration",
+                    "is your own administration: another administrator must change it",
+                )
+            ],
+        )
+    repo.lock_administrators(session)
+    others = set(repo.active_users_of_role(session, Role.ADMINISTRATOR)) - {user.id}
+    if not others:
+        raise Conflict(
+            f"{user.username} is the zone's last active administrator",
+            problems=[
+                FieldProblem(
+                    field,
+                    "user.last_administrator",
+                    f"{user.username} is the last active administrator: make another first",
+                )
+            ],
+        )
+
+
 def change_role(
     session: Session, user: User, *, role: Role, party_id: int | None, actor: Actor
 ) -> None:
@@ -61,6 +97,8 @@ def change_role(
         raise ValidationFailed(problems[0].message, problems=problems)
     if user.role is role and user.party_id == party_id:
         raise ValidationFailed.single("role", "user.role_unchanged", "is the user's role already")
+    if role is not Role.ADMINISTRATOR:
+        keep_administration(session, user, field="role", actor=actor)
     previous, previous_party = user.role, user.party_id
     user.role, user.party_id = role, party_id
     audit(

@@ -34,7 +34,7 @@ from hetao.auth.passwords import (
     verify_password,
 )
 from hetao.auth.principal import Principal, Role
-from hetao.auth.roles import DEVICE_ROLES, role_problems
+from hetao.auth.roles import DEVICE_ROLES, keep_administration, role_problems
 from hetao.auth.tokens import (
     csrf_for,
     format_token,
@@ -151,11 +151,15 @@ def create_user(
 def deactivate_user(
     session: Session, user: User, *, actor: Actor, now: dt.datetime | None = None
 ) -> None:
-    """Stop a user signing in; their live sessions and API tokens are revoked with it."""
+    """Stop a user signing in; their live sessions and API tokens are revoked with it.
+
+    Not one's own account if an administrator, nor the last active administrator
+    (``keep_administration``)."""
     if not user.active:
         raise TransitionForbidden(
             subject="user", current="inactive", action="deactivate", allowed_from=["active"]
         )
+    keep_administration(session, user, field="status", actor=actor)
     now = now or utcnow()
     user.active = False
     sessions = _revoke_sessions(session, user, now=now)

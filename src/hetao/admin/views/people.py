@@ -139,6 +139,7 @@ def _user_page(
     notice: str | None = None,
     role_form: FormState | None = None,
     password_form: FormState | None = None,
+    access_form: FormState | None = None,
 ) -> Response:
     if role_form is None:
         role_form = FormState(fields=ROLE_FIELDS)
@@ -157,6 +158,7 @@ def _user_page(
         notice=notice,
         role_form=role_form,
         password_form=password_form or FormState(fields=PASSWORD_FIELDS),
+        access_form=access_form or FormState(),
     )
 
 
@@ -200,10 +202,14 @@ async def reset_password(
 def deactivate_user(
     request: Request, user_id: Id, session: SessionDep, admin: Administrator
 ) -> Response:
-    """The user can no longer sign in; their sessions and tokens end now."""
+    """The user can no longer sign in; their sessions and tokens end now. Not one's own account,
+    nor the zone's last active administrator: the refusal is shown on the user's page."""
     user = auth_repo.get_user(session, user_id, for_update=True)
-    auth.deactivate_user(session, user, actor=admin.actor)
-    return redirect(request, f"/admin/users/{user_id}?done=deactivated")
+    form = FormState()
+    if attempt(session, form, lambda: auth.deactivate_user(session, user, actor=admin.actor)):
+        return redirect(request, f"/admin/users/{user_id}?done=deactivated")
+    # Refused: one's own account, or the zone's last administrator (keep_administration).
+    return _user_page(request, session, user, status_code=409, access_form=form)
 
 
 @router.post("/admin/users/{user_id}/reactivate")
