@@ -40,6 +40,37 @@ class TestSearchingPersons:
             assert person.id in [p.id for p in found.persons], query
 
 
+class TestSearchingAcrossTheTwoScripts:
+    def test_a_name_stored_in_traditional_is_found_typed_in_simplified_and_back(
+        self, session: Session, actor: Actor
+    ) -> None:
+        party = make_party(session, actor)
+        hong_kong = make_person(
+            session, actor, party.id, family_name="Wong", given_name="Mei Ling", name_zh="黃美玲"
+        )
+        mainland = make_person(
+            session, actor, party.id, family_name="Chen", given_name="Guo Hua", name_zh="陈国华"
+        )
+        for query, person in (("黄美玲", hong_kong), ("黃美", hong_kong), ("陳國華", mainland)):
+            found = service.search(session, query, Kind.PERSON)
+            assert [p.id for p in found.persons] == [person.id], query
+
+    def test_a_party_is_found_by_its_chinese_name_in_the_other_script(
+        self, session: Session, actor: Actor
+    ) -> None:
+        party = make_party(session, actor, name_en="Lok Ma Chau Assay Ltd.", name_zh="落馬洲檢測")
+        for query in ("落马洲检测", "马洲"):
+            found = service.search(session, query, Kind.PARTY)
+            assert [p.id for p in found.parties] == [party.id], query
+
+    def test_a_different_name_is_still_not_found(self, session: Session, actor: Actor) -> None:
+        party = make_party(session, actor)
+        make_person(
+            session, actor, party.id, family_name="Wong", given_name="Mei Ling", name_zh="黃美玲"
+        )
+        assert service.search(session, "黄美兰", Kind.PERSON).persons == []
+
+
 class TestSearchingOtherKinds:
     def test_finds_a_vehicle_by_plate_whatever_the_spaces_and_case(
         self, session: Session, actor: Actor, profile: ZoneProfile

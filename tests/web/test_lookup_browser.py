@@ -55,7 +55,8 @@ class TestLookupJourney:
             officer.goto(f"{base}/port/lookup")
             sign_in(officer, "olga")
             expect(officer.get_by_role("heading", name="查詢", exact=True)).to_be_visible()
-            officer.get_by_label("查詢內容").fill("陳小明")
+            # Typed in Simplified characters; the registry holds 陳小明 in Traditional.
+            officer.get_by_label("查詢內容").fill("陈小明")
             officer.get_by_label("查找類別").select_option("person")
             officer.get_by_role("button", name="查詢", exact=True).click()
             shot(officer, "lookup-search-zh-hant.png")

@@ -68,9 +68,17 @@ _DECLARATION_SHOWN = defer(Declaration.assessment)
 # --- search -------------------------------------------------------------------------------
 
 
-def persons_matching(session: Session, *, text: str, document: str, limit: int) -> list[Person]:
-    """Persons holding a document whose number begins with ``document``, or whose name (either
-    order, or in Chinese) holds ``text``."""
+def contains_any(column: Text, texts: Sequence[str]) -> ColumnElement[bool]:
+    """``column`` holds one of ``texts`` (each a spelling of one query, already lower case)."""
+    return or_(*(contains(column, text) for text in texts))
+
+
+def persons_matching(
+    session: Session, *, text: str, names_zh: Sequence[str], document: str, limit: int
+) -> list[Person]:
+    """Persons holding a document whose number begins with ``document``, or whose name holds
+    ``text`` (in either order), or whose Chinese name holds one of ``names_zh`` (the query's
+    spellings in Traditional and Simplified characters)."""
     by_document = select(IdentityDocument.person_id).where(
         starts(_without_spaces(IdentityDocument.number), document)
     )
@@ -83,7 +91,7 @@ def persons_matching(session: Session, *, text: str, document: str, limit: int) 
                 Person.id.in_(by_document),
                 contains(western, text),
                 contains(eastern, text),
-                contains(func.coalesce(Person.name_zh, ""), text),
+                contains_any(func.coalesce(Person.name_zh, ""), names_zh),
             )
         )
         .options(selectinload(Person.documents))
@@ -109,15 +117,18 @@ def vehicles_matching(session: Session, *, plate: str, limit: int) -> list[Vehic
     return list(session.scalars(stmt))
 
 
-def parties_matching(session: Session, *, text: str, code: str, limit: int) -> list[Party]:
-    """Parties whose name (English or Chinese) holds ``text``, or whose USCC or Hong Kong
-    business registration number begins with ``code``."""
+def parties_matching(
+    session: Session, *, text: str, names_zh: Sequence[str], code: str, limit: int
+) -> list[Party]:
+    """Parties whose English name holds ``text``, whose Chinese name holds one of ``names_zh``
+    (the query's spellings in both scripts), or whose USCC or Hong Kong business registration
+    number begins with ``code``."""
     stmt = (
         select(Party)
         .where(
             or_(
                 contains(Party.name_en, text),
-                contains(func.coalesce(Party.name_zh, ""), text),
+                contains_any(func.coalesce(Party.name_zh, ""), names_zh),
                 starts(func.coalesce(Party.uscc, ""), code),
                 starts(func.coalesce(Party.hk_br, ""), code),
             )

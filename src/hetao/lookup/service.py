@@ -21,6 +21,7 @@ from hetao.errors import NotFound
 from hetao.inspections.models import Inspection
 from hetao.ledger.models import DEPOSIT_KINDS, Hold, Lot
 from hetao.lookup import repository as repo
+from hetao.reference import chinese_scripts
 from hetao.registry.models import (
     Affiliation,
     Party,
@@ -95,16 +96,22 @@ def search(session: Session, query: str, kind: Kind | None) -> SearchResult:
     if len(text) < MIN_QUERY:
         return SearchResult(query=text, kinds=kinds)
     lowered, code = text.lower(), compact(text)
+    # A Chinese name is found whichever script the officer types it in.
+    names_zh = chinese_scripts.spellings(lowered)
     return SearchResult(
         query=text,
         kinds=kinds,
-        persons=repo.persons_matching(session, text=lowered, document=code, limit=SEARCH_LIMIT)
+        persons=repo.persons_matching(
+            session, text=lowered, names_zh=names_zh, document=code, limit=SEARCH_LIMIT
+        )
         if Kind.PERSON in kinds
         else [],
         vehicles=repo.vehicles_matching(session, plate=code, limit=SEARCH_LIMIT)
         if Kind.VEHICLE in kinds and code
         else [],
-        parties=repo.parties_matching(session, text=lowered, code=code, limit=SEARCH_LIMIT)
+        parties=repo.parties_matching(
+            session, text=lowered, names_zh=names_zh, code=code, limit=SEARCH_LIMIT
+        )
         if Kind.PARTY in kinds
         else [],
         declarations=repo.declarations_matching(session, reference=text, limit=SEARCH_LIMIT)
