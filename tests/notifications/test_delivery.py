@@ -6,9 +6,18 @@ import datetime as dt
 import hashlib
 import hmac
 import socket
+import ssl
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from hetao.errors import ValidationFailed
 from hetao.notifications import delivery
@@ -119,6 +128,51 @@ class TestWhereAWebhookMayPoint:
 
 
 class TestPost:
+    def test_connects_to_the_address_it_checked_not_to_a_second_answer(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """DNS rebinding: the name answers a loopback address once, then an inside one. The
+        delivery resolves once and connects to what it checked."""
+        real = socket.getaddrinfo
+        answers: list[str] = []
+
+        def rebinding(host: str, port: int, *args: object, **kwargs: object) -> list[Any]:
+            address = "127.0.0.1" if not answers else "10.1.2.3"
+            answers.append(address)
+            return real(address, port, *args, **kwargs)  # type: ignore[arg-type]
+
+        with receiver(secret="s") as hook:
+            monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+            url = f"http://localhost:{hook.port}/hook"
+            outcome = delivery.post(url, secret="s", delivery_id="d", body=b"{}", now=NOW)
+            monkeypatch.setattr(socket, "getaddrinfo", real)
+        assert outcome.accepted, outcome.error
+        assert answers == ["127.0.0.1"]
+        assert len(hook.received) == 1
+
+    def test_https_goes_through_the_checked_connection_and_verifies_the_certificate(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        """A TLS receiver with a certificate nobody trusts: the delivery resolves the name once,
+        connects, and refuses the certificate (the host name and trust are still checked)."""
+        real = socket.getaddrinfo
+        asked: list[str] = []
+
+        def counted(host: str, *args: object, **kwargs: object) -> list[Any]:
+            asked.append(host)
+            return real(host, *args, **kwargs)  # type: ignore[arg-type]
+
+        with tls_listener(tmp_path) as port:
+            monkeypatch.setattr(socket, "getaddrinfo", counted)
+            outcome = delivery.post(
+                f"https://localhost:{port}/hook", secret="s", delivery_id="d", body=b"{}", now=NOW
+            )
+            monkeypatch.setattr(socket, "getaddrinfo", real)
+        assert outcome.status_code is None
+        assert outcome.error is not None
+        assert "CERTIFICATE_VERIFY_FAILED" in outcome.error
+        assert asked == ["localhost"]
+
     def test_sends_the_signed_headers(self) -> None:
         with receiver(secret="whsec_t") as hook:
             outcome = delivery.post(
@@ -151,3 +205,56 @@ class TestPost:
         assert outcome.status_code is None
         assert outcome.error
         assert "refused" in outcome.error.lower()
+
+
+@contextmanager
+def tls_listener(directory: Path) -> Iterator[int]:
+    """A TLS server on a loopback port with a fresh self-signed certificate for localhost; it
+    completes handshakes (or fails them) until the block ends. Yields the port."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=1))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = directory / "cert.pem", directory / "key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            # The client refuses our certificate mid-handshake: what the test expects.
+            with connection, suppress(ssl.SSLError, OSError):
+                context.wrap_socket(connection, server_side=True).close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        listener.close()

@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import secrets
 import socket
+import ssl
 import time
 import urllib.error
 import urllib.request
@@ -91,7 +93,8 @@ def _bad_url(rule: str, message: str) -> ValidationFailed:
 def check_url(url: str) -> str:
     """An https URL, or http to the loopback address (a receiver on this machine); else 422.
 
-    The host is checked again when each delivery is sent, after name resolution (``resolve``).
+    The host is checked again when each delivery is sent, on the addresses its name resolves to
+    then, and only those are connected to (``connect_checked``).
     """
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
@@ -125,15 +128,64 @@ def refused_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> b
     return not address.is_global or address.is_multicast
 
 
-def resolve(url: str) -> None:
-    """Refuse the URL if its host resolves to an address ``refused_address`` names (OSError)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    for *_, sockaddr in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP):
-        address = ipaddress.ip_address(sockaddr[0])
-        if refused_address(address):
+def checked_addresses(host: str, port: int) -> list[tuple[Any, ...]]:
+    """``host``'s addresses for a TCP connection, or OSError if any is one ``refused_address``
+    names: the answer that is checked is the one connected to (``connect_checked``)."""
+    found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+    for *_, sockaddr in found:
+        if refused_address(ipaddress.ip_address(sockaddr[0])):
             raise OSError(f"{host} resolves to a refused address")
+    return found
+
+
+def connect_checked(
+    address: tuple[str, int], timeout: float | None = None, *_args: Any
+) -> socket.socket:
+    """A socket connected to one of the checked addresses of ``address``'s host.
+
+    The name is resolved once, here: a second resolution at connect time could answer with an
+    inside address after the check passed (DNS rebinding). TLS still verifies the host name.
+    """
+    host, port = address
+    failure: OSError = OSError(f"{host} has no address")
+    for family, kind, protocol, _, sockaddr in checked_addresses(host, port):
+        connection = socket.socket(family, kind, protocol)
+        try:
+            connection.settimeout(timeout)
+            connection.connect(sockaddr)
+        except OSError as error:
+            connection.close()
+            failure = error
+            continue
+        return connection
+    raise failure
+
+
+class _CheckedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = connect_checked
+
+
+class _CheckedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = connect_checked
+
+
+class _CheckedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_CheckedHTTPConnection, req)
+
+
+class _CheckedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self) -> None:
+        # The platform's trust store and host name checks, as urllib's own default.
+        self._tls = ssl.create_default_context()
+        super().__init__(context=self._tls)
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_CheckedHTTPSConnection, req, context=self._tls)
 
 
 # --- sending ---------------------------------------------------------------------------------
@@ -159,8 +211,11 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-# No proxy from the environment, no redirects: the request goes where the URL says, or nowhere.
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirects())
+# No proxy from the environment, no redirects, and connections only to the addresses checked:
+# the request goes where the URL says, or nowhere.
+_OPENER = urllib.request.build_opener(
+    urllib.request.ProxyHandler({}), _NoRedirects(), _CheckedHTTPHandler(), _CheckedHTTPSHandler()
+)
 
 
 def post(url: str, *, secret: str, delivery_id: str, body: bytes, now: dt.datetime) -> Outcome:
@@ -183,7 +238,6 @@ def post(url: str, *, secret: str, delivery_id: str, body: bytes, now: dt.dateti
     error: str | None = None
     try:
         check_url(url)
-        resolve(url)
         with _OPENER.open(request, timeout=TIMEOUT_SECONDS) as response:
             status = int(response.status)
     except urllib.error.HTTPError as answered:
