@@ -61,6 +61,8 @@ from hetao.inspections.results import inspected_goods
 from hetao.ledger import reports as ledger_reports
 from hetao.ledger.models import CustomsStatus, Hold, HoldStatus, Lot, Movement, MovementKind
 from hetao.loans.models import Loan, LoanStatus
+from hetao.lookup import service as lookup
+from hetao.lookup.service import StepKind
 from hetao.profiles import CrossingKind, ZoneProfile, load_profile
 from hetao.registry.identifiers import (
     DocumentKind,
@@ -543,6 +545,28 @@ class TestDemoGoods:
         ]
         assert taxed
         assert all(d.assessment is not None for d in taxed)
+
+    def test_each_lots_journey_has_its_declarations_decided_before_its_goods_cross(
+        self, session: Session
+    ) -> None:
+        """Declarations are lodged and cleared on their declared days, before the gates open:
+        no journey shows goods crossing before the declaration that let them in."""
+        checked = 0
+        for lot in all_of(session, Lot):
+            steps = lookup.journey(session, lot).steps
+            crossed = [step.at for step in steps if step.kind is StepKind.CROSSING]
+            opened = [
+                step.at
+                for step in steps
+                if step.kind is StepKind.DECLARATION and step.subject.reference == lot.admission_ref
+            ]
+            if crossed and opened:
+                assert max(opened) < min(crossed), lot.id
+                checked += 1
+        assert checked >= 5
+        cleared = [d for d in all_of(session, Declaration) if d.cleared_at is not None]
+        assert all(d.created_at < d.cleared_at for d in cleared)
+        assert all(d.cleared_at.date() <= AS_OF for d in cleared)
 
     def test_some_lots_end_their_supervision_period_within_90_days(self, session: Session) -> None:
         ending = ledger_reports.supervision_ending(session, today=AS_OF, days=90)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -90,23 +91,33 @@ def post_lines(
     transfer_exemption: TransferExemptReason | None,
     profile: ZoneProfile,
     actor: Actor,
+    now: dt.datetime | None = None,
 ) -> None:
+    """The ledger's side of a clearance: lots admitted, transferred or made, and withdrawals,
+    each movement stamped ``now`` (default the present)."""
     kind, ref = declaration.kind, declaration.reference
     if kind is DeclarationKind.TRANSFORMATION:
-        _transform(session, declaration, profile=profile, actor=actor)
+        _transform(session, declaration, profile=profile, actor=actor, now=now)
         return
     # Lots in ascending id order: the ledger's one lock order.
     lines = sorted(declaration.lines, key=lambda x: (x.lot_id or 0, x.line_no))
     if kind is DeclarationKind.STOCKTAKE_ADJUSTMENT or kind in LEDGER_WITHDRAWAL:
         # A stocktake or a bulk clearance posts thousands of lines: one ledger batch.
-        _post_movements(session, declaration, lines, actor=actor)
+        _post_movements(session, declaration, lines, actor=actor, now=now)
         return
     for line in lines:
         key = ledger_key(ref, line.line_no)
-        common: dict[str, Any] = {"idempotency_key": key, "actor": actor, "declaration_ref": ref}
+        common: dict[str, Any] = {
+            "idempotency_key": key,
+            "actor": actor,
+            "declaration_ref": ref,
+            "now": now,
+        }
         with at_field(f"lines[{line.line_no - 1}]"):
             if kind in ENTRY_KINDS:
-                line.result_lot_id = _admit(session, declaration, party, line, key, profile, actor)
+                line.result_lot_id = _admit(
+                    session, declaration, party, line, key, profile, actor, now
+                )
             elif kind is DeclarationKind.IN_ZONE_TRANSFER:
                 line.result_lot_id = _transfer(
                     session, declaration, line, common, transfer_exemption, profile
@@ -114,7 +125,12 @@ def post_lines(
 
 
 def _post_movements(
-    session: Session, declaration: Declaration, lines: Sequence[DeclarationLine], *, actor: Actor
+    session: Session,
+    declaration: Declaration,
+    lines: Sequence[DeclarationLine],
+    *,
+    actor: Actor,
+    now: dt.datetime | None,
 ) -> None:
     """Each line's withdrawal, or its stocktake adjustment (R31), as one all-or-nothing batch."""
     kind, ref = declaration.kind, declaration.reference
@@ -133,7 +149,7 @@ def _post_movements(
             )
         )
         fields.append(field)
-    ledger.post_movements(session, orders, actor=actor, fields=fields)
+    ledger.post_movements(session, orders, actor=actor, fields=fields, now=now)
 
 
 def _admit(
@@ -144,6 +160,7 @@ def _admit(
     key: str,
     profile: ZoneProfile,
     actor: Actor,
+    now: dt.datetime | None,
 ) -> int:
     # The flag forces a supervision period even for goods kinds the ledger would not supervise.
     supervision = (
@@ -169,6 +186,7 @@ def _admit(
         profile=profile,
         actor=actor,
         supervision_class=supervision,
+        now=now,
     )
     return lot.id
 
@@ -198,7 +216,12 @@ def _transfer(
 
 
 def _transform(
-    session: Session, declaration: Declaration, *, profile: ZoneProfile, actor: Actor
+    session: Session,
+    declaration: Declaration,
+    *,
+    profile: ZoneProfile,
+    actor: Actor,
+    now: dt.datetime | None,
 ) -> None:
     product = declaration.product or {}
     inputs = [(_lot(session, line), line.quantity) for line in declaration.lines]
@@ -219,6 +242,7 @@ def _transform(
             idempotency_key=ledger_key(declaration.reference, "product"),
             profile=profile,
             actor=actor,
+            now=now,
         )
     declaration.product_lot_id = made.product.id
 

@@ -71,8 +71,13 @@ def submit(
     *,
     profile: ZoneProfile,
     actor: Actor,
+    now: dt.datetime | None = None,
 ) -> tuple[Declaration, bool]:
-    """Lodge a declaration; returns it and whether it is new (False: the reference's first)."""
+    """Lodge a declaration; returns it and whether it is new (False: the reference's first).
+
+    ``now`` is when it was lodged (default the present; the demo replays past days). The rules
+    are checked on today's date all the same.
+    """
     if data.party_id != party.id:
         raise ValidationFailed.single("party_id", "declaration.party", "names another party")
     content_hash = content_hash_of(data)
@@ -135,6 +140,7 @@ def submit(
         content_hash=content_hash,
         submitted_by=str(actor),
         lines=lines,
+        created_at=now or utcnow(),
     )
     session.add(declaration)
     session.flush()  # the id for the audit event
@@ -154,20 +160,29 @@ def submit(
 # --- workflow ---------------------------------------------------------------------------------
 
 
-def accept(session: Session, declaration: Declaration, *, actor: Actor) -> Declaration:
+def accept(
+    session: Session, declaration: Declaration, *, actor: Actor, now: dt.datetime | None = None
+) -> Declaration:
     """submitted -> accepted: the documents are in order; the goods await clearance."""
     DECLARATION_MOVES.move(declaration, "accept")
-    declaration.accepted_at = utcnow()
+    declaration.accepted_at = now or utcnow()
     declaration.decided_by = str(actor)
     audit(session, LedgerTag.DECLARATION_ACCEPT, declaration.id, actor)
     return declaration
 
 
-def refuse(session: Session, declaration: Declaration, *, reason: str, actor: Actor) -> Declaration:
+def refuse(
+    session: Session,
+    declaration: Declaration,
+    *,
+    reason: str,
+    actor: Actor,
+    now: dt.datetime | None = None,
+) -> Declaration:
     """submitted | accepted -> refused, with the reason the declarant reads; nothing is posted."""
     DECLARATION_MOVES.move(declaration, "refuse")
     declaration.refusal_reason = reason
-    declaration.refused_at = utcnow()
+    declaration.refused_at = now or utcnow()
     declaration.decided_by = str(actor)
     audit(session, LedgerTag.DECLARATION_REFUSE, declaration.id, actor, reason=reason)
     return declaration
@@ -181,8 +196,13 @@ def clear(
     tariff: Tariff,
     rates: RateTable,
     actor: Actor,
+    now: dt.datetime | None = None,
 ) -> Declaration:
-    """Post the movements and store the assessment; clearing a cleared declaration is a no-op."""
+    """Post the movements and store the assessment; clearing a cleared declaration is a no-op.
+
+    ``now`` stamps the clearance and its movements (default the present; the demo replays past
+    days); the rules are checked as on any other day.
+    """
     if declaration.status is DeclarationStatus.CLEARED:
         return declaration
     DECLARATION_MOVES.check(declaration, "clear")
@@ -236,6 +256,7 @@ def clear(
         transfer_exemption=transfer_exemption,
         profile=profile,
         actor=actor,
+        now=now,
     )
     if assessment is not None:
         totals = assessment.totals
@@ -243,7 +264,7 @@ def clear(
         declaration.duty, declaration.consumption_tax = totals.duty, totals.consumption_tax
         declaration.vat, declaration.tax_total = totals.vat, totals.total
     DECLARATION_MOVES.move(declaration, "clear")
-    declaration.cleared_at = utcnow()
+    declaration.cleared_at = now or utcnow()
     declaration.decided_by = str(actor)
     audit(
         session,

@@ -12,6 +12,7 @@ inspection example names).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -42,6 +43,10 @@ DECIDER = {
 #: the second-line goods channel.
 CHANNEL_1, HUANGGANG, SECOND_LINE = "FBZ_CHANNEL_1", "HUANGGANG", "SL_GOODS"
 CENT = Decimal("0.01")
+#: Declarations are lodged from this hour of their day, before the goods reach the gates (8:00,
+#: ``inspections.inspect_goods``), and each decision follows ``DECIDED_AFTER`` later.
+LODGED_HOUR = 7
+DECIDED_AFTER = dt.timedelta(minutes=10)
 
 
 @dataclass
@@ -102,30 +107,43 @@ class Story:
         refusal: str = "",
         **fields: Any,
     ) -> Declaration:
-        """Lodge a declaration ``days_ago`` days back and take it to ``state``."""
+        """Lodge a declaration ``days_ago`` days back and take it to ``state``: lodged before
+        the gates open that day, decided minutes later, so a lot's journey reads in order."""
         self.lodged += 1
         reference = f"{self.prefix}-{self.lodged:04d}"
+        declared_on = self.scene.money_day(days_ago)
+        lodged = self.scene.instant(declared_on, hour=LODGED_HOUR) + dt.timedelta(
+            minutes=self.lodged
+        )
+        decided = lodged + DECIDED_AFTER
         data = DeclarationCreate.model_validate(
             {
                 "party_id": self.party.id,
                 "reference": reference,
                 "kind": kind,
                 "crossing_point": point,
-                "declared_on": self.scene.money_day(days_ago),
+                "declared_on": declared_on,
                 "lines": lines,
                 **fields,
             }
         )
         scene = self.scene
         declaration, _ = declarations.submit(
-            scene.session, self.party, data, profile=scene.profile, actor=scene.staff_of(self.party)
+            scene.session,
+            self.party,
+            data,
+            profile=scene.profile,
+            actor=scene.staff_of(self.party),
+            now=lodged,
         )
         scene.declarations[reference] = declaration
         officer = scene.actor_of(DECIDER[line_of(kind)])
         if state is State.REFUSED:
-            declarations.refuse(scene.session, declaration, reason=refusal, actor=officer)
+            declarations.refuse(
+                scene.session, declaration, reason=refusal, actor=officer, now=decided
+            )
         elif state is not State.SUBMITTED:
-            declarations.accept(scene.session, declaration, actor=officer)
+            declarations.accept(scene.session, declaration, actor=officer, now=decided)
         if state is State.CLEARED:
             declarations.clear(
                 scene.session,
@@ -134,6 +152,7 @@ class Story:
                 tariff=scene.tariff,
                 rates=scene.rates,
                 actor=officer,
+                now=decided + DECIDED_AFTER,
             )
             self._note_lots(declaration)
         return declaration

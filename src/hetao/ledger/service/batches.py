@@ -165,17 +165,20 @@ def post_movements(
     *,
     actor: Actor,
     fields: Sequence[str] | None = None,
+    now: dt.datetime | None = None,
 ) -> list[int]:
     """Post every order or none; per order, its movement's id (the first one's for a retried
     key). Ids, not objects: building thousands of ORM objects cost more than writing them.
 
     An error names the item's field as ``items[2].quantity``, or with the prefix ``fields``
-    gives for each order (a declaration's ``lines[2]``).
+    gives for each order (a declaration's ``lines[2]``). ``now`` stamps the movements (default
+    the present; the demo replays past days).
     """
     prefixes = list(fields) if fields is not None else [f"items[{i}]" for i in range(len(orders))]
     if len(prefixes) != len(orders):
         raise ValueError(f"{len(prefixes)} field names for {len(orders)} orders")
-    return [p.movement_id for p in post_checked(session, orders, prefixes=prefixes, actor=actor)]
+    posted = post_checked(session, orders, prefixes=prefixes, actor=actor, now=now)
+    return [p.movement_id for p in posted]
 
 
 def post_one(session: Session, order: MovementOrder, *, actor: Actor) -> Movement:
@@ -201,6 +204,7 @@ def post_checked(
     *,
     prefixes: Sequence[str | None],
     actor: Actor,
+    now: dt.datetime | None = None,
 ) -> list[Posted]:
     """``post_movements`` with a field prefix per order; None names its fields bare."""
     checked: list[CheckedOrder] = []
@@ -221,8 +225,8 @@ def post_checked(
         if prefix:
             error.problems = prefixed(error.problems, prefix)
         raise
-    now, who = utcnow(), str(actor)
-    rows = [_row(item, now, who) for item in checked]
+    at, who = now or utcnow(), str(actor)
+    rows = [_row(item, at, who) for item in checked]
     # The insert claims the keys (lock order: keys, lots ascending, the audit head).
     ids = repo.insert_new_movements(session, rows)
     earlier = _earlier_movements(session, checked, prefixes, ids) if len(ids) < len(rows) else {}

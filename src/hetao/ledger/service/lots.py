@@ -40,6 +40,7 @@ from hetao.ledger.service.postings import (
 from hetao.profiles import SupervisionClass, TransferExemptReason, ZoneProfile
 from hetao.registry.models import BENEFICIARY_KINDS, Party
 from hetao.registry.standings import assert_exemption_claimable
+from hetao.storage.types import utcnow
 from hetao.timeutil import add_months, zone_today
 from hetao.workflow import audit_present
 
@@ -153,8 +154,12 @@ def admit(
     profile: ZoneProfile,
     actor: Actor,
     supervision_class: SupervisionClass | None = None,
+    now: dt.datetime | None = None,
 ) -> Lot:
-    """Open a lot with its admission movement; its supervision period is set from the profile."""
+    """Open a lot with its admission movement; its supervision period is set from the profile.
+
+    ``now`` stamps the lot and its movement (default: the present; the demo replays past days).
+    """
     key = check_key(idempotency_key)
     goods = check_goods(
         hs_code=hs_code,
@@ -203,6 +208,7 @@ def admit(
         initial_quantity=amount,
         balance=amount,
         reserved=Decimal(0),
+        created_at=now or utcnow(),
     )
     session.add(lot)
     movement = new_movement(
@@ -215,6 +221,7 @@ def admit(
         correlation_key=new_correlation_key(),
         declaration_ref=ref,
         actor=actor,
+        at=now,
     )
     session.flush()  # ids for the audit event
     audit_present(
@@ -294,8 +301,10 @@ def transfer(
     actor: Actor,
     exempt_reason: TransferExemptReason | None = None,
     declaration_ref: str | None = None,
+    now: dt.datetime | None = None,
 ) -> Transfer:
-    """Move part of a lot to another party: a transfer_out, and a transfer_in opening a new lot."""
+    """Move part of a lot to another party: a transfer_out, and a transfer_in opening a new lot
+    (both stamped ``now``, default the present)."""
     # The receiver always gets a new lot split off the source (source_lot_id): it keeps the
     # admission reference, origin and release date, with its own status and value (R8).
     key = check_key(idempotency_key)
@@ -338,6 +347,7 @@ def transfer(
         source_lot_id=lot.id,
         balance=amount,
         reserved=Decimal(0),
+        created_at=now or utcnow(),
     )
     session.add(received)
     correlation = new_correlation_key()
@@ -347,6 +357,7 @@ def transfer(
         "declaration_ref": ref,
         "reason": str(exempt_reason) if exempt_reason else None,
         "actor": actor,
+        "at": now,
     }
     outgoing = new_movement(
         session, lot, kind=MovementKind.TRANSFER_OUT, quantity=-amount, key=key, **common
@@ -409,8 +420,10 @@ def transform(
     idempotency_key: str,
     profile: ZoneProfile,
     actor: Actor,
+    now: dt.datetime | None = None,
 ) -> Transformation:
-    """Use input lots to make an R&D product lot, which records its parent lots (R7)."""
+    """Use input lots to make an R&D product lot, which records its parent lots (R7); the
+    movements and the lot are stamped ``now`` (default the present)."""
     key = check_key(idempotency_key)
     if not inputs:
         raise ValidationFailed.single("inputs", "transform.inputs_required", "name an input lot")
@@ -465,6 +478,7 @@ def transform(
         initial_quantity=amount,
         balance=amount,
         reserved=Decimal(0),
+        created_at=now or utcnow(),
     )
     session.add(product)
     common: dict[str, Any] = {
@@ -472,6 +486,7 @@ def transform(
         "correlation_key": correlation,
         "declaration_ref": ref,
         "actor": actor,
+        "at": now,
     }
     consumed: list[Movement] = []
     # Ascending lot ids: the one lock order, so two transformations cannot deadlock.

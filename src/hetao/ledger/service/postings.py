@@ -8,6 +8,7 @@ module for why READ COMMITTED is enough).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from decimal import Decimal
 
@@ -19,6 +20,7 @@ from hetao.errors import Conflict, FieldProblem
 from hetao.ledger import repository as repo
 from hetao.ledger.errors import InsufficientBalance
 from hetao.ledger.models import Lot, Movement, MovementKind
+from hetao.storage.types import utcnow
 
 # --- idempotency -------------------------------------------------------------------------------
 
@@ -66,7 +68,9 @@ def new_movement(
     declaration_ref: str | None = None,
     reason: str | None = None,
     reverses: Movement | None = None,
+    at: dt.datetime | None = None,
 ) -> Movement:
+    """A movement of ``lot``, written ``at`` (now unless a caller replays a past day: the demo)."""
     movement = Movement(
         lot=lot,
         party_id=lot.party_id,
@@ -79,6 +83,7 @@ def new_movement(
         declaration_ref=declaration_ref,
         reason=reason,
         actor=str(actor),
+        created_at=at or utcnow(),
     )
     session.add(movement)
     metrics.count_on_commit(session, metrics.LEDGER_MOVEMENTS)
