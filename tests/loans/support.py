@@ -19,6 +19,7 @@ from hetao.crossing.gather import zone_day
 from hetao.declarations.kinds import DeclarationKind
 from hetao.loans.models import Loan
 from hetao.profiles import ZoneProfile
+from hetao.timeutil import zone_today
 
 V = "/api/v1"
 
@@ -47,7 +48,11 @@ class Lending:
         self, session_maker: sessionmaker[Session], actor: Actor, profile: ZoneProfile
     ) -> None:
         self.session_maker, self.profile = session_maker, profile
-        self.day = zone_day(office_hours(), profile)
+        # The zone's date now, as the loan service reads it; the gate reads the day of the
+        # crossing, at the last 10:00 at the zone (``crossing``): the day before, from 00:00
+        # to 10:00 there.
+        self.day = zone_today(profile.zone.timezone)
+        self.crossing_day = zone_day(office_hours(), profile)
         with session_maker() as s:
             party = whitelisted_party(s, actor, profile)
             self.party_id = party.id

@@ -92,7 +92,7 @@ class TestLoanOut:
         self, client: TestClient, zone: Lending
     ) -> None:
         loan = record(client, zone.loan_out())
-        zone.set_due(loan["id"], zone.day - dt.timedelta(days=1))
+        zone.set_due(loan["id"], zone.crossing_day - dt.timedelta(days=1))
 
         decision = cross(client, crossing(loan["id"], "MS-001", direction="outbound"))
 
