@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import functools
 import io
-import itertools
 from importlib.resources import files
 
 #: At most this many spellings of one query: each becomes a pattern of the search.
@@ -42,8 +41,9 @@ def spellings(text: str, *, limit: int = SPELLINGS_LIMIT) -> list[str]:
     """``text`` first, then its other spellings in the two scripts, at most ``limit`` in all.
 
     A text with no character of the table has only itself. Otherwise the list holds the
-    simplified form and the form with each character's first traditional spelling; the mixed
-    spellings follow while there is room (a name is short, so they rarely run out of it).
+    simplified form, the form with each character's first traditional spelling, and that form
+    with one character in another traditional spelling (发: 發 and 髮). A name is written in
+    one script, so spellings that mix the two are not searched: each costs a pattern.
     """
     fold, variants = _tables()
     folded = text.translate(fold)
@@ -52,8 +52,9 @@ def spellings(text: str, *, limit: int = SPELLINGS_LIMIT) -> list[str]:
         return [text]
     traditional = "".join(options[1] if len(options) > 1 else options[0] for options in choices)
     found = dict.fromkeys([text, folded, traditional])
-    for spelling in itertools.product(*choices):
-        if len(found) >= limit:
-            break
-        found.setdefault("".join(spelling))
+    for index, options in enumerate(choices):
+        for other in options[2:]:
+            if len(found) >= limit:
+                return list(found)
+            found.setdefault(traditional[:index] + other + traditional[index + 1 :])
     return list(found)[:limit]
