@@ -16,7 +16,7 @@ from hetao.auth.models import User
 from hetao.auth.principal import Role
 from hetao.errors import Conflict
 from hetao.storage.engine import make_engine, session_factory, unit_of_work
-from ledger.test_concurrency import waits_for_a_lock
+from ledger.test_concurrency import second_while_first_holds
 
 SETUP = Actor("test", "setup")
 
@@ -73,19 +73,14 @@ def test_two_administrators_deactivating_each_other_leave_one(
         except Conflict as refusal:
             outcome["grace"] = refusal.problems[0].rule
 
-    first = threading.Thread(target=ada_deactivates_grace)
-    first.start()
-    second = threading.Thread(target=grace_deactivates_ada)
-    try:
-        assert deactivated.wait(timeout=30)
-        second.start()
-        if factory.kw["bind"].dialect.name == "postgresql":
-            assert waits_for_a_lock(factory), "the second deactivation never waited for the first"
-    finally:
-        commit.set()
-        first.join(timeout=30)
-        if second.ident is not None:
-            second.join(timeout=30)
+    second_while_first_holds(
+        factory,
+        ada_deactivates_grace,
+        grace_deactivates_ada,
+        holding=deactivated,
+        release=commit,
+        what="deactivation",
+    )
     assert outcome == {"ada": "deactivated grace", "grace": "user.last_administrator"}
     with factory() as session:
         assert session.get_one(User, ada).active

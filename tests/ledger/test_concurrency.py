@@ -97,6 +97,32 @@ def waits_for_a_lock(factory: sessionmaker[Session]) -> bool:
     return False
 
 
+def second_while_first_holds(
+    factory: sessionmaker[Session],
+    first: Callable[[], None],
+    second: Callable[[], None],
+    *,
+    holding: threading.Event,
+    release: threading.Event,
+    what: str,
+) -> None:
+    """Run ``first`` until it sets ``holding``, then ``second`` beside it; on PostgreSQL check
+    that ``second`` comes to wait for a lock; then set ``release`` and join both."""
+    holder = threading.Thread(target=first)
+    holder.start()
+    waiter = threading.Thread(target=second)
+    try:
+        assert holding.wait(timeout=30)
+        waiter.start()
+        if factory.kw["bind"].dialect.name == "postgresql":
+            assert waits_for_a_lock(factory), f"the second {what} never waited for the first"
+    finally:
+        release.set()
+        holder.join(timeout=30)
+        if waiter.ident is not None:  # started
+            waiter.join(timeout=30)
+
+
 @pytest.fixture
 def party(factory: sessionmaker[Session]) -> Party:
     with unit_of_work(factory) as session:
@@ -373,19 +399,9 @@ class TestConcurrentBatches:
                 order = MovementOrder(lot, MovementKind.CONSUME, Decimal(2), "contended")
                 posted.extend(service.post_movements(session, [order], actor=ACTOR))
 
-        writer = threading.Thread(target=first)
-        writer.start()
-        waiter = threading.Thread(target=second)
-        try:
-            assert inserted.wait(timeout=30)
-            waiter.start()
-            if factory.kw["bind"].dialect.name == "postgresql":
-                assert waits_for_a_lock(factory), "the second batch never waited for the first"
-        finally:
-            give_up.set()
-            writer.join(timeout=30)
-            if waiter.ident is not None:  # started
-                waiter.join(timeout=30)
+        second_while_first_holds(
+            factory, first, second, holding=inserted, release=give_up, what="batch"
+        )
         assert outcome["first"] == "the first writer rolls back"
         with factory() as session:
             [movement_id] = posted
