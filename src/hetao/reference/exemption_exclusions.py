@@ -24,19 +24,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from importlib.resources import files
 from pathlib import Path
-from typing import TypeVar
 
-from hetao.errors import ValidationFailed
 from hetao.reference.hs import check_hs_code
-from hetao.reference.tariff import RateKind, RowReader, read_records
-
-ChoiceT = TypeVar("ChoiceT", bound=StrEnum)
+from hetao.reference.tariff import RateKind, RowReader, packaged_text, read_csv_file, read_records
 
 SAMPLE_EXCLUSIONS = "exemption-exclusions-SAMPLE.csv"
 EXCLUSION_COLUMNS = (
@@ -53,7 +47,6 @@ EXCLUSION_COLUMNS = (
     "source",
 )
 _OPTIONAL = frozenset({"valid_to"})
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,59}$")
 
 
 class ExemptionRule(StrEnum):
@@ -212,27 +205,13 @@ def import_exemption_exclusions(text: str, *, source: str = "<text>") -> Exempti
 
 def _exclusion_row(read: RowReader) -> ExclusionRow | None:
     before = len(read.problems)
-    table = _name(read, "table")
-    row_id = _name(read, "row_id")
-    rule = _choice(read, "rule", ExemptionRule)
-    effect = _choice(read, "effect", Effect)
-    code = read.text("code")
-    digits = ""
-    if code:
-        try:
-            digits = check_hs_code(code, field="code")
-        except ValidationFailed as error:
-            for problem in error.problems:
-                read.fail("code", problem.rule, problem.message)
-        else:
-            if len(digits) < 4:
-                read.fail(
-                    "code",
-                    "exemption_exclusions.code_level",
-                    "give a heading, subheading or national line",
-                )
+    table = read.name("table")
+    row_id = read.name("row_id")
+    rule = read.choice("rule", ExemptionRule)
+    effect = read.choice("effect", Effect)
+    digits = read.heading_or_finer("code", rule="exemption_exclusions")
     valid_from = read.date("valid_from")
-    valid_to = _optional_date(read, "valid_to")
+    valid_to = read.optional_date("valid_to")
     if valid_from is not None and valid_to is not None and valid_to < valid_from:
         read.fail(
             "valid_to",
@@ -264,43 +243,15 @@ def _exclusion_row(read: RowReader) -> ExclusionRow | None:
     )
 
 
-def _name(read: RowReader, column: str) -> str | None:
-    value = read.text(column)
-    if value and not _NAME.fullmatch(value):
-        read.fail(column, "name_format", f"{value!r}: letters, digits, . _ - only (up to 60)")
-        return None
-    return value or None
-
-
-def _choice(read: RowReader, column: str, vocabulary: type[ChoiceT]) -> ChoiceT | None:
-    value = read.text(column)
-    try:
-        return vocabulary(value)
-    except ValueError:
-        if value:
-            allowed = ", ".join(member.value for member in vocabulary)
-            read.fail(column, f"{column}_unknown", f"{value!r} is not one of: {allowed}")
-        return None
-
-
-def _optional_date(read: RowReader, column: str) -> dt.date | None:
-    return read.date(column) if read.row.get(column, "") else None
-
-
 def load_exemption_exclusions(path: Path | None = None) -> ExemptionExclusions:
     """The table in ``path``, or the shipped SAMPLE table when no path is given."""
     if path is None:
         return _sample_exclusions()
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ValidationFailed.single(
-            "exemption_exclusions", "file_unreadable", f"{path}: {error}"
-        ) from None
-    return import_exemption_exclusions(text, source=str(path))
+    return import_exemption_exclusions(
+        read_csv_file(path, rule="exemption_exclusions"), source=str(path)
+    )
 
 
 @functools.cache
 def _sample_exclusions() -> ExemptionExclusions:
-    text = files("hetao.reference").joinpath("data", SAMPLE_EXCLUSIONS).read_text(encoding="utf-8")
-    return import_exemption_exclusions(text, source=SAMPLE_EXCLUSIONS)
+    return import_exemption_exclusions(packaged_text(SAMPLE_EXCLUSIONS), source=SAMPLE_EXCLUSIONS)

@@ -17,12 +17,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from importlib.resources import files
 from pathlib import Path
 
 from hetao.errors import ValidationFailed
 from hetao.reference.currencies import check_currency
-from hetao.reference.tariff import RateKind, RowReader, read_records
+from hetao.reference.tariff import RateKind, RowReader, packaged_text, read_csv_file, read_records
 
 SAMPLE_RATES = "exchange_rates_sample.csv"
 RATE_COLUMNS = ("version", "month", "currency", "units", "cny", "kind")
@@ -145,17 +144,12 @@ def load_rates(path: Path | None = None) -> RateTable:
     """The rate table in ``path``, or the shipped sample table when no path is given."""
     if path is None:
         return _sample_rates()
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ValidationFailed.single("rates", "file_unreadable", f"{path}: {error}") from None
-    return import_rates(text, source=str(path))
+    return import_rates(read_csv_file(path, rule="rates"), source=str(path))
 
 
 @functools.cache
 def _sample_rates() -> RateTable:
-    text = files("hetao.reference").joinpath("data", SAMPLE_RATES).read_text(encoding="utf-8")
-    return import_rates(text, source=SAMPLE_RATES)
+    return import_rates(packaged_text(SAMPLE_RATES), source=SAMPLE_RATES)
 
 
 __all__ = [

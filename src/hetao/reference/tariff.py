@@ -27,6 +27,7 @@ from hetao.errors import FieldProblem, ValidationFailed
 from hetao.reference.hs import check_hs_code
 
 RecordT = TypeVar("RecordT")
+ChoiceT = TypeVar("ChoiceT", bound=StrEnum)
 
 SAMPLE_TARIFF = "tariff_sample.csv"
 TARIFF_COLUMNS = (
@@ -47,6 +48,7 @@ _CODE_LENGTHS = (10, 8, 6, 4)
 MAX_DUTY_RATE = Decimal(3)
 _UNIT = re.compile(r"^[a-z][a-z0-9_]{0,15}$")
 _VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,59}$")
 
 
 class RateKind(StrEnum):
@@ -234,6 +236,45 @@ class RowReader:
             self.fail(column, "iso_date", f"{value!r} is not a date (YYYY-MM-DD)")
             return None
 
+    def optional_date(self, column: str) -> dt.date | None:
+        """The cell as an ISO date, or None when empty."""
+        return self.date(column) if self.row.get(column, "") else None
+
+    def name(self, column: str) -> str | None:
+        """The cell as a short name (a table or row id): letters, digits, ``.``, ``_``, ``-``."""
+        value = self.text(column)
+        if value and not _NAME.fullmatch(value):
+            self.fail(column, "name_format", f"{value!r}: letters, digits, . _ - only (up to 60)")
+            return None
+        return value or None
+
+    def choice(self, column: str, vocabulary: type[ChoiceT]) -> ChoiceT | None:
+        """The cell as a member of ``vocabulary``, by value."""
+        value = self.text(column)
+        try:
+            return vocabulary(value)
+        except ValueError:
+            if value:
+                allowed = ", ".join(member.value for member in vocabulary)
+                self.fail(column, f"{column}_unknown", f"{value!r} is not one of: {allowed}")
+            return None
+
+    def heading_or_finer(self, column: str, *, rule: str) -> str:
+        """The cell as a real HS code of 4 digits or more, digits only; "" when bad or empty."""
+        code = self.text(column)
+        if not code:
+            return ""
+        try:
+            digits = check_hs_code(code, field=column)
+        except ValidationFailed as error:
+            for problem in error.problems:
+                self.fail(column, problem.rule, problem.message)
+            return ""
+        if len(digits) < 4:
+            self.fail(column, f"{rule}.code_level", "give a heading, subheading or national line")
+            return ""
+        return digits
+
     def kind(self) -> RateKind | None:
         """The ``kind`` cell: sample or official."""
         value = self.text("kind")
@@ -405,18 +446,26 @@ def refused(source: str, what: str, problems: list[FieldProblem]) -> ValidationF
     return ValidationFailed(f"{source}: {what} refused, {len(problems)} {noun}", problems=problems)
 
 
+def read_csv_file(path: Path, *, rule: str) -> str:
+    """The text of a reference CSV file (a BOM is dropped); unreadable, a ValidationFailed."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ValidationFailed.single(rule, "file_unreadable", f"{path}: {error}") from None
+
+
+def packaged_text(name: str) -> str:
+    """The text of a file shipped in ``hetao/reference/data``."""
+    return files("hetao.reference").joinpath("data", name).read_text(encoding="utf-8")
+
+
 def load_tariff(path: Path | None = None) -> Tariff:
     """The tariff in ``path``, or the shipped sample table when no path is given."""
     if path is None:
         return _sample_tariff()
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ValidationFailed.single("tariff", "file_unreadable", f"{path}: {error}") from None
-    return import_tariff(text, source=str(path))
+    return import_tariff(read_csv_file(path, rule="tariff"), source=str(path))
 
 
 @functools.cache
 def _sample_tariff() -> Tariff:
-    text = files("hetao.reference").joinpath("data", SAMPLE_TARIFF).read_text(encoding="utf-8")
-    return import_tariff(text, source=SAMPLE_TARIFF)
+    return import_tariff(packaged_text(SAMPLE_TARIFF), source=SAMPLE_TARIFF)
