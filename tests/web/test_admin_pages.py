@@ -206,6 +206,11 @@ class TestUsers:
         problem = MESSAGES[language]["problem.user.own_administration"]
         assert html.escape(problem) in refused.text
         assert html.escape(problem) in changed.text
+        # The summary's links lead to what the page draws: the note, as the role field is not.
+        for page_text in (refused.text, changed.text):
+            for target in re.findall(r'<a href="#([^"]+)"', page_text):
+                assert f'id="{target}"' in page_text, target
+        assert '<a href="#own-role">' in changed.text
         with session_maker() as s:
             stored = s.get_one(User, own)
             assert (stored.active, stored.role) == (True, Role.ADMINISTRATOR)
