@@ -898,6 +898,11 @@ def scenario_submit_declaration(w: World) -> Call:
     return lambda: declarations.submit(w.session, party, data, profile=w.profile, actor=w.actor)
 
 
+def scenario_inspection_listings(w: World) -> Call:
+    declaration = lodged(w)
+    return lambda: declarations.inspection_listings(w.session, declaration)
+
+
 def scenario_accept_declaration(w: World) -> Call:
     declaration = lodged(w)
     return lambda: declarations.accept(w.session, declaration, actor=w.actor)
@@ -1243,6 +1248,14 @@ READS_ONLY: dict[str, tuple[str, Scenario]] = {
     "reference_versions.service.exclusions_in_force": (
         "reads the version in force",
         scenario_reference_read(reference_versions.exclusions_in_force),
+    ),
+    "reference_versions.service.inspection_catalogue_in_force": (
+        "reads the version in force",
+        scenario_reference_read(reference_versions.inspection_catalogue_in_force),
+    ),
+    "declarations.service.inspection_listings": (
+        "reads the catalogue in force on the declared day, changes nothing",
+        scenario_inspection_listings,
     ),
     "reference_versions.service.versions": (
         "lists the stored versions",

@@ -183,6 +183,19 @@ class TestLines:
         assert (field, rule) == (flag, "R10.goods_excluded")
         assert period.lines == []
 
+    def test_R10_goods_the_legal_inspection_catalogue_lists_are_excluded_undeclared(  # noqa: N802
+        self, session: Session, actor: Actor, profile: ZoneProfile, eligible: Party
+    ) -> None:
+        period = open_period(session, eligible, profile, actor)
+        # Absolute ethanol: the shipped sample catalogue lists 2207.10 (row LI-CHEM-ETHANOL).
+        field, rule, message = refused(
+            lambda: record(session, period, profile, actor, hs_code="2207.10")
+        )
+        assert (field, rule) == ("hs_code", "R10.goods_excluded")
+        assert "LI-CHEM-ETHANOL (SAMPLE-2026.1)" in message
+        assert period.lines == []
+        assert events(session, "ledger:centralised:line") == 0
+
     def test_R10_a_line_records_the_goods_and_its_event(  # noqa: N802
         self, session: Session, actor: Actor, profile: ZoneProfile, eligible: Party
     ) -> None:

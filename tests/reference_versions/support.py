@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib.resources import files
 
 from hetao.reference.exemption_exclusions import SAMPLE_EXCLUSIONS
+from hetao.reference.legal_inspection import SAMPLE_CATALOGUE
 from hetao.reference.rates import SAMPLE_RATES
 from hetao.reference.tariff import SAMPLE_TARIFF
 from hetao.reference_versions.models import TableKind
@@ -13,6 +14,7 @@ PACKAGED_FILES = {
     TableKind.TARIFF: SAMPLE_TARIFF,
     TableKind.RATES: SAMPLE_RATES,
     TableKind.EXCLUSIONS: SAMPLE_EXCLUSIONS,
+    TableKind.INSPECTION: SAMPLE_CATALOGUE,
 }
 
 

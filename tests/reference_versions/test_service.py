@@ -83,3 +83,8 @@ class TestInForce:
         service.add_version(session, TableKind.EXCLUSIONS, text, effective_from=DAY, actor=actor)
         assert service.exclusions_in_force(session, on=DAY).version == "V-2027.1"
         assert service.rates_in_force(session, on=DAY).version == "SAMPLE-2026.1"
+        assert service.inspection_catalogue_in_force(session, on=DAY).version == "SAMPLE-2026.1"
+        text = as_version(TableKind.INSPECTION, "LI-2027.1")
+        service.add_version(session, TableKind.INSPECTION, text, effective_from=DAY, actor=actor)
+        assert service.inspection_catalogue_in_force(session, on=DAY).version == "LI-2027.1"
+        assert service.exclusions_in_force(session, on=DAY).version == "V-2027.1"

@@ -205,6 +205,38 @@ class TestReading:
         assert cleared.assessment["lines"][0]["rule"] in page.text
         assert 'class="reasons"' in page.text
 
+    @pytest.mark.parametrize(
+        ("language", "words"),
+        [
+            ("en", "Legally inspected on entry: catalogue row"),
+            ("zh-Hant", "入境法定檢驗:目錄條目"),
+            ("zh-Hans", "入境法定检验:目录条目"),
+        ],
+    )
+    def test_R12_a_line_the_legal_inspection_catalogue_lists_says_so(  # noqa: N802 - rule
+        self,
+        console: TestClient,
+        enterprise: str,
+        own: int,
+        session_maker: sessionmaker[Session],
+        profile: ZoneProfile,
+        language: str,
+        words: str,
+    ) -> None:
+        # Absolute ethanol (2207.10): the shipped sample catalogue lists it; reagent kits not.
+        with session_maker() as s:
+            owner = s.get(Party, own)
+            assert owner is not None
+            ethanol = entry(s, owner, profile, hs_code="2207.10", goods_kind="consumables")
+            kits = entry(s, owner, profile)
+            s.commit()
+        console.post("/language", data={"lang": language, "csrf_token": enterprise})
+        page = console.get(f"/portal/declarations/{ethanol.id}")
+        assert page.status_code == 200
+        assert 'id="inspected-1"' in page.text
+        assert f"{words} LI-CHEM-ETHANOL (SAMPLE-2026.1)" in page.text
+        assert 'id="inspected-' not in console.get(f"/portal/declarations/{kits.id}").text
+
     def test_downloads_are_attachments(
         self,
         console: TestClient,

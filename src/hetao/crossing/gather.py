@@ -51,6 +51,7 @@ from hetao.ledger.models import CustomsStatus
 from hetao.loans import repository as loans_repository
 from hetao.profiles import CrossingPoint, Exemption, ZoneProfile
 from hetao.reference.rates import RateTable, load_rates
+from hetao.reference_versions import service as reference_versions
 from hetao.registry import approvals as registry_approvals
 from hetao.registry import repository as registry_repo
 from hetao.registry.models import (
@@ -378,8 +379,11 @@ def consignment_facts(
     declaration, carrier_affiliated = found
     approvals = {a.line_no: a for a in consignment.approvals}
     presented = _presented(consignment, declaration)
+    # R12: the catalogue in force on the day says which goods are legally inspected.
+    catalogue = reference_versions.inspection_catalogue_in_force(session, on=day)
     lines = []
     for line in declaration.lines:
+        listing = catalogue.listing(line.hs_code, on=day)
         approval = approvals.get(line.line_no)
         # Presented at the gate, or else the one the declaration line names.
         special = (approval and approval.special_article_approval) or line.special_article_approval
@@ -419,7 +423,8 @@ def consignment_facts(
                 customs_status=line.customs_status.value,
                 crossed=line.quantity_crossed,
                 presented=None if presented is None else presented.get(line.line_no, Decimal(0)),
-                legally_inspected=line.legally_inspected,
+                legally_inspected=line.legally_inspected or listing is not None,
+                inspection_listing=None if listing is None else listing.label,
             )
         )
     party = registry_repo.find_party(session, declaration.party_id)

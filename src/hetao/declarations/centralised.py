@@ -33,6 +33,7 @@ from hetao.ledger import repository as ledger_repo
 from hetao.profiles import Exemption, Flow, Line, ZoneProfile
 from hetao.reference.rates import RateTable
 from hetao.reference.tariff import Tariff
+from hetao.reference_versions import service as reference_versions
 from hetao.registry.models import Party
 from hetao.registry.service import BeneficiaryEntryState, beneficiary_entry_state, entries_in_force
 from hetao.storage import lookup
@@ -190,6 +191,17 @@ def record_line(
             "crossed_on",
             "R10.outside_period",
             f"must be within the period, {period.starts_on} to {period.ends_on}",
+        )
+    # Goods the legal-inspection catalogue lists on the day are excluded, whatever was declared.
+    catalogue = reference_versions.inspection_catalogue_in_force(session, on=crossed_on)
+    listing = catalogue.listing(data.hs_code, on=crossed_on)
+    if listing is not None:
+        raise _violation(
+            "hs_code",
+            "R10.goods_excluded",
+            f"legally inspected: legal-inspection catalogue row {listing.label}",
+            f"{listing.code} goods are legally inspected ({listing.label}) and are not declared"
+            " centrally; lodge a declaration (R10)",
         )
     kinds = {str(k) for k in profile.whitelist.waiver_goods_kinds}
     if data.goods_kind not in kinds:

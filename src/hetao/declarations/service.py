@@ -29,14 +29,17 @@ from hetao.declarations.clearance import (
     post_lines,
     recheck_first_line_exemption,
 )
+from hetao.declarations.kinds import CROSSING
 from hetao.declarations.models import Declaration, DeclarationStatus
 from hetao.declarations.schemas import DeclarationCreate
 from hetao.errors import Conflict, FieldProblem, ValidationFailed
 from hetao.ledger import repository as ledger_repo
 from hetao.ledger.models import CustomsStatus
-from hetao.profiles import ZoneProfile
+from hetao.profiles import Direction, Line, ZoneProfile
+from hetao.reference.legal_inspection import Listing
 from hetao.reference.rates import RateTable
 from hetao.reference.tariff import Tariff
+from hetao.reference_versions import service as reference_versions
 from hetao.registry import approvals as registry_approvals
 from hetao.registry.models import Party
 from hetao.storage import lookup
@@ -278,3 +281,15 @@ def clear(
         ),
     )
     return declaration
+
+
+def inspection_listings(session: Session, declaration: Declaration) -> dict[int, Listing]:
+    """R12: the legal-inspection catalogue row listing each line's goods on the declared day,
+    by line number, for goods entering through the first line (the gate reads the catalogue
+    again on the day they cross)."""
+    if CROSSING.get(declaration.kind) != (Line.FIRST, Direction.INBOUND):
+        return {}
+    day = declaration.declared_on
+    catalogue = reference_versions.inspection_catalogue_in_force(session, on=day)
+    listings = {line.line_no: catalogue.listing(line.hs_code, on=day) for line in declaration.lines}
+    return {line_no: listing for line_no, listing in listings.items() if listing is not None}

@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hetao.declarations.kinds import CROSSING
+from hetao.engine.conformity import conformity_reasons, tier_reason
 from hetao.engine.face_match import face_reasons
 from hetao.engine.facts import (
     OUTCOME_SEVERITY,
@@ -44,7 +45,7 @@ from hetao.engine.rules import RuleSet, risk_contexts
 from hetao.engine.selection import Draw, cap_reached, draw_units, threshold
 from hetao.errors import ValidationFailed
 from hetao.profiles import CrossingPoint, ZoneProfile
-from hetao.profiles.schema import ConformityTier, SelectionLane
+from hetao.profiles.schema import SelectionLane
 
 _CREDENTIAL_CODES = {
     "revoked": "credential.revoked",
@@ -145,33 +146,13 @@ def _view(profile: ZoneProfile) -> _ProfileView:
         },
         people_uncontrolled=not profile.lines.second_line_controls_people,
         conformity={
-            lane.name: _conformity(profile.goods.conformity_tier(lane.name)) for lane in lanes
+            lane.name: tier_reason(profile.goods.conformity_tier(lane.name)) for lane in lanes
         },
     )
     if len(_VIEWS) > 32:
         _VIEWS.clear()
     _VIEWS[id(profile)] = view
     return view
-
-
-def _conformity(tier: ConformityTier) -> tuple[str, Outcome]:
-    """R12: a document check releases (with its reason); sampling and full inspection inspect."""
-    outcome = Outcome.RELEASE if tier is ConformityTier.DOCUMENT_CHECK else Outcome.INSPECT
-    return f"R12.{tier.value}", outcome
-
-
-def _legally_inspected(subject: ConsignmentFacts | VehicleFacts) -> list[tuple[str, str]]:
-    """(subject, line number) of every legally inspected goods line crossing (R12)."""
-    if isinstance(subject, ConsignmentFacts):
-        consignments = [("", subject)]
-    else:
-        consignments = [(f"consignment[{i}].", c) for i, c in enumerate(subject.consignments, 1)]
-    return [
-        (f"{prefix}line[{line.line_no}]", str(line.line_no))
-        for prefix, c in consignments
-        for line in c.lines
-        if line.legally_inspected
-    ]
 
 
 class _Gate:
@@ -547,12 +528,12 @@ def decide(
     ):
         # R12: legally inspected goods from Hong Kong get the tier of the crossing's risk lane.
         code, tier_outcome = view.conformity[lane.name]
-        for where, line_no in _legally_inspected(subject):
-            reasons.append(
-                reason(code, tier_outcome, where, line_no=line_no, lane=view.lane_labels[lane.name])
-            )
-            if tier_outcome is Outcome.INSPECT:  # never a REFUSE here: REFUSE skips R12
-                outcome = Outcome.INSPECT
+        tiers = conformity_reasons(
+            subject, code=code, outcome=tier_outcome, lane=view.lane_labels[lane.name]
+        )
+        reasons.extend(tiers)
+        if tiers and tier_outcome is Outcome.INSPECT:  # never a REFUSE here: REFUSE skips R12
+            outcome = Outcome.INSPECT
     the_draw: Draw | None = None
     if outcome is Outcome.RELEASE:
         the_draw = draw_units(seed, facts.event_id, *view.thresholds[lane.name])

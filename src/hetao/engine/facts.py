@@ -147,8 +147,13 @@ class GoodsLine:
     "duty_free_research" claims the exemption. None in decisions stored before it was
     gathered, which were decided as claims."""
     legally_inspected: bool = False
-    """R12: goods subject to statutory inspection (legally inspected industrial goods). False in
-    decisions stored before the gate read it, which were decided without R12."""
+    """R12: goods subject to statutory inspection (legally inspected industrial goods): listed
+    by the legal-inspection catalogue on the day, or declared so. False in decisions stored
+    before the gate read it, which were decided without R12."""
+    inspection_listing: str | None = None
+    """R12: the legal-inspection catalogue row listing the goods on the day, ``row id
+    (version)``; None when the catalogue does not list them, and in decisions stored before the
+    gate read the catalogue (their flag was the declarant's)."""
     crossed: Decimal | None = None
     """How much of ``quantity`` had crossed before this crossing (re-read under the
     committer's write). None in decisions stored before the gate counted crossings: unchecked."""
@@ -338,6 +343,8 @@ def _line_json(g: GoodsLine) -> dict[str, Any]:
         line["customs_status"] = g.customs_status
     if g.legally_inspected:  # only when set: decisions stored before it replay byte for byte
         line["legally_inspected"] = True
+    if g.inspection_listing is not None:  # likewise
+        line["inspection_listing"] = g.inspection_listing
     for name, state in (
         ("special_article_approval_state", g.special_article_approval_state),
         ("hgr_approval_state", g.hgr_approval_state),
@@ -499,6 +506,7 @@ def _goods_line(r: _Reader) -> GoodsLine:
         crossed=r.opt_decimal("crossed"),  # absent from decisions before crossings were counted
         presented=r.opt_decimal("presented"),
         legally_inspected=r.boolean("legally_inspected"),  # absent from earlier decisions
+        inspection_listing=r.opt_string("inspection_listing"),
     )
 
 

@@ -343,6 +343,12 @@ CATALOGUE: dict[str, Template] = {
         "第 {line_no} 项特殊物品未有检疫审批(R11)",
     ),
     # R12: legally inspected goods entering through the first line, by the crossing's risk lane.
+    "R12.catalogued": Template(
+        "R12",
+        "Line {line_no} ({hs_code}) is on the legal-inspection catalogue: row {listing} (R12)",
+        "第 {line_no} 項({hs_code})列入法定檢驗目錄:條目 {listing}(R12)",
+        "第 {line_no} 项({hs_code})列入法定检验目录:条目 {listing}(R12)",
+    ),
     "R12.document_check": Template(
         "R12",
         "Legally inspected goods on line {line_no}: released on a document check ({lane}, R12)",

@@ -21,6 +21,8 @@ class TableKind(StrEnum):
     EXCLUSIONS = "exclusions"
     """What REGIME R4, R19 and R23 exclude from exemption, R23's taxed-goods catalogue among
     them (hetao.reference.exemption_exclusions)."""
+    INSPECTION = "inspection"
+    """The goods legally inspected on entry, for R12 and R10 (hetao.reference.legal_inspection)."""
 
 
 class ReferenceVersion(Base):

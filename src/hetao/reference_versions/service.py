@@ -24,6 +24,11 @@ from hetao.reference.exemption_exclusions import (
     import_exemption_exclusions,
     load_exemption_exclusions,
 )
+from hetao.reference.legal_inspection import (
+    LegalInspectionCatalogue,
+    import_legal_inspection,
+    load_legal_inspection,
+)
 from hetao.reference.rates import RateTable, import_rates, load_rates
 from hetao.reference.tariff import Tariff, import_tariff, load_tariff
 from hetao.reference_versions import repository
@@ -31,19 +36,21 @@ from hetao.reference_versions.models import ReferenceVersion, TableKind
 from hetao.storage.types import utcnow
 from hetao.workflow import audit
 
-Table: TypeAlias = Tariff | RateTable | ExemptionExclusions
-TableT = TypeVar("TableT", Tariff, RateTable, ExemptionExclusions)
+Table: TypeAlias = Tariff | RateTable | ExemptionExclusions | LegalInspectionCatalogue
+TableT = TypeVar("TableT", Tariff, RateTable, ExemptionExclusions, LegalInspectionCatalogue)
 
 #: Each table's importer (the same as for the packaged file) and its packaged table.
 IMPORTERS: dict[TableKind, Callable[..., Table]] = {
     TableKind.TARIFF: import_tariff,
     TableKind.RATES: import_rates,
     TableKind.EXCLUSIONS: import_exemption_exclusions,
+    TableKind.INSPECTION: import_legal_inspection,
 }
 PACKAGED: dict[TableKind, Callable[[], Table]] = {
     TableKind.TARIFF: lambda: load_tariff(None),
     TableKind.RATES: lambda: load_rates(None),
     TableKind.EXCLUSIONS: lambda: load_exemption_exclusions(None),
+    TableKind.INSPECTION: lambda: load_legal_inspection(None),
 }
 
 # Parsed once per content: a stored version never changes, so its hash names it.
@@ -126,13 +133,15 @@ def version_in_force(session: Session, kind: TableKind, *, on: dt.date) -> Refer
 
 def table_in_force(session: Session, kind: TableKind, *, on: dt.date) -> Table:
     """The newest version of ``kind`` effective on ``on``, else the packaged table."""
-    row = version_in_force(session, kind, on=on)
-    if row is None:
-        return PACKAGED[TableKind(kind)]()
-    table = _parsed.get(row.sha256)
+    kind = TableKind(kind)
+    digest = repository.digest_in_force(session, kind, on)
+    if digest is None:
+        return PACKAGED[kind]()
+    table = _parsed.get(digest)  # a version parsed once in this process is not read again
     if table is None:
-        table = IMPORTERS[row.kind](row.content, source=f"{row.kind.value} {row.version}")
-        _parsed[row.sha256] = table
+        row = repository.with_digest(session, kind, digest)
+        table = IMPORTERS[kind](row.content, source=f"{kind.value} {row.version}")
+        _parsed[digest] = table
     return table
 
 
@@ -149,6 +158,12 @@ def rates_in_force(session: Session, *, on: dt.date) -> RateTable:
 def exclusions_in_force(session: Session, *, on: dt.date) -> ExemptionExclusions:
     """The exemption exclusions in force on ``on``."""
     return _of_type(table_in_force(session, TableKind.EXCLUSIONS, on=on), ExemptionExclusions)
+
+
+def inspection_catalogue_in_force(session: Session, *, on: dt.date) -> LegalInspectionCatalogue:
+    """The legal-inspection catalogue in force on ``on`` (R12, R10)."""
+    table = table_in_force(session, TableKind.INSPECTION, on=on)
+    return _of_type(table, LegalInspectionCatalogue)
 
 
 def _of_type(table: Table, kind: type[TableT]) -> TableT:

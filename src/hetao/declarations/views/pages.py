@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 from hetao.api.deps import CursorQuery, ProfileDep, SessionDep
 from hetao.declarations import access
 from hetao.declarations import repository as declarations_repo
+from hetao.declarations import service as declarations_service
 from hetao.declarations.models import Declaration, DeclarationStatus
 from hetao.declarations.schemas import DeclarationOut
 from hetao.declarations.views.common import (
@@ -131,7 +132,8 @@ def declaration(
     principal: Readers,
 ) -> Response:
     """One declaration: its lines, its history, and once cleared its taxes line by line."""
-    shown = DeclarationOut.model_validate(_readable(session, principal, declaration_id))
+    found = _readable(session, principal, declaration_id)
+    shown = DeclarationOut.model_validate(found)
     assessment = shown.assessment or {}
     return render(
         request,
@@ -142,6 +144,7 @@ def declaration(
         totals=_money_of(assessment.get("totals") or {}),
         tariff_sample=bool(assessment.get("tariff_sample")),
         points=dict(crossing_point_options(profile)),
+        inspected=declarations_service.inspection_listings(session, found),
     )
 
 
