@@ -50,7 +50,7 @@ from hetao.errors import HetaoError, ValidationFailed
 from hetao.ledger.models import CustomsStatus
 from hetao.loans import repository as loans_repository
 from hetao.profiles import CrossingPoint, Exemption, ZoneProfile
-from hetao.reference.rates import RateTable, load_rates
+from hetao.reference.rates import RateTable
 from hetao.reference_versions import service as reference_versions
 from hetao.registry import approvals as registry_approvals
 from hetao.registry import repository as registry_repo
@@ -233,16 +233,12 @@ def _known_person(
 # --- goods ------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _rates() -> RateTable:
-    return load_rates(None)
-
-
-def _value_cny(line: DeclarationLine, day: dt.date) -> Decimal:
+def _value_cny(line: DeclarationLine, day: dt.date, rates: RateTable) -> Decimal:
+    """The line's value in CNY at the customs rate of the declared day (the rates in force)."""
     if line.currency == "CNY":
         return line.customs_value
     try:
-        rate = _rates().rate(line.currency, on=day)
+        rate = rates.rate(line.currency, on=day)
     except HetaoError:
         return line.customs_value  # no rate for the month: the declared figure, unconverted
     return (line.customs_value * rate.cny_per_unit).quantize(Decimal("0.01"))
@@ -381,6 +377,9 @@ def consignment_facts(
     presented = _presented(consignment, declaration)
     # R12: the catalogue in force on the day says which goods are legally inspected.
     catalogue = reference_versions.inspection_catalogue_in_force(session, on=day)
+    # The value is converted as clearance converts it: the rate table in force (on the day, as
+    # clearance takes today's), at the rate of the declared day's month.
+    rates = reference_versions.rates_in_force(session, on=day)
     lines = []
     for line in declaration.lines:
         listing = catalogue.listing(line.hs_code, on=day)
@@ -394,7 +393,7 @@ def consignment_facts(
                 hs_code=line.hs_code,
                 goods_kind=line.goods_kind,
                 origin=line.origin,
-                value_cny=_value_cny(line, declaration.declared_on),
+                value_cny=_value_cny(line, declaration.declared_on, rates),
                 quantity=line.quantity,
                 unit=line.unit,
                 bonded=line.bonded or line.customs_status is CustomsStatus.BONDED,

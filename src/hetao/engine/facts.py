@@ -127,6 +127,8 @@ class GoodsLine:
     origin: str
     """ISO 3166-1 alpha-2."""
     value_cny: Decimal
+    """The declared value in CNY at the customs rate of the declared day's month, from the rate
+    table in force on the crossing day (as clearance converts it)."""
     quantity: Decimal
     unit: str
     bonded: bool = False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ from hetao.crossing import intake
 from hetao.declarations.kinds import DeclarationKind
 from hetao.engine.facts import ConsignmentFacts, Outcome, facts_from_json
 from hetao.profiles import ZoneProfile
+from hetao.reference_versions import service as reference_versions
+from hetao.reference_versions.models import TableKind
 from hetao.registry import service as registry
 from hetao.registry import standings as registry_standings
 from hetao.registry.models import Party
@@ -103,6 +106,23 @@ class TestConsignments:
         assert facts["lines"][0]["special_article_approval"] == "QA-2026-0042"
         assert facts["lines"][0]["value_cny"] != "12000.00"  # HKD converted to CNY
         assert "R11.approval_missing" not in [r["code"] for r in event.decision.reasons]
+
+    def test_a_lines_value_is_converted_at_the_rates_in_force_not_the_packaged_sample(
+        self, session: Session, actor: Actor, profile: ZoneProfile
+    ) -> None:
+        # An administrator's upload, in force from before the declared day (2026-11-16): the
+        # gate's risk tables read the same CNY value as the declaration's assessment.
+        rates = "version,month,currency,units,cny,kind\nOFFICIAL-1,2026-11,HKD,1,0.5000,official\n"
+        reference_versions.add_version(
+            session, TableKind.RATES, rates, effective_from=dt.date(2026, 1, 1), actor=actor
+        )
+        party = whitelisted_party(session, actor, profile)
+        declaration = submit(session, party, profile, actor, DeclarationKind.FIRST_LINE_ENTRY)
+        body = consignment_event(point="HUANGGANG", declaration_id=declaration.id)
+
+        event, _ = record(session, profile, body, device=ADMIN)
+
+        assert event.decision.inputs["subject"]["lines"][0]["value_cny"] == "6000.00"
 
     def test_R6_a_waiver_lockout_is_part_of_the_party_standing(  # noqa: N802 - rule
         self, session: Session, actor: Actor, profile: ZoneProfile
