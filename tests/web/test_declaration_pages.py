@@ -209,8 +209,8 @@ class TestReading:
         ("language", "words"),
         [
             ("en", "Legally inspected on entry: catalogue row"),
-            ("zh-Hant", "入境法定檢驗:目錄條目"),
-            ("zh-Hans", "入境法定检验:目录条目"),
+            ("zh-Hant", "入境法定檢驗：目錄條目"),
+            ("zh-Hans", "入境法定检验：目录条目"),
         ],
     )
     def test_R12_a_line_the_legal_inspection_catalogue_lists_says_so(  # noqa: N802 - rule

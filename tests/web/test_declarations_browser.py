@@ -202,3 +202,33 @@ class TestLodgingInABrowser:
             shot(page, "ledger-reconciliation-nojs.png")
             context.close()
             browser.close()
+
+    def test_R12_a_line_the_legal_inspection_catalogue_lists_says_so_before_the_gate(  # noqa: N802
+        self, live_console: LiveConsole, chromium_path: str
+    ) -> None:
+        url = live_console.url
+        seed(live_console, "morgan")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_FLAGS)
+            page = browser.new_page(viewport=DESKTOP)
+            sign_in(page, url, "morgan")
+            page.goto(f"{url}/portal/declarations/new")
+            # Absolute ethanol: the shipped sample catalogue lists 2207.10, nobody ticks a box.
+            fill_entry(page, reference="MORGAN-1", hs_code="2207.10")
+            line = page.locator("details.line-row").first
+            line.get_by_label("Description").fill("Ethanol, absolute, laboratory grade")
+            line.get_by_label("Unit", exact=True).fill("l")
+            line.get_by_label("Kind of goods").select_option("consumables")
+            page.get_by_role("button", name="Lodge the declaration").click()
+            expect(page.get_by_role("heading", name="Declaration MORGAN-1")).to_be_visible()
+            badge = page.locator("#inspected-1")
+            expect(badge).to_have_text(
+                "Legally inspected on entry: catalogue row LI-CHEM-ETHANOL (SAMPLE-2026.1) (R12)"
+            )
+            shot(page, "declaration-legally-inspected.png")
+            page.get_by_role("button", name="繁體中文").click()
+            row = "LI-CHEM-ETHANOL (SAMPLE-2026.1)"
+            expect(badge).to_have_text(f"入境法定檢驗：目錄條目 {row}（R12）")
+            shot(page, "declaration-legally-inspected-zh-Hant.png")
+            browser.close()
