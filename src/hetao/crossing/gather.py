@@ -29,6 +29,7 @@ from hetao.crossing.schemas import (
     VehicleSubject,
 )
 from hetao.declarations import repository as declarations_repository
+from hetao.declarations import service as declarations_service
 from hetao.declarations.models import Declaration, DeclarationLine
 from hetao.engine.facts import (
     NOT_WHITELISTED,
@@ -376,13 +377,13 @@ def consignment_facts(
     approvals = {a.line_no: a for a in consignment.approvals}
     presented = _presented(consignment, declaration)
     # R12: the catalogue in force on the day says which goods are legally inspected.
-    catalogue = reference_versions.inspection_catalogue_in_force(session, on=day)
+    listings = declarations_service.inspection_listings(session, declaration, on=day)
     # The value is converted as clearance converts it: the rate table in force (on the day, as
     # clearance takes today's), at the rate of the declared day's month.
     rates = reference_versions.rates_in_force(session, on=day)
     lines = []
     for line in declaration.lines:
-        listing = catalogue.listing(line.hs_code, on=day)
+        listing = listings.get(line.line_no)
         approval = approvals.get(line.line_no)
         # Presented at the gate, or else the one the declaration line names.
         special = (approval and approval.special_article_approval) or line.special_article_approval

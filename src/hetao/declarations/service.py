@@ -283,13 +283,15 @@ def clear(
     return declaration
 
 
-def inspection_listings(session: Session, declaration: Declaration) -> dict[int, Listing]:
-    """R12: the legal-inspection catalogue row listing each line's goods on the declared day,
-    by line number, for goods entering through the first line (the gate reads the catalogue
-    again on the day they cross)."""
+def inspection_listings(
+    session: Session, declaration: Declaration, *, on: dt.date | None = None
+) -> dict[int, Listing]:
+    """R12: the legal-inspection catalogue row listing each line's goods on ``on`` (the gate's
+    day; the declared day by default), by line number, for goods entering through the first
+    line: the catalogue lists goods inspected on entry."""
     if CROSSING.get(declaration.kind) != (Line.FIRST, Direction.INBOUND):
         return {}
-    day = declaration.declared_on
+    day = on or declaration.declared_on
     catalogue = reference_versions.inspection_catalogue_in_force(session, on=day)
     listings = {line.line_no: catalogue.listing(line.hs_code, on=day) for line in declaration.lines}
     return {line_no: listing for line_no, listing in listings.items() if listing is not None}
