@@ -26,7 +26,7 @@ from hetao.engine.rules import SHIPPED_RULE_SET, shipped_rule_set_path
 from hetao.profiles import ZoneProfile, load_profile
 from hetao.reasons import Language
 from hetao.reference_versions.models import ReferenceVersion, TableKind
-from hetao.reference_versions.service import rates_in_force
+from hetao.reference_versions.service import inspection_catalogue_in_force, rates_in_force
 from hetao.storage.types import utcnow
 from hetao.web.i18n import LANGUAGES, MESSAGES
 from reference_versions.support import as_version
@@ -477,6 +477,23 @@ class TestReferenceData:
         )
         assert again.status_code == 422
         assert "This version is stored already" in again.text
+
+    def test_R12_a_catalogue_upload_is_checked_then_decides_from_its_day(  # noqa: N802 - rule
+        self, console: TestClient, admin: str, session_maker: sessionmaker[Session]
+    ) -> None:
+        text = as_version(TableKind.INSPECTION, "LI-2027.1")
+        refused = upload_table(console, admin, "inspection", text.replace(",220710,", ",22071,"))
+        assert refused.status_code == 422
+        assert "<td><code>code</code></td>" in refused.text
+        kept = upload_table(console, admin, "inspection", text, "2027-01-01")
+        assert kept.status_code == 303, kept.text
+        page = console.get("/admin/reference")
+        assert "LI-2027.1" in page.text
+        with session_maker() as s:
+            catalogue = inspection_catalogue_in_force(s, on=dt.date(2027, 1, 1))
+            assert catalogue.version == "LI-2027.1"
+            assert inspection_catalogue_in_force(s, on=dt.date(2026, 12, 31)).is_sample
+        assert tags(session_maker).count("reference:version:add") == 1
 
     def test_every_table_kind_has_a_name_in_every_language(self) -> None:
         keys = [f"admin.reference.kind.{kind.value}" for kind in TableKind]
