@@ -372,3 +372,16 @@ class TestReadmeUrls:
         enterprise = signed_in(api, "demo-enterprise-user")
         party = enterprise.get("/api/v1/auth/me")["party_id"]
         assert enterprise.get(f"/api/v1/parties/{party}/statement?{span}")["lots"]
+
+    def test_crossing_5_is_the_ethanol_the_legal_inspection_catalogue_lists(
+        self, api: TestClient
+    ) -> None:
+        shown("crossing 5 carries DCL-B-0003's absolute ethanol", "/admin/reference")
+        officer = signed_in(api, "demo-first-line-officer")
+        crossing = officer.get("/api/v1/crossings/5")
+        codes = [reason["code"] for reason in crossing["decision"]["reasons"]]
+        assert "R12.catalogued" in codes, codes
+        declaration = officer.get(f"/api/v1/declarations/{crossing['declaration_id']}")
+        assert declaration["reference"] == "DCL-B-0003"
+        page = api.get(f"/portal/declarations/{crossing['declaration_id']}")
+        assert "catalogue row LI-CHEM-ETHANOL (SAMPLE-2026.1)" in page.text
