@@ -194,6 +194,22 @@ class TestDeclarations:
         shown = client.get(f"{V}/declarations/{created['id']}").json()
         assert shown["lines"][0]["hs_code"] == "382219"
 
+    def test_R12_each_answer_names_the_catalogue_row_listing_a_line(  # noqa: N802 - rule
+        self, client: TestClient, party: Party, session: Session
+    ) -> None:
+        # Absolute ethanol, not declared legally inspected: the sample catalogue lists 2207.10.
+        session.commit()
+        ethanol = line(hs_code="2207.10", goods_kind="consumables", unit="l")
+        document = body(party.id, DeclarationKind.FIRST_LINE_ENTRY, lines=[line(), ethanol])
+        created = lodge(client, document)
+        assert created.status_code == 201, created.text
+        row = "LI-CHEM-ETHANOL (SAMPLE-2026.1)"
+        listed = client.get(f"{V}/declarations", params={"party_id": party.id}).json()["items"]
+        shown = client.get(f"{V}/declarations/{created.json()['id']}").json()
+        for answer in (created.json(), listed[0], shown):
+            assert [entry["inspection_listing"] for entry in answer["lines"]] == [None, row]
+            assert [entry["legally_inspected"] for entry in answer["lines"]] == [False, False]
+
 
 class TestEnterpriseUser:
     def test_declares_and_reads_for_its_own_party_only(

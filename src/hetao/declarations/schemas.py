@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -11,7 +12,7 @@ from pydantic import AfterValidator, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from hetao.declarations.kinds import DeclarationKind
-from hetao.declarations.models import CentralisedPeriodStatus, DeclarationStatus
+from hetao.declarations.models import CentralisedPeriodStatus, Declaration, DeclarationStatus
 from hetao.inputs import Id
 from hetao.ledger.models import CustomsStatus
 from hetao.ledger.schemas import (
@@ -24,6 +25,7 @@ from hetao.ledger.schemas import (
     Text,
 )
 from hetao.reasons import Reason
+from hetao.reference.legal_inspection import Listing
 from hetao.registry.schemas import ApprovalNumber
 from hetao.tax.schemas import CountryCode, CurrencyCode, HsCode, TransferReason, Unit
 
@@ -132,11 +134,19 @@ class DeclarationLineOut(FromAttributes):
     bonded: bool
     special_article: bool
     hgr_material: bool
-    legally_inspected: bool
+    legally_inspected: bool = Field(
+        description="As declared: the declarant may add goods to legal inspection, not remove them"
+    )
     supervised_equipment: bool
     release_on_application: bool
     special_article_approval: str | None
     hgr_approval: str | None
+    inspection_listing: str | None = Field(
+        None,
+        description="R12: the legal-inspection catalogue row listing the goods of a first-line"
+        " entry on the declared day, 'row id (version)'; the gate reads the catalogue again on"
+        " the day they cross",
+    )
 
 
 _TAX_RULES = ("duty_rule", "consumption_tax_rule", "vat_rule")
@@ -180,6 +190,16 @@ class DeclarationOut(FromAttributes):
     cleared_at: dt.datetime | None
     refused_at: dt.datetime | None
     lines: list[DeclarationLineOut]
+
+    @classmethod
+    def listed(cls, declaration: Declaration, listings: Mapping[int, Listing]) -> DeclarationOut:
+        """The declaration, each line with the catalogue row that lists it (``listings``, by
+        line number: ``declarations.service.inspection_listings``)."""
+        out = cls.model_validate(declaration)
+        for line in out.lines:
+            found = listings.get(line.line_no)
+            line.inspection_listing = None if found is None else found.label
+        return out
 
 
 # --- R10: centralised declaration periods --------------------------------------------------

@@ -107,7 +107,10 @@ def _readable(session: SessionDep, principal: Readers, declaration_id: int) -> D
 @router.get("/portal/declarations/{declaration_id}.json")
 def declaration_json(declaration_id: Id, session: SessionDep, principal: Readers) -> Response:
     """The declaration as the API serves it, as a file."""
-    document = DeclarationOut.model_validate(_readable(session, principal, declaration_id))
+    found = _readable(session, principal, declaration_id)
+    document = DeclarationOut.listed(
+        found, declarations_service.inspection_listings(session, found)
+    )
     return Response(
         json.dumps(document.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n",
         media_type="application/json",
@@ -133,7 +136,7 @@ def declaration(
 ) -> Response:
     """One declaration: its lines, its history, and once cleared its taxes line by line."""
     found = _readable(session, principal, declaration_id)
-    shown = DeclarationOut.model_validate(found)
+    shown = DeclarationOut.listed(found, declarations_service.inspection_listings(session, found))
     assessment = shown.assessment or {}
     return render(
         request,
@@ -144,7 +147,6 @@ def declaration(
         totals=_money_of(assessment.get("totals") or {}),
         tariff_sample=bool(assessment.get("tariff_sample")),
         points=dict(crossing_point_options(profile)),
-        inspected=declarations_service.inspection_listings(session, found),
     )
 
 
