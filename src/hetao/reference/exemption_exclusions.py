@@ -30,7 +30,15 @@ from enum import StrEnum
 from pathlib import Path
 
 from hetao.reference.hs import check_hs_code
-from hetao.reference.tariff import RateKind, RowReader, packaged_text, read_csv_file, read_records
+from hetao.reference.tariff import (
+    RateKind,
+    RowReader,
+    code_and_headings,
+    in_force,
+    packaged_text,
+    read_csv_file,
+    read_records,
+)
 
 SAMPLE_EXCLUSIONS = "exemption-exclusions-SAMPLE.csv"
 EXCLUSION_COLUMNS = (
@@ -86,7 +94,7 @@ class ExclusionRow:
 
     def in_force(self, on: dt.date) -> bool:
         """Whether the row applies on ``on`` (``valid_to`` is the last day it applies)."""
-        return self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
+        return in_force(self.valid_from, self.valid_to, on)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +155,7 @@ class ExemptionExclusions:
         rule has an exempt list in force, a code on none of its rows is outside the exempt list.
         """
         digits = check_hs_code(code, field=field)
-        prefixes = [digits[:length] for length in range(len(digits), 3, -1)]
+        prefixes = code_and_headings(digits)
         for prefix in prefixes:
             for row in self._excluded.get((rule, prefix), ()):
                 if row.in_force(on):
@@ -210,14 +218,7 @@ def _exclusion_row(read: RowReader) -> ExclusionRow | None:
     rule = read.choice("rule", ExemptionRule)
     effect = read.choice("effect", Effect)
     digits = read.heading_or_finer("code", rule="exemption_exclusions")
-    valid_from = read.date("valid_from")
-    valid_to = read.optional_date("valid_to")
-    if valid_from is not None and valid_to is not None and valid_to < valid_from:
-        read.fail(
-            "valid_to",
-            "exemption_exclusions.valid_to_before_valid_from",
-            f"{valid_to} is before valid_from {valid_from}",
-        )
+    valid_from, valid_to = read.validity(rule="exemption_exclusions")
     description = read.text("description")
     row_source = read.text("source")
     if (

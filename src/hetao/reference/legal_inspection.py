@@ -24,7 +24,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hetao.reference.hs import check_hs_code
-from hetao.reference.tariff import RateKind, RowReader, packaged_text, read_csv_file, read_records
+from hetao.reference.tariff import (
+    RateKind,
+    RowReader,
+    code_and_headings,
+    in_force,
+    packaged_text,
+    read_csv_file,
+    read_records,
+)
 
 SAMPLE_CATALOGUE = "legal-inspection-SAMPLE.csv"
 CATALOGUE_COLUMNS = (
@@ -55,7 +63,7 @@ class CatalogueRow:
 
     def in_force(self, on: dt.date) -> bool:
         """Whether the row applies on ``on`` (``valid_to`` is the last day it applies)."""
-        return self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
+        return in_force(self.valid_from, self.valid_to, on)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +110,8 @@ class LegalInspectionCatalogue:
         """The row that lists ``code`` for inspection on ``on``, the most specific in force (the
         file's first on a tie); None when the catalogue does not list it that day."""
         digits = check_hs_code(code, field=field)
-        for length in range(len(digits), 3, -1):
-            for row in self._by_code.get(digits[:length], ()):
+        for prefix in code_and_headings(digits):
+            for row in self._by_code.get(prefix, ()):
                 if row.in_force(on):
                     return Listing(self.version, row.row_id, row.code, row.description)
         return None
@@ -129,14 +137,7 @@ def _catalogue_row(read: RowReader) -> CatalogueRow | None:
     before = len(read.problems)
     row_id = read.name("row_id")
     code = read.heading_or_finer("code", rule=_RULE)
-    valid_from = read.date("valid_from")
-    valid_to = read.optional_date("valid_to")
-    if valid_from is not None and valid_to is not None and valid_to < valid_from:
-        read.fail(
-            "valid_to",
-            f"{_RULE}.valid_to_before_valid_from",
-            f"{valid_to} is before valid_from {valid_from}",
-        )
+    valid_from, valid_to = read.validity(rule=_RULE)
     description = read.text("description")
     row_source = read.text("source")
     if len(read.problems) > before or row_id is None or valid_from is None:

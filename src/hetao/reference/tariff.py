@@ -51,6 +51,18 @@ _VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,59}$")
 
 
+def code_and_headings(digits: str) -> list[str]:
+    """A checked code and each line, subheading and heading it extends, the most specific first:
+    the keys a table's rows (4, 6, 8 or 10 digits) may be found under."""
+    return [digits[:length] for length in _CODE_LENGTHS if len(digits) >= length]
+
+
+def in_force(valid_from: dt.date, valid_to: dt.date | None, on: dt.date) -> bool:
+    """Whether a row valid from ``valid_from`` to ``valid_to`` (its last day; None: open)
+    applies on ``on``."""
+    return valid_from <= on and (valid_to is None or on <= valid_to)
+
+
 class RateKind(StrEnum):
     """Whether a table holds official rates or illustrative ones."""
 
@@ -108,10 +120,8 @@ class Tariff:
     def rate_for(self, code: str, *, on: dt.date, field: str = "hs_code") -> TariffRate:
         """The rates of the most specific row ``code`` extends, in force on ``on``."""
         digits = check_hs_code(code, field=field)
-        for length in _CODE_LENGTHS:
-            if len(digits) < length:
-                continue
-            for rate in self._index.get(digits[:length], ()):
+        for prefix in code_and_headings(digits):
+            for rate in self._index.get(prefix, ()):
                 if rate.valid_from <= on:
                     return rate
         raise ValidationFailed.single(
@@ -274,6 +284,19 @@ class RowReader:
             self.fail(column, f"{rule}.code_level", "give a heading, subheading or national line")
             return ""
         return digits
+
+    def validity(self, *, rule: str) -> tuple[dt.date | None, dt.date | None]:
+        """The ``valid_from`` and optional ``valid_to`` cells; a ``valid_to`` before
+        ``valid_from`` is a problem of ``valid_to`` (``<rule>.valid_to_before_valid_from``)."""
+        valid_from = self.date("valid_from")
+        valid_to = self.optional_date("valid_to")
+        if valid_from is not None and valid_to is not None and valid_to < valid_from:
+            self.fail(
+                "valid_to",
+                f"{rule}.valid_to_before_valid_from",
+                f"{valid_to} is before valid_from {valid_from}",
+            )
+        return valid_from, valid_to
 
     def kind(self) -> RateKind | None:
         """The ``kind`` cell: sample or official."""
