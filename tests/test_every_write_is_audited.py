@@ -903,6 +903,11 @@ def scenario_inspection_listings(w: World) -> Call:
     return lambda: declarations.inspection_listings(w.session, declaration)
 
 
+def scenario_declaration_out(w: World) -> Call:
+    declaration = lodged(w)
+    return lambda: declarations.declaration_out(w.session, declaration)
+
+
 def scenario_accept_declaration(w: World) -> Call:
     declaration = lodged(w)
     return lambda: declarations.accept(w.session, declaration, actor=w.actor)
@@ -1252,6 +1257,10 @@ READS_ONLY: dict[str, tuple[str, Scenario]] = {
     "reference_versions.service.inspection_catalogue_in_force": (
         "reads the version in force",
         scenario_reference_read(reference_versions.inspection_catalogue_in_force),
+    ),
+    "declarations.service.declaration_out": (
+        "reads the catalogue in force on the declared day, changes nothing",
+        scenario_declaration_out,
     ),
     "declarations.service.inspection_listings": (
         "reads the catalogue in force on the declared day, changes nothing",

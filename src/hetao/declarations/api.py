@@ -54,13 +54,6 @@ Centralisers = Annotated[Principal, Depends(Allow(*access.CENTRALISERS))]
 PeriodClosers = Annotated[Principal, Depends(Allow(*access.PERIOD_CLOSERS))]
 
 
-def _out(session: Session, declaration: Declaration) -> DeclarationOut:
-    """The declaration as answered: each line with the catalogue row listing it (R12)."""
-    return DeclarationOut.listed(
-        declaration, declarations.inspection_listings(session, declaration)
-    )
-
-
 def _decided(session: Session, principal: Principal, declaration_id: int) -> Declaration:
     """The declaration locked for an officer's decision, if the officer decides its line."""
     declaration = declarations_repo.get_declaration(session, declaration_id, for_update=True)
@@ -98,7 +91,7 @@ def create_declaration(
     )
     if not created:
         response.status_code = status.HTTP_200_OK
-    return _out(session, declaration)
+    return declarations.declaration_out(session, declaration)
 
 
 @router.get("/declarations", tags=["declarations"], summary="List declarations")
@@ -120,14 +113,17 @@ def list_declarations(
         cursor=cursor,
         limit=limit,
     )
-    return Page(items=[_out(session, row) for row in page.items], next_cursor=page.next_cursor)
+    return Page(
+        items=[declarations.declaration_out(session, row) for row in page.items],
+        next_cursor=page.next_cursor,
+    )
 
 
 @router.get("/declarations/{declaration_id}", tags=["declarations"], summary="Show a declaration")
 def get_declaration(declaration_id: Id, session: SessionDep, principal: Readers) -> DeclarationOut:
     """One declaration with its lines and, once cleared, its tax assessment."""
     declaration = declarations_repo.get_declaration(session, declaration_id)
-    return _out(session, access.check_declaration(principal, declaration))
+    return declarations.declaration_out(session, access.check_declaration(principal, declaration))
 
 
 @router.post("/declarations/{declaration_id}/accept", tags=["declarations"], summary="Accept")
@@ -137,7 +133,7 @@ def accept_declaration(
     """submitted -> accepted."""
     declaration = _decided(session, principal, declaration_id)
     declarations.accept(session, declaration, actor=principal.actor)
-    return _out(session, declaration)
+    return declarations.declaration_out(session, declaration)
 
 
 @router.post(
@@ -158,7 +154,7 @@ def clear_declaration(
     declarations.clear(
         session, declaration, profile=profile, tariff=tariff, rates=rates, actor=principal.actor
     )
-    return _out(session, declaration)
+    return declarations.declaration_out(session, declaration)
 
 
 @router.post(
@@ -170,7 +166,7 @@ def refuse_declaration(
     """submitted | accepted -> refused; nothing is posted."""
     declaration = _decided(session, principal, declaration_id)
     declarations.refuse(session, declaration, reason=body.reason, actor=principal.actor)
-    return _out(session, declaration)
+    return declarations.declaration_out(session, declaration)
 
 
 # --- R10: centralised declaration periods ---------------------------------------------------

@@ -31,7 +31,7 @@ from hetao.declarations.clearance import (
 )
 from hetao.declarations.kinds import CROSSING
 from hetao.declarations.models import Declaration, DeclarationStatus
-from hetao.declarations.schemas import DeclarationCreate
+from hetao.declarations.schemas import DeclarationCreate, DeclarationOut
 from hetao.errors import Conflict, FieldProblem, ValidationFailed
 from hetao.ledger import repository as ledger_repo
 from hetao.ledger.models import CustomsStatus
@@ -295,3 +295,9 @@ def inspection_listings(
     catalogue = reference_versions.inspection_catalogue_in_force(session, on=day)
     listings = {line.line_no: catalogue.listing(line.hs_code, on=day) for line in declaration.lines}
     return {line_no: listing for line_no, listing in listings.items() if listing is not None}
+
+
+def declaration_out(session: Session, declaration: Declaration) -> DeclarationOut:
+    """The declaration as the API and the pages show it: each line with the catalogue row that
+    lists it on the declared day (R12)."""
+    return DeclarationOut.listed(declaration, inspection_listings(session, declaration))

@@ -108,9 +108,7 @@ def _readable(session: SessionDep, principal: Readers, declaration_id: int) -> D
 def declaration_json(declaration_id: Id, session: SessionDep, principal: Readers) -> Response:
     """The declaration as the API serves it, as a file."""
     found = _readable(session, principal, declaration_id)
-    document = DeclarationOut.listed(
-        found, declarations_service.inspection_listings(session, found)
-    )
+    document = declarations_service.declaration_out(session, found)
     return Response(
         json.dumps(document.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n",
         media_type="application/json",
@@ -136,7 +134,7 @@ def declaration(
 ) -> Response:
     """One declaration: its lines, its history, and once cleared its taxes line by line."""
     found = _readable(session, principal, declaration_id)
-    shown = DeclarationOut.listed(found, declarations_service.inspection_listings(session, found))
+    shown = declarations_service.declaration_out(session, found)
     assessment = shown.assessment or {}
     return render(
         request,
